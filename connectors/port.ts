@@ -1,0 +1,148 @@
+/**
+ * The connector port: the one interface every CRM connector implements.
+ *
+ * Connectors know nothing of the journey engine, the store or the CLI. They import only this file,
+ * `src/model.ts`, `src/errors.ts`, `src/http/` and their SDK. The sync core (src/sync) owns ordering,
+ * batching decisions, diffing and per-record bookkeeping; connectors supply small strategies:
+ * pull pages, provision fields, write batches, change memberships.
+ */
+import type { CrmName, CrmRecord, ObjectKind, RecordRef } from '../src/model.ts';
+
+/** Canonical owned fields Parcours writes back. */
+export const OWNED_FIELDS = ['stage', 'stageEnteredAt', 'stageReason', 'friction', 'frictionReason', 'segments'] as const;
+export type OwnedField = (typeof OWNED_FIELDS)[number];
+
+/** What the compiled mapping needs from each object: normalized vocabulary and raw CRM fields. */
+export interface FieldNeeds {
+  /** Normalized fields used by rules, per kind (e.g. `lifecycle`, `stageEnteredAt`). */
+  normalized: Record<ObjectKind, string[]>;
+  /** Raw CRM field names used by rules (`contact.raw.<name>`), per kind. */
+  raw: Record<ObjectKind, string[]>;
+  /**
+   * Admin overrides from the mapping's `fields:` section: normalized field → CRM field name,
+   * per kind (e.g. ticket.firstResponseAt → `First_Response_At__c`).
+   */
+  overrides: Record<ObjectKind, Record<string, string>>;
+  /** Owned fields to read back with each record (so the planner knows the CRM's current values). */
+  owned: Record<ObjectKind, string[]>;
+}
+
+/** Opaque per-object cursor; connectors define its shape and validate it with zod when they read it back. */
+export type Cursor = Record<string, unknown>;
+
+export interface PullOptions {
+  objects: ObjectKind[];
+  fields: FieldNeeds;
+  /** `full` reads everything (and reconciles associations and deletions); `incremental` reads changes since the cursor. */
+  mode: 'full' | 'incremental';
+  /** Last saved cursor per kind (absent: never pulled). */
+  cursors: Partial<Record<ObjectKind, Cursor>>;
+}
+
+/** Replaces the set of deals/tickets linked to a contact, as seen from the contact's side. */
+export interface ContactLinks {
+  contactId: string;
+  deals?: string[];
+  tickets?: string[];
+}
+
+export interface PullBatch {
+  kind: ObjectKind;
+  records: CrmRecord[];
+  /** Records that left the CRM (archived, deleted, merged away). */
+  removed: RecordRef[];
+  /** Association sets read from the contact side (e.g. re-read for contacts that changed). */
+  links?: ContactLinks[];
+  /** Cursor to save once this batch is stored; undefined = unchanged. */
+  cursor?: Cursor;
+}
+
+export interface OwnedFieldSpec {
+  kind: ObjectKind;
+  field: OwnedField;
+  /** CRM field name: `parcours_stage`, `Parcours_Stage__c`. */
+  name: string;
+  label: string;
+  type: 'enumeration' | 'multi' | 'datetime' | 'text';
+  options?: Array<{ value: string; label: string }>;
+}
+
+export interface JourneyFieldSpec {
+  group: { name: string; label: string };
+  fields: OwnedFieldSpec[];
+  /** One HubSpot list / Salesforce campaign per segment. */
+  segments: Array<{ id: string; name: string }>;
+}
+
+export interface SchemaReport {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+  /** Segment id → CRM list id / campaign id. */
+  segmentTargets: Record<string, string>;
+}
+
+/** One record's owned-field values to write. Values are CRM-ready strings; `null` clears. */
+export interface RecordChange {
+  ref: RecordRef;
+  values: Record<string, string | null>;
+}
+
+export interface RecordFailure {
+  ref: RecordRef;
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export interface PushReport {
+  written: RecordRef[];
+  failed: RecordFailure[];
+}
+
+export interface MembershipChange {
+  segmentId: string;
+  /** CRM list id / campaign id from SchemaReport.segmentTargets. */
+  targetId: string;
+  add: string[];
+  remove: string[];
+}
+
+export interface MembershipReport {
+  added: string[];
+  removed: string[];
+  failed: Array<{ contactId: string; code: string; message: string }>;
+}
+
+export interface ApiCallStats {
+  total: number;
+  byEndpoint: Record<string, number>;
+  rateLimited: number;
+}
+
+export interface DoctorCheck {
+  id: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+export interface CrmConnector {
+  readonly crm: CrmName;
+  /** Pages of canonical records; the caller stores each batch before asking for the next. */
+  pull(options: PullOptions): AsyncIterable<PullBatch>;
+  /** One customer, live: the contact with its deals and tickets (for `explain`). */
+  fetchCustomer(contactId: string, fields: FieldNeeds): Promise<CrmRecord[]>;
+  /** Idempotent provisioning of owned fields, their options, and one list/campaign per segment. */
+  ensureSchema(spec: JourneyFieldSpec): Promise<SchemaReport>;
+  /** Current values of owned fields, for rollback and live checks. */
+  readCurrent(refs: RecordRef[], fieldNames: string[]): Promise<Map<string, Record<string, string | null>>>;
+  /** Batched writes; never all-or-nothing; every record ends written or failed. */
+  push(changes: RecordChange[]): Promise<PushReport>;
+  /** Segment membership diff. Adding an existing member or removing a non-member is not an error. */
+  syncMembership(change: MembershipChange): Promise<MembershipReport>;
+  /** Preflight checks for `doctor`. */
+  doctor(spec: JourneyFieldSpec): Promise<DoctorCheck[]>;
+  /** API calls made so far by this connector instance. */
+  stats(): ApiCallStats;
+}

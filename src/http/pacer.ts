@@ -1,0 +1,105 @@
+/**
+ * Client-side pacing for one endpoint class (octokit-throttling style: one limiter per class).
+ *
+ * A rolling window of `max` request starts per `intervalMs`, plus a concurrency cap. Servers that
+ * report their budget in headers (HubSpot `X-HubSpot-RateLimit-*`) correct it through `observe()`;
+ * a 429 or a lock (423) pauses the whole class through `pauseFor()`.
+ */
+export interface PacerOptions {
+  max: number;
+  intervalMs: number;
+  maxConcurrent?: number;
+  /** Share of the window we allow ourselves (headroom for other clients of the same budget). */
+  headroom?: number;
+}
+
+export class Pacer {
+  #max: number;
+  #intervalMs: number;
+  readonly #maxConcurrent: number;
+  readonly #headroom: number;
+  readonly #starts: number[] = [];
+  #inFlight = 0;
+  #pausedUntil = 0;
+  #queue: Array<() => void> = [];
+  #timer: NodeJS.Timeout | null = null;
+  readonly #now: () => number;
+
+  constructor(options: PacerOptions, now: () => number = Date.now) {
+    this.#max = options.max;
+    this.#intervalMs = options.intervalMs;
+    this.#maxConcurrent = options.maxConcurrent ?? 8;
+    this.#headroom = options.headroom ?? 1;
+    this.#now = now;
+  }
+
+  get limit(): { max: number; intervalMs: number } {
+    return { max: this.#max, intervalMs: this.#intervalMs };
+  }
+
+  /** Runs `fn` when the window and the concurrency cap allow it. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    await this.#acquire();
+    try {
+      return await fn();
+    } finally {
+      this.#inFlight -= 1;
+      this.#drain();
+    }
+  }
+
+  /** Server-reported budget: adopt its window, and if it says we have less left than we think, believe it. */
+  observe(info: { max?: number; remaining?: number; intervalMs?: number }): void {
+    if (info.max !== undefined && info.max > 0) this.#max = info.max;
+    if (info.intervalMs !== undefined && info.intervalMs > 0) this.#intervalMs = info.intervalMs;
+    if (info.remaining !== undefined) {
+      const now = this.#now();
+      this.#prune(now);
+      const allowed = Math.floor(this.#max * this.#headroom);
+      const believedRemaining = allowed - this.#starts.length;
+      // Other clients share the budget: fill our log with synthetic starts so we slow down to match.
+      for (let i = info.remaining; i < believedRemaining; i++) this.#starts.push(now);
+      this.#starts.sort((a, b) => a - b);
+    }
+  }
+
+  /** Stops every call of this class until `ms` from now (429 window, 423 lock, Retry-After). */
+  pauseFor(ms: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + ms);
+  }
+
+  #prune(now: number): void {
+    while (this.#starts.length > 0 && (this.#starts[0] as number) <= now - this.#intervalMs) this.#starts.shift();
+  }
+
+  #acquire(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#queue.push(resolve);
+      this.#drain();
+    });
+  }
+
+  #drain(): void {
+    if (this.#timer) return;
+    while (this.#queue.length > 0) {
+      const now = this.#now();
+      this.#prune(now);
+      const allowed = Math.max(1, Math.floor(this.#max * this.#headroom));
+      let waitMs = 0;
+      if (now < this.#pausedUntil) waitMs = this.#pausedUntil - now;
+      else if (this.#starts.length >= allowed) waitMs = (this.#starts[0] as number) + this.#intervalMs - now + 1;
+      if (waitMs > 0) {
+        this.#timer = setTimeout(() => {
+          this.#timer = null;
+          this.#drain();
+        }, waitMs);
+        return;
+      }
+      if (this.#inFlight >= this.#maxConcurrent) return;
+      this.#inFlight += 1;
+      this.#starts.push(now);
+      const next = this.#queue.shift() as () => void;
+      next();
+    }
+  }
+}

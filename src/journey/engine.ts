@@ -1,0 +1,167 @@
+/**
+ * The journey engine: a compiled mapping applied to one customer at a time.
+ * Pure: records and the evaluation time in, a JourneyState out. No I/O, no clock, no CRM names.
+ */
+import type { Mapping } from '../mapping/ast.ts';
+import type { Customer, JourneyState, RecordRef, Severity } from '../model.ts';
+import { newContext, resetWitness, type EvalContext } from './context.ts';
+import { compileCondition, type Predicate } from './predicates.ts';
+import { compileTemplate, reasonFor, type CompiledTemplate } from './reasons.ts';
+import { renderTrace, traceCondition, type TraceNode } from './trace.ts';
+
+interface CompiledRule {
+  id: string;
+  label: string;
+  when: Mapping['segments'][number]['when'];
+  reason: CompiledTemplate | null;
+  test: Predicate;
+}
+
+interface CompiledJourney {
+  id: string;
+  label: string;
+  segment: string | null;
+  stages: CompiledRule[];
+}
+
+interface CompiledFlag extends CompiledRule {
+  severity: Severity;
+  onContact: boolean;
+  /** Evaluated once per deal or ticket, or once for the contact. */
+  per: 'deal' | 'ticket' | null;
+}
+
+export interface Engine {
+  readonly mapping: Mapping;
+  evaluate(customer: Customer, now: number): JourneyState;
+  explain(customer: Customer, now: number): Explanation;
+}
+
+export interface Explanation {
+  state: JourneyState;
+  lines: string[];
+}
+
+export function compileEngine(mapping: Mapping): Engine {
+  const rule = (r: { id: string; label: string; when: CompiledRule['when']; reason: string | null }): CompiledRule => ({
+    id: r.id,
+    label: r.label,
+    when: r.when,
+    reason: r.reason === null ? null : compileTemplate(r.reason),
+    test: compileCondition(r.when),
+  });
+  const baseSegments = mapping.segments.filter((s) => !s.derived).map(rule);
+  const derivedSegments = mapping.segments.filter((s) => s.derived).map(rule);
+  const journeys: CompiledJourney[] = mapping.journeys.map((j) => ({ id: j.id, label: j.label, segment: j.segment, stages: j.stages.map(rule) }));
+  const byPriority = [...journeys.filter((j) => j.segment !== null), ...journeys.filter((j) => j.segment === null)];
+  const flags: CompiledFlag[] = mapping.friction.map((f) => ({
+    ...rule(f),
+    severity: f.severity,
+    onContact: f.on.includes('contact'),
+    per: f.on.includes('deal') ? 'deal' : f.on.includes('ticket') ? 'ticket' : null,
+  }));
+
+  function run(customer: Customer, now: number, trace: TraceNode[] | null): JourneyState {
+    const ctx = newContext(now, customer.contact, customer.deals, customer.tickets);
+    const segments: JourneyState['segments'] = [];
+    const segmentIds: string[] = [];
+    const check = (r: CompiledRule): boolean => {
+      resetWitness(ctx);
+      const ok = r.test(ctx);
+      if (trace) {
+        const t = traceCondition(r.when, ctx);
+        trace.push({ ...t, text: `${r.id}: ${t.text}` });
+        resetWitness(ctx);
+        r.test(ctx); // restore the witness the fast path leaves, so the reason cites the same records
+      }
+      return ok;
+    };
+
+    for (const s of baseSegments) {
+      if (check(s)) {
+        segmentIds.push(s.id);
+        segments.push({ id: s.id, reason: reasonFor(s.id, s.reason, s.when, ctx) });
+      }
+    }
+    const journey = byPriority.find((j) => j.segment === null || segmentIds.includes(j.segment)) as CompiledJourney;
+
+    let stageIndex = -1;
+    let stageReason = '';
+    for (let i = journey.stages.length - 1; i >= 0; i--) {
+      const st = journey.stages[i] as CompiledRule;
+      if (check(st)) {
+        stageIndex = i;
+        stageReason = reasonFor(st.id, st.reason, st.when, ctx);
+        break;
+      }
+    }
+    let since: number | null = null;
+    if (stageIndex === -1) {
+      stageIndex = 0;
+      stageReason = `${journey.stages[0]?.id}: no stage rule holds; defaulting to the first stage`;
+    } else {
+      const w = ctx.witness;
+      since = w.deal ? (w.deal.isClosed ? w.deal.closedAt : w.deal.stageEnteredAt) : w.ticket ? w.ticket.createdAt : null;
+    }
+    const stage = journey.stages[stageIndex] as CompiledRule;
+    ctx.journey.stage = stage.id;
+    ctx.journey.segments = segmentIds;
+
+    const friction: JourneyState['friction'] = [];
+    const contactRef: RecordRef = { kind: 'contact', objectType: customer.contact.objectType, id: customer.contact.id };
+    for (const f of flags) {
+      if (f.per === null) {
+        if (check(f)) friction.push({ id: f.id, severity: f.severity, on: contactRef, reason: reasonFor(f.id, f.reason, f.when, ctx) });
+        continue;
+      }
+      const list = f.per === 'deal' ? customer.deals : customer.tickets;
+      let contactReason: string | null = null;
+      for (const r of list) {
+        if (f.per === 'deal') ctx.deal = r as EvalContext['deal'];
+        else ctx.ticket = r as EvalContext['ticket'];
+        if (check(f)) {
+          const reason = reasonFor(f.id, f.reason, f.when, ctx);
+          friction.push({ id: f.id, severity: f.severity, on: { kind: r.kind, objectType: r.objectType, id: r.id }, reason });
+          contactReason ??= reason;
+        }
+      }
+      ctx.deal = null;
+      ctx.ticket = null;
+      if (f.onContact && contactReason !== null) friction.push({ id: f.id, severity: f.severity, on: contactRef, reason: contactReason });
+    }
+    const flagIds = [...new Set(friction.map((f) => f.id))];
+    ctx.journey.flags = flagIds;
+
+    for (const s of derivedSegments) {
+      if (check(s)) segments.push({ id: s.id, reason: reasonFor(s.id, s.reason, s.when, ctx) });
+    }
+
+    return {
+      contactId: customer.contact.id,
+      journeyId: journey.id,
+      stage: { id: stage.id, label: stage.label, reason: stageReason, since },
+      segments,
+      friction,
+    };
+  }
+
+  return {
+    mapping,
+    evaluate: (customer, now) => run(customer, now, null),
+    explain(customer, now) {
+      const traces: TraceNode[] = [];
+      const state = run(customer, now, traces);
+      const lines = [
+        `customer ${customer.contact.objectType}/${customer.contact.id} (${customer.deals.length} deals, ${customer.tickets.length} tickets), evaluated at ${new Date(now).toISOString()}`,
+        `journey: ${state.journeyId}`,
+        `stage: ${state.stage.id} — ${state.stage.reason}`,
+        `segments: ${state.segments.map((s) => s.id).join(', ') || 'none'}`,
+        `friction: ${state.friction.map((f) => `${f.id} on ${f.on.kind}/${f.on.id}`).join(', ') || 'none'}`,
+        '',
+        'rule trace:',
+        ...traces.flatMap((t) => renderTrace(t, '  ')),
+      ];
+      return { state, lines };
+    },
+  };
+}

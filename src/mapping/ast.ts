@@ -1,0 +1,105 @@
+/**
+ * The parsed, typed form of a mapping file. Produced by `parse.ts`, consumed by the journey engine.
+ */
+import type { ObjectKind, Severity } from '../model.ts';
+import type { Scope, ValueType } from './vocabulary.ts';
+
+export type FieldRef =
+  | { scope: Scope; name: string; raw: false; type: ValueType }
+  /** `contact.raw.<crmField>`: the CRM's own field; its type is not known until run time. */
+  | { scope: Exclude<Scope, 'journey'>; name: string; raw: true; type: null };
+
+export type Scalar = string | number | boolean | null;
+
+export type Test =
+  | { op: 'eq' | 'ne'; value: Scalar }
+  | { op: 'in' | 'not_in'; values: Scalar[] }
+  | { op: 'gt' | 'gte' | 'lt' | 'lte'; value: number }
+  | { op: 'exists'; value: boolean }
+  | { op: 'contains'; values: string[] }
+  | { op: 'within_days' | 'older_than_days' | 'within_hours' | 'older_than_hours'; value: number };
+
+export type NumberTest = { op: 'eq' | 'gt' | 'gte' | 'lt' | 'lte'; value: number };
+
+export type RelatedKind = 'deal' | 'ticket';
+
+export type Condition =
+  | { type: 'always'; path: string }
+  | { type: 'all' | 'any'; items: Condition[]; path: string }
+  | { type: 'not'; item: Condition; path: string }
+  | { type: 'field'; field: FieldRef; tests: Test[]; path: string }
+  | { type: 'some' | 'none' | 'every'; kind: RelatedKind; where: Condition; path: string }
+  | { type: 'count'; kind: RelatedKind; where: Condition | null; tests: NumberTest[]; path: string }
+  | { type: 'sum'; kind: RelatedKind; field: FieldRef; where: Condition | null; tests: NumberTest[]; path: string };
+
+export interface StageDef {
+  id: string;
+  label: string;
+  when: Condition;
+  reason: string | null;
+}
+
+export interface JourneyDef {
+  id: string;
+  label: string;
+  /** Restricts the journey to members of a (base) segment; null for the default journey. */
+  segment: string | null;
+  stages: StageDef[];
+}
+
+export interface SegmentDef {
+  id: string;
+  label: string;
+  kind: 'demographic' | 'behavioural';
+  when: Condition;
+  reason: string | null;
+  /** True when the rule reads `journey.*`, so it is evaluated after stage and friction. */
+  derived: boolean;
+}
+
+export interface FrictionDef {
+  id: string;
+  label: string;
+  severity: Severity;
+  /** Record kinds the flag attaches to; a deal/ticket rule is evaluated per record. */
+  on: ObjectKind[];
+  when: Condition;
+  reason: string | null;
+}
+
+export const KPI_METRICS = ['csat_by_stage', 'nps', 'first_contact_resolution', 'checkout_abandonment', 'flag_rate'] as const;
+export type KpiMetric = (typeof KPI_METRICS)[number];
+
+export interface KpiDef {
+  id: string;
+  label: string;
+  metric: KpiMetric;
+  /** For `flag_rate`: the flag id. */
+  flag: string | null;
+  target: NumberTest;
+  unit: 'percent' | 'score';
+}
+
+export interface WritebackDef {
+  group: { name: string; label: string };
+  contact: Partial<Record<'stage' | 'stageEnteredAt' | 'stageReason' | 'friction' | 'frictionReason' | 'segments', string>>;
+  deal: Partial<Record<'friction' | 'frictionReason', string>>;
+  ticket: Partial<Record<'friction' | 'frictionReason', string>>;
+  /** CRM value written for each stage id (default: the id). */
+  stageValues: Record<string, string>;
+  /** Name prefix of the HubSpot list / Salesforce campaign per segment. */
+  segmentListPrefix: string;
+}
+
+export interface Mapping {
+  file: string;
+  version: 1;
+  crm: 'hubspot' | 'salesforce' | 'any';
+  journeys: JourneyDef[];
+  segments: SegmentDef[];
+  friction: FrictionDef[];
+  kpis: KpiDef[];
+  writeback: WritebackDef;
+  /** Admin overrides: normalized field → CRM field name, per kind. */
+  fields: Record<'contact' | 'deal' | 'ticket', Record<string, string>>;
+}

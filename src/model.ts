@@ -1,0 +1,120 @@
+/**
+ * The canonical model every connector fills and the journey engine reads.
+ *
+ * Connectors translate CRM records into these shapes: a small normalized vocabulary
+ * (so most mapping rules are CRM-agnostic) plus the raw CRM fields they pulled (so rules
+ * can still reach anything the CRM has, as `contact.raw.<field>`).
+ *
+ * Times are epoch milliseconds (UTC) or null: the engine compares numbers, it never parses dates.
+ */
+
+export const CRMS = ['hubspot', 'salesforce'] as const;
+export type CrmName = (typeof CRMS)[number];
+
+export const OBJECT_KINDS = ['contact', 'deal', 'ticket'] as const;
+export type ObjectKind = (typeof OBJECT_KINDS)[number];
+
+export type RawFields = Record<string, string | number | boolean | null>;
+
+interface RecordBase {
+  /** The CRM's record id (HubSpot object id, Salesforce 18-char Id). */
+  id: string;
+  /** The CRM's own object name: HubSpot `contacts`/`deals`/`tickets`; Salesforce `Contact`, `Lead`, `Opportunity`, `Case`. */
+  objectType: string;
+  /** Raw CRM field values as pulled (only the fields the compiled mapping asked for). */
+  raw: RawFields;
+  /** The CRM's last-modified time of the record. */
+  updatedAt: number | null;
+}
+
+export interface ContactRecord extends RecordBase {
+  kind: 'contact';
+  email: string | null;
+  name: string | null;
+  createdAt: number | null;
+  /** HubSpot `lifecyclestage`; for Salesforce Leads the lead `Status`, for Contacts null unless mapped. */
+  lifecycle: string | null;
+  /** Original source / lead source / channel of acquisition. */
+  source: string | null;
+  country: string | null;
+  industry: string | null;
+  employees: number | null;
+  /** Latest NPS rating, 0..10. */
+  npsScore: number | null;
+  /** Latest CSAT, 1..5. */
+  csat: number | null;
+}
+
+export interface DealRecord extends RecordBase {
+  kind: 'deal';
+  name: string | null;
+  amount: number | null;
+  pipeline: string | null;
+  /** Stage id (HubSpot `dealstage` internal value; Salesforce `StageName`). */
+  stage: string | null;
+  isClosed: boolean;
+  isWon: boolean;
+  createdAt: number | null;
+  stageEnteredAt: number | null;
+  closedAt: number | null;
+  /** Every stage the deal is known to have reached (HubSpot `hs_date_entered_*`, Salesforce OpportunityHistory). */
+  stagesReached: string[];
+  /** Contacts this deal is associated with. */
+  contactIds: string[];
+}
+
+export interface TicketRecord extends RecordBase {
+  kind: 'ticket';
+  subject: string | null;
+  status: string | null;
+  isOpen: boolean;
+  priority: string | null;
+  /** Channel the customer used (HubSpot `source_type`; Salesforce `Origin`). */
+  channel: string | null;
+  createdAt: number | null;
+  closedAt: number | null;
+  firstResponseAt: number | null;
+  contactIds: string[];
+}
+
+export type CrmRecord = ContactRecord | DealRecord | TicketRecord;
+
+/** One customer as the engine sees it: a contact with its deals and tickets. */
+export interface Customer {
+  contact: ContactRecord;
+  deals: DealRecord[];
+  tickets: TicketRecord[];
+}
+
+/** A reference to one CRM record. */
+export interface RecordRef {
+  kind: ObjectKind;
+  objectType: string;
+  id: string;
+}
+
+/** What the engine concluded for one customer. */
+export interface JourneyState {
+  contactId: string;
+  journeyId: string;
+  stage: { id: string; label: string; reason: string; since: number | null };
+  segments: Array<{ id: string; reason: string }>;
+  /** Flags, each attached to a record (contact, deal or ticket). */
+  friction: Array<{ id: string; severity: Severity; on: RecordRef; reason: string }>;
+}
+
+export const SEVERITIES = ['low', 'medium', 'high'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** The owned values Parcours wants on one record, by canonical field name. */
+export interface OwnedValues {
+  stage?: string;
+  stageEnteredAt?: number | null;
+  stageReason?: string;
+  friction: string[];
+  frictionReason: string;
+  segments?: string[];
+}
+
+export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;

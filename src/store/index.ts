@@ -1,0 +1,225 @@
+/**
+ * The embedded store: the only module that touches SQLite. `openStore` opens (or creates) the
+ * file, upgrades its schema, and returns one synchronous facade over the small table modules.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import type { PullBatch } from '../../connectors/port.ts';
+import { ParcoursError } from '../errors.ts';
+import type { ObjectKind } from '../model.ts';
+import { createTransactionRunner, openDatabase, toStoreError } from './connection.ts';
+import { createCursors } from './cursors.ts';
+import { createFailures } from './failures.ts';
+import { checkInstallation, checkKind, checkTime } from './input-checks.ts';
+import { migrate } from './migrations.ts';
+import { createMirror, DEFAULT_PAGE_SIZE } from './mirror.ts';
+import { createRuns } from './runs.ts';
+import { createSegments } from './segments.ts';
+import { createSettings } from './settings.ts';
+import { createStageHistory } from './stage-history.ts';
+import type { Store } from './types.ts';
+import { createWritten } from './written.ts';
+
+export type * from './types.ts';
+export { RUN_MODES, RUN_STATUSES } from './types.ts';
+export { MIGRATIONS, migrate, schemaVersion, type Migration } from './migrations.ts';
+
+export interface OpenStoreOptions {
+  /** Clock for stored_at/updated_at bookkeeping and default audit times (tests pin it). */
+  now?: () => number;
+}
+
+/** Opens `path` (parent directory created; `':memory:'` for tests) and migrates it to the latest schema. */
+export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  const now = options.now ?? Date.now;
+  let db: DatabaseSync;
+  try {
+    db = openDatabase(path);
+  } catch (err) {
+    throw toStoreError(err, path, 'open');
+  }
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw withFile(toStoreError(err, path, 'migrate'), path);
+  }
+  return buildStore(db, path, now);
+}
+
+function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
+  const tx = createTransactionRunner(db);
+  const mirror = createMirror(db, now);
+  const cursors = createCursors(db, now);
+  const written = createWritten(db);
+  const history = createStageHistory(db);
+  const segments = createSegments(db);
+  const runs = createRuns(db);
+  const failures = createFailures(db);
+  const settings = createSettings(db, now);
+  let closed = false;
+
+  function guard<T>(operation: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw withFile(toStoreError(err, file, operation), file);
+    }
+  }
+
+  /** Generators run their body lazily, so errors surface during iteration: guard each step. */
+  function* guardIterable<T>(operation: string, make: () => Iterator<T>): Generator<T> {
+    const it = guard(operation, make);
+    try {
+      for (;;) {
+        const step = guard(operation, () => it.next());
+        if (step.done) return;
+        yield step.value;
+      }
+    } finally {
+      it.return?.();
+    }
+  }
+
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      guard('close', () => db.close());
+    },
+
+    transaction<T>(fn: () => T): T {
+      // Errors thrown by fn itself pass through unchanged (ParcoursErrors stay as they are).
+      return guard('transaction', () => tx.run(fn));
+    },
+
+    applyPullBatch(installation: string, batch: PullBatch) {
+      guard('applyPullBatch', () => {
+        checkInstallation(installation);
+        checkKind(batch.kind);
+        for (const ref of batch.removed) checkKind(ref.kind);
+        tx.run(() => {
+          mirror.upsertRecords(installation, batch.kind, batch.records);
+          if (batch.links) mirror.applyContactLinks(installation, batch.links);
+          // Removal after links, so a removed contact never keeps links re-added in the same batch.
+          mirror.removeRecords(installation, batch.removed);
+          written.forget(installation, batch.removed);
+          failures.clear(installation, batch.removed);
+          // Last: the cursor only moves once everything it covers is stored.
+          if (batch.cursor !== undefined) cursors.save(installation, batch.kind, batch.cursor);
+        });
+      });
+    },
+
+    getCursors: (installation) => guard('getCursors', () => cursors.getAll(installation)),
+    resetCursors: (installation) => guard('resetCursors', () => cursors.reset(installation)),
+    countRecords: (installation) => guard('countRecords', () => mirror.countRecords(installation)),
+
+    getRecord(installation: string, kind: ObjectKind, id: string) {
+      return guard('getRecord', () => {
+        checkKind(kind);
+        return mirror.getRecord(installation, kind, id);
+      });
+    },
+
+    existingIds(installation: string, kind: ObjectKind, ids: string[]) {
+      return guard('existingIds', () => {
+        checkKind(kind);
+        return mirror.existingIds(installation, kind, ids);
+      });
+    },
+
+    iterateCustomers(installation, opts = {}) {
+      const pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
+      return guardIterable('iterateCustomers', () => {
+        if (!Number.isInteger(pageSize) || pageSize < 1) {
+          throw new ParcoursError('INPUT_INVALID', 'iterateCustomers pageSize must be a positive integer', { pageSize });
+        }
+        return mirror.iterateCustomers(installation, pageSize, opts.contactIds);
+      });
+    },
+
+    contactsLinkedTo: (installation, refs) => guard('contactsLinkedTo', () => mirror.contactsLinkedTo(installation, refs)),
+
+    getWritten(installation, kind, ids) {
+      return guard('getWritten', () => {
+        checkKind(kind);
+        return written.get(installation, kind, ids);
+      });
+    },
+
+    recordWrites(installation, runId, writes, at = now()) {
+      guard('recordWrites', () => {
+        checkInstallation(installation);
+        checkTime(at, 'recordWrites at');
+        for (const w of writes) checkKind(w.kind);
+        tx.run(() => written.record(installation, runId, writes, at));
+      });
+    },
+
+    auditForRun: (runId) => guard('auditForRun', () => written.auditForRun(runId)),
+
+    currentStages: (installation, contactIds, journeyId) =>
+      guard('currentStages', () => history.current(installation, contactIds, journeyId)),
+
+    recordStageChanges(installation, changes) {
+      guard('recordStageChanges', () => {
+        checkInstallation(installation);
+        for (const c of changes) checkTime(c.at, 'stage change at');
+        tx.run(() => history.record(installation, changes));
+      });
+    },
+
+    iterateStageHistory: (installation, opts = {}) =>
+      guardIterable('iterateStageHistory', () => history.iterate(installation, opts.journeyId)),
+
+    getSegmentMembers: (installation, segmentId) => guard('getSegmentMembers', () => segments.members(installation, segmentId)),
+
+    applyMembership(installation, segmentId, added, removed, at) {
+      guard('applyMembership', () => {
+        checkInstallation(installation);
+        checkTime(at, 'membership at');
+        tx.run(() => segments.apply(installation, segmentId, added, removed, at));
+      });
+    },
+
+    iterateSegmentEvents: (installation, since = Number.MIN_SAFE_INTEGER) =>
+      guardIterable('iterateSegmentEvents', () => segments.events(installation, since)),
+
+    startRun: (r) => guard('startRun', () => runs.start(r)),
+    finishRun: (id, r) => guard('finishRun', () => runs.finish(id, r)),
+    listRuns: (opts = {}) => guard('listRuns', () => runs.list(opts)),
+    getRun: (id) => guard('getRun', () => runs.get(id)),
+
+    recordFailures(installation, runId, list, at = now()) {
+      guard('recordFailures', () => {
+        checkInstallation(installation);
+        checkTime(at, 'recordFailures at');
+        for (const f of list) checkKind(f.kind);
+        tx.run(() => failures.record(installation, runId, list, at));
+      });
+    },
+
+    pendingFailures: (installation) => guard('pendingFailures', () => failures.pending(installation)),
+
+    clearFailures(installation, refs) {
+      guard('clearFailures', () => tx.run(() => failures.clear(installation, refs)));
+    },
+
+    failuresForRun: (runId) => guard('failuresForRun', () => failures.forRun(runId)),
+
+    getSetting: (installation, key) => guard('getSetting', () => settings.get(installation, key)),
+    setSetting(installation, key, value) {
+      guard('setSetting', () => {
+        checkInstallation(installation);
+        settings.set(installation, key, value);
+      });
+    },
+    deleteSetting: (installation, key) => guard('deleteSetting', () => settings.delete(installation, key)),
+  };
+}
+
+/** Every STORE_ERROR names the file it concerns; other errors (the caller's own) are left alone. */
+function withFile(err: ParcoursError, file: string): ParcoursError {
+  if (err.code === 'STORE_ERROR' && err.context.file === undefined) err.context.file = file;
+  return err;
+}

@@ -1,0 +1,205 @@
+/**
+ * Versioned schema. `PRAGMA user_version` holds the number of applied steps; each step runs in
+ * its own transaction together with the version bump (user_version lives in the file header,
+ * so it commits or rolls back with the step). Append new steps; never edit a shipped one.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { ParcoursError } from '../errors.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'mirror, links, cursors, settings',
+    sql: `
+      -- One row per pulled canonical record; json is the whole CrmRecord.
+      CREATE TABLE mirror_records (
+        installation TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('contact', 'deal', 'ticket')),
+        id TEXT NOT NULL,
+        json TEXT NOT NULL,
+        updated_at INTEGER,            -- the CRM's last-modified time (record.updatedAt)
+        stored_at INTEGER NOT NULL,    -- when Parcours stored this version
+        PRIMARY KEY (installation, kind, id)
+      );
+      -- contact <-> deal/ticket. No foreign key to mirror_records: either side may arrive first.
+      CREATE TABLE mirror_links (
+        installation TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('deal', 'ticket')),
+        record_id TEXT NOT NULL,
+        PRIMARY KEY (installation, contact_id, kind, record_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX mirror_links_by_record ON mirror_links (installation, kind, record_id);
+      CREATE TABLE cursors (
+        installation TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('contact', 'deal', 'ticket')),
+        cursor TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (installation, kind)
+      ) WITHOUT ROWID;
+      CREATE TABLE settings (
+        installation TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (installation, key)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    name: 'runs, written snapshot, audit, failures',
+    sql: `
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        installation TEXT NOT NULL,
+        crm TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        dry_run INTEGER NOT NULL CHECK (dry_run IN (0, 1)),
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        status TEXT NOT NULL,
+        summary TEXT
+      );
+      CREATE INDEX runs_by_installation ON runs (installation, id);
+      -- What Parcours last wrote per record: owned values by CRM field name (JSON object).
+      CREATE TABLE written (
+        installation TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        vals TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        written_at INTEGER NOT NULL,
+        PRIMARY KEY (installation, kind, id)
+      );
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        installation TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        before TEXT,
+        after TEXT,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX audit_by_run ON audit (run_id);
+      CREATE INDEX audit_by_record ON audit (installation, kind, record_id);
+      -- Retry queue: one row per record still failing.
+      CREATE TABLE failures (
+        installation TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        message TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        attempts INTEGER NOT NULL,
+        first_failed_at INTEGER NOT NULL,
+        last_failed_at INTEGER NOT NULL,
+        PRIMARY KEY (installation, kind, id)
+      ) WITHOUT ROWID;
+      -- Append-only: every failure of every run, for admins (the queue above forgets on success).
+      CREATE TABLE failure_log (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        installation TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        message TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX failure_log_by_run ON failure_log (run_id);
+    `,
+  },
+  {
+    version: 3,
+    name: 'stage history, segment membership and events',
+    sql: `
+      CREATE TABLE stage_history (
+        id INTEGER PRIMARY KEY,
+        installation TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        journey_id TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        entered_at INTEGER NOT NULL,
+        left_at INTEGER,
+        CHECK (left_at IS NULL OR left_at >= entered_at)
+      );
+      -- At most one open stage per contact and journey; also the lookup for current stages.
+      CREATE UNIQUE INDEX stage_history_open ON stage_history (installation, contact_id, journey_id)
+        WHERE left_at IS NULL;
+      CREATE INDEX stage_history_by_installation ON stage_history (installation, id);
+      CREATE TABLE segment_members (
+        installation TEXT NOT NULL,
+        segment_id TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        PRIMARY KEY (installation, segment_id, contact_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE segment_events (
+        id INTEGER PRIMARY KEY,
+        installation TEXT NOT NULL,
+        segment_id TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('entered', 'exited')),
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX segment_events_by_time ON segment_events (installation, at);
+    `,
+  },
+];
+
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get();
+  return Number(row?.['user_version'] ?? 0);
+}
+
+/** Brings the file up to the last migration; returns the versions applied. */
+export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  assertOrdered(migrations);
+  const current = schemaVersion(db);
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new ParcoursError(
+      'STORE_ERROR',
+      `store schema version ${current} is newer than this Parcours knows (${latest}); upgrade Parcours`,
+      { schemaVersion: current, knownVersion: latest },
+    );
+  }
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      // Re-read under the write lock: another process may have migrated meanwhile.
+      if (schemaVersion(db) >= m.version) {
+        db.exec('COMMIT');
+        continue;
+      }
+      db.exec(m.sql);
+      db.exec(`PRAGMA user_version = ${m.version}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new ParcoursError('STORE_ERROR', `store migration ${m.version} (${m.name}) failed: ${detail}`, { migration: m.version }, { cause: err });
+    }
+    applied.push(m.version);
+  }
+  return applied;
+}
+
+function assertOrdered(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new ParcoursError('STORE_ERROR', `store migrations must be numbered 1..n in order; found ${m.version} at position ${i + 1}`);
+    }
+  });
+}

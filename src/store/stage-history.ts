@@ -1,0 +1,79 @@
+/**
+ * The stage-transition ledger: one row per (contact, journey, stage stay). Entering a new stage
+ * closes the open row at the same instant, so stays never overlap and durations add up.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { int, intOrNull, text } from './row-values.ts';
+import type { CurrentStage, StageChange, StageHistoryRow } from './types.ts';
+
+const HISTORY_PAGE = 2_000;
+
+export function createStageHistory(db: DatabaseSync) {
+  const selectOpen = db.prepare(`
+    SELECT id, stage, entered_at FROM stage_history
+    WHERE installation = ? AND contact_id = ? AND journey_id = ? AND left_at IS NULL`);
+  const closeRow = db.prepare('UPDATE stage_history SET left_at = ? WHERE id = ?');
+  const insertRow = db.prepare(`
+    INSERT INTO stage_history (installation, contact_id, journey_id, stage, entered_at, left_at) VALUES (?, ?, ?, ?, ?, NULL)`);
+  // Ordered by entry so that, across journeys, the most recently entered stage is set last.
+  const selectCurrent = db.prepare(`
+    SELECT contact_id, journey_id, stage, entered_at FROM stage_history
+    WHERE installation = ?1 AND contact_id IN (SELECT value FROM json_each(?2)) AND left_at IS NULL
+      AND (?3 IS NULL OR journey_id = ?3)
+    ORDER BY entered_at, id`);
+  const selectPage = db.prepare(`
+    SELECT id, contact_id, journey_id, stage, entered_at, left_at FROM stage_history
+    WHERE installation = ?1 AND id > ?2 AND (?3 IS NULL OR journey_id = ?3)
+    ORDER BY id LIMIT ?4`);
+
+  return {
+    record(installation: string, changes: readonly StageChange[]): void {
+      for (const c of changes) {
+        const open = selectOpen.get(installation, c.contactId, c.journeyId);
+        if (!open) {
+          insertRow.run(installation, c.contactId, c.journeyId, c.stage, c.at);
+          continue;
+        }
+        if (text(open, 'stage') === c.stage) continue;
+        // A change dated before the open stay began (clock skew, recomputed dates) is taken as
+        // happening when that stay began, so the ledger stays ordered.
+        const at = Math.max(c.at, int(open, 'entered_at'));
+        closeRow.run(at, int(open, 'id'));
+        insertRow.run(installation, c.contactId, c.journeyId, c.stage, at);
+      }
+    },
+
+    current(installation: string, contactIds: readonly string[], journeyId: string | undefined): Map<string, CurrentStage> {
+      const out = new Map<string, CurrentStage>();
+      if (contactIds.length === 0) return out;
+      for (const row of selectCurrent.all(installation, JSON.stringify(contactIds), journeyId ?? null)) {
+        out.set(text(row, 'contact_id'), {
+          journeyId: text(row, 'journey_id'),
+          stage: text(row, 'stage'),
+          enteredAt: int(row, 'entered_at'),
+        });
+      }
+      return out;
+    },
+
+    /** All rows in insertion order, a page per query. */
+    *iterate(installation: string, journeyId: string | undefined): Generator<StageHistoryRow> {
+      let after = 0;
+      for (;;) {
+        const rows = selectPage.all(installation, after, journeyId ?? null, HISTORY_PAGE);
+        for (const row of rows) {
+          yield {
+            contactId: text(row, 'contact_id'),
+            journeyId: text(row, 'journey_id'),
+            stage: text(row, 'stage'),
+            enteredAt: int(row, 'entered_at'),
+            leftAt: intOrNull(row, 'left_at'),
+          };
+        }
+        const last = rows.at(-1);
+        if (!last || rows.length < HISTORY_PAGE) return;
+        after = int(last, 'id');
+      }
+    },
+  };
+}

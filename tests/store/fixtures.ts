@@ -1,0 +1,67 @@
+/** Canonical record builders for store tests. */
+import type { ContactRecord, DealRecord, TicketRecord } from '../../src/model.ts';
+
+export const INST = 'hubspot:default';
+
+export function contact(id: string, over: Partial<ContactRecord> = {}): ContactRecord {
+  return {
+    kind: 'contact',
+    id,
+    objectType: 'contacts',
+    raw: { lifecyclestage: 'lead' },
+    updatedAt: 1_700_000_000_000,
+    email: `${id}@example.com`,
+    name: `Contact ${id}`,
+    createdAt: 1_690_000_000_000,
+    lifecycle: 'lead',
+    source: 'ORGANIC_SEARCH',
+    country: 'France',
+    industry: null,
+    employees: null,
+    npsScore: null,
+    csat: null,
+    ...over,
+  };
+}
+
+export function deal(id: string, contactIds: string[], over: Partial<DealRecord> = {}): DealRecord {
+  return {
+    kind: 'deal',
+    id,
+    objectType: 'deals',
+    raw: {},
+    updatedAt: 1_700_000_000_000,
+    name: `Deal ${id}`,
+    amount: 1000,
+    pipeline: 'default',
+    stage: 'appointmentscheduled',
+    isClosed: false,
+    isWon: false,
+    createdAt: 1_690_000_000_000,
+    stageEnteredAt: null,
+    closedAt: null,
+    stagesReached: ['appointmentscheduled'],
+    contactIds,
+    ...over,
+  };
+}
+
+export function ticket(id: string, contactIds: string[], over: Partial<TicketRecord> = {}): TicketRecord {
+  return {
+    kind: 'ticket',
+    id,
+    objectType: 'tickets',
+    raw: {},
+    updatedAt: 1_700_000_000_000,
+    subject: `Ticket ${id}`,
+    status: '1',
+    isOpen: true,
+    priority: 'HIGH',
+    channel: 'EMAIL',
+    createdAt: 1_690_000_000_000,
+    closedAt: null,
+    firstResponseAt: null,
+    contactIds,
+    ...over,
+  };
+}

@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/index.ts';
+import { INST } from './fixtures.ts';
+
+describe('stage history', () => {
+  let store: Store;
+  beforeEach(() => {
+    store = openStore(':memory:');
+  });
+  afterEach(() => store.close());
+
+  it('opens a row per stage and closes the previous one at the change', () => {
+    store.recordStageChanges(INST, [
+      { contactId: '1', journeyId: 'b2b', stage: 'aware', at: 100 },
+      { contactId: '2', journeyId: 'b2b', stage: 'aware', at: 110 },
+      { contactId: '1', journeyId: 'b2b', stage: 'buying', at: 200 },
+    ]);
+    // Same stage again: no new row.
+    store.recordStageChanges(INST, [{ contactId: '1', journeyId: 'b2b', stage: 'buying', at: 250 }]);
+    store.recordStageChanges(INST, [{ contactId: '1', journeyId: 'b2b', stage: 'customer', at: 300 }]);
+
+    expect([...store.iterateStageHistory(INST)]).toEqual([
+      { contactId: '1', journeyId: 'b2b', stage: 'aware', enteredAt: 100, leftAt: 200 },
+      { contactId: '2', journeyId: 'b2b', stage: 'aware', enteredAt: 110, leftAt: null },
+      { contactId: '1', journeyId: 'b2b', stage: 'buying', enteredAt: 200, leftAt: 300 },
+      { contactId: '1', journeyId: 'b2b', stage: 'customer', enteredAt: 300, leftAt: null },
+    ]);
+    expect(store.currentStages(INST, ['1', '2', '3'])).toEqual(
+      new Map([
+        ['1', { journeyId: 'b2b', stage: 'customer', enteredAt: 300 }],
+        ['2', { journeyId: 'b2b', stage: 'aware', enteredAt: 110 }],
+      ]),
+    );
+    expect(store.currentStages('hubspot:other', ['1']).size).toBe(0);
+  });
+
+  it('keeps journeys apart and filters by journey', () => {
+    store.recordStageChanges(INST, [
+      { contactId: '1', journeyId: 'b2b', stage: 'aware', at: 100 },
+      { contactId: '1', journeyId: 'support', stage: 'onboarding', at: 150 },
+      { contactId: '1', journeyId: 'b2b', stage: 'buying', at: 200 },
+    ]);
+    expect(store.currentStages(INST, ['1'], 'support').get('1')).toEqual({ journeyId: 'support', stage: 'onboarding', enteredAt: 150 });
+    // Without a journey, the most recently entered stage wins.
+    expect(store.currentStages(INST, ['1']).get('1')).toEqual({ journeyId: 'b2b', stage: 'buying', enteredAt: 200 });
+    expect([...store.iterateStageHistory(INST, { journeyId: 'support' })]).toEqual([
+      { contactId: '1', journeyId: 'support', stage: 'onboarding', enteredAt: 150, leftAt: null },
+    ]);
+  });
+
+  it('never lets a late-dated change close a stay before it began', () => {
+    store.recordStageChanges(INST, [
+      { contactId: '1', journeyId: 'b2b', stage: 'aware', at: 500 },
+      { contactId: '1', journeyId: 'b2b', stage: 'buying', at: 300 },
+    ]);
+    expect([...store.iterateStageHistory(INST)]).toEqual([
+      { contactId: '1', journeyId: 'b2b', stage: 'aware', enteredAt: 500, leftAt: 500 },
+      { contactId: '1', journeyId: 'b2b', stage: 'buying', enteredAt: 500, leftAt: null },
+    ]);
+  });
+
+  it('streams more rows than one page, in order', () => {
+    const changes = Array.from({ length: 4_500 }, (_, i) => ({ contactId: `c${i}`, journeyId: 'b2b', stage: 'aware', at: i }));
+    store.recordStageChanges(INST, changes);
+    let count = 0;
+    let lastAt = -1;
+    for (const row of store.iterateStageHistory(INST)) {
+      expect(row.enteredAt).toBe(lastAt + 1);
+      lastAt = row.enteredAt;
+      count++;
+    }
+    expect(count).toBe(4_500);
+  });
+});
