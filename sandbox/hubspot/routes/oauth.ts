@@ -1,0 +1,119 @@
+/**
+ * OAuth v1 token endpoint, token metadata, the authorize redirect used by install tests, and the
+ * daily usage endpoint (hubspot.md §1.2, §2.3). Token responses: https://developers.hubspot.com/changelog/additional-details-returned-when-generating-oauth-access-tokens
+ */
+import type { Express } from 'express';
+import { z } from 'zod';
+import { SANDBOX_HUB_ID, SANDBOX_SCOPES, type Credentials } from '../auth.ts';
+import { notFound } from '../http-error.ts';
+import type { RateLimiter } from '../rate-limit.ts';
+import type { SandboxContext } from '../context.ts';
+
+const TokenForm = z.object({
+  grant_type: z.string().optional(),
+  client_id: z.string().optional(),
+  client_secret: z.string().optional(),
+  refresh_token: z.string().optional(),
+  code: z.string().optional(),
+  redirect_uri: z.string().optional(),
+});
+
+function oauthError(status: string, error: string, message: string): Record<string, unknown> {
+  // RFC 6749 fields plus HubSpot's own (hubspot.md §1.2).
+  return { status, message, error, error_description: message, correlationId: crypto.randomUUID() };
+}
+
+/** HubSpot allows http only for localhost redirect URIs and refuses IP-address hosts other than loopback in tests. */
+function redirectAllowed(uri: string): URL | null {
+  try {
+    const u = new URL(uri);
+    if (u.protocol === 'https:') return u;
+    if (u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1')) return u;
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+export function mountOauthRoutes(app: Express, ctx: SandboxContext, creds: Credentials): void {
+  app.post('/oauth/v1/token', (req, res) => {
+    const form = TokenForm.safeParse(req.body ?? {});
+    const f = form.success ? form.data : {};
+    if (f.client_id !== creds.clientId) return void res.status(400).json(oauthError('BAD_CLIENT_ID', 'invalid_client', 'missing or unknown client id'));
+    if (f.client_secret !== creds.clientSecret) return void res.status(400).json(oauthError('BAD_CLIENT_SECRET', 'invalid_client', 'missing or invalid client secret'));
+    let scopes: string[];
+    let refresh: string | undefined;
+    if (f.grant_type === 'refresh_token') {
+      if (!f.refresh_token || !creds.hasRefreshToken(f.refresh_token)) {
+        return void res.status(400).json(oauthError('BAD_REFRESH_TOKEN', 'invalid_grant', 'refresh token is invalid, expired or revoked'));
+      }
+      scopes = [...SANDBOX_SCOPES];
+      refresh = f.refresh_token;
+    } else if (f.grant_type === 'authorization_code') {
+      const granted = f.code && f.redirect_uri ? creds.consumeCode(f.code, f.redirect_uri) : null;
+      if (!granted) return void res.status(400).json(oauthError('BAD_AUTH_CODE', 'invalid_grant', 'missing or unknown auth code, or redirect_uri mismatch'));
+      scopes = granted.scopes;
+    } else {
+      return void res.status(400).json(oauthError('BAD_GRANT_TYPE', 'unsupported_grant_type', `unsupported grant_type: ${f.grant_type ?? '(none)'}`));
+    }
+    const t = creds.issueTokens(scopes, refresh);
+    res.status(200).json({ token_type: 'bearer', refresh_token: t.refreshToken, access_token: t.accessToken, expires_in: t.expiresIn, hub_id: SANDBOX_HUB_ID, scopes });
+  });
+
+  app.get('/oauth/v1/access-tokens/:token', (req, res) => {
+    const info = creds.tokenInfo(req.params.token);
+    if (!info || info.kind !== 'oauth' || info.expiresAt === null) throw notFound('The access token was not found or has expired');
+    // https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/get-oauth-token-metadata
+    res.json({
+      token: req.params.token,
+      user: 'sandbox-admin@parcours.example',
+      hub_domain: 'parcours-sandbox.hubspot.example',
+      scopes: info.scopes,
+      hub_id: SANDBOX_HUB_ID,
+      app_id: 4_242_424,
+      expires_in: Math.max(0, Math.floor((info.expiresAt - ctx.clock()) / 1000)),
+      user_id: 1,
+      token_type: 'access',
+    });
+  });
+
+  app.get('/oauth/authorize', (req, res) => {
+    const q = (k: string) => (typeof req.query[k] === 'string' ? (req.query[k] as string) : '');
+    const redirect = redirectAllowed(q('redirect_uri'));
+    if (q('client_id') !== creds.clientId || !redirect) {
+      return void res.status(400).type('text/plain').send('Authorization failed: unknown client_id or invalid redirect_uri.');
+    }
+    const requested = q('scope').split(/[ +]/).filter(Boolean);
+    const optional = q('optional_scope').split(/[ +]/).filter(Boolean);
+    const known = new Set<string>(SANDBOX_SCOPES);
+    const state = q('state');
+    const unknown = requested.filter((s) => !known.has(s));
+    if (!requested.length || unknown.length) {
+      redirect.searchParams.set('error', 'invalid_scope');
+      redirect.searchParams.set('error_description', requested.length ? `Unknown scopes: ${unknown.join(' ')}` : 'scope is required');
+    } else {
+      // Optional scopes the portal lacks are dropped silently (hubspot.md §1.2).
+      const scopes = [...new Set(['oauth', ...requested, ...optional.filter((s) => known.has(s))])];
+      redirect.searchParams.set('code', creds.issueCode(q('redirect_uri'), scopes));
+    }
+    if (state) redirect.searchParams.set('state', state);
+    res.redirect(302, redirect.toString());
+  });
+}
+
+export function mountUsageRoute(app: Express, limiter: RateLimiter, ctx: SandboxContext): void {
+  app.get('/account-info/v3/api-usage/daily/private-apps', (_req, res) => {
+    res.json({
+      results: [
+        {
+          name: 'private-apps-api-calls-daily',
+          usageLimit: limiter.dailyLimit,
+          currentUsage: limiter.dailyUsed,
+          collectedAt: new Date(ctx.clock()).toISOString(),
+          fetchStatus: 'SUCCESS',
+          resetsAt: new Date(limiter.resetsAt).toISOString(),
+        },
+      ],
+    });
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * Turns neutral personas into HubSpot records: contacts, companies (deduplicated by name), deals in
+ * one of two pipelines with `hs_date_entered_<stageId>` history, tickets in the support pipeline,
+ * and the associations between them. All values are strings, datetimes ISO 8601 (hubspot.md §3, §8).
+ */
+import { DAY_MS } from '../../src/model.ts';
+import { generatePersonas, type Persona, type PersonaDeal, type PersonaTicket } from '../demo-data.ts';
+import { DEAL_PIPELINES, type PipelineDef } from './schema.ts';
+import type { PortalStore } from './store.ts';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Contact `numemployees` is a range dropdown. */
+function employeeRange(n: number): string {
+  if (n < 5) return '1-5';
+  if (n < 25) return '5-25';
+  if (n < 50) return '25-50';
+  if (n < 100) return '50-100';
+  if (n < 500) return '100-500';
+  if (n < 1000) return '500-1000';
+  return '1000+';
+}
+
+function setIf(target: Record<string, string>, key: string, value: string | number | null | undefined): void {
+  if (value !== null && value !== undefined && value !== '') target[key] = String(value);
+}
+
+export function seedPortal(store: PortalStore, opts: { seed: number; count: number; now: number }): void {
+  const companyIds = new Map<string, string>();
+  for (const p of generatePersonas(opts)) {
+    const contactId = addContact(store, p, opts.now);
+    let companyId: string | null = null;
+    if (p.company) {
+      companyId = companyIds.get(p.company.name) ?? null;
+      if (companyId === null) {
+        const props: Record<string, string> = { name: p.company.name, domain: `${p.company.name.toLowerCase().replace(/[^a-z0-9]/g, '')}.example` };
+        setIf(props, 'industry', p.company.industry);
+        setIf(props, 'numberofemployees', p.company.employees);
+        setIf(props, 'country', p.company.country);
+        companyId = store.create('companies', props, { createdAt: Math.min(p.createdAt, opts.now - 365 * DAY_MS), updatedAt: opts.now - 30 * DAY_MS }).id;
+        companyIds.set(p.company.name, companyId);
+      }
+      store.associate('contacts', contactId, 'companies', companyId);
+    }
+    p.deals.forEach((deal, i) => {
+      const dealId = addDeal(store, deal, (p.index + i) % 5 === 4 ? 1 : 0);
+      store.associate('contacts', contactId, 'deals', dealId);
+      if (companyId) store.associate('deals', dealId, 'companies', companyId);
+    });
+    for (const t of p.tickets) store.associate('contacts', contactId, 'tickets', addTicket(store, t, opts.now));
+    const contact = store.mustGet('contacts', contactId);
+    contact.properties['num_associated_deals'] = String(p.deals.length);
+  }
+}
+
+function addContact(store: PortalStore, p: Persona, now: number): string {
+  const props: Record<string, string> = { firstname: p.firstName, lastname: p.lastName };
+  setIf(props, 'email', p.email);
+  setIf(props, 'phone', p.phone);
+  setIf(props, 'company', p.company?.name);
+  setIf(props, 'country', p.country);
+  setIf(props, 'industry', p.company?.industry);
+  if (p.company?.employees != null) props['numemployees'] = employeeRange(p.company.employees);
+  setIf(props, 'lifecyclestage', p.lifecycle);
+  setIf(props, 'hs_analytics_source', p.source);
+  setIf(props, 'hs_feedback_last_nps_rating', p.nps);
+  setIf(props, 'parcours_demo_csat', p.csat);
+  // Last modified: the latest thing that happened to this person, never in the future.
+  const activity = [p.createdAt, ...p.deals.map((d) => d.closedAt ?? d.stageEnteredAt), ...p.tickets.map((t) => t.closedAt ?? t.createdAt)];
+  const updatedAt = Math.min(now, Math.max(...activity));
+  return store.create('contacts', props, { createdAt: p.createdAt, updatedAt }).id;
+}
+
+function addDeal(store: PortalStore, d: PersonaDeal, pipelineIndex: number): string {
+  const pipeline: PipelineDef = DEAL_PIPELINES[pipelineIndex] ?? DEAL_PIPELINES[0]!;
+  const open = pipeline.stages.filter((s) => s.metadata['isClosed'] === 'false');
+  const won = pipeline.stages.find((s) => s.metadata['isClosed'] === 'true' && s.metadata['probability'] === '1.0');
+  const lost = pipeline.stages.find((s) => s.metadata['isClosed'] === 'true' && s.metadata['probability'] === '0.0');
+  const stage = d.outcome === 'won' ? won : d.outcome === 'lost' ? lost : open[d.step];
+  if (!stage) throw new RangeError(`no stage for step ${d.step} in pipeline ${pipeline.id}`);
+  const props: Record<string, string> = { dealname: d.name, pipeline: pipeline.id, dealstage: stage.id };
+  setIf(props, 'amount', d.amount);
+  // Open deals carry an expected close date, as in real portals: closedate is not proof of closing.
+  props['closedate'] = iso(d.closedAt ?? d.stageEnteredAt + 45 * DAY_MS);
+  props['hs_is_closed'] = String(d.outcome !== 'open');
+  props['hs_is_closed_won'] = String(d.outcome === 'won');
+  props['hs_deal_stage_probability'] = stage.metadata['probability'] ?? '0';
+  // Stage history: steps 0..maxStep spread between creation and the current stage's entry.
+  const reachedEnd = d.outcome === 'open' ? d.stageEnteredAt : (d.closedAt ?? d.stageEnteredAt);
+  const lastOpenStep = d.outcome === 'open' ? d.step : d.maxStep;
+  for (let s = 0; s <= lastOpenStep; s++) {
+    const st = open[s];
+    if (!st) continue;
+    const at = d.outcome === 'open' && s === d.step ? d.stageEnteredAt : d.createdAt + Math.round(((reachedEnd - d.createdAt) * s) / (lastOpenStep + 1));
+    props[`hs_date_entered_${st.id}`] = iso(at);
+  }
+  if (d.outcome !== 'open') props[`hs_date_entered_${stage.id}`] = iso(d.closedAt ?? d.stageEnteredAt);
+  return store.create('deals', props, { createdAt: d.createdAt, updatedAt: Math.max(d.createdAt, reachedEnd) }).id;
+}
+
+function addTicket(store: PortalStore, t: PersonaTicket, now: number): string {
+  const props: Record<string, string> = {
+    subject: t.subject,
+    content: t.description,
+    hs_pipeline: '0',
+    hs_pipeline_stage: t.closedAt !== null ? '4' : t.firstResponseAt === null ? '1' : t.createdAt % 2 === 0 ? '2' : '3',
+    hs_ticket_priority: t.priority,
+    // HubSpot's source_type has no WEB; web submissions arrive as FORM.
+    source_type: t.channel === 'WEB' ? 'FORM' : t.channel,
+  };
+  if (t.closedAt !== null) props['closed_date'] = iso(t.closedAt);
+  if (t.firstResponseAt !== null) {
+    props['first_agent_reply_date'] = iso(t.firstResponseAt);
+    props['time_to_first_agent_reply'] = String(t.firstResponseAt - t.createdAt);
+  }
+  const updatedAt = Math.min(now, Math.max(t.createdAt, t.firstResponseAt ?? 0, t.closedAt ?? 0));
+  return store.create('tickets', props, { createdAt: t.createdAt, updatedAt }).id;
+}

@@ -1,0 +1,260 @@
+/**
+ * A HubSpot-compatible portal on loopback: the endpoints Parcours uses, seeded from the demo personas,
+ * with HubSpot's auth, limits, error bodies and paging. Tests and benchmarks inject faults and
+ * mutate data through the returned handle.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ParcoursError } from '../../src/errors.ts';
+import { Credentials } from './auth.ts';
+import { rawBodyLength, recordJson, type RecordJson, type SandboxContext } from './context.ts';
+import { FaultRegistry, type FaultSpec } from './faults.ts';
+import { asHttpError, errorBody } from './http-error.ts';
+import { RateLimiter, type BurstLimit } from './rate-limit.ts';
+import { mountAssociationRoutes } from './routes/associations.ts';
+import { mountListRoutes } from './routes/lists.ts';
+import { mountObjectRoutes } from './routes/objects.ts';
+import { mountOauthRoutes, mountUsageRoute } from './routes/oauth.ts';
+import { mountSchemaRoutes } from './routes/schema-routes.ts';
+import { mountSearchRoute } from './routes/search.ts';
+import { parseObjectType, type ObjectType } from './schema.ts';
+import { seedPortal } from './seed.ts';
+import { PortalStore } from './store.ts';
+
+/** Route patterns, most specific first, so faulted and rate-limited calls are counted under the same key as served ones. */
+const ENDPOINTS: Array<[RegExp, string]> = [
+  [/^\/crm\/v3\/objects\/[^/]+\/search$/, '/crm/v3/objects/:objectType/search'],
+  [/^\/crm\/v3\/objects\/[^/]+\/batch\/([a-z]+)$/, '/crm/v3/objects/:objectType/batch/$1'],
+  [/^\/crm\/v3\/objects\/[^/]+$/, '/crm/v3/objects/:objectType'],
+  [/^\/crm\/v4\/associations\/[^/]+\/[^/]+\/batch\/read$/, '/crm/v4/associations/:fromObjectType/:toObjectType/batch/read'],
+  [/^\/crm\/v3\/properties\/[^/]+\/groups$/, '/crm/v3/properties/:objectType/groups'],
+  [/^\/crm\/v3\/properties\/[^/]+\/[^/]+$/, '/crm/v3/properties/:objectType/:propertyName'],
+  [/^\/crm\/v3\/properties\/[^/]+$/, '/crm/v3/properties/:objectType'],
+  [/^\/crm\/v3\/pipelines\/[^/]+$/, '/crm/v3/pipelines/:objectType'],
+  [/^\/crm\/v3\/lists\/object-type-id\/[^/]+\/name\/[^/]+$/, '/crm/v3/lists/object-type-id/:objectTypeId/name/:listName'],
+  [/^\/crm\/v3\/lists\/[^/]+\/memberships(\/[a-z-]+)?$/, '/crm/v3/lists/:listId/memberships$1'],
+  [/^\/crm\/v3\/lists\/[^/]+$/, '/crm/v3/lists/:listId'],
+  [/^\/oauth\/v1\/access-tokens\/.+$/, '/oauth/v1/access-tokens/:token'],
+];
+
+function endpointOf(path: string): string {
+  for (const [re, pattern] of ENDPOINTS) if (re.test(path)) return path.replace(re, pattern);
+  return path;
+}
+
+export const DEFAULT_SANDBOX_TOKEN = 'pat-na1-sandbox-0000-parcours';
+
+export interface HubspotSandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: '127.0.0.1';
+  seed?: number;
+  /** Number of generated contacts (default 200). */
+  contacts?: number;
+  /** Epoch ms the generated data is relative to (default: now). */
+  now?: number;
+  /** Burst limit; default none (headers still sent, reporting a large allowance). */
+  rateLimit?: BurstLimit | null;
+  dailyLimit?: number | null;
+  searchPerSecond?: number;
+  accessToken?: string;
+  clientId?: string;
+  clientSecret?: string;
+  refreshToken?: string;
+  /** OAuth access token lifetime (default 1800 s, as HubSpot). */
+  oauthTokenTtlSeconds?: number;
+  /** Server clock for token expiry, limits and modified dates (default Date.now). */
+  clock?: () => number;
+  /** Associations per input per page on v4 batch read (default 500). */
+  associationPageSize?: number;
+  /** How batch update answers invalid values: per-record 207 (default) or a 400 for the whole batch. */
+  batchValidation?: 'partial' | 'reject';
+}
+
+export interface SandboxCall {
+  method: string;
+  path: string;
+  status: number;
+  /** Route pattern, e.g. `POST /crm/v3/objects/:objectType/search`. */
+  endpoint: string;
+}
+
+export interface SandboxStats {
+  total: number;
+  byEndpoint: Record<string, number>;
+  rateLimited: number;
+}
+
+export interface SandboxRecord {
+  id: string;
+  properties: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+  archived: boolean;
+}
+
+export interface SandboxData {
+  getRecord(type: string, id: string): SandboxRecord | null;
+  createRecord(type: string, properties: Record<string, string>): SandboxRecord;
+  /** Writes like a user in the UI would: no validation, '' clears, bumps the modified date. */
+  updateRecord(type: string, id: string, properties: Record<string, string>): SandboxRecord;
+  archiveRecord(type: string, id: string): void;
+  mergeContacts(primaryId: string, mergedId: string): SandboxRecord;
+  associate(fromType: string, fromId: string, toType: string, toId: string): void;
+  dissociate(fromType: string, fromId: string, toType: string, toId: string): void;
+  /** Ids of live records associated with a record, ascending. */
+  associated(type: string, id: string, toType: string): string[];
+  /** Live record ids of a type, ascending. */
+  ids(type: string): string[];
+  listMembers(listId: string): string[];
+  /** A record as the API would return it with these properties. */
+  toJson(type: string, id: string, properties: string[]): RecordJson | null;
+}
+
+export interface HubspotSandbox {
+  url: string;
+  accessToken: string;
+  oauth: { clientId: string; clientSecret: string; refreshToken: string };
+  faults: { add(f: FaultSpec): void; clear(): void; pending(): number };
+  calls: SandboxCall[];
+  stats(): SandboxStats;
+  data: SandboxData;
+  close(): Promise<void>;
+}
+
+export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Promise<HubspotSandbox> {
+  const clock = opts.clock ?? Date.now;
+  const store = new PortalStore(clock);
+  seedPortal(store, { seed: opts.seed ?? 1, count: opts.contacts ?? 200, now: opts.now ?? clock() });
+  const ctx: SandboxContext = { store, clock, associationPageSize: opts.associationPageSize ?? 500, batchValidation: opts.batchValidation ?? 'partial' };
+  const creds = new Credentials({
+    accessToken: opts.accessToken ?? DEFAULT_SANDBOX_TOKEN,
+    clientId: opts.clientId ?? 'sandbox-client-id',
+    clientSecret: opts.clientSecret ?? 'sandbox-client-secret',
+    refreshToken: opts.refreshToken ?? 'sandbox-refresh-token',
+    ttlSeconds: opts.oauthTokenTtlSeconds ?? 1800,
+    clock,
+  });
+  const limiter = new RateLimiter({ burst: opts.rateLimit ?? null, daily: opts.dailyLimit ?? null, searchPerSecond: opts.searchPerSecond ?? 5, clock });
+  const faults = new FaultRegistry();
+  const calls: SandboxCall[] = [];
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  // Log every call once it is answered, with the matched route pattern.
+  app.use((req, res, next) => {
+    res.on('finish', () => {
+      const endpoint = endpointOf(req.path);
+      // Token metadata paths carry a token: log the pattern, never the secret.
+      const path = endpoint === '/oauth/v1/access-tokens/:token' ? endpoint : req.path;
+      calls.push({ method: req.method, path, status: res.statusCode, endpoint: `${req.method} ${endpoint}` });
+    });
+    next();
+  });
+
+  app.use(async (req, res, next) => {
+    const fault = faults.take(req.method, req.path);
+    if (!fault) return next();
+    if (fault.delayMs > 0) await new Promise((r) => setTimeout(r, fault.delayMs));
+    res.status(fault.status).set(fault.headers).json(fault.body);
+  });
+
+  app.use(express.urlencoded({ extended: false }));
+  app.use(
+    express.json({
+      limit: '10mb',
+      type: ['application/json', 'application/*+json'],
+      verify: (req, _res, buf) => {
+        rawBodyLength.set(req, buf.length);
+      },
+    }),
+  );
+
+  // OAuth endpoints authenticate with client credentials, not a bearer token.
+  mountOauthRoutes(app, ctx, creds);
+
+  app.use((req, res, next) => {
+    const auth = creds.authenticate(req.get('authorization'));
+    if (auth instanceof ParcoursError) return next(auth);
+    // Search has its own limiter and sends no rate-limit headers (hubspot.md §2.2).
+    if (req.method === 'POST' && /^\/crm\/v3\/objects\/[^/]+\/search$/.test(req.path)) return next();
+    const { headers, rejection } = limiter.admit(auth.kind === 'private-app');
+    res.set(headers);
+    next(rejection ?? undefined);
+  });
+
+  mountSearchRoute(app, ctx, limiter);
+  mountObjectRoutes(app, ctx);
+  mountAssociationRoutes(app, ctx);
+  mountSchemaRoutes(app, ctx);
+  mountListRoutes(app, ctx);
+  mountUsageRoute(app, limiter, ctx);
+
+  app.use((req, res) => {
+    res.status(404).json(errorBody('OBJECT_NOT_FOUND', `Unable to route ${req.method} request to ${req.path}`));
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const http = asHttpError(err);
+    if (http) return void res.status(http.status).set(http.headers).json(http.body);
+    const parseFailure = err as { type?: string; status?: number; message?: string };
+    if (parseFailure.type === 'entity.parse.failed') {
+      return void res.status(400).json(errorBody('VALIDATION_ERROR', `Invalid input JSON: ${parseFailure.message ?? 'malformed body'}`));
+    }
+    if (parseFailure.type === 'entity.too.large') return void res.status(413).json(errorBody('VALIDATION_ERROR', 'Request body too large'));
+    res.status(500).json(errorBody('INTERNAL_ERROR', 'Internal sandbox error'));
+  });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const { port } = server.address() as AddressInfo;
+
+  const type = (t: string): ObjectType => parseObjectType(t);
+  const snapshot = (t: string, id: string): SandboxRecord => {
+    const rec = store.mustGet(type(t), id);
+    return { id: rec.id, properties: { ...rec.properties }, createdAt: rec.createdAt, updatedAt: rec.updatedAt, archived: rec.archived };
+  };
+
+  const data: SandboxData = {
+    getRecord: (t, id) => (store.get(type(t), id) ? snapshot(t, id) : null),
+    createRecord: (t, properties) => snapshot(t, store.create(type(t), properties).id),
+    updateRecord: (t, id, properties) => {
+      store.write(store.mustGet(type(t), id), properties);
+      return snapshot(t, id);
+    },
+    archiveRecord: (t, id) => store.archive(store.mustGet(type(t), id)),
+    mergeContacts: (primaryId, mergedId) => snapshot('contacts', store.mergeContacts(primaryId, mergedId).id),
+    associate: (ft, fid, tt, tid) => store.associate(type(ft), fid, type(tt), tid),
+    dissociate: (ft, fid, tt, tid) => store.dissociate(type(ft), fid, type(tt), tid),
+    associated: (t, id, tt) => store.associated(type(t), id, type(tt)),
+    ids: (t) => store.order[type(t)].map(String).filter((id) => store.get(type(t), id)?.archived === false),
+    listMembers: (listId) => [...(store.lists.get(listId)?.members.keys() ?? [])].sort((a, b) => Number(a) - Number(b)),
+    toJson: (t, id, properties) => {
+      const rec = store.get(type(t), id);
+      return rec ? recordJson(rec, properties) : null;
+    },
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    accessToken: opts.accessToken ?? DEFAULT_SANDBOX_TOKEN,
+    oauth: { clientId: creds.clientId, clientSecret: creds.clientSecret, refreshToken: opts.refreshToken ?? 'sandbox-refresh-token' },
+    faults: { add: (f) => faults.add(f), clear: () => faults.clear(), pending: () => faults.pending() },
+    calls,
+    stats: () => {
+      const byEndpoint: Record<string, number> = {};
+      for (const c of calls) byEndpoint[c.endpoint] = (byEndpoint[c.endpoint] ?? 0) + 1;
+      return { total: calls.length, byEndpoint, rateLimited: calls.filter((c) => c.status === 429).length };
+    },
+    data,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}

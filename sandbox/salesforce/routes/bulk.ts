@@ -1,0 +1,265 @@
+/**
+ * Bulk API 2.0 ingest and query jobs. The state machine advances one step per status read
+ * (UploadComplete → InProgress → JobComplete), so callers always see the documented progression.
+ * Ingest: https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/bulk_api_2_0.htm
+ * Results: …/get_job_successful_results.htm, …/get_job_failed_results.htm, …/get_job_unprocessed_results.htm
+ * Query results: …/query_get_job_results.htm (`Sforce-Locator`, `Sforce-NumberOfRecords`)
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { KEY_PREFIXES } from '../ids.ts';
+import { SfHttpError, notFound } from '../http-errors.ts';
+import { parseCsv, toCsv } from '../csv.ts';
+import { sfDateTime } from '../format.ts';
+import type { WriteResult } from '../org.ts';
+import { csvCells, runSoql } from '../soql/run.ts';
+import { versionOf, type ApiContext } from '../context.ts';
+import { QUERYABLE, soqlHttpError } from './query.ts';
+
+type State = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
+
+interface IngestJob {
+  id: string;
+  object: string;
+  operation: 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
+  externalIdFieldName?: string;
+  state: State;
+  version: string;
+  createdDate: number;
+  modstamp: number;
+  csv: string;
+  errorMessage?: string;
+  success: string[][];
+  failed: string[][];
+  unprocessed: string[][];
+  header: string[];
+}
+
+interface QueryJob {
+  id: string;
+  operation: 'query' | 'queryAll';
+  object: string;
+  query: string;
+  state: State;
+  version: string;
+  createdDate: number;
+  modstamp: number;
+  header: string[];
+  rows: string[][];
+}
+
+const ingestBody = z.object({
+  object: z.string(),
+  operation: z.enum(['insert', 'update', 'upsert', 'delete', 'hardDelete']),
+  externalIdFieldName: z.string().optional(),
+  contentType: z.literal('CSV').optional(),
+  lineEnding: z.enum(['LF', 'CRLF']).optional(),
+  columnDelimiter: z.literal('COMMA').optional(),
+});
+const queryBody = z.object({ operation: z.enum(['query', 'queryAll']), query: z.string(), contentType: z.literal('CSV').optional() });
+const stateBody = z.object({ state: z.enum(['UploadComplete', 'Aborted']) });
+
+const TERMINAL: State[] = ['JobComplete', 'Failed', 'Aborted'];
+
+export function bulkRouter(ctx: ApiContext): Router {
+  const r = express.Router();
+  const { org } = ctx;
+  const ingest = new Map<string, IngestJob>();
+  const queries = new Map<string, QueryJob>();
+
+  const ingestInfo = (j: IngestJob): Record<string, unknown> => ({
+    id: j.id, operation: j.operation, object: j.object, createdById: org.apiUserId, createdDate: sfDateTime(j.createdDate),
+    systemModstamp: sfDateTime(j.modstamp), state: j.state, ...(j.externalIdFieldName ? { externalIdFieldName: j.externalIdFieldName } : {}),
+    concurrencyMode: 'Parallel', contentType: 'CSV', apiVersion: Number(j.version), jobType: 'V2Ingest',
+    contentUrl: `services/data/v${j.version}/jobs/ingest/${j.id}/batches`, lineEnding: 'LF', columnDelimiter: 'COMMA',
+    numberRecordsProcessed: j.success.length + j.failed.length, numberRecordsFailed: j.failed.length, retries: 0,
+    totalProcessingTime: 0, apiActiveProcessingTime: 0, apexProcessingTime: 0, ...(j.errorMessage ? { errorMessage: j.errorMessage } : {}),
+  });
+  const queryInfo = (j: QueryJob): Record<string, unknown> => ({
+    id: j.id, operation: j.operation, object: j.object, createdById: org.apiUserId, createdDate: sfDateTime(j.createdDate),
+    systemModstamp: sfDateTime(j.modstamp), state: j.state, concurrencyMode: 'Parallel', contentType: 'CSV', apiVersion: Number(j.version),
+    jobType: 'V2Query', lineEnding: 'LF', columnDelimiter: 'COMMA', numberRecordsProcessed: j.state === 'JobComplete' ? j.rows.length : 0,
+    retries: 0, totalProcessingTime: 0,
+  });
+  const getIngest = (req: Request): IngestJob => {
+    const j = ingest.get(String(req.params.id));
+    if (!j) throw notFound();
+    return j;
+  };
+  const getQuery = (req: Request): QueryJob => {
+    const j = queries.get(String(req.params.id));
+    if (!j) throw notFound();
+    return j;
+  };
+
+  /** Runs the uploaded rows; a header naming an unknown field fails the whole job like Salesforce. */
+  const process = (j: IngestJob): void => {
+    const rows = parseCsv(j.csv).filter((row) => row.some((c) => c !== ''));
+    const header = rows.shift() ?? [];
+    j.header = header;
+    const def = org.objectDef(j.object)!;
+    const unknown = header.find((h) => !org.visibleField(def, h, 'api'));
+    if (unknown !== undefined) {
+      j.state = 'Failed';
+      j.errorMessage = `InvalidBatch : Field name not found : ${unknown}`;
+      j.unprocessed = rows;
+      return;
+    }
+    const idCol = header.findIndex((h) => h.toLowerCase() === 'id');
+    for (const row of rows) {
+      const fields: Record<string, unknown> = {};
+      header.forEach((h, i) => {
+        const cell = row[i] ?? '';
+        // Empty cells leave a field unchanged; `#N/A` sets it to null.
+        if (i !== idCol && cell !== '') fields[h] = cell === '#N/A' ? null : cell;
+      });
+      const id = idCol >= 0 ? (row[idCol] ?? '') : '';
+      let result: WriteResult;
+      if (j.operation === 'insert') result = org.create(def.name, fields, 'api');
+      else if (j.operation === 'delete' || j.operation === 'hardDelete') result = org.remove(id, def.name);
+      else if (j.operation === 'upsert' && id === '') result = org.create(def.name, fields, 'api');
+      else result = org.update(def.name, id, fields, 'api');
+      if (result.ok) j.success.push([result.id, String(result.created), ...row]);
+      else j.failed.push([result.id ?? '', result.errors.map((e) => `${e.statusCode}:${e.message}:${e.fields.join(',')} --`).join(';'), ...row]);
+    }
+    j.state = 'JobComplete';
+  };
+
+  r.post('/jobs/ingest', (req, res) => {
+    const body = ingestBody.safeParse(req.body);
+    if (!body.success) throw new SfHttpError(400, 'INVALIDJOB', `Invalid job: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const def = org.objectDef(body.data.object);
+    if (!def) throw new SfHttpError(400, 'INVALIDJOB', `Unable to find object: ${body.data.object}`);
+    if (body.data.operation === 'upsert' && body.data.externalIdFieldName?.toLowerCase() !== 'id') {
+      throw new SfHttpError(400, 'INVALIDJOB', 'This sandbox supports upsert on the Id field only');
+    }
+    const now = org.clock();
+    const j: IngestJob = {
+      id: org.ids.next(KEY_PREFIXES.Job), object: def.name, operation: body.data.operation, state: 'Open', version: versionOf(req), createdDate: now,
+      modstamp: now, csv: '', success: [], failed: [], unprocessed: [], header: [],
+      ...(body.data.externalIdFieldName ? { externalIdFieldName: body.data.externalIdFieldName } : {}),
+    };
+    ingest.set(j.id, j);
+    res.status(200).json(ingestInfo(j));
+  });
+
+  r.put('/jobs/ingest/:id/batches', express.text({ type: () => true, limit: '150mb' }), (req, res) => {
+    const j = getIngest(req);
+    if (j.state !== 'Open') throw new SfHttpError(409, 'INVALIDJOBSTATE', `Job ${j.id} is not open for uploads (state: ${j.state})`);
+    const text = typeof req.body === 'string' ? req.body : '';
+    // A second upload appends rows (its header line is dropped).
+    j.csv = j.csv === '' ? text : `${j.csv.replace(/\n?$/, '\n')}${text.split(/\r?\n/).slice(1).join('\n')}`;
+    ctx.budget.bulkBatches++;
+    res.status(201).end();
+  });
+
+  r.patch('/jobs/ingest/:id', (req, res) => {
+    const j = getIngest(req);
+    const body = stateBody.safeParse(req.body);
+    if (!body.success) throw new SfHttpError(400, 'INVALIDJOBSTATE', 'state must be UploadComplete or Aborted');
+    if (TERMINAL.includes(j.state) || (body.data.state === 'UploadComplete' && j.state !== 'Open')) {
+      throw new SfHttpError(409, 'INVALIDJOBSTATE', `Job ${j.id} cannot move from ${j.state} to ${body.data.state}`);
+    }
+    j.state = body.data.state;
+    j.modstamp = org.clock();
+    if (j.state === 'Aborted') j.unprocessed = parseCsv(j.csv).slice(1);
+    res.json(ingestInfo(j));
+  });
+
+  r.get('/jobs/ingest/:id', (req, res) => {
+    const j = getIngest(req);
+    if (j.state === 'UploadComplete') j.state = 'InProgress';
+    else if (j.state === 'InProgress') process(j);
+    j.modstamp = org.clock();
+    res.json(ingestInfo(j));
+  });
+
+  const resultCsv = (res: Response, header: string[], rows: string[][]): void => {
+    res.type('text/csv').send(toCsv(header, rows));
+  };
+  const finished = (j: IngestJob): void => {
+    if (!TERMINAL.includes(j.state)) throw new SfHttpError(400, 'INVALIDJOBSTATE', `Job ${j.id} is not complete (state: ${j.state})`);
+  };
+  const columns = (j: IngestJob): string[] => (j.header.length > 0 ? j.header : (parseCsv(j.csv)[0] ?? []));
+  r.get('/jobs/ingest/:id/successfulResults', (req, res) => {
+    const j = getIngest(req);
+    finished(j);
+    resultCsv(res, ['sf__Id', 'sf__Created', ...columns(j)], j.success);
+  });
+  r.get('/jobs/ingest/:id/failedResults', (req, res) => {
+    const j = getIngest(req);
+    finished(j);
+    resultCsv(res, ['sf__Id', 'sf__Error', ...columns(j)], j.failed);
+  });
+  r.get('/jobs/ingest/:id/unprocessedrecords', (req, res) => {
+    const j = getIngest(req);
+    resultCsv(res, columns(j), j.unprocessed);
+  });
+  r.delete('/jobs/ingest/:id', (req, res) => {
+    const j = getIngest(req);
+    if (j.state === 'InProgress') throw new SfHttpError(400, 'INVALIDJOBSTATE', 'An in-progress job cannot be deleted');
+    ingest.delete(j.id);
+    res.status(204).end();
+  });
+
+  r.post('/jobs/query', (req, res) => {
+    const body = queryBody.safeParse(req.body);
+    if (!body.success) throw new SfHttpError(400, 'INVALIDJOB', `Invalid job: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    let header: string[];
+    let object: string;
+    // Validate now (Salesforce rejects a bad query at job creation); rows are read when the job runs.
+    try {
+      const run = runSoql(org, body.data.query, { includeDeleted: body.data.operation === 'queryAll', actor: 'api', allowed: QUERYABLE });
+      if (run.count) throw new SfHttpError(400, 'API_ERROR', 'Aggregate queries are not supported by Bulk API 2.0');
+      header = run.fields.map((f) => f.path);
+      object = run.object.name;
+    } catch (e) {
+      throw soqlHttpError(e, body.data.query);
+    }
+    const now = org.clock();
+    const j: QueryJob = { id: org.ids.next(KEY_PREFIXES.Job), operation: body.data.operation, object, query: body.data.query, state: 'UploadComplete', version: versionOf(req), createdDate: now, modstamp: now, header, rows: [] };
+    queries.set(j.id, j);
+    ctx.budget.bulkQueryJobs++;
+    res.json(queryInfo(j));
+  });
+
+  r.get('/jobs/query/:id', (req, res) => {
+    const j = getQuery(req);
+    if (j.state === 'UploadComplete') j.state = 'InProgress';
+    else if (j.state === 'InProgress') {
+      const run = runSoql(org, j.query, { includeDeleted: j.operation === 'queryAll', actor: 'api', allowed: QUERYABLE });
+      j.rows = run.records.map((rec) => csvCells(org, rec, run.fields));
+      j.state = 'JobComplete';
+    }
+    j.modstamp = org.clock();
+    res.json(queryInfo(j));
+  });
+
+  r.get('/jobs/query/:id/results', (req, res) => {
+    const j = getQuery(req);
+    if (j.state !== 'JobComplete') throw new SfHttpError(400, 'INVALIDJOBSTATE', `Job ${j.id} is not complete (state: ${j.state})`);
+    // Locators are opaque to clients; here the base64 of the next row offset.
+    const locator = typeof req.query.locator === 'string' && req.query.locator !== '' ? req.query.locator : null;
+    const start = locator === null ? 0 : Number(Buffer.from(locator, 'base64').toString('utf8'));
+    if (!Number.isInteger(start) || start < 0 || start > j.rows.length) throw new SfHttpError(400, 'INVALID_LOCATOR', 'invalid locator');
+    const max = typeof req.query.maxRecords === 'string' ? Math.max(1, Number(req.query.maxRecords) || 0) : 50_000;
+    const end = Math.min(j.rows.length, start + max);
+    res.set('Sforce-NumberOfRecords', String(end - start));
+    res.set('Sforce-Locator', end >= j.rows.length ? 'null' : Buffer.from(String(end)).toString('base64'));
+    res.type('text/csv').send(toCsv(j.header, j.rows.slice(start, end)));
+  });
+
+  r.patch('/jobs/query/:id', (req, res) => {
+    const j = getQuery(req);
+    const body = stateBody.safeParse(req.body);
+    if (!body.success || body.data.state !== 'Aborted' || TERMINAL.includes(j.state)) throw new SfHttpError(400, 'INVALIDJOBSTATE', 'only an unfinished query job can be aborted');
+    j.state = 'Aborted';
+    res.json(queryInfo(j));
+  });
+  r.delete('/jobs/query/:id', (req, res) => {
+    const j = getQuery(req);
+    queries.delete(j.id);
+    res.status(204).end();
+  });
+  return r;
+}

@@ -1,0 +1,156 @@
+/**
+ * Tooling API CustomField: create, update, query.
+ * https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm
+ * Metadata shape: https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/customfield.htm
+ */
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { KEY_PREFIXES } from '../ids.ts';
+import { SfHttpError, notFound } from '../http-errors.ts';
+import type { CustomFieldRow, Org } from '../org.ts';
+import { CUSTOMIZABLE_OBJECTS, type FieldDef, type FieldType } from '../schema.ts';
+import { parseSoql, SoqlError, type Condition } from '../soql/parser.ts';
+import { versionOf, type ApiContext } from '../context.ts';
+
+const TYPES: Record<string, FieldType> = {
+  Picklist: 'picklist', MultiselectPicklist: 'multipicklist', DateTime: 'datetime', Date: 'date', Text: 'string',
+  LongTextArea: 'textarea', TextArea: 'textarea', Number: 'double', Checkbox: 'boolean', Email: 'email',
+};
+
+const metadataSchema = z.looseObject({
+  label: z.string().min(1),
+  type: z.string(),
+  length: z.number().int().positive().optional(),
+  visibleLines: z.number().int().positive().optional(),
+  valueSet: z
+    .looseObject({
+      restricted: z.boolean().optional(),
+      valueSetDefinition: z.looseObject({ value: z.array(z.looseObject({ fullName: z.string(), label: z.string().optional(), default: z.boolean().optional() })) }),
+    })
+    .optional(),
+});
+
+const createBody = z.object({ FullName: z.string(), Metadata: metadataSchema });
+const updateBody = z.object({ FullName: z.string().optional(), Metadata: metadataSchema });
+
+function toFieldDef(name: string, md: z.infer<typeof metadataSchema>): FieldDef | SfHttpError {
+  const type = TYPES[md.type];
+  if (!type) return new SfHttpError(400, 'INVALID_INPUT', `Invalid field type: ${md.type}`);
+  const values = md.valueSet?.valueSetDefinition.value ?? [];
+  if ((type === 'picklist' || type === 'multipicklist') && values.length === 0) {
+    return new SfHttpError(400, 'FIELD_INTEGRITY_EXCEPTION', 'Picklist values: You must enter at least one value.');
+  }
+  const length = type === 'string' ? Math.min(md.length ?? 255, 255) : type === 'textarea' ? (md.length ?? 32768) : type === 'multipicklist' ? 4099 : type === 'picklist' ? 255 : 0;
+  return {
+    name, label: md.label, type, length, createable: true, updateable: true, nillable: true, custom: true,
+    ...(values.length > 0 ? { picklistValues: values.map((v) => v.fullName), restrictedPicklist: md.valueSet?.restricted ?? false } : {}),
+    ...(values.find((v) => v.default) ? { defaultPicklistValue: values.find((v) => v.default)!.fullName } : {}),
+  };
+}
+
+function customFieldJson(row: CustomFieldRow, version: string, columns: string[]): Record<string, unknown> {
+  const all: Record<string, unknown> = {
+    Id: row.id, DeveloperName: row.developerName, TableEnumOrId: row.object, FullName: `${row.object}.${row.developerName}__c`,
+    Metadata: row.metadata, NamespacePrefix: null, CreatedDate: new Date(row.createdDate).toISOString().replace('Z', '+0000'),
+    LastModifiedDate: new Date(row.lastModifiedDate).toISOString().replace('Z', '+0000'),
+  };
+  const out: Record<string, unknown> = { attributes: { type: 'CustomField', url: `/services/data/v${version}/tooling/sobjects/CustomField/${row.id}` } };
+  for (const c of columns) {
+    const key = Object.keys(all).find((k) => k.toLowerCase() === c.toLowerCase());
+    if (!key) throw new SoqlError('INVALID_FIELD', `No such column '${c}' on entity 'CustomField'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`, 0);
+    out[key] = all[key];
+  }
+  return out;
+}
+
+/** Evaluates the simple equality / IN filters tooling callers use on CustomField columns. */
+function matches(cond: Condition | null, row: Record<string, unknown>): boolean {
+  if (!cond) return true;
+  const get = (p: string): unknown => row[Object.keys(row).find((k) => k.toLowerCase() === p.toLowerCase()) ?? ''];
+  switch (cond.op) {
+    case 'and':
+      return matches(cond.left, row) && matches(cond.right, row);
+    case 'or':
+      return matches(cond.left, row) || matches(cond.right, row);
+    case 'not':
+      return !matches(cond.expr, row);
+    case 'cmp': {
+      const lit = cond.value.kind === 'null' ? null : cond.value.value;
+      const eq = String(get(cond.field.path) ?? '').toLowerCase() === String(lit ?? '').toLowerCase();
+      if (cond.cmp === '=') return eq;
+      if (cond.cmp === '!=') return !eq;
+      throw new SoqlError('MALFORMED_QUERY', 'only = and != filters are supported on CustomField here', cond.pos);
+    }
+    case 'in': {
+      const hit = cond.values.some((l) => l.kind !== 'null' && String(l.value).toLowerCase() === String(get(cond.field.path) ?? '').toLowerCase());
+      return cond.negate ? !hit : hit;
+    }
+    case 'like':
+      throw new SoqlError('MALFORMED_QUERY', 'LIKE is not supported on CustomField here', cond.pos);
+  }
+}
+
+export function toolingRouter(ctx: ApiContext): Router {
+  const r = express.Router();
+  const { org } = ctx;
+
+  r.post('/tooling/sobjects/CustomField', (req, res) => {
+    const body = createBody.safeParse(req.body);
+    if (!body.success) throw new SfHttpError(400, 'INVALID_INPUT', `Invalid CustomField: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const m = /^([A-Za-z]+)\.([A-Za-z][A-Za-z0-9_]*)__c$/.exec(body.data.FullName);
+    if (!m || !CUSTOMIZABLE_OBJECTS.includes(m[1]!)) throw new SfHttpError(400, 'INVALID_INPUT', `Invalid FullName: ${body.data.FullName}`);
+    const [, objectName, devName] = m as unknown as [string, string, string];
+    const def = org.objectDef(objectName)!;
+    if (org.fieldDef(def, `${devName}__c`)) {
+      throw new SfHttpError(400, 'DUPLICATE_DEVELOPER_NAME', `There is already a field named ${devName} on ${objectName}.`);
+    }
+    const field = toFieldDef(`${devName}__c`, body.data.Metadata);
+    if (field instanceof SfHttpError) throw field;
+    const now = org.clock();
+    const row: CustomFieldRow = { id: org.ids.next(KEY_PREFIXES.CustomField), object: def.name, developerName: devName, metadata: body.data.Metadata, createdDate: now, lastModifiedDate: now };
+    org.defineCustomField(def, row, field);
+    res.status(201).json({ id: row.id, success: true, errors: [], warnings: [], infos: [] });
+  });
+
+  r.patch('/tooling/sobjects/CustomField/:id', (req, res) => {
+    const row = org.customFields.get(String(req.params.id));
+    if (!row) throw notFound();
+    const body = updateBody.safeParse(req.body);
+    if (!body.success) throw new SfHttpError(400, 'INVALID_INPUT', `Invalid CustomField: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const def = org.objectDef(row.object)!;
+    const field = toFieldDef(`${row.developerName}__c`, body.data.Metadata);
+    if (field instanceof SfHttpError) throw field;
+    row.metadata = body.data.Metadata;
+    row.lastModifiedDate = org.clock();
+    def.fields.set(field.name, field);
+    res.status(204).end();
+  });
+
+  r.get('/tooling/sobjects/CustomField/:id', (req, res) => {
+    const row = org.customFields.get(String(req.params.id));
+    if (!row) throw notFound();
+    res.json(customFieldJson(row, versionOf(req), ['Id', 'DeveloperName', 'TableEnumOrId', 'FullName', 'Metadata', 'CreatedDate', 'LastModifiedDate']));
+  });
+
+  r.get('/tooling/query', (req, res) => {
+    const q = typeof req.query.q === 'string' ? req.query.q : '';
+    try {
+      const ast = parseSoql(q);
+      if (ast.from.name.toLowerCase() !== 'customfield') throw new SoqlError('INVALID_TYPE', `sObject type '${ast.from.name}' is not supported by this sandbox's Tooling API.`, ast.from.pos);
+      const version = versionOf(req);
+      const columns = ast.select === 'count' ? [] : ast.select.map((f) => f.path);
+      let rows = [...org.customFields.values()].filter((row) => matches(ast.where, customFieldJson(row, version, ['Id', 'DeveloperName', 'TableEnumOrId', 'FullName'])));
+      if (ast.limit !== null) rows = rows.slice(0, ast.limit);
+      // Salesforce refuses Metadata/FullName unless the query returns at most one row.
+      if (columns.some((c) => /^(metadata|fullname)$/i.test(c)) && rows.length > 1) {
+        throw new SoqlError('MALFORMED_QUERY', 'When retrieving results with Metadata or FullName fields, the query qualifications must specify no more than one row for retrieval. Result size: ' + rows.length, 0);
+      }
+      const records = ast.select === 'count' ? [] : rows.map((row) => customFieldJson(row, version, columns));
+      res.json({ size: rows.length, totalSize: rows.length, done: true, queryLocator: null, entityTypeName: 'CustomField', records });
+    } catch (e) {
+      if (e instanceof SoqlError) throw new SfHttpError(400, e.code, e.format(q));
+      throw e;
+    }
+  });
+  return r;
+}

@@ -1,0 +1,270 @@
+/**
+ * The org's object model: which objects exist, their fields, field types and picklists.
+ * Types use describe's names (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm).
+ */
+export type FieldType =
+  | 'id'
+  | 'string'
+  | 'email'
+  | 'phone'
+  | 'textarea'
+  | 'picklist'
+  | 'multipicklist'
+  | 'boolean'
+  | 'int'
+  | 'double'
+  | 'currency'
+  | 'percent'
+  | 'date'
+  | 'datetime'
+  | 'reference';
+
+export interface FieldDef {
+  name: string;
+  label: string;
+  type: FieldType;
+  length: number;
+  createable: boolean;
+  updateable: boolean;
+  nillable: boolean;
+  custom: boolean;
+  picklistValues?: string[];
+  restrictedPicklist?: boolean;
+  defaultPicklistValue?: string;
+  /** For `reference`: the parent object and the relationship name used in SOQL paths (`Account.Industry`). */
+  referenceTo?: string;
+  relationshipName?: string;
+}
+
+export interface ObjectDef {
+  name: string;
+  label: string;
+  keyPrefix: string;
+  fields: Map<string, FieldDef>;
+  required: string[];
+  /** Deleting sends the record to the recycle bin (queryAll sees it) unless hard-deleted (CampaignMember). */
+  recycleOnDelete: boolean;
+  createable: boolean;
+}
+
+type Spec = Partial<FieldDef> & { type: FieldType };
+
+function field(name: string, spec: Spec): FieldDef {
+  const lengths: Partial<Record<FieldType, number>> = { id: 18, reference: 18, string: 255, email: 80, phone: 40, textarea: 32000, picklist: 255, multipicklist: 4099 };
+  return {
+    name,
+    label: spec.label ?? name.replace(/__c$/, '').replace(/Id$/, ' ID').replace(/_/g, ' ').trim(),
+    length: spec.length ?? lengths[spec.type] ?? 0,
+    createable: spec.createable ?? true,
+    updateable: spec.updateable ?? true,
+    nillable: spec.nillable ?? true,
+    custom: spec.custom ?? name.endsWith('__c'),
+    ...spec,
+  };
+}
+
+const readOnly = { createable: false, updateable: false } as const;
+const ref = (to: string, relationshipName: string, extra: Partial<FieldDef> = {}): Spec => ({ type: 'reference', referenceTo: to, relationshipName, ...extra });
+const pick = (values: string[], restricted = false, extra: Partial<FieldDef> = {}): Spec => ({ type: 'picklist', picklistValues: values, restrictedPicklist: restricted, ...extra });
+
+export const OPPORTUNITY_STAGES = [
+  { name: 'Prospecting', probability: 10, closed: false, won: false, forecast: 'Pipeline' },
+  { name: 'Qualification', probability: 10, closed: false, won: false, forecast: 'Pipeline' },
+  { name: 'Needs Analysis', probability: 20, closed: false, won: false, forecast: 'Pipeline' },
+  { name: 'Value Proposition', probability: 50, closed: false, won: false, forecast: 'Pipeline' },
+  { name: 'Id. Decision Makers', probability: 60, closed: false, won: false, forecast: 'Pipeline' },
+  { name: 'Perception Analysis', probability: 70, closed: false, won: false, forecast: 'Pipeline' },
+  { name: 'Proposal/Price Quote', probability: 75, closed: false, won: false, forecast: 'Pipeline' },
+  { name: 'Negotiation/Review', probability: 90, closed: false, won: false, forecast: 'Pipeline' },
+  { name: 'Closed Won', probability: 100, closed: true, won: true, forecast: 'Closed' },
+  { name: 'Closed Lost', probability: 0, closed: true, won: false, forecast: 'Omitted' },
+] as const;
+export const CASE_STATUSES = [
+  { name: 'New', closed: false, isDefault: true },
+  { name: 'Working', closed: false, isDefault: false },
+  { name: 'Escalated', closed: false, isDefault: false },
+  { name: 'Closed', closed: true, isDefault: false },
+] as const;
+export const LEAD_STATUSES = [
+  { name: 'Open - Not Contacted', converted: false, isDefault: true },
+  { name: 'Working - Contacted', converted: false, isDefault: false },
+  { name: 'Closed - Converted', converted: true, isDefault: false },
+  { name: 'Closed - Not Converted', converted: false, isDefault: false },
+] as const;
+export const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other', 'Advertisement', 'Email', 'Social Media', 'Trade Show'];
+export const INDUSTRIES = [
+  'Agriculture', 'Apparel', 'Banking', 'Biotechnology', 'Chemicals', 'Communications', 'Construction', 'Consulting',
+  'Education', 'Electronics', 'Energy', 'Engineering', 'Entertainment', 'Environmental', 'Finance', 'Food & Beverage',
+  'Government', 'Healthcare', 'Hospitality', 'Insurance', 'Machinery', 'Manufacturing', 'Media', 'Not For Profit',
+  'Other', 'Recreation', 'Retail', 'Shipping', 'Technology', 'Telecommunications', 'Transportation', 'Utilities',
+];
+
+/** Fields every object has (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/system_fields.htm). */
+function systemFields(): Array<[string, Spec]> {
+  return [
+    ['Id', { type: 'id', ...readOnly, nillable: false, label: 'Record ID' }],
+    ['IsDeleted', { type: 'boolean', ...readOnly, nillable: false, label: 'Deleted' }],
+    ['CreatedDate', { type: 'datetime', ...readOnly, nillable: false, label: 'Created Date' }],
+    ['CreatedById', ref('User', 'CreatedBy', { ...readOnly, label: 'Created By ID' })],
+    ['LastModifiedDate', { type: 'datetime', ...readOnly, nillable: false, label: 'Last Modified Date' }],
+    ['LastModifiedById', ref('User', 'LastModifiedBy', { ...readOnly, label: 'Last Modified By ID' })],
+    ['SystemModstamp', { type: 'datetime', ...readOnly, nillable: false, label: 'System Modstamp' }],
+  ];
+}
+
+function objectDef(name: string, keyPrefix: string, fields: Array<[string, Spec]>, opts: Partial<Pick<ObjectDef, 'required' | 'recycleOnDelete' | 'createable' | 'label'>> = {}): ObjectDef {
+  const map = new Map<string, FieldDef>();
+  for (const [n, spec] of [...systemFields(), ...fields]) map.set(n, field(n, spec));
+  return { name, label: opts.label ?? name, keyPrefix, fields: map, required: opts.required ?? [], recycleOnDelete: opts.recycleOnDelete ?? true, createable: opts.createable ?? true };
+}
+
+const nameFields = (): Array<[string, Spec]> => [
+  ['FirstName', { type: 'string', length: 40 }],
+  ['LastName', { type: 'string', length: 80, nillable: false }],
+  ['Name', { type: 'string', length: 121, ...readOnly, label: 'Full Name' }],
+];
+
+/** A fresh schema for one org (custom fields get added to it at runtime). */
+export function standardSchema(): Map<string, ObjectDef> {
+  const defs: ObjectDef[] = [
+    objectDef('Account', '001', [
+      ['Name', { type: 'string', nillable: false }],
+      ['Industry', pick(INDUSTRIES)],
+      ['NumberOfEmployees', { type: 'int' }],
+      ['BillingCountry', { type: 'string', length: 80 }],
+      ['Website', { type: 'string' }],
+    ], { required: ['Name'] }),
+    objectDef('Contact', '003', [
+      ...nameFields(),
+      ['Email', { type: 'email' }],
+      ['Phone', { type: 'phone' }],
+      ['Title', { type: 'string', length: 128 }],
+      ['AccountId', ref('Account', 'Account')],
+      ['MailingCountry', { type: 'string', length: 80 }],
+      ['LeadSource', pick(LEAD_SOURCES)],
+      ['NPS_Score__c', { type: 'double', label: 'NPS Score' }],
+      ['CSAT__c', { type: 'double', label: 'CSAT' }],
+    ], { required: ['LastName'] }),
+    objectDef('Lead', '00Q', [
+      ...nameFields(),
+      ['Email', { type: 'email' }],
+      ['Phone', { type: 'phone' }],
+      ['Company', { type: 'string', nillable: false }],
+      ['Country', { type: 'string', length: 80 }],
+      ['Industry', pick(INDUSTRIES)],
+      ['Status', pick(LEAD_STATUSES.map((s) => s.name), false, { nillable: false, defaultPicklistValue: 'Open - Not Contacted' })],
+      ['LeadSource', pick(LEAD_SOURCES)],
+      ['IsConverted', { type: 'boolean', ...readOnly, nillable: false }],
+      ['ConvertedContactId', ref('Contact', 'ConvertedContact', readOnly)],
+      ['ConvertedDate', { type: 'date', ...readOnly }],
+    ], { required: ['LastName', 'Company'] }),
+    objectDef('Opportunity', '006', [
+      ['Name', { type: 'string', length: 120, nillable: false }],
+      ['AccountId', ref('Account', 'Account')],
+      ['StageName', pick(OPPORTUNITY_STAGES.map((s) => s.name), false, { nillable: false, label: 'Stage' })],
+      ['Amount', { type: 'currency' }],
+      ['Probability', { type: 'percent' }],
+      ['CloseDate', { type: 'date', nillable: false }],
+      ['IsClosed', { type: 'boolean', ...readOnly, nillable: false }],
+      ['IsWon', { type: 'boolean', ...readOnly, nillable: false }],
+      ['ForecastCategoryName', pick(['Omitted', 'Pipeline', 'Best Case', 'Commit', 'Closed'], false, readOnly)],
+      ['LastStageChangeDate', { type: 'datetime', ...readOnly }],
+      ['LeadSource', pick(LEAD_SOURCES)],
+    ], { required: ['Name', 'StageName', 'CloseDate'] }),
+    objectDef('OpportunityContactRole', '00K', [
+      ['OpportunityId', ref('Opportunity', 'Opportunity', { updateable: false, nillable: false })],
+      ['ContactId', ref('Contact', 'Contact', { nillable: false })],
+      ['IsPrimary', { type: 'boolean', nillable: false }],
+      ['Role', pick(['Business User', 'Decision Maker', 'Economic Buyer', 'Economic Decision Maker', 'Evaluator', 'Executive Sponsor', 'Influencer', 'Technical Buyer', 'Other'])],
+    ], { required: ['OpportunityId', 'ContactId'] }),
+    objectDef('OpportunityHistory', '008', [
+      ['OpportunityId', ref('Opportunity', 'Opportunity', readOnly)],
+      ['StageName', pick(OPPORTUNITY_STAGES.map((s) => s.name), false, readOnly)],
+      ['Amount', { type: 'currency', ...readOnly }],
+      ['CloseDate', { type: 'date', ...readOnly }],
+      ['Probability', { type: 'percent', ...readOnly }],
+    ], { createable: false }),
+    objectDef('Case', '500', [
+      ['CaseNumber', { type: 'string', length: 30, ...readOnly }],
+      ['ContactId', ref('Contact', 'Contact')],
+      ['AccountId', ref('Account', 'Account')],
+      ['Status', pick(CASE_STATUSES.map((s) => s.name), false, { defaultPicklistValue: 'New' })],
+      ['IsClosed', { type: 'boolean', ...readOnly, nillable: false }],
+      ['IsEscalated', { type: 'boolean', nillable: false }],
+      ['Origin', pick(['Phone', 'Email', 'Web'])],
+      ['Priority', pick(['High', 'Medium', 'Low'], false, { defaultPicklistValue: 'Medium' })],
+      ['Subject', { type: 'string' }],
+      ['Description', { type: 'textarea' }],
+      ['ClosedDate', { type: 'datetime', ...readOnly }],
+      // Salesforce has no standard first-response field; orgs add their own (here: the org's custom field).
+      ['First_Response_At__c', { type: 'datetime', label: 'First Response At' }],
+    ]),
+    objectDef('Campaign', '701', [
+      ['Name', { type: 'string', length: 80, nillable: false }],
+      ['IsActive', { type: 'boolean', nillable: false }],
+      ['Type', pick(['Conference', 'Webinar', 'Trade Show', 'Public Relations', 'Partners', 'Referral Program', 'Advertisement', 'Banner Ads', 'Direct Mail', 'Email', 'Telemarketing', 'Other'])],
+      ['Status', pick(['Planned', 'In Progress', 'Completed', 'Aborted'])],
+      ['Description', { type: 'textarea' }],
+    ], { required: ['Name'] }),
+    objectDef('CampaignMember', '00v', [
+      ['CampaignId', ref('Campaign', 'Campaign', { updateable: false, nillable: false })],
+      ['ContactId', ref('Contact', 'Contact', { updateable: false })],
+      ['LeadId', ref('Lead', 'Lead', { updateable: false })],
+      ['Status', { type: 'picklist', picklistValues: ['Sent', 'Responded'], restrictedPicklist: false }],
+      ['HasResponded', { type: 'boolean', ...readOnly, nillable: false }],
+    ], { required: ['CampaignId'], recycleOnDelete: false }),
+    objectDef('OpportunityStage', '01J', [
+      ['MasterLabel', { type: 'string', ...readOnly }],
+      ['ApiName', { type: 'string', ...readOnly }],
+      ['IsActive', { type: 'boolean', ...readOnly }],
+      ['IsClosed', { type: 'boolean', ...readOnly }],
+      ['IsWon', { type: 'boolean', ...readOnly }],
+      ['DefaultProbability', { type: 'percent', ...readOnly }],
+      ['ForecastCategoryName', { type: 'string', ...readOnly }],
+      ['SortOrder', { type: 'int', ...readOnly }],
+    ], { createable: false }),
+    objectDef('CaseStatus', '01J', [
+      ['MasterLabel', { type: 'string', ...readOnly }],
+      ['ApiName', { type: 'string', ...readOnly }],
+      ['IsClosed', { type: 'boolean', ...readOnly }],
+      ['IsDefault', { type: 'boolean', ...readOnly }],
+      ['SortOrder', { type: 'int', ...readOnly }],
+    ], { createable: false }),
+    objectDef('LeadStatus', '01J', [
+      ['MasterLabel', { type: 'string', ...readOnly }],
+      ['ApiName', { type: 'string', ...readOnly }],
+      ['IsConverted', { type: 'boolean', ...readOnly }],
+      ['IsDefault', { type: 'boolean', ...readOnly }],
+      ['SortOrder', { type: 'int', ...readOnly }],
+    ], { createable: false }),
+    objectDef('PermissionSet', '0PS', [
+      ['Name', { type: 'string', length: 80, nillable: false }],
+      ['Label', { type: 'string', length: 80, nillable: false }],
+      ['Description', { type: 'textarea', length: 255 }],
+      ['IsOwnedByProfile', { type: 'boolean', ...readOnly }],
+    ], { required: ['Name', 'Label'], recycleOnDelete: false }),
+    objectDef('PermissionSetAssignment', '0Pa', [
+      ['AssigneeId', ref('User', 'Assignee', { updateable: false, nillable: false })],
+      ['PermissionSetId', ref('PermissionSet', 'PermissionSet', { updateable: false, nillable: false })],
+    ], { required: ['AssigneeId', 'PermissionSetId'], recycleOnDelete: false }),
+    objectDef('FieldPermissions', '01k', [
+      ['ParentId', ref('PermissionSet', 'Parent', { updateable: false, nillable: false })],
+      ['SobjectType', { type: 'picklist', updateable: false, nillable: false, label: 'Object Type' }],
+      ['Field', { type: 'picklist', updateable: false, nillable: false, label: 'Field Name' }],
+      ['PermissionsRead', { type: 'boolean', nillable: false, label: 'Read Access' }],
+      ['PermissionsEdit', { type: 'boolean', nillable: false, label: 'Edit Access' }],
+    ], { required: ['ParentId', 'SobjectType', 'Field'], recycleOnDelete: false }),
+    objectDef('User', '005', [
+      ['Username', { type: 'string', length: 80 }],
+      ['FirstName', { type: 'string', length: 40 }],
+      ['LastName', { type: 'string', length: 80 }],
+      ['Name', { type: 'string', ...readOnly }],
+      ['Email', { type: 'email' }],
+      ['IsActive', { type: 'boolean' }],
+    ], { createable: false }),
+  ];
+  return new Map(defs.map((d) => [d.name, d]));
+}
+
+/** Objects whose custom fields can be created through Tooling here. */
+export const CUSTOMIZABLE_OBJECTS = ['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'Campaign'];

@@ -1,0 +1,133 @@
+/**
+ * Maps demo personas (sandbox/demo-data.ts) onto Salesforce's own model: Accounts, Contacts (customers
+ * and people with deals), Leads (early personas without a deal), Opportunities on the standard stage
+ * ladder with OpportunityHistory, contact roles, Cases, and one Campaign — plus the org's setup
+ * (API user, its profile permission set, picklist master rows).
+ */
+import { generatePersonas, type Persona, type PersonaDeal, type PersonaTicket } from '../demo-data.ts';
+import { DAY_MS } from '../../src/model.ts';
+import { sfDate } from './format.ts';
+import type { Org } from './org.ts';
+import { CASE_STATUSES, LEAD_STATUSES, OPPORTUNITY_STAGES } from './schema.ts';
+
+/** Stage names per neutral deal step; steps 1-3 have two standard stages each, picked per deal. */
+const STEP_STAGES: ReadonlyArray<readonly string[]> = [
+  ['Prospecting'],
+  ['Qualification', 'Needs Analysis'],
+  ['Value Proposition', 'Id. Decision Makers'],
+  ['Perception Analysis', 'Proposal/Price Quote'],
+  ['Negotiation/Review'],
+];
+
+const INDUSTRY: Record<string, string> = {
+  COMPUTER_SOFTWARE: 'Technology', RETAIL: 'Retail', HOSPITAL_HEALTH_CARE: 'Healthcare', FINANCIAL_SERVICES: 'Finance',
+  LOGISTICS_AND_SUPPLY_CHAIN: 'Transportation', FOOD_BEVERAGES: 'Food & Beverage', MARKETING_AND_ADVERTISING: 'Media',
+  CONSTRUCTION: 'Construction', EDUCATION_MANAGEMENT: 'Education', AUTOMOTIVE: 'Manufacturing',
+};
+const LEAD_SOURCE: Record<string, string> = {
+  ORGANIC_SEARCH: 'Web', PAID_SEARCH: 'Advertisement', EMAIL_MARKETING: 'Email', SOCIAL_MEDIA: 'Social Media',
+  REFERRALS: 'Partner Referral', DIRECT_TRAFFIC: 'Web', OFFLINE: 'Trade Show', PAID_SOCIAL: 'Advertisement',
+};
+const ORIGIN: Record<string, string> = { EMAIL: 'Email', CHAT: 'Web', PHONE: 'Phone', FORM: 'Web', WEB: 'Web' };
+const PRIORITY: Record<string, string> = { LOW: 'Low', MEDIUM: 'Medium', HIGH: 'High' };
+const ROLES = ['Decision Maker', 'Economic Buyer', 'Business User', 'Evaluator', 'Technical Buyer'];
+
+export interface SeedOptions {
+  seed: number;
+  contacts: number;
+  now: number;
+  username: string;
+}
+
+/** Org setup every sandbox has, whatever the data: API user, profile permissions, picklist masters. */
+export function seedOrgSetup(org: Org, opts: { now: number; username: string }): void {
+  const created = opts.now - 900 * DAY_MS;
+  org.apiUserId = org.insertRaw('User', { Username: opts.username, FirstName: 'Integration', LastName: 'User', Name: 'Integration User', Email: opts.username, IsActive: true, CreatedDate: created });
+  // The profile's own permission set grants the org's existing custom fields (salesforce.md §5.3).
+  const profileSet = org.insertRaw('PermissionSet', { Name: 'X00e8d000001IntegrationProfile', Label: 'Integration Profile', IsOwnedByProfile: true, CreatedDate: created });
+  org.insertRaw('PermissionSetAssignment', { AssigneeId: org.apiUserId, PermissionSetId: profileSet, CreatedDate: created });
+  for (const [obj, field] of [['Contact', 'NPS_Score__c'], ['Contact', 'CSAT__c'], ['Case', 'First_Response_At__c']] as const) {
+    org.insertRaw('FieldPermissions', { ParentId: profileSet, SobjectType: obj, Field: `${obj}.${field}`, PermissionsRead: true, PermissionsEdit: true, CreatedDate: created });
+  }
+  OPPORTUNITY_STAGES.forEach((s, i) => {
+    org.insertRaw('OpportunityStage', { MasterLabel: s.name, ApiName: s.name, IsActive: true, IsClosed: s.closed, IsWon: s.won, DefaultProbability: s.probability, ForecastCategoryName: s.forecast, SortOrder: i + 1, CreatedDate: created });
+  });
+  CASE_STATUSES.forEach((s, i) => org.insertRaw('CaseStatus', { MasterLabel: s.name, ApiName: s.name, IsClosed: s.closed, IsDefault: s.isDefault, SortOrder: i + 1, CreatedDate: created }));
+  LEAD_STATUSES.forEach((s, i) => org.insertRaw('LeadStatus', { MasterLabel: s.name, ApiName: s.name, IsConverted: s.converted, IsDefault: s.isDefault, SortOrder: i + 1, CreatedDate: created }));
+}
+
+/** Persons without a deal who are still early in the funnel stay Leads; everyone else is a Contact. */
+function isLead(p: Persona): boolean {
+  return p.deals.length === 0 && p.tickets.length === 0 && (p.lifecycle === null || ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'other'].includes(p.lifecycle));
+}
+
+export function seedPersonas(org: Org, opts: SeedOptions): void {
+  const accounts = new Map<string, string>();
+  const campaign = org.insertRaw('Campaign', { Name: 'Spring Webinar 2026', IsActive: true, Type: 'Webinar', Status: 'Completed', CreatedDate: opts.now - 60 * DAY_MS });
+  for (const p of generatePersonas({ seed: opts.seed, count: opts.contacts, now: opts.now })) {
+    const source = p.source ? (LEAD_SOURCE[p.source] ?? 'Other') : null;
+    const industry = p.company?.industry ? (INDUSTRY[p.company.industry] ?? 'Other') : null;
+    if (isLead(p)) {
+      const working = p.lifecycle === 'marketingqualifiedlead' || p.lifecycle === 'salesqualifiedlead';
+      const leadId = org.insertRaw('Lead', {
+        FirstName: p.firstName, LastName: p.lastName, Name: `${p.firstName} ${p.lastName}`, Email: p.email, Phone: p.phone,
+        Company: p.company?.name ?? `${p.lastName} (individual)`, Country: p.country, Industry: industry,
+        Status: working ? 'Working - Contacted' : 'Open - Not Contacted', LeadSource: source, CreatedDate: p.createdAt,
+      });
+      if (p.index % 5 === 0) org.insertRaw('CampaignMember', { CampaignId: campaign, LeadId: leadId, Status: 'Sent', CreatedDate: opts.now - 55 * DAY_MS });
+      continue;
+    }
+    let accountId: string | null = null;
+    if (p.company) {
+      accountId = accounts.get(p.company.name) ?? null;
+      if (!accountId) {
+        accountId = org.insertRaw('Account', { Name: p.company.name, Industry: industry, NumberOfEmployees: p.company.employees, BillingCountry: p.company.country, CreatedDate: p.createdAt });
+        accounts.set(p.company.name, accountId);
+      }
+    }
+    const contactId = org.insertRaw('Contact', {
+      FirstName: p.firstName, LastName: p.lastName, Name: `${p.firstName} ${p.lastName}`, Email: p.email, Phone: p.phone,
+      AccountId: accountId, MailingCountry: p.country, LeadSource: source, NPS_Score__c: p.nps, CSAT__c: p.csat, CreatedDate: p.createdAt,
+    });
+    if (p.index % 5 === 0) org.insertRaw('CampaignMember', { CampaignId: campaign, ContactId: contactId, Status: p.index % 10 === 0 ? 'Responded' : 'Sent', HasResponded: p.index % 10 === 0, CreatedDate: opts.now - 55 * DAY_MS });
+    p.deals.forEach((d, i) => seedDeal(org, d, p.index + i, accountId, contactId));
+    for (const t of p.tickets) seedCase(org, t, contactId, accountId, opts.now);
+  }
+}
+
+function seedDeal(org: Org, d: PersonaDeal, salt: number, accountId: string | null, contactId: string): void {
+  const stageAt = (step: number): string => {
+    const options = STEP_STAGES[Math.max(0, Math.min(step, STEP_STAGES.length - 1))]!;
+    return options[salt % options.length]!;
+  };
+  // Stages reached in order, each entered at an even share of the time before the current stage.
+  const path: string[] = [];
+  for (let s = 0; s <= d.maxStep; s++) path.push(stageAt(s));
+  if (d.outcome !== 'open') path.push(d.outcome === 'won' ? 'Closed Won' : 'Closed Lost');
+  const stage = path[path.length - 1]!;
+  const meta = OPPORTUNITY_STAGES.find((s) => s.name === stage)!;
+  const closeDate = sfDate(d.closedAt ?? d.stageEnteredAt + 30 * DAY_MS);
+  const oppId = org.insertRaw('Opportunity', {
+    Name: d.name, AccountId: accountId, StageName: stage, Amount: d.amount, Probability: meta.probability, CloseDate: closeDate,
+    IsClosed: meta.closed, IsWon: meta.won, ForecastCategoryName: meta.forecast, LastStageChangeDate: d.stageEnteredAt,
+    CreatedDate: d.createdAt, LastModifiedDate: d.stageEnteredAt,
+  });
+  const span = Math.max(0, d.stageEnteredAt - d.createdAt);
+  path.forEach((name, i) => {
+    const at = i === path.length - 1 ? d.stageEnteredAt : d.createdAt + Math.floor((span * i) / Math.max(1, path.length - 1));
+    const m = OPPORTUNITY_STAGES.find((s) => s.name === name)!;
+    org.insertRaw('OpportunityHistory', { OpportunityId: oppId, StageName: name, Amount: d.amount, CloseDate: closeDate, Probability: m.probability, CreatedDate: at });
+  });
+  org.insertRaw('OpportunityContactRole', { OpportunityId: oppId, ContactId: contactId, IsPrimary: true, Role: ROLES[salt % ROLES.length]!, CreatedDate: d.createdAt });
+}
+
+function seedCase(org: Org, t: PersonaTicket, contactId: string, accountId: string | null, now: number): void {
+  const status = t.closedAt !== null ? 'Closed' : t.priority === 'HIGH' && now - t.createdAt > 3 * DAY_MS ? 'Escalated' : t.firstResponseAt !== null ? 'Working' : 'New';
+  org.insertRaw('Case', {
+    ContactId: contactId, AccountId: accountId, Status: status, IsClosed: status === 'Closed', IsEscalated: status === 'Escalated',
+    Origin: ORIGIN[t.channel] ?? 'Web', Priority: PRIORITY[t.priority] ?? 'Medium', Subject: t.subject,
+    // Case.Description is a 32,000-char long text area; longer pasted threads get cut on entry.
+    Description: t.description.slice(0, 32000), CreatedDate: t.createdAt, ClosedDate: t.closedAt, First_Response_At__c: t.firstResponseAt,
+    LastModifiedDate: Math.max(t.createdAt, t.closedAt ?? 0, t.firstResponseAt ?? 0),
+  });
+}

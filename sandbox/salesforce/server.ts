@@ -1,0 +1,241 @@
+/**
+ * A Salesforce-compatible org on loopback: OAuth on the same host, REST query/sObjects/collections,
+ * Tooling CustomField, Bulk API 2.0, limits — for the demo, e2e tests, benchmarks and the connector.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ParcoursError } from '../../src/errors.ts';
+import { API_VERSIONS, ApiBudget, type ApiContext } from './context.ts';
+import { Faults, type FaultSpec } from './faults.ts';
+import { SfHttpError, notFound } from './http-errors.ts';
+import { oauthRouter } from './oauth.ts';
+import { Org, type Values } from './org.ts';
+import { bulkRouter } from './routes/bulk.ts';
+import { queryRouter } from './routes/query.ts';
+import { sobjectsRouter } from './routes/sobjects.ts';
+import { toolingRouter } from './routes/tooling.ts';
+import { seedOrgSetup, seedPersonas } from './seed.ts';
+import { Sessions } from './sessions.ts';
+import { jsonValue, runSoql, toJsonRecord } from './soql/run.ts';
+
+export interface SalesforceSandboxOptions {
+  /** 0 (default) = any free port. */
+  port?: number;
+  host?: '127.0.0.1';
+  seed?: number;
+  /** Number of demo personas (people) to seed. Default 200. */
+  contacts?: number;
+  /** Epoch ms the seeded data is relative to; the org's clock starts here. Default: now. */
+  now?: number;
+  dailyApiLimit?: number;
+  accessToken?: string;
+  clientId?: string;
+  clientSecret?: string;
+  refreshToken?: string;
+  /** Access tokens expire this long after issue (default: never). */
+  sessionTtlMs?: number;
+  /** Refresh Token Rotation: each refresh returns a new refresh token; reusing an old one revokes the family. */
+  rotateRefreshTokens?: boolean;
+  /** PEM public key to verify RS256 JWT bearer assertions. */
+  jwtPublicKey?: string;
+  /** The API user's username (JWT `sub`). */
+  username?: string;
+}
+
+export interface SandboxCall {
+  method: string;
+  path: string;
+  endpoint: string;
+  status: number;
+  at: number;
+}
+
+export interface SalesforceSandboxData {
+  create(sobject: string, fields: Record<string, unknown>): string;
+  update(sobject: string, id: string, fields: Record<string, unknown>): void;
+  /** Deletes to the recycle bin (hard delete for objects without one, e.g. CampaignMember). */
+  delete(id: string): void;
+  /** The record as the REST API returns it (all fields, admin view), or null if absent or deleted. */
+  get(sobject: string, id: string): Record<string, unknown> | null;
+  /** Runs SOQL as an admin (no FLS); `all` includes the recycle bin. */
+  query(soql: string, opts?: { all?: boolean }): Array<Record<string, unknown>>;
+  campaignMembers(campaignId: string): Array<{ Id: string; ContactId: string | null; LeadId: string | null; Status: string | null }>;
+}
+
+export interface SalesforceSandbox {
+  /** Instance URL (also the login host), no trailing slash. */
+  url: string;
+  accessToken: string;
+  oauth: { clientId: string; clientSecret: string; refreshToken: string };
+  username: string;
+  faults: { add(spec: FaultSpec): void; clear(): void; expireSessions(): void };
+  calls: SandboxCall[];
+  stats(): { total: number; byEndpoint: Record<string, number> };
+  data: SalesforceSandboxData;
+  apiUsage(): { used: number; max: number };
+  close(): Promise<void>;
+}
+
+/** `GET /services/data/v66.0/query/0r8...-2000` → `GET /services/data/vXX.X/query/{locator}`. */
+export function endpointOf(method: string, path: string): string {
+  const norm = path
+    .replace(/\/v\d+\.\d+(?=\/|$)/, '/vXX.X')
+    .split('/')
+    .map((seg) => (/^[a-zA-Z0-9]{15,18}-\d+$/.test(seg) ? '{locator}' : /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(seg) && /\d/.test(seg) ? '{id}' : seg))
+    .join('/');
+  return `${method} ${norm}`;
+}
+
+export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}): Promise<SalesforceSandbox> {
+  const startedAt = Date.now();
+  const base = opts.now ?? startedAt;
+  // The org's clock starts at `now` and moves with real time, so writes stamp after seeded data.
+  const org = new Org(() => base + (Date.now() - startedAt));
+  const username = opts.username ?? 'integration@parcours.sandbox';
+  seedOrgSetup(org, { now: base, username });
+  seedPersonas(org, { seed: opts.seed ?? 1, contacts: opts.contacts ?? 200, now: base, username });
+
+  const sessions = new Sessions(org.orgId, opts.sessionTtlMs ?? null);
+  const refreshToken = sessions.issueRefresh(undefined, opts.refreshToken);
+  const accessToken = sessions.issueAccess(refreshToken, opts.accessToken);
+  const oauth = { clientId: opts.clientId ?? 'parcours-sandbox-client', clientSecret: opts.clientSecret ?? 'parcours-sandbox-secret', refreshToken };
+  const budget = new ApiBudget(opts.dailyApiLimit ?? 100_000);
+  const faults = new Faults();
+  const calls: SandboxCall[] = [];
+  let url = '';
+  const ctx: ApiContext = { org, budget, url: () => url };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req, res, next) => {
+    // Captured now: routers rewrite req.path while they run.
+    const path = req.path;
+    res.on('finish', () => calls.push({ method: req.method, path, endpoint: endpointOf(req.method, path), status: res.statusCode, at: Date.now() }));
+    next();
+  });
+  app.use((req, res, next) => {
+    const fault = faults.take(req.method, req.path);
+    if (!fault) return next();
+    const act = (): void => {
+      if (fault.status === undefined) return next();
+      if (fault.headers) res.set(fault.headers);
+      res.status(fault.status).json(fault.body ?? Faults.defaultBody(fault.status));
+    };
+    if (fault.delayMs) setTimeout(act, fault.delayMs);
+    else act();
+  });
+  app.use(express.json({ limit: '50mb', type: ['application/json', 'application/*+json'] }));
+  app.use(oauthRouter({ org, sessions, settings: { clientId: oauth.clientId, clientSecret: oauth.clientSecret, rotateRefreshTokens: opts.rotateRefreshTokens ?? false, username, ...(opts.jwtPublicKey ? { jwtPublicKey: opts.jwtPublicKey } : {}) }, url: () => url }));
+
+  // The versions list needs no session (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_versions.htm).
+  app.get(['/services/data', '/services/data/'], (_req, res) => {
+    res.json(API_VERSIONS.map(([version, label]) => ({ label, url: `/services/data/v${version}`, version })));
+  });
+
+  const api = express.Router({ mergeParams: true });
+  api.use((req: Request, res: Response, next: NextFunction) => {
+    const m = /^v(\d+\.\d)$/.exec(String(req.params.version));
+    if (!m || !API_VERSIONS.some(([v]) => v === m[1])) throw notFound();
+    res.locals.version = m[1];
+    res.set('Sforce-Limit-Info', budget.header());
+    const auth = req.get('authorization') ?? '';
+    const token = auth.replace(/^(Bearer|OAuth)\s+/i, '');
+    if (!token || !sessions.isValid(token)) throw new SfHttpError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    if (budget.exhausted) throw new SfHttpError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+    budget.used++;
+    res.set('Sforce-Limit-Info', budget.header());
+    next();
+  });
+  api.use(queryRouter(ctx));
+  api.use(sobjectsRouter(ctx));
+  api.use(toolingRouter(ctx));
+  api.use(bulkRouter(ctx));
+  app.use('/services/data/:version', api);
+
+  app.use(() => {
+    throw notFound();
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof SfHttpError) {
+      res.status(err.status).json(err.body);
+      return;
+    }
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.parse.failed') {
+      res.status(400).json([{ message: `Unexpected character in JSON: ${e.message ?? ''}`, errorCode: 'JSON_PARSER_ERROR' }]);
+      return;
+    }
+    if (e.type === 'entity.too.large') {
+      res.status(413).json([{ message: 'Request entity too large', errorCode: 'REQUEST_ENTITY_TOO_LARGE' }]);
+      return;
+    }
+    res.status(500).json([{ message: 'An unexpected error occurred.', errorCode: 'UNKNOWN_EXCEPTION' }]);
+  });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+  const addr = server.address() as AddressInfo;
+  url = `http://${opts.host ?? '127.0.0.1'}:${addr.port}`;
+
+  const fail = (what: string, errors: Array<{ statusCode: string; message: string }>, recordId?: string): never => {
+    throw new ParcoursError('CRM_VALIDATION', `sandbox ${what} failed: ${errors.map((e) => `${e.statusCode}: ${e.message}`).join('; ')}`, { crm: 'salesforce', ...(recordId ? { recordId } : {}) });
+  };
+  const version = API_VERSIONS[API_VERSIONS.length - 1]![0];
+  const data: SalesforceSandboxData = {
+    create(sobject, fields) {
+      const r = org.create(sobject, fields, 'admin');
+      return r.ok ? r.id : fail(`create ${sobject}`, r.errors);
+    },
+    update(sobject, id, fields) {
+      const r = org.update(sobject, id, fields, 'admin');
+      if (!r.ok) fail(`update ${sobject}`, r.errors, id);
+    },
+    delete(id) {
+      const r = org.remove(id);
+      if (!r.ok) fail('delete', r.errors, id);
+    },
+    get(sobject, id) {
+      const rec = org.get(id);
+      const def = org.objectDef(sobject);
+      if (!rec || !def || rec.type !== def.name || rec.values.IsDeleted === true) return null;
+      const out: Record<string, unknown> = {};
+      for (const f of def.fields.values()) out[f.name] = jsonValue(f, (rec.values as Values)[f.name] ?? null);
+      return out;
+    },
+    query(soql, q = {}) {
+      const r = runSoql(org, soql, { includeDeleted: q.all ?? false, actor: 'admin' });
+      return r.records.map((rec) => toJsonRecord(org, rec, r.fields, version));
+    },
+    campaignMembers(campaignId) {
+      return org
+        .list('CampaignMember')
+        .filter((m) => m.values.CampaignId === campaignId)
+        .map((m) => ({ Id: String(m.values.Id), ContactId: (m.values.ContactId as string | null) ?? null, LeadId: (m.values.LeadId as string | null) ?? null, Status: (m.values.Status as string | null) ?? null }));
+    },
+  };
+
+  return {
+    url,
+    accessToken,
+    oauth,
+    username,
+    faults: { add: (spec) => faults.add(spec), clear: () => faults.clear(), expireSessions: () => sessions.expireAll() },
+    calls,
+    stats() {
+      const byEndpoint: Record<string, number> = {};
+      for (const c of calls) byEndpoint[c.endpoint] = (byEndpoint[c.endpoint] ?? 0) + 1;
+      return { total: calls.length, byEndpoint };
+    },
+    data,
+    apiUsage: () => ({ used: budget.used, max: budget.max }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
+import { connect, NOW, rest } from './helpers.ts';
+
+let sb: SalesforceSandbox;
+beforeAll(async () => {
+  sb = await startSalesforceSandbox({ seed: 11, contacts: 600, now: NOW });
+});
+afterAll(() => sb.close());
+
+describe('REST query', () => {
+  it('pages with nextRecordsUrl to the end and honours batchSize', async () => {
+    const conn = connect(sb);
+    const total = (await conn.query('SELECT COUNT() FROM Opportunity')).totalSize;
+    expect(total).toBeGreaterThan(250);
+    let page = await conn.query('SELECT Id, StageName FROM Opportunity', { headers: { 'Sforce-Query-Options': 'batchSize=200' } } as never);
+    const ids = [...page.records.map((r) => r.Id)];
+    expect(page.records).toHaveLength(200);
+    expect(page.done).toBe(false);
+    expect(page.nextRecordsUrl).toMatch(/\/services\/data\/v66\.0\/query\/0r8\w+-200$/);
+    while (!page.done) {
+      page = await conn.queryMore(page.nextRecordsUrl!);
+      ids.push(...page.records.map((r) => r.Id));
+    }
+    expect(ids).toHaveLength(total);
+    expect(new Set(ids).size).toBe(total);
+    expect(page.totalSize).toBe(total);
+  });
+
+  it('clamps batchSize below 200 and defaults to 2000', async () => {
+    const small = await rest(sb, 'GET', `/services/data/v66.0/query?q=${encodeURIComponent('SELECT Id FROM Case')}`, undefined, { 'Sforce-Query-Options': 'batchSize=50' });
+    expect((small.json as { records: unknown[] }).records).toHaveLength(200);
+    const big = await rest(sb, 'GET', `/services/data/v66.0/query?q=${encodeURIComponent('SELECT Id FROM OpportunityHistory')}`);
+    const body = big.json as { totalSize: number; records: unknown[]; done: boolean };
+    expect(body.records).toHaveLength(Math.min(2000, body.totalSize));
+  });
+
+  it('returns parent relationships as nested objects, null without a parent, and Salesforce datetime format', async () => {
+    const conn = connect(sb);
+    const res = await conn.query<{ Account: { attributes: { type: string }; Industry: string | null } | null; CreatedDate: string }>('SELECT Id, Account.Industry, Account.NumberOfEmployees, CreatedDate FROM Contact');
+    const withParent = res.records.find((r) => r.Account !== null)!;
+    expect(withParent.Account!.attributes.type).toBe('Account');
+    expect(Object.keys(withParent.Account!)).toEqual(['attributes', 'Industry', 'NumberOfEmployees']);
+    expect(res.records.some((r) => r.Account === null)).toBe(true);
+    expect(withParent.CreatedDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/);
+  });
+
+  it('filters with AND/OR/IN/NOT IN/LIKE/datetime and date literals, orders and limits', async () => {
+    const conn = connect(sb);
+    const stages = await conn.query<{ StageName: string; Amount: number | null }>("SELECT Id, StageName, Amount FROM Opportunity WHERE (StageName IN ('Closed Won', 'Closed Lost') OR Amount > 50000) AND StageName NOT IN ('Prospecting') ORDER BY Amount DESC NULLS LAST, Id LIMIT 40");
+    expect(stages.records.length).toBeGreaterThan(0);
+    expect(stages.records.length).toBeLessThanOrEqual(40);
+    for (const r of stages.records) expect(r.StageName === 'Closed Won' || r.StageName === 'Closed Lost' || (r.Amount ?? 0) > 50000).toBe(true);
+    const amounts = stages.records.map((r) => r.Amount).filter((a): a is number => a !== null);
+    expect(amounts).toEqual([...amounts].sort((a, b) => b - a));
+    const like = await conn.query<{ Email: string }>("SELECT Email FROM Contact WHERE Email LIKE 'a%'");
+    expect(like.records.every((r) => r.Email.toLowerCase().startsWith('a'))).toBe(true);
+    const recent = await conn.query<{ CreatedDate: string }>('SELECT CreatedDate FROM Case WHERE CreatedDate >= 2026-04-01T00:00:00.000Z');
+    expect(recent.records.every((r) => Date.parse(r.CreatedDate.replace('+0000', 'Z')) >= Date.UTC(2026, 3, 1))).toBe(true);
+    const plusOffset = await conn.query('SELECT COUNT() FROM Case WHERE CreatedDate >= 2026-04-01T02:00:00+02:00');
+    expect(plusOffset.totalSize).toBe(recent.totalSize);
+    const dates = await conn.query<{ CloseDate: string }>('SELECT CloseDate FROM Opportunity WHERE CloseDate < 2026-01-01');
+    expect(dates.records.every((r) => r.CloseDate < '2026-01-01')).toBe(true);
+    const escaped = await conn.query("SELECT Id FROM Contact WHERE LastName = 'O\\'Brien'");
+    const all = await conn.query<{ LastName: string }>('SELECT LastName FROM Contact');
+    expect(escaped.totalSize).toBe(all.records.filter((r) => r.LastName === "O'Brien").length);
+    expect(escaped.totalSize).toBeGreaterThan(0);
+  });
+
+  it('queryAll includes recycle-bin rows; query does not', async () => {
+    const conn = connect(sb);
+    const victim = (await conn.query<{ Id: string }>('SELECT Id FROM Lead LIMIT 1')).records[0]!.Id;
+    sb.data.delete(victim);
+    const live = await conn.query(`SELECT Id FROM Lead WHERE Id = '${victim}'`);
+    expect(live.totalSize).toBe(0);
+    const all = await conn.query<{ IsDeleted: boolean }>(`SELECT Id, IsDeleted FROM Lead WHERE Id = '${victim}'`, { scanAll: true });
+    expect(all.records).toHaveLength(1);
+    expect(all.records[0]!.IsDeleted).toBe(true);
+  });
+
+  it('rejects bad SOQL with MALFORMED_QUERY, INVALID_FIELD and INVALID_TYPE', async () => {
+    const q = async (soql: string): Promise<{ status: number; body: Array<{ errorCode: string; message: string }> }> => {
+      const r = await rest(sb, 'GET', `/services/data/v66.0/query?q=${encodeURIComponent(soql)}`);
+      return { status: r.status, body: r.json as Array<{ errorCode: string; message: string }> };
+    };
+    const malformed = await q('SELECT Id FRM Contact');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body[0]!.errorCode).toBe('MALFORMED_QUERY');
+    expect(malformed.body[0]!.message).toContain('ERROR at Row:1:Column:11');
+    expect((await q('SELECT Id FROM Contact GROUP BY Email')).body[0]!.errorCode).toBe('MALFORMED_QUERY');
+    expect((await q('SELECT Id, (SELECT Id FROM Cases) FROM Contact')).body[0]!.errorCode).toBe('MALFORMED_QUERY');
+    const field = await q('SELECT Id, Foo__c FROM Contact');
+    expect(field.body[0]!.errorCode).toBe('INVALID_FIELD');
+    expect(field.body[0]!.message).toContain("No such column 'Foo__c' on entity 'Contact'");
+    expect((await q('SELECT Id FROM Contact WHERE CreatedDate > 2026-01-01')).body[0]!.errorCode).toBe('INVALID_FIELD');
+    expect((await q('SELECT Id FROM Widget__c')).body[0]!.errorCode).toBe('INVALID_TYPE');
+    await expect(connect(sb).query('SELECT Id FROM Contact WHERE')).rejects.toMatchObject({ errorCode: 'MALFORMED_QUERY' });
+  });
+});
+
+describe('versions and routing', () => {
+  it('lists v58.0..v66.0, serves both ends, rejects v57.0 and unknown routes with NOT_FOUND', async () => {
+    const list = (await (await fetch(`${sb.url}/services/data/`)).json()) as Array<{ version: string }>;
+    expect(list.map((v) => v.version)).toEqual(['58.0', '59.0', '60.0', '61.0', '62.0', '63.0', '64.0', '65.0', '66.0']);
+    expect((await connect(sb, '58.0').query('SELECT COUNT() FROM Contact')).totalSize).toBeGreaterThan(0);
+    expect((await connect(sb, '66.0').query('SELECT COUNT() FROM Contact')).totalSize).toBeGreaterThan(0);
+    const old = await rest(sb, 'GET', `/services/data/v57.0/query?q=${encodeURIComponent('SELECT Id FROM Contact')}`);
+    expect(old.status).toBe(404);
+    expect(old.json).toEqual([{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }]);
+    const unknown = await rest(sb, 'GET', '/services/data/v66.0/nothing-here');
+    expect(unknown.status).toBe(404);
+    expect((unknown.json as Array<{ errorCode: string }>)[0]!.errorCode).toBe('NOT_FOUND');
+  });
+});
+
+describe('determinism', () => {
+  it('the same seed and now give the same org, ids included', async () => {
+    const a = await startSalesforceSandbox({ seed: 5, contacts: 80, now: NOW });
+    const b = await startSalesforceSandbox({ seed: 5, contacts: 80, now: NOW });
+    const c = await startSalesforceSandbox({ seed: 6, contacts: 80, now: NOW });
+    try {
+      const soql = 'SELECT Id, Email, AccountId, CreatedDate, NPS_Score__c FROM Contact ORDER BY Id';
+      expect(a.data.query(soql)).toEqual(b.data.query(soql));
+      expect(a.data.query(soql)).not.toEqual(c.data.query(soql));
+      expect(a.data.query('SELECT Id, StageName, Amount FROM Opportunity')).toEqual(b.data.query('SELECT Id, StageName, Amount FROM Opportunity'));
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+});
