@@ -152,6 +152,8 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['Company', { type: 'string', nillable: false }],
       ['Country', { type: 'string', length: 80 }],
       ['Industry', pick(INDUSTRIES)],
+      // Standard on Lead too: https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_lead.htm
+      ['NumberOfEmployees', { type: 'int' }],
       ['Status', pick(LEAD_STATUSES.map((s) => s.name), false, { nillable: false, defaultPicklistValue: 'Open - Not Contacted' })],
       ['LeadSource', pick(LEAD_SOURCES)],
       ['IsConverted', { type: 'boolean', ...readOnly, nillable: false }],

@@ -1,13 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { MappingError, ParcoursError } from '../errors.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerExplain } from './commands/explain.ts';
 import { registerMapping } from './commands/mapping.ts';
+import { registerRuns } from './commands/runs.ts';
+import { registerSandbox } from './commands/sandbox.ts';
+import { registerSync } from './commands/sync.ts';
+import { EXIT } from './exit.ts';
 import type { CliIo } from './io.ts';
 
-/** Exit codes: 0 success, 1 nothing could be done (bad config, mapping, auth), 2 some records failed. */
-export const EXIT = { ok: 0, failed: 1, partial: 2 } as const;
+export { EXIT };
 
-export function buildProgram(io: CliIo): Command {
+export function buildProgram(io: CliIo, setExit: (code: number) => void = () => {}): Command {
   const program = new Command('parcours')
     .description('Customer journeys for HubSpot and Salesforce: stages, segments and friction flags, written back to the CRM.')
     .showHelpAfterError()
@@ -15,14 +19,21 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerMapping(program, io);
   registerExplain(program, io);
+  registerSync(program, io, setExit);
+  registerRuns(program, io, setExit);
+  registerSandbox(program, io);
+  registerDemo(program, io, setExit);
   return program;
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io);
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return (program as Command & { exitCodeOverride?: number }).exitCodeOverride ?? EXIT.ok;
+    return code;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.failed;
     if (error instanceof MappingError) {

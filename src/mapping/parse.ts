@@ -19,6 +19,13 @@ const numberTest = z
   .strict()
   .refine((t) => Object.keys(t).length === 1, 'a target has exactly one comparison, e.g. { gte: 85 }');
 const crmField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a CRM field name is letters, digits and underscores');
+/**
+ * A field override: a CRM field name, or per-object names for CRMs where one kind spans several
+ * objects (Salesforce contacts are Contacts and Leads): `Contact:NPS__c, Lead:NPS_Score__c`.
+ */
+const overrideField = z
+  .string()
+  .regex(/^(?:[A-Za-z]+:)?[A-Za-z][A-Za-z0-9_]*(?:\s*,\s*(?:[A-Za-z]+:)?[A-Za-z][A-Za-z0-9_]*)*$/, 'expected a CRM field name, or Object:Field pairs separated by commas');
 
 const FileSchema = z
   .object({
@@ -99,7 +106,7 @@ const FileSchema = z
         segment_list_prefix: z.string().max(80).default('Parcours: '),
       })
       .strict(),
-    fields: z.record(z.string(), crmField).default({}),
+    fields: z.record(z.string(), overrideField).default({}),
   })
   .strict();
 

@@ -6,7 +6,7 @@
 import type { ContactLinks, Cursor, PullBatch } from '../../connectors/port.ts';
 import type { CrmName, CrmRecord, Customer, ObjectKind } from '../model.ts';
 
-export const RUN_MODES = ['full', 'incremental', 'webhook'] as const;
+export const RUN_MODES = ['full', 'incremental', 'webhook', 'rollback'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
 
 export const RUN_STATUSES = ['running', 'succeeded', 'partial', 'failed', 'stopped'] as const;

@@ -1,0 +1,46 @@
+/**
+ * Every HubSpot API path this connector calls, and nothing else.
+ *
+ * HubSpot now publishes date-versioned paths (`/crm/objects/2026-03/contacts`,
+ * `/crm/associations/2026-03/{from}/{to}/batch/read`, `/crm/lists/2026-03/...`); `/crm/v3` and `/crm/v4`
+ * are supported until 2027 (v4) / September 2027 (v3):
+ * https://developers.hubspot.com/changelog/legacy-apis-and-legacy-apps-whats-going-unsupported-and-when
+ * Moving over is the one-line change of `DATE_VERSION` below (e.g. `'2026-03'`).
+ */
+const DATE_VERSION: string | null = null;
+
+/** `/crm/v3/objects` today, `/crm/objects/2026-03` once DATE_VERSION is set. */
+function crm(area: string, legacyVersion: 'v3' | 'v4'): string {
+  return DATE_VERSION === null ? `/crm/${legacyVersion}/${area}` : `/crm/${area}/${DATE_VERSION}`;
+}
+
+const enc = encodeURIComponent;
+
+export const hubspotPaths = {
+  // https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/guide
+  objectList: (objectType: string) => `${crm('objects', 'v3')}/${objectType}`,
+  objectById: (objectType: string, id: string) => `${crm('objects', 'v3')}/${objectType}/${enc(id)}`,
+  // https://developers.hubspot.com/docs/api-reference/legacy/crm/search-the-crm
+  objectSearch: (objectType: string) => `${crm('objects', 'v3')}/${objectType}/search`,
+  batchRead: (objectType: string) => `${crm('objects', 'v3')}/${objectType}/batch/read`,
+  batchUpdate: (objectType: string) => `${crm('objects', 'v3')}/${objectType}/batch/update`,
+  // https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide
+  associationsBatchRead: (from: string, to: string) => `${crm('associations', 'v4')}/${from}/${to}/batch/read`,
+  // https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide
+  properties: (objectType: string) => `${crm('properties', 'v3')}/${objectType}`,
+  property: (objectType: string, name: string) => `${crm('properties', 'v3')}/${objectType}/${enc(name)}`,
+  propertyGroups: (objectType: string) => `${crm('properties', 'v3')}/${objectType}/groups`,
+  propertyGroup: (objectType: string, name: string) => `${crm('properties', 'v3')}/${objectType}/groups/${enc(name)}`,
+  // https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/guide
+  pipelines: (objectType: string) => `${crm('pipelines', 'v3')}/${objectType}`,
+  // https://developers.hubspot.com/docs/api-reference/crm-lists-v3/guide
+  lists: () => crm('lists', 'v3'),
+  listByName: (objectTypeId: string, name: string) => `${crm('lists', 'v3')}/object-type-id/${enc(objectTypeId)}/name/${enc(name)}`,
+  listMembershipsAdd: (listId: string) => `${crm('lists', 'v3')}/${enc(listId)}/memberships/add`,
+  listMembershipsRemove: (listId: string) => `${crm('lists', 'v3')}/${enc(listId)}/memberships/remove`,
+  // https://developers.hubspot.com/docs/api-reference/legacy/authentication/manage-oauth-tokens
+  // The token is in this path: never log it (the transport reports endpoint class names only).
+  oauthTokenInfo: (token: string) => `/oauth/v1/access-tokens/${enc(token)}`,
+  // https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
+  dailyUsage: () => '/account-info/v3/api-usage/daily/private-apps',
+} as const;

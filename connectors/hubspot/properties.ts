@@ -1,0 +1,80 @@
+/**
+ * Which HubSpot properties to request: only those behind the normalized fields the mapping uses, its raw
+ * fields, the owned fields, and what the connector needs itself (modified date, stage, merges).
+ * Property names: /work/shared/crm-facts/hubspot.md §3.4, §8 and
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide
+ */
+import type { FieldNeeds } from '../../connectors/port.ts';
+import type { ObjectKind } from '../../src/model.ts';
+
+export const OBJECT_TYPE: Record<ObjectKind, 'contacts' | 'deals' | 'tickets'> = { contact: 'contacts', deal: 'deals', ticket: 'tickets' };
+
+/** Contacts expose `lastmodifieddate`; deals and tickets `hs_lastmodifieddate`. */
+export const MODIFIED_PROPERTY: Record<ObjectKind, string> = { contact: 'lastmodifieddate', deal: 'hs_lastmodifieddate', ticket: 'hs_lastmodifieddate' };
+
+/** Default property per normalized field (several for `name`). `createdAt` comes free as the top-level `createdAt`. */
+const DEFAULTS: Record<ObjectKind, Record<string, string[]>> = {
+  contact: {
+    email: ['email'],
+    name: ['firstname', 'lastname'],
+    lifecycle: ['lifecyclestage'],
+    source: ['hs_analytics_source'],
+    country: ['country'],
+    industry: ['industry'],
+    employees: ['numemployees'],
+    npsScore: ['hs_feedback_last_nps_rating'],
+    csat: [], // no standard HubSpot property: only through fields.overrides.contact.csat
+  },
+  deal: {
+    name: ['dealname'],
+    amount: ['amount'],
+    pipeline: ['pipeline'],
+    stage: ['dealstage'],
+    closedAt: ['closedate'],
+  },
+  ticket: {
+    subject: ['subject'],
+    status: ['hs_pipeline_stage'],
+    priority: ['hs_ticket_priority'],
+    channel: ['source_type'],
+    closedAt: ['closed_date'],
+    firstResponseAt: ['first_agent_reply_date', 'time_to_first_agent_reply'],
+  },
+};
+
+/** Always needed: cursor property, and what `isClosed`/`isWon`/`isOpen` (non-nullable) are computed from. */
+const INTERNAL: Record<ObjectKind, string[]> = {
+  contact: ['lastmodifieddate', 'hs_merged_object_ids'],
+  deal: ['hs_lastmodifieddate', 'pipeline', 'dealstage'],
+  ticket: ['hs_lastmodifieddate', 'hs_pipeline', 'hs_pipeline_stage', 'closed_date'],
+};
+
+export function stageEnteredProperty(stageId: string): string {
+  return `hs_date_entered_${stageId}`;
+}
+
+/** The CRM property (or properties) behind one normalized field, honouring admin overrides. */
+export function sourceProperties(kind: ObjectKind, field: string, fields: FieldNeeds): string[] {
+  const override = fields.overrides[kind]?.[field];
+  if (override !== undefined) return [override];
+  return DEFAULTS[kind][field] ?? [];
+}
+
+/** True when deals need `hs_date_entered_<stage>` for every known stage (stageEnteredAt without override, or stagesReached). */
+export function needsStageHistory(fields: FieldNeeds): boolean {
+  const wanted = new Set(fields.normalized.deal ?? []);
+  return wanted.has('stagesReached') || (wanted.has('stageEnteredAt') && fields.overrides.deal?.stageEnteredAt === undefined);
+}
+
+export function propertiesFor(kind: ObjectKind, fields: FieldNeeds, dealStageIds: string[] = []): string[] {
+  const names = new Set<string>(INTERNAL[kind]);
+  for (const field of fields.normalized[kind] ?? []) for (const p of sourceProperties(kind, field, fields)) names.add(p);
+  if (kind === 'deal') {
+    const override = fields.overrides.deal?.stageEnteredAt;
+    if (override !== undefined && (fields.normalized.deal ?? []).includes('stageEnteredAt')) names.add(override);
+    if (needsStageHistory(fields)) for (const id of dealStageIds) names.add(stageEnteredProperty(id));
+  }
+  for (const p of fields.raw[kind] ?? []) names.add(p);
+  for (const p of fields.owned[kind] ?? []) names.add(p);
+  return [...names];
+}

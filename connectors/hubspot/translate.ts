@@ -1,0 +1,155 @@
+/**
+ * HubSpot objects → canonical records. Property values arrive as strings (dates ISO 8601, some legacy
+ * ones epoch ms); anything unparsable becomes null rather than a wrong number.
+ */
+import type { FieldNeeds } from '../../connectors/port.ts';
+import type { ContactRecord, DealRecord, ObjectKind, RawFields, TicketRecord } from '../../src/model.ts';
+import { MODIFIED_PROPERTY, sourceProperties, stageEnteredProperty } from './properties.ts';
+import type { PipelineCatalog } from './pipelines.ts';
+import type { CrmObject } from './schemas.ts';
+
+type Props = Record<string, string | null>;
+
+export function parseTime(value: string | null | undefined): number | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  if (/^\d+$/.test(value.trim())) return Number(value);
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? null : t;
+}
+
+function parseNumber(value: string | null | undefined): number | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+function str(value: string | null | undefined): string | null {
+  return value === undefined || value === null || value === '' ? null : value;
+}
+
+function rawFields(kind: ObjectKind, props: Props, fields: FieldNeeds): RawFields {
+  const raw: RawFields = {};
+  for (const name of [...(fields.raw[kind] ?? []), ...(fields.owned[kind] ?? [])]) raw[name] = props[name] ?? null;
+  return raw;
+}
+
+/** The value behind a normalized field, only if the mapping asked for it (requested properties only). */
+function field(kind: ObjectKind, name: string, props: Props, fields: FieldNeeds): string | null {
+  if (!(fields.normalized[kind] ?? []).includes(name)) return null;
+  const [first] = sourceProperties(kind, name, fields);
+  return first === undefined ? null : str(props[first]);
+}
+
+function wants(kind: ObjectKind, name: string, fields: FieldNeeds): boolean {
+  return (fields.normalized[kind] ?? []).includes(name);
+}
+
+function modifiedAt(kind: ObjectKind, obj: CrmObject): number | null {
+  return parseTime(obj.properties[MODIFIED_PROPERTY[kind]]) ?? parseTime(obj.updatedAt);
+}
+
+export function toContact(obj: CrmObject, fields: FieldNeeds): ContactRecord {
+  const p = obj.properties;
+  let name: string | null = null;
+  if (wants('contact', 'name', fields)) {
+    const override = fields.overrides.contact?.name;
+    name = override !== undefined ? str(p[override]) : str([p.firstname, p.lastname].filter((v) => v).join(' ').trim());
+  }
+  return {
+    kind: 'contact',
+    id: obj.id,
+    objectType: 'contacts',
+    raw: rawFields('contact', p, fields),
+    updatedAt: modifiedAt('contact', obj),
+    createdAt: parseTime(obj.createdAt) ?? parseTime(p.createdate),
+    email: field('contact', 'email', p, fields),
+    name,
+    lifecycle: field('contact', 'lifecycle', p, fields),
+    source: field('contact', 'source', p, fields),
+    country: field('contact', 'country', p, fields),
+    industry: field('contact', 'industry', p, fields),
+    employees: parseNumber(field('contact', 'employees', p, fields)),
+    npsScore: parseNumber(field('contact', 'npsScore', p, fields)),
+    csat: parseNumber(field('contact', 'csat', p, fields)),
+  };
+}
+
+/** Ids of contacts merged into this one (`hs_merged_object_ids`, `;`-separated): they no longer exist. */
+export function mergedAwayIds(obj: CrmObject): string[] {
+  const value = obj.properties.hs_merged_object_ids;
+  if (!value) return [];
+  return value.split(';').map((s) => s.trim()).filter((s) => s !== '' && s !== obj.id);
+}
+
+export function toDeal(obj: CrmObject, fields: FieldNeeds, pipelines: PipelineCatalog, contactIds: string[]): DealRecord {
+  const p = obj.properties;
+  const pipeline = str(p.pipeline);
+  const stage = str(p.dealstage);
+  const info = pipelines.stage(pipeline, stage);
+  // Unknown stage (pipeline deleted since?): fall back on HubSpot's default closed stage ids.
+  const isClosed = info?.isClosed ?? (stage === 'closedwon' || stage === 'closedlost');
+  const isWon = info?.isWon ?? stage === 'closedwon';
+  const entered: Array<[string, number]> = [];
+  for (const id of pipelines.stageIds()) {
+    const t = parseTime(p[stageEnteredProperty(id)]);
+    if (t !== null) entered.push([id, t]);
+  }
+  entered.sort((a, b) => a[1] - b[1]);
+  let stageEnteredAt: number | null = null;
+  if (wants('deal', 'stageEnteredAt', fields)) {
+    const override = fields.overrides.deal?.stageEnteredAt;
+    stageEnteredAt = override !== undefined ? parseTime(p[override]) : stage !== null ? parseTime(p[stageEnteredProperty(stage)]) : null;
+  }
+  return {
+    kind: 'deal',
+    id: obj.id,
+    objectType: 'deals',
+    raw: rawFields('deal', p, fields),
+    updatedAt: modifiedAt('deal', obj),
+    name: field('deal', 'name', p, fields),
+    amount: parseNumber(field('deal', 'amount', p, fields)),
+    pipeline: wants('deal', 'pipeline', fields) ? pipeline : null,
+    stage: wants('deal', 'stage', fields) ? stage : null,
+    isClosed,
+    isWon,
+    createdAt: parseTime(obj.createdAt) ?? parseTime(p.createdate),
+    stageEnteredAt,
+    closedAt: parseTime(field('deal', 'closedAt', p, fields)),
+    stagesReached: wants('deal', 'stagesReached', fields) ? entered.map(([id]) => id) : [],
+    contactIds,
+  };
+}
+
+export function toTicket(obj: CrmObject, fields: FieldNeeds, pipelines: PipelineCatalog, contactIds: string[]): TicketRecord {
+  const p = obj.properties;
+  const info = pipelines.stage(str(p.hs_pipeline), str(p.hs_pipeline_stage));
+  const createdAt = parseTime(obj.createdAt) ?? parseTime(p.createdate);
+  let firstResponseAt: number | null = null;
+  if (wants('ticket', 'firstResponseAt', fields)) {
+    const override = fields.overrides.ticket?.firstResponseAt;
+    if (override !== undefined) firstResponseAt = parseTime(p[override]);
+    else {
+      firstResponseAt = parseTime(p.first_agent_reply_date);
+      // `time_to_first_agent_reply` is a duration in milliseconds from creation.
+      const elapsed = parseNumber(p.time_to_first_agent_reply);
+      if (firstResponseAt === null && elapsed !== null && createdAt !== null) firstResponseAt = createdAt + elapsed;
+    }
+  }
+  return {
+    kind: 'ticket',
+    id: obj.id,
+    objectType: 'tickets',
+    raw: rawFields('ticket', p, fields),
+    updatedAt: modifiedAt('ticket', obj),
+    subject: field('ticket', 'subject', p, fields),
+    status: field('ticket', 'status', p, fields),
+    // Stage metadata decides; with no known stage, a ticket without a close date is open.
+    isOpen: info ? !info.isClosed : parseTime(p.closed_date) === null,
+    priority: field('ticket', 'priority', p, fields),
+    channel: field('ticket', 'channel', p, fields),
+    createdAt,
+    closedAt: parseTime(field('ticket', 'closedAt', p, fields)),
+    firstResponseAt,
+    contactIds,
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Bulk API 2.0 query jobs for large full pulls: create, poll until JobComplete, read CSV result pages
+ * following `Sforce-Locator` (the literal string "null" after the last page).
+ * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_create_job.htm
+ * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm
+ * No parent→child subqueries, no ORDER BY (it disables PK chunking): the SOQL we send has neither.
+ */
+import { z } from 'zod';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ParcoursError } from '../../src/errors.ts';
+import type { SalesforceClient } from './client.ts';
+import { parseCsv } from './csv.ts';
+import { flattenCsv, type FlatRow } from './translate.ts';
+
+const JobInfo = z.object({ id: z.string(), state: z.string(), errorMessage: z.string().nullish() });
+export type JobInfo = z.infer<typeof JobInfo>;
+
+const TERMINAL = new Set(['JobComplete', 'Failed', 'Aborted']);
+
+/** Polls a Bulk 2.0 job (query or ingest) until it reaches a terminal state or the poll timeout. */
+export async function pollJob(client: SalesforceClient, kind: 'query' | 'ingest', id: string): Promise<JobInfo> {
+  const endpoint = kind === 'query' ? 'bulk2.query' : 'bulk2.ingest';
+  const deadline = Date.now() + client.config.pollTimeoutMs;
+  for (;;) {
+    const res = await client.call<unknown>(endpoint, { method: 'GET', url: `/jobs/${kind}/${id}` });
+    const job = JobInfo.parse(res.body);
+    if (TERMINAL.has(job.state)) return job;
+    if (Date.now() >= deadline) {
+      throw new ParcoursError('CRM_UNAVAILABLE', `Salesforce Bulk API 2.0 ${kind} job ${id} still ${job.state} after ${client.config.pollTimeoutMs} ms; it keeps running server-side.`, {
+        crm: 'salesforce', endpoint, jobId: id,
+      });
+    }
+    await sleep(client.config.pollIntervalMs);
+  }
+}
+
+export async function* bulkQueryPages(client: SalesforceClient, soql: string, options: { all?: boolean } = {}): AsyncGenerator<FlatRow[]> {
+  const created = await client.call<unknown>('bulk2.query', {
+    method: 'POST',
+    url: '/jobs/query',
+    body: { operation: options.all ? 'queryAll' : 'query', query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' },
+  });
+  const { id } = JobInfo.parse(created.body);
+  const job = await pollJob(client, 'query', id);
+  if (job.state !== 'JobComplete') {
+    throw new ParcoursError('CRM_ERROR', `Salesforce Bulk API 2.0 query job ${id} ended ${job.state}: ${job.errorMessage ?? 'no message'}`, { crm: 'salesforce', endpoint: 'bulk2.query', jobId: id });
+  }
+  let locator: string | null = null;
+  do {
+    const params = new URLSearchParams({ maxRecords: String(client.config.bulkResultPageSize) });
+    if (locator) params.set('locator', locator);
+    const res = await client.call<string>('bulk2.query', { method: 'GET', url: `/jobs/query/${id}/results?${params}`, text: true });
+    yield parseCsv(res.body).map(flattenCsv);
+    const next = res.headers['sforce-locator'];
+    locator = next && next !== 'null' ? next : null;
+  } while (locator);
+}

@@ -1,0 +1,103 @@
+/**
+ * One Campaign per segment, and segment membership as CampaignMembers.
+ * - Campaigns are found by Name (`<prefix><segment name>`) and created if missing.
+ * - Add: collections POST of CampaignMember (ContactId, or LeadId for `00Q…` ids); Status is left
+ *   to the campaign's default member status. DUPLICATE_VALUE ("Already a campaign member") means
+ *   the goal is reached, not a failure.
+ * - Remove: CampaignMember ids by CampaignId + ContactId/LeadId IN (…), then collections DELETE.
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_campaignmember.htm
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_delete.htm
+ */
+import type { JourneyFieldSpec, MembershipChange, MembershipReport } from '../port.ts';
+import type { SalesforceClient } from './client.ts';
+import { queryRows } from './rest-query.ts';
+import { COLLECTION_SIZE, SaveResults, errorOf } from './push.ts';
+import { IDS_PER_QUERY, chunk, inList, quote, select } from './soql.ts';
+import { asText } from './translate.ts';
+import { ParcoursError } from '../../src/errors.ts';
+
+export const campaignName = (client: SalesforceClient, segmentName: string): string => `${client.config.campaignNamePrefix}${segmentName}`.slice(0, 80);
+
+/** Lead ids start with the key prefix 00Q; everything else we link is a Contact (003). */
+export const isLeadId = (id: string): boolean => id.startsWith('00Q');
+
+export async function findCampaigns(client: SalesforceClient, names: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const part of chunk([...new Set(names)], IDS_PER_QUERY)) {
+    for (const r of await queryRows(client, select(['Id', 'Name'], 'Campaign', `Name IN ${inList(part)}`))) {
+      const name = asText(r.Name);
+      if (name && !found.has(name)) found.set(name, String(r.Id));
+    }
+  }
+  return found;
+}
+
+export async function ensureCampaigns(client: SalesforceClient, segments: JourneyFieldSpec['segments']): Promise<{ targets: Record<string, string>; created: string[]; unchanged: string[] }> {
+  const names = segments.map((s) => campaignName(client, s.name));
+  const found = await findCampaigns(client, names);
+  const missing = [...new Set(names.filter((n) => !found.has(n)))];
+  for (const part of chunk(missing, COLLECTION_SIZE)) {
+    const res = await client.call<unknown>('sobjects.collections', {
+      method: 'POST',
+      url: '/composite/sobjects',
+      body: { allOrNone: false, records: part.map((Name) => ({ attributes: { type: 'Campaign' }, Name, IsActive: true, Description: 'Segment membership managed by Parcours.' })) },
+    });
+    SaveResults.parse(res.body).forEach((r, i) => {
+      const name = part[i] as string;
+      if (!r.success || !r.id) {
+        const { code, message } = errorOf(r);
+        throw new ParcoursError('CRM_ERROR', `Salesforce refused to create campaign "${name}": ${code}: ${message}`, { crm: 'salesforce', sfErrorCode: code });
+      }
+      found.set(name, r.id);
+    });
+  }
+  const targets: Record<string, string> = {};
+  segments.forEach((s, i) => (targets[s.id] = found.get(names[i] as string) as string));
+  return {
+    targets,
+    created: missing.map((n) => `Campaign.${n}`),
+    unchanged: [...new Set(names)].filter((n) => !missing.includes(n)).map((n) => `Campaign.${n}`),
+  };
+}
+
+export async function syncMembership(client: SalesforceClient, change: MembershipChange): Promise<MembershipReport> {
+  const report: MembershipReport = { added: [], removed: [], failed: [] };
+  const add = [...new Set(change.add)];
+  for (const part of chunk(add, COLLECTION_SIZE)) {
+    const res = await client.call<unknown>('sobjects.collections', {
+      method: 'POST',
+      url: '/composite/sobjects',
+      body: { allOrNone: false, records: part.map((id) => ({ attributes: { type: 'CampaignMember' }, CampaignId: change.targetId, [isLeadId(id) ? 'LeadId' : 'ContactId']: id })) },
+    });
+    SaveResults.parse(res.body).forEach((r, i) => {
+      const id = part[i] as string;
+      const { code, message } = errorOf(r);
+      if (r.success || code === 'DUPLICATE_VALUE') report.added.push(id);
+      else report.failed.push({ contactId: id, code, message });
+    });
+  }
+
+  const remove = [...new Set(change.remove)];
+  const memberOf = new Map<string, string>(); // CampaignMember id → contact/lead id
+  for (const [column, ids] of [['ContactId', remove.filter((id) => !isLeadId(id))], ['LeadId', remove.filter(isLeadId)]] as const) {
+    for (const part of chunk(ids, IDS_PER_QUERY)) {
+      const rows = await queryRows(client, select(['Id', column], 'CampaignMember', `CampaignId = ${quote(change.targetId)} AND ${column} IN ${inList(part)}`));
+      for (const r of rows) memberOf.set(String(r.Id), String(r[column]));
+    }
+  }
+  const failedIds = new Set<string>();
+  for (const part of chunk([...memberOf.keys()], COLLECTION_SIZE)) {
+    const res = await client.call<unknown>('sobjects.collections', { method: 'DELETE', url: `/composite/sobjects?ids=${part.join(',')}&allOrNone=false` });
+    SaveResults.parse(res.body).forEach((r, i) => {
+      const { code, message } = errorOf(r);
+      // Already gone (someone else removed it) is the state we wanted.
+      if (r.success || code === 'ENTITY_IS_DELETED' || code === 'INVALID_CROSS_REFERENCE_KEY') return;
+      const contactId = memberOf.get(part[i] as string) as string;
+      failedIds.add(contactId);
+      report.failed.push({ contactId, code, message });
+    });
+  }
+  // Non-members need no call and count as removed: the target state holds.
+  report.removed.push(...remove.filter((id) => !failedIds.has(id)));
+  return report;
+}

@@ -1,0 +1,171 @@
+/**
+ * Every Salesforce request goes through `SalesforceClient.call`: one Pacer per endpoint class,
+ * retries through `callWithPolicy` (jsforce's own retry is switched off so one policy decides and
+ * every attempt is counted), the status and headers of each response captured (jsforce errors have no
+ * status), `Sforce-Limit-Info: api-usage=N/M` read on every response
+ * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm),
+ * and a clean QUOTA_RESERVE stop before the org's daily budget falls under the reserve.
+ */
+import type { Connection, HttpRequest, HttpResponse } from 'jsforce';
+import { CallStats, Pacer, callWithPolicy } from '../../src/http/index.ts';
+import type { ApiCallStats } from '../../connectors/port.ts';
+import { ParcoursError } from '../../src/errors.ts';
+import type { ResolvedConfig } from './config.ts';
+import { createSession, refreshMessage, type Session } from './session.ts';
+import { DAILY_LIMIT_RESUME_MS, SalesforceCallError, decide, isNetworkError, toParcoursError } from './sf-error.ts';
+
+export const ENDPOINT_CLASSES = ['soql.query', 'sobjects.collections', 'sobjects.record', 'bulk2.query', 'bulk2.ingest', 'tooling', 'metadata'] as const;
+export type EndpointClass = (typeof ENDPOINT_CLASSES)[number];
+
+export interface SfRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Path under `/services/data/vXX.X` (e.g. `/query?q=…`), or a root path starting with `/services/`. */
+  url: string;
+  /** JSON-serialised unless a string (CSV uploads). */
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** Return the body as text (CSV results) instead of letting jsforce parse it. */
+  text?: boolean;
+}
+
+export interface SfResponse<T> {
+  body: T;
+  status: number;
+  headers: Record<string, string>;
+}
+
+export interface ApiUsage { used: number; limit: number }
+
+export class SalesforceClient {
+  readonly config: ResolvedConfig;
+  readonly session: Session;
+  readonly #stats = new CallStats();
+  // callWithPolicy counts attempts; we count at the transport instead (a 401 → refresh → re-send is
+  // two requests inside one attempt), so its own counter is discarded.
+  readonly #attemptStats = new CallStats();
+  readonly #pacers = new Map<EndpointClass, Pacer>();
+  #usage: ApiUsage | null = null;
+
+  constructor(config: ResolvedConfig) {
+    this.config = config;
+    this.session = createSession(config, (status) => this.#stats.record('oauth.token', status));
+    for (const endpoint of ENDPOINT_CLASSES) {
+      this.#pacers.set(endpoint, new Pacer({ max: config.pacing.max, intervalMs: config.pacing.intervalMs, maxConcurrent: config.pacing.maxConcurrent }));
+    }
+  }
+
+  get conn(): Connection {
+    return this.session.conn;
+  }
+
+  /** Last `api-usage` the org reported, or null before the first response. */
+  get apiUsage(): ApiUsage | null {
+    return this.#usage;
+  }
+
+  stats(): ApiCallStats {
+    return this.#stats.snapshot();
+  }
+
+  /** Full path of a REST resource for the configured API version. */
+  path(resource: string): string {
+    return `/services/data/v${this.config.apiVersion}${resource}`;
+  }
+
+  async call<T>(endpoint: EndpointClass, request: SfRequest): Promise<SfResponse<T>> {
+    try {
+      return await callWithPolicy(
+        {
+          pacer: this.#pacers.get(endpoint) as Pacer,
+          stats: this.#attemptStats,
+          endpoint,
+          classify: decide,
+          statusOf: (e) => (e instanceof SalesforceCallError ? e.status : null),
+          retries: this.config.retry.retries,
+          minTimeoutMs: this.config.retry.minTimeoutMs,
+          maxRetryTimeMs: this.config.retry.maxRetryTimeMs,
+        },
+        () => this.#once<T>(endpoint, request),
+      );
+    } catch (error) {
+      throw toParcoursError(error);
+    }
+  }
+
+  /** Throws QUOTA_RESERVE when one more call would eat into the reserve. */
+  checkReserve(endpoint: string): void {
+    const usage = this.#usage;
+    if (!usage || usage.limit <= 0) return;
+    const floor = Math.ceil(usage.limit * this.config.apiReserve);
+    if (usage.limit - usage.used - 1 < floor) {
+      throw new ParcoursError(
+        'QUOTA_RESERVE',
+        `Salesforce daily API budget is down to its reserve (${usage.limit - usage.used} of ${usage.limit} left, reserve ${Math.round(this.config.apiReserve * 100)} %); stopping with cursors saved.`,
+        { crm: 'salesforce', endpoint, used: usage.used, limit: usage.limit, resumeAt: Date.now() + DAILY_LIMIT_RESUME_MS },
+      );
+    }
+  }
+
+  async #once<T>(endpoint: EndpointClass, request: SfRequest): Promise<SfResponse<T>> {
+    this.checkReserve(endpoint);
+    await this.session.ensure();
+    const conn = this.session.conn;
+    let last: HttpResponse | null = null;
+    const inner = conn._transport;
+    const transport = {
+      httpRequest: (req: HttpRequest, options?: object) => {
+        const pending = inner.httpRequest(req, options);
+        pending.then(
+          (res) => {
+            last = res;
+            this.#observe(endpoint, res);
+          },
+          () => this.#stats.record(endpoint, null),
+        );
+        return pending;
+      },
+    };
+    const headers: Record<string, string> = { ...request.headers };
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+      headers['content-type'] = request.contentType ?? 'application/json';
+    }
+    const url = request.url.startsWith('/services/') ? request.url : this.path(request.url);
+    try {
+      const result = (await conn.request<T>(
+        { method: request.method, url, headers, ...(body !== undefined ? { body } : {}) },
+        { transport, retry: { maxRetries: 0 }, noContentResponse: null, ...(request.text ? { responseType: 'text/plain' } : {}) },
+      )) as T;
+      const res = last as HttpResponse | null;
+      return { body: result, status: res?.statusCode ?? 0, headers: res?.headers ?? {} };
+    } catch (error) {
+      throw wrapFailure(error, last as HttpResponse | null, endpoint);
+    }
+  }
+
+  #observe(endpoint: string, res: HttpResponse): void {
+    this.#stats.record(endpoint, res.statusCode);
+    const info = res.headers['sforce-limit-info'];
+    const match = info ? /api-usage=(\d+)\/(\d+)/.exec(info) : null;
+    if (match) this.#usage = { used: Number(match[1]), limit: Number(match[2]) };
+  }
+}
+
+function wrapFailure(error: unknown, res: HttpResponse | null, endpoint: string): unknown {
+  if (error instanceof ParcoursError || error instanceof SalesforceCallError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/^Unable to refresh session/.test(message)) {
+    return new SalesforceCallError(refreshMessage(error), { status: 401, errorCode: 'REFRESH_FAILED', endpoint: 'oauth.token' }, error);
+  }
+  if (!res && isNetworkError(error)) return new SalesforceCallError(message, { status: null, errorCode: 'NETWORK', endpoint }, error);
+  const errorCode = (error as { errorCode?: unknown }).errorCode;
+  const retryAfter = res?.headers['retry-after'];
+  return new SalesforceCallError(message, {
+    status: res?.statusCode ?? null,
+    errorCode: typeof errorCode === 'string' ? errorCode : res ? `HTTP_${res.statusCode}` : 'UNKNOWN',
+    endpoint,
+    retryAfterMs: retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : null,
+  }, error);
+}

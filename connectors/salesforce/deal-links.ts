@@ -1,0 +1,103 @@
+/**
+ * What an Opportunity row alone does not say: its contacts and the stages it reached.
+ *
+ * - Contacts: every OpportunityContactRole (primary role first).
+ *   https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunitycontactrole.htm
+ * - No role at all: the Account's primary contact. Standard Salesforce has no account-level
+ *   "primary contact" among the objects we read (AccountContactRole is outside our SOQL subset), so we
+ *   define it as the Account's earliest-created Contact (CreatedDate, then Id): stable, and usually the
+ *   person the account was opened for.
+ * - Stages reached: distinct OpportunityHistory.StageName values, oldest first.
+ *   https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunityhistory.htm
+ */
+import type { SalesforceClient } from './client.ts';
+import { queryRows } from './rest-query.ts';
+import { IDS_PER_QUERY, chunk, inList, select } from './soql.ts';
+import { asBool, asText, type FlatRow } from './translate.ts';
+
+export type Multi = Map<string, string[]>;
+
+function add(map: Multi, key: string | null, value: string | null): void {
+  if (!key || !value) return;
+  const list = map.get(key) ?? [];
+  if (!list.includes(value)) list.push(value);
+  map.set(key, list);
+}
+
+function rolesToMap(rows: FlatRow[]): Multi {
+  const sorted = [...rows].sort((a, b) => Number(asBool(b.IsPrimary)) - Number(asBool(a.IsPrimary)));
+  const map: Multi = new Map();
+  for (const r of sorted) add(map, asText(r.OpportunityId), asText(r.ContactId));
+  return map;
+}
+
+function historyToMap(rows: FlatRow[]): Multi {
+  const map: Multi = new Map();
+  for (const r of rows) add(map, asText(r.OpportunityId), asText(r.StageName));
+  return map;
+}
+
+const ROLE_FIELDS = ['OpportunityId', 'ContactId', 'IsPrimary'];
+const HISTORY_FIELDS = ['OpportunityId', 'StageName', 'CreatedDate'];
+
+/** Full pulls: every role and every history row once, instead of one query per page of deals. */
+export async function loadAllRoles(client: SalesforceClient): Promise<{ roles: Multi; rows: FlatRow[] }> {
+  const rows = await queryRows(client, select([...ROLE_FIELDS, 'SystemModstamp'], 'OpportunityContactRole'));
+  return { roles: rolesToMap(rows), rows };
+}
+
+export async function loadAllHistory(client: SalesforceClient): Promise<Multi> {
+  return historyToMap(await queryRows(client, select(HISTORY_FIELDS, 'OpportunityHistory', undefined, 'CreatedDate, Id')));
+}
+
+export async function loadRoles(client: SalesforceClient, oppIds: string[]): Promise<Multi> {
+  const rows: FlatRow[] = [];
+  for (const ids of chunk(oppIds, IDS_PER_QUERY)) rows.push(...(await queryRows(client, select(ROLE_FIELDS, 'OpportunityContactRole', `OpportunityId IN ${inList(ids)}`))));
+  return rolesToMap(rows);
+}
+
+export async function loadHistory(client: SalesforceClient, oppIds: string[]): Promise<Multi> {
+  const rows: FlatRow[] = [];
+  for (const ids of chunk(oppIds, IDS_PER_QUERY)) rows.push(...(await queryRows(client, select(HISTORY_FIELDS, 'OpportunityHistory', `OpportunityId IN ${inList(ids)}`, 'CreatedDate, Id'))));
+  return historyToMap(rows);
+}
+
+/** Account id → its primary (earliest-created) contact. */
+export async function primaryContacts(client: SalesforceClient, accountIds: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const ids of chunk([...new Set(accountIds)], IDS_PER_QUERY)) {
+    const rows = await queryRows(client, select(['Id', 'AccountId', 'CreatedDate'], 'Contact', `AccountId IN ${inList(ids)}`, 'CreatedDate, Id'));
+    for (const r of rows) {
+      const account = asText(r.AccountId);
+      const id = asText(r.Id);
+      if (account && id && !out.has(account)) out.set(account, id);
+    }
+  }
+  return out;
+}
+
+export interface DealLinks { contactIds: string[]; stagesReached: string[] }
+
+/**
+ * Links for one page of Opportunity rows. `preloaded` (full pulls) answers from memory; otherwise the
+ * roles/history of just these deals are queried. The account fallback is always queried, for the
+ * role-less deals of this page only.
+ */
+export async function linkDeals(
+  client: SalesforceClient,
+  rows: FlatRow[],
+  options: { stagesReached: boolean; preloaded?: { roles: Multi; history: Multi | null } },
+): Promise<Map<string, DealLinks>> {
+  const ids = rows.map((r) => String(r.Id));
+  const roles = options.preloaded ? options.preloaded.roles : await loadRoles(client, ids);
+  const history = !options.stagesReached ? new Map() : options.preloaded?.history ?? (await loadHistory(client, ids));
+  const roleless = rows.filter((r) => !roles.has(String(r.Id)) && asText(r.AccountId));
+  const primary = roleless.length > 0 ? await primaryContacts(client, roleless.map((r) => String(r.AccountId))) : new Map<string, string>();
+  const out = new Map<string, DealLinks>();
+  for (const r of rows) {
+    const id = String(r.Id);
+    const fallback = primary.get(String(r.AccountId));
+    out.set(id, { contactIds: roles.get(id) ?? (fallback ? [fallback] : []), stagesReached: history.get(id) ?? [] });
+  }
+  return out;
+}

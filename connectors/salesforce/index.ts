@@ -1,0 +1,60 @@
+/**
+ * The Salesforce connector (jsforce 3, REST + Tooling + Bulk API 2.0). See README.md beside this file
+ * for every API behaviour it handles and what it costs in calls.
+ */
+import type { CrmConnector, JourneyFieldSpec, SchemaReport } from '../port.ts';
+import type { SalesforceConnectorConfig } from './config.ts';
+import { resolveConfig } from './config.ts';
+import { SalesforceClient } from './client.ts';
+import { pull } from './pull.ts';
+import { push } from './push.ts';
+import { ensureCustomField } from './custom-fields.ts';
+import { grantFieldAccess } from './field-security.ts';
+import { ensureCampaigns, syncMembership } from './campaigns.ts';
+import { fetchCustomer, readCurrent } from './live-records.ts';
+import { doctor } from './doctor.ts';
+import { OBJECTS_OF_KIND } from './field-plan.ts';
+
+export type { SalesforceConnectorConfig } from './config.ts';
+export { minimumCalls, type SyncSize, type CallFloor } from './minimum-calls.ts';
+export { SalesforceCursor } from './pull.ts';
+
+async function ensureSchema(client: SalesforceClient, spec: JourneyFieldSpec): Promise<SchemaReport> {
+  const report: SchemaReport = { created: [], updated: [], unchanged: [], segmentTargets: {} };
+  const fullNames: string[] = [];
+  for (const field of spec.fields) {
+    for (const object of OBJECTS_OF_KIND[field.kind]) {
+      const fullName = `${object}.${field.name}`;
+      fullNames.push(fullName);
+      report[await ensureCustomField(client, object, field, spec.group.label)].push(fullName);
+    }
+  }
+  if (fullNames.length > 0) {
+    const grants = await grantFieldAccess(client, fullNames, spec.group.label);
+    report.created.push(...grants.created);
+    report.updated.push(...grants.updated);
+    report.unchanged.push(...grants.unchanged);
+  }
+  if (spec.segments.length > 0) {
+    const campaigns = await ensureCampaigns(client, spec.segments);
+    report.created.push(...campaigns.created);
+    report.unchanged.push(...campaigns.unchanged);
+    report.segmentTargets = campaigns.targets;
+  }
+  return report;
+}
+
+export function createSalesforceConnector(config: SalesforceConnectorConfig): CrmConnector & { crm: 'salesforce' } {
+  const client = new SalesforceClient(resolveConfig(config));
+  return {
+    crm: 'salesforce',
+    pull: (options) => pull(client, options),
+    fetchCustomer: (contactId, fields) => fetchCustomer(client, contactId, fields),
+    ensureSchema: (spec) => ensureSchema(client, spec),
+    readCurrent: (refs, fieldNames) => readCurrent(client, refs, fieldNames),
+    push: (changes) => push(client, changes),
+    syncMembership: (change) => syncMembership(client, change),
+    doctor: (spec) => doctor(client, spec),
+    stats: () => client.stats(),
+  };
+}

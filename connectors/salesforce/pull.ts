@@ -1,0 +1,175 @@
+/**
+ * `pull`: pages of canonical records per Salesforce object, with a zod-typed cursor.
+ *
+ * Incremental: `WHERE SystemModstamp >= <cursor second> ORDER BY SystemModstamp, Id`, rows at or
+ * before the saved (SystemModstamp, Id) dropped client-side. SystemModstamp moves on user *and*
+ * system changes, unlike LastModifiedDate
+ * (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/system_fields.htm).
+ * Deletions (recycle bin, incl. merged-away records) come from `queryAll … IsDeleted = true` and are
+ * read *before* the changes, so the cursor never passes a deletion we have not reported.
+ * Full: everything, ordered the same way (so per-page cursors stay safe); above `bulkThreshold`
+ * (known from the first page's `totalSize`, so the size probe costs nothing when we stay on REST)
+ * the rows come from a Bulk API 2.0 query job instead, unordered, with the cursor on the last batch.
+ */
+import { z } from 'zod';
+import type { Cursor, FieldNeeds, PullBatch, PullOptions } from '../port.ts';
+import type { CrmRecord, ObjectKind, RecordRef } from '../../src/model.ts';
+import { ParcoursError } from '../../src/errors.ts';
+import type { SalesforceClient } from './client.ts';
+import { OBJECTS_OF_KIND, planObject, type ObjectPlan, type SfObject } from './field-plan.ts';
+import { queryFirst, queryPages, queryRows } from './rest-query.ts';
+import { bulkQueryPages } from './bulk-query.ts';
+import { linkDeals, loadAllHistory, loadAllRoles, type DealLinks, type Multi } from './deal-links.ts';
+import { IDS_PER_QUERY, chunk, dateTimeLiteral, inList, select } from './soql.ts';
+import { asBool, asText, asTime, toContact, toDeal, toTicket, type FlatRow } from './translate.ts';
+
+const Mark = z.object({ modstamp: z.number(), id: z.string() });
+type Mark = z.infer<typeof Mark>;
+export const SalesforceCursor = z.object({ v: z.literal(1), objects: z.record(z.string(), Mark) });
+export type SalesforceCursor = z.infer<typeof SalesforceCursor>;
+
+export function readCursor(kind: ObjectKind, cursor: Cursor | undefined): SalesforceCursor {
+  if (cursor === undefined) return { v: 1, objects: {} };
+  const parsed = SalesforceCursor.safeParse(cursor);
+  if (!parsed.success) {
+    throw new ParcoursError('INPUT_INVALID', `Saved Salesforce ${kind} cursor is not one this connector wrote; run a full sync to reset it.`, { crm: 'salesforce' });
+  }
+  return parsed.data;
+}
+
+function after(row: FlatRow, mark: Mark | undefined): boolean {
+  if (!mark) return true;
+  const t = asTime(row.SystemModstamp) ?? 0;
+  return t > mark.modstamp || (t === mark.modstamp && String(row.Id) > mark.id);
+}
+
+function later(a: Mark | undefined, row: FlatRow): Mark {
+  const m = { modstamp: asTime(row.SystemModstamp) ?? 0, id: String(row.Id) };
+  if (!a) return m;
+  return m.modstamp > a.modstamp || (m.modstamp === a.modstamp && m.id > a.id) ? m : a;
+}
+
+interface Ctx {
+  client: SalesforceClient;
+  mode: 'full' | 'incremental';
+  state: SalesforceCursor;
+}
+
+const snapshot = (state: SalesforceCursor): Cursor => ({ v: 1, objects: { ...state.objects } });
+
+/** Rows of one object: deletions first, then changed/all rows, REST or Bulk. Yields row pages with the mark to save after them. */
+async function* objectPages(
+  ctx: Ctx,
+  object: SfObject | 'OpportunityContactRole',
+  fields: string[],
+  baseWhere: string | null,
+): AsyncGenerator<{ rows: FlatRow[]; deleted: string[]; mark: Mark | undefined }> {
+  const { client } = ctx;
+  const mark = ctx.mode === 'incremental' ? ctx.state.objects[object] : undefined;
+  const since = mark ? `SystemModstamp >= ${dateTimeLiteral(mark.modstamp)}` : null;
+
+  const deletedRows = await queryRows(client, select(['Id'], object, [ 'IsDeleted = true', since ].filter(Boolean).join(' AND ')), { all: true });
+  if (deletedRows.length > 0) yield { rows: [], deleted: deletedRows.map((r) => String(r.Id)), mark: undefined };
+
+  const where = [since ?? baseWhere].filter(Boolean).join(' AND ') || undefined;
+  const soql = select(fields, object, where, 'SystemModstamp, Id');
+  const first = await queryFirst(client, soql);
+  let last = mark;
+  if (!mark && first.totalSize > client.config.bulkThreshold) {
+    // Bulk rows are unordered: the cursor can only move once all of them are stored.
+    for await (const rows of bulkQueryPages(client, select(fields, object, where))) {
+      for (const r of rows) last = later(last, r);
+      yield { rows, deleted: [], mark: undefined };
+    }
+    yield { rows: [], deleted: [], mark: last };
+    return;
+  }
+  for await (const page of queryPages(client, soql, { first })) {
+    const rows = page.rows.filter((r) => after(r, mark));
+    for (const r of rows) last = later(last, r);
+    yield { rows, deleted: [], mark: last };
+  }
+}
+
+async function* pullSimple(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch> {
+  const incremental = ctx.mode === 'incremental' && ctx.state.objects[plan.object] !== undefined;
+  // Leads: only unconverted ones are customers; a conversion seen incrementally removes the lead (it became a Contact).
+  // Cases: only those with a contact matter on a full pull; incrementally a case that lost its contact comes back with no contactIds.
+  const base = plan.object === 'Lead' ? 'IsConverted = false' : plan.object === 'Case' ? 'ContactId != null' : null;
+  const fields = plan.object === 'Lead' && incremental ? [...plan.select, 'IsConverted'] : plan.select;
+  for await (const page of objectPages(ctx, plan.object, fields, base)) {
+    const removed: RecordRef[] = page.deleted.map((id) => ({ kind: plan.kind, objectType: plan.object, id }));
+    const records: CrmRecord[] = [];
+    for (const row of page.rows) {
+      if (plan.object === 'Lead' && asBool(row.IsConverted)) removed.push({ kind: 'contact', objectType: 'Lead', id: String(row.Id) });
+      else records.push(plan.object === 'Case' ? toTicket(row, plan) : toContact(row, plan));
+    }
+    if (page.mark) ctx.state.objects[plan.object] = page.mark;
+    yield { kind: plan.kind, records, removed, ...(page.mark ? { cursor: snapshot(ctx.state) } : {}) };
+  }
+}
+
+async function* pullDeals(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch> {
+  const { client } = ctx;
+  const incremental = ctx.mode === 'incremental' && ctx.state.objects.Opportunity !== undefined;
+  let preloaded: { roles: Multi; history: Multi | null } | undefined;
+  let newestRole: Mark | undefined;
+  if (!incremental) {
+    const all = await loadAllRoles(client);
+    for (const r of all.rows) newestRole = later(newestRole, r);
+    preloaded = { roles: all.roles, history: plan.stagesReached ? await loadAllHistory(client) : null };
+  }
+
+  const toRecords = async (rows: FlatRow[]): Promise<CrmRecord[]> => {
+    if (rows.length === 0) return [];
+    const links = await linkDeals(client, rows, { stagesReached: plan.stagesReached, ...(preloaded ? { preloaded } : {}) });
+    return rows.map((r) => toDeal(r, plan, links.get(String(r.Id)) as DealLinks));
+  };
+
+  const seen = new Set<string>();
+  for await (const page of objectPages(ctx, 'Opportunity', plan.select, null)) {
+    for (const r of page.rows) seen.add(String(r.Id));
+    const records = await toRecords(page.rows);
+    const removed: RecordRef[] = page.deleted.map((id) => ({ kind: 'deal', objectType: 'Opportunity', id }));
+    if (page.mark) ctx.state.objects.Opportunity = page.mark;
+    yield { kind: 'deal', records, removed, ...(page.mark ? { cursor: snapshot(ctx.state) } : {}) };
+  }
+
+  // Adding or removing a contact role does not touch the Opportunity's SystemModstamp: re-read deals
+  // whose roles changed (queryAll also returns deleted roles).
+  const roleMark = ctx.state.objects.OpportunityContactRole;
+  if (incremental && roleMark) {
+    const changed = await queryRows(client, select(['Id', 'OpportunityId', 'SystemModstamp'], 'OpportunityContactRole', `SystemModstamp >= ${dateTimeLiteral(roleMark.modstamp)}`, 'SystemModstamp, Id'), { all: true });
+    let last: Mark | undefined = roleMark;
+    const oppIds = new Set<string>();
+    for (const r of changed) {
+      if (!after(r, roleMark)) continue;
+      last = later(last, r);
+      const opp = asText(r.OpportunityId);
+      if (opp && !seen.has(opp)) oppIds.add(opp);
+    }
+    for (const ids of chunk([...oppIds], IDS_PER_QUERY)) {
+      const rows = await queryRows(client, select(plan.select, 'Opportunity', `Id IN ${inList(ids)}`));
+      yield { kind: 'deal', records: await toRecords(rows), removed: [] };
+    }
+    if (last) ctx.state.objects.OpportunityContactRole = last;
+    yield { kind: 'deal', records: [], removed: [], cursor: snapshot(ctx.state) };
+  } else {
+    // First (or full) pull: watch roles from the newest one we preloaded.
+    ctx.state.objects.OpportunityContactRole = newestRole ?? roleMark ?? { modstamp: 0, id: '' };
+    yield { kind: 'deal', records: [], removed: [], cursor: snapshot(ctx.state) };
+  }
+}
+
+export async function* pull(client: SalesforceClient, options: PullOptions): AsyncGenerator<PullBatch> {
+  for (const kind of options.objects) {
+    const ctx: Ctx = { client, mode: options.mode, state: readCursor(kind, options.cursors[kind]) };
+    if (kind === 'deal') {
+      yield* pullDeals(ctx, planObject('Opportunity', options.fields));
+      continue;
+    }
+    for (const object of OBJECTS_OF_KIND[kind]) yield* pullSimple(ctx, planObject(object, options.fields));
+  }
+}
+
+export type { FieldNeeds };

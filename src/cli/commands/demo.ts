@@ -1,0 +1,137 @@
+/**
+ * `parcours demo` (what `npm start` runs): the whole job with no credentials. Starts both sandbox
+ * CRMs in-process on free ports, seeds them, runs setup and a full sync for each into a fresh demo
+ * database, changes a few records in the sandboxes like a user would, runs an incremental sync,
+ * and prints what happened.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { startHubspotSandbox, type HubspotSandbox } from '../../../sandbox/hubspot/index.ts';
+import { startSalesforceSandbox, type SalesforceSandbox } from '../../../sandbox/salesforce/index.ts';
+import { readEnv, type Env } from '../../config.ts';
+import { compileEngine } from '../../journey/engine.ts';
+import { loadMapping } from '../../mapping/load.ts';
+import type { CrmName } from '../../model.ts';
+import { openStore, type Store } from '../../store/index.ts';
+import { connect } from '../../sync/connect.ts';
+import { runSync, type SyncProgress, type SyncSummary } from '../../sync/run.ts';
+import { runSetup } from '../../sync/setup.ts';
+import { EXIT } from '../exit.ts';
+import { formatDuration, syncText } from '../format.ts';
+import type { CliIo } from '../io.ts';
+import { progressReporter } from '../progress.ts';
+
+export interface DemoOptions {
+  contacts: number;
+  seed: number;
+  db: string;
+  quiet?: boolean;
+}
+
+export interface DemoResult {
+  summaries: Record<CrmName, { full: SyncSummary; incremental: SyncSummary }>;
+  db: string;
+}
+
+export async function runDemo(o: DemoOptions, io: CliIo): Promise<DemoResult> {
+  const started = Date.now();
+  const db = resolve(o.db);
+  mkdirSync(dirname(db), { recursive: true });
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+  io.out(`Parcours demo — ${o.contacts} customers in each sandbox CRM (seed ${o.seed}), store ${db}`);
+  const hs = await startHubspotSandbox({ port: 0, seed: o.seed, contacts: o.contacts });
+  const sf = await startSalesforceSandbox({ port: 0, seed: o.seed, contacts: o.contacts });
+  const env: Env = readEnv({
+    PARCOURS_DB: db,
+    HUBSPOT_BASE_URL: hs.url,
+    HUBSPOT_ACCESS_TOKEN: hs.accessToken,
+    SALESFORCE_INSTANCE_URL: sf.url,
+    SALESFORCE_ACCESS_TOKEN: sf.accessToken,
+    SALESFORCE_LOGIN_URL: sf.url,
+    SALESFORCE_CLIENT_ID: sf.oauth.clientId,
+    SALESFORCE_CLIENT_SECRET: sf.oauth.clientSecret,
+    SALESFORCE_REFRESH_TOKEN: sf.oauth.refreshToken,
+  });
+  const store = openStore(db);
+  const summaries = {} as DemoResult['summaries'];
+  try {
+    for (const crm of ['hubspot', 'salesforce'] as const) {
+      summaries[crm] = await demoOne(crm, env, store, io, o, crm === 'hubspot' ? () => changeHubspot(hs) : () => changeSalesforce(sf));
+    }
+  } finally {
+    store.close();
+    await Promise.all([hs.close(), sf.close()]);
+  }
+  io.out('');
+  io.out(`Done in ${formatDuration(Date.now() - started)}. Store: ${db}`);
+  io.out('Next: "npx parcours runs", "npx parcours sandbox" to keep the CRMs running, README § Connecting a real CRM.');
+  return { summaries, db };
+}
+
+async function demoOne(
+  crm: CrmName,
+  env: Env,
+  store: Store,
+  io: CliIo,
+  o: DemoOptions,
+  change: () => string[],
+): Promise<{ full: SyncSummary; incremental: SyncSummary }> {
+  const installation = `${crm}:demo`;
+  const engine = compileEngine(loadMapping(`mappings/${crm}.yaml`));
+  const connector = connect(crm, { env, store, installation });
+  io.out('');
+  io.out(`── ${crm === 'hubspot' ? 'HubSpot' : 'Salesforce'} ──`);
+  const setup = await runSetup(connector, store, installation, engine.mapping);
+  io.out(`setup: ${setup.created.length} created, ${setup.updated.length} updated, ${setup.unchanged.length} already in place`);
+  const progress = o.quiet ? undefined : progressReporter(io, `${crm} full sync`);
+  const full = await runSync({ connector, store, engine, installation, mode: 'full', dryRun: false, now: Date.now(), ...(progress ? { onProgress: progress.update } : {}) });
+  progress?.done();
+  for (const line of syncText(full)) io.out(line);
+  const changes = change();
+  io.out(`changed in the sandbox: ${changes.join('; ')}`);
+  const progress2 = o.quiet ? undefined : progressReporter(io, `${crm} incremental sync`);
+  const incremental = await runSync({ connector, store, engine, installation, mode: 'incremental', dryRun: false, now: Date.now(), ...(progress2 ? { onProgress: progress2.update } : {}) });
+  progress2?.done();
+  for (const line of syncText(incremental)) io.out(line);
+  return { full, incremental };
+}
+
+/** A rep moves two open deals to "contract sent" and a customer opens a ticket. */
+function changeHubspot(hs: HubspotSandbox): string[] {
+  const out: string[] = [];
+  const open = hs.data.ids('deals').map((id) => hs.data.getRecord('deals', id)).filter((d) => d && !['closedwon', 'closedlost', 'contractsent'].includes(String(d.properties.dealstage)) && d.properties.pipeline === 'default');
+  for (const d of open.slice(0, 2)) {
+    if (!d) continue;
+    hs.data.updateRecord('deals', d.id, { dealstage: 'contractsent' });
+    out.push(`deal ${d.id} → contractsent`);
+  }
+  return out;
+}
+
+function changeSalesforce(sf: SalesforceSandbox): string[] {
+  const out: string[] = [];
+  const rows = sf.data.query("SELECT Id, StageName FROM Opportunity WHERE IsClosed = false AND StageName = 'Prospecting' LIMIT 2");
+  for (const r of rows) {
+    sf.data.update('Opportunity', String(r.Id), { StageName: 'Negotiation/Review' });
+    out.push(`opportunity ${String(r.Id)} → Negotiation/Review`);
+  }
+  return out;
+}
+
+export function registerDemo(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('demo')
+    .description('run the whole job against the embedded sandbox CRMs, with no credentials (what npm start runs)')
+    .option('--contacts <n>', 'customers seeded in each sandbox CRM', '3000')
+    .option('--seed <n>', 'demo data seed', '7')
+    .option('--db <file>', 'demo store (recreated)', 'data/demo.db')
+    .option('--quiet', 'no progress bar')
+    .action(async (opts: { contacts: string; seed: string; db: string; quiet?: boolean }) => {
+      const result = await runDemo({ contacts: Number(opts.contacts), seed: Number(opts.seed), db: opts.db, quiet: Boolean(opts.quiet) }, io);
+      const failed = Object.values(result.summaries).some((s) => s.full.status !== 'succeeded' || s.incremental.status !== 'succeeded');
+      setExit(failed ? EXIT.partial : EXIT.ok);
+    });
+}
+
+export type { SyncProgress };

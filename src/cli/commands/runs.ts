@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { readEnv, installationId } from '../../config.ts';
+import { ParcoursError } from '../../errors.ts';
+import { openStore } from '../../store/index.ts';
+import { rollbackRun } from '../../sync/rollback.ts';
+import { openContext } from '../context.ts';
+import { EXIT } from '../exit.ts';
+import { formatDuration } from '../format.ts';
+import type { CliIo } from '../io.ts';
+
+export function registerRuns(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('runs')
+    .description('list recent runs, or show one run with its failures and audit')
+    .option('--id <runId>', 'show one run')
+    .option('--limit <n>', 'how many runs to list', '20')
+    .option('--json', 'print JSON')
+    .action((opts: { id?: string; limit: string; json?: boolean }) => {
+      const env = readEnv();
+      const store = openStore(env.PARCOURS_DB);
+      try {
+        if (opts.id) {
+          const run = store.getRun(Number(opts.id));
+          if (!run) throw new ParcoursError('NOT_FOUND', `run ${opts.id} does not exist`);
+          const failures = store.failuresForRun(run.id);
+          const audit = store.auditForRun(run.id);
+          if (opts.json) io.out(JSON.stringify({ ...run, failures, audit: audit.slice(0, 1000) }, null, 2));
+          else {
+            io.out(`run #${run.id} ${run.installation} ${run.mode}${run.dryRun ? ' (dry run)' : ''}: ${run.status}, started ${new Date(run.startedAt).toISOString()}`);
+            io.out(`  ${audit.length} field writes, ${failures.length} failures`);
+            for (const a of audit.slice(0, 20)) io.out(`  ${a.kind} ${a.recordId} ${a.field}: ${JSON.stringify(a.before)} → ${JSON.stringify(a.after)}`);
+            for (const f of failures.slice(0, 20)) io.out(`  FAILED ${f.kind} ${f.id}: ${f.code} ${f.message}`);
+          }
+          return;
+        }
+        const runs = store.listRuns({ limit: Number(opts.limit) });
+        if (opts.json) io.out(JSON.stringify(runs, null, 2));
+        else {
+          if (runs.length === 0) io.out('no runs yet');
+          for (const r of runs) {
+            const s = r.summary as { written?: number; failed?: unknown[]; apiCalls?: { total?: number } } | null;
+            const took = r.finishedAt ? formatDuration(r.finishedAt - r.startedAt) : 'running';
+            io.out(`#${r.id}  ${new Date(r.startedAt).toISOString()}  ${r.installation}  ${r.mode}${r.dryRun ? ' dry-run' : ''}  ${r.status}  ${took}  written ${s?.written ?? 0}  failed ${s?.failed?.length ?? 0}  calls ${s?.apiCalls?.total ?? 0}`);
+          }
+        }
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('rollback')
+    .description('restore the values a run overwrote, where the CRM still holds what that run wrote')
+    .requiredOption('--run <runId>', 'the run to undo')
+    .option('--json', 'print JSON')
+    .action(async (opts: { run: string; json?: boolean }) => {
+      const env = readEnv();
+      const peek = openStore(env.PARCOURS_DB);
+      const run = peek.getRun(Number(opts.run));
+      peek.close();
+      if (!run) throw new ParcoursError('NOT_FOUND', `run ${opts.run} does not exist (see "parcours runs")`);
+      const ctx = openContext(run.crm);
+      try {
+        const report = await rollbackRun(ctx.connector, ctx.store, installationId(env, run.crm), run.id, Date.now());
+        if (opts.json) io.out(JSON.stringify(report, null, 2));
+        else {
+          io.out(`rollback of run #${report.runId} (as run #${report.rollbackRunId}): ${report.restored} records restored, ${report.skipped.length} fields skipped, ${report.failed.length} failed`);
+          for (const s of report.skipped.slice(0, 20)) io.out(`  skipped ${s.object} ${s.id} ${s.field}: ${s.reason}`);
+          for (const f of report.failed.slice(0, 20)) io.out(`  failed ${f.object} ${f.id}: ${f.code} ${f.message}`);
+        }
+        setExit(report.failed.length ? EXIT.partial : EXIT.ok);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  program
+    .command('doctor')
+    .description('preflight: token, scopes, owned fields and options, lists/campaigns, rate limits — each problem with its fix')
+    .requiredOption('--crm <crm>', 'hubspot or salesforce')
+    .option('--mapping <file>', 'mapping file')
+    .option('--json', 'print JSON')
+    .action(async (opts: { crm?: string; mapping?: string; json?: boolean }) => {
+      const ctx = openContext(opts.crm, opts);
+      try {
+        const { journeyFieldSpec } = await import('../../sync/field-spec.ts');
+        const checks = await ctx.connector.doctor(journeyFieldSpec(ctx.engine.mapping));
+        if (opts.json) io.out(JSON.stringify(checks, null, 2));
+        else {
+          for (const c of checks) {
+            io.out(`${c.ok ? '✔' : '✘'} ${c.id}: ${c.detail}`);
+            if (!c.ok && c.fix) io.out(`    fix: ${c.fix}`);
+          }
+        }
+        setExit(checks.every((c) => c.ok) ? EXIT.ok : EXIT.failed);
+      } finally {
+        ctx.close();
+      }
+    });
+}

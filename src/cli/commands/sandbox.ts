@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { startHubspotSandbox } from '../../../sandbox/hubspot/index.ts';
+import { startSalesforceSandbox } from '../../../sandbox/salesforce/index.ts';
+import { ParcoursError } from '../../errors.ts';
+import type { CliIo } from '../io.ts';
+
+export function registerSandbox(program: Command, io: CliIo): void {
+  program
+    .command('sandbox')
+    .description('run local HubSpot- and Salesforce-compatible API servers with seeded demo data (a LocalStack for CRMs)')
+    .option('--port-hubspot <n>', 'HubSpot port (0 = any free port)', '4010')
+    .option('--port-salesforce <n>', 'Salesforce port (0 = any free port)', '4020')
+    .option('--seed <n>', 'demo data seed', '1')
+    .option('--contacts <n>', 'customers seeded in each CRM', '2000')
+    .option('--rate-limit <max/interval>', 'HubSpot burst limit, e.g. 100/10s (default: unlimited headers)')
+    .action(async (opts: { portHubspot: string; portSalesforce: string; seed: string; contacts: string; rateLimit?: string }) => {
+      let rateLimit: { max: number; intervalMs: number } | null = null;
+      if (opts.rateLimit) {
+        const m = /^(\d+)\/(\d+)s$/.exec(opts.rateLimit);
+        if (!m) throw new ParcoursError('INPUT_INVALID', `--rate-limit: expected e.g. 100/10s, got "${opts.rateLimit}"`);
+        rateLimit = { max: Number(m[1]), intervalMs: Number(m[2]) * 1000 };
+      }
+      const seed = Number(opts.seed);
+      const contacts = Number(opts.contacts);
+      const hs = await startHubspotSandbox({ port: Number(opts.portHubspot), seed, contacts, rateLimit });
+      const sf = await startSalesforceSandbox({ port: Number(opts.portSalesforce), seed, contacts });
+      io.out(`# Parcours sandbox: ${contacts} customers per CRM (seed ${seed}). Paste these lines into .env or your shell:`);
+      io.out(`HUBSPOT_BASE_URL=${hs.url}`);
+      io.out(`HUBSPOT_ACCESS_TOKEN=${hs.accessToken}`);
+      io.out(`HUBSPOT_CLIENT_ID=${hs.oauth.clientId}`);
+      io.out(`HUBSPOT_CLIENT_SECRET=${hs.oauth.clientSecret}`);
+      io.out(`HUBSPOT_REFRESH_TOKEN=${hs.oauth.refreshToken}`);
+      io.out(`SALESFORCE_INSTANCE_URL=${sf.url}`);
+      io.out(`SALESFORCE_ACCESS_TOKEN=${sf.accessToken}`);
+      io.out(`SALESFORCE_LOGIN_URL=${sf.url}`);
+      io.out(`SALESFORCE_CLIENT_ID=${sf.oauth.clientId}`);
+      io.out(`SALESFORCE_CLIENT_SECRET=${sf.oauth.clientSecret}`);
+      io.out(`SALESFORCE_REFRESH_TOKEN=${sf.oauth.refreshToken}`);
+      io.out('# (sandbox credentials only: they open nothing but these loopback servers) — Ctrl-C to stop');
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await Promise.all([hs.close(), sf.close()]);
+    });
+}

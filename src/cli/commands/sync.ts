@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../io.ts';
+import { openContext } from '../context.ts';
+import { syncJson, syncText } from '../format.ts';
+import { runSync } from '../../sync/run.ts';
+import { runSetup } from '../../sync/setup.ts';
+import { EXIT } from '../exit.ts';
+
+interface SyncFlags { crm?: string; mapping?: string; dryRun?: boolean; full?: boolean; json?: boolean }
+
+export function registerSync(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('setup')
+    .description("provision Parcours's own fields, options and one list/campaign per segment (idempotent)")
+    .requiredOption('--crm <crm>', 'hubspot or salesforce')
+    .option('--mapping <file>', 'mapping file (default mappings/<crm>.yaml or PARCOURS_MAPPING)')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: SyncFlags) => {
+      const ctx = openContext(opts.crm, opts);
+      try {
+        const report = await runSetup(ctx.connector, ctx.store, ctx.installation, ctx.engine.mapping);
+        if (opts.json) io.out(JSON.stringify(report, null, 2));
+        else {
+          io.out(`setup ${ctx.crm}: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} already in place`);
+          for (const c of report.created) io.out(`  + ${c}`);
+          for (const u of report.updated) io.out(`  ~ ${u}`);
+          for (const u of report.unchanged) io.out(`  = ${u}`);
+        }
+      } finally {
+        ctx.close();
+      }
+    });
+
+  program
+    .command('sync')
+    .description('pull, evaluate every customer, write back what changed, sync segment memberships')
+    .requiredOption('--crm <crm>', 'hubspot or salesforce')
+    .option('--mapping <file>', 'mapping file (default mappings/<crm>.yaml or PARCOURS_MAPPING)')
+    .option('--dry-run', 'print the plan and write nothing to the CRM')
+    .option('--full', 'ignore the saved cursors: read everything and reconcile associations and deletions')
+    .option('--json', 'print the run summary as JSON')
+    .action(async (opts: SyncFlags) => {
+      const ctx = openContext(opts.crm, opts);
+      try {
+        const hasCursor = Object.keys(ctx.store.getCursors(ctx.installation)).length > 0;
+        const summary = await runSync({
+          connector: ctx.connector,
+          store: ctx.store,
+          engine: ctx.engine,
+          installation: ctx.installation,
+          mode: opts.full || !hasCursor ? 'full' : 'incremental',
+          dryRun: Boolean(opts.dryRun),
+          now: Date.now(),
+        });
+        if (opts.json) io.out(JSON.stringify(syncJson(summary), null, 2));
+        else for (const line of syncText(summary)) io.out(line);
+        setExit(summary.status === 'succeeded' ? EXIT.ok : EXIT.partial);
+      } finally {
+        ctx.close();
+      }
+    });
+}

@@ -1,0 +1,53 @@
+/** Human-readable renderings of run summaries, plans and reports. */
+import type { SyncSummary } from '../sync/run.ts';
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function syncJson(s: SyncSummary): object {
+  return {
+    runId: s.runId,
+    crm: s.crm,
+    dryRun: s.dryRun,
+    status: s.status,
+    pulled: { contacts: s.pulled.contacts, deals: s.pulled.deals, tickets: s.pulled.tickets },
+    changed: s.changed,
+    written: s.written,
+    failed: s.failed,
+    apiCalls: { total: s.apiCalls.total, byEndpoint: s.apiCalls.byEndpoint },
+    ...(s.stoppedReason ? { stoppedReason: s.stoppedReason } : {}),
+    ...(s.resumeAt ? { resumeAt: new Date(s.resumeAt).toISOString() } : {}),
+  };
+}
+
+export function syncText(s: SyncSummary): string[] {
+  const lines: string[] = [];
+  const kinds = ['contacts', 'deals', 'tickets'] as const;
+  lines.push(`${s.dryRun ? 'DRY RUN — nothing written. ' : ''}run #${s.runId} ${s.crm} ${s.mode}: ${s.status} in ${formatDuration(s.finishedAt - s.startedAt)}`);
+  lines.push(`  pulled:    ${kinds.map((k) => `${s.pulled[k]} ${k}`).join(', ')}${s.pulled.removed ? `, ${s.pulled.removed} removed` : ''}`);
+  lines.push(`  customers: ${s.customers}`);
+  lines.push(`  stages:    ${Object.entries(s.stages).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+  lines.push(`  flags:     ${Object.entries(s.flags).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+  lines.push(`  plan:      ${kinds.map((k) => `${k} ${s.changed[k]} to update / ${s.unchanged[k]} unchanged`).join('; ')}`);
+  for (const [field, p] of Object.entries(s.plan)) {
+    lines.push(`    ${field}: ${p.changes} change${p.changes === 1 ? '' : 's'}`);
+    for (const e of p.examples) lines.push(`      #${e.id}: ${show(e.before)} → ${show(e.after)}`);
+  }
+  const segs = Object.entries(s.segments);
+  if (segs.length) lines.push(`  segments:  ${segs.map(([k, v]) => `${k} ${v.members} (+${v.added} −${v.removed})`).join(', ')}`);
+  if (!s.dryRun) lines.push(`  written:   ${s.written} records`);
+  lines.push(`  API calls: ${s.apiCalls.total}${s.apiCalls.rateLimited ? ` (${s.apiCalls.rateLimited} rate-limited)` : ''} — ${Object.entries(s.apiCalls.byEndpoint).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (s.failed.length) {
+    lines.push(`  failed:    ${s.failed.length} records (kept for the next run)`);
+    for (const f of s.failed.slice(0, 10)) lines.push(`    ${f.object} ${f.id}: ${f.code} ${f.message}`);
+    if (s.failed.length > 10) lines.push(`    … ${s.failed.length - 10} more (parcours runs --id ${s.runId})`);
+  }
+  if (s.stoppedReason) lines.push(`  stopped:   ${s.stoppedReason}${s.resumeAt ? ` — resume after ${new Date(s.resumeAt).toISOString()}` : ''}`);
+  return lines;
+}
+
+function show(v: string | null): string {
+  if (v === null) return '(empty)';
+  return JSON.stringify(v.length > 70 ? `${v.slice(0, 67)}…` : v);
+}

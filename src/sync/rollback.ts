@@ -1,0 +1,72 @@
+/**
+ * `parcours rollback --run <id>`: restores the values a run overwrote, but only where the CRM still
+ * holds what that run wrote (someone may have changed the record since); everything else is reported.
+ */
+import type { CrmConnector, RecordChange } from '../../connectors/port.ts';
+import { ParcoursError } from '../errors.ts';
+import type { ObjectKind, RecordRef } from '../model.ts';
+import type { Store } from '../store/index.ts';
+import { sameValue } from './desired.ts';
+
+export interface RollbackReport {
+  runId: number;
+  rollbackRunId: number;
+  restored: number;
+  skipped: Array<{ object: ObjectKind; id: string; field: string; reason: string }>;
+  failed: Array<{ object: ObjectKind; id: string; code: string; message: string }>;
+}
+
+export async function rollbackRun(connector: CrmConnector, store: Store, installation: string, runId: number, now: number): Promise<RollbackReport> {
+  const run = store.getRun(runId);
+  if (!run) throw new ParcoursError('NOT_FOUND', `run ${runId} does not exist (see "parcours runs")`);
+  if (run.installation !== installation) throw new ParcoursError('INPUT_INVALID', `run ${runId} belongs to ${run.installation}, not ${installation}`);
+  const audit = store.auditForRun(runId);
+  const byRecord = new Map<string, { kind: ObjectKind; id: string; fields: Map<string, { before: string | null; after: string | null }> }>();
+  for (const row of audit) {
+    const key = `${row.kind}:${row.recordId}`;
+    let entry = byRecord.get(key);
+    if (!entry) byRecord.set(key, (entry = { kind: row.kind, id: row.recordId, fields: new Map() }));
+    entry.fields.set(row.field, { before: row.before, after: row.after });
+  }
+  const rollbackRunId = store.startRun({ installation, crm: connector.crm, mode: 'rollback', dryRun: false, startedAt: now });
+  const report: RollbackReport = { runId, rollbackRunId, restored: 0, skipped: [], failed: [] };
+  const entries = [...byRecord.values()];
+  const changes: Array<{ change: RecordChange; before: Record<string, string | null> }> = [];
+  for (let i = 0; i < entries.length; i += 100) {
+    const chunk = entries.slice(i, i + 100);
+    const refs: RecordRef[] = chunk.map((e) => ({ kind: e.kind, objectType: store.getRecord(installation, e.kind, e.id)?.objectType ?? e.kind, id: e.id }));
+    const fields = [...new Set(chunk.flatMap((e) => [...e.fields.keys()]))];
+    const current = await connector.readCurrent(refs, fields);
+    chunk.forEach((e, j) => {
+      const now = current.get(e.id);
+      if (!now) {
+        report.skipped.push({ object: e.kind, id: e.id, field: '*', reason: 'record no longer exists in the CRM' });
+        return;
+      }
+      const values: Record<string, string | null> = {};
+      const before: Record<string, string | null> = {};
+      for (const [field, v] of e.fields) {
+        const cur = now[field] ?? null;
+        // Datetimes and multi-selects come back reformatted; compare leniently.
+        if (sameValue('datetime', cur, v.after) || sameValue('multi', cur, v.after)) {
+          values[field] = v.before;
+          before[field] = cur;
+        } else report.skipped.push({ object: e.kind, id: e.id, field, reason: `changed since run ${runId} (now ${JSON.stringify(cur)}, run wrote ${JSON.stringify(v.after)})` });
+      }
+      if (Object.keys(values).length) changes.push({ change: { ref: refs[j] as RecordRef, values }, before });
+    });
+  }
+  if (changes.length) {
+    const result = await connector.push(changes.map((c) => c.change));
+    const byId = new Map(changes.map((c) => [c.change.ref.id, c]));
+    store.recordWrites(
+      installation,
+      rollbackRunId,
+      result.written.map((ref) => ({ kind: ref.kind, id: ref.id, before: byId.get(ref.id)?.before ?? {}, after: byId.get(ref.id)?.change.values ?? {} })),
+    );
+    report.restored = result.written.length;
+    report.failed = result.failed.map((f) => ({ object: f.ref.kind, id: f.ref.id, code: f.code, message: f.message }));
+  }
+  store.finishRun(rollbackRunId, { finishedAt: Date.now(), status: report.failed.length ? 'partial' : 'succeeded', summary: report });
+  return report;
+}

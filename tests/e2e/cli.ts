@@ -1,0 +1,44 @@
+/** Runs the real CLI as a child process, the way an admin would. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const MAIN = resolve('src/cli/main.ts');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function tempDb(): string {
+  return join(mkdtempSync(join(tmpdir(), 'parcours-e2e-')), 'parcours.db');
+}
+
+export function startCli(args: string[], env: Record<string, string>): ChildProcess {
+  // Only what the test gives: no developer's HUBSPOT_* leaking in from the shell.
+  const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+  return spawn(process.execPath, [MAIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = startCli(args, env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+export async function runJson<T>(args: string[], env: Record<string, string>): Promise<{ code: number | null; json: T; stderr: string }> {
+  const r = await runCli([...args, '--json'], env);
+  try {
+    return { code: r.code, json: JSON.parse(r.stdout) as T, stderr: r.stderr };
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+}

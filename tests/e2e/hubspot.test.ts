@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
+import { openStore } from '../../src/store/index.ts';
+import { runCli, runJson, startCli, tempDb } from './cli.ts';
+
+interface SyncJson {
+  runId: number;
+  dryRun: boolean;
+  status: string;
+  pulled: { contacts: number; deals: number; tickets: number };
+  changed: { contacts: number; deals: number; tickets: number };
+  written: number;
+  failed: unknown[];
+  apiCalls: { total: number; byEndpoint: Record<string, number> };
+}
+
+const writeCalls = (s: SyncJson) =>
+  Object.entries(s.apiCalls.byEndpoint).filter(([k]) => /batch\.update|memberships\.(add|remove)/.test(k)).reduce((n, [, v]) => n + v, 0);
+
+describe('HubSpot end to end: the real CLI against the sandbox', () => {
+  let sb: HubspotSandbox;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    sb = await startHubspotSandbox({ port: 0, seed: 11, contacts: 150 });
+    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+  });
+  afterAll(async () => {
+    await sb.close();
+  });
+
+  it('setup is idempotent: the second run creates nothing', async () => {
+    const first = await runJson<{ created: string[]; unchanged: string[]; segmentTargets: Record<string, string> }>(['setup', '--crm', 'hubspot'], env);
+    expect(first.code).toBe(0);
+    expect(first.json.created.length).toBeGreaterThan(0);
+    expect(Object.keys(first.json.segmentTargets).sort()).toEqual(['at_risk', 'emea', 'enterprise', 'high_value', 'new_lead', 'repeat_buyer']);
+    const second = await runJson<{ created: string[]; updated: string[]; unchanged: string[] }>(['setup', '--crm', 'hubspot'], env);
+    expect(second.code).toBe(0);
+    expect(second.json.created).toEqual([]);
+    expect(second.json.updated).toEqual([]);
+  });
+
+  it('--dry-run prints the plan and writes nothing', async () => {
+    const before = sb.calls.length;
+    const r = await runJson<SyncJson>(['sync', '--crm', 'hubspot', '--dry-run'], env);
+    expect(r.code).toBe(0);
+    expect(r.json.dryRun).toBe(true);
+    expect(r.json.changed.contacts).toBe(150);
+    expect(r.json.written).toBe(0);
+    const writes = sb.calls.slice(before).filter((c) => c.method !== 'GET' && !c.path.endsWith('/search') && !c.path.endsWith('/batch/read'));
+    expect(writes).toEqual([]);
+    const text = await runCli(['sync', '--crm', 'hubspot', '--dry-run'], env);
+    expect(text.stdout).toMatch(/DRY RUN — nothing written/);
+    expect(text.stdout).toMatch(/contact\.parcours_stage: 150 changes/);
+  });
+
+  it('a full sync writes every customer, then an unchanged re-run makes zero write calls', async () => {
+    const full = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
+    expect(full.code).toBe(0);
+    expect(full.json.status).toBe('succeeded');
+    expect(full.json.written).toBeGreaterThanOrEqual(150);
+    const contact = sb.data.getRecord('contacts', sb.data.ids('contacts')[0] as string);
+    expect(contact?.properties.parcours_stage).toMatch(/^(awareness|consideration|decision|purchase|post_purchase)$/);
+    expect(contact?.properties.parcours_stage_reason).toMatch(/^\w+: /);
+
+    const again = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
+    expect(again.code).toBe(0);
+    // Our own writes bumped lastmodifieddate: the incremental run sees them and recognises its own values.
+    expect(again.json.pulled.contacts).toBeGreaterThan(0);
+    expect(again.json.written).toBe(0);
+    expect(writeCalls(again.json)).toBe(0);
+  });
+
+  it('a change in the CRM shows up in the next incremental run, and only the affected records are written', async () => {
+    const dealId = sb.data.ids('deals').find((id) => {
+      const d = sb.data.getRecord('deals', id);
+      return d?.properties.pipeline === 'default' && !['closedwon', 'closedlost'].includes(String(d.properties.dealstage));
+    }) as string;
+    const contactId = sb.data.associated('deals', dealId, 'contacts')[0] as string;
+    // Losing the deal after a late stage raises abandoned_checkout on the deal and its contact.
+    sb.data.updateRecord('deals', dealId, { dealstage: 'contractsent' });
+    sb.data.updateRecord('deals', dealId, { dealstage: 'closedlost', closedate: new Date().toISOString() });
+    const r = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
+    expect(r.code).toBe(0);
+    expect(r.json.changed.deals).toBeGreaterThanOrEqual(1);
+    expect(r.json.changed.contacts).toBeLessThanOrEqual(2);
+    expect(sb.data.getRecord('deals', dealId)?.properties.parcours_friction).toContain('abandoned_checkout');
+    expect(sb.data.getRecord('contacts', contactId)?.properties.parcours_friction).toContain('abandoned_checkout');
+  });
+
+  it('rollback restores what a run overwrote, and skips fields changed since', async () => {
+    const contactId = sb.data.ids('contacts')[3] as string;
+    sb.data.updateRecord('contacts', contactId, { lifecyclestage: 'customer' });
+    const otherId = sb.data.ids('contacts')[4] as string;
+    sb.data.updateRecord('contacts', otherId, { lifecyclestage: 'customer' });
+    const beforeStage = sb.data.getRecord('contacts', contactId)?.properties.parcours_stage;
+    const run = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
+    expect(run.json.written).toBeGreaterThan(0);
+    const after = sb.data.getRecord('contacts', contactId)?.properties.parcours_stage;
+    expect(after).not.toBe(beforeStage);
+    // Someone edits one of the written fields by hand: rollback must leave it alone.
+    sb.data.updateRecord('contacts', otherId, { parcours_stage_reason: 'edited by an admin' });
+    const rb = await runJson<{ restored: number; skipped: Array<{ id: string; field: string }> }>(['rollback', '--run', String(run.json.runId)], env);
+    expect(rb.code).toBe(0);
+    expect(rb.json.restored).toBeGreaterThan(0);
+    expect(sb.data.getRecord('contacts', contactId)?.properties.parcours_stage).toBe(beforeStage);
+    expect(rb.json.skipped).toContainEqual(expect.objectContaining({ id: otherId, field: 'parcours_stage_reason' }));
+    expect(sb.data.getRecord('contacts', otherId)?.properties.parcours_stage_reason).toBe('edited by an admin');
+  });
+
+  it('runs lists every run with its outcome', async () => {
+    const r = await runJson<Array<{ id: number; status: string; mode: string }>>(['runs'], env);
+    expect(r.code).toBe(0);
+    expect(r.json.length).toBeGreaterThanOrEqual(5);
+    expect(r.json.map((x) => x.mode)).toContain('rollback');
+  });
+
+  it('a run killed mid-push is finished by the next run: every record correct, no duplicate list member', async () => {
+    // Three contacts without deals become opportunities (stage decision); slow every batch update so the kill lands mid-push.
+    const bare = sb.data.ids('contacts').filter((id) => sb.data.associated('contacts', id, 'deals').length === 0).slice(5, 8);
+    for (const id of bare) sb.data.updateRecord('contacts', id, { lifecyclestage: 'opportunity' });
+    sb.faults.add({ method: 'POST', path: /batch\/update/, delayMs: 1500, times: 5 });
+    const child = startCli(['sync', '--crm', 'hubspot', '--full'], env);
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (sb.calls.some((c) => c.path.includes('batch/update') && c.status === 0) || sb.faults.pending().length < 1) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 50);
+      setTimeout(() => {
+        clearInterval(timer);
+        resolve();
+      }, 4000);
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('close', r));
+    sb.faults.clear();
+    const next = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
+    expect(next.code).toBe(0);
+    const verify = await runJson<SyncJson>(['sync', '--crm', 'hubspot', '--full', '--dry-run'], env);
+    expect(verify.json.changed).toEqual({ contacts: 0, deals: 0, tickets: 0 });
+    for (const id of bare) expect(sb.data.getRecord('contacts', id)?.properties.parcours_stage).toBe('decision');
+    const store = openStore(env.PARCOURS_DB as string);
+    const listId = store.getSetting('hubspot:default', 'segment-target:emea') as string;
+    store.close();
+    const members = sb.data.listMembers(listId);
+    expect(new Set(members).size).toBe(members.length);
+  });
+});

@@ -1,0 +1,157 @@
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DealRecord, TicketRecord } from '../../src/model.ts';
+import { DEAL_PIPELINES, TICKET_PIPELINES, api, collect, connector, contact, needs, props } from './helpers.ts';
+
+beforeEach(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe('full pull', () => {
+  it('pages contacts with `after`, requests only the needed properties, then lists archived records', async () => {
+    const seen: string[][] = [];
+    api()
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.after === undefined && q.archived === 'false' && q.limit === '100' && (seen.push(props(q)), true))
+      .reply(200, { results: [contact('1', { lifecyclestage: 'lead', hs_lead_status: 'NEW', parcours_stage: 'onboarding' })], paging: { next: { after: '2', link: 'x' } } })
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.after === '2' && (seen.push(props(q)), true))
+      .reply(200, { results: [contact('2', { lifecyclestage: 'customer' })] })
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [{ id: '77', properties: {}, archived: true, archivedAt: '2026-10-01T00:00:00.000Z' }] });
+
+    const c = connector();
+    const fields = needs({ normalized: { contact: ['lifecycle'] }, raw: { contact: ['hs_lead_status'] }, owned: { contact: ['parcours_stage'] } });
+    const batches = await collect(c.pull({ objects: ['contact'], fields, mode: 'full', cursors: {} }));
+
+    expect(seen).toEqual([
+      ['hs_lead_status', 'hs_merged_object_ids', 'lastmodifieddate', 'lifecyclestage', 'parcours_stage'],
+      ['hs_lead_status', 'hs_merged_object_ids', 'lastmodifieddate', 'lifecyclestage', 'parcours_stage'],
+    ]);
+    expect(batches.map((b) => b.records.map((r) => r.id))).toEqual([['1'], ['2'], []]);
+    const first = batches[0]?.records[0];
+    expect(first).toMatchObject({ kind: 'contact', lifecycle: 'lead', email: null, raw: { hs_lead_status: 'NEW', parcours_stage: 'onboarding' } });
+    expect(Object.keys(first?.raw ?? {}).sort()).toEqual(['hs_lead_status', 'parcours_stage']);
+    // The cursor records the paging position until the pass is complete, then the watermark.
+    expect(batches[0]?.cursor).toMatchObject({ full: { after: '2' } });
+    expect(batches[0]?.cursor).not.toHaveProperty('watermark');
+    expect(batches[2]?.removed).toEqual([{ kind: 'contact', objectType: 'contacts', id: '77' }]);
+    expect(batches[2]?.cursor).toEqual({ watermark: expect.any(Number) });
+    expect(nock.isDone()).toBe(true);
+    expect(c.stats()).toMatchObject({ total: 3, byEndpoint: { 'objects.contacts.list': 2, 'objects.contacts.list.archived': 1 } });
+  });
+
+  it('reads custom pipeline stages: closed/won from metadata, stage history from hs_date_entered_*', async () => {
+    let dealProps: string[] = [];
+    api()
+      .get('/crm/v3/pipelines/deals')
+      .reply(200, DEAL_PIPELINES)
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'false' && q.associations === 'contacts' && ((dealProps = props(q)), true))
+      .reply(200, {
+        results: [
+          {
+            id: '501',
+            properties: { dealname: 'Renewal ACME', pipeline: '7001', dealstage: '9002', hs_date_entered_9001: '2026-03-01T00:00:00.000Z', hs_date_entered_9002: '2026-04-01T00:00:00.000Z', closedate: '2026-04-01T00:00:00.000Z' },
+            createdAt: '2026-02-01T00:00:00.000Z',
+            updatedAt: '2026-04-01T00:00:00.000Z',
+            associations: { contacts: { results: [{ id: '1', type: 'deal_to_contact' }, { id: '1', type: 'deal_to_contact_unlabeled' }, { id: '2', type: 'deal_to_contact' }] } },
+          },
+          { id: '502', properties: { pipeline: '7001', dealstage: '9003' }, createdAt: '2026-02-01T00:00:00.000Z' },
+        ],
+      })
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [] });
+
+    const fields = needs({ normalized: { deal: ['name', 'stage', 'stageEnteredAt', 'stagesReached', 'closedAt'] } });
+    const batches = await collect(connector().pull({ objects: ['deal'], fields, mode: 'full', cursors: {} }));
+
+    for (const id of ['appointmentscheduled', 'closedwon', 'closedlost', '9001', '9002', '9003']) expect(dealProps).toContain(`hs_date_entered_${id}`);
+    expect(dealProps).not.toContain('amount');
+    const [won, lost] = batches[0]?.records as DealRecord[];
+    expect(won).toMatchObject({ stage: '9002', isClosed: true, isWon: true, stageEnteredAt: Date.parse('2026-04-01T00:00:00.000Z'), stagesReached: ['9001', '9002'], contactIds: ['1', '2'], name: 'Renewal ACME' });
+    expect(lost).toMatchObject({ stage: '9003', isClosed: true, isWon: false, contactIds: [] });
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('pages a deal’s contact associations through v4 batch read when the list call truncates them', async () => {
+    const assocBodies: unknown[] = [];
+    api()
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'false')
+      .reply(200, { results: [{ id: '600', properties: { pipeline: 'default', dealstage: 'closedwon' }, associations: { contacts: { results: [{ id: '1' }], paging: { next: { after: 'abc' } } } } }] })
+      .post('/crm/v4/associations/deals/contacts/batch/read', (b) => (assocBodies.push(b), true))
+      .reply(200, { status: 'COMPLETE', results: [{ from: { id: '600' }, to: [{ toObjectId: 1, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 3 }] }, { toObjectId: 2, associationTypes: [] }], paging: { next: { after: 'MjAw' } } }] })
+      .post('/crm/v4/associations/deals/contacts/batch/read', (b) => (assocBodies.push(b), true))
+      .reply(200, { status: 'COMPLETE', results: [{ from: { id: '600' }, to: [{ toObjectId: 3, associationTypes: [] }] }] })
+      .get('/crm/v3/pipelines/deals')
+      .reply(200, DEAL_PIPELINES)
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [] });
+
+    const batches = await collect(connector().pull({ objects: ['deal'], fields: needs(), mode: 'full', cursors: {} }));
+    expect(assocBodies).toEqual([{ inputs: [{ id: '600' }] }, { inputs: [{ id: '600', after: 'MjAw' }] }]);
+    expect((batches[0]?.records[0] as DealRecord).contactIds).toEqual(['1', '2', '3']);
+    expect(batches[0]?.records[0]).toMatchObject({ isClosed: true, isWon: true });
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('derives ticket openness from ticketState and first reply from createdate + time_to_first_agent_reply', async () => {
+    api()
+      .get('/crm/v3/objects/tickets')
+      .query((q) => q.archived === 'false' && q.associations === 'contacts')
+      .reply(200, {
+        results: [
+          { id: 't1', properties: { subject: 'Broken login', hs_pipeline: '55', hs_pipeline_stage: '5501', closed_date: '2026-05-02T00:00:00.000Z', time_to_first_agent_reply: '3600000', source_type: 'EMAIL' }, createdAt: '2026-05-01T00:00:00.000Z', associations: { contacts: { results: [{ id: '9', type: 'ticket_to_contact' }] } } },
+          { id: 't2', properties: { hs_pipeline: '0', hs_pipeline_stage: '1', first_agent_reply_date: '2026-05-03T08:00:00.000Z' }, createdAt: '2026-05-03T00:00:00.000Z' },
+        ],
+      })
+      .get('/crm/v3/pipelines/tickets')
+      .reply(200, TICKET_PIPELINES)
+      .get('/crm/v3/objects/tickets')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [] });
+    const fields = needs({ normalized: { ticket: ['subject', 'firstResponseAt', 'closedAt', 'channel'] } });
+    const [page] = await collect(connector().pull({ objects: ['ticket'], fields, mode: 'full', cursors: {} }));
+    const [t1, t2] = page?.records as TicketRecord[];
+    expect(t1).toMatchObject({ isOpen: false, subject: 'Broken login', channel: 'EMAIL', closedAt: Date.parse('2026-05-02T00:00:00.000Z'), firstResponseAt: Date.parse('2026-05-01T01:00:00.000Z'), contactIds: ['9'] });
+    expect(t2).toMatchObject({ isOpen: true, firstResponseAt: Date.parse('2026-05-03T08:00:00.000Z'), contactIds: [] });
+  });
+
+  it('reports contacts merged into a survivor (hs_merged_object_ids) as removed', async () => {
+    api()
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.archived === 'false')
+      .reply(200, { results: [contact('10', { hs_merged_object_ids: '11;12' })] })
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [] });
+    const batches = await collect(connector().pull({ objects: ['contact'], fields: needs(), mode: 'full', cursors: {} }));
+    expect(batches[0]?.records.map((r) => r.id)).toEqual(['10']);
+    expect(batches[0]?.removed).toEqual([
+      { kind: 'contact', objectType: 'contacts', id: '11' },
+      { kind: 'contact', objectType: 'contacts', id: '12' },
+    ]);
+  });
+
+  it('applies admin overrides: csat from a custom contact property', async () => {
+    let requested: string[] = [];
+    api()
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.archived === 'false' && ((requested = props(q)), true))
+      .reply(200, { results: [contact('1', { survey_csat__c: '4', hs_feedback_last_nps_rating: '9' })] })
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [] });
+    const fields = needs({ normalized: { contact: ['csat', 'npsScore'] }, overrides: { contact: { csat: 'survey_csat__c' } } });
+    const [page] = await collect(connector().pull({ objects: ['contact'], fields, mode: 'full', cursors: {} }));
+    expect(requested).toContain('survey_csat__c');
+    expect(requested).toContain('hs_feedback_last_nps_rating');
+    expect(page?.records[0]).toMatchObject({ csat: 4, npsScore: 9 });
+  });
+});

@@ -1,0 +1,149 @@
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ContactRecord, DealRecord, TicketRecord } from '../../src/model.ts';
+import { V, collect, connector, needs, page, sf, soql, usage } from './fixtures.ts';
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+});
+
+const M1 = '2026-03-01T10:00:00.000+0000';
+const M2 = '2026-03-02T10:00:00.000+0000';
+
+describe('pull contacts', () => {
+  it('pages through nextRecordsUrl with batchSize=2000, reads Account fields, and reports deletions from queryAll', async () => {
+    const fields = needs({ normalized: { contact: ['email', 'country', 'industry', 'employees', 'lifecycle', 'source'], deal: [], ticket: [] }, owned: { contact: ['Parcours_Stage__c'], deal: [], ticket: [] } });
+    const scope = sf()
+      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Contact WHERE IsDeleted = true')).reply(200, page('Contact', [{ Id: '003D' }]), usage(1))
+      .get(`${V}/query`).matchHeader('sforce-query-options', 'batchSize=2000')
+      .query(soql((q) => q.startsWith('SELECT Id, SystemModstamp, Email, MailingCountry, Account.BillingCountry') && q.includes('Parcours_Stage__c') && q.endsWith('FROM Contact ORDER BY SystemModstamp, Id')))
+      .reply(200, page('Contact', [{ Id: '003A', SystemModstamp: M1, Email: 'a@x.io', MailingCountry: null, Account: { attributes: { type: 'Account' }, BillingCountry: 'France', Industry: 'Technology', NumberOfEmployees: 5000 }, LeadSource: 'Web', Parcours_Stage__c: 'Onboarding' }], `${V}/query/01gXX-2000`, 3), usage(2))
+      .get(`${V}/query/01gXX-2000`).matchHeader('sforce-query-options', 'batchSize=2000')
+      .reply(200, page('Contact', [{ Id: '003B', SystemModstamp: M2, Email: 'b@x.io', MailingCountry: 'Spain', Account: null, LeadSource: null, Parcours_Stage__c: null }], undefined, 3), usage(3))
+      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Lead WHERE IsDeleted = true')).reply(200, page('Lead', []))
+      .get(`${V}/query`).query(soql((q) => q.includes('Status') && q.endsWith('FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id')))
+      .reply(200, page('Lead', [{ Id: '00QL', SystemModstamp: M1, Email: 'l@x.io', Country: 'Italy', Industry: 'Retail', NumberOfEmployees: 12, Status: 'Working - Contacted', LeadSource: 'Partner Referral', Parcours_Stage__c: null }]));
+
+    const c = connector();
+    const batches = await collect(c.pull({ objects: ['contact'], fields, mode: 'full', cursors: {} }));
+    expect(scope.isDone()).toBe(true);
+
+    expect(batches[0]?.removed).toEqual([{ kind: 'contact', objectType: 'Contact', id: '003D' }]);
+    expect(batches[0]?.cursor).toBeUndefined();
+    const contacts = batches.flatMap((b) => b.records) as ContactRecord[];
+    expect(contacts.map((r) => r.id)).toEqual(['003A', '003B', '00QL']);
+    expect(contacts[0]).toMatchObject({ objectType: 'Contact', email: 'a@x.io', country: 'France', industry: 'Technology', employees: 5000, source: 'Web', lifecycle: null, raw: { Parcours_Stage__c: 'Onboarding' }, updatedAt: Date.parse('2026-03-01T10:00:00Z') });
+    expect(contacts[1]).toMatchObject({ country: 'Spain', industry: null, employees: null });
+    expect(contacts[2]).toMatchObject({ objectType: 'Lead', lifecycle: 'Working - Contacted', source: 'Partner Referral', country: 'Italy', industry: 'Retail', employees: 12 });
+    // Fields the mapping did not ask for are not requested, so stay null.
+    expect(contacts[0]?.name).toBeNull();
+    // The cursor after the last Contact page points at its newest row; the Lead cursor follows.
+    expect(batches[2]?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003B' } } });
+    expect(batches.at(-1)?.cursor).toMatchObject({ objects: { Lead: { id: '00QL' } } });
+    expect(c.stats().byEndpoint['soql.query']).toBe(5); // Contact: deletions + 2 pages; Lead: deletions + 1 page
+  });
+
+  it('incremental: reads from the cursor second, drops rows already seen, removes deleted and converted leads', async () => {
+    const cursor = { v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00.500Z'), id: '003B' }, Lead: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '00QL' } } };
+    const scope = sf()
+      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Contact WHERE IsDeleted = true AND SystemModstamp >= 2026-03-02T10:00:00Z')).reply(200, page('Contact', [{ Id: '003Z' }]))
+      .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Contact WHERE SystemModstamp >= 2026-03-02T10:00:00Z ORDER BY SystemModstamp, Id')))
+      .reply(200, page('Contact', [
+        { Id: '003B', SystemModstamp: '2026-03-02T10:00:00.500+0000' },
+        { Id: '003C', SystemModstamp: '2026-03-02T10:00:00.500+0000' },
+      ]))
+      .get(`${V}/queryAll`).query(soql((q) => q.startsWith('SELECT Id FROM Lead WHERE IsDeleted = true AND SystemModstamp >='))).reply(200, page('Lead', []))
+      .get(`${V}/query`).query(soql((q) => q.includes('IsConverted') && q.endsWith('FROM Lead WHERE SystemModstamp >= 2026-03-02T10:00:00Z ORDER BY SystemModstamp, Id')))
+      .reply(200, page('Lead', [{ Id: '00QM', SystemModstamp: M2.replace('10:00', '11:00'), IsConverted: true }]));
+
+    const batches = await collect(connector().pull({ objects: ['contact'], fields: needs(), mode: 'incremental', cursors: { contact: cursor } }));
+    expect(scope.isDone()).toBe(true);
+    expect(batches.flatMap((b) => b.records).map((r) => r.id)).toEqual(['003C']);
+    expect(batches.flatMap((b) => b.removed)).toEqual([
+      { kind: 'contact', objectType: 'Contact', id: '003Z' },
+      { kind: 'contact', objectType: 'Lead', id: '00QM' },
+    ]);
+    expect(batches.at(-1)?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00.500Z'), id: '003C' }, Lead: { modstamp: Date.parse('2026-03-02T11:00:00Z'), id: '00QM' } } });
+  });
+
+  it('rejects a cursor it did not write', async () => {
+    await expect(collect(connector().pull({ objects: ['contact'], fields: needs(), mode: 'incremental', cursors: { contact: { after: 'x' } } }))).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+  });
+});
+
+describe('pull deals and tickets', () => {
+  it('links deals through contact roles (primary first), falls back to the account primary contact, and collects stage history', async () => {
+    const fields = needs({ normalized: { contact: [], deal: ['stage', 'amount', 'closedAt', 'stageEnteredAt', 'stagesReached'], ticket: [] } });
+    const scope = sf()
+      .get(`${V}/query`).query(soql((q) => q === 'SELECT OpportunityId, ContactId, IsPrimary, SystemModstamp FROM OpportunityContactRole'))
+      .reply(200, page('OpportunityContactRole', [
+        { Id: '00K1', OpportunityId: '006A', ContactId: '003X', IsPrimary: false, SystemModstamp: M1 },
+        { Id: '00K2', OpportunityId: '006A', ContactId: '003Y', IsPrimary: true, SystemModstamp: M2 },
+      ]))
+      .get(`${V}/query`).query(soql((q) => q === 'SELECT OpportunityId, StageName, CreatedDate FROM OpportunityHistory ORDER BY CreatedDate, Id'))
+      .reply(200, page('OpportunityHistory', [
+        { Id: '008a', OpportunityId: '006A', StageName: 'Prospecting', CreatedDate: M1 },
+        { Id: '008b', OpportunityId: '006A', StageName: 'Closed Won', CreatedDate: M2 },
+        { Id: '008c', OpportunityId: '006A', StageName: 'Closed Won', CreatedDate: M2 },
+      ]))
+      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Opportunity WHERE IsDeleted = true')).reply(200, page('Opportunity', []))
+      .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, SystemModstamp, IsClosed, IsWon, AccountId, StageName, Amount, CloseDate, LastStageChangeDate FROM Opportunity ORDER BY SystemModstamp, Id'))
+      .reply(200, page('Opportunity', [
+        { Id: '006A', SystemModstamp: M1, IsClosed: true, IsWon: true, AccountId: '001A', StageName: 'Closed Won', Amount: 1200.5, CloseDate: '2026-02-27', LastStageChangeDate: M2 },
+        { Id: '006B', SystemModstamp: M2, IsClosed: false, IsWon: false, AccountId: '001B', StageName: 'Qualification', Amount: null, CloseDate: '2026-06-30', LastStageChangeDate: null },
+      ]))
+      .get(`${V}/query`).query(soql((q) => q === "SELECT Id, AccountId, CreatedDate FROM Contact WHERE AccountId IN ('001B') ORDER BY CreatedDate, Id"))
+      .reply(200, page('Contact', [{ Id: '003OLD', AccountId: '001B', CreatedDate: M1 }, { Id: '003NEW', AccountId: '001B', CreatedDate: M2 }]));
+
+    const batches = await collect(connector().pull({ objects: ['deal'], fields, mode: 'full', cursors: {} }));
+    expect(scope.isDone()).toBe(true);
+    const deals = batches.flatMap((b) => b.records) as DealRecord[];
+    expect(deals[0]).toMatchObject({ id: '006A', contactIds: ['003Y', '003X'], stagesReached: ['Prospecting', 'Closed Won'], isClosed: true, isWon: true, amount: 1200.5, closedAt: Date.parse('2026-02-27'), stageEnteredAt: Date.parse('2026-03-02T10:00:00Z') });
+    // Open deal: CloseDate is only a forecast, so no closedAt.
+    expect(deals[1]).toMatchObject({ id: '006B', contactIds: ['003OLD'], closedAt: null, stagesReached: [] });
+    expect(batches.at(-1)?.cursor).toMatchObject({ objects: { Opportunity: { id: '006B' }, OpportunityContactRole: { id: '00K2' } } });
+  });
+
+  it('reads cases with a contact, Origin as channel and the first-response override', async () => {
+    const fields = needs({ normalized: { contact: [], deal: [], ticket: ['status', 'channel', 'closedAt'] }, overrides: { contact: {}, deal: {}, ticket: { firstResponseAt: 'First_Response_At__c' } } });
+    const scope = sf()
+      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Case WHERE IsDeleted = true')).reply(200, page('Case', []))
+      .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, SystemModstamp, IsClosed, ContactId, Status, Origin, ClosedDate, First_Response_At__c FROM Case WHERE ContactId != null ORDER BY SystemModstamp, Id'))
+      .reply(200, page('Case', [{ Id: '500A', SystemModstamp: M1, IsClosed: false, ContactId: '003A', Status: 'Escalated', Origin: 'Email', ClosedDate: null, First_Response_At__c: M2 }]));
+    const batches = await collect(connector().pull({ objects: ['ticket'], fields, mode: 'full', cursors: {} }));
+    expect(scope.isDone()).toBe(true);
+    expect(batches.flatMap((b) => b.records)[0] as TicketRecord).toMatchObject({ isOpen: true, status: 'Escalated', channel: 'Email', contactIds: ['003A'], firstResponseAt: Date.parse('2026-03-02T10:00:00Z'), closedAt: null });
+  });
+});
+
+describe('pull above the bulk threshold', () => {
+  it('switches to a Bulk API 2.0 query job and follows Sforce-Locator', async () => {
+    const scope = sf()
+      .get(`${V}/queryAll`).query(soql((q) => q.includes('FROM Contact WHERE IsDeleted = true'))).reply(200, page('Contact', []))
+      .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Contact ORDER BY SystemModstamp, Id')))
+      .reply(200, page('Contact', [{ Id: '003A', SystemModstamp: M1 }], `${V}/query/01gYY-2000`, 3))
+      .post(`${V}/jobs/query`, (body) => body.operation === 'query' && body.query === 'SELECT Id, SystemModstamp, Email FROM Contact')
+      .reply(200, { id: '750Q', operation: 'query', object: 'Contact', state: 'UploadComplete' })
+      .get(`${V}/jobs/query/750Q`).reply(200, { id: '750Q', state: 'InProgress' })
+      .get(`${V}/jobs/query/750Q`).reply(200, { id: '750Q', state: 'JobComplete' })
+      .get(`${V}/jobs/query/750Q/results`).query({ maxRecords: '2' })
+      .reply(200, 'Id,SystemModstamp,Email\n003A,2026-03-01T10:00:00.000Z,"a,1@x.io"\n003B,2026-03-02T10:00:00.000Z,\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'MjAwMA', 'Sforce-NumberOfRecords': '2' })
+      .get(`${V}/jobs/query/750Q/results`).query({ maxRecords: '2', locator: 'MjAwMA' })
+      .reply(200, 'Id,SystemModstamp,Email\n003C,2026-03-01T12:00:00.000Z,"say ""hi""\n@x.io"\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '1' });
+    // Lead side stays tiny (REST).
+    sf().get(`${V}/queryAll`).query(soql((q) => q.includes('FROM Lead'))).reply(200, page('Lead', []))
+      .get(`${V}/query`).query(soql((q) => q.includes('FROM Lead'))).reply(200, page('Lead', []));
+
+    const c = connector({ bulkThreshold: 2, bulkResultPageSize: 2 });
+    const batches = await collect(c.pull({ objects: ['contact'], fields: needs({ normalized: { contact: ['email'], deal: [], ticket: [] } }), mode: 'full', cursors: {} }));
+    expect(scope.isDone()).toBe(true);
+    const records = batches.flatMap((b) => b.records) as ContactRecord[];
+    expect(records.map((r) => [r.id, r.email])).toEqual([['003A', 'a,1@x.io'], ['003B', null], ['003C', 'say "hi"\n@x.io']]);
+    // Unordered bulk rows: no cursor until every page is stored, then the newest (SystemModstamp, Id).
+    const contactBatches = batches.filter((b) => b.records.some((r) => r.objectType === 'Contact'));
+    expect(contactBatches.every((b) => b.cursor === undefined)).toBe(true);
+    expect(batches.find((b) => b.cursor)?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003B' } } });
+    expect(c.stats().byEndpoint['bulk2.query']).toBe(5);
+  });
+});
