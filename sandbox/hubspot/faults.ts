@@ -5,7 +5,8 @@ export interface FaultSpec {
   method?: string;
   /** Exact path (no query string) or a pattern tested against it. */
   path: string | RegExp;
-  status: number;
+  /** Omit to only slow the call down: it is then served normally after `delayMs`. */
+  status?: number;
   body?: unknown;
   headers?: Record<string, string>;
   /** How many calls this fault answers; default 1. Use Infinity for every call. */
@@ -35,7 +36,7 @@ export class FaultRegistry {
   }
 
   /** Takes the first fault matching this call, if any. */
-  take(method: string, path: string): { status: number; body: unknown; headers: Record<string, string>; delayMs: number } | null {
+  take(method: string, path: string): { status: number | null; body: unknown; headers: Record<string, string>; delayMs: number } | null {
     const i = this.faults.findIndex(
       (f) => (f.method === undefined || f.method.toUpperCase() === method) && (typeof f.path === 'string' ? f.path === path : f.path.test(path)),
     );
@@ -43,6 +44,7 @@ export class FaultRegistry {
     if (!f) return null;
     f.remaining--;
     if (f.remaining <= 0) this.faults.splice(i, 1);
+    if (f.status === undefined) return { status: null, body: null, headers: {}, delayMs: f.delayMs ?? 0 };
     return {
       status: f.status,
       body: f.body ?? errorBody(f.status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_ERROR', `Injected fault ${f.status}`),

@@ -159,6 +159,7 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
     const fault = faults.take(req.method, req.path);
     if (!fault) return next();
     if (fault.delayMs > 0) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault.status === null) return next(); // a slow response, then the real one
     res.status(fault.status).set(fault.headers).json(fault.body);
   });
 

@@ -114,37 +114,41 @@ describe('HubSpot end to end: the real CLI against the sandbox', () => {
     expect(r.json.length).toBeGreaterThanOrEqual(5);
     expect(r.json.map((x) => x.mode)).toContain('rollback');
   });
+});
 
-  it('a run killed mid-push is finished by the next run: every record correct, no duplicate list member', async () => {
-    // Three contacts without deals become opportunities (stage decision); slow every batch update so the kill lands mid-push.
-    const bare = sb.data.ids('contacts').filter((id) => sb.data.associated('contacts', id, 'deals').length === 0).slice(5, 8);
-    for (const id of bare) sb.data.updateRecord('contacts', id, { lifecyclestage: 'opportunity' });
-    sb.faults.add({ method: 'POST', path: /batch\/update/, delayMs: 1500, times: 5 });
-    const child = startCli(['sync', '--crm', 'hubspot', '--full'], env);
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (sb.calls.some((c) => c.path.includes('batch/update') && c.status === 0) || sb.faults.pending().length < 1) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 50);
-      setTimeout(() => {
-        clearInterval(timer);
-        resolve();
-      }, 4000);
-    });
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('close', r));
-    sb.faults.clear();
-    const next = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
-    expect(next.code).toBe(0);
-    const verify = await runJson<SyncJson>(['sync', '--crm', 'hubspot', '--full', '--dry-run'], env);
-    expect(verify.json.changed).toEqual({ contacts: 0, deals: 0, tickets: 0 });
-    for (const id of bare) expect(sb.data.getRecord('contacts', id)?.properties.parcours_stage).toBe('decision');
-    const store = openStore(env.PARCOURS_DB as string);
-    const listId = store.getSetting('hubspot:default', 'segment-target:emea') as string;
-    store.close();
-    const members = sb.data.listMembers(listId);
-    expect(new Set(members).size).toBe(members.length);
+describe('HubSpot end to end: a run killed mid-push', () => {
+  it('is finished by the next run: every record correct, no duplicate list member', async () => {
+    const sb = await startHubspotSandbox({ port: 0, seed: 5, contacts: 400 });
+    const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    try {
+      expect((await runCli(['setup', '--crm', 'hubspot'], env)).code).toBe(0);
+      // The first full sync writes 400 contacts (4 batches) plus deals and tickets; slow each batch
+      // update and kill the process once the first has been answered.
+      sb.faults.add({ method: 'POST', path: /batch\/update$/, delayMs: 700, times: 20 });
+      const child = startCli(['sync', '--crm', 'hubspot'], env);
+      const deadline = Date.now() + 20_000;
+      while (!sb.calls.some((c) => c.path.endsWith('/batch/update')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('close', r));
+      sb.faults.clear();
+      const written = sb.data.ids('contacts').filter((id) => sb.data.getRecord('contacts', id)?.properties.parcours_stage).length;
+      expect(written).toBeGreaterThan(0);
+      expect(written).toBeLessThan(400); // killed mid-push
+
+      const next = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
+      expect(next.code).toBe(0);
+      expect(sb.data.ids('contacts').every((id) => sb.data.getRecord('contacts', id)?.properties.parcours_stage)).toBe(true);
+      const verify = await runJson<SyncJson>(['sync', '--crm', 'hubspot', '--full', '--dry-run'], env);
+      expect(verify.json.changed).toEqual({ contacts: 0, deals: 0, tickets: 0 });
+      const store = openStore(env.PARCOURS_DB);
+      const listId = store.getSetting('hubspot:default', 'segment-target:emea') as string;
+      const expected = store.getSegmentMembers('hubspot:default', 'emea');
+      store.close();
+      const members = sb.data.listMembers(listId);
+      expect(new Set(members).size).toBe(members.length);
+      expect(new Set(members)).toEqual(expected);
+    } finally {
+      await sb.close();
+    }
   });
 });
