@@ -23,6 +23,18 @@ function parseNumber(value: string | null | undefined): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/**
+ * Contact `numemployees` is a dropdown of ranges ("500-1000", "1000+"), not a count; a range reads
+ * as its lower bound so `employees >= 1000` means "at least 1000". A plain number (an override to a
+ * number property) reads as itself.
+ */
+export function parseEmployeeCount(value: string | null | undefined): number | null {
+  const exact = parseNumber(value);
+  if (exact !== null || !value) return exact;
+  const m = /^\s*([\d,]+)\s*(?:-|\+|$)/.exec(value);
+  return m ? Number((m[1] as string).replaceAll(',', '')) : null;
+}
+
 function str(value: string | null | undefined): string | null {
   return value === undefined || value === null || value === '' ? null : value;
 }
@@ -68,7 +80,7 @@ export function toContact(obj: CrmObject, fields: FieldNeeds): ContactRecord {
     source: field('contact', 'source', p, fields),
     country: field('contact', 'country', p, fields),
     industry: field('contact', 'industry', p, fields),
-    employees: parseNumber(field('contact', 'employees', p, fields)),
+    employees: parseEmployeeCount(field('contact', 'employees', p, fields)),
     npsScore: parseNumber(field('contact', 'npsScore', p, fields)),
     csat: parseNumber(field('contact', 'csat', p, fields)),
   };

@@ -155,3 +155,15 @@ describe('full pull', () => {
     expect(page?.records[0]).toMatchObject({ csat: 4, npsScore: 9 });
   });
 });
+
+describe('contact numemployees ranges', () => {
+  it('reads a range as its lower bound and a count as itself', async () => {
+    const { parseEmployeeCount } = await import('../../connectors/hubspot/translate.ts');
+    expect(parseEmployeeCount('1000+')).toBe(1000);
+    expect(parseEmployeeCount('500-1000')).toBe(500);
+    expect(parseEmployeeCount('5,000-10,000')).toBe(5000);
+    expect(parseEmployeeCount('250')).toBe(250);
+    expect(parseEmployeeCount('')).toBeNull();
+    expect(parseEmployeeCount('unknown')).toBeNull();
+  });
+});

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
+import { openStore } from '../../src/store/index.ts';
+import { runCli, runJson, startCli, tempDb } from './cli.ts';
+
+interface SyncJson {
+  runId: number;
+  status: string;
+  pulled: { contacts: number; deals: number; tickets: number };
+  changed: { contacts: number; deals: number; tickets: number };
+  written: number;
+  failed: unknown[];
+}
+
+const WRITE = /composite\/sobjects|jobs\/ingest/;
+
+function envFor(sb: SalesforceSandbox): Record<string, string> {
+  // The refresh flow, as an admin would configure it; the access token comes from the token endpoint.
+  return {
+    SALESFORCE_LOGIN_URL: sb.url,
+    SALESFORCE_INSTANCE_URL: sb.url,
+    SALESFORCE_CLIENT_ID: sb.oauth.clientId,
+    SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret,
+    SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken,
+    PARCOURS_DB: tempDb(),
+  };
+}
+
+function campaignMembers(sb: SalesforceSandbox, db: string, segment: string): Array<{ ContactId: string | null; LeadId: string | null }> {
+  const store = openStore(db);
+  const campaignId = store.getSetting('salesforce:default', `segment-target:${segment}`) as string;
+  store.close();
+  return sb.data.campaignMembers(campaignId);
+}
+
+describe('Salesforce end to end: the real CLI against the sandbox org', () => {
+  let sb: SalesforceSandbox;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    sb = await startSalesforceSandbox({ port: 0, seed: 21, contacts: 150 });
+    env = envFor(sb);
+  });
+  afterAll(async () => {
+    await sb.close();
+  });
+
+  it('setup creates fields, FLS and campaigns once; the second run creates nothing', async () => {
+    const first = await runJson<{ created: string[]; segmentTargets: Record<string, string> }>(['setup', '--crm', 'salesforce'], env);
+    expect(first.code).toBe(0);
+    expect(first.json.created.length).toBeGreaterThan(0);
+    expect(Object.keys(first.json.segmentTargets)).toHaveLength(6);
+    const second = await runJson<{ created: string[]; updated: string[] }>(['setup', '--crm', 'salesforce'], env);
+    expect(second.code).toBe(0);
+    expect(second.json.created).toEqual([]);
+    expect(second.json.updated).toEqual([]);
+  });
+
+  it('--dry-run writes nothing', async () => {
+    const before = sb.calls.length;
+    const r = await runJson<SyncJson & { dryRun: boolean }>(['sync', '--crm', 'salesforce', '--dry-run'], env);
+    expect(r.code).toBe(0);
+    expect(r.json.dryRun).toBe(true);
+    expect(r.json.changed.contacts).toBe(150);
+    expect(sb.calls.slice(before).filter((c) => WRITE.test(c.path))).toEqual([]);
+  });
+
+  it('sync writes stage, flags and reasons on Contacts and Leads; an unchanged re-run makes zero writes', async () => {
+    const full = await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env);
+    expect(full.code).toBe(0);
+    expect(full.json.status).toBe('succeeded');
+    const contacts = sb.data.query('SELECT Id, Parcours_Stage__c, Parcours_Stage_Reason__c FROM Contact');
+    const leads = sb.data.query('SELECT Id, Parcours_Stage__c FROM Lead WHERE IsConverted = false');
+    expect(contacts.length + leads.length).toBe(150);
+    expect([...contacts, ...leads].every((r) => typeof r.Parcours_Stage__c === 'string')).toBe(true);
+    expect(contacts.every((r) => /^\w+: /.test(String(r.Parcours_Stage_Reason__c)))).toBe(true);
+
+    const before = sb.calls.length;
+    const again = await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env);
+    expect(again.code).toBe(0);
+    expect(again.json.written).toBe(0);
+    expect(sb.calls.slice(before).filter((c) => WRITE.test(c.path))).toEqual([]);
+  });
+
+  it('an opportunity lost after a late stage flags the opportunity and its contact on the next run', async () => {
+    const open = sb.data.query("SELECT Id FROM Opportunity WHERE IsClosed = false AND StageName = 'Prospecting'").map((o) => String(o.Id));
+    const roles = sb.data.query('SELECT OpportunityId, ContactId FROM OpportunityContactRole');
+    const role = roles.find((r) => open.includes(String(r.OpportunityId)) && r.ContactId);
+    expect(role).toBeDefined();
+    const oppId = String(role?.OpportunityId);
+    sb.data.update('Opportunity', oppId, { StageName: 'Negotiation/Review' });
+    sb.data.update('Opportunity', oppId, { StageName: 'Closed Lost' });
+    const r = await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env);
+    expect(r.code).toBe(0);
+    expect(String(sb.data.get('Opportunity', oppId)?.Parcours_Friction__c)).toContain('abandoned_checkout');
+    expect(String(sb.data.get('Contact', String(role?.ContactId))?.Parcours_Friction__c)).toContain('abandoned_checkout');
+  });
+
+  it('campaign membership mirrors each segment with no duplicate member', async () => {
+    const members = campaignMembers(sb, env.PARCOURS_DB as string, 'emea');
+    const ids = members.map((m) => m.ContactId ?? m.LeadId);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('Salesforce end to end: a run killed mid-push', () => {
+  it('is finished by the next run with every record correct and no duplicate campaign member', async () => {
+    const sb = await startSalesforceSandbox({ port: 0, seed: 8, contacts: 500 });
+    const env = envFor(sb);
+    try {
+      expect((await runCli(['setup', '--crm', 'salesforce'], env)).code).toBe(0);
+      sb.faults.add({ method: 'PATCH', path: 'composite/sobjects', delayMs: 700, times: 20 });
+      const child = startCli(['sync', '--crm', 'salesforce'], env);
+      const deadline = Date.now() + 20_000;
+      while (!sb.calls.some((c) => c.method === 'PATCH' && c.path.includes('composite/sobjects')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('close', r));
+      sb.faults.clear();
+      const stamped = () => [...sb.data.query('SELECT Id, Parcours_Stage__c FROM Contact'), ...sb.data.query('SELECT Id, Parcours_Stage__c FROM Lead WHERE IsConverted = false')];
+      const partial = stamped().filter((r) => r.Parcours_Stage__c).length;
+      expect(partial).toBeGreaterThan(0);
+      expect(partial).toBeLessThan(500);
+
+      const next = await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env);
+      expect(next.code).toBe(0);
+      expect(stamped().every((r) => r.Parcours_Stage__c)).toBe(true);
+      const verify = await runJson<SyncJson>(['sync', '--crm', 'salesforce', '--full', '--dry-run'], env);
+      expect(verify.json.changed).toEqual({ contacts: 0, deals: 0, tickets: 0 });
+      for (const segment of ['emea', 'new_lead', 'high_value']) {
+        const ids = campaignMembers(sb, env.PARCOURS_DB as string, segment).map((m) => m.ContactId ?? m.LeadId);
+        expect(new Set(ids).size).toBe(ids.length);
+      }
+    } finally {
+      await sb.close();
+    }
+  });
+});
