@@ -129,6 +129,11 @@ export interface DoctorCheck {
 
 export interface CrmConnector {
   readonly crm: CrmName;
+  /**
+   * How many changes of one kind the core should hand to one `push` call: a multiple of the CRM's
+   * batch size (so every call is full), large enough for bulk APIs to kick in where they exist.
+   */
+  readonly pushChunk: number;
   /** Pages of canonical records; the caller stores each batch before asking for the next. */
   pull(options: PullOptions): AsyncIterable<PullBatch>;
   /** One customer, live: the contact with its deals and tickets (for `explain`). */

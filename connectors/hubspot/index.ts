@@ -37,6 +37,8 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
 
   return {
     crm: 'hubspot',
+    // Batch update takes 100 inputs: ten full calls per push.
+    pushChunk: 1_000,
 
     async *pull(options: PullOptions): AsyncIterable<PullBatch> {
       const ctx = context(options.fields, options.objects);

@@ -48,6 +48,8 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Cr
   const client = new SalesforceClient(resolveConfig(config));
   return {
     crm: 'salesforce',
+    // Collections take 200 per call; a chunk well above the Bulk threshold lets big pushes go through Bulk API 2.0.
+    pushChunk: Math.max(1_000, Math.ceil((client.config.bulkThreshold * 5) / 200) * 200),
     pull: (options) => pull(client, options),
     fetchCustomer: (contactId, fields) => fetchCustomer(client, contactId, fields),
     ensureSchema: (spec) => ensureSchema(client, spec),

@@ -23,7 +23,7 @@ export interface SyncOptions {
   dryRun: boolean;
   /** Evaluation time; the clock is read by the caller. */
   now: number;
-  /** Records per write flush and kind (a multiple of the CRM batch size keeps every call full). */
+  /** Records per write flush and kind; default: the connector's `pushChunk`. */
   flushSize?: number;
   onProgress?: (p: SyncProgress) => void;
 }
@@ -137,7 +137,7 @@ async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSumma
   const typeOf = new Map(spec.fields.map((f) => [`${f.kind}:${f.name}`, f.type]));
   const stageField = mapping.writeback.contact.stage;
   const enteredField = mapping.writeback.contact.stageEnteredAt;
-  const flushSize = o.flushSize ?? 1000;
+  const flushSize = o.flushSize ?? connector.pushChunk;
   const pending: Record<ObjectKind, Array<{ change: RecordChange; before: Values }>> = { contact: [], deal: [], ticket: [] };
   const seen: Record<'deal' | 'ticket', Set<string>> = { deal: new Set(), ticket: new Set() };
   const stageChanges: Array<{ contactId: string; journeyId: string; stage: string; at: number }> = [];

@@ -1,0 +1,35 @@
+/**
+ * `npm run bench [engine|hubspot|salesforce|all] [--contacts N]`: benchmarks that print ratios
+ * (API calls vs the theoretical minimum, time vs the rate-limit floor, records/s, peak memory).
+ * Each runs in its own process so peak RSS belongs to one benchmark.
+ */
+import { spawnSync } from 'node:child_process';
+
+const args = process.argv.slice(2);
+const which = args.find((a) => !a.startsWith('--')) ?? 'all';
+const contactsArg = args.indexOf('--contacts');
+const contacts = contactsArg >= 0 ? Number(args[contactsArg + 1]) : undefined;
+
+const BENCHES: Record<string, string> = {
+  engine: `const { runEngineBench } = await import('./bench/engine.ts'); const r = runEngineBench(${contacts ?? 1_000_000});
+    console.log('Journey engine, default HubSpot mapping, ' + r.customers.toLocaleString('en') + ' generated customers, one core');
+    console.log('  customers/s ' + Math.round(r.perSecond).toLocaleString('en') + ' (goal >= 250,000: ' + (r.perSecond / 250000).toFixed(2) + 'x)   peak RSS ' + r.peakRssMiB.toFixed(0) + ' MiB (goal < 512: ' + (r.peakRssMiB / 512).toFixed(2) + ')');`,
+  hubspot: `const { runHubspotSyncBench } = await import('./bench/sync.ts'); await runHubspotSyncBench(${contacts ?? 20_000});`,
+  salesforce: `const { runSalesforceSyncBench } = await import('./bench/sync.ts'); await runSalesforceSyncBench(${contacts ?? 20_000}, false); await runSalesforceSyncBench(${contacts ?? 20_000}, true);`,
+  report: `const m = await import('./bench/report.ts'); await m.runReportBench(${contacts ?? 1_000_000});`,
+  webhooks: `const m = await import('./bench/webhooks.ts'); await m.runWebhookBench();`,
+};
+
+const selected = which === 'all' ? Object.keys(BENCHES) : [which];
+let failed = false;
+for (const name of selected) {
+  const code = BENCHES[name];
+  if (!code) {
+    console.error(`unknown benchmark "${name}"; choose ${Object.keys(BENCHES).join(', ')} or all`);
+    process.exit(1);
+  }
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { stdio: 'inherit' });
+  if (r.status !== 0) failed = true;
+  console.log('');
+}
+process.exit(failed ? 1 : 0);
