@@ -3,6 +3,7 @@ import { MappingError, ParcoursError } from '../errors.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerExplain } from './commands/explain.ts';
 import { registerMapping } from './commands/mapping.ts';
+import { registerReport } from './commands/report.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerSandbox } from './commands/sandbox.ts';
 import { registerSync } from './commands/sync.ts';
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerRuns(program, io, setExit);
   registerSandbox(program, io);
   registerDemo(program, io, setExit);
+  registerReport(program, io);
   return program;
 }
 

@@ -41,8 +41,22 @@ function walk(c: Condition, visit: (scope: string, name: string, raw: boolean) =
 
 const PLACEHOLDER = /\{(contact|deal|ticket)\.([a-zA-Z_.]+)\}/g;
 
+/**
+ * What the journey map reads besides the rules: touchpoint channels, satisfaction, resolution and
+ * abandonment figures. Pulled whether or not a rule uses them, so the map is never blank.
+ */
+const REPORT_FIELDS: Record<Kind, string[]> = {
+  contact: ['source', 'npsScore', 'csat', 'createdAt'],
+  deal: ['isClosed', 'isWon', 'closedAt', 'stagesReached', 'stageEnteredAt'],
+  ticket: ['channel', 'createdAt', 'closedAt', 'firstResponseAt', 'isOpen'],
+};
+
 export function fieldNeeds(mapping: Mapping): FieldNeeds {
-  const normalized: Record<Kind, Set<string>> = { contact: new Set(), deal: new Set(), ticket: new Set() };
+  const normalized: Record<Kind, Set<string>> = {
+    contact: new Set(REPORT_FIELDS.contact),
+    deal: new Set(REPORT_FIELDS.deal),
+    ticket: new Set(REPORT_FIELDS.ticket),
+  };
   const raw: Record<Kind, Set<string>> = { contact: new Set(), deal: new Set(), ticket: new Set() };
   const add = (scope: string, name: string, isRaw: boolean): void => {
     if (scope === 'journey') return;

@@ -17,6 +17,8 @@ import { openStore, type Store } from '../../store/index.ts';
 import { connect } from '../../sync/connect.ts';
 import { runSync, type SyncProgress, type SyncSummary } from '../../sync/run.ts';
 import { runSetup } from '../../sync/setup.ts';
+import { collectJourneyMap, renderHtml, renderJson, storeSource } from '../../report/index.ts';
+import { writeFileSync } from 'node:fs';
 import { EXIT } from '../exit.ts';
 import { formatDuration, syncText } from '../format.ts';
 import type { CliIo } from '../io.ts';
@@ -32,6 +34,8 @@ export interface DemoOptions {
 export interface DemoResult {
   summaries: Record<CrmName, { full: SyncSummary; incremental: SyncSummary }>;
   db: string;
+  /** The journey map of each CRM: HTML and the JSON of the same data. */
+  maps: Record<CrmName, { html: string; json: string }>;
 }
 
 export async function runDemo(o: DemoOptions, io: CliIo): Promise<DemoResult> {
@@ -55,9 +59,12 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<DemoResult> {
   });
   const store = openStore(db);
   const summaries = {} as DemoResult['summaries'];
+  const maps = {} as DemoResult['maps'];
   try {
     for (const crm of ['hubspot', 'salesforce'] as const) {
       summaries[crm] = await demoOne(crm, env, store, io, o, crm === 'hubspot' ? () => changeHubspot(hs) : () => changeSalesforce(sf));
+      maps[crm] = writeJourneyMap(crm, store, dirname(db));
+      io.out(`journey map: ${maps[crm].html}`);
     }
   } finally {
     store.close();
@@ -66,7 +73,17 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<DemoResult> {
   io.out('');
   io.out(`Done in ${formatDuration(Date.now() - started)}. Store: ${db}`);
   io.out('Next: "npx parcours runs", "npx parcours sandbox" to keep the CRMs running, README § Connecting a real CRM.');
-  return { summaries, db };
+  return { summaries, db, maps };
+}
+
+function writeJourneyMap(crm: CrmName, store: Store, dir: string): { html: string; json: string } {
+  const engine = compileEngine(loadMapping(`mappings/${crm}.yaml`));
+  const map = collectJourneyMap({ crm, engine, source: storeSource(store, `${crm}:demo`), now: Date.now() });
+  const html = resolve(dir, `journey-map-${crm}.html`);
+  const json = resolve(dir, `journey-map-${crm}.json`);
+  writeFileSync(html, renderHtml(map));
+  writeFileSync(json, renderJson(map));
+  return { html, json };
 }
 
 async function demoOne(

@@ -1,0 +1,54 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { defaultMapping, installationId, readEnv } from '../../config.ts';
+import { ParcoursError } from '../../errors.ts';
+import { compileEngine } from '../../journey/engine.ts';
+import { loadMapping } from '../../mapping/load.ts';
+import { collectJourneyMap, renderHtml, renderJson, storeSource, writeCsvTables } from '../../report/index.ts';
+import { openStore } from '../../store/index.ts';
+import { parseCrm } from '../context.ts';
+import type { CliIo } from '../io.ts';
+
+interface ReportFlags { crm?: string; mapping?: string; journey?: string; segment?: string; since?: string; format: string; out: string }
+
+export function registerReport(program: Command, io: CliIo): void {
+  program
+    .command('report')
+    .description('draw the journey map (funnel, durations, touchpoints, friction, KPIs, segment movement) from the store')
+    .requiredOption('--crm <crm>', 'hubspot or salesforce')
+    .option('--mapping <file>', 'mapping file (default mappings/<crm>.yaml or PARCOURS_MAPPING)')
+    .option('--journey <id>', 'only this journey')
+    .option('--segment <id>', "only this segment's current members")
+    .option('--since <date>', 'period start, YYYY-MM-DD (default: 90 days ago)')
+    .option('--format <format>', 'html, json or csv', 'html')
+    .requiredOption('--out <path>', 'output file (html, json) or directory (csv)')
+    .action((opts: ReportFlags) => {
+      if (!['html', 'json', 'csv'].includes(opts.format)) throw new ParcoursError('INPUT_INVALID', `--format: "${opts.format}" is not html, json or csv`);
+      const crm = parseCrm(opts.crm);
+      const env = readEnv();
+      // The map reads the store only: no CRM credentials needed.
+      const engine = compileEngine(loadMapping(opts.mapping ?? defaultMapping(env, crm)));
+      const store = openStore(env.PARCOURS_DB);
+      try {
+        const map = collectJourneyMap({
+          crm,
+          engine,
+          source: storeSource(store, installationId(env, crm)),
+          now: Date.now(),
+          ...(opts.since ? { since: opts.since } : {}),
+          ...(opts.journey ? { journey: opts.journey } : {}),
+          ...(opts.segment ? { segment: opts.segment } : {}),
+        });
+        if (opts.format === 'csv') {
+          for (const f of writeCsvTables(map, opts.out)) io.out(f);
+          return;
+        }
+        mkdirSync(dirname(opts.out), { recursive: true });
+        writeFileSync(opts.out, opts.format === 'json' ? renderJson(map) : renderHtml(map));
+        io.out(opts.out);
+      } finally {
+        store.close();
+      }
+    });
+}

@@ -1,0 +1,106 @@
+/**
+ * Inline SVG charts for the HTML journey map: funnel, duration ranges, friction heat map, segment
+ * movement. Pure string builders; every figure drawn also appears as text (and a data attribute)
+ * so the map reads without colour and can be checked by a browser test.
+ */
+import { daysText, esc, ratioText } from './html-text.ts';
+import type { JourneyReport } from './schema.ts';
+
+const W = 760;
+const LABEL_W = 170;
+
+export function funnelSvg(j: JourneyReport): string {
+  const rowH = 58;
+  const max = Math.max(1, ...j.stages.map((s) => s.customers));
+  const barMax = W - LABEL_W - 90;
+  const rows = j.stages.map((s, i) => {
+    const y = i * rowH + 8;
+    const w = Math.max(2, (s.customers / max) * barMax);
+    const conv = i === j.stages.length - 1 ? '' : `<text class="conv" x="${LABEL_W}" y="${y + 48}" data-testid="conversion-${esc(j.id)}-${esc(s.id)}" data-conversion="${s.conversionToNext ?? ''}">↓ ${ratioText(s.conversionToNext)} moved on (${s.movedOn} of ${s.enteredInPeriod} entered in period)</text>`;
+    return `<g><text x="${LABEL_W - 8}" y="${y + 20}" text-anchor="end">${esc(s.label)}</text>`
+      + `<rect class="bar" x="${LABEL_W}" y="${y + 4}" width="${w.toFixed(1)}" height="24" rx="3" data-testid="funnel-bar-${esc(j.id)}-${esc(s.id)}" data-customers="${s.customers}"><title>${esc(s.label)}: ${s.customers} customers</title></rect>`
+      + `<text class="num" x="${LABEL_W + w + 6}" y="${y + 21}">${s.customers}</text>${conv}</g>`;
+  });
+  const h = j.stages.length * rowH + 8;
+  return `<svg role="img" aria-label="Funnel: customers per stage and conversion" data-testid="funnel-${esc(j.id)}" viewBox="0 0 ${W} ${h}" width="${W}" height="${h}">${rows.join('')}</svg>`;
+}
+
+export function durationSvg(j: JourneyReport): string {
+  const rowH = 40;
+  const top = 22;
+  const max = Math.max(1, ...j.stages.map((s) => s.durationDays.max ?? 0));
+  const plotW = W - LABEL_W - 290;
+  const x = (d: number): number => LABEL_W + (d / max) * plotW;
+  const rows = j.stages.map((s, i) => {
+    const y = top + i * rowH;
+    const d = s.durationDays;
+    const attrs = `data-testid="duration-${esc(j.id)}-${esc(s.id)}" data-n="${d.n}" data-median="${d.median ?? ''}" data-p90="${d.p90 ?? ''}" data-avg="${d.avg ?? ''}" data-min="${d.min ?? ''}" data-max="${d.max ?? ''}" data-source="${s.durationSource}"`;
+    const label = `<text x="${LABEL_W - 8}" y="${y + 14}" text-anchor="end">${esc(s.label)}</text>`;
+    if (d.n === 0 || d.min === null || d.max === null || d.median === null || d.p90 === null || d.avg === null) {
+      return `<g ${attrs}>${label}<text class="muted" x="${LABEL_W}" y="${y + 14}">no stays to measure</text></g>`;
+    }
+    const summary = `median ${daysText(d.median)} · p90 ${daysText(d.p90)} · n ${d.n}${s.durationSource === 'crm_dates' ? ' · CRM dates' : ''}`;
+    return `<g ${attrs}>${label}`
+      + `<line class="whisker" x1="${x(d.min).toFixed(1)}" x2="${x(d.max).toFixed(1)}" y1="${y + 10}" y2="${y + 10}"/>`
+      + `<rect class="box" x="${x(d.median).toFixed(1)}" y="${y + 2}" width="${Math.max(2, x(d.p90) - x(d.median)).toFixed(1)}" height="16"/>`
+      + `<circle class="avg" cx="${x(d.avg).toFixed(1)}" cy="${y + 10}" r="4"><title>average ${daysText(d.avg)}</title></circle>`
+      + `<text class="num" x="${LABEL_W + plotW + 10}" y="${y + 14}">${esc(summary)}</text></g>`;
+  });
+  const h = top + j.stages.length * rowH;
+  const axis = `<text class="muted" x="${LABEL_W}" y="12">0 d</text><text class="muted" x="${LABEL_W + plotW}" y="12" text-anchor="end">${daysText(max)}</text>`;
+  return `<svg role="img" aria-label="Time in stage: min–max line, median–p90 box, average dot" data-testid="durations-${esc(j.id)}" viewBox="0 0 ${W} ${h}" width="${W}" height="${h}">${axis}${rows.join('')}</svg>`;
+}
+
+/** Flag-customer pairs per (stage, channel), summed over flags. */
+export function heatCells(j: JourneyReport): { channels: string[]; value: (stage: string, channel: string) => number; max: number } {
+  const m = new Map<string, number>();
+  const channels = new Set<string>();
+  for (const f of j.friction) {
+    for (const c of f.cells) {
+      channels.add(c.channel);
+      const k = `${c.stage}\u0000${c.channel}`;
+      m.set(k, (m.get(k) ?? 0) + c.customers);
+    }
+  }
+  return { channels: [...channels].sort(), value: (s, c) => m.get(`${s}\u0000${c}`) ?? 0, max: Math.max(1, ...m.values()) };
+}
+
+export function heatmapSvg(j: JourneyReport): string {
+  const { channels, value, max } = heatCells(j);
+  if (channels.length === 0) return `<p class="muted" data-testid="heatmap-${esc(j.id)}" data-empty="true">No friction flags raised.</p>`;
+  const cellW = Math.min(110, Math.floor((W - LABEL_W) / channels.length));
+  const cellH = 34;
+  const top = 44;
+  const head = channels.map((c, i) => `<text class="muted" x="${LABEL_W + i * cellW + cellW / 2}" y="${top - 10}" text-anchor="middle">${esc(c.length > 14 ? `${c.slice(0, 13)}…` : c)}<title>${esc(c)}</title></text>`);
+  const rows = j.stages.map((s, r) => {
+    const y = top + r * cellH;
+    const cells = channels.map((c, i) => {
+      const v = value(s.id, c);
+      const alpha = v === 0 ? 0.04 : 0.15 + 0.85 * (v / max);
+      return `<g data-testid="heat-${esc(j.id)}-${esc(s.id)}-${esc(c)}" data-value="${v}"><rect x="${LABEL_W + i * cellW + 1}" y="${y + 1}" width="${cellW - 2}" height="${cellH - 2}" fill="rgba(200,40,40,${alpha.toFixed(3)})"><title>${esc(s.label)} × ${esc(c)}: ${v}</title></rect>`
+        + `<text x="${LABEL_W + i * cellW + cellW / 2}" y="${y + 22}" text-anchor="middle" class="${alpha > 0.55 ? 'on-dark' : ''}">${v}</text></g>`;
+    });
+    return `<text x="${LABEL_W - 8}" y="${y + 22}" text-anchor="end">${esc(s.label)}</text>${cells.join('')}`;
+  });
+  const h = top + j.stages.length * cellH + 4;
+  return `<svg role="img" aria-label="Friction heat map: flagged customers by stage and channel" data-testid="heatmap-${esc(j.id)}" viewBox="0 0 ${W} ${h}" width="${W}" height="${h}">${head.join('')}${rows.join('')}</svg>`;
+}
+
+export function segmentSvg(j: JourneyReport): string {
+  const rowH = 30;
+  const max = Math.max(1, ...j.segments.flatMap((s) => [s.entered, s.exited]));
+  const mid = LABEL_W + (W - LABEL_W) / 2;
+  const half = (W - LABEL_W) / 2 - 50;
+  const rows = j.segments.map((s, i) => {
+    const y = 24 + i * rowH;
+    const we = (s.entered / max) * half;
+    const wx = (s.exited / max) * half;
+    return `<g data-testid="segment-${esc(j.id)}-${esc(s.id)}" data-entered="${s.entered}" data-exited="${s.exited}" data-customers="${s.customers}">`
+      + `<text x="${LABEL_W - 8}" y="${y + 15}" text-anchor="end">${esc(s.label)} (${s.customers})</text>`
+      + `<rect class="exited" x="${(mid - wx).toFixed(1)}" y="${y + 3}" width="${wx.toFixed(1)}" height="16"/><text class="num" x="${(mid - wx - 6).toFixed(1)}" y="${y + 15}" text-anchor="end">−${s.exited}</text>`
+      + `<rect class="entered" x="${mid}" y="${y + 3}" width="${we.toFixed(1)}" height="16"/><text class="num" x="${(mid + we + 6).toFixed(1)}" y="${y + 15}">+${s.entered}</text></g>`;
+  });
+  const h = 24 + j.segments.length * rowH;
+  const legend = `<text class="muted" x="${mid - 8}" y="14" text-anchor="end">exited</text><text class="muted" x="${mid + 8}" y="14">entered</text><line class="axis" x1="${mid}" x2="${mid}" y1="18" y2="${h}"/>`;
+  return `<svg role="img" aria-label="Segment movement: entries and exits in the period" data-testid="segments-${esc(j.id)}" viewBox="0 0 ${W} ${h}" width="${W}" height="${h}">${legend}${rows.join('')}</svg>`;
+}

@@ -1,0 +1,125 @@
+/**
+ * The journey map as one self-contained HTML file: inline CSS and SVG only (no script, no font,
+ * no CDN), so it opens offline and prints. Every CRM-provided string is escaped.
+ */
+import { durationSvg, funnelSvg, heatmapSvg, segmentSvg } from './charts.ts';
+import { daysText, esc, kpiText, opText, ratioText } from './html-text.ts';
+import type { RecordUrl } from './record-links.ts';
+import { JourneyMapSchema, type JourneyMap, type JourneyReport, type KpiResult } from './schema.ts';
+
+export interface HtmlOptions {
+  /** Builds CRM links for records (e.g. `hubspotRecordUrl(portalId)`); the document's own `url` otherwise, else plain ids. */
+  recordUrl?: RecordUrl;
+  title?: string;
+}
+
+const CRM_NAME = { hubspot: 'HubSpot', salesforce: 'Salesforce' } as const;
+
+const CSS = `
+:root{--ink:#1d2330;--muted:#5c6475;--line:#d9dde5;--ok:#1a7f37;--ok-bg:#e6f4ea;--bad:#b42318;--bad-bg:#fdecea;--bar:#3b6fd8}
+*{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--ink);margin:0 auto;max-width:980px;padding:24px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 8px;border-bottom:2px solid var(--line);padding-bottom:4px}h3{font-size:15px;margin:22px 0 6px}
+.meta,.muted,.def{color:var(--muted)}.def{font-size:12px;margin:4px 0 10px}
+svg{max-width:100%;height:auto;display:block;font-size:12px}svg text{fill:var(--ink)}svg text.muted{fill:var(--muted)}svg text.conv{fill:var(--muted);font-size:11px}svg text.on-dark{fill:#fff}
+svg .bar{fill:var(--bar)}svg .whisker{stroke:#777;stroke-width:2}svg .box{fill:#9fb8ec;stroke:var(--bar)}svg .avg{fill:#111}
+svg .entered{fill:var(--ok)}svg .exited{fill:var(--bad)}svg .axis{stroke:#999}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:10px}
+.tile{border:1px solid var(--line);border-left:6px solid #999;border-radius:6px;padding:10px 12px;background:#f7f8fa}
+.tile.met{border-left-color:var(--ok);background:var(--ok-bg)}.tile.missed{border-left-color:var(--bad);background:var(--bad-bg)}
+.tile .fig{font-size:26px;font-weight:650}.tile .status{font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.tile.met .status{color:var(--ok)}.tile.missed .status{color:var(--bad)}.tile p{margin:4px 0;font-size:12px}
+table{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.sev-high{color:var(--bad);font-weight:600}.sev-medium{color:#9a6700}.sev-low{color:var(--muted)}
+@media print{body{max-width:none;padding:0;font-size:11px}h2{break-after:avoid}section.journey>div,figure,table,.tiles{break-inside:avoid}
+.tile{print-color-adjust:exact;-webkit-print-color-adjust:exact}a{color:inherit;text-decoration:none}a[href]::after{content:" (" attr(href) ")";font-size:9px;color:var(--muted)}}
+`;
+
+export function renderHtml(input: JourneyMap, options: HtmlOptions = {}): string {
+  const doc = JourneyMapSchema.parse(input);
+  const crm = CRM_NAME[doc.crm];
+  const title = options.title ?? `${crm} journey map`;
+  const filters = [doc.filter.journey ? `journey ${doc.filter.journey}` : null, doc.filter.segment ? `segment ${doc.filter.segment}` : null].filter(Boolean).join(', ');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${esc(title)}</title><style>${CSS}</style></head>
+<body data-testid="journey-map" data-crm="${doc.crm}">
+<header><h1>${esc(title)}</h1>
+<p class="meta">Period <time data-testid="period-from">${esc(day(doc.period.from))}</time> – <time data-testid="period-to">${esc(day(doc.period.to))}</time> · generated ${esc(doc.generatedAt.replace('T', ' ').slice(0, 16))} UTC${filters ? ` · filtered to ${esc(filters)}` : ''}</p></header>
+${doc.journeys.map((j) => journeySection(j, options)).join('\n')}
+${doc.journeys.length === 0 ? '<p class="muted">No journey to show.</p>' : ''}
+</body></html>
+`;
+}
+
+const day = (iso: string): string => iso.slice(0, 10);
+
+function journeySection(j: JourneyReport, o: HtmlOptions): string {
+  const id = esc(j.id);
+  return `<section class="journey" data-testid="journey-${id}">
+<h2>${esc(j.label)} <span class="muted">· <span data-testid="customers-${id}">${j.customers}</span> customers</span></h2>
+<h3>KPIs against targets</h3>
+<div class="tiles" data-testid="kpis-${id}">${j.kpis.map((k) => kpiTile(j.id, k)).join('')}</div>
+<h3>Funnel</h3>
+<p class="def">Bars: customers in each stage now. Arrows: ${esc(j.definitions.conversion)}</p>
+${funnelSvg(j)}
+<h3>Time in stage</h3>
+<p class="def">${esc(j.definitions.duration)}</p>
+${durationSvg(j)}
+${stagesTable(j)}
+<h3>Friction heat map</h3>
+<p class="def">${esc(j.definitions.friction)} Cells: flagged customers summed over flags.</p>
+${heatmapSvg(j)}
+${frictionTable(j)}
+<h3>Most affected records</h3>
+${affectedTable(j, o)}
+<h3>Touchpoints</h3>
+<p class="def">${esc(j.definitions.touchpoints)}</p>
+${touchpointTable(j)}
+<h3>Segment movement</h3>
+${segmentSvg(j)}
+</section>`;
+}
+
+function kpiTile(journeyId: string, k: KpiResult): string {
+  const state = k.met === null ? 'nodata' : k.met ? 'met' : 'missed';
+  const status = k.met === null ? 'no data' : k.met ? 'on target' : 'off target';
+  const target = `${opText(k.op)} ${kpiText(k.target, k.unit)}`;
+  const stages = k.byStage
+    ? `<p>${Object.entries(k.byStage).map(([s, v]) => `${esc(s)}: ${esc(kpiText(v.value, k.unit))} (n ${v.n})`).join(' · ')}</p>`
+    : '';
+  return `<div class="tile ${state}" data-testid="kpi-${esc(journeyId)}-${esc(k.id)}" data-value="${k.value ?? ''}" data-met="${k.met ?? ''}" data-target="${k.target}">
+<div>${esc(k.label)}</div><div class="fig" data-testid="kpi-value-${esc(journeyId)}-${esc(k.id)}">${esc(kpiText(k.value, k.unit))}</div>
+<div class="status">${status}</div><p>target <span data-testid="kpi-target-${esc(journeyId)}-${esc(k.id)}">${esc(target)}</span> · n ${k.n}</p>${stages}<p class="muted">${esc(k.definition)}</p></div>`;
+}
+
+function stagesTable(j: JourneyReport): string {
+  const rows = j.stages.map((s) => `<tr data-testid="stage-row-${esc(j.id)}-${esc(s.id)}"><td>${esc(s.label)}</td><td class="n">${s.customers}</td><td class="n">${s.enteredInPeriod}</td><td class="n">${s.movedOn}</td><td class="n">${ratioText(s.conversionToNext)}</td>`
+    + `<td class="n">${daysText(s.durationDays.avg)}</td><td class="n">${daysText(s.durationDays.median)}</td><td class="n">${daysText(s.durationDays.min)}</td><td class="n">${daysText(s.durationDays.max)}</td><td class="n">${daysText(s.durationDays.p90)}</td><td class="n">${s.durationDays.n}</td><td>${s.durationSource === 'history' ? 'ledger' : 'CRM dates'}</td></tr>`);
+  return `<table data-testid="stages-${esc(j.id)}"><thead><tr><th>Stage</th><th class="n">Now</th><th class="n">Entered</th><th class="n">Moved on</th><th class="n">Conversion</th><th class="n">Avg</th><th class="n">Median</th><th class="n">Min</th><th class="n">Max</th><th class="n">p90</th><th class="n">n</th><th>Source</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function frictionTable(j: JourneyReport): string {
+  const rows = j.friction.map((f) => `<tr data-testid="friction-${esc(j.id)}-${esc(f.id)}" data-customers="${f.customers}"><td>${esc(f.label)}</td><td class="sev-${f.severity}">${f.severity}</td><td class="n">${f.customers}</td>`
+    + `<td>${Object.entries(f.byChannel).map(([c, n]) => `${esc(c)} ${n}`).join(', ') || '–'}</td><td>${f.sampleReasons.map((r) => esc(r)).join('<br>') || '–'}</td></tr>`);
+  return `<table><thead><tr><th>Flag (most customers first)</th><th>Severity</th><th class="n">Customers</th><th>By channel</th><th>Example reasons</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function affectedTable(j: JourneyReport, o: HtmlOptions): string {
+  if (j.mostAffected.length === 0) return '<p class="muted">No flagged record.</p>';
+  const rows = j.mostAffected.map((r) => {
+    const url = o.recordUrl?.(r.kind, r.id, r.objectType) ?? r.url;
+    const name = `${esc(r.objectType)} ${esc(r.id)}`;
+    const link = url && /^https?:\/\//.test(url) ? `<a href="${esc(url)}" rel="noreferrer">${name}</a>` : name;
+    return `<tr data-testid="affected-${esc(j.id)}-${esc(r.kind)}-${esc(r.id)}"><td>${link}</td><td>${esc(r.flags.join(', '))}</td><td class="n">${r.score}</td><td>${r.reasons.map((x) => esc(x)).join('<br>')}</td></tr>`;
+  });
+  return `<table data-testid="affected-${esc(j.id)}"><thead><tr><th>Record</th><th>Flags</th><th class="n">Score</th><th>Why</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function touchpointTable(j: JourneyReport): string {
+  const label = new Map(j.stages.map((s) => [s.id, s.label]));
+  if (j.touchpoints.length === 0) return '<p class="muted">No touchpoint.</p>';
+  const rows = j.touchpoints.map((t) => `<tr data-testid="touchpoint-${esc(j.id)}-${esc(t.stage)}-${t.kind}-${esc(t.channel)}" data-customers="${t.customers}"><td>${esc(label.get(t.stage) ?? t.stage)}</td><td>${t.kind === 'source' ? 'came through' : 'support'}</td><td>${esc(t.channel)}</td><td class="n">${t.customers}</td></tr>`);
+  return `<table data-testid="touchpoints-${esc(j.id)}"><thead><tr><th>Stage</th><th>Kind</th><th>Channel</th><th class="n">Customers</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
