@@ -139,6 +139,8 @@ export function parseMapping(source: string, file: string): Mapping {
       if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) message = 'required';
       issues.push({ file, line: locate(path), path: formatPath(path), message });
     }
+    // Rules are checked too, wherever the structure around them is readable: every problem at once.
+    for (const i of ruleIssues(data)) issues.push({ file, line: locate(i.path), path: formatPath(i.path), message: i.message });
     throw new MappingError(byLine(issues));
   }
   const raw = parsed.data;
@@ -247,6 +249,31 @@ export function parseMapping(source: string, file: string): Mapping {
     },
     fields,
   };
+}
+
+/** Condition problems in a document whose structure is otherwise broken (best effort, read-only walk). */
+function ruleIssues(data: unknown): RawIssue[] {
+  const out: RawIssue[] = [];
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const doc = obj(data);
+  list(doc.journeys).forEach((j, ji) =>
+    list(obj(j).stages).forEach((st, si) => {
+      const when = obj(st).when;
+      if (when !== undefined) parseCondition(when, ['journeys', ji, 'stages', si, 'when'], { bound: new Set(), journey: false }, out);
+    }),
+  );
+  list(doc.segments).forEach((sg, i) => {
+    const when = obj(sg).when;
+    if (when !== undefined) parseCondition(when, ['segments', i, 'when'], { bound: new Set(), journey: true }, out);
+  });
+  list(doc.friction).forEach((f, i) => {
+    const on = obj(f).on;
+    const kinds = (Array.isArray(on) ? on : [on]).filter((k): k is 'deal' | 'ticket' => k === 'deal' || k === 'ticket');
+    const when = obj(f).when;
+    if (when !== undefined) parseCondition(when, ['friction', i, 'when'], { bound: new Set(kinds), journey: true }, out);
+  });
+  return out;
 }
 
 /** Problems in file order, so an admin can fix them top to bottom. */

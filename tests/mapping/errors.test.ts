@@ -56,9 +56,11 @@ describe('mapping errors name the file, the line and the path', () => {
   });
 
   it('wrong types', () => {
+    // A structural problem does not hide the rule problems: both are listed, in file order.
     const out = problems(valid.replace('{ gte: 1000 }', '{ gte: "many" }').replace('label: Big', 'label: 12'));
-    expect(out).toHaveLength(1); // structure is checked first; the rule once the structure is right
+    expect(out).toHaveLength(2);
     expect(out[0]).toMatch(/^mappings\/test\.yaml:15 segments\[0\]\.label: /);
+    expect(out[1]).toBe('mappings/test.yaml:18 segments[0].when.contact.employees.gte: "gte" takes a number, got "many"');
     const rule = problems(valid.replace('{ gte: 1000 }', '{ gte: "many" }'));
     expect(rule).toEqual(['mappings/test.yaml:18 segments[0].when.contact.employees.gte: "gte" takes a number, got "many"']);
   });

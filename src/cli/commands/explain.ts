@@ -2,24 +2,61 @@ import type { Command } from 'commander';
 import { compileEngine } from '../../journey/engine.ts';
 import { loadMapping } from '../../mapping/load.ts';
 import { ParcoursError } from '../../errors.ts';
+import type { ContactRecord, Customer, DealRecord, TicketRecord } from '../../model.ts';
+import { fieldNeeds } from '../../sync/field-spec.ts';
+import { openContext } from '../context.ts';
 import { readCustomerFile } from '../customer-file.ts';
 import type { CliIo } from '../io.ts';
+
+interface ExplainFlags { mapping?: string; customer?: string; crm?: string; contact?: string; at?: string; json?: boolean }
 
 export function registerExplain(program: Command, io: CliIo): void {
   program
     .command('explain')
-    .description('evaluate one customer and print the rule trace')
-    .option('--mapping <file>', 'mapping file', undefined)
+    .description('evaluate one customer and print its stage, segments, flags and the rule trace')
+    .option('--mapping <file>', 'mapping file (default mappings/<crm>.yaml, or mappings/hubspot.yaml with --customer)')
     .option('--customer <file>', 'the customer as canonical JSON (contact, deals, tickets)')
+    .option('--crm <crm>', 'fetch the customer live from this CRM (with --contact)')
+    .option('--contact <id>', 'CRM id of the contact (HubSpot contact id; Salesforce Contact or Lead id)')
     .option('--at <date>', 'evaluation time (ISO 8601); default now')
     .option('--json', 'print the journey state as JSON')
-    .action((opts: { mapping?: string; customer?: string; at?: string; json?: boolean }) => {
-      if (!opts.customer) throw new ParcoursError('INPUT_INVALID', 'explain needs --customer <json-file>');
+    .action(async (opts: ExplainFlags) => {
       const now = opts.at ? Date.parse(opts.at) : Date.now();
       if (Number.isNaN(now)) throw new ParcoursError('INPUT_INVALID', `--at: not a date: "${opts.at}"`);
-      const engine = compileEngine(loadMapping(opts.mapping ?? 'mappings/hubspot.yaml'));
-      const result = engine.explain(readCustomerFile(opts.customer), now);
+      let customer: Customer;
+      let engine;
+      if (opts.customer) {
+        engine = compileEngine(loadMapping(opts.mapping ?? 'mappings/hubspot.yaml'));
+        customer = readCustomerFile(opts.customer);
+      } else if (opts.crm && opts.contact) {
+        const ctx = openContext(opts.crm, opts);
+        try {
+          engine = ctx.engine;
+          const records = await ctx.connector.fetchCustomer(opts.contact, fieldNeeds(ctx.engine.mapping)).catch((error: unknown) => {
+            if (error instanceof ParcoursError && error.code === 'NOT_FOUND') {
+              throw new ParcoursError('NOT_FOUND', `contact ${opts.contact} was not found in ${ctx.crm}: ${error.message}`, { ...error.context, recordId: opts.contact });
+            }
+            throw error;
+          });
+          customer = toCustomer(opts.contact, records);
+        } finally {
+          ctx.close();
+        }
+      } else {
+        throw new ParcoursError('INPUT_INVALID', 'explain needs --customer <json-file>, or --crm <crm> --contact <id>');
+      }
+      const result = engine.explain(customer, now);
       if (opts.json) io.out(JSON.stringify(result.state, null, 2));
       else for (const line of result.lines) io.out(line);
     });
+}
+
+function toCustomer(contactId: string, records: Awaited<ReturnType<import('../../../connectors/port.ts').CrmConnector['fetchCustomer']>>): Customer {
+  const contact = records.find((r): r is ContactRecord => r.kind === 'contact' && r.id === contactId);
+  if (!contact) throw new ParcoursError('NOT_FOUND', `contact ${contactId} was not found in the CRM`, { recordId: contactId });
+  return {
+    contact,
+    deals: records.filter((r): r is DealRecord => r.kind === 'deal'),
+    tickets: records.filter((r): r is TicketRecord => r.kind === 'ticket'),
+  };
 }
