@@ -2,18 +2,9 @@
  * Canonical customers for the engine benchmark: seeded, streamed, shaped like a real funnel
  * (most contacts without deals, some with open or won deals, some with tickets).
  */
+import { mulberry32 } from '../sandbox/demo-data.ts';
 import { DAY_MS, HOUR_MS, type Customer, type DealRecord, type TicketRecord } from '../src/model.ts';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LIFECYCLES = ['subscriber', 'lead', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'other', null];
 const STAGES = ['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled', 'decisionmakerboughtin', 'contractsent'];

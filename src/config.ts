@@ -34,6 +34,11 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/** The process environment, for parsers elsewhere (the service's own settings): this module is the one that touches it. */
+export function processEnvironment(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const picked: Record<string, string> = {};
   for (const key of Object.keys(EnvSchema.shape)) {

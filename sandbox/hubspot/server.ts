@@ -15,6 +15,7 @@ import { RateLimiter, type BurstLimit } from './rate-limit.ts';
 import { mountAssociationRoutes } from './routes/associations.ts';
 import { mountListRoutes } from './routes/lists.ts';
 import { mountObjectRoutes } from './routes/objects.ts';
+import { mountObjectByIdRoute } from './routes/object-by-id.ts';
 import { mountOauthRoutes, mountUsageRoute } from './routes/oauth.ts';
 import { mountSchemaRoutes } from './routes/schema-routes.ts';
 import { mountSearchRoute } from './routes/search.ts';
@@ -27,6 +28,7 @@ const ENDPOINTS: Array<[RegExp, string]> = [
   [/^\/crm\/v3\/objects\/[^/]+\/search$/, '/crm/v3/objects/:objectType/search'],
   [/^\/crm\/v3\/objects\/[^/]+\/batch\/([a-z]+)$/, '/crm/v3/objects/:objectType/batch/$1'],
   [/^\/crm\/v3\/objects\/[^/]+$/, '/crm/v3/objects/:objectType'],
+  [/^\/crm\/v3\/objects\/[^/]+\/\d+$/, '/crm/v3/objects/:objectType/:objectId'],
   [/^\/crm\/v4\/associations\/[^/]+\/[^/]+\/batch\/read$/, '/crm/v4/associations/:fromObjectType/:toObjectType/batch/read'],
   [/^\/crm\/v3\/properties\/[^/]+\/groups$/, '/crm/v3/properties/:objectType/groups'],
   [/^\/crm\/v3\/properties\/[^/]+\/[^/]+$/, '/crm/v3/properties/:objectType/:propertyName'],
@@ -189,6 +191,7 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
 
   mountSearchRoute(app, ctx, limiter);
   mountObjectRoutes(app, ctx);
+  mountObjectByIdRoute(app, ctx);
   mountAssociationRoutes(app, ctx);
   mountSchemaRoutes(app, ctx);
   mountListRoutes(app, ctx);

@@ -6,6 +6,7 @@ import { registerMapping } from './commands/mapping.ts';
 import { registerReport } from './commands/report.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerSandbox } from './commands/sandbox.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerSync } from './commands/sync.ts';
 import { EXIT } from './exit.ts';
 import type { CliIo } from './io.ts';
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerSandbox(program, io);
   registerDemo(program, io, setExit);
   registerReport(program, io);
+  registerServe(program, io);
   return program;
 }
 

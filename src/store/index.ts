@@ -10,6 +10,7 @@ import { createTransactionRunner, openDatabase, toStoreError } from './connectio
 import { createCursors } from './cursors.ts';
 import { createFailures } from './failures.ts';
 import { checkInstallation, checkKind, checkTime } from './input-checks.ts';
+import { createInstallations } from './installations.ts';
 import { migrate } from './migrations.ts';
 import { createMirror, DEFAULT_PAGE_SIZE } from './mirror.ts';
 import { createRuns } from './runs.ts';
@@ -56,6 +57,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
   const runs = createRuns(db);
   const failures = createFailures(db);
   const settings = createSettings(db, now);
+  const installations = createInstallations(db, now);
   let closed = false;
 
   function guard<T>(operation: string, fn: () => T): T {
@@ -215,6 +217,22 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
       });
     },
     deleteSetting: (installation, key) => guard('deleteSetting', () => settings.delete(installation, key)),
+
+    saveInstallation: (input) => guard('saveInstallation', () => installations.upsert(input)),
+    setInstallationSecrets: (id, sealed) => guard('setInstallationSecrets', () => installations.setSecrets(id, sealed)),
+    getInstallation: (id) => guard('getInstallation', () => installations.get(id)),
+    listInstallations: () => guard('listInstallations', () => installations.list()),
+    findInstallation: (crm, externalId) => guard('findInstallation', () => installations.byExternalId(crm, externalId)),
+    hasSealedSecrets: () => guard('hasSealedSecrets', () => installations.hasSealedSecrets()),
+    saveOauthState: (nonce, crm, data, expiresAt) => guard('saveOauthState', () => installations.saveState(nonce, crm, data, expiresAt)),
+    takeOauthState: (nonce) => guard('takeOauthState', () => installations.takeState(nonce)),
+    rememberWebhookEvent(source, key, at) {
+      return guard('rememberWebhookEvent', () => {
+        checkTime(at, 'webhook event at');
+        return installations.rememberEvent(source, key, at);
+      });
+    },
+    forgetWebhookEventsBefore: (at) => guard('forgetWebhookEventsBefore', () => installations.forgetEventsBefore(at)),
   };
 }
 

@@ -101,6 +101,29 @@ export interface RecordCounts {
   tickets: number;
 }
 
+/** A connected portal/org. `secrets` is sealed (encrypted) by the service; never a plaintext token. */
+export interface InstallationRow {
+  id: string;
+  crm: CrmName;
+  /** HubSpot portal (hub) id or Salesforce org id; null when unknown (e.g. an environment token). */
+  externalId: string | null;
+  /** `env`: credentials come from the environment; `oauth`: installed through the OAuth flow. */
+  source: 'env' | 'oauth';
+  label: string;
+  secrets: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type InstallationInput = Omit<InstallationRow, 'createdAt' | 'updatedAt'>;
+
+export interface OauthStateRow {
+  crm: CrmName;
+  /** Caller's payload (sealed where secret). */
+  data: string;
+  expiresAt: number;
+}
+
 export interface Store {
   /** Idempotent. */
   close(): void;
@@ -165,6 +188,23 @@ export interface Store {
   getSetting(installation: string, key: string): string | undefined;
   setSetting(installation: string, key: string, value: string): void;
   deleteSetting(installation: string, key: string): void;
+
+  // installations, OAuth states, webhook event ids
+  /** Creates or replaces an installation (keeps created_at). */
+  saveInstallation(input: InstallationInput): void;
+  /** Replaces the sealed secrets (e.g. a refreshed or rotated token). */
+  setInstallationSecrets(id: string, sealed: string | null): void;
+  getInstallation(id: string): InstallationRow | undefined;
+  listInstallations(): InstallationRow[];
+  findInstallation(crm: CrmName, externalId: string): InstallationRow | undefined;
+  /** True once any installation holds sealed secrets (the service then needs its key to start). */
+  hasSealedSecrets(): boolean;
+  saveOauthState(nonce: string, crm: CrmName, data: string, expiresAt: number): void;
+  /** Single use: returns the state once (if not expired) and deletes it. */
+  takeOauthState(nonce: string): OauthStateRow | undefined;
+  /** Records a webhook event key; false when it was already seen (a retry or a replay). */
+  rememberWebhookEvent(source: string, key: string, at: number): boolean;
+  forgetWebhookEventsBefore(at: number): number;
 }
 
 export type { ContactLinks, Cursor, PullBatch };

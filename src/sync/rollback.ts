@@ -30,31 +30,40 @@ export async function rollbackRun(connector: CrmConnector, store: Store, install
   }
   const rollbackRunId = store.startRun({ installation, crm: connector.crm, mode: 'rollback', dryRun: false, startedAt: now });
   const report: RollbackReport = { runId, rollbackRunId, restored: 0, skipped: [], failed: [] };
-  const entries = [...byRecord.values()];
+  // readCurrent takes one object type at a time (field names differ between Contact and Opportunity).
+  const groups = new Map<string, Array<{ ref: RecordRef; fields: Map<string, { before: string | null; after: string | null }> }>>();
+  for (const e of byRecord.values()) {
+    const objectType = store.getRecord(installation, e.kind, e.id)?.objectType ?? e.kind;
+    const key = `${e.kind}:${objectType}`;
+    let list = groups.get(key);
+    if (!list) groups.set(key, (list = []));
+    list.push({ ref: { kind: e.kind, objectType, id: e.id }, fields: e.fields });
+  }
   const changes: Array<{ change: RecordChange; before: Record<string, string | null> }> = [];
-  for (let i = 0; i < entries.length; i += 100) {
-    const chunk = entries.slice(i, i + 100);
-    const refs: RecordRef[] = chunk.map((e) => ({ kind: e.kind, objectType: store.getRecord(installation, e.kind, e.id)?.objectType ?? e.kind, id: e.id }));
-    const fields = [...new Set(chunk.flatMap((e) => [...e.fields.keys()]))];
-    const current = await connector.readCurrent(refs, fields);
-    chunk.forEach((e, j) => {
-      const now = current.get(e.id);
-      if (!now) {
-        report.skipped.push({ object: e.kind, id: e.id, field: '*', reason: 'record no longer exists in the CRM' });
-        return;
+  for (const entries of groups.values()) {
+    for (let i = 0; i < entries.length; i += 100) {
+      const chunk = entries.slice(i, i + 100);
+      const fields = [...new Set(chunk.flatMap((e) => [...e.fields.keys()]))];
+      const current = await connector.readCurrent(chunk.map((e) => e.ref), fields);
+      for (const e of chunk) {
+        const live = current.get(e.ref.id);
+        if (!live) {
+          report.skipped.push({ object: e.ref.kind, id: e.ref.id, field: '*', reason: 'record no longer exists in the CRM' });
+          continue;
+        }
+        const values: Record<string, string | null> = {};
+        const before: Record<string, string | null> = {};
+        for (const [field, v] of e.fields) {
+          const cur = live[field] ?? null;
+          // Datetimes and multi-selects come back reformatted; compare leniently.
+          if (sameValue('datetime', cur, v.after) || sameValue('multi', cur, v.after)) {
+            values[field] = v.before;
+            before[field] = cur;
+          } else report.skipped.push({ object: e.ref.kind, id: e.ref.id, field, reason: `changed since run ${runId} (now ${JSON.stringify(cur)}, run wrote ${JSON.stringify(v.after)})` });
+        }
+        if (Object.keys(values).length) changes.push({ change: { ref: e.ref, values }, before });
       }
-      const values: Record<string, string | null> = {};
-      const before: Record<string, string | null> = {};
-      for (const [field, v] of e.fields) {
-        const cur = now[field] ?? null;
-        // Datetimes and multi-selects come back reformatted; compare leniently.
-        if (sameValue('datetime', cur, v.after) || sameValue('multi', cur, v.after)) {
-          values[field] = v.before;
-          before[field] = cur;
-        } else report.skipped.push({ object: e.kind, id: e.id, field, reason: `changed since run ${runId} (now ${JSON.stringify(cur)}, run wrote ${JSON.stringify(v.after)})` });
-      }
-      if (Object.keys(values).length) changes.push({ change: { ref: refs[j] as RecordRef, values }, before });
-    });
+    }
   }
   if (changes.length) {
     const result = await connector.push(changes.map((c) => c.change));

@@ -10,9 +10,10 @@ import type { CrmConnector, RecordChange, RecordFailure } from '../../connectors
 import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
 import type { CrmName, ObjectKind, RecordRef } from '../model.ts';
-import type { RunStatus, Store } from '../store/index.ts';
-import { currentValue, desiredValues, sameValue, toTime, type Values } from './desired.ts';
-import { fieldNeeds, journeyFieldSpec } from './field-spec.ts';
+import type { RunStatus, StageChange, Store } from '../store/index.ts';
+import type { Values } from './desired.ts';
+import { fieldNeeds } from './field-spec.ts';
+import { apiCallDelta, ownedFieldTypes, planCustomer } from './plan.ts';
 
 export interface SyncOptions {
   connector: CrmConnector;
@@ -103,13 +104,7 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
 
 /** API calls of this run only (a connector instance may have served setup or earlier runs). */
 function finish(store: Store, summary: SyncSummary, connector: CrmConnector, before: SyncSummary['apiCalls']): void {
-  const after = connector.stats();
-  const byEndpoint: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after.byEndpoint)) {
-    const d = v - (before.byEndpoint[k] ?? 0);
-    if (d > 0) byEndpoint[k] = d;
-  }
-  summary.apiCalls = { total: after.total - before.total, byEndpoint, rateLimited: after.rateLimited - before.rateLimited };
+  summary.apiCalls = apiCallDelta(before, connector.stats());
   summary.finishedAt = Date.now();
   store.finishRun(summary.runId, { finishedAt: summary.finishedAt, status: summary.status, summary });
 }
@@ -133,14 +128,11 @@ async function pull(o: SyncOptions, summary: SyncSummary): Promise<void> {
 async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSummary): Promise<Map<string, Set<string>>> {
   const { store, engine, installation, connector } = o;
   const mapping = engine.mapping;
-  const spec = journeyFieldSpec(mapping);
-  const typeOf = new Map(spec.fields.map((f) => [`${f.kind}:${f.name}`, f.type]));
-  const stageField = mapping.writeback.contact.stage;
-  const enteredField = mapping.writeback.contact.stageEnteredAt;
+  const typeOf = ownedFieldTypes(engine);
   const flushSize = o.flushSize ?? connector.pushChunk;
   const pending: Record<ObjectKind, Array<{ change: RecordChange; before: Values }>> = { contact: [], deal: [], ticket: [] };
   const seen: Record<'deal' | 'ticket', Set<string>> = { deal: new Set(), ticket: new Set() };
-  const stageChanges: Array<{ contactId: string; journeyId: string; stage: string; at: number }> = [];
+  const stageChanges: StageChange[] = [];
   const members = new Map<string, Set<string>>(mapping.segments.map((s) => [s.id, new Set()]));
   const total = store.countRecords(installation).contacts;
 
@@ -165,49 +157,36 @@ async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSumma
   let n = 0;
   for (const customer of store.iterateCustomers(installation)) {
     n++;
-    const state = engine.evaluate(customer, o.now);
+    const plan = planCustomer(engine, store, installation, customer, o.now, typeOf);
+    const state = plan.state;
     summary.stages[state.stage.id] = (summary.stages[state.stage.id] ?? 0) + 1;
     for (const id of new Set(state.friction.filter((f) => f.on.kind === 'contact').map((f) => f.id))) summary.flags[id] = (summary.flags[id] ?? 0) + 1;
     for (const s of state.segments) members.get(s.id)?.add(customer.contact.id);
+    if (plan.stageChange && !o.dryRun) stageChanges.push(plan.stageChange);
 
-    // Stage entered: kept while the stage holds; on a change, the evidence's date (or now).
-    const current = store.currentStages(installation, [customer.contact.id], state.journeyId).get(customer.contact.id);
-    let enteredAt: number;
-    if (current && current.stage === state.stage.id) enteredAt = current.enteredAt;
-    else {
-      const crmStage = stageField ? currentValue(customer.contact, stageField) : null;
-      const crmEntered = enteredField ? currentValue(customer.contact, enteredField) : null;
-      const desiredStageValue = mapping.writeback.stageValues[state.stage.id] ?? state.stage.id;
-      const fromCrm = crmStage === desiredStageValue && crmEntered ? toTime(crmEntered) : null;
-      enteredAt = fromCrm ?? Math.min(state.stage.since ?? o.now, o.now);
-      if (!o.dryRun) stageChanges.push({ contactId: customer.contact.id, journeyId: state.journeyId, stage: state.stage.id, at: enteredAt });
+    for (const kind of plan.unchanged) {
+      if (kind !== 'contact') continue;
+      summary.unchanged.contacts++;
     }
-
-    for (const d of desiredValues(mapping, customer, state, enteredAt)) {
-      if (d.kind !== 'contact') {
-        if (seen[d.kind].has(d.record.id)) continue; // a deal shared by two contacts is planned once
-        seen[d.kind].add(d.record.id);
+    // A deal or ticket shared by two contacts is planned once.
+    const fresh = (kind: ObjectKind, id: string): boolean => {
+      if (kind === 'contact') return true;
+      if (seen[kind].has(id)) return false;
+      seen[kind].add(id);
+      return true;
+    };
+    for (const d of customer.deals) if (!plan.changes.some((c) => c.kind === 'deal' && c.change.ref.id === d.id) && fresh('deal', d.id)) summary.unchanged.deals++;
+    for (const t of customer.tickets) if (!plan.changes.some((c) => c.kind === 'ticket' && c.change.ref.id === t.id) && fresh('ticket', t.id)) summary.unchanged.tickets++;
+    for (const p of plan.changes) {
+      if (!fresh(p.kind, p.change.ref.id)) continue;
+      summary.changed[PLURAL[p.kind]]++;
+      for (const [field, value] of Object.entries(p.change.values)) {
+        const entry = (summary.plan[`${p.kind}.${field}`] ??= { changes: 0, examples: [] });
+        entry.changes++;
+        if (entry.examples.length < 3) entry.examples.push({ id: p.change.ref.id, before: p.before[field] ?? null, after: value });
       }
-      const changed: Values = {};
-      const before: Values = {};
-      for (const [field, value] of Object.entries(d.values)) {
-        const cur = currentValue(d.record, field);
-        if (!sameValue(typeOf.get(`${d.kind}:${field}`), cur, value)) {
-          changed[field] = value;
-          before[field] = cur;
-          const plan = (summary.plan[`${d.kind}.${field}`] ??= { changes: 0, examples: [] });
-          plan.changes++;
-          if (plan.examples.length < 3) plan.examples.push({ id: d.record.id, before: cur, after: value });
-        }
-      }
-      if (Object.keys(changed).length === 0) {
-        summary.unchanged[PLURAL[d.kind]]++;
-        continue;
-      }
-      summary.changed[PLURAL[d.kind]]++;
-      const ref: RecordRef = { kind: d.kind, objectType: d.record.objectType, id: d.record.id };
-      pending[d.kind].push({ change: { ref, values: changed }, before });
-      await flush(d.kind, false);
+      pending[p.kind].push({ change: p.change, before: p.before });
+      await flush(p.kind, false);
     }
     if (stageChanges.length >= 1000) store.recordStageChanges(installation, stageChanges.splice(0));
     if (n % 1000 === 0) o.onProgress?.({ phase: 'evaluate', done: n, total });

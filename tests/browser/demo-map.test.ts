@@ -2,43 +2,32 @@
  * The demo's own journey map (what `npm start` writes), opened in Debian's Chromium: every stage,
  * KPI and chart is there with the figures of the JSON written from the same data.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/cli/commands/demo.ts';
 import { JourneyMapSchema, type JourneyMap } from '../../src/report/index.ts';
+import { openChromium, type Browser } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
-let profile: string;
 let map: JourneyMap;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
   const dir = mkdtempSync(join(tmpdir(), 'parcours-demo-map-'));
   const silent = { out: () => {}, err: () => {} };
   const demo = await runDemo({ contacts: 400, seed: 7, db: join(dir, 'demo.db'), quiet: true }, silent);
   map = JourneyMapSchema.parse(JSON.parse(readFileSync(demo.maps.hubspot.json, 'utf8')));
-  profile = mkdtempSync(join(tmpdir(), 'parcours-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1200, height: 1000 },
-    offline: true,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await openChromium({ width: 1200, height: 1000 });
+  page = browser.page;
   await page.goto(pathToFileURL(demo.maps.hubspot.html).href);
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
 });
 
 describe("the demo's HubSpot journey map", () => {

@@ -3,28 +3,25 @@
  * that every stage, KPI and chart is drawn with the figures of the JSON built from the same data.
  * Fails, never skips, when Chromium is missing: CI installs it.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectJourneyMap, hubspotRecordUrl, renderHtml, storeSource, type JourneyMap } from '../../src/report/index.ts';
 import { engine, INST, NOW, seedStore } from '../report/seed.ts';
+import { openChromium, type Browser } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('tests/artifacts');
 const HTML = join(ARTIFACTS, 'journey-map.html');
 const PNG = join(ARTIFACTS, 'journey-map.png');
 
 let map: JourneyMap;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
-let profile: string;
 const requests: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
   const store = seedStore();
   try {
     map = collectJourneyMap({ crm: 'hubspot', engine, source: storeSource(store, INST), now: NOW, recordUrl: hubspotRecordUrl(123) });
@@ -33,22 +30,14 @@ beforeAll(async () => {
   }
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(HTML, renderHtml(map));
-  profile = mkdtempSync(join(tmpdir(), 'parcours-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1100, height: 900 },
-    offline: true,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await openChromium({ width: 1100, height: 900 });
+  page = browser.page;
   page.on('request', (r) => requests.push(r.url()));
   await page.goto(pathToFileURL(HTML).href);
 }, 30_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
 });
 
 const journey = (): JourneyMap['journeys'][number] => map.journeys[0] as JourneyMap['journeys'][number];

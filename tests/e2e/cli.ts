@@ -42,3 +42,15 @@ export async function runJson<T>(args: string[], env: Record<string, string>): P
     throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   }
 }
+
+/** The `sync --json` summary, as the README documents it. */
+export interface SyncJson {
+  runId: number;
+  dryRun: boolean;
+  status: string;
+  pulled: { contacts: number; deals: number; tickets: number };
+  changed: { contacts: number; deals: number; tickets: number };
+  written: number;
+  failed: unknown[];
+  apiCalls: { total: number; byEndpoint: Record<string, number> };
+}

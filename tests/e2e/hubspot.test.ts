@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { openStore } from '../../src/store/index.ts';
-import { runCli, runJson, startCli, tempDb } from './cli.ts';
+import { runCli, runJson, startCli, tempDb, type SyncJson } from './cli.ts';
 
-interface SyncJson {
-  runId: number;
-  dryRun: boolean;
-  status: string;
-  pulled: { contacts: number; deals: number; tickets: number };
-  changed: { contacts: number; deals: number; tickets: number };
-  written: number;
-  failed: unknown[];
-  apiCalls: { total: number; byEndpoint: Record<string, number> };
-}
 
 const writeCalls = (s: SyncJson) =>
   Object.entries(s.apiCalls.byEndpoint).filter(([k]) => /batch\.update|memberships\.(add|remove)/.test(k)).reduce((n, [, v]) => n + v, 0);

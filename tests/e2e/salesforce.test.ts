@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import { openStore } from '../../src/store/index.ts';
-import { runCli, runJson, startCli, tempDb } from './cli.ts';
+import { runCli, runJson, startCli, tempDb, type SyncJson } from './cli.ts';
 
-interface SyncJson {
-  runId: number;
-  status: string;
-  pulled: { contacts: number; deals: number; tickets: number };
-  changed: { contacts: number; deals: number; tickets: number };
-  written: number;
-  failed: unknown[];
-}
 
 const WRITE = /composite\/sobjects|jobs\/ingest/;
 
@@ -57,7 +49,7 @@ describe('Salesforce end to end: the real CLI against the sandbox org', () => {
 
   it('--dry-run writes nothing', async () => {
     const before = sb.calls.length;
-    const r = await runJson<SyncJson & { dryRun: boolean }>(['sync', '--crm', 'salesforce', '--dry-run'], env);
+    const r = await runJson<SyncJson>(['sync', '--crm', 'salesforce', '--dry-run'], env);
     expect(r.code).toBe(0);
     expect(r.json.dryRun).toBe(true);
     expect(r.json.changed.contacts).toBe(150);
@@ -93,6 +85,23 @@ describe('Salesforce end to end: the real CLI against the sandbox org', () => {
     expect(r.code).toBe(0);
     expect(String(sb.data.get('Opportunity', oppId)?.Parcours_Friction__c)).toContain('abandoned_checkout');
     expect(String(sb.data.get('Contact', String(role?.ContactId))?.Parcours_Friction__c)).toContain('abandoned_checkout');
+  });
+
+  it('rollback restores the values a run overwrote where the org still holds them', async () => {
+    const [c] = sb.data.query("SELECT Id, Parcours_Stage__c, Parcours_Stage_Reason__c FROM Contact WHERE Parcours_Stage__c = 'awareness' LIMIT 1");
+    const id = String(c?.Id);
+    const [opp] = sb.data.query('SELECT Id FROM Opportunity LIMIT 1');
+    sb.data.create('OpportunityContactRole', { OpportunityId: String(opp?.Id), ContactId: id, IsPrimary: false });
+    sb.data.update('Opportunity', String(opp?.Id), { StageName: 'Negotiation/Review' });
+    const run = await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env);
+    expect(run.json.written).toBeGreaterThan(0);
+    expect(sb.data.get('Contact', id)?.Parcours_Stage__c).toBe('decision');
+    const rb = await runJson<{ restored: number; skipped: unknown[]; failed: unknown[] }>(['rollback', '--run', String(run.json.runId)], env);
+    expect(rb.code).toBe(0);
+    expect(rb.json.restored).toBeGreaterThan(0);
+    expect(rb.json.failed).toEqual([]);
+    expect(sb.data.get('Contact', id)?.Parcours_Stage__c).toBe('awareness');
+    expect(sb.data.get('Contact', id)?.Parcours_Stage_Reason__c).toBe(c?.Parcours_Stage_Reason__c);
   });
 
   it('campaign membership mirrors each segment with no duplicate member', async () => {

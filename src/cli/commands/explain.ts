@@ -32,7 +32,9 @@ export function registerExplain(program: Command, io: CliIo): void {
         const ctx = openContext(opts.crm, opts);
         try {
           engine = ctx.engine;
-          const records = await ctx.connector.fetchCustomer(opts.contact, fieldNeeds(ctx.engine.mapping)).catch((error: unknown) => {
+          // Owned fields are not needed to explain, and may not exist yet (explain before setup).
+          const needs = { ...fieldNeeds(ctx.engine.mapping), owned: { contact: [], deal: [], ticket: [] } };
+          const records = await ctx.connector.fetchCustomer(opts.contact, needs).catch((error: unknown) => {
             if (error instanceof ParcoursError && error.code === 'NOT_FOUND') {
               throw new ParcoursError('NOT_FOUND', `contact ${opts.contact} was not found in ${ctx.crm}: ${error.message}`, { ...error.context, recordId: opts.contact });
             }

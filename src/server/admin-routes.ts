@@ -1,0 +1,85 @@
+/**
+ * The admin API (bearer token): installations, on-demand syncs (dry-run returns the plan), runs with
+ * their counts, failures and API calls, and rollback. Inputs are validated with zod; responses never
+ * carry tokens (installations say only whether tokens are stored).
+ */
+import express, { type Express, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { ParcoursError } from '../errors.ts';
+import type { InstallationRow, Store } from '../store/index.ts';
+import { requireAdmin } from './admin-auth.ts';
+import type { Jobs } from './jobs.ts';
+
+export const ADMIN_BODY_LIMIT = '16kb';
+
+const SyncBody = z.strictObject({
+  mode: z.enum(['incremental', 'full']).default('incremental'),
+  dryRun: z.boolean().default(false),
+  /** false: answer 202 at once and let the run proceed. */
+  wait: z.boolean().default(true),
+});
+const RunsQuery = z.object({ installation: z.string().min(1).max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) });
+const RunId = z.coerce.number().int().positive();
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ParcoursError('INPUT_INVALID', `${what}: ${z.prettifyError(r.error)}`);
+  return r.data;
+}
+
+export function publicInstallation(row: InstallationRow, store: Store) {
+  const last = store.listRuns({ installation: row.id, limit: 1 })[0];
+  return {
+    id: row.id,
+    crm: row.crm,
+    externalId: row.externalId,
+    source: row.source,
+    label: row.label,
+    tokensStored: row.secrets !== null,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    lastRun: last ? { id: last.id, mode: last.mode, status: last.status, startedAt: last.startedAt, finishedAt: last.finishedAt } : null,
+  };
+}
+
+export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; adminToken: string | undefined; log: { error: (obj: object, msg: string) => void } }): void {
+  const api = express.Router();
+  api.use(requireAdmin(o.adminToken));
+  api.use(express.json({ limit: ADMIN_BODY_LIMIT, strict: true }));
+
+  api.get('/installations', (_req: Request, res: Response) => {
+    res.json(o.store.listInstallations().map((row) => publicInstallation(row, o.store)));
+  });
+
+  api.post('/installations/:id/sync', async (req: Request, res: Response) => {
+    const body = parse(SyncBody, req.body ?? {}, 'sync request');
+    const id = String(req.params.id);
+    if (!o.store.getInstallation(id)) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });
+    const run = o.jobs.sync(id, { mode: body.mode, dryRun: body.dryRun });
+    if (!body.wait) {
+      run.catch((error: unknown) => o.log.error({ installation: id, err: { message: error instanceof Error ? error.message : String(error) } }, 'sync failed'));
+      return void res.status(202).json({ queued: true, installation: id, mode: body.mode, dryRun: body.dryRun });
+    }
+    res.json(await run);
+  });
+
+  api.get('/runs', (req: Request, res: Response) => {
+    const q = parse(RunsQuery, req.query, 'runs query');
+    const rows = o.store.listRuns({ ...(q.installation ? { installation: q.installation } : {}), limit: q.limit });
+    res.json(rows.map(({ summary: _summary, ...row }) => row));
+  });
+
+  api.get('/runs/:id', (req: Request, res: Response) => {
+    const id = parse(RunId, req.params.id, 'run id');
+    const run = o.store.getRun(id);
+    if (!run) throw new ParcoursError('NOT_FOUND', `no run ${id}`, { runId: id });
+    res.json({ ...run, failures: o.store.failuresForRun(id) });
+  });
+
+  api.post('/runs/:id/rollback', async (req: Request, res: Response) => {
+    const id = parse(RunId, req.params.id, 'run id');
+    res.json(await o.jobs.rollback(id));
+  });
+
+  app.use('/api', api);
+}

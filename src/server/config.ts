@@ -1,0 +1,68 @@
+/**
+ * The service's own environment variables, on top of `src/config.ts` (connector variables).
+ * Read once at start; like `readEnv`, errors name the variable and never echo a value.
+ */
+import { z } from 'zod';
+import { readEnv, type Env } from '../config.ts';
+import { ParcoursError } from '../errors.ts';
+
+const url = z.url().transform((u) => u.replace(/\/+$/, ''));
+const nonEmpty = z.string().min(1);
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `15m`, `90s`, `1h`, `500ms` → milliseconds. */
+export const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)$/, 'expected a duration such as 15m, 90s or 1h')
+  .transform((v) => {
+    const [, n, unit] = /^(\d+)(ms|s|m|h)$/.exec(v) as unknown as [string, string, string];
+    return Number(n) * (UNITS[unit] as number);
+  });
+
+export const ServerEnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  /** The URL the CRMs call (OAuth redirect URIs, and the URI HubSpot signs). */
+  PARCOURS_PUBLIC_URL: url.optional(),
+  PARCOURS_ADMIN_TOKEN: z.string().min(24, 'use at least 24 characters (e.g. openssl rand -hex 32)').optional(),
+  /** 32 bytes, base64 or hex: the AES-256-GCM key for stored tokens. */
+  PARCOURS_SECRET_KEY: nonEmpty.optional(),
+  PARCOURS_SYNC_EVERY: duration.default(15 * 60_000),
+  /** UTC time of the nightly full run, HH:MM. */
+  PARCOURS_NIGHTLY_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (UTC)').default('03:00'),
+  /** How long webhook events for one installation are gathered into one recompute. */
+  PARCOURS_WEBHOOK_BATCH: duration.default(200),
+  PARCOURS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HUBSPOT_CLIENT_ID: nonEmpty.optional(),
+  /** Also the webhook signing secret (hubspot.md §9). */
+  HUBSPOT_CLIENT_SECRET: nonEmpty.optional(),
+  HUBSPOT_AUTHORIZE_URL: url.default('https://app.hubspot.com/oauth/authorize'),
+  /** Portal id of the environment-token installation (webhooks name the portal). */
+  HUBSPOT_PORTAL_ID: z.string().regex(/^\d+$/, 'expected a numeric portal id').optional(),
+  /** Login host for "sandbox" installs (production uses SALESFORCE_LOGIN_URL). */
+  SALESFORCE_SANDBOX_LOGIN_URL: url.default('https://test.salesforce.com'),
+  /** Org id of the environment-credential installation (outbound messages name the org). */
+  SALESFORCE_ORG_ID: z.string().regex(/^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/, 'expected a 15- or 18-character org id starting with 00D').optional(),
+});
+
+export type ServerSettings = z.infer<typeof ServerEnvSchema>;
+
+export interface ServerEnv {
+  /** Connector configuration (src/config.ts). */
+  env: Env;
+  server: ServerSettings;
+}
+
+export function readServerEnv(source: NodeJS.ProcessEnv): ServerEnv {
+  const env = readEnv(source);
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(ServerEnvSchema.shape)) {
+    const v = source[key];
+    if (v !== undefined && v !== '') picked[key] = v;
+  }
+  const parsed = ServerEnvSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new ParcoursError('CONFIG_INVALID', `invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  return { env, server: parsed.data };
+}

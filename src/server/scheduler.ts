@@ -1,0 +1,45 @@
+/**
+ * Scheduled work per installation: an incremental sync every PARCOURS_SYNC_EVERY, and a nightly full
+ * run (associations and deletions reconciled; time-based rules re-evaluated with every run anyway).
+ * Both go through the work queue, so they never overlap a webhook write or each other.
+ */
+import type { Logger } from 'pino';
+import type { Store } from '../store/index.ts';
+import type { Jobs } from './jobs.ts';
+
+/** Next occurrence of `hh:mm` UTC strictly after `now`. */
+export function nextDailyAt(now: number, hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  const d = new Date(now);
+  const today = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), h, m);
+  return today > now ? today : today + 86_400_000;
+}
+
+export interface Scheduler {
+  stop(): void;
+}
+
+export function startScheduler(o: { store: Store; jobs: Jobs; log: Logger; everyMs: number; nightlyAt: string; now: () => number }): Scheduler {
+  const runAll = (mode: 'incremental' | 'full') => {
+    for (const row of o.store.listInstallations()) {
+      o.jobs.sync(row.id, { mode, dryRun: false }).catch((error: unknown) => {
+        o.log.error({ installation: row.id, mode, err: { message: error instanceof Error ? error.message : String(error) } }, 'scheduled sync failed');
+      });
+    }
+  };
+  const interval = setInterval(() => runAll('incremental'), o.everyMs);
+  let nightly: NodeJS.Timeout;
+  const armNightly = () => {
+    nightly = setTimeout(() => {
+      runAll('full');
+      armNightly();
+    }, nextDailyAt(o.now(), o.nightlyAt) - o.now());
+  };
+  armNightly();
+  return {
+    stop() {
+      clearInterval(interval);
+      clearTimeout(nightly);
+    },
+  };
+}
