@@ -21,6 +21,7 @@ import { startScheduler, type Scheduler } from './scheduler.ts';
 import { createSecretBox } from './secret-box.ts';
 import { createWorkQueue, type ChangeBatch } from './work-queue.ts';
 import { processEnvironment } from '../config.ts';
+import { journeyMapRenderer } from './journey-map.ts';
 
 export interface ServerOptions {
   /** Environment to read (default process.env), or an already parsed one. */
@@ -77,7 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
     let publicUrl = settings.PARCOURS_PUBLIC_URL ?? '';
     const app = createApp({
       env, settings, store, box, jobs, queue, metrics, log, publicUrl: () => publicUrl, now, startedAt: Date.now(),
-      ...(options.renderJourneyMap ? { renderJourneyMap: options.renderJourneyMap } : {}),
+      renderJourneyMap: options.renderJourneyMap ?? journeyMapRenderer(env, store, now),
     });
     const host = options.host ?? '127.0.0.1';
     const server: Server = await new Promise((resolve, reject) => {

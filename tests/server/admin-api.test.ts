@@ -133,20 +133,13 @@ describe('admin API', () => {
     expect(text).toMatch(/^parcours_installations 1$/m);
   });
 
-  it('serves the journey map only when a renderer is given', async () => {
-    const res = await admin(srv.url, '/journey');
-    expect(res.status).toBe(404);
-    const other = await startServer({
-      port: 0, schedule: false, store: srv.store,
-      env: { PARCOURS_DB: ':memory:', HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_ADMIN_TOKEN: ADMIN_TOKEN, PARCOURS_LOG_LEVEL: 'silent' },
-      renderJourneyMap: async (installation) => `<h1>map of ${installation.id}</h1>`,
-    });
-    try {
-      const page = await admin(other.url, '/journey?installation=hubspot:default');
-      expect(page.status).toBe(200);
-      expect(await page.text()).toBe('<h1>map of hubspot:default</h1>');
-    } finally {
-      await other.close();
-    }
+  it('serves the journey map of an installation from the store, behind the admin token', async () => {
+    expect((await admin(srv.url, '/journey?installation=hubspot:default', {}, 'wrong-token-0123456789abcdef')).status).toBe(401);
+    const page = await admin(srv.url, '/journey?installation=hubspot:default');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('journey map');
+    for (const label of ['Awareness', 'Consideration', 'Decision', 'Purchase', 'Post-purchase']) expect(html).toContain(label);
   });
 });
