@@ -66,6 +66,11 @@ export async function* pullIncremental(ctx: PullContext, kind: ObjectKind, curso
   const idsOnly = JSON.stringify(searchBody(modified, since, properties, 0)).length > SEARCH_BODY_MAX_CHARS;
   const searchProperties = idsOnly ? [modified] : properties;
 
+  // Once the pass has paged to the end, everything modified before (passStart - overlap) has been
+  // indexed and seen: the next run may start there. Without this, the watermark stays on the last
+  // record's modified time, and every later run re-reads the last minute of writes (all of a
+  // rate-limited write burst) even when nothing changed.
+  const passStart = Date.now();
   const emitted = new Set<string>();
   const seen = new Map<string, number>(Object.entries(cursor.recent ?? {}));
   let watermark = cursor.watermark;
@@ -111,5 +116,6 @@ export async function* pullIncremental(ctx: PullContext, kind: ObjectKind, curso
 
   const removed: RecordRef[] = [];
   for await (const refs of archivedPages(ctx.transport, kind, since)) removed.push(...refs);
+  watermark = Math.max(watermark, passStart);
   yield { kind, records: [], removed, cursor: toCursor({ watermark, recent: recentWindow(seen, watermark, ctx.config.overlapMs) }) };
 }

@@ -43,6 +43,7 @@ describe('incremental pull', () => {
       .reply(200, { results: [] });
 
     const c = connector({ searchWindowCap: 400, overlapMs: 0 });
+    const passStart = Date.now();
     const batches = await collect(c.pull({ objects: ['contact'], fields: needs(), mode: 'incremental', cursors: { contact: { watermark: T0 } } }));
 
     const ids = batches.flatMap((b) => b.records.map((r) => r.id));
@@ -57,7 +58,12 @@ describe('incremental pull', () => {
     ]);
     expect(c.stats().byEndpoint['objects.contacts.search']).toBe(3);
     expect(bodies[0]).toMatchObject({ sorts: [{ propertyName: 'lastmodifieddate', direction: 'ASCENDING' }], limit: 200 });
-    expect(batches.at(-1)?.cursor).toEqual({ watermark: T0 + 449_000, recent: { '1449': T0 + 449_000 } });
+    // Mid-pass batches carry the last record's time; the pass, once complete, moves the watermark to
+    // its own start (everything modified before it has been seen).
+    expect(batches.at(-2)?.cursor).toEqual({ watermark: T0 + 449_000, recent: { '1449': T0 + 449_000 } });
+    const last = (batches.at(-1)?.cursor as { watermark: number }).watermark;
+    expect(last).toBeGreaterThanOrEqual(passStart);
+    expect(last).toBeLessThanOrEqual(Date.now());
     // The cursor only ever moves forward, batch after batch.
     const marks = batches.map((b) => (b.cursor as { watermark: number }).watermark);
     expect([...marks].sort((a, b) => a - b)).toEqual(marks);
@@ -88,6 +94,7 @@ describe('incremental pull', () => {
 
     const c = connector({ overlapMs: 2000 });
     const cursors = { contact: { watermark: T0 }, deal: { watermark: T0 }, ticket: { watermark: T0 } };
+    const passStart = Date.now();
     const batches = await collect(c.pull({ objects: ['contact', 'deal', 'ticket'], fields: needs(), mode: 'incremental', cursors }));
 
     // Overlap: the search starts 2 s before the watermark (indexing lag).
@@ -99,13 +106,18 @@ describe('incremental pull', () => {
     ]);
     // Only the record archived after (watermark - overlap) is new.
     expect(contactBatches.flatMap((b) => b.removed)).toEqual([{ kind: 'contact', objectType: 'contacts', id: '41' }]);
-    // Records inside the next run's overlap window are remembered so an unchanged re-run skips them.
-    expect(contactBatches.at(-1)?.cursor).toEqual({ watermark: T0 + 6000, recent: { '1': T0 + 5000, '2': T0 + 6000 } });
+    // Mid-pass, records inside the next run's overlap window are remembered so a re-run skips them;
+    // once the pass is complete the watermark is the pass start and these old records fall out of it.
+    expect(contactBatches.at(-2)?.cursor).toEqual({ watermark: T0 + 6000, recent: { '1': T0 + 5000, '2': T0 + 6000 } });
+    expect((contactBatches.at(-1)?.cursor as { watermark: number }).watermark).toBeGreaterThanOrEqual(passStart);
     // Unchanged deals/tickets: one empty search and one archived page each, no pipelines read.
-    expect(batches.filter((b) => b.kind !== 'contact').map((b) => [b.kind, b.records.length, b.cursor])).toEqual([
-      ['deal', 0, { watermark: T0 }],
-      ['ticket', 0, { watermark: T0 }],
+    const quiet = batches.filter((b) => b.kind !== 'contact');
+    expect(quiet.map((b) => [b.kind, b.records.length])).toEqual([
+      ['deal', 0],
+      ['ticket', 0],
     ]);
+    // Nothing changed, yet the watermark moves to the pass start: the next run's window stays small.
+    for (const b of quiet) expect((b.cursor as { watermark: number }).watermark).toBeGreaterThanOrEqual(passStart);
     expect(c.stats().byEndpoint['pipelines.deals']).toBeUndefined();
     expect(nock.isDone()).toBe(true);
   });
