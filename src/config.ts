@@ -13,6 +13,8 @@ const EnvSchema = z.object({
   PARCOURS_DB: nonEmpty.default('./data/parcours.db'),
   PARCOURS_MAPPING: nonEmpty.optional(),
   PARCOURS_INSTALLATION: nonEmpty.optional(),
+  /** Encrypts tokens Parcours stores (rotated Salesforce refresh tokens, OAuth installs): AES-256-GCM. */
+  PARCOURS_SECRET_KEY: nonEmpty.optional(),
 
   HUBSPOT_ACCESS_TOKEN: nonEmpty.optional(),
   HUBSPOT_BASE_URL: url.default('https://api.hubapi.com'),

@@ -40,15 +40,18 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
     // Batch update takes 100 inputs: ten full calls per push.
     pushChunk: 1_000,
 
-    async *pull(options: PullOptions): AsyncIterable<PullBatch> {
+    pull(options: PullOptions): AsyncIterable<PullBatch> {
       const ctx = context(options.fields, options.objects);
       const now = Date.now();
-      for (const kind of OBJECT_KINDS.filter((k) => options.objects.includes(k))) {
+      const perKind = OBJECT_KINDS.filter((k) => options.objects.includes(k)).map((kind) => {
         const cursor = readCursor(options.cursors[kind]);
         // No watermark yet, or an unfinished full pass: incremental is not possible, finish a full pass.
-        if (options.mode === 'full' || cursor.watermark === undefined || cursor.full !== undefined) yield* pullFull(ctx, kind, cursor, now);
-        else yield* pullIncremental(ctx, kind, { ...cursor, watermark: cursor.watermark });
-      }
+        if (options.mode === 'full' || cursor.watermark === undefined || cursor.full !== undefined) return pullFull(ctx, kind, cursor, now);
+        return pullIncremental(ctx, kind, { ...cursor, watermark: cursor.watermark });
+      });
+      // Kinds page independently (each `after` depends only on its own previous page), so they run
+      // side by side: one page's latency no longer idles the shared rate-limit budget.
+      return interleave(perKind);
     },
 
     fetchCustomer(contactId, fields) {
@@ -74,4 +77,29 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
     doctor: (spec) => runDoctor(transport, config, spec),
     stats: () => transport.stats.snapshot(),
   };
+}
+
+/**
+ * Batches of several async iterators as each becomes ready. Each source is awaited one batch at a
+ * time (the caller stores a batch before the source moves on, so cursors stay behind stored data).
+ */
+async function* interleave<T>(sources: Array<AsyncIterator<T> | AsyncIterable<T>>): AsyncGenerator<T> {
+  const its = sources.map((s) => (Symbol.asyncIterator in s ? (s as AsyncIterable<T>)[Symbol.asyncIterator]() : (s as AsyncIterator<T>)));
+  const pending = new Map<number, Promise<{ i: number; r: IteratorResult<T> }>>();
+  const next = (i: number) => pending.set(i, (its[i] as AsyncIterator<T>).next().then((r) => ({ i, r })));
+  its.forEach((_, i) => next(i));
+  try {
+    while (pending.size > 0) {
+      const { i, r } = await Promise.race(pending.values());
+      if (r.done) {
+        pending.delete(i);
+        continue;
+      }
+      yield r.value;
+      next(i);
+    }
+  } finally {
+    // On an error or an early stop, close the other sources so nothing keeps paging.
+    await Promise.allSettled([...pending.keys()].map((i) => its[i]?.return?.()));
+  }
 }

@@ -74,7 +74,7 @@ export class HubspotTransport {
     this.#now = now;
     this.#client = new Client({ accessToken: config.accessToken, basePath: config.baseUrl, numberOfApiCallRetries: 0 });
     this.#pacers = {
-      standard: new Pacer({ ...config.pacing, maxConcurrent: 8, headroom: 0.95 }, now),
+      standard: new Pacer({ ...config.pacing, maxConcurrent: 8, headroom: 0.97 }, now),
       // Search: 5 requests/s per account and no headers to correct us, so a fixed window, 10% wider than
       // 1 s because the server counts arrivals, not our start times (network jitter would otherwise 429).
       search: new Pacer({ max: Math.max(1, Math.floor(config.searchPerSecond)), intervalMs: 1100, maxConcurrent: 1 }, now),

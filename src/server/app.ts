@@ -15,7 +15,7 @@ import type { Jobs } from './jobs.ts';
 import type { Metrics } from './metrics.ts';
 import { mountHubspotInstall } from './oauth/hubspot-install.ts';
 import { mountSalesforceInstall } from './oauth/salesforce-install.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SecretBox } from '../secret-box.ts';
 import { mountWebhooks } from './webhooks/routes.ts';
 import type { WorkQueue } from './work-queue.ts';
 

@@ -18,7 +18,7 @@ import { createJobs, type Jobs } from './jobs.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
-import { createSecretBox } from './secret-box.ts';
+import { createSecretBox } from '../secret-box.ts';
 import { createWorkQueue, type ChangeBatch } from './work-queue.ts';
 import { processEnvironment } from '../config.ts';
 import { journeyMapRenderer } from './journey-map.ts';

@@ -14,7 +14,7 @@ import { connect } from '../sync/connect.ts';
 import type { ServerSettings } from './config.ts';
 import { openSecrets, sealSecrets, type HubspotSecrets, type SalesforceSecrets } from './installation-secrets.ts';
 import { refreshHubspotToken } from './oauth/hubspot-tokens.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SecretBox } from '../secret-box.ts';
 
 /** Refresh when less than this is left: a run must not outlive its token (HubSpot: 30 min tokens). */
 export const HUBSPOT_REFRESH_MARGIN_MS = 10 * 60_000;

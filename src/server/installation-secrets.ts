@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ParcoursError } from '../errors.ts';
 import type { InstallationRow } from '../store/index.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SecretBox } from '../secret-box.ts';
 
 export const HubspotSecretsSchema = z.object({
   crm: z.literal('hubspot'),

@@ -9,6 +9,7 @@ import { createSalesforceConnector } from '../../connectors/salesforce/index.ts'
 import { hubspotConfig, salesforceConfig, type Env } from '../config.ts';
 import { ParcoursError } from '../errors.ts';
 import type { CrmName } from '../model.ts';
+import { createSecretBox, type SecretBox } from '../secret-box.ts';
 import type { Store } from '../store/index.ts';
 
 export interface ConnectOptions {
@@ -32,8 +33,12 @@ export function connect(crm: CrmName, o: ConnectOptions): CrmConnector {
       throw new ParcoursError('CONFIG_INVALID', `SALESFORCE_JWT_KEY_FILE: cannot read ${cfg.jwt.keyFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { crm: 'salesforce' });
     }
   }
-  // A rotated refresh token (Refresh Token Rotation) replaces the one in the environment on the next run.
-  const rotated = o.store.getSetting(o.installation, 'salesforce-refresh-token');
+  // A rotated refresh token (Refresh Token Rotation) replaces the one in the environment on the next
+  // run: reusing the old one would revoke the whole token family. Sealed when a secret key is set.
+  const box = o.env.PARCOURS_SECRET_KEY ? createSecretBox(o.env.PARCOURS_SECRET_KEY) : null;
+  const KEY = 'salesforce-refresh-token';
+  const stored = o.store.getSetting(o.installation, KEY);
+  const rotated = stored === undefined ? undefined : openStored(stored, box, o.installation);
   const refreshToken = rotated ?? cfg.refreshToken;
   return createSalesforceConnector({
     ...(cfg.instanceUrl ? { instanceUrl: cfg.instanceUrl } : {}),
@@ -47,6 +52,13 @@ export function connect(crm: CrmName, o: ConnectOptions): CrmConnector {
     bulkThreshold: cfg.bulkThreshold,
     apiReserve: cfg.apiReserve,
     campaignNamePrefix: '',
-    onRefreshToken: (rt) => o.store.setSetting(o.installation, 'salesforce-refresh-token', rt),
+    onRefreshToken: (rt) => o.store.setSetting(o.installation, KEY, box ? `sealed:${box.seal(rt, `${o.installation}:${KEY}`)}` : `plain:${rt}`),
   });
+}
+
+function openStored(value: string, box: SecretBox | null, installation: string): string {
+  if (value.startsWith('plain:')) return value.slice('plain:'.length);
+  if (!value.startsWith('sealed:')) return value;
+  if (!box) throw new ParcoursError('CONFIG_INVALID', `a sealed Salesforce refresh token is stored for ${installation}: set PARCOURS_SECRET_KEY to the key it was stored with`, { crm: 'salesforce' });
+  return box.open(value.slice('sealed:'.length), `${installation}:salesforce-refresh-token`);
 }

@@ -136,22 +136,34 @@ async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSumma
   const members = new Map<string, Set<string>>(mapping.segments.map((s) => [s.id, new Set()]));
   const total = store.countRecords(installation).contacts;
 
+  // Pushes run behind the evaluation (at most two in flight), so CPU time spent evaluating and
+  // storing overlaps the rate-limited calls instead of adding to them.
+  const inflight = new Set<Promise<void>>();
   const flush = async (kind: ObjectKind, force: boolean): Promise<void> => {
     const queue = pending[kind];
     if (queue.length === 0 || (!force && queue.length < flushSize)) return;
     pending[kind] = [];
     if (o.dryRun) return;
-    const report = await connector.push(queue.map((q) => q.change));
-    const byId = new Map(queue.map((q) => [q.change.ref.id, q]));
-    const writes = report.written.map((ref) => {
-      const q = byId.get(ref.id);
-      return { kind: ref.kind, id: ref.id, before: q?.before ?? {}, after: q?.change.values ?? {} };
+    while (inflight.size >= 2) await Promise.race(inflight);
+    const job = connector.push(queue.map((q) => q.change)).then((report) => {
+      const byId = new Map(queue.map((q) => [q.change.ref.id, q]));
+      const writes = report.written.map((ref) => {
+        const q = byId.get(ref.id);
+        return { kind: ref.kind, id: ref.id, before: q?.before ?? {}, after: q?.change.values ?? {} };
+      });
+      store.recordWrites(installation, runId, writes);
+      if (writes.length) store.clearFailures(installation, writes.map((w) => ({ kind: w.kind, id: w.id })));
+      recordFailures(store, installation, runId, report.failed, summary);
+      summary.written += writes.length;
+      o.onProgress?.({ phase: 'push', done: summary.written });
     });
-    store.recordWrites(installation, runId, writes);
-    if (writes.length) store.clearFailures(installation, writes.map((w) => ({ kind: w.kind, id: w.id })));
-    recordFailures(store, installation, runId, report.failed, summary);
-    summary.written += writes.length;
-    o.onProgress?.({ phase: 'push', done: summary.written });
+    const tracked = job.finally(() => inflight.delete(tracked));
+    // A failed push surfaces at the next wait or at the end of the run, never as an unhandled rejection.
+    tracked.catch(() => {});
+    inflight.add(tracked);
+  };
+  const drain = async (): Promise<void> => {
+    while (inflight.size > 0) await Promise.all(inflight);
   };
 
   let n = 0;
@@ -194,6 +206,7 @@ async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSumma
   summary.customers = n;
   if (stageChanges.length) store.recordStageChanges(installation, stageChanges.splice(0));
   for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true);
+  await drain();
   return members;
 }
 

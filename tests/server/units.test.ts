@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ParcoursError } from '../../src/errors.ts';
 import { readServerEnv } from '../../src/server/config.ts';
 import { nextDailyAt } from '../../src/server/scheduler.ts';
-import { createSecretBox } from '../../src/server/secret-box.ts';
+import { createSecretBox } from '../../src/secret-box.ts';
 import { changesOf, HubspotBatchSchema } from '../../src/server/webhooks/hubspot-events.ts';
 import { signatureUri, verifyV3 } from '../../src/server/webhooks/hubspot-signature.ts';
 import { changesOfNotification, parseOutboundMessage } from '../../src/server/webhooks/salesforce-outbound.ts';

@@ -4,7 +4,7 @@ import type { Mapping } from '../../mapping/ast.ts';
 import type { CrmName } from '../../model.ts';
 import type { InstallationRow, Store } from '../../store/index.ts';
 import type { ServerSettings } from '../config.ts';
-import type { SecretBox } from '../secret-box.ts';
+import type { SecretBox } from '../../secret-box.ts';
 
 /** What the install routes need from the service. */
 export interface InstallDeps {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ParcoursError } from '../../errors.ts';
 import type { CrmName } from '../../model.ts';
 import type { Store } from '../../store/index.ts';
-import type { SecretBox } from '../secret-box.ts';
+import type { SecretBox } from '../../secret-box.ts';
 
 export const STATE_TTL_MS = 10 * 60_000;
 

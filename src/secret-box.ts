@@ -4,7 +4,7 @@
  * installation does not open. Sub-keys come from PARCOURS_SECRET_KEY through HKDF.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ParcoursError } from '../errors.ts';
+import { ParcoursError } from './errors.ts';
 
 const VERSION = 'v1';
 

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { startSalesforceSandbox } from '../../sandbox/salesforce/index.ts';
+import { readEnv } from '../../src/config.ts';
+import { compileEngine } from '../../src/journey/engine.ts';
+import { loadMapping } from '../../src/mapping/load.ts';
+import { openStore } from '../../src/store/index.ts';
+import { connect } from '../../src/sync/connect.ts';
+import { runSync } from '../../src/sync/run.ts';
+import { runSetup } from '../../src/sync/setup.ts';
+import { tempDb } from './cli.ts';
+
+describe('Salesforce refresh token rotation', () => {
+  it('keeps the rotated refresh token sealed in the store and uses it on the next run', async () => {
+    const sb = await startSalesforceSandbox({ port: 0, seed: 2, contacts: 30, rotateRefreshTokens: true });
+    const db = tempDb();
+    const env = readEnv({
+      PARCOURS_DB: db,
+      SALESFORCE_LOGIN_URL: sb.url,
+      SALESFORCE_INSTANCE_URL: sb.url,
+      SALESFORCE_CLIENT_ID: sb.oauth.clientId,
+      SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret,
+      SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken,
+      PARCOURS_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+    });
+    const store = openStore(db);
+    const installation = 'salesforce:rotation';
+    const engine = compileEngine(loadMapping('mappings/salesforce.yaml'));
+    try {
+      await runSetup(connect('salesforce', { env, store, installation }), store, installation, engine.mapping);
+      const stored = store.getSetting(installation, 'salesforce-refresh-token') as string;
+      expect(stored).toMatch(/^sealed:/);
+      expect(stored).not.toContain(sb.oauth.refreshToken);
+      // The environment's token is spent (rotation): a new run must use the stored one, or the org
+      // would revoke the whole token family.
+      sb.faults.expireSessions();
+      const s = await runSync({ connector: connect('salesforce', { env, store, installation }), store, engine, installation, mode: 'full', dryRun: true, now: Date.now() });
+      expect(s.status).toBe('succeeded');
+      expect(s.pulled.contacts).toBe(30);
+      expect(store.getSetting(installation, 'salesforce-refresh-token')).not.toBe(stored);
+    } finally {
+      store.close();
+      await sb.close();
+    }
+  });
+});
