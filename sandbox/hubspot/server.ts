@@ -9,7 +9,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { ParcoursError } from '../../src/errors.ts';
 import { Credentials } from './auth.ts';
 import { rawBodyLength, recordJson, type RecordJson, type SandboxContext } from './context.ts';
-import { FaultRegistry, type FaultSpec } from './faults.ts';
+import { hubspotFaults, type FaultSpec } from './faults.ts';
 import { asHttpError, errorBody } from './http-error.ts';
 import { RateLimiter, type BurstLimit } from './rate-limit.ts';
 import { mountAssociationRoutes } from './routes/associations.ts';
@@ -139,7 +139,7 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
     clock,
   });
   const limiter = new RateLimiter({ burst: opts.rateLimit ?? null, daily: opts.dailyLimit ?? null, searchPerSecond: opts.searchPerSecond ?? 5, clock });
-  const faults = new FaultRegistry();
+  const faults = hubspotFaults();
   const calls: SandboxCall[] = [];
 
   const app = express();

@@ -1,21 +1,7 @@
-/** Injected failures for tests: match a request by method and path, answer with a status, optionally after a delay. */
-export interface FaultSpec {
-  method?: string;
-  /** Substring of the request path, or a RegExp tested against it. */
-  path: string | RegExp;
-  /** Status to answer; absent = only delay, then serve normally. */
-  status?: number;
-  /** Body to send (default: a Salesforce error array fitting the status). */
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** How many matching requests to fault (default 1). */
-  times?: number;
-  delayMs?: number;
-}
+/** Salesforce sandbox faults: a string path matches as a substring; default bodies are Salesforce error arrays. */
+import { FaultRegistry } from '../faults.ts';
 
-interface ActiveFault extends FaultSpec {
-  remaining: number;
-}
+export type { FaultSpec } from '../faults.ts';
 
 const DEFAULT_BODIES: Record<number, { errorCode: string; message: string }> = {
   400: { errorCode: 'BAD_REQUEST', message: 'Bad request' },
@@ -27,26 +13,9 @@ const DEFAULT_BODIES: Record<number, { errorCode: string; message: string }> = {
   503: { errorCode: 'SERVER_UNAVAILABLE', message: 'Server temporarily unavailable' },
 };
 
-export class Faults {
-  private active: ActiveFault[] = [];
-  add(spec: FaultSpec): void {
-    this.active.push({ ...spec, remaining: spec.times ?? 1 });
-  }
-  clear(): void {
-    this.active = [];
-  }
-  /** Takes the first fault matching the request (consuming one use), if any. */
-  take(method: string, path: string): FaultSpec | null {
-    const hit = this.active.find(
-      (f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === method) && (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path)),
-    );
-    if (!hit) return null;
-    hit.remaining--;
-    this.active = this.active.filter((f) => f.remaining > 0);
-    return hit;
-  }
-  static defaultBody(status: number): unknown {
-    const d = DEFAULT_BODIES[status] ?? { errorCode: 'UNKNOWN_EXCEPTION', message: `HTTP ${status}` };
-    return [d];
-  }
+export function salesforceFaults(): FaultRegistry {
+  return new FaultRegistry({
+    pathMatches: (pattern, path) => path.includes(pattern),
+    defaultBody: (status) => [DEFAULT_BODIES[status] ?? { errorCode: 'UNKNOWN_EXCEPTION', message: `HTTP ${status}` }],
+  });
 }

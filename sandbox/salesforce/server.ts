@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ParcoursError } from '../../src/errors.ts';
 import { API_VERSIONS, ApiBudget, type ApiContext } from './context.ts';
-import { Faults, type FaultSpec } from './faults.ts';
+import { salesforceFaults, type FaultSpec } from './faults.ts';
 import { SfHttpError, notFound } from './http-errors.ts';
 import { oauthRouter } from './oauth.ts';
 import { Org, type Values } from './org.ts';
@@ -101,7 +101,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const accessToken = sessions.issueAccess(refreshToken, opts.accessToken);
   const oauth = { clientId: opts.clientId ?? 'parcours-sandbox-client', clientSecret: opts.clientSecret ?? 'parcours-sandbox-secret', refreshToken };
   const budget = new ApiBudget(opts.dailyApiLimit ?? 100_000);
-  const faults = new Faults();
+  const faults = salesforceFaults();
   const calls: SandboxCall[] = [];
   let url = '';
   const ctx: ApiContext = { org, budget, url: () => url };
@@ -119,9 +119,9 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     const fault = faults.take(req.method, req.path);
     if (!fault) return next();
     const act = (): void => {
-      if (fault.status === undefined) return next();
-      if (fault.headers) res.set(fault.headers);
-      res.status(fault.status).json(fault.body ?? Faults.defaultBody(fault.status));
+      if (fault.status === null) return next(); // a slow response, then the real one
+      res.set(fault.headers);
+      res.status(fault.status).json(fault.body);
     };
     if (fault.delayMs) setTimeout(act, fault.delayMs);
     else act();
