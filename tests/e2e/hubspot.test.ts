@@ -98,6 +98,28 @@ describe('HubSpot end to end: the real CLI against the sandbox', () => {
     expect(sb.data.getRecord('contacts', otherId)?.properties.parcours_stage_reason).toBe('edited by an admin');
   });
 
+  it('archived and merged-away contacts leave the mirror and the segment lists', async () => {
+    const store = openStore(env.PARCOURS_DB as string);
+    const listId = store.getSetting('hubspot:default', 'segment-target:emea') as string;
+    const members = [...store.getSegmentMembers('hubspot:default', 'emea')];
+    store.close();
+    expect(members.length).toBeGreaterThanOrEqual(3);
+    const [archived, survivor, merged] = members as [string, string, string];
+    expect(sb.data.listMembers(listId)).toEqual(expect.arrayContaining([archived, merged]));
+    sb.data.archiveRecord('contacts', archived);
+    sb.data.mergeContacts(survivor, merged);
+    const r = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
+    expect(r.code).toBe(0);
+    const after = sb.data.listMembers(listId);
+    expect(after).not.toContain(archived);
+    expect(after).not.toContain(merged);
+    expect(after).toContain(survivor);
+    const check = openStore(env.PARCOURS_DB as string);
+    expect(check.getRecord('hubspot:default', 'contact', archived)).toBeUndefined();
+    expect(check.getRecord('hubspot:default', 'contact', merged)).toBeUndefined();
+    check.close();
+  });
+
   it('runs lists every run with its outcome', async () => {
     const r = await runJson<Array<{ id: number; status: string; mode: string }>>(['runs'], env);
     expect(r.code).toBe(0);
