@@ -154,6 +154,38 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX segment_events_by_time ON segment_events (installation, at);
     `,
   },
+  {
+    version: 4,
+    name: 'installations, OAuth states, webhook events (the service)',
+    sql: `
+      CREATE TABLE installations (
+        id TEXT PRIMARY KEY,
+        crm TEXT NOT NULL CHECK (crm IN ('hubspot', 'salesforce')),
+        external_id TEXT,                 -- HubSpot portal id / Salesforce org id
+        source TEXT NOT NULL CHECK (source IN ('env', 'oauth')),
+        label TEXT NOT NULL,
+        secrets TEXT,                     -- sealed by the caller (AES-256-GCM), never plaintext
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- One installation per portal/org: webhooks find their installation by it.
+      CREATE UNIQUE INDEX installations_by_external_id ON installations (crm, external_id) WHERE external_id IS NOT NULL;
+      CREATE TABLE oauth_states (
+        nonce TEXT PRIMARY KEY,
+        crm TEXT NOT NULL,
+        data TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE webhook_events (
+        source TEXT NOT NULL,
+        event_key TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (source, event_key)
+      ) WITHOUT ROWID;
+      CREATE INDEX webhook_events_by_time ON webhook_events (received_at);
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -34,8 +34,9 @@ describe('schema migrations', () => {
     expect(schemaVersion(db)).toBe(LATEST);
     expect(tables(db)).toEqual(
       [
-        'audit', 'cursors', 'failure_log', 'failures', 'mirror_links', 'mirror_records', 'runs',
-        'segment_events', 'segment_members', 'settings', 'stage_history', 'written',
+        'audit', 'cursors', 'failure_log', 'failures', 'installations', 'mirror_links', 'mirror_records',
+        'oauth_states', 'runs', 'segment_events', 'segment_members', 'settings', 'stage_history',
+        'webhook_events', 'written',
       ].sort(),
     );
     db.close();
