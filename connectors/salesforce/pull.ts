@@ -20,11 +20,11 @@ import { OBJECTS_OF_KIND, planObject, type ObjectPlan, type SfObject } from './f
 import { queryFirst, queryPages, queryRows } from './rest-query.ts';
 import { bulkQueryPages } from './bulk-query.ts';
 import { linkDeals, loadAllHistory, loadAllRoles, type DealLinks, type Multi } from './deal-links.ts';
-import { IDS_PER_QUERY, chunk, dateTimeLiteral, inList, select } from './soql.ts';
+import { IDS_PER_QUERY, chunk, dateTimeLiteral, inList, quote, select } from './soql.ts';
 import { asBool, asText, asTime, toContact, toDeal, toTicket, type FlatRow } from './translate.ts';
 
 const Mark = z.object({ modstamp: z.number(), id: z.string() });
-type Mark = z.infer<typeof Mark>;
+export type Mark = z.infer<typeof Mark>;
 export const SalesforceCursor = z.object({ v: z.literal(1), objects: z.record(z.string(), Mark) });
 export type SalesforceCursor = z.infer<typeof SalesforceCursor>;
 
@@ -41,6 +41,22 @@ function after(row: FlatRow, mark: Mark | undefined): boolean {
   if (!mark) return true;
   const t = asTime(row.SystemModstamp) ?? 0;
   return t > mark.modstamp || (t === mark.modstamp && String(row.Id) > mark.id);
+}
+
+/**
+ * Where an incremental read starts. SOQL compares SystemModstamp at second precision, and a record
+ * in a transaction still in flight can commit later with a stamp in the cursor's second
+ * (https://salesforce.stackexchange.com/questions/234824): while that second is recent, re-read it
+ * whole (rows already seen are dropped client-side). Once it is minutes old nothing can still land
+ * in it, and the keyset (second, Id) skips what was read — after a write burst that second holds
+ * thousands of our own records, a page or more per object on every run.
+ */
+export const IN_FLIGHT_MS = 120_000;
+
+export function sinceClause(mark: Mark, now: number): string {
+  const second = dateTimeLiteral(mark.modstamp);
+  if (now - mark.modstamp < IN_FLIGHT_MS) return `SystemModstamp >= ${second}`;
+  return `(SystemModstamp > ${second} OR (SystemModstamp = ${second} AND Id > ${quote(mark.id)}))`;
 }
 
 function later(a: Mark | undefined, row: FlatRow): Mark {
@@ -66,7 +82,7 @@ async function* objectPages(
 ): AsyncGenerator<{ rows: FlatRow[]; deleted: string[]; mark: Mark | undefined }> {
   const { client } = ctx;
   const mark = ctx.mode === 'incremental' ? ctx.state.objects[object] : undefined;
-  const since = mark ? `SystemModstamp >= ${dateTimeLiteral(mark.modstamp)}` : null;
+  const since = mark ? sinceClause(mark, Date.now()) : null;
 
   const deletedRows = await queryRows(client, select(['Id'], object, [ 'IsDeleted = true', since ].filter(Boolean).join(' AND ')), { all: true });
   if (deletedRows.length > 0) yield { rows: [], deleted: deletedRows.map((r) => String(r.Id)), mark: undefined };

@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ContactRecord, DealRecord, TicketRecord } from '../../src/model.ts';
 import { V, collect, connector, needs, page, sf, soql, usage } from './fixtures.ts';
 
@@ -45,6 +45,9 @@ describe('pull contacts', () => {
   });
 
   it('incremental: reads from the cursor second, drops rows already seen, removes deleted and converted leads', async () => {
+    // The cursor second is recent (in-flight window): it is re-read whole. Only Date is faked.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-03-02T10:01:00Z'));
     const cursor = { v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00.500Z'), id: '003B' }, Lead: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '00QL' } } };
     const scope = sf()
       .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Contact WHERE IsDeleted = true AND SystemModstamp >= 2026-03-02T10:00:00Z')).reply(200, page('Contact', [{ Id: '003Z' }]))
@@ -64,6 +67,7 @@ describe('pull contacts', () => {
       { kind: 'contact', objectType: 'Contact', id: '003Z' },
       { kind: 'contact', objectType: 'Lead', id: '00QM' },
     ]);
+    vi.useRealTimers();
     expect(batches.at(-1)?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00.500Z'), id: '003C' }, Lead: { modstamp: Date.parse('2026-03-02T11:00:00Z'), id: '00QM' } } });
   });
 
@@ -145,5 +149,16 @@ describe('pull above the bulk threshold', () => {
     expect(contactBatches.every((b) => b.cursor === undefined)).toBe(true);
     expect(batches.find((b) => b.cursor)?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003B' } } });
     expect(c.stats().byEndpoint['bulk2.query']).toBe(5);
+  });
+});
+
+describe('incremental start clause', () => {
+  it('re-reads the cursor second while it is recent, and uses the (second, Id) keyset once it is old', async () => {
+    const { sinceClause, IN_FLIGHT_MS } = await import('../../connectors/salesforce/pull.ts');
+    const mark = { modstamp: Date.parse('2026-11-23T10:00:00.500Z'), id: "003000000000001AAA" };
+    expect(sinceClause(mark, mark.modstamp + 1_000)).toBe('SystemModstamp >= 2026-11-23T10:00:00Z');
+    expect(sinceClause(mark, mark.modstamp + IN_FLIGHT_MS + 1)).toBe(
+      "(SystemModstamp > 2026-11-23T10:00:00Z OR (SystemModstamp = 2026-11-23T10:00:00Z AND Id > '003000000000001AAA'))",
+    );
   });
 });

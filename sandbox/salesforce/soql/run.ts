@@ -126,8 +126,12 @@ function compile(c: Condition, bind: (r: FieldRef) => BoundField, org: Org): Pre
       const b = bind(c.field);
       const lit = literalFor(b, c.value, c.field.pos);
       if (lit === null && c.cmp !== '=' && c.cmp !== '!=') return () => false;
+      // Salesforce compares dateTimes at second precision (milliseconds are ignored for equality and
+      // order in filters): https://salesforce.stackexchange.com/questions/234824
+      const seconds = b.field.type === 'datetime';
       return (rec) => {
-        const v = valueOf(org, rec, b);
+        const raw = valueOf(org, rec, b);
+        const v = seconds && typeof raw === 'number' ? Math.floor(raw / 1000) * 1000 : raw;
         if (c.cmp === '=') return equals(v, lit);
         if (c.cmp === '!=') return !equals(v, lit);
         if (v === null || lit === null) return false;
