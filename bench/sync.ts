@@ -32,10 +32,14 @@ function tempDb(): string {
   return join(mkdtempSync(join(tmpdir(), 'parcours-bench-')), 'bench.db');
 }
 
-/** Fewest write calls that could carry these changes: full batches per kind, full membership chunks. */
-function writeMinimum(s: SyncSummary, batch: number, membershipChunk: number): number {
-  const kinds = [s.changed.contacts, s.changed.deals, s.changed.tickets];
-  const records = kinds.reduce((n, k) => n + Math.ceil(k / batch), 0);
+/**
+ * Fewest write calls that could carry these changes: full batches per kind (or, above a Bulk
+ * threshold, one Bulk API 2.0 ingest job per object: create, upload, close, one poll, one results
+ * read = 5 calls; Salesforce contacts span Contact and Lead), plus full membership chunks.
+ */
+function writeMinimum(s: SyncSummary, batch: number, membershipChunk: number, bulkThreshold = Infinity): number {
+  const kinds: Array<[number, number]> = [[s.changed.contacts, 2], [s.changed.deals, 1], [s.changed.tickets, 1]];
+  const records = kinds.reduce((n, [k, objects]) => n + (k > bulkThreshold ? 5 * objects : Math.ceil(k / batch)), 0);
   const members = Object.values(s.segments).reduce((n, seg) => n + Math.ceil(seg.added / membershipChunk) + Math.ceil(seg.removed / membershipChunk), 0);
   return records + members;
 }
@@ -148,8 +152,7 @@ export async function runSalesforceSyncBench(contacts = 20_000, bulk = false): P
       const s = await runSync({ connector, store, engine, installation, mode: label === 'full sync' ? 'full' : 'incremental', dryRun: false, now: Date.now() });
       const seconds = (performance.now() - t0) / 1000;
       const read = label === 'full sync' ? floor.fullSync : label === 'unchanged re-run' ? floor.unchangedRerun : floor.unchangedRerun + Math.ceil((s.pulled.contacts + s.pulled.deals + s.pulled.tickets) / 2000);
-      // Bulk ingest costs 5 calls per job (create, upload, close, poll, results) whatever its size.
-      const writes = bulk && s.written > 2_000 ? 5 * 4 : writeMinimum(s, 200, 200);
+      const writes = writeMinimum(s, 200, 200, bulk ? 2_000 : Infinity);
       measures.push({ label, calls: s.apiCalls.total, minimum: read + writes, seconds, floorSeconds: 0, rateLimited: s.apiCalls.rateLimited, records: s.pulled.contacts + s.pulled.deals + s.pulled.tickets });
     }
   } finally {
