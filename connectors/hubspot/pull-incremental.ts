@@ -18,6 +18,7 @@ import { hubspotPaths } from './paths.ts';
 import { MODIFIED_PROPERTY, OBJECT_TYPE } from './properties.ts';
 import { batchObjectsSchema, searchPageSchema, type CrmObject } from './schemas.ts';
 import { parseTime } from './translate.ts';
+import { ASSOCIATION_BATCH_MAX } from './associations.ts';
 
 export const SEARCH_PAGE_SIZE = 200;
 export const SEARCH_BODY_MAX_CHARS = 3_000;
@@ -74,6 +75,7 @@ export async function* pullIncremental(ctx: PullContext, kind: ObjectKind, curso
   const emitted = new Set<string>();
   const seen = new Map<string, number>(Object.entries(cursor.recent ?? {}));
   let watermark = cursor.watermark;
+  const buffered: CrmObject[] = [];
   let windowStart = since;
   let offset = 0;
   for (;;) {
@@ -98,8 +100,11 @@ export async function* pullIncremental(ctx: PullContext, kind: ObjectKind, curso
     const objects = idsOnly && fresh.length > 0 ? await batchRead(ctx, objectType, fresh.map((o) => o.id), properties) : fresh;
     if (lastSeen !== null) watermark = Math.max(watermark, lastSeen);
     const next = page.paging?.next?.after;
-    if (objects.length > 0) {
-      const content = await buildPage(ctx, kind, objects, false);
+    // Search pages hold 200 records, association batch reads take 1,000: gather five pages before
+    // re-reading associations, so each association call is full (the cursor moves with the batch).
+    buffered.push(...objects);
+    if (buffered.length >= ASSOCIATION_BATCH_MAX || (next === undefined && buffered.length > 0)) {
+      const content = await buildPage(ctx, kind, buffered.splice(0), false);
       yield { kind, ...content, cursor: toCursor({ watermark, recent: recentWindow(seen, watermark, ctx.config.overlapMs) }) };
     }
     if (next === undefined) break;
