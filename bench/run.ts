@@ -17,7 +17,7 @@ const BENCHES: Record<string, string> = {
   hubspot: `const { runHubspotSyncBench } = await import('./bench/sync.ts'); await runHubspotSyncBench(${contacts ?? 20_000});`,
   salesforce: `const { runSalesforceSyncBench } = await import('./bench/sync.ts'); await runSalesforceSyncBench(${contacts ?? 20_000}, false); await runSalesforceSyncBench(${contacts ?? 20_000}, true);`,
   report: `const m = await import('./bench/report.ts'); await m.runReportBench(${contacts ?? 1_000_000});`,
-  webhooks: `const m = await import('./bench/webhooks.ts'); await m.runWebhookBench();`,
+  webhooks: `const m = await import('./bench/webhooks.ts'); m.printWebhookBench(await m.runWebhookBench());`,
 };
 
 const selected = which === 'all' ? Object.keys(BENCHES) : [which];
