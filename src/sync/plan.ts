@@ -5,7 +5,7 @@
 import type { ApiCallStats, OwnedFieldSpec, RecordChange } from '../../connectors/port.ts';
 import type { Engine } from '../journey/engine.ts';
 import type { Customer, JourneyState, ObjectKind } from '../model.ts';
-import type { StageChange, Store } from '../store/index.ts';
+import type { CurrentStage, StageChange, Store } from '../store/index.ts';
 import { currentValue, desiredValues, sameValue, toTime, type Values } from './desired.ts';
 import { journeyFieldSpec } from './field-spec.ts';
 
@@ -31,11 +31,29 @@ export function ownedFieldTypes(engine: Engine): Map<string, OwnedFieldSpec['typ
   return new Map(journeyFieldSpec(engine.mapping).fields.map((f) => [`${f.kind}:${f.name}`, f.type]));
 }
 
-export function planCustomer(engine: Engine, store: Store, installation: string, customer: Customer, now: number, types: Map<string, OwnedFieldSpec['type']>): CustomerPlan {
+/**
+ * Customers with their open stage from the ledger, looked up a page at a time: one query per
+ * page instead of one per customer on the hot path of a million-customer run.
+ */
+export function* withCurrentStages(store: Store, installation: string, customers: Iterable<Customer>, page = 500): Generator<[Customer, CurrentStage | undefined]> {
+  let batch: Customer[] = [];
+  const emit = function* (): Generator<[Customer, CurrentStage | undefined]> {
+    const stages = store.currentStages(installation, batch.map((c) => c.contact.id));
+    for (const c of batch) yield [c, stages.get(c.contact.id)];
+    batch = [];
+  };
+  for (const c of customers) {
+    batch.push(c);
+    if (batch.length >= page) yield* emit();
+  }
+  if (batch.length) yield* emit();
+}
+
+export function planCustomer(engine: Engine, current: CurrentStage | undefined, customer: Customer, now: number, types: Map<string, OwnedFieldSpec['type']>): CustomerPlan {
   const mapping = engine.mapping;
   const state = engine.evaluate(customer, now);
   const { stage: stageField, stageEnteredAt: enteredField } = mapping.writeback.contact;
-  const open = store.currentStages(installation, [customer.contact.id], state.journeyId).get(customer.contact.id);
+  const open = current?.journeyId === state.journeyId ? current : undefined;
   let enteredAt: number;
   let stageChange: StageChange | null = null;
   if (open && open.stage === state.stage.id) enteredAt = open.enteredAt;

@@ -12,7 +12,7 @@ import type { Engine } from '../journey/engine.ts';
 import type { CrmName, CrmRecord, Customer, ObjectKind, RecordRef } from '../model.ts';
 import type { RunStatus, StageChange, Store } from '../store/index.ts';
 import { fieldNeeds } from './field-spec.ts';
-import { apiCallDelta, ownedFieldTypes, planCustomer, type PlannedRecord } from './plan.ts';
+import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages, type PlannedRecord } from './plan.ts';
 
 export interface RecomputeOptions {
   connector: CrmConnector;
@@ -145,9 +145,9 @@ async function evaluateAndWrite(o: RecomputeOptions, runId: number, contactIds: 
   const planned = new Map<string, PlannedRecord>();
   const stageChanges: StageChange[] = [];
   const members = new Map<string, Set<string>>(engine.mapping.segments.map((s) => [s.id, new Set()]));
-  for (const customer of store.iterateCustomers(installation, { contactIds })) {
+  for (const [customer, current] of withCurrentStages(store, installation, store.iterateCustomers(installation, { contactIds }))) {
     summary.customers++;
-    const plan = planCustomer(engine, store, installation, customer, now, types);
+    const plan = planCustomer(engine, current, customer, now, types);
     summary.stages[plan.state.stage.id] = (summary.stages[plan.state.stage.id] ?? 0) + 1;
     for (const s of plan.state.segments) members.get(s.id)?.add(customer.contact.id);
     if (plan.stageChange) stageChanges.push(plan.stageChange);

@@ -13,7 +13,7 @@ import type { CrmName, ObjectKind, RecordRef } from '../model.ts';
 import type { RunStatus, StageChange, Store } from '../store/index.ts';
 import type { Values } from './desired.ts';
 import { fieldNeeds } from './field-spec.ts';
-import { apiCallDelta, ownedFieldTypes, planCustomer } from './plan.ts';
+import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages } from './plan.ts';
 
 export interface SyncOptions {
   connector: CrmConnector;
@@ -167,9 +167,9 @@ async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSumma
   };
 
   let n = 0;
-  for (const customer of store.iterateCustomers(installation)) {
+  for (const [customer, current] of withCurrentStages(store, installation, store.iterateCustomers(installation))) {
     n++;
-    const plan = planCustomer(engine, store, installation, customer, o.now, typeOf);
+    const plan = planCustomer(engine, current, customer, o.now, typeOf);
     const state = plan.state;
     summary.stages[state.stage.id] = (summary.stages[state.stage.id] ?? 0) + 1;
     for (const id of new Set(state.friction.filter((f) => f.on.kind === 'contact').map((f) => f.id))) summary.flags[id] = (summary.flags[id] ?? 0) + 1;
