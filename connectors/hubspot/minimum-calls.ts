@@ -7,7 +7,7 @@ export interface MinimumCallsInput {
   tickets: number;
   /** Archived records listed (full) — 0 for the usual case. */
   archived?: { contacts?: number; deals?: number; tickets?: number };
-  /** Deals need `hs_date_entered_*` (stageEnteredAt without override, or stagesReached): pipelines read before the first deal call. */
+  /** Deals need the stage "date entered" properties (stageEnteredAt without override, or stagesReached): pipelines read before the first deal call. */
   stageHistory?: boolean;
 }
 

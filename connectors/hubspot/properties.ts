@@ -49,8 +49,15 @@ const INTERNAL: Record<ObjectKind, string[]> = {
   ticket: ['hs_lastmodifieddate', 'hs_pipeline', 'hs_pipeline_stage', 'closed_date'],
 };
 
-export function stageEnteredProperty(stageId: string): string {
-  return `hs_date_entered_${stageId}`;
+/**
+ * The stage-calculated "Date entered <stage>" properties of a deal stage, current name first:
+ * `hs_v2_date_entered_<stageId>` on current portals, `hs_date_entered_<stageId>` on older ones
+ * (knowledge.hubspot.com "Use stage calculated properties"; /work/shared/crm-facts/hubspot.md §13).
+ * Both are requested: HubSpot silently leaves out a property the portal does not have, so a portal with
+ * only one of them answers with that one, and the value is picked per stage (`dateEnteredStage` in translate.ts).
+ */
+export function stageEnteredProperties(stageId: string): [current: string, legacy: string] {
+  return [`hs_v2_date_entered_${stageId}`, `hs_date_entered_${stageId}`];
 }
 
 /** The CRM property (or properties) behind one normalized field, honouring admin overrides. */
@@ -60,7 +67,7 @@ export function sourceProperties(kind: ObjectKind, field: string, fields: FieldN
   return DEFAULTS[kind][field] ?? [];
 }
 
-/** True when deals need `hs_date_entered_<stage>` for every known stage (stageEnteredAt without override, or stagesReached). */
+/** True when deals need the "date entered" properties of every known stage (stageEnteredAt without override, or stagesReached). */
 export function needsStageHistory(fields: FieldNeeds): boolean {
   const wanted = new Set(fields.normalized.deal ?? []);
   return wanted.has('stagesReached') || (wanted.has('stageEnteredAt') && fields.overrides.deal?.stageEnteredAt === undefined);
@@ -72,7 +79,7 @@ export function propertiesFor(kind: ObjectKind, fields: FieldNeeds, dealStageIds
   if (kind === 'deal') {
     const override = fields.overrides.deal?.stageEnteredAt;
     if (override !== undefined && (fields.normalized.deal ?? []).includes('stageEnteredAt')) names.add(override);
-    if (needsStageHistory(fields)) for (const id of dealStageIds) names.add(stageEnteredProperty(id));
+    if (needsStageHistory(fields)) for (const id of dealStageIds) for (const p of stageEnteredProperties(id)) names.add(p);
   }
   for (const p of fields.raw[kind] ?? []) names.add(p);
   for (const p of fields.owned[kind] ?? []) names.add(p);

@@ -4,7 +4,7 @@
  */
 import type { FieldNeeds } from '../../connectors/port.ts';
 import type { ContactRecord, DealRecord, ObjectKind, RawFields, TicketRecord } from '../../src/model.ts';
-import { MODIFIED_PROPERTY, sourceProperties, stageEnteredProperty } from './properties.ts';
+import { MODIFIED_PROPERTY, sourceProperties, stageEnteredProperties } from './properties.ts';
 import type { PipelineCatalog } from './pipelines.ts';
 import type { CrmObject } from './schemas.ts';
 
@@ -56,6 +56,12 @@ function wants(kind: ObjectKind, name: string, fields: FieldNeeds): boolean {
   return (fields.normalized[kind] ?? []).includes(name);
 }
 
+/** When the deal entered a stage: the current `hs_v2_date_entered_*` value, else the legacy `hs_date_entered_*` one. */
+export function dateEnteredStage(props: Props, stageId: string): number | null {
+  const [current, legacy] = stageEnteredProperties(stageId);
+  return parseTime(props[current]) ?? parseTime(props[legacy]);
+}
+
 function modifiedAt(kind: ObjectKind, obj: CrmObject): number | null {
   return parseTime(obj.properties[MODIFIED_PROPERTY[kind]]) ?? parseTime(obj.updatedAt);
 }
@@ -103,14 +109,14 @@ export function toDeal(obj: CrmObject, fields: FieldNeeds, pipelines: PipelineCa
   const isWon = info?.isWon ?? stage === 'closedwon';
   const entered: Array<[string, number]> = [];
   for (const id of pipelines.stageIds()) {
-    const t = parseTime(p[stageEnteredProperty(id)]);
+    const t = dateEnteredStage(p, id);
     if (t !== null) entered.push([id, t]);
   }
   entered.sort((a, b) => a[1] - b[1]);
   let stageEnteredAt: number | null = null;
   if (wants('deal', 'stageEnteredAt', fields)) {
     const override = fields.overrides.deal?.stageEnteredAt;
-    stageEnteredAt = override !== undefined ? parseTime(p[override]) : stage !== null ? parseTime(p[stageEnteredProperty(stage)]) : null;
+    stageEnteredAt = override !== undefined ? parseTime(p[override]) : stage !== null ? dateEnteredStage(p, stage) : null;
   }
   return {
     kind: 'deal',

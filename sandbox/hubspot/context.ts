@@ -53,14 +53,16 @@ export interface RecordJson {
 
 /**
  * A record as the v3 object APIs return it. Without `properties` the type's defaults come back;
- * with them, those plus the id and the create/modified dates. Requested but empty → null.
+ * with them, those plus the id and the create/modified dates. Requested but empty → null; requested
+ * but not a property of the portal → left out without an error, as HubSpot does (hubspot.md §13).
  */
-export function recordJson(rec: StoredRecord, requested: string[] | null): RecordJson {
+export function recordJson(store: PortalStore, rec: StoredRecord, requested: string[] | null): RecordJson {
   const names = new Set(
     requested && requested.length ? ['hs_object_id', 'createdate', modifiedProperty(rec.type), ...requested] : LIST_DEFAULT_PROPERTIES[rec.type],
   );
+  const defined = store.properties[rec.type];
   const properties: Record<string, string | null> = {};
-  for (const n of names) properties[n] = rec.properties[n] ?? null;
+  for (const n of names) if (defined.has(n)) properties[n] = rec.properties[n] ?? null;
   const json: RecordJson = {
     id: rec.id,
     properties,

@@ -191,7 +191,6 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['hs_is_closed', 'Is Deal Closed?', 'bool', 'booleancheckbox', { readOnly: true }],
     ['hs_deal_stage_probability', 'Deal Stage Probability', 'number', 'number', { readOnly: true }],
     ['hs_lastmodifieddate', 'Last Modified Date', 'datetime', 'date', { readOnly: true }],
-    ...DEAL_PIPELINES.flatMap((p) => p.stages.map((s): Spec => [`hs_date_entered_${s.id}`, `Date entered "${s.label} (${p.label})"`, 'datetime', 'date', { readOnly: true }])),
   ],
   tickets: [
     ['subject', 'Ticket name', 'string', 'text'],
@@ -208,14 +207,49 @@ const SPECS: Record<ObjectType, Spec[]> = {
   ],
 };
 
+/**
+ * Which stage-calculated property names the portal has. Current portals have `hs_v2_date_entered_<stageId>`
+ * and `hs_v2_date_exited_<stageId>`; older ones `hs_date_entered_<stageId>` / `hs_date_exited_<stageId>`
+ * (knowledge.hubspot.com "Use stage calculated properties"; hubspot.md §8 and §13). When the legacy names
+ * go away is not documented, so the default is a current portal with the v2 names only (the strict case);
+ * `legacy` and `both` model older portals. The values follow `dealstage` automatically (`stageDatesOnMove`).
+ */
+export type StageDateNames = 'v2' | 'legacy' | 'both';
+
+export function stageDateProperties(names: StageDateNames, stageId: string): { entered: string[]; exited: string[] } {
+  const prefixes = names === 'v2' ? ['hs_v2_'] : names === 'legacy' ? ['hs_'] : ['hs_v2_', 'hs_'];
+  return { entered: prefixes.map((p) => `${p}date_entered_${stageId}`), exited: prefixes.map((p) => `${p}date_exited_${stageId}`) };
+}
+
+function stageDateSpecs(names: StageDateNames): Spec[] {
+  return DEAL_PIPELINES.flatMap((p) =>
+    p.stages.flatMap((s): Spec[] => {
+      const { entered, exited } = stageDateProperties(names, s.id);
+      return [
+        ...entered.map((n): Spec => [n, `Date entered "${s.label} (${p.label})"`, 'datetime', 'date', { readOnly: true }]),
+        ...exited.map((n): Spec => [n, `Date exited "${s.label} (${p.label})"`, 'datetime', 'date', { readOnly: true }]),
+      ];
+    }),
+  );
+}
+
+/** A deal moving from one stage to another: the old stage's "date exited" and the new one's "date entered" are set to `at`. */
+export function stageDatesOnMove(names: StageDateNames, from: string | undefined, to: string, at: number): Record<string, string> {
+  const iso = new Date(at).toISOString();
+  const values: Record<string, string> = {};
+  if (from !== undefined && from !== to) for (const n of stageDateProperties(names, from).exited) values[n] = iso;
+  for (const n of stageDateProperties(names, to).entered) values[n] = iso;
+  return values;
+}
+
 const DEFAULT_GROUP: Record<ObjectType, string> = { contacts: 'contactinformation', companies: 'companyinformation', deals: 'dealinformation', tickets: 'ticketinformation' };
 
 export function builtinGroups(t: ObjectType): PropertyGroupDef[] {
   return [{ name: DEFAULT_GROUP[t], label: `${singular(t)[0]?.toUpperCase()}${singular(t).slice(1)} information`, displayOrder: 0, archived: false }];
 }
 
-export function builtinProperties(t: ObjectType, now: number): PropertyDef[] {
-  return [...COMMON, ...SPECS[t]].map(([name, label, type, fieldType, extra], i) => ({
+export function builtinProperties(t: ObjectType, now: number, stageDates: StageDateNames = 'v2'): PropertyDef[] {
+  return [...COMMON, ...SPECS[t], ...(t === 'deals' ? stageDateSpecs(stageDates) : [])].map(([name, label, type, fieldType, extra], i) => ({
     name,
     label,
     type,

@@ -1,11 +1,11 @@
 /**
  * Turns neutral personas into HubSpot records: contacts, companies (deduplicated by name), deals in
- * one of two pipelines with `hs_date_entered_<stageId>` history, tickets in the support pipeline,
+ * one of two pipelines with stage-calculated "date entered/exited" history, tickets in the support pipeline,
  * and the associations between them. All values are strings, datetimes ISO 8601 (hubspot.md §3, §8).
  */
 import { DAY_MS } from '../../src/model.ts';
 import { generatePersonas, type Persona, type PersonaDeal, type PersonaTicket } from '../demo-data.ts';
-import { DEAL_PIPELINES, type PipelineDef } from './schema.ts';
+import { DEAL_PIPELINES, stageDateProperties, type PipelineDef } from './schema.ts';
 import type { PortalStore } from './store.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -85,16 +85,24 @@ function addDeal(store: PortalStore, d: PersonaDeal, pipelineIndex: number): str
   props['hs_is_closed'] = String(d.outcome !== 'open');
   props['hs_is_closed_won'] = String(d.outcome === 'won');
   props['hs_deal_stage_probability'] = stage.metadata['probability'] ?? '0';
-  // Stage history: steps 0..maxStep spread between creation and the current stage's entry.
+  // Stage history: steps 0..maxStep spread between creation and the current stage's entry; each stage
+  // is exited when the next one is entered (stage-calculated properties, schema.ts `StageDateNames`).
   const reachedEnd = d.outcome === 'open' ? d.stageEnteredAt : (d.closedAt ?? d.stageEnteredAt);
   const lastOpenStep = d.outcome === 'open' ? d.step : d.maxStep;
+  const path: Array<{ id: string; at: number }> = [];
   for (let s = 0; s <= lastOpenStep; s++) {
     const st = open[s];
     if (!st) continue;
     const at = d.outcome === 'open' && s === d.step ? d.stageEnteredAt : d.createdAt + Math.round(((reachedEnd - d.createdAt) * s) / (lastOpenStep + 1));
-    props[`hs_date_entered_${st.id}`] = iso(at);
+    path.push({ id: st.id, at });
   }
-  if (d.outcome !== 'open') props[`hs_date_entered_${stage.id}`] = iso(d.closedAt ?? d.stageEnteredAt);
+  if (d.outcome !== 'open') path.push({ id: stage.id, at: d.closedAt ?? d.stageEnteredAt });
+  path.forEach((step, i) => {
+    const names = stageDateProperties(store.stageDates, step.id);
+    for (const n of names.entered) props[n] = iso(step.at);
+    const next = path[i + 1];
+    if (next) for (const n of names.exited) props[n] = iso(next.at);
+  });
   return store.create('deals', props, { createdAt: d.createdAt, updatedAt: Math.max(d.createdAt, reachedEnd) }).id;
 }
 

@@ -19,7 +19,7 @@ import { mountObjectByIdRoute } from './routes/object-by-id.ts';
 import { mountOauthRoutes, mountUsageRoute } from './routes/oauth.ts';
 import { mountSchemaRoutes } from './routes/schema-routes.ts';
 import { mountSearchRoute } from './routes/search.ts';
-import { parseObjectType, type ObjectType } from './schema.ts';
+import { parseObjectType, type ObjectType, type StageDateNames } from './schema.ts';
 import { seedPortal } from './seed.ts';
 import { PortalStore } from './store.ts';
 
@@ -70,6 +70,8 @@ export interface HubspotSandboxOptions {
   clock?: () => number;
   /** Associations per input per page on v4 batch read (default 500). */
   associationPageSize?: number;
+  /** Stage-calculated deal properties the portal has (default `v2`, a current portal; see schema.ts `StageDateNames`). */
+  stageDates?: StageDateNames;
   /** How batch update answers invalid values: per-record 207 (default) or a 400 for the whole batch. */
   batchValidation?: 'partial' | 'reject';
 }
@@ -127,7 +129,7 @@ export interface HubspotSandbox {
 
 export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Promise<HubspotSandbox> {
   const clock = opts.clock ?? Date.now;
-  const store = new PortalStore(clock);
+  const store = new PortalStore(clock, opts.stageDates ?? 'v2');
   seedPortal(store, { seed: opts.seed ?? 1, count: opts.contacts ?? 200, now: opts.now ?? clock() });
   const ctx: SandboxContext = { store, clock, associationPageSize: opts.associationPageSize ?? 500, batchValidation: opts.batchValidation ?? 'partial' };
   const creds = new Credentials({
@@ -239,7 +241,7 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
     listMembers: (listId) => [...(store.lists.get(listId)?.members.keys() ?? [])].sort((a, b) => Number(a) - Number(b)),
     toJson: (t, id, properties) => {
       const rec = store.get(type(t), id);
-      return rec ? recordJson(rec, properties) : null;
+      return rec ? recordJson(store, rec, properties) : null;
     },
   };
 

@@ -8,9 +8,11 @@ import {
   builtinGroups,
   builtinProperties,
   modifiedProperty,
+  stageDatesOnMove,
   type ObjectType,
   type PropertyDef,
   type PropertyGroupDef,
+  type StageDateNames,
 } from './schema.ts';
 
 export interface StoredRecord {
@@ -71,15 +73,18 @@ export class PortalStore {
   private nextId = 1001;
   private nextListId = 1;
   readonly clock: () => number;
+  /** Stage-calculated property names this portal has (schema.ts `StageDateNames`). */
+  readonly stageDates: StageDateNames;
 
-  constructor(clock: () => number) {
+  constructor(clock: () => number, stageDates: StageDateNames = 'v2') {
     this.clock = clock;
+    this.stageDates = stageDates;
     const now = clock();
     const per = <T>(f: (t: ObjectType) => T): Record<ObjectType, T> =>
       Object.fromEntries(OBJECT_TYPES.map((t) => [t, f(t)])) as Record<ObjectType, T>;
     this.records = per(() => new Map());
     this.order = per(() => []);
-    this.properties = per((t) => new Map(builtinProperties(t, now).map((p) => [p.name, p])));
+    this.properties = per((t) => new Map(builtinProperties(t, now, stageDates).map((p) => [p.name, p])));
     this.groups = per((t) => new Map(builtinGroups(t).map((g) => [g.name, g])));
   }
 
@@ -109,11 +114,17 @@ export class PortalStore {
 
   /** Applies already-validated values ('' clears) and bumps the modified date. */
   write(rec: StoredRecord, values: Record<string, string>): void {
+    const fromStage = rec.properties['dealstage'];
+    const toStage = rec.type === 'deals' ? values['dealstage'] : undefined;
     for (const [k, v] of Object.entries(values)) {
       if (v === '') delete rec.properties[k];
       else rec.properties[k] = v;
     }
     this.touch(rec);
+    if (toStage !== undefined && toStage !== '' && toStage !== fromStage) {
+      // Stage-calculated properties follow every stage change, whoever makes it (UI or API).
+      Object.assign(rec.properties, stageDatesOnMove(this.stageDates, fromStage, toStage, rec.updatedAt));
+    }
   }
 
   touch(rec: StoredRecord): void {

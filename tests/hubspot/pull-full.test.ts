@@ -44,7 +44,7 @@ describe('full pull', () => {
     expect(c.stats()).toMatchObject({ total: 3, byEndpoint: { 'objects.contacts.list': 2, 'objects.contacts.list.archived': 1 } });
   });
 
-  it('reads custom pipeline stages: closed/won from metadata, stage history from hs_date_entered_*', async () => {
+  it('reads custom pipeline stages: closed/won from metadata; stage history on a portal with only the legacy hs_date_entered_*', async () => {
     let dealProps: string[] = [];
     api()
       .get('/crm/v3/pipelines/deals')
@@ -70,12 +70,50 @@ describe('full pull', () => {
     const fields = needs({ normalized: { deal: ['name', 'stage', 'stageEnteredAt', 'stagesReached', 'closedAt'] } });
     const batches = await collect(connector().pull({ objects: ['deal'], fields, mode: 'full', cursors: {} }));
 
-    for (const id of ['appointmentscheduled', 'closedwon', 'closedlost', '9001', '9002', '9003']) expect(dealProps).toContain(`hs_date_entered_${id}`);
+    for (const id of ['appointmentscheduled', 'closedwon', 'closedlost', '9001', '9002', '9003']) {
+      expect(dealProps).toContain(`hs_v2_date_entered_${id}`);
+      expect(dealProps).toContain(`hs_date_entered_${id}`);
+    }
     expect(dealProps).not.toContain('amount');
     const [won, lost] = batches[0]?.records as DealRecord[];
     expect(won).toMatchObject({ stage: '9002', isClosed: true, isWon: true, stageEnteredAt: Date.parse('2026-04-01T00:00:00.000Z'), stagesReached: ['9001', '9002'], contactIds: ['1', '2'], name: 'Renewal ACME' });
     expect(lost).toMatchObject({ stage: '9003', isClosed: true, isWon: false, contactIds: [] });
     expect(nock.isDone()).toBe(true);
+  });
+
+  // A portal answers only the stage-calculated names it has; the others are left out silently
+  // (knowledge.hubspot.com "Use stage calculated properties"; /work/shared/crm-facts/hubspot.md §13).
+  async function pullDeal(properties: Record<string, string | null>): Promise<DealRecord> {
+    api()
+      .get('/crm/v3/pipelines/deals')
+      .reply(200, DEAL_PIPELINES)
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'false')
+      .reply(200, { results: [{ id: '510', properties: { pipeline: '7001', dealstage: '9002', ...properties }, createdAt: '2026-02-01T00:00:00.000Z', updatedAt: '2026-04-01T00:00:00.000Z' }] })
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [] });
+    const fields = needs({ normalized: { deal: ['stage', 'stageEnteredAt', 'stagesReached'] } });
+    const batches = await collect(connector().pull({ objects: ['deal'], fields, mode: 'full', cursors: {} }));
+    expect(nock.isDone()).toBe(true);
+    return batches[0]?.records[0] as DealRecord;
+  }
+
+  it('stage history on a current portal that has only hs_v2_date_entered_*', async () => {
+    const deal = await pullDeal({ hs_v2_date_entered_9001: '2026-03-01T00:00:00.000Z', hs_v2_date_entered_9002: '2026-04-01T00:00:00.000Z', hs_v2_date_exited_9001: '2026-04-01T00:00:00.000Z' });
+    expect(deal).toMatchObject({ stageEnteredAt: Date.parse('2026-04-01T00:00:00.000Z'), stagesReached: ['9001', '9002'] });
+  });
+
+  it('stage history on a portal that has both names: the v2 value wins, the legacy one fills a stage v2 leaves empty', async () => {
+    const deal = await pullDeal({
+      // v2 and legacy disagree: the current property is the one HubSpot keeps up to date.
+      hs_v2_date_entered_9002: '2026-04-02T00:00:00.000Z',
+      hs_date_entered_9002: '2026-04-01T00:00:00.000Z',
+      // v2 empty for an old stage (present, null), legacy still carries it.
+      hs_v2_date_entered_9001: null,
+      hs_date_entered_9001: '2026-03-01T00:00:00.000Z',
+    });
+    expect(deal).toMatchObject({ stageEnteredAt: Date.parse('2026-04-02T00:00:00.000Z'), stagesReached: ['9001', '9002'] });
   });
 
   it('pages a deal’s contact associations through v4 batch read when the list call truncates them', async () => {

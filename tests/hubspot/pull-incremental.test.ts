@@ -148,7 +148,7 @@ describe('incremental pull', () => {
       .post('/crm/v3/objects/deals/search', (b: SearchBody) => ((searchProps = b.properties), JSON.stringify(b).length <= 3000))
       .reply(200, { total: 1, results: [{ id: '800', properties: { hs_lastmodifieddate: iso(T0 + 1) } }] })
       .post('/crm/v3/objects/deals/batch/read', (b: { properties: string[]; inputs: unknown }) => ((readProps = b.properties), true))
-      .reply(200, { status: 'COMPLETE', results: [{ id: '800', properties: { dealstage: 'stage_number_3', pipeline: 'big', hs_date_entered_stage_number_3: iso(T0) } }] })
+      .reply(200, { status: 'COMPLETE', results: [{ id: '800', properties: { dealstage: 'stage_number_3', pipeline: 'big', hs_v2_date_entered_stage_number_3: iso(T0) } }] })
       .post('/crm/v4/associations/deals/contacts/batch/read')
       .reply(200, { status: 'COMPLETE', results: [] })
       .get('/crm/v3/objects/deals')
@@ -157,7 +157,7 @@ describe('incremental pull', () => {
     const fields = needs({ normalized: { deal: ['stageEnteredAt'] } });
     const batches = await collect(connector().pull({ objects: ['deal'], fields, mode: 'incremental', cursors: { deal: { watermark: T0 } } }));
     expect(searchProps).toEqual(['hs_lastmodifieddate']);
-    expect(readProps).toContain('hs_date_entered_stage_number_119');
+    expect(readProps).toEqual(expect.arrayContaining(['hs_v2_date_entered_stage_number_119', 'hs_date_entered_stage_number_119']));
     expect(batches[0]?.records[0]).toMatchObject({ id: '800', stageEnteredAt: T0 });
     expect(nock.isDone()).toBe(true);
   });

@@ -55,7 +55,7 @@ describe('GET /crm/v3/objects/{type}', () => {
 describe('batch read', () => {
   it('returns 200 when all ids exist and 207 OBJECT_NOT_FOUND with context.ids for missing ones', async () => {
     const ids = sb.data.ids('deals').slice(0, 3);
-    const ok = await sdk(sb).crm.deals.batchApi.read({ inputs: ids.map((id) => ({ id })), properties: ['dealstage', 'hs_date_entered_closedwon'], propertiesWithHistory: [] });
+    const ok = await sdk(sb).crm.deals.batchApi.read({ inputs: ids.map((id) => ({ id })), properties: ['dealstage', 'hs_v2_date_entered_closedwon'], propertiesWithHistory: [] });
     expect(ok.results.map((r) => r.id).sort()).toEqual([...ids].sort());
     const partial = await call(sb, 'POST', '/crm/v3/objects/deals/batch/read', { inputs: [{ id: ids[0] }, { id: '999999' }], properties: ['dealstage'] });
     expect(partial.status).toBe(207);
@@ -119,12 +119,61 @@ describe('seeded data', () => {
     const deals = sb.data.ids('deals').map((id) => sb.data.getRecord('deals', id)!);
     const won = deals.find((d) => d.properties['dealstage'] === 'closedwon')!;
     expect(won.properties['hs_is_closed_won']).toBe('true');
-    expect(won.properties['hs_date_entered_closedwon']).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(won.properties['hs_v2_date_entered_closedwon']).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(deals.some((d) => d.properties['pipeline'] === '75043822' && /^\d+$/.test(d.properties['dealstage']!))).toBe(true);
     const tickets = sb.data.ids('tickets').map((id) => sb.data.getRecord('tickets', id)!);
     const replied = tickets.find((t) => t.properties['first_agent_reply_date'])!;
     expect(Number(replied.properties['time_to_first_agent_reply'])).toBe(Date.parse(replied.properties['first_agent_reply_date']!) - replied.createdAt);
     expect(tickets.every((t) => t.properties['hs_pipeline'] === '0' && ['1', '2', '3', '4'].includes(t.properties['hs_pipeline_stage']!))).toBe(true);
     expect(tickets.every((t) => ['EMAIL', 'CHAT', 'PHONE', 'FORM'].includes(t.properties['source_type']!))).toBe(true);
+  });
+});
+
+// Stage calculated properties: knowledge.hubspot.com/properties/stage-calculated-properties ("Date entered
+// [stage ID]", "Date exited [stage ID]"); internal names hs_v2_date_entered_<stageId> on current portals,
+// hs_date_entered_<stageId> on older ones (/work/shared/crm-facts/hubspot.md §8, §13). HubSpot leaves out a
+// requested property the portal does not have, without an error (hubspot.md §13).
+describe('stage-calculated deal properties', () => {
+  const wonDeal = (s: HubspotSandbox) => s.data.ids('deals').find((id) => s.data.getRecord('deals', id)!.properties['dealstage'] === 'closedwon')!;
+
+  it('a current portal serves hs_v2_date_entered/exited_* and leaves out the legacy names it lacks', async () => {
+    const id = wonDeal(sb);
+    const r = await call(sb, 'GET', `/crm/v3/objects/deals/${id}?properties=dealstage,hs_v2_date_entered_closedwon,hs_date_entered_closedwon,hs_v2_date_exited_appointmentscheduled,no_such_property`);
+    expect(r.status).toBe(200);
+    expect(r.json.properties.hs_v2_date_entered_closedwon).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(r.json.properties.hs_v2_date_exited_appointmentscheduled).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(r.json.properties).not.toHaveProperty('hs_date_entered_closedwon');
+    expect(r.json.properties).not.toHaveProperty('no_such_property');
+    const defs = await call(sb, 'GET', '/crm/v3/properties/deals');
+    const names = defs.json.results.map((p: { name: string }) => p.name);
+    expect(names).toContain('hs_v2_date_entered_151728301');
+    expect(names.some((n: string) => n.startsWith('hs_date_entered_'))).toBe(false);
+  });
+
+  it('an older portal (stageDates: legacy) serves hs_date_entered_* only; `both` serves both with the same values', async () => {
+    const legacy = await startHubspotSandbox({ contacts: 20, seed: 5, now: NOW, stageDates: 'legacy' });
+    const both = await startHubspotSandbox({ contacts: 20, seed: 5, now: NOW, stageDates: 'both' });
+    try {
+      const q = '?properties=hs_v2_date_entered_closedwon,hs_date_entered_closedwon';
+      const a = await call(legacy, 'GET', `/crm/v3/objects/deals/${wonDeal(legacy)}${q}`);
+      expect(a.json.properties.hs_date_entered_closedwon).toMatch(/^\d{4}-/);
+      expect(a.json.properties).not.toHaveProperty('hs_v2_date_entered_closedwon');
+      const b = await call(both, 'GET', `/crm/v3/objects/deals/${wonDeal(both)}${q}`);
+      expect(b.json.properties.hs_v2_date_entered_closedwon).toMatch(/^\d{4}-/);
+      expect(b.json.properties.hs_date_entered_closedwon).toBe(b.json.properties.hs_v2_date_entered_closedwon);
+    } finally {
+      await legacy.close();
+      await both.close();
+    }
+  });
+
+  it('a stage change sets the new stage’s "date entered" and the old one’s "date exited"', async () => {
+    const id = sb.data.ids('deals').find((d) => sb.data.getRecord('deals', d)!.properties['dealstage'] === 'appointmentscheduled')!;
+    const r = await call(sb, 'POST', '/crm/v3/objects/deals/batch/update', { inputs: [{ id, properties: { dealstage: 'qualifiedtobuy' } }] });
+    expect(r.status).toBe(200);
+    const after = sb.data.getRecord('deals', id)!.properties;
+    expect(after['hs_v2_date_entered_qualifiedtobuy']).toBe(after['hs_lastmodifieddate']);
+    expect(after['hs_v2_date_exited_appointmentscheduled']).toBe(after['hs_lastmodifieddate']);
+    expect(after['hs_date_entered_qualifiedtobuy']).toBeUndefined();
   });
 });

@@ -14,6 +14,6 @@ export function mountObjectByIdRoute(app: Express, ctx: SandboxContext): void {
     const type = parseObjectType(req.params.objectType);
     const rec = ctx.store.get(type, req.params.objectId);
     if (!rec || type === 'companies' || rec.archived !== queryBool(req.query['archived'])) throw notFound('resource not found');
-    res.json(recordJson(rec, queryList(req.query['properties'])));
+    res.json(recordJson(ctx.store, rec, queryList(req.query['properties'])));
   });
 }

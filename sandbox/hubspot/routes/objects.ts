@@ -53,7 +53,7 @@ export function mountObjectRoutes(app: Express, ctx: SandboxContext): void {
     for (; i < ids.length && results.length < limit; i++) {
       const rec = store.records[type].get(String(ids[i]));
       if (!rec || rec.archived !== archived) continue;
-      results.push(withAssociations(recordJson(rec, properties), rec, associations, ctx));
+      results.push(withAssociations(recordJson(store, rec, properties), rec, associations, ctx));
     }
     // Skip ahead so `after` names a record that will actually be on the next page.
     while (i < ids.length && store.records[type].get(String(ids[i]))?.archived !== archived) i++;
@@ -76,7 +76,7 @@ export function mountObjectRoutes(app: Express, ctx: SandboxContext): void {
       if (!rec || rec.archived !== archived) missing.push(id);
       else if (!seen.has(rec.id)) {
         seen.add(rec.id);
-        results.push(recordJson(rec, body.properties ?? null));
+        results.push(recordJson(store, rec, body.properties ?? null));
       }
     }
     const base = { status: 'COMPLETE', results, ...batchTimes(startedAt, ctx) };
@@ -118,7 +118,7 @@ export function mountObjectRoutes(app: Express, ctx: SandboxContext): void {
     const results: RecordJson[] = [];
     for (const { rec, values } of planned) {
       store.write(rec, values);
-      results.push(recordJson(rec, Object.keys(values)));
+      results.push(recordJson(store, rec, Object.keys(values)));
     }
     if (missing.length) errors.unshift(notFoundError(type, missing));
     const base = { status: 'COMPLETE', results, ...batchTimes(startedAt, ctx) };

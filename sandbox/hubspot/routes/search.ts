@@ -87,7 +87,7 @@ export function mountSearchRoute(app: Express, ctx: SandboxContext, limiter: Rat
     }
     const page = matches.slice(after, after + limit);
     const nextOffset = after + page.length;
-    const json: Record<string, unknown> = { total: matches.length, results: page.map((r) => recordJson(r, body.properties ?? null)) };
+    const json: Record<string, unknown> = { total: matches.length, results: page.map((r) => recordJson(ctx.store, r, body.properties ?? null)) };
     if (nextOffset < matches.length && page.length > 0) json['paging'] = { next: { after: String(nextOffset) } };
     res.status(200).json(json);
   });
