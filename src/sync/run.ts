@@ -14,6 +14,7 @@ import type { RunStatus, StageChange, Store } from '../store/index.ts';
 import type { Values } from './desired.ts';
 import { fieldNeeds } from './field-spec.ts';
 import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages } from './plan.ts';
+import { PushPipeline } from './push-pipeline.ts';
 
 export interface SyncOptions {
   connector: CrmConnector;
@@ -80,13 +81,17 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     written: 0, failed: [], segments: {}, stages: {}, flags: {}, plan: {},
     apiCalls: { total: 0, byEndpoint: {}, rateLimited: 0 }, startedAt, finishedAt: startedAt,
   };
+  // Pushes run behind the evaluation, at most two in flight.
+  const pushes = new PushPipeline(2);
   try {
     await pull(o, summary);
-    const members = await evaluateAndPush(o, runId, summary);
+    const members = await evaluateAndPush(o, runId, summary, pushes);
     if (!o.dryRun) await syncSegments(o, summary, members);
     else planSegments(o, summary, members);
     summary.status = summary.failed.length > 0 ? 'partial' : 'succeeded';
   } catch (error) {
+    // Pushes still running finish, and are recorded, before the run ends.
+    await pushes.settle();
     if (error instanceof ParcoursError && (error.code === 'DAILY_LIMIT' || error.code === 'QUOTA_RESERVE')) {
       summary.status = 'stopped';
       summary.stoppedReason = error.message;
@@ -125,7 +130,7 @@ async function pull(o: SyncOptions, summary: SyncSummary): Promise<void> {
 }
 
 /** Returns the desired members of each segment (contact ids). */
-async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSummary): Promise<Map<string, Set<string>>> {
+async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSummary, pushes: PushPipeline): Promise<Map<string, Set<string>>> {
   const { store, engine, installation, connector } = o;
   const mapping = engine.mapping;
   const typeOf = ownedFieldTypes(engine);
@@ -136,16 +141,17 @@ async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSumma
   const members = new Map<string, Set<string>>(mapping.segments.map((s) => [s.id, new Set()]));
   const total = store.countRecords(installation).contacts;
 
-  // Pushes run behind the evaluation (at most two in flight), so CPU time spent evaluating and
-  // storing overlaps the rate-limited calls instead of adding to them.
-  const inflight = new Set<Promise<void>>();
+  // Pushes run behind the evaluation, so CPU time spent evaluating and storing overlaps the
+  // rate-limited calls instead of adding to them. Every push settles into the pipeline; a failed
+  // push stops the loop at its next flush (each one checks) or at the drain, and ends the run.
   const flush = async (kind: ObjectKind, force: boolean): Promise<void> => {
+    pushes.check();
     const queue = pending[kind];
     if (queue.length === 0 || (!force && queue.length < flushSize)) return;
     pending[kind] = [];
     if (o.dryRun) return;
-    while (inflight.size >= 2) await Promise.race(inflight);
-    const job = connector.push(queue.map((q) => q.change)).then((report) => {
+    await pushes.submit(async () => {
+      const report = await connector.push(queue.map((q) => q.change));
       const byId = new Map(queue.map((q) => [q.change.ref.id, q]));
       const writes = report.written.map((ref) => {
         const q = byId.get(ref.id);
@@ -157,13 +163,6 @@ async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSumma
       summary.written += writes.length;
       o.onProgress?.({ phase: 'push', done: summary.written });
     });
-    const tracked = job.finally(() => inflight.delete(tracked));
-    // A failed push surfaces at the next wait or at the end of the run, never as an unhandled rejection.
-    tracked.catch(() => {});
-    inflight.add(tracked);
-  };
-  const drain = async (): Promise<void> => {
-    while (inflight.size > 0) await Promise.all(inflight);
   };
 
   let n = 0;
@@ -206,7 +205,7 @@ async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSumma
   summary.customers = n;
   if (stageChanges.length) store.recordStageChanges(installation, stageChanges.splice(0));
   for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true);
-  await drain();
+  await pushes.drain();
   return members;
 }
 

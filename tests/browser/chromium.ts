@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-
-export const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, MANUAL_COMMAND } from '../../scripts/ensure-chromium.ts';
 
 export interface Browser {
   context: BrowserContext;
@@ -12,9 +11,9 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Fails, never skips, when Chromium is missing: CI installs it. */
+/** Fails, never skips, when Chromium is missing: `npm test`'s pretest installs it (scripts/ensure-chromium.ts). */
 export async function openChromium(viewport: { width: number; height: number }): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium with ${MANUAL_COMMAND}`);
   const profile = mkdtempSync(join(tmpdir(), 'parcours-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
