@@ -1,13 +1,19 @@
 /**
  * Batched writes: POST /crm/v3/objects/{type}/batch/update, 100 inputs per call.
  * https://developers.hubspot.com/docs/api-reference/latest/crm/using-object-apis
- * - 200: all written. 207: `errors[].context.ids` failed (with `category`), the rest written.
+ * - Every input carries a unique `objectWriteTraceId`. Without it one invalid input (e.g. an unknown
+ *   enumeration option) fails the whole batch with 400; with it HubSpot answers 207 and names each failed
+ *   input in `errors[].context.objectWriteTraceId`, and writes the others.
+ *   https://developers.hubspot.com/docs/api-reference/error-handling "Multi-status errors"
+ * - 200: all written. 207: failed inputs by trace id, or by `errors[].context.ids` (missing records), each
+ *   with its `category`; the rest written.
  *   https://developers.hubspot.com/changelog/simplifying-batch-update-response-codes-for-crm-v3-apis
- * - A 400 for the whole batch (e.g. one invalid enumeration option) says nothing per record: the batch is
- *   split in halves until the bad record(s) stand alone, so the others are still written.
+ * - A 400 that still comes back for the whole batch says nothing per record: only then is the batch split
+ *   in halves until the bad record(s) stand alone, so the others are still written.
  * - `null` clears a property: HubSpot clears on "". Multi-select values arrive `;`-joined and are written
  *   whole (a leading `;` would append instead of replace).
  */
+import { randomBytes } from 'node:crypto';
 import type { PushReport, RecordChange, RecordFailure } from '../../connectors/port.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import type { RecordRef } from '../../src/model.ts';
@@ -33,10 +39,29 @@ interface Outcome {
   failed: FailedChange[];
 }
 
-function toInput(c: RecordChange): { id: string; properties: Record<string, string> } {
+function toInput(c: RecordChange, objectWriteTraceId: string): { id: string; objectWriteTraceId: string; properties: Record<string, string> } {
   const properties: Record<string, string> = {};
   for (const [k, v] of Object.entries(c.values)) properties[k] = v === null ? '' : v.replace(/^;+/, '');
-  return { id: c.ref.id, properties };
+  return { id: c.ref.id, objectWriteTraceId, properties };
+}
+
+/**
+ * Which change each 207 error is about: by `context.objectWriteTraceId` (validation errors), or by
+ * `context.ids` (records not found). An error naming neither is kept aside as unattributed.
+ */
+function attribute(errors: BatchError[], byTrace: Map<string, RecordChange>, batch: RecordChange[]): { failed: Map<RecordChange, BatchError>; unattributed: BatchError[] } {
+  const byId = new Map(batch.map((c) => [c.ref.id, c]));
+  const failed = new Map<RecordChange, BatchError>();
+  const unattributed: BatchError[] = [];
+  for (const error of errors) {
+    const targets = [
+      ...(error.context?.objectWriteTraceId ?? []).map((t) => byTrace.get(t)),
+      ...(error.context?.ids ?? []).map((id) => byId.get(id)),
+    ].filter((c): c is RecordChange => c !== undefined);
+    if (targets.length === 0) unattributed.push(error);
+    for (const c of targets) failed.set(c, error);
+  }
+  return { failed, unattributed };
 }
 
 function failureOf(change: RecordChange, code: string, message: string, retryable: boolean, requeue = false): FailedChange {
@@ -44,20 +69,24 @@ function failureOf(change: RecordChange, code: string, message: string, retryabl
 }
 
 async function writeBatch(transport: HubspotTransport, objectType: string, batch: RecordChange[]): Promise<Outcome> {
+  // Unique per input and per call: `<call nonce>-<record id>`.
+  const nonce = randomBytes(4).toString('hex');
+  const byTrace = new Map(batch.map((c) => [`${nonce}-${c.ref.id}`, c]));
   try {
     const body = await transport.data({
       endpoint: `objects.${objectType}.batch.update`,
       method: 'POST',
       path: hubspotPaths.batchUpdate(objectType),
-      body: { inputs: batch.map(toInput) },
+      body: { inputs: [...byTrace].map(([trace, c]) => toInput(c, trace)) },
       schema: batchObjectsSchema,
       recordId: batch.length === 1 ? batch[0]?.ref.id : undefined,
     });
-    const failedById = new Map<string, BatchError>();
-    for (const error of body.errors ?? []) for (const id of error.context?.ids ?? []) failedById.set(id, error);
+    const { failed, unattributed } = attribute(body.errors ?? [], byTrace, batch);
+    const returned = new Set(body.results.map((r) => r.id));
     const outcome: Outcome = { written: [], failed: [] };
     for (const change of batch) {
-      const error = failedById.get(change.ref.id);
+      // An error that names no input fails the inputs HubSpot did not return as updated.
+      const error = failed.get(change) ?? (returned.has(change.ref.id) ? undefined : unattributed[0]);
       if (!error) outcome.written.push(change);
       else {
         const category = error.category ?? 'UNKNOWN';
@@ -69,6 +98,7 @@ async function writeBatch(transport: HubspotTransport, objectType: string, batch
   } catch (error) {
     if (!(error instanceof ParcoursError)) throw error;
     if (error.code === 'CRM_VALIDATION' || error.code === 'NOT_FOUND') {
+      // Fallback only: trace ids normally turn this into a 207 (see the header).
       if (batch.length > 1) {
         const mid = Math.ceil(batch.length / 2);
         const [a, b] = [await writeBatch(transport, objectType, batch.slice(0, mid)), await writeBatch(transport, objectType, batch.slice(mid))];

@@ -31,6 +31,10 @@ export type CrmObject = z.infer<typeof crmObjectSchema>;
 export const objectPageSchema = z.object({ results: z.array(crmObjectSchema), paging }).loose();
 export const searchPageSchema = z.object({ total: z.number().optional(), results: z.array(crmObjectSchema), paging }).loose();
 
+/**
+ * One error of a 207. `context.ids` names missing records (batch read/update); `context.objectWriteTraceId`
+ * names failed inputs when they carried trace ids (https://developers.hubspot.com/docs/api-reference/error-handling).
+ */
 export const batchErrorSchema = z
   .object({
     status: z.string().optional(),

@@ -10,8 +10,11 @@ export interface SandboxContext {
   clock: () => number;
   /** Max associations per input on a v4 batch read page. */
   associationPageSize: number;
-  /** `partial`: per-record errors in a 207; `reject`: one invalid input fails the whole batch with 400. */
-  batchValidation: 'partial' | 'reject';
+  /**
+   * Batch update honours `objectWriteTraceId` (per-input errors in a 207) as HubSpot documents. `false`
+   * models a portal that still fails the whole batch with 400, to exercise a client's fallback.
+   */
+  multiStatus: boolean;
 }
 
 /** Query values arrive as repeated keys (`a=1&a=2`) or comma lists (`a=1,2`); both mean a list. */

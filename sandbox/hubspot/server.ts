@@ -72,8 +72,11 @@ export interface HubspotSandboxOptions {
   associationPageSize?: number;
   /** Stage-calculated deal properties the portal has (default `v2`, a current portal; see schema.ts `StageDateNames`). */
   stageDates?: StageDateNames;
-  /** How batch update answers invalid values: per-record 207 (default) or a 400 for the whole batch. */
-  batchValidation?: 'partial' | 'reject';
+  /**
+   * Batch update with invalid values: a 400 for the whole batch, or — when every input carries an
+   * `objectWriteTraceId` — a 207 with per-input errors (default true). `false` ignores the trace ids.
+   */
+  multiStatus?: boolean;
 }
 
 export interface SandboxCall {
@@ -131,7 +134,7 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
   const clock = opts.clock ?? Date.now;
   const store = new PortalStore(clock, opts.stageDates ?? 'v2');
   seedPortal(store, { seed: opts.seed ?? 1, count: opts.contacts ?? 200, now: opts.now ?? clock() });
-  const ctx: SandboxContext = { store, clock, associationPageSize: opts.associationPageSize ?? 500, batchValidation: opts.batchValidation ?? 'partial' };
+  const ctx: SandboxContext = { store, clock, associationPageSize: opts.associationPageSize ?? 500, multiStatus: opts.multiStatus ?? true };
   const creds = new Credentials({
     accessToken: opts.accessToken ?? DEFAULT_SANDBOX_TOKEN,
     clientId: opts.clientId ?? 'sandbox-client-id',

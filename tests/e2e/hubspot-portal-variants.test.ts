@@ -1,8 +1,10 @@
 /**
- * The real CLI against sandbox portals that differ the way real portals do (issue 10 point 6): the
- * stage-calculated deal properties are `hs_v2_date_entered_<stageId>` on a current portal and
- * `hs_date_entered_<stageId>` on an older one (knowledge.hubspot.com "Use stage calculated properties";
- * /work/shared/crm-facts/hubspot.md §13). Either portal must give every deal its stage-entry date.
+ * The real CLI against sandbox portals behaving as real portals do (issue 10 points 6 and 7):
+ * - the stage-calculated deal properties are `hs_v2_date_entered_<stageId>` on a current portal and
+ *   `hs_date_entered_<stageId>` on an older one (knowledge.hubspot.com "Use stage calculated properties";
+ *   /work/shared/crm-facts/hubspot.md §13). Either portal must give every deal its stage-entry date;
+ * - a batch update fails whole (400) on one invalid input unless each input carries an
+ *   `objectWriteTraceId` (https://developers.hubspot.com/docs/api-reference/error-handling "Multi-status errors").
  */
 import { describe, expect, it } from 'vitest';
 import { startHubspotSandbox } from '../../sandbox/hubspot/index.ts';
@@ -50,4 +52,46 @@ describe('HubSpot end to end: stage-entry dates on current and older portals', (
       }
     });
   }
+});
+
+describe('HubSpot end to end: one bad record in a batch update', () => {
+  it('costs one failure and one call: the rest is written, no halving', async () => {
+    const sb = await startHubspotSandbox({ port: 0, seed: 13, contacts: 60 });
+    const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    try {
+      expect((await runCli(['setup', '--crm', 'hubspot'], env)).code).toBe(0);
+      expect((await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env)).code).toBe(0);
+
+      // Contacts without deals follow their lifecycle stage alone (mappings/hubspot.yaml).
+      const noDeals = sb.data.ids('contacts').filter((id) => sb.data.associated('contacts', id, 'deals').length === 0);
+      const bad = noDeals.find((id) => sb.data.getRecord('contacts', id)!.properties['parcours_stage'] !== 'awareness')!;
+      const good = noDeals.filter((id) => id !== bad && sb.data.getRecord('contacts', id)!.properties['parcours_stage'] === 'awareness').slice(0, 5);
+      expect(bad).toBeDefined();
+      expect(good).toHaveLength(5);
+      // An admin removes the "awareness" option (a PATCH replaces the option list: properties guide)…
+      const stageProp = await fetch(`${sb.url}/crm/v3/properties/contacts/parcours_stage`, { headers: { authorization: `Bearer ${sb.accessToken}` } }).then((r) => r.json() as Promise<{ options: Array<{ value: string }> }>);
+      const patched = await fetch(`${sb.url}/crm/v3/properties/contacts/parcours_stage`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${sb.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ options: stageProp.options.filter((o) => o.value !== 'awareness') }),
+      });
+      expect(patched.status).toBe(200);
+      // …then one contact falls back to awareness (now an invalid option) and five move on to consideration.
+      sb.data.updateRecord('contacts', bad, { lifecyclestage: 'lead' });
+      for (const id of good) sb.data.updateRecord('contacts', id, { lifecyclestage: 'marketingqualifiedlead' });
+
+      const callsBefore = sb.calls.length;
+      const run = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
+      expect(run.code).toBe(2); // some records failed
+      expect(run.json.failed).toEqual([expect.objectContaining({ object: 'contact', id: bad, code: 'VALIDATION_ERROR', message: expect.stringContaining('INVALID_OPTION') })]);
+      for (const id of good) expect(sb.data.getRecord('contacts', id)!.properties['parcours_stage']).toBe('consideration');
+      expect(sb.data.getRecord('contacts', bad)!.properties['parcours_stage']).not.toBe('awareness');
+      // One contacts batch update, answered 207: no 400 and no split batches.
+      const updates = sb.calls.slice(callsBefore).filter((c) => c.method === 'POST' && c.path === '/crm/v3/objects/contacts/batch/update');
+      expect(updates.map((c) => c.status)).toEqual([207]);
+      expect(run.json.apiCalls.byEndpoint['objects.contacts.batch.update']).toBe(1);
+    } finally {
+      await sb.close();
+    }
+  });
 });

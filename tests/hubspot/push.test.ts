@@ -12,7 +12,7 @@ afterEach(() => {
 const change = (id: string, values: Record<string, string | null>): RecordChange => ({ ref: { kind: 'contact', objectType: 'contacts', id }, values });
 
 interface UpdateBody {
-  inputs: Array<{ id: string; properties: Record<string, string> }>;
+  inputs: Array<{ id: string; objectWriteTraceId: string; properties: Record<string, string> }>;
 }
 
 describe('push', () => {
@@ -34,7 +34,8 @@ describe('push', () => {
     changes[0] = change('1', { parcours_friction: ';late_payment', parcours_stage_reason: null });
     const report = await connector().push(changes);
     expect(sizes).toEqual([100, 100, 50]);
-    expect(first?.inputs[0]).toEqual({ id: '1', properties: { parcours_friction: 'late_payment', parcours_stage_reason: '' } });
+    expect(first?.inputs[0]).toEqual({ id: '1', objectWriteTraceId: expect.any(String), properties: { parcours_friction: 'late_payment', parcours_stage_reason: '' } });
+    expect(new Set(first?.inputs.map((i) => i.objectWriteTraceId)).size).toBe(100);
     expect(first?.inputs[1]?.properties.parcours_friction).toBe('late_payment;slow_response');
     expect(report.written).toHaveLength(250);
     expect(report.failed).toEqual([]);
@@ -56,7 +57,41 @@ describe('push', () => {
     expect(report.failed).toEqual([{ ref: { kind: 'contact', objectType: 'contacts', id: '2' }, code: 'OBJECT_NOT_FOUND', message: expect.stringContaining('Could not get some CONTACT objects'), retryable: false }]);
   });
 
-  it('isolates an invalid enumeration option that fails the whole batch with 400, writing the rest', async () => {
+  // https://developers.hubspot.com/docs/api-reference/error-handling "Multi-status errors": with a unique
+  // objectWriteTraceId per input, a failed input comes back in a 207 under context.objectWriteTraceId.
+  it('maps 207 errors back to records by objectWriteTraceId: one bad record costs one failure and one call', async () => {
+    let sent: UpdateBody | undefined;
+    api()
+      .post('/crm/v3/objects/contacts/batch/update', (b: UpdateBody) => ((sent = b), true))
+      .reply(207, (_u: string) => {
+        const trace = (id: string) => sent!.inputs.find((i) => i.id === id)!.objectWriteTraceId;
+        return {
+          status: 'COMPLETE',
+          results: ['1', '2', '4'].map((id) => ({ id, properties: { hs_object_id: id }, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-11-01T00:00:00Z', archived: false })),
+          numErrors: 1,
+          errors: [
+            {
+              status: 'error',
+              category: 'VALIDATION_ERROR',
+              message: 'Property values were not valid: [{"isValid":false,"message":"bogus was not one of the allowed options","error":"INVALID_OPTION","name":"parcours_stage"}]',
+              context: { objectWriteTraceId: [trace('3')] },
+            },
+          ],
+          startedAt: '2026-11-01T00:00:00Z',
+          completedAt: '2026-11-01T00:00:01Z',
+        };
+      });
+    const c = connector();
+    const report = await c.push(['1', '2', '3', '4'].map((id) => change(id, { parcours_stage: id === '3' ? 'bogus' : 'active' })));
+    expect(sent?.inputs.map((i) => i.objectWriteTraceId)).toEqual([...new Set(sent?.inputs.map((i) => i.objectWriteTraceId))]);
+    expect(sent?.inputs.every((i) => i.objectWriteTraceId.length > 0)).toBe(true);
+    expect(report.written.map((r) => r.id)).toEqual(['1', '2', '4']);
+    expect(report.failed).toEqual([{ ref: { kind: 'contact', objectType: 'contacts', id: '3' }, code: 'VALIDATION_ERROR', message: expect.stringContaining('INVALID_OPTION'), retryable: false }]);
+    expect(c.stats().byEndpoint['objects.contacts.batch.update']).toBe(1);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('fallback: a 400 that still fails the whole batch is split in halves until the bad record stands alone', async () => {
     const invalid = {
       status: 'error',
       message: 'Property values were not valid: [{"isValid":false,"message":"bogus was not one of the allowed options: [label: \\"Active\\"\\nvalue: \\"active\\"\\n]","error":"INVALID_OPTION","name":"parcours_stage"}]',

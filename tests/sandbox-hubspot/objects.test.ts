@@ -83,22 +83,63 @@ describe('batch update', () => {
     expect(Date.parse(after.properties['lastmodifieddate']!)).toBe(after.updatedAt);
   });
 
-  it('answers 207 with per-record errors: unknown property, invalid option, missing id', async () => {
+  // https://developers.hubspot.com/docs/api-reference/error-handling "Multi-status errors": per-input
+  // errors (a 207) only when each input carries an `objectWriteTraceId`; otherwise one invalid input fails
+  // the batch (hubspot.md §13). Missing ids stay a 207 with `context.ids` (hubspot.md §4, batch 200/207 changelog).
+  it('without objectWriteTraceId one invalid input fails the whole batch with 400 and nothing is written', async () => {
+    const [a, b, c] = sb.data.ids('contacts').slice(10);
+    const before = sb.data.getRecord('contacts', c!)!.properties['firstname'];
+    const r = await call(sb, 'POST', '/crm/v3/objects/contacts/batch/update', {
+      inputs: [
+        { id: a, properties: { firstname: 'Fine' } },
+        { id: b, properties: { lifecyclestage: 'Customer' } },
+        { id: c, properties: { firstname: 'Ok' } },
+      ],
+    });
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR', message: expect.stringContaining('Property values were not valid'), correlationId: expect.any(String) });
+    expect(r.json.errors.map((d: any) => d.code)).toEqual(['INVALID_OPTION']);
+    expect(sb.data.getRecord('contacts', c!)!.properties['firstname']).toBe(before);
+    const ghost = await call(sb, 'POST', '/crm/v3/objects/contacts/batch/update', { inputs: [{ id: c, properties: { firstname: 'Ok' } }, { id: '987654', properties: { firstname: 'Ghost' } }] });
+    expect(ghost.status).toBe(207);
+    expect(ghost.json.errors).toEqual([expect.objectContaining({ category: 'OBJECT_NOT_FOUND', context: { ids: ['987654'] } })]);
+    expect(sb.data.getRecord('contacts', c!)!.properties['firstname']).toBe('Ok');
+  });
+
+  it('with an objectWriteTraceId per input answers 207: each invalid input fails alone, by its trace id', async () => {
     const [a, b, c] = sb.data.ids('contacts');
     const r = await call(sb, 'POST', '/crm/v3/objects/contacts/batch/update', {
       inputs: [
-        { id: a, properties: { no_such_prop: 'x' } },
-        { id: b, properties: { lifecyclestage: 'Customer' } },
-        { id: c, properties: { firstname: 'Ok' } },
-        { id: '987654', properties: { firstname: 'Ghost' } },
+        { id: a, objectWriteTraceId: 't-a', properties: { no_such_prop: 'x' } },
+        { id: b, objectWriteTraceId: 't-b', properties: { lifecyclestage: 'Customer' } },
+        { id: c, objectWriteTraceId: 't-c', properties: { firstname: 'Ok' } },
+        { id: '987654', objectWriteTraceId: 't-ghost', properties: { firstname: 'Ghost' } },
       ],
     });
     expect(r.status).toBe(207);
-    const codes = r.json.errors.flatMap((e: any) => e.errors.map((d: any) => d.code));
-    expect(codes).toEqual(expect.arrayContaining(['PROPERTY_DOESNT_EXIST', 'INVALID_OPTION']));
+    expect(r.json.numErrors).toBe(3);
+    const byTrace = (t: string) => r.json.errors.find((e: any) => e.context.objectWriteTraceId?.[0] === t);
+    // The documented element: status, category, message, context.objectWriteTraceId — nothing else.
+    expect(byTrace('t-a')).toEqual({ status: 'error', category: 'VALIDATION_ERROR', message: expect.stringContaining('PROPERTY_DOESNT_EXIST'), context: { objectWriteTraceId: ['t-a'] } });
+    expect(byTrace('t-b').message).toContain('INVALID_OPTION');
     expect(r.json.errors.find((e: any) => e.category === 'OBJECT_NOT_FOUND').context.ids).toEqual(['987654']);
     expect(r.json.results.map((x: any) => x.id)).toEqual([c]);
     expect(sb.data.getRecord('contacts', b!)!.properties['lifecyclestage']).not.toBe('Customer');
+    expect(sb.data.getRecord('contacts', c!)!.properties['firstname']).toBe('Ok');
+  });
+
+  it('a portal set to ignore trace ids (multiStatus: false) still fails the whole batch with 400', async () => {
+    const strict = await startHubspotSandbox({ contacts: 5, seed: 5, now: NOW, multiStatus: false });
+    try {
+      const [a, b] = strict.data.ids('contacts');
+      const r = await call(strict, 'POST', '/crm/v3/objects/contacts/batch/update', {
+        inputs: [{ id: a, objectWriteTraceId: '1', properties: { firstname: 'x' } }, { id: b, objectWriteTraceId: '2', properties: { lifecyclestage: 'Customer' } }],
+      });
+      expect(r.status).toBe(400);
+      expect(strict.data.getRecord('contacts', a!)!.properties['firstname']).not.toBe('x');
+    } finally {
+      await strict.close();
+    }
   });
 
   it('handles multi-select checkbox values: replace, leading ; appends, empty clears', async () => {

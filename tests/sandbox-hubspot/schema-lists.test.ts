@@ -41,7 +41,8 @@ describe('properties and groups', () => {
     // The new property is writable right away, and validates its options.
     const id = sb.data.ids('contacts')[0]!;
     expect((await call(sb, 'POST', '/crm/v3/objects/contacts/batch/update', { inputs: [{ id, properties: { parcours_friction: 'detractor;stalled_deal' } }] })).status).toBe(200);
-    expect((await call(sb, 'POST', '/crm/v3/objects/contacts/batch/update', { inputs: [{ id, properties: { parcours_friction: 'nope' } }] })).status).toBe(207);
+    expect((await call(sb, 'POST', '/crm/v3/objects/contacts/batch/update', { inputs: [{ id, properties: { parcours_friction: 'nope' } }] })).status).toBe(400);
+    expect((await call(sb, 'POST', '/crm/v3/objects/contacts/batch/update', { inputs: [{ id, objectWriteTraceId: 'x', properties: { parcours_friction: 'nope' } }] })).status).toBe(207);
   });
 
   it('validates type/fieldType pairs, required fields, group existence; 404 for unknown names', async () => {

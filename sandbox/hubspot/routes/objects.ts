@@ -21,7 +21,9 @@ const BatchReadBody = z.object({
 });
 
 const BatchUpdateBody = z.object({
-  inputs: z.array(z.object({ id: z.string(), idProperty: z.string().optional(), properties: z.record(z.string(), z.unknown()) })),
+  inputs: z.array(
+    z.object({ id: z.string(), idProperty: z.string().optional(), objectWriteTraceId: z.string().optional(), properties: z.record(z.string(), z.unknown()) }),
+  ),
 });
 
 /** Only these three are served as objects; companies exist for associations. */
@@ -97,6 +99,11 @@ export function mountObjectRoutes(app: Express, ctx: SandboxContext): void {
     const dupes = ids.filter((id, i) => ids.indexOf(id) !== i);
     if (dupes.length) throw validationError(`Duplicate IDs found in batch input: [${[...new Set(dupes)].join(', ')}]. IDs must be unique`);
 
+    // Multi-status for invalid values only when every input carries an `objectWriteTraceId`; otherwise
+    // one invalid input fails the whole batch with 400 and nothing is written.
+    // https://developers.hubspot.com/docs/api-reference/error-handling "Multi-status errors" (documented for
+    // batch create; hubspot.md §13 applies it to update, whose input model has the same field).
+    const multiStatus = ctx.multiStatus && body.inputs.every((i) => i.objectWriteTraceId !== undefined);
     const defs = store.properties[type];
     const planned: Array<{ rec: StoredRecord; values: Record<string, string> }> = [];
     const missing: string[] = [];
@@ -108,12 +115,9 @@ export function mountObjectRoutes(app: Express, ctx: SandboxContext): void {
         continue;
       }
       const check = checkWrite(defs, rec.properties, input.properties);
-      if (check.errors.length) errors.push(invalidPropertiesError(input.id, check.errors));
-      else planned.push({ rec, values: check.values });
-    }
-    if (errors.length && ctx.batchValidation === 'reject') {
-      const first = errors[0] as { message: string; errors: HubspotErrorDetail[] };
-      throw validationError(first.message, first.errors);
+      if (!check.errors.length) planned.push({ rec, values: check.values });
+      else if (multiStatus) errors.push(invalidPropertiesError(input.objectWriteTraceId as string, check.errors));
+      else throw validationError(invalidPropertiesMessage(check.errors), check.errors);
     }
     const results: RecordJson[] = [];
     for (const { rec, values } of planned) {
@@ -152,15 +156,13 @@ function notFoundError(type: ObjectType, ids: string[]): Record<string, unknown>
   };
 }
 
-function invalidPropertiesError(id: string, details: HubspotErrorDetail[]): Record<string, unknown> {
-  return {
-    status: 'error',
-    category: 'VALIDATION_ERROR',
-    message: `Property values were not valid: ${JSON.stringify(details.map((d) => ({ isValid: false, message: d.message, error: d.code, name: d.context?.['propertyName']?.[0] })))}`,
-    context: { ids: [id], propertyName: details.flatMap((d) => d.context?.['propertyName'] ?? []) },
-    errors: details,
-    links: {},
-  };
+function invalidPropertiesMessage(details: HubspotErrorDetail[]): string {
+  return `Property values were not valid: ${JSON.stringify(details.map((d) => ({ isValid: false, message: d.message, error: d.code, name: d.context?.['propertyName']?.[0] })))}`;
+}
+
+/** One failed input of a multi-status batch, exactly as the error-handling doc's example: attributed by trace id only. */
+function invalidPropertiesError(objectWriteTraceId: string, details: HubspotErrorDetail[]): Record<string, unknown> {
+  return { status: 'error', category: 'VALIDATION_ERROR', message: invalidPropertiesMessage(details), context: { objectWriteTraceId: [objectWriteTraceId] } };
 }
 
 function withAssociations(json: RecordJson, rec: StoredRecord, types: ObjectType[], ctx: SandboxContext): RecordJson & { associations?: Record<string, unknown> } {
