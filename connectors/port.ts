@@ -146,6 +146,8 @@ export interface CrmConnector {
   push(changes: RecordChange[]): Promise<PushReport>;
   /** Segment membership diff. Adding an existing member or removing a non-member is not an error. */
   syncMembership(change: MembershipChange): Promise<MembershipReport>;
+  /** The CRM's own id of the account these credentials reach: HubSpot portal (hub) id, Salesforce org id. */
+  accountId(): Promise<string>;
   /** Preflight checks for `doctor`. */
   doctor(spec: JourneyFieldSpec): Promise<DoctorCheck[]>;
   /** API calls made so far by this connector instance. */

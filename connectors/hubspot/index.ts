@@ -17,6 +17,10 @@ import { pullIncremental } from './pull-incremental.ts';
 import { pushChanges } from './push.ts';
 import { readCurrentValues } from './read-current.ts';
 import { HubspotTransport } from './transport.ts';
+import { hubspotPaths } from './paths.ts';
+import { z } from 'zod';
+
+const AccountDetails = z.object({ portalId: z.number().int().nonnegative() }).loose();
 
 export type { HubspotConnectorConfig } from './config.ts';
 export { minimumCalls, type MinimumCallsInput } from './minimum-calls.ts';
@@ -73,6 +77,10 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
     push: (changes) => pushChanges(transport, changes),
     async syncMembership(change) {
       return syncListMembership(transport, change);
+    },
+    async accountId() {
+      const details = await transport.data({ endpoint: 'account.details', method: 'GET', path: hubspotPaths.accountDetails(), schema: AccountDetails });
+      return String(details.portalId);
     },
     doctor: (spec) => runDoctor(transport, config, spec),
     stats: () => transport.stats.snapshot(),

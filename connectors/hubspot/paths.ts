@@ -41,6 +41,9 @@ export const hubspotPaths = {
   // https://developers.hubspot.com/docs/api-reference/legacy/authentication/manage-oauth-tokens
   // The token is in this path: never log it (the transport reports endpoint class names only).
   oauthTokenInfo: (token: string) => `/oauth/v1/access-tokens/${enc(token)}`,
+  // https://developers.hubspot.com/docs/api-reference/legacy/account/account-information/get-account-details
+  // → `{ portalId, accountType, timeZone, companyCurrency, additionalCurrencies, utcOffset, utcOffsetMilliseconds, uiDomain, dataHostingLocation }`
+  accountDetails: () => '/account-info/v3/details',
   // https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
   dailyUsage: () => '/account-info/v3/api-usage/daily/private-apps',
 } as const;

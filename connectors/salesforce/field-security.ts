@@ -25,6 +25,15 @@ export async function integrationUserId(client: SalesforceClient): Promise<strin
   return z.object({ user_id: z.string() }).parse(res.body).user_id;
 }
 
+/**
+ * The org id: `organization_id` of `/services/oauth2/userinfo`
+ * (https://help.salesforce.com/s/articleView?id=sf.remoteaccess_using_userinfo_endpoint.htm). 1 call.
+ */
+export async function organizationId(client: SalesforceClient): Promise<string> {
+  const res = await client.call<unknown>('metadata', { method: 'GET', url: '/services/oauth2/userinfo' });
+  return z.object({ organization_id: z.string().regex(/^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/) }).parse(res.body).organization_id;
+}
+
 async function collections(client: SalesforceClient, method: 'POST' | 'PATCH', records: Array<Record<string, unknown>>): Promise<SaveResult[]> {
   const out: SaveResult[] = [];
   for (const part of chunk(records, COLLECTION_SIZE)) {

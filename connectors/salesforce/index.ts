@@ -13,6 +13,7 @@ import { grantFieldAccess } from './field-security.ts';
 import { ensureCampaigns, syncMembership } from './campaigns.ts';
 import { fetchCustomer, readCurrent } from './live-records.ts';
 import { doctor } from './doctor.ts';
+import { organizationId } from './field-security.ts';
 import { OBJECTS_OF_KIND } from './field-plan.ts';
 
 export type { SalesforceConnectorConfig } from './config.ts';
@@ -56,6 +57,7 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Cr
     readCurrent: (refs, fieldNames) => readCurrent(client, refs, fieldNames),
     push: (changes) => push(client, changes),
     syncMembership: (change) => syncMembership(client, change),
+    accountId: () => organizationId(client),
     doctor: (spec) => doctor(client, spec),
     stats: () => client.stats(),
   };

@@ -8,6 +8,7 @@ import { registerRuns } from './commands/runs.ts';
 import { registerSandbox } from './commands/sandbox.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSync } from './commands/sync.ts';
+import { registerWebhooks } from './commands/webhooks.ts';
 import { EXIT } from './exit.ts';
 import type { CliIo } from './io.ts';
 
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerDemo(program, io, setExit);
   registerReport(program, io);
   registerServe(program, io);
+  registerWebhooks(program, io);
   return program;
 }
 

@@ -1,6 +1,10 @@
 /**
  * The journey map as CSV: one table per file (RFC 4180: comma-separated, CRLF line ends, fields with
  * a comma, quote or line break are quoted and their quotes doubled), each row carrying its journey.
+ *
+ * CRM values reach these cells (a Web-to-Lead form sets a contact's source to anything), so text cells
+ * that a spreadsheet would run as a formula — starting with =, +, -, @, tab or carriage return — are
+ * neutralised with a leading apostrophe and quoted (OWASP "CSV Injection"). Numbers are left as numbers.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,10 +14,13 @@ import type { JourneyMap } from './schema.ts';
 
 type Cell = string | number | boolean | null;
 
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 export function csvField(v: Cell): string {
   if (v === null) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  const neutralised = typeof v === 'string' && FORMULA_START.test(v);
+  const s = neutralised ? `'${v}` : String(v);
+  return neutralised || /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 export function csvTable(header: string[], rows: Cell[][]): string {

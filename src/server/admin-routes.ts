@@ -9,6 +9,7 @@ import { ParcoursError } from '../errors.ts';
 import type { InstallationRow, Store } from '../store/index.ts';
 import { requireAdmin } from './admin-auth.ts';
 import type { Jobs } from './jobs.ts';
+import { salesforceWebhookUrl } from './webhook-secrets.ts';
 
 export const ADMIN_BODY_LIMIT = '16kb';
 
@@ -42,13 +43,24 @@ export function publicInstallation(row: InstallationRow, store: Store) {
   };
 }
 
-export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; adminToken: string | undefined; log: { error: (obj: object, msg: string) => void } }): void {
+export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; adminToken: string | undefined; publicUrl: () => string; log: { error: (obj: object, msg: string) => void } }): void {
   const api = express.Router();
   api.use(requireAdmin(o.adminToken));
   api.use(express.json({ limit: ADMIN_BODY_LIMIT, strict: true }));
 
   api.get('/installations', (_req: Request, res: Response) => {
     res.json(o.store.listInstallations().map((row) => publicInstallation(row, o.store)));
+  });
+
+  // One installation, with what only the admin may see: the Salesforce outbound-message URL and its secret.
+  api.get('/installations/:id', (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    const row = o.store.getInstallation(id);
+    if (!row) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });
+    const webhook = row.crm === 'salesforce'
+      ? { salesforceUrl: row.webhookSecret ? salesforceWebhookUrl(o.publicUrl(), row.webhookSecret) : null }
+      : { hubspotUrl: `${o.publicUrl()}/webhooks/hubspot` };
+    res.json({ ...publicInstallation(row, o.store), webhook, pendingEvents: o.store.countPendingEvents(id) });
   });
 
   api.post('/installations/:id/sync', async (req: Request, res: Response) => {

@@ -16,6 +16,7 @@ import type { Metrics } from './metrics.ts';
 import { mountHubspotInstall } from './oauth/hubspot-install.ts';
 import { mountSalesforceInstall } from './oauth/salesforce-install.ts';
 import type { SecretBox } from '../secret-box.ts';
+import { redactWebhookPath } from './webhook-secrets.ts';
 import { mountWebhooks } from './webhooks/routes.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -38,11 +39,12 @@ export function createApp(d: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (d.settings.PARCOURS_TRUST_PROXY > 0) app.set('trust proxy', d.settings.PARCOURS_TRUST_PROXY);
 
-  // Method, path (never the query: OAuth callbacks carry codes), status and duration.
+  // Method, path (never the query: OAuth callbacks carry codes; never a webhook secret), status and duration.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
-    res.on('finish', () => d.log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
+    res.on('finish', () => d.log.info({ method: req.method, path: redactWebhookPath(req.path), status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
     next();
   });
 
@@ -71,7 +73,7 @@ export function createApp(d: AppDeps): Express {
   mountHubspotInstall(app, installDeps);
   mountSalesforceInstall(app, installDeps);
   mountWebhooks(app, { settings: d.settings, store: d.store, jobs: d.jobs, metrics: d.metrics, log: d.log, publicUrl: d.publicUrl, now: d.now });
-  mountAdminRoutes(app, { store: d.store, jobs: d.jobs, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, log: d.log });
+  mountAdminRoutes(app, { store: d.store, jobs: d.jobs, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, publicUrl: d.publicUrl, log: d.log });
 
   // Hook for the journey map (src/report): served when the caller provides a renderer.
   app.get('/journey', requireAdmin(d.settings.PARCOURS_ADMIN_TOKEN), async (req: Request, res: Response) => {

@@ -31,6 +31,17 @@ export const ServerEnvSchema = z.object({
   PARCOURS_NIGHTLY_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (UTC)').default('03:00'),
   /** How long webhook events for one installation are gathered into one recompute. */
   PARCOURS_WEBHOOK_BATCH: duration.default(200),
+  /** Requests per client address and window on each inbound route family (webhooks per CRM, OAuth), e.g. 1200/1m. */
+  PARCOURS_INBOUND_RATE_LIMIT: z
+    .string()
+    .regex(/^\d+\/\d+(ms|s|m|h)$/, 'expected requests/window, e.g. 1200/1m')
+    .default('1200/1m')
+    .transform((v) => {
+      const [n, window] = v.split('/') as [string, string];
+      return { limit: Number(n), windowMs: duration.parse(window) };
+    }),
+  /** Reverse proxies in front of the service (express "trust proxy" hop count), so rate limits see client addresses. */
+  PARCOURS_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   PARCOURS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HUBSPOT_CLIENT_ID: nonEmpty.optional(),
   /** Also the webhook signing secret (hubspot.md §9). */

@@ -5,6 +5,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ParcoursError, type ErrorCode } from '../errors.ts';
+import { redactWebhookPath } from './webhook-secrets.ts';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   INPUT_INVALID: 400,
@@ -34,10 +35,10 @@ export function errorHandler(log: Logger) {
     }
     if (err instanceof ParcoursError) {
       const status = STATUS[err.code] ?? 500;
-      if (status >= 500) log.error({ err: { code: err.code, message: err.message, context: err.context }, path: req.path }, 'request failed');
+      if (status >= 500) log.error({ err: { code: err.code, message: err.message, context: err.context }, path: redactWebhookPath(req.path) }, 'request failed');
       return sendError(res, status, err.code, err.message);
     }
-    log.error({ err: { message: err instanceof Error ? err.message : String(err) }, path: req.path }, 'unexpected error');
+    log.error({ err: { message: err instanceof Error ? err.message : String(err) }, path: redactWebhookPath(req.path) }, 'unexpected error');
     sendError(res, 500, 'STORE_ERROR', 'internal error');
   };
 }

@@ -12,7 +12,7 @@ import { openStore } from '../store/index.ts';
 import type { RecomputeSummary } from '../sync/recompute.ts';
 import { createApp } from './app.ts';
 import { readServerEnv, type ServerEnv } from './config.ts';
-import { registerEnvInstallations } from './env-installations.ts';
+import { learnAccountIds, registerEnvInstallations } from './env-installations.ts';
 import { createConnectorSource } from './installation-connectors.ts';
 import { createJobs, type Jobs } from './jobs.ts';
 import { createLogger } from './logger.ts';
@@ -74,6 +74,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
       onError: (installation, error) => log.error({ installation, err: { message: error instanceof Error ? error.message : String(error) } }, 'webhook batch failed'),
     });
     const connectors = createConnectorSource({ env, settings, store, box, now });
+    await learnAccountIds(store, connectors, log);
     const jobs = createJobs({ env, store, queue, connectors, metrics, log, now, ...(options.onRecomputed ? { onRecomputed: options.onRecomputed } : {}) });
     let publicUrl = settings.PARCOURS_PUBLIC_URL ?? '';
     const app = createApp({

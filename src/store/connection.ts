@@ -2,7 +2,7 @@
  * Opening the SQLite file with the pragmas every store connection needs, and the
  * transaction runner (savepoints when nested, so store methods compose inside `store.transaction`).
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { ParcoursError } from '../errors.ts';
@@ -14,8 +14,24 @@ export function isMemoryPath(path: string): boolean {
   return path === ':memory:' || path === '';
 }
 
+/**
+ * The store holds sealed tokens, webhook secrets and customer data: a folder Parcours creates is 0700
+ * and the database file 0600 (SQLite gives its -wal/-shm files the database file's mode).
+ */
+export function prepareFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // Created empty with mode 0600 before SQLite opens it, so it is never readable by others, even briefly.
+  closeSync(openSync(path, 'a', 0o600));
+  if ((statSync(path).mode & 0o077) === 0) return;
+  try {
+    chmodSync(path, 0o600);
+  } catch {
+    // Not ours to change (another owner): SQLite still opens it; the admin owns its mode.
+  }
+}
+
 export function openDatabase(path: string): DatabaseSync {
-  if (!isMemoryPath(path)) mkdirSync(dirname(path), { recursive: true });
+  if (!isMemoryPath(path)) prepareFile(path);
   const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS, enableForeignKeyConstraints: true });
   try {
     // WAL: readers (report, admin API) never block the sync's writer. NORMAL is durable across

@@ -5,7 +5,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { PullBatch } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
-import type { ObjectKind } from '../model.ts';
+import { CRMS, type CrmName, type ObjectKind } from '../model.ts';
 import { createTransactionRunner, openDatabase, toStoreError } from './connection.ts';
 import { createCursors } from './cursors.ts';
 import { createFailures } from './failures.ts';
@@ -18,6 +18,7 @@ import { createSegments } from './segments.ts';
 import { createSettings } from './settings.ts';
 import { createStageHistory } from './stage-history.ts';
 import type { Store } from './types.ts';
+import { createInstallLinks, createWebhookInbox } from './webhook-inbox.ts';
 import { createWritten } from './written.ts';
 
 export type * from './types.ts';
@@ -58,6 +59,8 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
   const failures = createFailures(db);
   const settings = createSettings(db, now);
   const installations = createInstallations(db, now);
+  const inbox = createWebhookInbox(db);
+  const installLinks = createInstallLinks(db, now);
   let closed = false;
 
   function guard<T>(operation: string, fn: () => T): T {
@@ -233,6 +236,42 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
       });
     },
     forgetWebhookEventsBefore: (at) => guard('forgetWebhookEventsBefore', () => installations.forgetEventsBefore(at)),
+    setWebhookSecret: (id, secret) => guard('setWebhookSecret', () => installations.setWebhookSecret(id, secret)),
+    installationsWithWebhookSecret: (crm) => guard('installationsWithWebhookSecret', () => installations.withWebhookSecret(crm)),
+
+    acceptWebhookEvents(source, events, at) {
+      return guard('acceptWebhookEvents', () => {
+        checkTime(at, 'webhook event at');
+        for (const e of events) checkInstallation(e.installation);
+        return tx.run(() => inbox.accept(source, events, at));
+      });
+    },
+    rememberWebhookEvents(source, keys, at) {
+      return guard('rememberWebhookEvents', () => {
+        checkTime(at, 'webhook event at');
+        return tx.run(() => inbox.remember(source, keys, at));
+      });
+    },
+    countPendingEvents: (installation) => guard('countPendingEvents', () => inbox.countPending(installation)),
+    dueEvents: (installation, at, limit) => guard('dueEvents', () => inbox.due(installation, at, limit)),
+    pendingInstallations: () => guard('pendingInstallations', () => inbox.pendingInstallations()),
+    markEventsDone: (ids, at) => guard('markEventsDone', () => tx.run(() => inbox.markDone(ids, at))),
+    markEventsFailedAttempt: (ids, error, nextAttemptAt, at) => guard('markEventsFailedAttempt', () => tx.run(() => inbox.markFailedAttempt(ids, error, nextAttemptAt, at))),
+    listEvents: (o) => guard('listEvents', () => inbox.list(o)),
+    getEvent: (id) => guard('getEvent', () => inbox.get(id)),
+    retryEvent: (id, at) => guard('retryEvent', () => inbox.retry(id, at)),
+    forgetDoneEventsBefore: (at) => guard('forgetDoneEventsBefore', () => inbox.pruneDone(at)),
+
+    saveInstallLink(tokenHash, crm, expiresAt) {
+      guard('saveInstallLink', () => {
+        checkTime(expiresAt, 'install link expiry');
+        installLinks.save(tokenHash, crm, expiresAt);
+      });
+    },
+    useInstallLink: (tokenHash) => guard('useInstallLink', () => {
+      const crm = installLinks.use(tokenHash);
+      return (CRMS as readonly string[]).includes(crm ?? '') ? (crm as CrmName) : undefined;
+    }),
   };
 }
 

@@ -28,7 +28,11 @@ export function createInstallations(db: DatabaseSync, now: () => number) {
   const selectOne = db.prepare('SELECT * FROM installations WHERE id = ?');
   const selectAll = db.prepare('SELECT * FROM installations ORDER BY id');
   const selectByExternal = db.prepare('SELECT * FROM installations WHERE crm = ? AND external_id = ?');
-  const countSealed = db.prepare('SELECT count(*) AS n FROM installations WHERE secrets IS NOT NULL');
+  // Sealed values live on installations and in settings (the CLI's rotated Salesforce refresh token).
+  const countSealed = db.prepare(`SELECT (SELECT count(*) FROM installations WHERE secrets IS NOT NULL)
+    + (SELECT count(*) FROM settings WHERE value LIKE 'sealed:%') AS n`);
+  const updateWebhookSecret = db.prepare('UPDATE installations SET webhook_secret = ?, updated_at = ? WHERE id = ?');
+  const selectWithWebhookSecret = db.prepare('SELECT * FROM installations WHERE crm = ? AND webhook_secret IS NOT NULL ORDER BY id');
   const insertState = db.prepare('INSERT OR REPLACE INTO oauth_states (nonce, crm, data, expires_at, created_at) VALUES (?, ?, ?, ?, ?)');
   const takeState = db.prepare('DELETE FROM oauth_states WHERE nonce = ? RETURNING crm, data, expires_at');
   const pruneStates = db.prepare('DELETE FROM oauth_states WHERE created_at < ?');
@@ -40,6 +44,7 @@ export function createInstallations(db: DatabaseSync, now: () => number) {
     const source = z.enum(['env', 'oauth']).parse(text(row, 'source'));
     const externalId = row['external_id'];
     const secrets = row['secrets'];
+    const webhookSecret = row['webhook_secret'];
     return {
       id: text(row, 'id'),
       crm,
@@ -47,6 +52,7 @@ export function createInstallations(db: DatabaseSync, now: () => number) {
       source,
       label: text(row, 'label'),
       secrets: typeof secrets === 'string' ? secrets : null,
+      webhookSecret: typeof webhookSecret === 'string' ? webhookSecret : null,
       createdAt: int(row, 'created_at'),
       updatedAt: int(row, 'updated_at'),
     };
@@ -67,6 +73,13 @@ export function createInstallations(db: DatabaseSync, now: () => number) {
     },
     setSecrets(id: string, sealed: string | null): void {
       if (Number(updateSecrets.run(sealed, now(), id).changes) === 0) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });
+    },
+    setWebhookSecret(id: string, secret: string): void {
+      if (!/^[A-Za-z0-9_-]{22,}$/.test(secret)) throw new ParcoursError('INPUT_INVALID', 'a webhook secret is at least 22 base64url characters (128 bits)', { installation: id });
+      if (Number(updateWebhookSecret.run(secret, now(), id).changes) === 0) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });
+    },
+    withWebhookSecret(crm: CrmName): InstallationRow[] {
+      return selectWithWebhookSecret.all(crm).map(toRow);
     },
     get(id: string): InstallationRow | undefined {
       const row = selectOne.get(id);

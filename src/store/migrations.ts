@@ -186,6 +186,40 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_events_by_time ON webhook_events (received_at);
     `,
   },
+  {
+    version: 5,
+    name: 'webhook secrets, the webhook event inbox, install links (the service, hardened)',
+    sql: `
+      -- Secret part of the Salesforce outbound-message URL (/webhooks/salesforce/<secret>).
+      ALTER TABLE installations ADD COLUMN webhook_secret TEXT;
+      CREATE UNIQUE INDEX installations_by_webhook_secret ON installations (webhook_secret) WHERE webhook_secret IS NOT NULL;
+      -- Accepted webhook events, written with their de-duplication key before the CRM gets its 200;
+      -- done once their write-back landed, failed (dead letter) once the retries are spent.
+      CREATE TABLE webhook_inbox (
+        id INTEGER PRIMARY KEY,
+        installation TEXT NOT NULL,
+        source TEXT NOT NULL,
+        event_key TEXT NOT NULL,
+        changes TEXT NOT NULL,            -- JSON {records, contactIds, oldestEventAt}
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        received_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX webhook_inbox_by_state ON webhook_inbox (state, installation, next_attempt_at);
+      CREATE INDEX webhook_inbox_by_time ON webhook_inbox (updated_at);
+      -- Single-use install links issued by the admin (only a hash of the link's token is kept).
+      CREATE TABLE install_links (
+        token_hash TEXT PRIMARY KEY,
+        crm TEXT NOT NULL CHECK (crm IN ('hubspot', 'salesforce')),
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -111,11 +111,37 @@ export interface InstallationRow {
   source: 'env' | 'oauth';
   label: string;
   secrets: string | null;
+  /** Secret part of this installation's Salesforce outbound-message URL (null until created). */
+  webhookSecret: string | null;
   createdAt: number;
   updatedAt: number;
 }
 
-export type InstallationInput = Omit<InstallationRow, 'createdAt' | 'updatedAt'>;
+export type InstallationInput = Omit<InstallationRow, 'createdAt' | 'updatedAt' | 'webhookSecret'>;
+
+export type WebhookEventState = 'pending' | 'done' | 'failed';
+
+/** An accepted webhook event in the inbox (migration 5). */
+export interface WebhookEventRow {
+  id: number;
+  installation: string;
+  source: string;
+  eventKey: string;
+  /** JSON of the records/customers to recompute. */
+  changes: string;
+  state: WebhookEventState;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  receivedAt: number;
+  updatedAt: number;
+}
+
+export interface InboxEventInput {
+  installation: string;
+  eventKey: string;
+  changes: string;
+}
 
 export interface OauthStateRow {
   crm: CrmName;
@@ -205,6 +231,36 @@ export interface Store {
   /** Records a webhook event key; false when it was already seen (a retry or a replay). */
   rememberWebhookEvent(source: string, key: string, at: number): boolean;
   forgetWebhookEventsBefore(at: number): number;
+  setWebhookSecret(id: string, secret: string): void;
+  /** Every installation of a CRM that has a webhook secret (the caller compares in constant time). */
+  installationsWithWebhookSecret(crm: CrmName): InstallationRow[];
+
+  // the webhook event inbox
+  /**
+   * In one transaction: records each event's de-duplication key and, for new ones, its inbox row.
+   * Returns how many were new (the rest were already seen).
+   */
+  acceptWebhookEvents(source: string, events: InboxEventInput[], at: number): { accepted: number; duplicate: number };
+  /** Records de-duplication keys only (events that need no recompute, or overflow). */
+  rememberWebhookEvents(source: string, keys: string[], at: number): { accepted: number; duplicate: number };
+  countPendingEvents(installation: string): number;
+  /** Pending events due by `at`, oldest first. */
+  dueEvents(installation: string, at: number, limit: number): WebhookEventRow[];
+  /** Installations with pending events and the earliest due time of each. */
+  pendingInstallations(): Array<{ installation: string; nextAttemptAt: number }>;
+  markEventsDone(ids: number[], at: number): void;
+  /** Another attempt failed: pending again at `nextAttemptAt`, or failed (dead letter) when null. */
+  markEventsFailedAttempt(ids: number[], error: string, nextAttemptAt: number | null, at: number): void;
+  listEvents(o: { state?: WebhookEventState; installation?: string; limit: number }): WebhookEventRow[];
+  getEvent(id: number): WebhookEventRow | undefined;
+  /** A dead-lettered event back to pending, attempts reset. False when it is not failed. */
+  retryEvent(id: number, at: number): boolean;
+  forgetDoneEventsBefore(at: number): number;
+
+  // install links
+  saveInstallLink(tokenHash: string, crm: CrmName, expiresAt: number): void;
+  /** Single use: marks the link used; the crm it was issued for, or undefined when unknown, used or expired. */
+  useInstallLink(tokenHash: string): CrmName | undefined;
 }
 
 export type { ContactLinks, Cursor, PullBatch };

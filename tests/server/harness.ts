@@ -60,3 +60,47 @@ export async function waitFor<T>(probe: () => T | undefined | null | false, time
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/** A Salesforce outbound message (SOAP notifications() body) as an Outbound Message action sends it. */
+export function outboundMessage(orgId: string, notifications: Array<{ id: string; type: string; recordId: string }>): string {
+  const items = notifications
+    .map((n) => `<Notification><Id>${n.id}</Id><sObject xsi:type="sf:${n.type}" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"><sf:Id>${n.recordId}</sf:Id><sf:StageName>Negotiation/Review</sf:StageName></sObject></Notification>`)
+    .join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+ <soapenv:Body>
+  <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
+   <OrganizationId>${orgId}</OrganizationId>
+   <ActionId>04k5e000000CaRkAAK</ActionId>
+   <SessionId xsi:nil="true"/>
+   <EnterpriseUrl>https://example.my.salesforce.com/services/Soap/c/66.0/00D</EnterpriseUrl>
+   <PartnerUrl>https://example.my.salesforce.com/services/Soap/u/66.0/00D</PartnerUrl>
+   ${items}
+  </notifications>
+ </soapenv:Body>
+</soapenv:Envelope>`;
+}
+
+export function postOutbound(url: string, body: string | Buffer): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' }, body });
+}
+
+/** The environment of a Salesforce installation from the sandbox's refresh-token credentials. */
+export function salesforceEnv(sb: { url: string; oauth: { clientId: string; clientSecret: string; refreshToken: string } }): Record<string, string> {
+  return {
+    SALESFORCE_LOGIN_URL: sb.url,
+    SALESFORCE_INSTANCE_URL: sb.url,
+    SALESFORCE_CLIENT_ID: sb.oauth.clientId,
+    SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret,
+    SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken,
+  };
+}
+
+/** The Salesforce outbound-message URL of an installation, as the admin API shows it. */
+export async function salesforceWebhookUrlOf(baseUrl: string, installation: string): Promise<string> {
+  const res = await admin(baseUrl, `/api/installations/${encodeURIComponent(installation)}`);
+  if (res.status !== 200) throw new Error(`installation detail answered ${res.status}`);
+  const body = (await res.json()) as { webhook: { salesforceUrl: string | null } };
+  if (!body.webhook.salesforceUrl) throw new Error('no webhook URL');
+  return body.webhook.salesforceUrl;
+}

@@ -16,7 +16,7 @@ describe('store: installations, OAuth states, webhook event keys', () => {
     clock = 2_000;
     store.saveInstallation({ id: 'hubspot:62515', crm: 'hubspot', externalId: '62515', source: 'oauth', label: 'Portal renamed', secrets: 'v1.d.e.f' });
     store.saveInstallation({ id: 'salesforce:default', crm: 'salesforce', externalId: null, source: 'env', label: 'Env', secrets: null });
-    expect(store.getInstallation('hubspot:62515')).toEqual({ id: 'hubspot:62515', crm: 'hubspot', externalId: '62515', source: 'oauth', label: 'Portal renamed', secrets: 'v1.d.e.f', createdAt: 1_000, updatedAt: 2_000 });
+    expect(store.getInstallation('hubspot:62515')).toEqual({ id: 'hubspot:62515', crm: 'hubspot', externalId: '62515', source: 'oauth', label: 'Portal renamed', secrets: 'v1.d.e.f', webhookSecret: null, createdAt: 1_000, updatedAt: 2_000 });
     expect(store.listInstallations().map((i) => i.id)).toEqual(['hubspot:62515', 'salesforce:default']);
     expect(store.findInstallation('hubspot', '62515')?.id).toBe('hubspot:62515');
     expect(store.findInstallation('salesforce', '62515')).toBeUndefined();

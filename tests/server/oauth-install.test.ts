@@ -5,32 +5,13 @@ import { SANDBOX_HUB_ID } from '../../sandbox/hubspot/auth.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import { startServer, type ParcoursServer } from '../../src/server/index.ts';
-import { ADMIN_TOKEN, SECRET_KEY, admin, capturingLogger, tempDb } from './harness.ts';
+import { ADMIN_TOKEN, SECRET_KEY, admin, capturingLogger, outboundMessage, postOutbound, salesforceWebhookUrlOf, tempDb } from './harness.ts';
 
 /** Follows one redirect by hand, as a browser would, and returns where it points. */
 async function location(url: string): Promise<URL> {
   const res = await fetch(url, { redirect: 'manual' });
   expect(res.status).toBe(302);
   return new URL(res.headers.get('location') as string);
-}
-
-function outboundMessage(orgId: string, notifications: Array<{ id: string; type: string; recordId: string }>): string {
-  const items = notifications
-    .map((n) => `<Notification><Id>${n.id}</Id><sObject xsi:type="sf:${n.type}" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"><sf:Id>${n.recordId}</sf:Id><sf:StageName>Negotiation/Review</sf:StageName></sObject></Notification>`)
-    .join('');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
- <soapenv:Body>
-  <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
-   <OrganizationId>${orgId}</OrganizationId>
-   <ActionId>04k5e000000CaRkAAK</ActionId>
-   <SessionId xsi:nil="true"/>
-   <EnterpriseUrl>https://example.my.salesforce.com/services/Soap/c/66.0/00D</EnterpriseUrl>
-   <PartnerUrl>https://example.my.salesforce.com/services/Soap/u/66.0/00D</PartnerUrl>
-   ${items}
-  </notifications>
- </soapenv:Body>
-</soapenv:Envelope>`;
 }
 
 describe('OAuth installs against the sandbox CRMs, then real-time changes', () => {
@@ -135,8 +116,9 @@ describe('OAuth installs against the sandbox CRMs, then real-time changes', () =
     const contactId = String(pick?.ContactId);
     sf.data.update('Opportunity', oppId, { StageName: 'Negotiation/Review' });
 
-    const post = (orgId: string, notificationId: string) =>
-      fetch(`${srv.url}/webhooks/salesforce`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' }, body: outboundMessage(orgId, [{ id: notificationId, type: 'Opportunity', recordId: oppId }]) });
+    const hook = await salesforceWebhookUrlOf(srv.url, installed.id);
+    expect(hook).toMatch(new RegExp(`^${srv.url}/webhooks/salesforce/[A-Za-z0-9_-]{43}$`));
+    const post = (orgId: string, notificationId: string) => postOutbound(hook, outboundMessage(orgId, [{ id: notificationId, type: 'Opportunity', recordId: oppId }]));
     const wrongOrg = await post('00D000000000001AAA', '04l5e00000Gx7QzAAJ');
     expect(wrongOrg.status).toBe(403);
     await srv.idle();

@@ -35,8 +35,8 @@ describe('schema migrations', () => {
     expect(tables(db)).toEqual(
       [
         'audit', 'cursors', 'failure_log', 'failures', 'installations', 'mirror_links', 'mirror_records',
-        'oauth_states', 'runs', 'segment_events', 'segment_members', 'settings', 'stage_history',
-        'webhook_events', 'written',
+        'install_links', 'oauth_states', 'runs', 'segment_events', 'segment_members', 'settings', 'stage_history',
+        'webhook_events', 'webhook_inbox', 'written',
       ].sort(),
     );
     db.close();

@@ -102,6 +102,21 @@ export function mountOauthRoutes(app: Express, ctx: SandboxContext, creds: Crede
 }
 
 export function mountUsageRoute(app: Express, limiter: RateLimiter, ctx: SandboxContext): void {
+  // Account details, as documented:
+  // https://developers.hubspot.com/docs/api-reference/legacy/account/account-information/get-account-details
+  app.get('/account-info/v3/details', (_req, res) => {
+    res.json({
+      portalId: SANDBOX_HUB_ID,
+      accountType: 'STANDARD',
+      timeZone: 'US/Eastern',
+      companyCurrency: 'USD',
+      additionalCurrencies: [],
+      utcOffset: '-05:00',
+      utcOffsetMilliseconds: -18_000_000,
+      uiDomain: 'app.hubspot.com',
+      dataHostingLocation: 'na1',
+    });
+  });
   app.get('/account-info/v3/api-usage/daily/private-apps', (_req, res) => {
     res.json({
       results: [

@@ -9,6 +9,7 @@ import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
 import { ParcoursError } from '../../errors.ts';
 import { sealSecrets } from '../installation-secrets.ts';
+import { ensureWebhookSecret } from '../webhook-secrets.ts';
 import { requireBox, type InstallDeps } from './install-deps.ts';
 import { consumeState, issueState } from './state.ts';
 import { tokenRequest } from './token-request.ts';
@@ -69,6 +70,8 @@ export function mountSalesforceInstall(app: Express, d: InstallDeps): void {
     const id = `salesforce:${orgId}`;
     const secrets = { crm: 'salesforce' as const, refreshToken: t.refresh_token, instanceUrl: t.instance_url.replace(/\/+$/, ''), loginUrl: pending.loginUrl };
     d.store.saveInstallation({ id, crm: 'salesforce', externalId: orgId, source: 'oauth', label: `Salesforce org ${orgId}`, secrets: sealSecrets(box, id, secrets) });
+    // The outbound-message URL is for the admin (admin API, `parcours webhooks url`), not the installing user.
+    ensureWebhookSecret(d.store, id);
     const row = d.store.getInstallation(id);
     if (row) d.onInstalled(row);
     res.status(200).json({ installed: { id, crm: 'salesforce', externalId: orgId } });

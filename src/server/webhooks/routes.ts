@@ -1,22 +1,28 @@
 /**
- * Webhook endpoints. Both verify before they parse, answer at once (HubSpot retries after 5 s,
+ * Webhook endpoints. Both authenticate before they read or parse a body — HubSpot by its v3
+ * signature, Salesforce by the secret in its URL — answer at once (HubSpot retries after 5 s,
  * Salesforce after 60 s) and hand the changes to the installation's lane, where nearby events
- * become one recompute. Replays are recognised by event id and ignored.
+ * become one recompute. Replays are recognised by event id and ignored. Events from a portal or org
+ * no installation holds are dropped (logged and counted), never routed to another installation.
  */
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { CrmName } from '../../model.ts';
 import type { InstallationRow, Store } from '../../store/index.ts';
 import type { ServerSettings } from '../config.ts';
 import { sendError } from '../http-errors.ts';
+import { inboundLimit } from '../inbound-limits.ts';
 import type { Jobs } from '../jobs.ts';
 import type { Metrics } from '../metrics.ts';
+import { installationBySecret } from '../webhook-secrets.ts';
 import type { ChangeBatch } from '../work-queue.ts';
 import { changesOf, eventKey, HubspotBatchSchema, ownedPropertyNames } from './hubspot-events.ts';
 import { verifyV3 } from './hubspot-signature.ts';
 import { ACK, changesOfNotification, parseOutboundMessage, soapFault } from './salesforce-outbound.ts';
 
-export const WEBHOOK_BODY_LIMIT = '1mb';
+/** HubSpot sends at most 100 events per request (~100 KiB); 1 MiB leaves room without inviting floods. */
+export const HUBSPOT_BODY_LIMIT = '1mb';
+/** 100 notifications with the few fields the Flow sends fit in far less. */
+export const SALESFORCE_BODY_LIMIT = '256kb';
 
 export interface WebhookDeps {
   settings: ServerSettings;
@@ -28,12 +34,9 @@ export interface WebhookDeps {
   now: () => number;
 }
 
-/** An installation by the CRM's own id; an environment installation without one answers for its CRM. */
-export function installationFor(store: Store, crm: CrmName, externalId: string): InstallationRow | undefined {
-  const exact = store.findInstallation(crm, externalId) ?? store.findInstallation(crm, externalId.slice(0, 15));
-  if (exact) return exact;
-  const fallback = store.listInstallations().filter((i) => i.crm === crm && i.source === 'env' && i.externalId === null);
-  return fallback.length === 1 ? fallback[0] : undefined;
+/** Salesforce sends 18-character org ids; installations may hold the 15-character form. */
+export function sameOrg(a: string, b: string): boolean {
+  return a.slice(0, 15) === b.slice(0, 15);
 }
 
 function merge(into: Map<string, Partial<ChangeBatch>>, installation: string, c: Partial<ChangeBatch>): void {
@@ -45,88 +48,128 @@ function merge(into: Map<string, Partial<ChangeBatch>>, installation: string, c:
 }
 
 export function mountWebhooks(app: Express, d: WebhookDeps): void {
-  const raw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
+  const { limit, windowMs } = d.settings.PARCOURS_INBOUND_RATE_LIMIT;
+  const sfXml = (res: Response, status: number, text: string): void => void res.status(status).type('text/xml; charset=utf-8').send(text);
 
-  app.post('/webhooks/hubspot', raw, (req: Request, res: Response) => {
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const secret = d.settings.HUBSPOT_CLIENT_SECRET;
-    if (!secret) return sendError(res, 503, 'CONFIG_INVALID', 'HubSpot webhooks need HUBSPOT_CLIENT_SECRET');
-    const verdict = verifyV3({
-      clientSecret: secret, method: req.method, uri: `${d.publicUrl()}${req.originalUrl}`, rawBody: body,
-      signature: req.get('x-hubspot-signature-v3'), timestamp: req.get('x-hubspot-request-timestamp'), now: d.now(),
-    });
-    if (!verdict.ok) {
-      d.metrics.webhookEvents('hubspot', `rejected_${verdict.reason}`, 1);
-      d.log.warn({ reason: verdict.reason }, 'hubspot webhook refused');
-      return sendError(res, 401, 'AUTH_FAILED', verdict.reason === 'stale' ? 'request timestamp outside the 5-minute window' : 'invalid webhook signature');
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-    const parsed = HubspotBatchSchema.safeParse(json);
-    if (!parsed.success) {
-      d.metrics.webhookEvents('hubspot', 'malformed', 1);
-      return sendError(res, 400, 'INPUT_INVALID', 'expected a JSON array of HubSpot webhook events');
-    }
-    const receivedAt = d.now();
-    const byInstallation = new Map<string, Partial<ChangeBatch>>();
-    const counts = { accepted: 0, duplicate: 0, ignored: 0, unknownPortal: 0 };
-    for (const event of parsed.data) {
-      const row = installationFor(d.store, 'hubspot', event.portalId);
-      if (!row) {
-        counts.unknownPortal++;
-        continue;
+  app.post(
+    '/webhooks/hubspot',
+    inboundLimit({ limit, windowMs, onLimited: (_req, res) => {
+      d.metrics.webhookEvents('hubspot', 'rate_limited', 1);
+      sendError(res, 429, 'RATE_LIMITED', 'too many webhook requests from this address; retry later');
+    } }),
+    express.raw({ type: () => true, limit: HUBSPOT_BODY_LIMIT }),
+    (req: Request, res: Response) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const secret = d.settings.HUBSPOT_CLIENT_SECRET;
+      if (!secret) return sendError(res, 503, 'CONFIG_INVALID', 'HubSpot webhooks need HUBSPOT_CLIENT_SECRET');
+      const verdict = verifyV3({
+        clientSecret: secret, method: req.method, uri: `${d.publicUrl()}${req.originalUrl}`, rawBody: body,
+        signature: req.get('x-hubspot-signature-v3'), timestamp: req.get('x-hubspot-request-timestamp'), now: d.now(),
+      });
+      if (!verdict.ok) {
+        d.metrics.webhookEvents('hubspot', `rejected_${verdict.reason}`, 1);
+        d.log.warn({ reason: verdict.reason }, 'hubspot webhook refused');
+        return sendError(res, 401, 'AUTH_FAILED', verdict.reason === 'stale' ? 'request timestamp outside the 5-minute window' : 'invalid webhook signature');
       }
-      if (!d.store.rememberWebhookEvent(`hubspot:${event.portalId}`, eventKey(event), receivedAt)) {
-        counts.duplicate++;
-        continue;
+      let json: unknown;
+      try {
+        json = JSON.parse(body.toString('utf8'));
+      } catch {
+        json = undefined;
       }
-      const changes = changesOf(event, ownedPropertyNames(d.jobs.engineFor('hubspot').mapping));
-      if (!changes) {
-        counts.ignored++;
-        continue;
+      const parsed = HubspotBatchSchema.safeParse(json);
+      if (!parsed.success) {
+        d.metrics.webhookEvents('hubspot', 'malformed', 1);
+        return sendError(res, 400, 'INPUT_INVALID', 'expected a JSON array of HubSpot webhook events');
       }
-      counts.accepted++;
-      merge(byInstallation, row.id, changes);
-    }
-    for (const [installation, changes] of byInstallation) d.jobs.changed(installation, changes);
-    for (const [outcome, n] of Object.entries(counts)) if (n) d.metrics.webhookEvents('hubspot', outcome, n);
-    res.status(200).json(counts);
+      const receivedAt = d.now();
+      const byInstallation = new Map<string, Partial<ChangeBatch>>();
+      const counts = { accepted: 0, duplicate: 0, ignored: 0, unknownPortal: 0 };
+      const unknownPortals = new Set<string>();
+      for (const event of parsed.data) {
+        const row = d.store.findInstallation('hubspot', event.portalId);
+        if (!row) {
+          counts.unknownPortal++;
+          unknownPortals.add(event.portalId);
+          continue;
+        }
+        if (!d.store.rememberWebhookEvent(`hubspot:${event.portalId}`, eventKey(event), receivedAt)) {
+          counts.duplicate++;
+          continue;
+        }
+        const changes = changesOf(event, ownedPropertyNames(d.jobs.engineFor('hubspot').mapping));
+        if (!changes) {
+          counts.ignored++;
+          continue;
+        }
+        counts.accepted++;
+        merge(byInstallation, row.id, changes);
+      }
+      if (unknownPortals.size) d.log.warn({ portals: [...unknownPortals], events: counts.unknownPortal }, 'hubspot events from portals no installation holds were dropped');
+      for (const [installation, changes] of byInstallation) d.jobs.changed(installation, changes);
+      for (const [outcome, n] of Object.entries(counts)) if (n) d.metrics.webhookEvents('hubspot', outcome === 'unknownPortal' ? 'unknown_portal' : outcome, n);
+      res.status(200).json(counts);
+    },
+  );
+
+  // The endpoint without its secret is no endpoint: say how to get the right URL.
+  app.post('/webhooks/salesforce', (_req: Request, res: Response) => {
+    d.metrics.webhookEvents('salesforce', 'rejected_missing', 1);
+    sfXml(res, 404, soapFault('soapenv:Client', 'this endpoint needs its secret: the URL is printed by parcours webhooks url --crm salesforce'));
   });
 
-  app.post('/webhooks/salesforce', raw, (req: Request, res: Response) => {
-    const xml = (status: number, text: string) => res.status(status).type('text/xml; charset=utf-8').send(text);
-    const message = parseOutboundMessage(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
-    if (!message) {
-      d.metrics.webhookEvents('salesforce', 'malformed', 1);
-      return xml(400, soapFault('soapenv:Client', 'not an outbound message notifications() body'));
-    }
-    const row = installationFor(d.store, 'salesforce', message.organizationId);
+  /** Authenticates by the URL secret before the body is read. */
+  const authenticate = (req: Request, res: Response, next: NextFunction): void => {
+    const row = installationBySecret(d.store, String(req.params.secret ?? ''));
     if (!row) {
-      d.metrics.webhookEvents('salesforce', 'unknown_org', 1);
-      d.log.warn({ organizationId: message.organizationId }, 'outbound message from an org that is not installed');
-      return xml(403, soapFault('soapenv:Client', 'organization not installed'));
+      d.metrics.webhookEvents('salesforce', 'rejected_mismatch', 1);
+      d.log.warn('outbound message with an unknown webhook secret refused');
+      // Close the connection after answering: the body is never read.
+      res.set('Connection', 'close');
+      return sfXml(res, 403, soapFault('soapenv:Client', 'unknown endpoint'));
     }
-    const counts = { accepted: 0, duplicate: 0, ignored: 0 };
-    const changes = new Map<string, Partial<ChangeBatch>>();
-    for (const n of message.notifications) {
-      if (!d.store.rememberWebhookEvent(`salesforce:${row.id}`, n.id, d.now())) {
-        counts.duplicate++;
-        continue;
+    res.locals.installation = row;
+    next();
+  };
+
+  app.post(
+    '/webhooks/salesforce/:secret',
+    inboundLimit({ limit, windowMs, onLimited: (_req, res) => {
+      d.metrics.webhookEvents('salesforce', 'rate_limited', 1);
+      sfXml(res, 429, soapFault('soapenv:Client', 'too many requests from this address; retry later'));
+    } }),
+    authenticate,
+    express.raw({ type: () => true, limit: SALESFORCE_BODY_LIMIT }),
+    (req: Request, res: Response) => {
+      const row = res.locals.installation as InstallationRow;
+      const message = parseOutboundMessage(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+      if (!message) {
+        d.metrics.webhookEvents('salesforce', 'malformed', 1);
+        return sfXml(res, 400, soapFault('soapenv:Client', 'not an outbound message notifications() body'));
       }
-      const c = changesOfNotification(n);
-      if (!c) {
-        counts.ignored++;
-        continue;
+      if (row.externalId === null || !sameOrg(row.externalId, message.organizationId)) {
+        d.metrics.webhookEvents('salesforce', 'unknown_org', 1);
+        d.log.warn({ installation: row.id, organizationId: message.organizationId }, row.externalId === null ? 'outbound message refused: the org id of this installation is not known yet (set SALESFORCE_ORG_ID)' : 'outbound message names another org than its installation');
+        return sfXml(res, 403, soapFault('soapenv:Client', 'organization does not match this endpoint'));
       }
-      counts.accepted++;
-      merge(changes, row.id, c);
-    }
-    for (const [installation, c] of changes) d.jobs.changed(installation, c);
-    for (const [outcome, n] of Object.entries(counts)) if (n) d.metrics.webhookEvents('salesforce', outcome, n);
-    xml(200, ACK);
-  });
+      const counts = { accepted: 0, duplicate: 0, ignored: 0 };
+      const changes = new Map<string, Partial<ChangeBatch>>();
+      for (const n of message.notifications) {
+        if (!d.store.rememberWebhookEvent(`salesforce:${row.id}`, n.id, d.now())) {
+          counts.duplicate++;
+          continue;
+        }
+        const c = changesOfNotification(n);
+        if (!c) {
+          counts.ignored++;
+          continue;
+        }
+        counts.accepted++;
+        merge(changes, row.id, c);
+      }
+      for (const [installation, c] of changes) d.jobs.changed(installation, c);
+      for (const [outcome, n] of Object.entries(counts)) if (n) d.metrics.webhookEvents('salesforce', outcome, n);
+      sfXml(res, 200, ACK);
+    },
+  );
 }

@@ -4,9 +4,11 @@
  * `OrganizationId`, then up to 100 `Notification`s, each with its own `Id` (stable across retries) and an
  * `sObject` (`xsi:type="sf:Opportunity"`) carrying the fields the admin picked, at least `sf:Id`.
  *
- * We read only ids, which are alphanumeric, so a narrow reader suffices: DTDs and entities are
- * refused outright (no entity expansion can happen), and every value is checked against the id alphabet.
+ * Parsed with fast-xml-parser (a maintained, linear-time parser) after the route has authenticated the
+ * caller and capped the body: DOCTYPE / ENTITY declarations are refused before parsing, entity
+ * processing is off, nesting is capped, and every value we keep is checked against the id alphabet.
  */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { ObjectKind, RecordRef } from '../../model.ts';
 import type { ChangeBatch } from '../work-queue.ts';
 
@@ -24,35 +26,62 @@ export interface OutboundMessage {
   notifications: OutboundNotification[];
 }
 
-const SF_ID = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
-const tag = (name: string) => new RegExp(`<(?:[A-Za-z_][\\w.-]*:)?${name}(?:\\s[^>]*)?>([^<]*)</(?:[A-Za-z_][\\w.-]*:)?${name}>`);
+/** Envelope › Body › notifications › Notification › sObject › field: 5 levels; anything deeper is not an outbound message. */
+export const MAX_XML_DEPTH = 8;
+/** The WSDL allows at most 100 notifications per message. */
+export const MAX_NOTIFICATIONS = 100;
 
-function idIn(xml: string, name: string): string | null {
-  const v = tag(name).exec(xml)?.[1]?.trim();
-  return v !== undefined && SF_ID.test(v) ? v : null;
+const SF_ID = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
+const SOBJECT_TYPE = /^(?:[A-Za-z_][\w.-]*:)?([A-Za-z][A-Za-z0-9_]*)$/;
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  processEntities: false,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  maxNestedTags: MAX_XML_DEPTH,
+  isArray: (name) => name === 'Notification',
+});
+
+type Node = Record<string, unknown>;
+const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+const child = (n: unknown, name: string): unknown => (isNode(n) ? n[name] : undefined);
+
+function idOf(v: unknown): string | null {
+  const s = typeof v === 'string' ? v.trim() : isNode(v) && typeof v['#text'] === 'string' ? v['#text'].trim() : null;
+  return s !== null && SF_ID.test(s) ? s : null;
 }
 
-/** null when the body is not a well-formed-enough outbound message. */
+/** null when the body is not an outbound message notifications() body. */
 export function parseOutboundMessage(body: string): OutboundMessage | null {
+  // No DTD may reach the parser: no entity can be declared, so none can expand.
   if (/<!DOCTYPE|<!ENTITY/i.test(body)) return null;
-  const envelope = /<(?:[\w.-]+:)?notifications[\s>][\s\S]*<\/(?:[\w.-]+:)?notifications>/.exec(body)?.[0];
-  if (!envelope) return null;
-  const firstNotification = envelope.search(/<(?:[\w.-]+:)?Notification[\s>]/);
-  const organizationId = idIn(firstNotification === -1 ? envelope : envelope.slice(0, firstNotification), 'OrganizationId');
-  if (!organizationId) return null;
-  const notifications: OutboundNotification[] = [];
-  for (const m of envelope.matchAll(/<(?:[\w.-]+:)?Notification(?:\s[^>]*)?>([\s\S]*?)<\/(?:[\w.-]+:)?Notification>/g)) {
-    const inner = m[1] ?? '';
-    const sobject = /<(?:[\w.-]+:)?sObject(\s[^>]*)?>([\s\S]*?)<\/(?:[\w.-]+:)?sObject>/.exec(inner);
-    if (!sobject) return null;
-    const outside = inner.replace(sobject[0], '');
-    const id = idIn(outside, 'Id');
-    const recordId = idIn(sobject[2] ?? '', 'Id');
-    const type = /xsi:type="(?:[\w.-]+:)?([A-Za-z][A-Za-z0-9_]*)"/.exec(sobject[1] ?? '')?.[1];
-    if (!id || !recordId || !type) return null;
-    notifications.push({ id, sobjectType: type, recordId, contactId: idIn(sobject[2] ?? '', 'ContactId') ?? idIn(sobject[2] ?? '', 'WhoId') });
+  if (XMLValidator.validate(body) !== true) return null;
+  let doc: unknown;
+  try {
+    doc = parser.parse(body);
+  } catch {
+    return null;
   }
-  return notifications.length > 0 && notifications.length <= 100 ? { organizationId, notifications } : null;
+  const notifications = child(child(child(doc, 'Envelope'), 'Body'), 'notifications');
+  const organizationId = idOf(child(notifications, 'OrganizationId'));
+  const items = child(notifications, 'Notification');
+  if (!organizationId || !Array.isArray(items) || items.length === 0 || items.length > MAX_NOTIFICATIONS) return null;
+  const out: OutboundNotification[] = [];
+  for (const item of items) {
+    const sobject = child(item, 'sObject');
+    const id = idOf(child(item, 'Id'));
+    const recordId = idOf(child(sobject, 'Id'));
+    const type = SOBJECT_TYPE.exec(String(child(sobject, '@_type') ?? ''))?.[1];
+    if (!id || !recordId || !type) return null;
+    out.push({ id, sobjectType: type, recordId, contactId: idOf(child(sobject, 'ContactId')) ?? idOf(child(sobject, 'WhoId')) });
+  }
+  return { organizationId, notifications: out };
 }
 
 const KINDS: Record<string, ObjectKind> = { Contact: 'contact', Lead: 'contact', Opportunity: 'deal', Case: 'ticket' };
