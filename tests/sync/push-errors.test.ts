@@ -53,6 +53,7 @@ function setup(failOn: number, error: ParcoursError) {
     fetchCustomer: unused('fetchCustomer'),
     ensureSchema: unused('ensureSchema'),
     readCurrent: unused('readCurrent'),
+    accountId: unused('accountId'),
     doctor: unused('doctor'),
     stats: () => ({ total: 0, byEndpoint: {}, rateLimited: 0 }),
   };
