@@ -12,26 +12,37 @@ import type { SalesforceClient } from './client.ts';
 import { parseCsv } from './csv.ts';
 import { flattenCsv, type FlatRow } from './translate.ts';
 
-const JobInfo = z.object({ id: z.string(), state: z.string(), errorMessage: z.string().nullish() });
+export const JobInfo = z.object({ id: z.string(), state: z.string(), errorMessage: z.string().nullish() });
 export type JobInfo = z.infer<typeof JobInfo>;
 
-const TERMINAL = new Set(['JobComplete', 'Failed', 'Aborted']);
+export const JOB_TERMINAL_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
 
-/** Polls a Bulk 2.0 job (query or ingest) until it reaches a terminal state or the poll timeout. */
-export async function pollJob(client: SalesforceClient, kind: 'query' | 'ingest', id: string): Promise<JobInfo> {
+/**
+ * Polls a Bulk 2.0 job (query or ingest) until it reaches a terminal state or the poll timeout;
+ * returns the last job info read and whether the timeout ended the polling.
+ */
+export async function pollUntilDone(client: SalesforceClient, kind: 'query' | 'ingest', id: string): Promise<{ job: JobInfo; timedOut: boolean }> {
   const endpoint = kind === 'query' ? 'bulk2.query' : 'bulk2.ingest';
   const deadline = Date.now() + client.config.pollTimeoutMs;
   for (;;) {
     const res = await client.call<unknown>(endpoint, { method: 'GET', url: `/jobs/${kind}/${id}` });
     const job = JobInfo.parse(res.body);
-    if (TERMINAL.has(job.state)) return job;
-    if (Date.now() >= deadline) {
-      throw new ParcoursError('CRM_UNAVAILABLE', `Salesforce Bulk API 2.0 ${kind} job ${id} still ${job.state} after ${client.config.pollTimeoutMs} ms; it keeps running server-side.`, {
-        crm: 'salesforce', endpoint, jobId: id,
-      });
-    }
+    if (JOB_TERMINAL_STATES.has(job.state)) return { job, timedOut: false };
+    if (Date.now() >= deadline) return { job, timedOut: true };
     await sleep(client.config.pollIntervalMs);
   }
+}
+
+/** Polls a Bulk 2.0 job until it reaches a terminal state; throws at the poll timeout. */
+export async function pollJob(client: SalesforceClient, kind: 'query' | 'ingest', id: string): Promise<JobInfo> {
+  const { job, timedOut } = await pollUntilDone(client, kind, id);
+  if (timedOut) {
+    const endpoint = kind === 'query' ? 'bulk2.query' : 'bulk2.ingest';
+    throw new ParcoursError('CRM_UNAVAILABLE', `Salesforce Bulk API 2.0 ${kind} job ${id} still ${job.state} after ${client.config.pollTimeoutMs} ms; it keeps running server-side.`, {
+      crm: 'salesforce', endpoint, jobId: id,
+    });
+  }
+  return job;
 }
 
 export async function* bulkQueryPages(client: SalesforceClient, soql: string, options: { all?: boolean } = {}): AsyncGenerator<FlatRow[]> {

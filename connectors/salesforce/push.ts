@@ -41,7 +41,8 @@ function clean(values: Record<string, string | null>): Record<string, string | n
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === '' ? null : v]));
 }
 
-type Outcome = { ok: RecordRef[]; failed: RecordFailure[] };
+/** `deferred`: retryable failures left to the next run rather than re-sent within this push. */
+type Outcome = { ok: RecordRef[]; failed: RecordFailure[]; deferred?: RecordFailure[] };
 
 async function collectionsRound(client: SalesforceClient, changes: RecordChange[]): Promise<Outcome> {
   const out: Outcome = { ok: [], failed: [] };
@@ -79,7 +80,7 @@ async function collectionsRound(client: SalesforceClient, changes: RecordChange[
 async function bulkRound(client: SalesforceClient, objectType: string, changes: RecordChange[]): Promise<Outcome> {
   const byId = new Map(changes.map((c) => [c.ref.id, c]));
   const res = await bulkUpdate(client, objectType, changes.map((c) => ({ id: c.ref.id, values: clean(c.values) })));
-  const out: Outcome = { ok: [], failed: [] };
+  const out: Outcome = { ok: [], failed: [], deferred: [] };
   for (const id of res.ok) {
     const c = byId.get(id);
     if (c) out.ok.push(c.ref);
@@ -88,9 +89,18 @@ async function bulkRound(client: SalesforceClient, objectType: string, changes: 
     const c = byId.get(f.id);
     if (c) out.failed.push({ ref: c.ref, code: f.code, message: f.message, retryable: RETRYABLE_RECORD_CODES.has(f.code) });
   }
+  const aborted = res.aborted;
   for (const id of res.unprocessed) {
     const c = byId.get(id);
-    if (c) out.failed.push({ ref: c.ref, code: 'BULK_UNPROCESSED', message: 'the Bulk API job ended before processing this record', retryable: true });
+    if (!c) continue;
+    if (aborted) {
+      // The org was too slow for this run: the next run re-sends these, not this push.
+      out.deferred?.push({ ref: c.ref, code: 'BULK_ABORTED', message: `Bulk API 2.0 job ${aborted.jobId} was still ${aborted.stateAtTimeout} after ${client.config.pollTimeoutMs} ms and was aborted before processing this record; the next run writes it`, retryable: true });
+    } else out.failed.push({ ref: c.ref, code: 'BULK_UNPROCESSED', message: 'the Bulk API job ended before processing this record', retryable: true });
+  }
+  for (const id of aborted?.unknown ?? []) {
+    const c = byId.get(id);
+    if (c) out.deferred?.push({ ref: c.ref, code: 'BULK_OUTCOME_UNKNOWN', message: `Bulk API 2.0 job ${aborted?.jobId} was aborted while Salesforce was processing this record's batch: it may still be written (unaudited); the next run compares it with the CRM again`, retryable: true });
   }
   return out;
 }
@@ -111,6 +121,7 @@ export async function push(client: SalesforceClient, changes: RecordChange[]): P
   const lastFailure = new Map<RecordChange, RecordFailure>();
   const collect = (o: Outcome, source: Map<string, RecordChange>) => {
     written.push(...o.ok);
+    failed.push(...(o.deferred ?? []));
     for (const f of o.failed) {
       const c = source.get(`${f.ref.objectType}:${f.ref.id}`);
       if (f.retryable && c) {

@@ -31,10 +31,23 @@ export class ApiBudget {
   }
 }
 
+/**
+ * How ingest jobs advance. Salesforce splits an ingest job's data into internal batches of 10,000
+ * records ("Salesforce creates a separate batch for each 10,000 records in your job data",
+ * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/how_requests_are_processed.htm);
+ * the sandbox processes one internal batch per status read. `holdAfterBatches` (a test control) keeps
+ * jobs InProgress after that many internal batches, like a busy org's queue, until released.
+ */
+export interface IngestSettings {
+  batchSize: number;
+  holdAfterBatches: number | null;
+}
+
 export interface ApiContext {
   org: Org;
   budget: ApiBudget;
   url: () => string;
+  ingest: IngestSettings;
 }
 
 /** The `58.0` part of `/services/data/v58.0/...` (validated by the version middleware). */

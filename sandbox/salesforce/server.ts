@@ -41,6 +41,8 @@ export interface SalesforceSandboxOptions {
   jwtPublicKey?: string;
   /** The API user's username (JWT `sub`). */
   username?: string;
+  /** Records per internal batch of a Bulk API 2.0 ingest job (Salesforce: 10,000). */
+  bulkIngestBatchSize?: number;
 }
 
 export interface SandboxCall {
@@ -69,7 +71,14 @@ export interface SalesforceSandbox {
   accessToken: string;
   oauth: { clientId: string; clientSecret: string; refreshToken: string };
   username: string;
-  faults: { add(spec: FaultSpec): void; clear(): void; expireSessions(): void };
+  faults: {
+    add(spec: FaultSpec): void;
+    /** Clears the faults and releases held ingest jobs. */
+    clear(): void;
+    expireSessions(): void;
+    /** Bulk ingest jobs stay InProgress once they have processed this many internal batches (a slow org's queue). */
+    holdIngestJobs(afterBatches: number): void;
+  };
   calls: SandboxCall[];
   stats(): { total: number; byEndpoint: Record<string, number> };
   data: SalesforceSandboxData;
@@ -104,7 +113,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const faults = salesforceFaults();
   const calls: SandboxCall[] = [];
   let url = '';
-  const ctx: ApiContext = { org, budget, url: () => url };
+  const ctx: ApiContext = { org, budget, url: () => url, ingest: { batchSize: opts.bulkIngestBatchSize ?? 10_000, holdAfterBatches: null } };
 
   const app = express();
   app.disable('x-powered-by');
@@ -223,7 +232,17 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     accessToken,
     oauth,
     username,
-    faults: { add: (spec) => faults.add(spec), clear: () => faults.clear(), expireSessions: () => sessions.expireAll() },
+    faults: {
+      add: (spec) => faults.add(spec),
+      clear: () => {
+        faults.clear();
+        ctx.ingest.holdAfterBatches = null;
+      },
+      expireSessions: () => sessions.expireAll(),
+      holdIngestJobs: (afterBatches) => {
+        ctx.ingest.holdAfterBatches = afterBatches;
+      },
+    },
     calls,
     stats() {
       const byEndpoint: Record<string, number> = {};

@@ -111,3 +111,56 @@ describe('push through Bulk API 2.0 ingest', () => {
     expect(report.failed).toEqual([{ ref: { kind: 'contact', objectType: 'Contact', id: '003C' }, code: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Stage cannot go back', retryable: false }]);
   });
 });
+
+describe('Bulk API 2.0 ingest that outruns the poll timeout', () => {
+  const inProgress = { id: '750T', state: 'InProgress', object: 'Contact', operation: 'update', numberRecordsProcessed: 2, numberRecordsFailed: 1 };
+
+  it('aborts the job, reports what it wrote, and leaves the rest to the next run as retryable failures', async () => {
+    let polls = 0;
+    const scope = sf()
+      .post(`${V}/jobs/ingest`).reply(200, { id: '750T', state: 'Open', object: 'Contact', operation: 'update', contentUrl: 'services/data/v66.0/jobs/ingest/750T/batches' })
+      .put(`${V}/jobs/ingest/750T/batches`).reply(201)
+      .patch(`${V}/jobs/ingest/750T`, { state: 'UploadComplete' }).reply(200, { id: '750T', state: 'UploadComplete' })
+      // The org's queue is slow: the job stays InProgress however often it is read.
+      .get(`${V}/jobs/ingest/750T`).times(Infinity).reply(200, () => (polls++, inProgress))
+      .patch(`${V}/jobs/ingest/750T`, { state: 'Aborted' }).reply(200, { ...inProgress, state: 'Aborted' })
+      // Documented CSV shapes: sf__Id, sf__Created / sf__Id, sf__Error, then the uploaded columns; unprocessed: the uploaded columns.
+      .get(`${V}/jobs/ingest/750T/successfulResults`).reply(200, '"sf__Id","sf__Created","Id","Parcours_Stage__c"\n"003A","false","003A","Active"\n', { 'Content-Type': 'text/csv' })
+      .get(`${V}/jobs/ingest/750T/failedResults`).reply(200, '"sf__Id","sf__Error","Id","Parcours_Stage__c"\n"003B","FIELD_CUSTOM_VALIDATION_EXCEPTION:Stage cannot go back:--","003B","Lead"\n', { 'Content-Type': 'text/csv' })
+      .get(`${V}/jobs/ingest/750T/unprocessedrecords`).reply(200, '"Id","Parcours_Stage__c"\n"003C","Active"\n', { 'Content-Type': 'text/csv' });
+
+    const report = await connector({ bulkThreshold: 2, pollTimeoutMs: 20, pollIntervalMs: 1 }).push([
+      change('003A', { Parcours_Stage__c: 'Active' }),
+      change('003B', { Parcours_Stage__c: 'Lead' }),
+      change('003C', { Parcours_Stage__c: 'Active' }),
+      change('003D', { Parcours_Stage__c: 'Active' }),
+    ]);
+    expect(polls).toBeGreaterThan(0);
+    // Every interceptor used (the abort included), and no other call: no in-push re-send of the rest.
+    expect(scope.pendingMocks().filter((m) => !(m.startsWith('GET') && m.endsWith('/jobs/ingest/750T')))).toEqual([]);
+    expect(report.written.map((r) => r.id)).toEqual(['003A']);
+    const ref = (id: string) => ({ kind: 'contact', objectType: 'Contact', id });
+    expect([...report.failed].sort((a, b) => a.ref.id.localeCompare(b.ref.id))).toEqual([
+      { ref: ref('003B'), code: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Stage cannot go back', retryable: false },
+      { ref: ref('003C'), code: 'BULK_ABORTED', message: expect.stringContaining('job 750T was still InProgress after 20 ms and was aborted'), retryable: true },
+      { ref: ref('003D'), code: 'BULK_OUTCOME_UNKNOWN', message: expect.stringContaining('may still be written'), retryable: true },
+    ]);
+  });
+
+  it('reads the results as usual when the job finished between the last poll and the abort', async () => {
+    let abortTried = false;
+    const scope = sf()
+      .post(`${V}/jobs/ingest`).reply(200, { id: '750T', state: 'Open' })
+      .put(`${V}/jobs/ingest/750T/batches`).reply(201)
+      .patch(`${V}/jobs/ingest/750T`, { state: 'UploadComplete' }).reply(200, { id: '750T', state: 'UploadComplete' })
+      .get(`${V}/jobs/ingest/750T`).times(Infinity).reply(200, () => (abortTried ? { ...inProgress, state: 'JobComplete', numberRecordsProcessed: 2, numberRecordsFailed: 0 } : inProgress))
+      .patch(`${V}/jobs/ingest/750T`, { state: 'Aborted' }).reply(() => ((abortTried = true), [400, [{ errorCode: 'INVALIDJOBSTATE', message: 'Job 750T is already JobComplete' }]]))
+      .get(`${V}/jobs/ingest/750T/successfulResults`).reply(200, '"sf__Id","sf__Created","Id","Parcours_Stage__c"\n"003A","false","003A","Active"\n"003B","false","003B","Active"\n', { 'Content-Type': 'text/csv' })
+      .get(`${V}/jobs/ingest/750T/failedResults`).reply(200, '"sf__Id","sf__Error","Id","Parcours_Stage__c"\n', { 'Content-Type': 'text/csv' });
+    const report = await connector({ bulkThreshold: 1, pollTimeoutMs: 20, pollIntervalMs: 1 }).push([change('003A', { Parcours_Stage__c: 'Active' }), change('003B', { Parcours_Stage__c: 'Active' })]);
+    expect(abortTried).toBe(true);
+    expect(scope.pendingMocks().filter((m) => !m.startsWith('GET'))).toEqual([]);
+    expect(report.written.map((r) => r.id)).toEqual(['003A', '003B']);
+    expect(report.failed).toEqual([]);
+  });
+});

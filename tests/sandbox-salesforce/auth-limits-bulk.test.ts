@@ -195,3 +195,35 @@ async function freshToken(): Promise<string> {
 function auth(): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
+
+describe('Bulk API 2.0 ingest in internal batches, aborted mid-job', () => {
+  it('keeps what the processed internal batches wrote, lists the rest as unprocessed', async () => {
+    const small = await startSalesforceSandbox({ seed: 9, contacts: 20, now: NOW, bulkIngestBatchSize: 2 });
+    try {
+      const ids = (await connect(small).query<{ Id: string }>('SELECT Id FROM Contact ORDER BY Id LIMIT 5')).records.map((r) => r.Id);
+      const job = (await rest(small, 'POST', `${V}/jobs/ingest`, { object: 'Contact', operation: 'update', contentType: 'CSV', lineEnding: 'LF' })).json as { id: string };
+      const csv = `Id,Title\n${ids.map((id, i) => `${id},T${i}`).join('\n')}\n`;
+      await fetch(`${small.url}${V}/jobs/ingest/${job.id}/batches`, { method: 'PUT', headers: { authorization: `Bearer ${small.accessToken}`, 'content-type': 'text/csv' }, body: csv });
+      await rest(small, 'PATCH', `${V}/jobs/ingest/${job.id}`, { state: 'UploadComplete' });
+      const read = async () => (await rest(small, 'GET', `${V}/jobs/ingest/${job.id}`)).json as { state: string; numberRecordsProcessed: number };
+      expect(await read()).toMatchObject({ state: 'InProgress', numberRecordsProcessed: 0 });
+      expect(await read()).toMatchObject({ state: 'InProgress', numberRecordsProcessed: 2 });
+      // A held queue: the job stays InProgress.
+      small.faults.holdIngestJobs(1);
+      expect(await read()).toMatchObject({ state: 'InProgress', numberRecordsProcessed: 2 });
+      const aborted = await rest(small, 'PATCH', `${V}/jobs/ingest/${job.id}`, { state: 'Aborted' });
+      expect(aborted.json).toMatchObject({ state: 'Aborted', numberRecordsProcessed: 2 });
+      const ok = (await rest(small, 'GET', `${V}/jobs/ingest/${job.id}/successfulResults`)).text;
+      expect(ok.trim().split('\n')).toEqual(['"sf__Id","sf__Created","Id","Title"', `"${ids[0]}","false","${ids[0]}","T0"`, `"${ids[1]}","false","${ids[1]}","T1"`]);
+      expect((await rest(small, 'GET', `${V}/jobs/ingest/${job.id}/failedResults`)).text.trim()).toBe('"sf__Id","sf__Error","Id","Title"');
+      const unprocessed = (await rest(small, 'GET', `${V}/jobs/ingest/${job.id}/unprocessedrecords`)).text.trim().split('\n');
+      expect(unprocessed).toEqual(['"Id","Title"', ...ids.slice(2).map((id, i) => `"${id}","T${i + 2}"`)]);
+      expect(small.data.get('Contact', ids[1]!)?.Title).toBe('T1');
+      expect(small.data.get('Contact', ids[2]!)?.Title).not.toBe('T2');
+      // An aborted job is terminal: it can be neither aborted again nor closed.
+      expect((await rest(small, 'PATCH', `${V}/jobs/ingest/${job.id}`, { state: 'Aborted' })).status).toBe(409);
+    } finally {
+      await small.close();
+    }
+  });
+});

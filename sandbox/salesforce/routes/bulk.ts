@@ -1,7 +1,13 @@
 /**
  * Bulk API 2.0 ingest and query jobs. The state machine advances one step per status read
- * (UploadComplete → InProgress → JobComplete), so callers always see the documented progression.
+ * (UploadComplete → InProgress → JobComplete), so callers always see the documented progression; an
+ * ingest job processes one internal batch (`ctx.ingest.batchSize`, 10,000 by default) per status read.
  * Ingest: https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/bulk_api_2_0.htm
+ * Abort (`PATCH {"state":"Aborted"}`): https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/abort_job.htm —
+ * "When a job is aborted, no more records are processed. If changes to data have already been
+ * committed, they aren't rolled back" (…/asynch_api_jobs_abort.htm). The internal batches already
+ * processed keep their successful and failed results; the rest are the job's unprocessed records
+ * ("Retrieves a list of unprocessed records for failed or aborted jobs", …/get_job_unprocessed_results.htm).
  * Results: …/get_job_successful_results.htm, …/get_job_failed_results.htm, …/get_job_unprocessed_results.htm
  * Query results: …/query_get_job_results.htm (`Sforce-Locator`, `Sforce-NumberOfRecords`)
  */
@@ -33,6 +39,11 @@ interface IngestJob {
   failed: string[][];
   unprocessed: string[][];
   header: string[];
+  /** Data rows (header removed), parsed when processing starts. */
+  rows: string[][] | null;
+  /** Rows processed so far, and internal batches done. */
+  next: number;
+  batchesDone: number;
 }
 
 interface QueryJob {
@@ -92,21 +103,32 @@ export function bulkRouter(ctx: ApiContext): Router {
     return j;
   };
 
-  /** Runs the uploaded rows; a header naming an unknown field fails the whole job like Salesforce. */
-  const process = (j: IngestJob): void => {
+  /** The uploaded CSV as header + data rows (blank lines dropped). */
+  const parsed = (j: IngestJob): { header: string[]; rows: string[][] } => {
     const rows = parseCsv(j.csv).filter((row) => row.some((c) => c !== ''));
     const header = rows.shift() ?? [];
-    j.header = header;
+    return { header, rows };
+  };
+
+  /** Processes the next internal batch; a header naming an unknown field fails the whole job like Salesforce. */
+  const processNextBatch = (j: IngestJob): void => {
     const def = org.objectDef(j.object)!;
-    const unknown = header.find((h) => !org.visibleField(def, h, 'api'));
-    if (unknown !== undefined) {
-      j.state = 'Failed';
-      j.errorMessage = `InvalidBatch : Field name not found : ${unknown}`;
-      j.unprocessed = rows;
-      return;
+    if (j.rows === null) {
+      const { header, rows } = parsed(j);
+      j.header = header;
+      j.rows = rows;
+      const unknown = header.find((h) => !org.visibleField(def, h, 'api'));
+      if (unknown !== undefined) {
+        j.state = 'Failed';
+        j.errorMessage = `InvalidBatch : Field name not found : ${unknown}`;
+        j.unprocessed = rows;
+        return;
+      }
     }
+    const header = j.header;
     const idCol = header.findIndex((h) => h.toLowerCase() === 'id');
-    for (const row of rows) {
+    const batch = j.rows.slice(j.next, j.next + ctx.ingest.batchSize);
+    for (const row of batch) {
       const fields: Record<string, unknown> = {};
       header.forEach((h, i) => {
         const cell = row[i] ?? '';
@@ -122,7 +144,9 @@ export function bulkRouter(ctx: ApiContext): Router {
       if (result.ok) j.success.push([result.id, String(result.created), ...row]);
       else j.failed.push([result.id ?? '', result.errors.map((e) => `${e.statusCode}:${e.message}:${e.fields.join(',')} --`).join(';'), ...row]);
     }
-    j.state = 'JobComplete';
+    j.next += batch.length;
+    j.batchesDone++;
+    if (j.next >= j.rows.length) j.state = 'JobComplete';
   };
 
   r.post('/jobs/ingest', (req, res) => {
@@ -136,7 +160,7 @@ export function bulkRouter(ctx: ApiContext): Router {
     const now = org.clock();
     const j: IngestJob = {
       id: org.ids.next(KEY_PREFIXES.Job), object: def.name, operation: body.data.operation, state: 'Open', version: versionOf(req), createdDate: now,
-      modstamp: now, csv: '', success: [], failed: [], unprocessed: [], header: [],
+      modstamp: now, csv: '', success: [], failed: [], unprocessed: [], header: [], rows: null, next: 0, batchesDone: 0,
       ...(body.data.externalIdFieldName ? { externalIdFieldName: body.data.externalIdFieldName } : {}),
     };
     ingest.set(j.id, j);
@@ -162,14 +186,23 @@ export function bulkRouter(ctx: ApiContext): Router {
     }
     j.state = body.data.state;
     j.modstamp = org.clock();
-    if (j.state === 'Aborted') j.unprocessed = parseCsv(j.csv).slice(1);
+    if (j.state === 'Aborted') {
+      // Internal batches already processed stay written; the rest is never processed.
+      if (j.rows === null) {
+        const { header, rows } = parsed(j);
+        j.header = header;
+        j.rows = rows;
+      }
+      j.unprocessed = j.rows.slice(j.next);
+    }
     res.json(ingestInfo(j));
   });
 
   r.get('/jobs/ingest/:id', (req, res) => {
     const j = getIngest(req);
+    const held = ctx.ingest.holdAfterBatches !== null && j.batchesDone >= ctx.ingest.holdAfterBatches;
     if (j.state === 'UploadComplete') j.state = 'InProgress';
-    else if (j.state === 'InProgress') process(j);
+    else if (j.state === 'InProgress' && !held) processNextBatch(j);
     j.modstamp = org.clock();
     res.json(ingestInfo(j));
   });
