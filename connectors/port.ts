@@ -57,6 +57,26 @@ export interface PullBatch {
   cursor?: Cursor;
 }
 
+/**
+ * A field the mapping needs that the CRM cannot supply: absent from the object's describe /
+ * properties list, or hidden from the integration user (field-level security).
+ */
+export interface MissingField {
+  kind: ObjectKind;
+  /** The normalized field (`csat`) or, when `raw`, the CRM field name the rule names. */
+  field: string;
+  raw: boolean;
+  /** CRM field names looked for; empty when the CRM has no standard field for it and the mapping names none. */
+  looked: string[];
+}
+
+export interface FieldAvailability {
+  /** Rule fields nothing in the CRM can fill; the sync core disables the rules that read them. */
+  missing: MissingField[];
+  /** Parcours's own fields not (yet) in the CRM, as `<object>.<field>`: `setup` creates them. */
+  missingOwned: string[];
+}
+
 export interface OwnedFieldSpec {
   kind: ObjectKind;
   field: OwnedField;
@@ -134,6 +154,12 @@ export interface CrmConnector {
    * batch size (so every call is full), large enough for bulk APIs to kick in where they exist.
    */
   readonly pushChunk: number;
+  /**
+   * Which of the fields `needs` asks for the CRM lacks (schema read at most once per run; see the
+   * connector README for its cost). Once asked, `pull` and `fetchCustomer` never request a field
+   * reported here; the sync core asks before every run.
+   */
+  availableFields(needs: FieldNeeds): Promise<FieldAvailability>;
   /** Pages of canonical records; the caller stores each batch before asking for the next. */
   pull(options: PullOptions): AsyncIterable<PullBatch>;
   /** One customer, live: the contact with its deals and tickets (for `explain`). */

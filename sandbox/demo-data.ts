@@ -89,7 +89,10 @@ export interface Persona {
   source: Source | null;
   /** 0..10 */
   nps: number | null;
-  /** 1..5 */
+  /**
+   * Last CSAT answer on the 3-point scale of HubSpot's CSAT surveys: 0 dissatisfied, 1 neutral,
+   * 2 satisfied (touchpoints.md §3.3).
+   */
   csat: number | null;
   deals: PersonaDeal[];
   tickets: PersonaTicket[];
@@ -358,7 +361,7 @@ export function personaAt(seed: number, index: number, now: number, catalogSize:
     lifecycle,
     source: d.chance(0.88) ? d.pick(SOURCES) : null,
     nps: nps === null ? null : nps === 'low' ? d.int(0, 6) : nps === 'mid' ? d.int(7, 8) : d.int(9, 10),
-    csat: d.chance(isCustomerish ? 0.45 : 0.1) ? Number(d.weighted([['1', 8], ['2', 10], ['3', 20], ['4', 32], ['5', 30]] as const)) : null,
+    csat: d.chance(isCustomerish ? 0.45 : 0.1) ? Number(d.weighted([['0', 18], ['1', 20], ['2', 62]] as const)) : null,
     deals,
     tickets,
   };

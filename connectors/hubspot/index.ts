@@ -11,6 +11,7 @@ import { fetchCustomerRecords } from './fetch-customer.ts';
 import { ensureList, syncListMembership } from './lists.ts';
 import type { PullContext } from './page-builder.ts';
 import { PipelineCache } from './pipelines.ts';
+import { PropertyCatalogCache, restrictNeeds } from './property-catalog.ts';
 import { ensureProperties } from './property-setup.ts';
 import { pullFull } from './pull-full.ts';
 import { pullIncremental } from './pull-incremental.ts';
@@ -38,13 +39,24 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
     objects,
     pipelines: new PipelineCache(transport), // once per pull
   });
+  // What the portal has (properties API): read by availableFields once per run (a connector lives one CLI
+  // run), or at most every 10 minutes in the long-running service.
+  // Pull and live reads restrict to that read; before any (a caller that never asked) they ask for what they are told.
+  const catalog = new PropertyCatalogCache(transport);
+  const restricted = (needs: PullOptions['fields']): PullOptions['fields'] => {
+    const known = catalog.last();
+    return known ? restrictNeeds(needs, known).needs : needs;
+  };
 
   return {
     crm: 'hubspot',
     // Batch update takes 100 inputs: ten full calls per push.
     pushChunk: 1_000,
 
-    pull(options: PullOptions): AsyncIterable<PullBatch> {
+    availableFields: async (needs) => restrictNeeds(needs, await catalog.current()).availability,
+
+    pull(input: PullOptions): AsyncIterable<PullBatch> {
+      const options = { ...input, fields: restricted(input.fields) };
       const ctx = context(options.fields, options.objects);
       const now = Date.now();
       const perKind = OBJECT_KINDS.filter((k) => options.objects.includes(k)).map((kind) => {
@@ -58,19 +70,24 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
       return interleave(perKind);
     },
 
-    fetchCustomer(contactId, fields) {
+    fetchCustomer(contactId, input) {
+      const fields = restricted(input);
       return fetchCustomerRecords(context(fields, ['contact', 'deal', 'ticket']), contactId, fields);
     },
 
     async ensureSchema(spec: JourneyFieldSpec): Promise<SchemaReport> {
-      const report: SchemaReport = { ...(await ensureProperties(transport, spec)), segmentTargets: {} };
-      for (const segment of spec.segments) {
-        const name = `${config.listNamePrefix}${segment.name}`;
-        const { listId, created } = await ensureList(transport, name);
-        (created ? report.created : report.unchanged).push(`list:${name}`);
-        report.segmentTargets[segment.id] = listId;
+      try {
+        const report: SchemaReport = { ...(await ensureProperties(transport, spec)), segmentTargets: {} };
+        for (const segment of spec.segments) {
+          const name = `${config.listNamePrefix}${segment.name}`;
+          const { listId, created } = await ensureList(transport, name);
+          (created ? report.created : report.unchanged).push(`list:${name}`);
+          report.segmentTargets[segment.id] = listId;
+        }
+        return report;
+      } finally {
+        catalog.forget(); // Parcours just changed the portal's properties: the next ask reads them again.
       }
-      return report;
     },
 
     readCurrent: (refs, fieldNames) => readCurrentValues(transport, refs, fieldNames),

@@ -13,7 +13,7 @@ export const OBJECT_TYPE: Record<ObjectKind, 'contacts' | 'deals' | 'tickets'> =
 export const MODIFIED_PROPERTY: Record<ObjectKind, string> = { contact: 'lastmodifieddate', deal: 'hs_lastmodifieddate', ticket: 'hs_lastmodifieddate' };
 
 /** Default property per normalized field (several for `name`). `createdAt` comes free as the top-level `createdAt`. */
-const DEFAULTS: Record<ObjectKind, Record<string, string[]>> = {
+export const DEFAULT_PROPERTIES: Record<ObjectKind, Record<string, string[]>> = {
   contact: {
     email: ['email'],
     name: ['firstname', 'lastname'],
@@ -22,8 +22,10 @@ const DEFAULTS: Record<ObjectKind, Record<string, string[]>> = {
     country: ['country'],
     industry: ['industry'],
     employees: ['numemployees'],
+    // Feedback-survey rollups on the contact (touchpoints.md §3.4): NPS 0–10, CSAT on the 3-point
+    // scale of HubSpot's CSAT surveys (0 dissatisfied, 1 neutral, 2 satisfied; §3.3).
     npsScore: ['hs_feedback_last_nps_rating'],
-    csat: [], // no standard HubSpot property: only through fields.overrides.contact.csat
+    csat: ['hs_feedback_last_csat_survey_rating'],
   },
   deal: {
     name: ['dealname'],
@@ -64,7 +66,7 @@ export function stageEnteredProperties(stageId: string): [current: string, legac
 export function sourceProperties(kind: ObjectKind, field: string, fields: FieldNeeds): string[] {
   const override = fields.overrides[kind]?.[field];
   if (override !== undefined) return [override];
-  return DEFAULTS[kind][field] ?? [];
+  return DEFAULT_PROPERTIES[kind][field] ?? [];
 }
 
 /** True when deals need the "date entered" properties of every known stage (stageEnteredAt without override, or stagesReached). */

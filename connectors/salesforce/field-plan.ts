@@ -28,7 +28,7 @@ export const KIND_OF_OBJECT: Record<SfObject, ObjectKind> = { Contact: 'contact'
  * (only an override can fill it). Field references:
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm (and _lead, _opportunity, _case)
  */
-const DEFAULT_SOURCES: Record<SfObject, Record<string, string[]>> = {
+export const DEFAULT_SOURCES: Record<SfObject, Record<string, string[]>> = {
   Contact: {
     email: ['Email'], name: ['Name'], createdAt: ['CreatedDate'], lifecycle: [], source: ['LeadSource'],
     country: ['MailingCountry', 'Account.BillingCountry'], industry: ['Account.Industry'],

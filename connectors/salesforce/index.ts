@@ -2,7 +2,7 @@
  * The Salesforce connector (jsforce 3, REST + Tooling + Bulk API 2.0). See README.md beside this file
  * for every API behaviour it handles and what it costs in calls.
  */
-import type { CrmConnector, JourneyFieldSpec, SchemaReport } from '../port.ts';
+import type { CrmConnector, FieldNeeds, JourneyFieldSpec, SchemaReport } from '../port.ts';
 import type { SalesforceConnectorConfig } from './config.ts';
 import { resolveConfig } from './config.ts';
 import { SalesforceClient } from './client.ts';
@@ -15,6 +15,7 @@ import { fetchCustomer, readCurrent } from './live-records.ts';
 import { doctor } from './doctor.ts';
 import { organizationId } from './field-security.ts';
 import { OBJECTS_OF_KIND } from './field-plan.ts';
+import { FieldCatalog, restrictNeeds } from './field-catalog.ts';
 
 export type { SalesforceConnectorConfig } from './config.ts';
 export { minimumCalls, type SyncSize, type CallFloor } from './minimum-calls.ts';
@@ -47,13 +48,28 @@ async function ensureSchema(client: SalesforceClient, spec: JourneyFieldSpec): P
 
 export function createSalesforceConnector(config: SalesforceConnectorConfig): CrmConnector & { crm: 'salesforce' } {
   const client = new SalesforceClient(resolveConfig(config));
+  // What the org has (describe): read by availableFields once per run (a connector lives one CLI run), or
+  // at most every 10 minutes in the long-running service.
+  // Pull and live reads restrict to that read; before any (a caller that never asked) they ask for what they are told.
+  const catalog = new FieldCatalog(client);
+  const restricted = (needs: FieldNeeds): FieldNeeds => {
+    const known = catalog.last();
+    return known ? restrictNeeds(needs, known).needs : needs;
+  };
   return {
     crm: 'salesforce',
     // Collections take 200 per call; a chunk well above the Bulk threshold lets big pushes go through Bulk API 2.0.
     pushChunk: Math.max(1_000, Math.ceil((client.config.bulkThreshold * 5) / 200) * 200),
-    pull: (options) => pull(client, options),
-    fetchCustomer: (contactId, fields) => fetchCustomer(client, contactId, fields),
-    ensureSchema: (spec) => ensureSchema(client, spec),
+    availableFields: async (needs) => restrictNeeds(needs, await catalog.current()).availability,
+    pull: (options) => pull(client, { ...options, fields: restricted(options.fields) }),
+    fetchCustomer: (contactId, fields) => fetchCustomer(client, contactId, restricted(fields)),
+    async ensureSchema(spec) {
+      try {
+        return await ensureSchema(client, spec);
+      } finally {
+        catalog.forget();
+      }
+    },
     readCurrent: (refs, fieldNames) => readCurrent(client, refs, fieldNames),
     push: (changes) => push(client, changes),
     syncMembership: (change) => syncMembership(client, change),

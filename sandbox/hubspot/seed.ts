@@ -64,7 +64,9 @@ function addContact(store: PortalStore, p: Persona, now: number): string {
   setIf(props, 'lifecyclestage', p.lifecycle);
   setIf(props, 'hs_analytics_source', p.source);
   setIf(props, 'hs_feedback_last_nps_rating', p.nps);
-  setIf(props, 'parcours_demo_csat', p.csat);
+  setIf(props, 'hs_feedback_last_csat_survey_rating', p.csat);
+  // A portal without a property (see `withoutProperties`) holds no value for it.
+  for (const name of Object.keys(props)) if (!store.properties.contacts.has(name)) delete props[name];
   // Last modified: the latest thing that happened to this person, never in the future.
   const activity = [p.createdAt, ...p.deals.map((d) => d.closedAt ?? d.stageEnteredAt), ...p.tickets.map((t) => t.closedAt ?? t.createdAt)];
   const updatedAt = Math.min(now, Math.max(...activity));

@@ -77,6 +77,11 @@ export interface HubspotSandboxOptions {
    * `objectWriteTraceId` — a 207 with per-input errors (default true). `false` ignores the trace ids.
    */
   multiStatus?: boolean;
+  /**
+   * Default properties this portal lacks (e.g. the feedback-survey rollups on a portal that never
+   * ran a survey): absent from the properties API, never returned on records.
+   */
+  withoutProperties?: Partial<Record<'contacts' | 'deals' | 'tickets', string[]>>;
 }
 
 export interface SandboxCall {
@@ -133,6 +138,9 @@ export interface HubspotSandbox {
 export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Promise<HubspotSandbox> {
   const clock = opts.clock ?? Date.now;
   const store = new PortalStore(clock, opts.stageDates ?? 'v2');
+  for (const [type, names] of Object.entries(opts.withoutProperties ?? {}) as Array<['contacts' | 'deals' | 'tickets', string[]]>) {
+    for (const name of names) store.properties[type].delete(name);
+  }
   seedPortal(store, { seed: opts.seed ?? 1, count: opts.contacts ?? 200, now: opts.now ?? clock() });
   const ctx: SandboxContext = { store, clock, associationPageSize: opts.associationPageSize ?? 500, multiStatus: opts.multiStatus ?? true };
   const creds = new Credentials({

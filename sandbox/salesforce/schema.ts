@@ -142,8 +142,6 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['AccountId', ref('Account', 'Account')],
       ['MailingCountry', { type: 'string', length: 80 }],
       ['LeadSource', pick(LEAD_SOURCES)],
-      ['NPS_Score__c', { type: 'double', label: 'NPS Score' }],
-      ['CSAT__c', { type: 'double', label: 'CSAT' }],
     ], { required: ['LastName'] }),
     objectDef('Lead', '00Q', [
       ...nameFields(),
@@ -198,8 +196,6 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['Subject', { type: 'string' }],
       ['Description', { type: 'textarea' }],
       ['ClosedDate', { type: 'datetime', ...readOnly }],
-      // Salesforce has no standard first-response field; orgs add their own (here: the org's custom field).
-      ['First_Response_At__c', { type: 'datetime', label: 'First Response At' }],
     ]),
     objectDef('Campaign', '701', [
       ['Name', { type: 'string', length: 80, nillable: false }],
@@ -266,6 +262,21 @@ export function standardSchema(): Map<string, ObjectDef> {
     ], { createable: false }),
   ];
   return new Map(defs.map((d) => [d.name, d]));
+}
+
+/**
+ * Custom fields some orgs add for surveys and support SLAs. A standard org has none of them (Salesforce
+ * has no standard CSAT, NPS or first-response field): the sandbox adds them only when asked
+ * (`surveyFields`), already granted to the integration user's profile.
+ */
+export const SURVEY_FIELDS: ReadonlyArray<readonly [object: string, name: string, spec: Spec]> = [
+  ['Contact', 'NPS_Score__c', { type: 'double', label: 'NPS Score' }],
+  ['Contact', 'CSAT__c', { type: 'double', label: 'CSAT' }],
+  ['Case', 'First_Response_At__c', { type: 'datetime', label: 'First Response At' }],
+];
+
+export function addSurveyFields(schema: Map<string, ObjectDef>): void {
+  for (const [object, name, spec] of SURVEY_FIELDS) schema.get(object)?.fields.set(name, field(name, spec));
 }
 
 /** Objects whose custom fields can be created through Tooling here. */

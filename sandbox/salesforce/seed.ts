@@ -8,7 +8,7 @@ import { generatePersonas, type Persona, type PersonaDeal, type PersonaTicket } 
 import { DAY_MS } from '../../src/model.ts';
 import { sfDate } from './format.ts';
 import type { Org } from './org.ts';
-import { CASE_STATUSES, LEAD_STATUSES, OPPORTUNITY_STAGES } from './schema.ts';
+import { CASE_STATUSES, LEAD_STATUSES, OPPORTUNITY_STAGES, SURVEY_FIELDS } from './schema.ts';
 
 /** Stage names per neutral deal step; steps 1-3 have two standard stages each, picked per deal. */
 const STEP_STAGES: ReadonlyArray<readonly string[]> = [
@@ -46,7 +46,8 @@ export function seedOrgSetup(org: Org, opts: { now: number; username: string }):
   // The profile's own permission set grants the org's existing custom fields (salesforce.md §5.3).
   const profileSet = org.insertRaw('PermissionSet', { Name: 'X00e8d000001IntegrationProfile', Label: 'Integration Profile', IsOwnedByProfile: true, CreatedDate: created });
   org.insertRaw('PermissionSetAssignment', { AssigneeId: org.apiUserId, PermissionSetId: profileSet, CreatedDate: created });
-  for (const [obj, field] of [['Contact', 'NPS_Score__c'], ['Contact', 'CSAT__c'], ['Case', 'First_Response_At__c']] as const) {
+  for (const [obj, field] of SURVEY_FIELDS) {
+    if (!org.schema.get(obj)?.fields.has(field)) continue;
     org.insertRaw('FieldPermissions', { ParentId: profileSet, SobjectType: obj, Field: `${obj}.${field}`, PermissionsRead: true, PermissionsEdit: true, CreatedDate: created });
   }
   OPPORTUNITY_STAGES.forEach((s, i) => {
@@ -54,6 +55,11 @@ export function seedOrgSetup(org: Org, opts: { now: number; username: string }):
   });
   CASE_STATUSES.forEach((s, i) => org.insertRaw('CaseStatus', { MasterLabel: s.name, ApiName: s.name, IsClosed: s.closed, IsDefault: s.isDefault, SortOrder: i + 1, CreatedDate: created }));
   LEAD_STATUSES.forEach((s, i) => org.insertRaw('LeadStatus', { MasterLabel: s.name, ApiName: s.name, IsConverted: s.converted, IsDefault: s.isDefault, SortOrder: i + 1, CreatedDate: created }));
+}
+
+/** Whether the org carries a field (the survey fields exist only in orgs seeded with them). */
+function has(org: Org, object: string, field: string): boolean {
+  return org.schema.get(object)?.fields.has(field) ?? false;
 }
 
 /** Persons without a deal who are still early in the funnel stay Leads; everyone else is a Contact. */
@@ -87,7 +93,8 @@ export function seedPersonas(org: Org, opts: SeedOptions): void {
     }
     const contactId = org.insertRaw('Contact', {
       FirstName: p.firstName, LastName: p.lastName, Name: `${p.firstName} ${p.lastName}`, Email: p.email, Phone: p.phone,
-      AccountId: accountId, MailingCountry: p.country, LeadSource: source, NPS_Score__c: p.nps, CSAT__c: p.csat, CreatedDate: p.createdAt,
+      AccountId: accountId, MailingCountry: p.country, LeadSource: source, CreatedDate: p.createdAt,
+      ...(has(org, 'Contact', 'CSAT__c') ? { NPS_Score__c: p.nps, CSAT__c: p.csat } : {}),
     });
     if (p.index % 5 === 0) org.insertRaw('CampaignMember', { CampaignId: campaign, ContactId: contactId, Status: p.index % 10 === 0 ? 'Responded' : 'Sent', HasResponded: p.index % 10 === 0, CreatedDate: opts.now - 55 * DAY_MS });
     p.deals.forEach((d, i) => seedDeal(org, d, p.index + i, accountId, contactId));
@@ -127,7 +134,8 @@ function seedCase(org: Org, t: PersonaTicket, contactId: string, accountId: stri
     ContactId: contactId, AccountId: accountId, Status: status, IsClosed: status === 'Closed', IsEscalated: status === 'Escalated',
     Origin: ORIGIN[t.channel] ?? 'Web', Priority: PRIORITY[t.priority] ?? 'Medium', Subject: t.subject,
     // Case.Description is a 32,000-char long text area; longer pasted threads get cut on entry.
-    Description: t.description.slice(0, 32000), CreatedDate: t.createdAt, ClosedDate: t.closedAt, First_Response_At__c: t.firstResponseAt,
+    Description: t.description.slice(0, 32000), CreatedDate: t.createdAt, ClosedDate: t.closedAt,
+    ...(has(org, 'Case', 'First_Response_At__c') ? { First_Response_At__c: t.firstResponseAt } : {}),
     LastModifiedDate: Math.max(t.createdAt, t.closedAt ?? 0, t.firstResponseAt ?? 0),
   });
 }

@@ -15,6 +15,7 @@ import { bulkRouter } from './routes/bulk.ts';
 import { queryRouter } from './routes/query.ts';
 import { sobjectsRouter } from './routes/sobjects.ts';
 import { toolingRouter } from './routes/tooling.ts';
+import { addSurveyFields } from './schema.ts';
 import { seedOrgSetup, seedPersonas } from './seed.ts';
 import { Sessions } from './sessions.ts';
 import { jsonValue, runSoql, toJsonRecord } from './soql/run.ts';
@@ -43,6 +44,12 @@ export interface SalesforceSandboxOptions {
   username?: string;
   /** Records per internal batch of a Bulk API 2.0 ingest job (Salesforce: 10,000). */
   bulkIngestBatchSize?: number;
+  /**
+   * Add the org's own survey and first-response custom fields (`Contact.CSAT__c`, `Contact.NPS_Score__c`,
+   * `Case.First_Response_At__c`), granted to the integration user and seeded. Default false: a standard
+   * org, standard fields only, as a new customer's org is.
+   */
+  surveyFields?: boolean;
 }
 
 export interface SandboxCall {
@@ -101,6 +108,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const base = opts.now ?? startedAt;
   // The org's clock starts at `now` and moves with real time, so writes stamp after seeded data.
   const org = new Org(() => base + (Date.now() - startedAt));
+  if (opts.surveyFields) addSurveyFields(org.schema);
   const username = opts.username ?? 'integration@parcours.sandbox';
   seedOrgSetup(org, { now: base, username });
   seedPersonas(org, { seed: opts.seed ?? 1, contacts: opts.contacts ?? 200, now: base, username });

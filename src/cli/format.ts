@@ -1,4 +1,5 @@
 /** Human-readable renderings of run summaries, plans and reports. */
+import type { DisabledRule } from '../sync/field-check.ts';
 import type { SyncSummary } from '../sync/run.ts';
 
 export function formatDuration(ms: number): string {
@@ -16,6 +17,7 @@ export function syncJson(s: SyncSummary): object {
     written: s.written,
     failed: s.failed,
     apiCalls: { total: s.apiCalls.total, byEndpoint: s.apiCalls.byEndpoint },
+    disabled: s.disabled,
     ...(s.stoppedReason ? { stoppedReason: s.stoppedReason } : {}),
     ...(s.resumeAt ? { resumeAt: new Date(s.resumeAt).toISOString() } : {}),
   };
@@ -43,7 +45,16 @@ export function syncText(s: SyncSummary): string[] {
     for (const f of s.failed.slice(0, 10)) lines.push(`    ${f.object} ${f.id}: ${f.code} ${f.message}`);
     if (s.failed.length > 10) lines.push(`    … ${s.failed.length - 10} more (parcours runs --id ${s.runId})`);
   }
+  lines.push(...disabledText(s.disabled));
   if (s.stoppedReason) lines.push(`  stopped:   ${s.stoppedReason}${s.resumeAt ? ` — resume after ${new Date(s.resumeAt).toISOString()}` : ''}`);
+  return lines;
+}
+
+/** Rules off because the CRM lacks a field: one line each, with what it needs and the fix. */
+export function disabledText(disabled: readonly DisabledRule[] | undefined, indent = '  '): string[] {
+  if (!disabled || disabled.length === 0) return [];
+  const lines = [`${indent}disabled:  ${disabled.length} rule${disabled.length === 1 ? '' : 's'} off (the CRM lacks a field they read; they count as not holding)`];
+  for (const d of disabled) lines.push(`${indent}  ${d.rule} needs ${d.needs.join(', ')} — fix: ${d.fix}`);
   return lines;
 }
 

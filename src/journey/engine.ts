@@ -5,6 +5,7 @@
 import type { Mapping } from '../mapping/ast.ts';
 import type { Customer, JourneyState, RecordRef, Severity } from '../model.ts';
 import { newContext, resetWitness, type EvalContext } from './context.ts';
+import { conditionFields, findDisabled, type DisabledRule } from './disabled.ts';
 import { compileCondition, type Predicate } from './predicates.ts';
 import { compileTemplate, reasonFor, type CompiledTemplate } from './reasons.ts';
 import { renderTrace, traceCondition, type TraceNode } from './trace.ts';
@@ -15,6 +16,8 @@ interface CompiledRule {
   when: Mapping['segments'][number]['when'];
   reason: CompiledTemplate | null;
   test: Predicate;
+  /** Fields the CRM lacks that this rule reads: it never holds. */
+  disabledBy: string[] | null;
 }
 
 interface CompiledJourney {
@@ -33,6 +36,10 @@ interface CompiledFlag extends CompiledRule {
 
 export interface Engine {
   readonly mapping: Mapping;
+  /** Rules off because the CRM lacks a field they read (empty when nothing is missing). */
+  readonly disabled: readonly DisabledRule[];
+  /** The missing fields the engine was compiled with. */
+  readonly missing: ReadonlySet<string>;
   evaluate(customer: Customer, now: number): JourneyState;
   explain(customer: Customer, now: number): Explanation;
 }
@@ -42,14 +49,28 @@ export interface Explanation {
   lines: string[];
 }
 
-export function compileEngine(mapping: Mapping): Engine {
-  const rule = (r: { id: string; label: string; when: CompiledRule['when']; reason: string | null }): CompiledRule => ({
-    id: r.id,
-    label: r.label,
-    when: r.when,
-    reason: r.reason === null ? null : compileTemplate(r.reason),
-    test: compileCondition(r.when),
-  });
+export interface EngineOptions {
+  /**
+   * Fields the CRM cannot supply (`contact.csat`, `ticket.firstResponseAt`, `contact.raw.X`), as the
+   * connector found them. A rule reading one is compiled as never holding, and listed in `disabled`.
+   */
+  missing?: Iterable<string>;
+}
+
+export function compileEngine(mapping: Mapping, options: EngineOptions = {}): Engine {
+  const missing: ReadonlySet<string> = new Set(options.missing ?? []);
+  const never: Predicate = () => false;
+  const rule = (r: { id: string; label: string; when: CompiledRule['when']; reason: string | null }): CompiledRule => {
+    const off = missing.size === 0 ? [] : [...conditionFields(r.when)].filter((f) => missing.has(f)).sort();
+    return {
+      id: r.id,
+      label: r.label,
+      when: r.when,
+      reason: r.reason === null ? null : compileTemplate(r.reason),
+      test: off.length > 0 ? never : compileCondition(r.when),
+      disabledBy: off.length > 0 ? off : null,
+    };
+  };
   const baseSegments = mapping.segments.filter((s) => !s.derived).map(rule);
   const derivedSegments = mapping.segments.filter((s) => s.derived).map(rule);
   const journeys: CompiledJourney[] = mapping.journeys.map((j) => ({ id: j.id, label: j.label, segment: j.segment, stages: j.stages.map(rule) }));
@@ -68,7 +89,9 @@ export function compileEngine(mapping: Mapping): Engine {
     const check = (r: CompiledRule): boolean => {
       resetWitness(ctx);
       const ok = r.test(ctx);
-      if (trace) {
+      if (trace && r.disabledBy) {
+        trace.push({ path: r.when.path, text: `${r.id}: disabled — the CRM lacks ${r.disabledBy.join(', ')}`, ok: false, children: [] });
+      } else if (trace) {
         const t = traceCondition(r.when, ctx);
         trace.push({ ...t, text: `${r.id}: ${t.text}` });
         resetWitness(ctx);
@@ -147,6 +170,8 @@ export function compileEngine(mapping: Mapping): Engine {
 
   return {
     mapping,
+    disabled: findDisabled(mapping, missing),
+    missing,
     evaluate: (customer, now) => run(customer, now, null),
     explain(customer, now) {
       const traces: TraceNode[] = [];

@@ -78,6 +78,11 @@ export interface KpiDef {
   flag: string | null;
   target: NumberTest;
   unit: 'percent' | 'score';
+  /**
+   * For `csat_by_stage`: which CSAT counts as satisfied, on the CRM field's own scale (HubSpot's
+   * 3-point rollup: `{ gte: 2 }`, the top band). Default `{ gte: 4 }` (4 or 5 of 5).
+   */
+  satisfied?: NumberTest;
 }
 
 export interface WritebackDef {

@@ -81,6 +81,7 @@ const FileSchema = z
             metric: z.enum(KPI_METRICS),
             flag: id.optional(),
             target: numberTest,
+            satisfied: numberTest.optional(),
             unit: z.enum(['percent', 'score']).default('percent'),
           })
           .strict(),
@@ -196,8 +197,10 @@ export function parseMapping(source: string, file: string): Mapping {
     if (k.metric === 'flag_rate' && (!k.flag || !friction.some((f) => f.id === k.flag))) {
       rawIssues.push({ path: ['kpis', i, 'flag'], message: `metric flag_rate needs flag: one of ${friction.map((f) => f.id).join(', ')}` });
     }
+    if (k.satisfied && k.metric !== 'csat_by_stage') rawIssues.push({ path: ['kpis', i, 'satisfied'], message: 'satisfied applies to metric csat_by_stage only' });
     const [op, value] = Object.entries(k.target)[0] as [KpiDef['target']['op'], number];
-    return { id: k.id, label: k.label, metric: k.metric, flag: k.flag ?? null, target: { op, value }, unit: k.unit };
+    const satisfied = k.satisfied ? (Object.entries(k.satisfied)[0] as [KpiDef['target']['op'], number]) : null;
+    return { id: k.id, label: k.label, metric: k.metric, flag: k.flag ?? null, target: { op, value }, unit: k.unit, ...(satisfied ? { satisfied: { op: satisfied[0], value: satisfied[1] } } : {}) };
   });
   checkUnique(raw.kpis.map((k) => k.id), 'kpis', 'KPI', rawIssues);
 

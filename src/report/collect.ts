@@ -131,6 +131,7 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
     generatedAt: new Date(o.now).toISOString(),
     period: { from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString() },
     filter: { journey: o.journey ?? null, segment: o.segment ?? null },
+    disabled: o.engine.disabled,
     journeys,
   });
 }
@@ -164,7 +165,11 @@ function journeyReport(acc: JourneyAcc, stages: ReadonlyArray<{ id: string; labe
     touchpoints: acc.touchpoints.result(acc.stageIds),
     friction: friction.flags,
     mostAffected: friction.mostAffected.map((r) => ({ ...r, url: o.recordUrl?.(r.kind, r.id, r.objectType) ?? null })),
-    kpis: acc.kpis.result(),
+    kpis: acc.kpis.result().map((k) => {
+      const off = o.engine.disabled.find((d) => d.rule === `kpis.${k.id}`);
+      if (!off) return k;
+      return { ...k, value: null, met: null, n: 0, disabled: { needs: off.needs, fix: off.fix }, definition: `Off: the CRM lacks ${off.needs.join(', ')}. ${k.definition}` };
+    }),
     segments: acc.segments.result(),
     definitions: {
       conversion: `From the stage-transition ledger: stays that began in the period (${days} days); "moved on" = the contact's next stay was a later stage of the journey. Conversion = moved on ÷ entered; stays still open count as not (yet) moved on.`,

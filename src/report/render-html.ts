@@ -47,6 +47,7 @@ export function renderHtml(input: JourneyMap, options: HtmlOptions = {}): string
 <body data-testid="journey-map" data-crm="${doc.crm}">
 <header><h1>${esc(title)}</h1>
 <p class="meta">Period <time data-testid="period-from">${esc(day(doc.period.from))}</time> – <time data-testid="period-to">${esc(day(doc.period.to))}</time> · generated ${esc(doc.generatedAt.replace('T', ' ').slice(0, 16))} UTC${filters ? ` · filtered to ${esc(filters)}` : ''}</p></header>
+${disabledSection(doc)}
 ${doc.journeys.map((j) => journeySection(j, options)).join('\n')}
 ${doc.journeys.length === 0 ? '<p class="muted">No journey to show.</p>' : ''}
 </body></html>
@@ -82,9 +83,18 @@ ${segmentSvg(j)}
 </section>`;
 }
 
+/** Rules the CRM cannot feed: which, the field each needs, and how to map it. */
+function disabledSection(doc: JourneyMap): string {
+  if (doc.disabled.length === 0) return '';
+  const rows = doc.disabled.map((d) => `<tr data-testid="disabled-${esc(d.rule)}"><td>${esc(d.rule)}</td><td>${esc(d.needs.join(', '))}</td><td>${esc(d.fix)}</td></tr>`);
+  return `<section data-testid="disabled-rules"><h2>Rules switched off</h2>
+<p class="def">The CRM lacks a field these rules read, so they count as not holding in every figure below.</p>
+<table><thead><tr><th>Rule</th><th>Needs</th><th>How to turn it on</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+}
+
 function kpiTile(journeyId: string, k: KpiResult): string {
-  const state = k.met === null ? 'nodata' : k.met ? 'met' : 'missed';
-  const status = k.met === null ? 'no data' : k.met ? 'on target' : 'off target';
+  const state = k.disabled ? 'off' : k.met === null ? 'nodata' : k.met ? 'met' : 'missed';
+  const status = k.disabled ? `off — needs ${k.disabled.needs.join(', ')}` : k.met === null ? 'no data' : k.met ? 'on target' : 'off target';
   const target = `${opText(k.op)} ${kpiText(k.target, k.unit)}`;
   const stages = k.byStage
     ? `<p>${Object.entries(k.byStage).map(([s, v]) => `${esc(s)}: ${esc(kpiText(v.value, k.unit))} (n ${v.n})`).join(' · ')}</p>`

@@ -81,7 +81,12 @@ export const KpiSchema = z.object({
   definition: z.string(),
   /** Per-stage figures (csat_by_stage only). */
   byStage: z.record(z.string(), z.object({ value: z.number().nullable(), n: count })).optional(),
+  /** Set when the CRM lacks a field the KPI is computed from: value and met are then null. */
+  disabled: z.object({ needs: z.array(z.string()), fix: z.string() }).optional(),
 });
+
+/** A rule (stage, segment, flag, KPI) that is off because the CRM lacks a field it reads. */
+export const DisabledRuleSchema = z.object({ rule: z.string(), needs: z.array(z.string()), fix: z.string() });
 
 export const SegmentMovementSchema = z.object({
   id: z.string(),
@@ -112,6 +117,8 @@ export const JourneyMapSchema = z.object({
   generatedAt: z.iso.datetime(),
   period: z.object({ from: z.iso.datetime(), to: z.iso.datetime() }),
   filter: z.object({ journey: z.string().nullable(), segment: z.string().nullable() }),
+  /** Rules off because the CRM lacks a field they read (they count as not holding in every figure). */
+  disabled: z.array(DisabledRuleSchema).default([]),
   journeys: z.array(JourneyReportSchema),
 });
 

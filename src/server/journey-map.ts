@@ -7,10 +7,11 @@ import { compileEngine } from '../journey/engine.ts';
 import { loadMapping } from '../mapping/load.ts';
 import { collectJourneyMap, renderHtml, storeSource } from '../report/index.ts';
 import type { InstallationRow, Store } from '../store/index.ts';
+import { withLastMissing } from '../sync/field-check.ts';
 
 export function journeyMapRenderer(env: Env, store: Store, now: () => number): (installation: InstallationRow) => Promise<string> {
   return async (installation) => {
-    const engine = compileEngine(loadMapping(defaultMapping(env, installation.crm)));
+    const engine = withLastMissing(store, installation.id, compileEngine(loadMapping(defaultMapping(env, installation.crm))));
     const map = collectJourneyMap({ crm: installation.crm, engine, source: storeSource(store, installation.id), now: now() });
     return renderHtml(map, { title: `${installation.label} — journey map` });
   };

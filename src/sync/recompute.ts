@@ -11,6 +11,8 @@ import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
 import type { CrmName, CrmRecord, Customer, ObjectKind, RecordRef } from '../model.ts';
 import type { RunStatus, StageChange, Store } from '../store/index.ts';
+import type { DisabledRule } from './field-check.ts';
+import { checkFields } from './field-check.ts';
 import { fieldNeeds } from './field-spec.ts';
 import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages, type PlannedRecord } from './plan.ts';
 
@@ -49,6 +51,8 @@ export interface RecomputeSummary {
   stoppedReason?: string;
   startedAt: number;
   finishedAt: number;
+  /** Rules off because the CRM lacks a field they read (as the last full or incremental run found). */
+  disabled: DisabledRule[];
 }
 
 const PLURAL = { contact: 'contacts', deal: 'deals', ticket: 'tickets' } as const;
@@ -61,9 +65,14 @@ export async function recomputeCustomers(o: RecomputeOptions): Promise<Recompute
   const summary: RecomputeSummary = {
     runId, crm: connector.crm, installation, mode: 'webhook', status: 'succeeded', customers: 0, removed: 0, unresolved: [],
     changed: { contacts: 0, deals: 0, tickets: 0 }, written: 0, failed: [], segments: {}, stages: {},
-    apiCalls: { total: 0, byEndpoint: {}, rateLimited: 0 }, startedAt, finishedAt: startedAt,
+    apiCalls: { total: 0, byEndpoint: {}, rateLimited: 0 }, startedAt, finishedAt: startedAt, disabled: [],
   };
   try {
+    // Which fields the CRM has (the connector keeps its read for a few minutes): rules on missing ones
+    // are off, and the live reads below never ask for them.
+    const checked = await checkFields(connector, o.engine);
+    summary.disabled = checked.disabled;
+    o = { ...o, engine: checked.engine };
     const contactIds = affectedContacts(store, installation, o, summary);
     const live = await refreshMirror(o, contactIds, summary);
     await evaluateAndWrite(o, runId, live, summary);

@@ -12,6 +12,8 @@ import type { Engine } from '../journey/engine.ts';
 import type { CrmName, ObjectKind, RecordRef } from '../model.ts';
 import type { RunStatus, StageChange, Store } from '../store/index.ts';
 import type { Values } from './desired.ts';
+import type { DisabledRule } from './field-check.ts';
+import { checkFields, rememberMissing, requireOwnedFields } from './field-check.ts';
 import { fieldNeeds } from './field-spec.ts';
 import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages } from './plan.ts';
 import { PushPipeline } from './push-pipeline.ts';
@@ -65,6 +67,8 @@ export interface SyncSummary {
   resumeAt?: number;
   startedAt: number;
   finishedAt: number;
+  /** Rules off because the CRM lacks a field they read: which, what they need, how to map it. */
+  disabled: DisabledRule[];
 }
 
 const PLURAL: Record<ObjectKind, 'contacts' | 'deals' | 'tickets'> = { contact: 'contacts', deal: 'deals', ticket: 'tickets' };
@@ -79,11 +83,16 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     pulled: { contacts: 0, deals: 0, tickets: 0, removed: 0 }, customers: 0,
     changed: { contacts: 0, deals: 0, tickets: 0 }, unchanged: { contacts: 0, deals: 0, tickets: 0 },
     written: 0, failed: [], segments: {}, stages: {}, flags: {}, plan: {},
-    apiCalls: { total: 0, byEndpoint: {}, rateLimited: 0 }, startedAt, finishedAt: startedAt,
+    apiCalls: { total: 0, byEndpoint: {}, rateLimited: 0 }, startedAt, finishedAt: startedAt, disabled: [],
   };
   // Pushes run behind the evaluation, at most two in flight.
   const pushes = new PushPipeline(2);
   try {
+    const checked = await checkFields(connector, o.engine);
+    if (!o.dryRun) requireOwnedFields(connector.crm, checked.availability);
+    summary.disabled = checked.disabled;
+    o = { ...o, engine: checked.engine };
+    if (!o.dryRun) rememberMissing(store, installation, checked.engine);
     await pull(o, summary);
     const members = await evaluateAndPush(o, runId, summary, pushes);
     if (!o.dryRun) await syncSegments(o, summary, members);

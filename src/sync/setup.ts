@@ -3,14 +3,22 @@
  * idempotently, and remembers the segment targets for the syncs.
  */
 import type { CrmConnector, SchemaReport } from '../../connectors/port.ts';
+import { compileEngine } from '../journey/engine.ts';
 import type { Mapping } from '../mapping/ast.ts';
 import type { Store } from '../store/index.ts';
+import { checkFields, type DisabledRule } from './field-check.ts';
 import { journeyFieldSpec } from './field-spec.ts';
 
-export async function runSetup(connector: CrmConnector, store: Store, installation: string, mapping: Mapping): Promise<SchemaReport> {
+export interface SetupReport extends SchemaReport {
+  /** Rules that will stay off on this CRM because it lacks a field they read, with the fix. */
+  disabled: DisabledRule[];
+}
+
+export async function runSetup(connector: CrmConnector, store: Store, installation: string, mapping: Mapping): Promise<SetupReport> {
   const report = await connector.ensureSchema(journeyFieldSpec(mapping));
   for (const [segmentId, targetId] of Object.entries(report.segmentTargets)) {
     store.setSetting(installation, `segment-target:${segmentId}`, targetId);
   }
-  return report;
+  const { disabled } = await checkFields(connector, compileEngine(mapping));
+  return { ...report, disabled };
 }

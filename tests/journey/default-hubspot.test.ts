@@ -53,8 +53,8 @@ describe('default HubSpot mapping: friction flags', () => {
     ['ticket open 7 days exactly', customer({}, [], [ticket({ isOpen: true, closedAt: null, createdAt: daysAgo(7) })]), 'unresolved_ticket', false],
     ['NPS 6', customer({ npsScore: 6 }), 'detractor', true],
     ['NPS 7', customer({ npsScore: 7 }), 'detractor', false],
-    ['CSAT 2', customer({ csat: 2 }), 'detractor', true],
-    ['CSAT 3', customer({ csat: 3 }), 'detractor', false],
+    ['CSAT 0 of 2', customer({ csat: 0 }), 'detractor', true],
+    ['CSAT 1 of 2', customer({ csat: 1 }), 'detractor', false],
   ];
   it.each(cases)('%s → %s: %s', (_name, c, flag, expected) => {
     expect(flagsOf(c).includes(flag)).toBe(expected);

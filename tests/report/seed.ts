@@ -16,11 +16,11 @@ export function seedCustomers(): Customer[] {
   const t2 = daysAgo(10);
   const t5 = daysAgo(30);
   return [
-    // awareness; EMEA; promoter; CSAT 5
-    { contact: contact({ id: 'c1', lifecycle: 'lead', source: 'ORGANIC_SEARCH', country: 'France', npsScore: 10, csat: 5 }), deals: [], tickets: [] },
+    // awareness; EMEA; promoter; CSAT 2 (satisfied, HubSpot's 0–2 scale)
+    { contact: contact({ id: 'c1', lifecycle: 'lead', source: 'ORGANIC_SEARCH', country: 'France', npsScore: 10, csat: 2 }), deals: [], tickets: [] },
     // consideration; a ticket resolved 2 h after the first reply
     {
-      contact: contact({ id: 'c2', lifecycle: 'marketingqualifiedlead', source: 'PAID_SEARCH', npsScore: 9, csat: 4 }), deals: [],
+      contact: contact({ id: 'c2', lifecycle: 'marketingqualifiedlead', source: 'PAID_SEARCH', npsScore: 9, csat: 2 }), deals: [],
       tickets: [ticket({ id: 't2', channel: 'EMAIL', createdAt: t2, firstResponseAt: t2 + 2 * HOUR_MS, closedAt: t2 + 4 * HOUR_MS, contactIds: ['c2'] })],
     },
     // decision: stalled deal, detractor, an open unanswered chat ticket
@@ -29,9 +29,9 @@ export function seedCustomers(): Customer[] {
       deals: [deal({ id: 'd3', name: 'Stalled "big" deal', stage: 'contractsent', stageEnteredAt: daysAgo(40), stagesReached: ['appointmentscheduled', 'contractsent'], contactIds: ['c3'] })],
       tickets: [ticket({ id: 't3', channel: 'CHAT', isOpen: true, createdAt: daysAgo(10), firstResponseAt: null, closedAt: null, contactIds: ['c3'] })],
     },
-    // purchase: won 20 days ago after a late stage; CSAT 2 → detractor; high value
+    // purchase: won 20 days ago after a late stage; CSAT 0 → detractor; high value
     {
-      contact: contact({ id: 'c4', lifecycle: 'lead', source: 'ORGANIC_SEARCH', csat: 2 }),
+      contact: contact({ id: 'c4', lifecycle: 'lead', source: 'ORGANIC_SEARCH', csat: 0 }),
       deals: [won(20, { id: 'd4', amount: 12000, stagesReached: ['qualifiedtobuy', 'contractsent', 'closedwon'], contactIds: ['c4'] })],
       tickets: [],
     },
@@ -44,8 +44,8 @@ export function seedCustomers(): Customer[] {
       ],
       tickets: [ticket({ id: 't5', channel: 'PHONE', createdAt: t5, firstResponseAt: t5 + HOUR_MS, closedAt: t5 + 3 * 24 * HOUR_MS, contactIds: ['c5'] })],
     },
-    // awareness; created 10 days ago → new lead; CSAT 3
-    { contact: contact({ id: 'c6', lifecycle: 'subscriber', source: 'DIRECT_TRAFFIC', createdAt: daysAgo(10), csat: 3 }), deals: [], tickets: [] },
+    // awareness; created 10 days ago → new lead; CSAT 1 (neutral)
+    { contact: contact({ id: 'c6', lifecycle: 'subscriber', source: 'DIRECT_TRAFFIC', createdAt: daysAgo(10), csat: 1 }), deals: [], tickets: [] },
   ];
 }
 

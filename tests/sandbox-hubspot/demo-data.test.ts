@@ -44,7 +44,7 @@ describe('generatePersonas', () => {
       repeat_contact: (p) => p.tickets.filter((t) => NOW - t.createdAt <= 30 * DAY_MS).length >= 3,
       unresolved_ticket: (p) => p.tickets.some((t) => t.closedAt === null && NOW - t.createdAt > 7 * DAY_MS),
       detractor_nps: (p) => p.nps !== null && p.nps <= 6,
-      detractor_csat: (p) => p.csat !== null && p.csat <= 2,
+      detractor_csat: (p) => p.csat === 0,
       new_lead: (p) => NOW - p.createdAt <= 30 * DAY_MS,
       repeat_buyer: (p) => won(p).length >= 2,
       high_value: (p) => won(p).some((d) => (d.amount ?? 0) >= 10_000),

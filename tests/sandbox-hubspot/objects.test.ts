@@ -14,7 +14,7 @@ describe('GET /crm/v3/objects/{type}', () => {
     const seen: string[] = [];
     let after: string | undefined;
     do {
-      const page = await client.crm.contacts.basicApi.getPage(100, after, ['email', 'lifecyclestage', 'parcours_demo_csat']);
+      const page = await client.crm.contacts.basicApi.getPage(100, after, ['email', 'lifecyclestage', 'hs_feedback_last_csat_survey_rating']);
       for (const r of page.results) {
         seen.push(r.id);
         expect(r.properties['hs_object_id']).toBe(r.id);

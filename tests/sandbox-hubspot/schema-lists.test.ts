@@ -37,7 +37,7 @@ describe('properties and groups', () => {
     const one = await client.crm.properties.coreApi.getByName('contacts', 'parcours_friction');
     expect(one.fieldType).toBe('checkbox');
     const all = await client.crm.properties.coreApi.getAll('contacts');
-    expect(all.results.map((p) => p.name)).toEqual(expect.arrayContaining(['lifecyclestage', 'parcours_demo_csat', 'parcours_friction']));
+    expect(all.results.map((p) => p.name)).toEqual(expect.arrayContaining(['lifecyclestage', 'hs_feedback_last_csat_survey_rating', 'parcours_friction']));
     // The new property is writable right away, and validates its options.
     const id = sb.data.ids('contacts')[0]!;
     expect((await call(sb, 'POST', '/crm/v3/objects/contacts/batch/update', { inputs: [{ id, properties: { parcours_friction: 'detractor;stalled_deal' } }] })).status).toBe(200);
@@ -110,5 +110,43 @@ describe('lists v3', () => {
     const l = await call(sb, 'POST', '/crm/v3/lists', { name: 'dyn', objectTypeId: '0-1', processingType: 'DYNAMIC' });
     const r = await call(sb, 'PUT', `/crm/v3/lists/${l.json.list.listId}/memberships/add`, [sb.data.ids('contacts')[0]]);
     expect(r.status).toBe(400);
+  });
+});
+
+describe('properties a portal has, and does not have', () => {
+  it('serves the feedback-survey rollups with their documented types; CSAT values are on the 0–2 scale', async () => {
+    const all = await sdk(sb).crm.properties.coreApi.getAll('contacts');
+    const byName = new Map(all.results.map((p) => [p.name, p]));
+    // touchpoints.md §3.4 (a portal's properties API: CSAT rating is a number rollup, NPS rating an enumeration).
+    expect(byName.get('hs_feedback_last_csat_survey_rating')).toMatchObject({ type: 'number', fieldType: 'calculation_rollup' });
+    expect(byName.get('hs_feedback_last_nps_rating')).toMatchObject({ type: 'enumeration' });
+    expect(byName.has('parcours_demo_csat')).toBe(false);
+    const values = new Set<string>();
+    for (const id of sb.data.ids('contacts')) {
+      const v = sb.data.getRecord('contacts', id)?.properties['hs_feedback_last_csat_survey_rating'];
+      if (v !== undefined) values.add(v);
+    }
+    expect([...values].sort()).toEqual(['0', '1', '2']);
+  });
+
+  it('leaves out a requested property the portal does not define, as HubSpot does (objects guide)', async () => {
+    const id = sb.data.ids('contacts')[0]!;
+    const res = await call(sb, 'GET', `/crm/v3/objects/contacts/${id}?properties=email,no_such_property`);
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.json.properties)).toContain('email');
+    expect(Object.keys(res.json.properties)).not.toContain('no_such_property');
+  });
+
+  it('a portal without a property lists it nowhere: not in the properties API, not on records', async () => {
+    const lean = await startHubspotSandbox({ contacts: 30, seed: 2, now: NOW, withoutProperties: { contacts: ['hs_feedback_last_csat_survey_rating'] } });
+    try {
+      const names = (await call(lean, 'GET', '/crm/v3/properties/contacts')).json.results.map((p: { name: string }) => p.name);
+      expect(names).not.toContain('hs_feedback_last_csat_survey_rating');
+      expect(names).toContain('hs_feedback_last_nps_rating');
+      const page = await call(lean, 'POST', '/crm/v3/objects/contacts/batch/read', { inputs: lean.data.ids('contacts').slice(0, 10).map((id) => ({ id })), properties: ['hs_feedback_last_csat_survey_rating', 'email'] });
+      for (const r of page.json.results) expect(Object.keys(r.properties)).not.toContain('hs_feedback_last_csat_survey_rating');
+    } finally {
+      await lean.close();
+    }
   });
 });

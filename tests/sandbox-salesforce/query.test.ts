@@ -119,12 +119,53 @@ describe('determinism', () => {
     const b = await startSalesforceSandbox({ seed: 5, contacts: 80, now: NOW });
     const c = await startSalesforceSandbox({ seed: 6, contacts: 80, now: NOW });
     try {
-      const soql = 'SELECT Id, Email, AccountId, CreatedDate, NPS_Score__c FROM Contact ORDER BY Id';
+      const soql = 'SELECT Id, Email, AccountId, CreatedDate, LeadSource FROM Contact ORDER BY Id';
       expect(a.data.query(soql)).toEqual(b.data.query(soql));
       expect(a.data.query(soql)).not.toEqual(c.data.query(soql));
       expect(a.data.query('SELECT Id, StageName, Amount FROM Opportunity')).toEqual(b.data.query('SELECT Id, StageName, Amount FROM Opportunity'));
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+});
+
+describe('a standard org (describe, SOQL)', () => {
+  // Describe shape: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
+  // (DescribeSObjectResult / DescribeFieldResult members; salesforce.md §5.4).
+  it('describes Contact and Case with standard fields only: no CSAT, NPS or first-response field', async () => {
+    const contact = await rest(sb, 'GET', '/services/data/v66.0/sobjects/Contact/describe');
+    expect(contact.status).toBe(200);
+    const body = contact.json as { name: string; fields: Array<Record<string, unknown>>; childRelationships: unknown[] };
+    expect(body.name).toBe('Contact');
+    const names = body.fields.map((f) => f.name);
+    expect(names).toEqual(expect.arrayContaining(['Id', 'Email', 'AccountId', 'LeadSource', 'SystemModstamp']));
+    expect(names).not.toContain('CSAT__c');
+    expect(names).not.toContain('NPS_Score__c');
+    const caseNames = ((await rest(sb, 'GET', '/services/data/v66.0/sobjects/Case/describe')).json as { fields: Array<{ name: string }> }).fields.map((f) => f.name);
+    expect(caseNames).not.toContain('First_Response_At__c');
+    const account = body.fields.find((f) => f.name === 'AccountId');
+    expect(account).toMatchObject({ type: 'reference', referenceTo: ['Account'], relationshipName: 'Account', custom: false, nillable: true, calculated: false, soapType: 'tns:ID' });
+    const email = body.fields.find((f) => f.name === 'Email');
+    expect(email).toMatchObject({ type: 'email', length: 80, byteLength: 240, idLookup: true, picklistValues: [] });
+  });
+
+  it('answers INVALID_FIELD for a custom field the org lacks', async () => {
+    const res = await rest(sb, 'GET', `/services/data/v66.0/query?q=${encodeURIComponent('SELECT Id, CSAT__c FROM Contact')}`);
+    expect(res.status).toBe(400);
+    expect((res.json as Array<{ errorCode: string; message: string }>)[0]).toMatchObject({ errorCode: 'INVALID_FIELD' });
+    expect((res.json as Array<{ message: string }>)[0]!.message).toContain("No such column 'CSAT__c' on entity 'Contact'");
+  });
+
+  it('an org seeded with survey fields describes and serves them, granted to the integration user', async () => {
+    const withSurveys = await startSalesforceSandbox({ seed: 5, contacts: 40, now: NOW, surveyFields: true });
+    try {
+      const fields = ((await rest(withSurveys, 'GET', '/services/data/v66.0/sobjects/Contact/describe')).json as { fields: Array<{ name: string; type: string; custom: boolean }> }).fields;
+      expect(fields.find((f) => f.name === 'CSAT__c')).toMatchObject({ type: 'double', custom: true });
+      const rows = await rest(withSurveys, 'GET', `/services/data/v66.0/query?q=${encodeURIComponent('SELECT Id, CSAT__c, NPS_Score__c FROM Contact')}`);
+      expect(rows.status).toBe(200);
+      expect((rows.json as { records: Array<{ CSAT__c: number | null }> }).records.some((r) => r.CSAT__c !== null)).toBe(true);
+    } finally {
+      await withSurveys.close();
     }
   });
 });

@@ -33,6 +33,8 @@ function setup(failOn: number, error: ParcoursError) {
   const connector: CrmConnector = {
     crm: 'hubspot',
     pushChunk: 10,
+    // A portal with every field the mapping reads, Parcours's own included.
+    availableFields: async () => ({ missing: [], missingOwned: [] }),
     async *pull(): AsyncIterable<PullBatch> {
       yield { kind: 'contact', records: Array.from({ length: 40 }, (_, i) => contact(String(i + 1))), removed: [] };
     },

@@ -13,6 +13,8 @@ import { attributes, jsonValue } from '../soql/run.ts';
 import { versionOf, type ApiContext } from '../context.ts';
 
 const MAX_COLLECTION = 200;
+/** Text-like describe types: byteLength is three bytes per character (UTF-8). */
+const TEXT_TYPES = new Set(['id', 'reference', 'string', 'email', 'phone', 'textarea', 'picklist', 'multipicklist']);
 
 const collectionBody = z.object({
   allOrNone: z.boolean().optional(),
@@ -41,6 +43,23 @@ function describe(org: Org, def: ObjectDef, version: string): Record<string, unk
         restrictedPicklist: f.restrictedPicklist ?? false,
         referenceTo: f.referenceTo ? [f.referenceTo] : [],
         relationshipName: f.relationshipName ?? null,
+        // Further DescribeFieldResult members clients read (same doc): ids, names, numbers, formulas.
+        calculated: false,
+        autoNumber: false,
+        unique: false,
+        externalId: false,
+        idLookup: f.type === 'id' || f.type === 'email',
+        nameField: f.name === 'Name' || (def.name === 'Case' && f.name === 'CaseNumber'),
+        defaultedOnCreate: !f.nillable && f.type === 'boolean',
+        deprecatedAndHidden: false,
+        groupable: !['textarea', 'double', 'currency', 'percent', 'datetime'].includes(f.type),
+        aggregatable: f.type !== 'textarea',
+        htmlFormatted: false,
+        inlineHelpText: null,
+        precision: ['double', 'currency', 'percent'].includes(f.type) ? 18 : 0,
+        scale: ['double', 'currency', 'percent'].includes(f.type) ? 2 : 0,
+        digits: f.type === 'int' ? 9 : 0,
+        byteLength: TEXT_TYPES.has(f.type) ? f.length * 3 : 0,
         soapType: f.type === 'datetime' ? 'xsd:dateTime' : f.type === 'date' ? 'xsd:date' : f.type === 'boolean' ? 'xsd:boolean' : ['int'].includes(f.type) ? 'xsd:int' : ['double', 'currency', 'percent'].includes(f.type) ? 'xsd:double' : f.type === 'id' || f.type === 'reference' ? 'tns:ID' : 'xsd:string',
       };
     });

@@ -3,6 +3,7 @@ import { compileEngine } from '../../journey/engine.ts';
 import { loadMapping } from '../../mapping/load.ts';
 import { ParcoursError } from '../../errors.ts';
 import type { ContactRecord, Customer, DealRecord, TicketRecord } from '../../model.ts';
+import { checkFields } from '../../sync/field-check.ts';
 import { fieldNeeds } from '../../sync/field-spec.ts';
 import { openContext } from '../context.ts';
 import { readCustomerFile } from '../customer-file.ts';
@@ -31,7 +32,8 @@ export function registerExplain(program: Command, io: CliIo): void {
       } else if (opts.crm && opts.contact) {
         const ctx = openContext(opts.crm, opts);
         try {
-          engine = ctx.engine;
+          // Rules on fields the CRM lacks are off (the trace says so), and are not asked for.
+          engine = (await checkFields(ctx.connector, ctx.engine)).engine;
           // Owned fields are not needed to explain, and may not exist yet (explain before setup).
           const needs = { ...fieldNeeds(ctx.engine.mapping), owned: { contact: [], deal: [], ticket: [] } };
           const records = await ctx.connector.fetchCustomer(opts.contact, needs).catch((error: unknown) => {

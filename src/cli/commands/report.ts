@@ -7,6 +7,7 @@ import { compileEngine } from '../../journey/engine.ts';
 import { loadMapping } from '../../mapping/load.ts';
 import { collectJourneyMap, renderHtml, renderJson, storeSource, writeCsvTables } from '../../report/index.ts';
 import { openStore } from '../../store/index.ts';
+import { withLastMissing } from '../../sync/field-check.ts';
 import { parseCrm } from '../context.ts';
 import type { CliIo } from '../io.ts';
 
@@ -28,9 +29,11 @@ export function registerReport(program: Command, io: CliIo): void {
       const crm = parseCrm(opts.crm);
       const env = readEnv();
       // The map reads the store only: no CRM credentials needed.
-      const engine = compileEngine(loadMapping(opts.mapping ?? defaultMapping(env, crm)));
+      const mapped = compileEngine(loadMapping(opts.mapping ?? defaultMapping(env, crm)));
       const store = openStore(env.PARCOURS_DB);
       try {
+        // Rules the last run found the CRM cannot feed stay off in the map too.
+        const engine = withLastMissing(store, installationId(env, crm), mapped);
         const map = collectJourneyMap({
           crm,
           engine,

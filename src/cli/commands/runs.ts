@@ -5,7 +5,8 @@ import { openStore } from '../../store/index.ts';
 import { rollbackRun } from '../../sync/rollback.ts';
 import { openContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
-import { formatDuration } from '../format.ts';
+import { disabledText, formatDuration } from '../format.ts';
+import type { DisabledRule } from '../../sync/field-check.ts';
 import type { CliIo } from '../io.ts';
 
 export function registerRuns(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -28,6 +29,7 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
           else {
             io.out(`run #${run.id} ${run.installation} ${run.mode}${run.dryRun ? ' (dry run)' : ''}: ${run.status}, started ${new Date(run.startedAt).toISOString()}`);
             io.out(`  ${audit.length} field writes, ${failures.length} failures`);
+            for (const line of disabledText((run.summary as { disabled?: DisabledRule[] } | null)?.disabled)) io.out(line);
             for (const a of audit.slice(0, 20)) io.out(`  ${a.kind} ${a.recordId} ${a.field}: ${JSON.stringify(a.before)} → ${JSON.stringify(a.after)}`);
             for (const f of failures.slice(0, 20)) io.out(`  FAILED ${f.kind} ${f.id}: ${f.code} ${f.message}`);
           }
@@ -84,12 +86,23 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
       const ctx = openContext(opts.crm, opts);
       try {
         const { journeyFieldSpec } = await import('../../sync/field-spec.ts');
+        const { checkFields } = await import('../../sync/field-check.ts');
         const checks = await ctx.connector.doctor(journeyFieldSpec(ctx.engine.mapping));
-        if (opts.json) io.out(JSON.stringify(checks, null, 2));
+        // Rules the CRM cannot feed are warnings, not failures: they stay off and the rest runs.
+        let warnings: Array<{ id: string; ok: true; warning: true; detail: string; fix: string }> = [];
+        if (checks.every((c) => c.ok)) {
+          const { disabled } = await checkFields(ctx.connector, ctx.engine);
+          warnings = disabled.map((d) => ({ id: `rules.disabled.${d.rule}`, ok: true, warning: true, detail: `${d.rule} is off: it needs ${d.needs.join(', ')}, which the CRM lacks`, fix: d.fix }));
+        }
+        if (opts.json) io.out(JSON.stringify([...checks, ...warnings], null, 2));
         else {
           for (const c of checks) {
             io.out(`${c.ok ? '✔' : '✘'} ${c.id}: ${c.detail}`);
             if (!c.ok && c.fix) io.out(`    fix: ${c.fix}`);
+          }
+          for (const w of warnings) {
+            io.out(`! ${w.id}: ${w.detail}`);
+            io.out(`    fix: ${w.fix}`);
           }
         }
         setExit(checks.every((c) => c.ok) ? EXIT.ok : EXIT.failed);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
 import { openContext } from '../context.ts';
-import { syncJson, syncText } from '../format.ts';
+import { disabledText, syncJson, syncText } from '../format.ts';
 import { runSync } from '../../sync/run.ts';
 import { runSetup } from '../../sync/setup.ts';
 import { EXIT } from '../exit.ts';
@@ -25,6 +25,7 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
           for (const c of report.created) io.out(`  + ${c}`);
           for (const u of report.updated) io.out(`  ~ ${u}`);
           for (const u of report.unchanged) io.out(`  = ${u}`);
+          for (const line of disabledText(report.disabled)) io.out(line);
         }
       } finally {
         ctx.close();

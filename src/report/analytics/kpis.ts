@@ -50,6 +50,14 @@ export function meets(value: number, target: NumberTest): boolean {
   }
 }
 
+/** Without `satisfied:` in the mapping, a 1–5 CSAT counts 4 and 5 as satisfied. */
+export const DEFAULT_SATISFIED: NumberTest = { op: 'gte', value: 4 };
+
+function satisfiedText(t: NumberTest): string {
+  const words = { eq: '', gt: 'above ', gte: 'at least ', lt: 'below ', lte: 'at most ' } as const;
+  return `${words[t.op]}${t.value}`;
+}
+
 const pct = (part: number, whole: number): number | null => (whole === 0 ? null : round((100 * part) / whole, 1));
 
 export function createKpis(inputs: KpiInputs): Kpis {
@@ -57,6 +65,8 @@ export function createKpis(inputs: KpiInputs): Kpis {
   const late = new Set(lateStagesOf(inputs.abandonedFlag));
   const flagIds = new Set(inputs.kpis.filter((k) => k.metric === 'flag_rate' && k.flag).map((k) => k.flag as string));
   const csat = new Map(inputs.stageIds.map((s) => [s, { good: 0, n: 0 }]));
+  // "Satisfied" is on the CSAT field's own scale: the mapping says where the top band starts.
+  const satisfied = inputs.kpis.find((k) => k.metric === 'csat_by_stage')?.satisfied ?? DEFAULT_SATISFIED;
   let customers = 0;
   let promoters = 0, detractors = 0, npsN = 0;
   let fcrResolved = 0, fcrN = 0;
@@ -80,7 +90,7 @@ export function createKpis(inputs: KpiInputs): Kpis {
         const s = csat.get(stage);
         if (s) {
           s.n++;
-          if (c.csat >= 4) s.good++;
+          if (meets(c.csat, satisfied)) s.good++;
         }
       }
       if (c.npsScore !== null) {
@@ -122,7 +132,7 @@ export function createKpis(inputs: KpiInputs): Kpis {
               byStage[stage] = { value: pct(s.good, s.n), n: s.n };
             }
             value = pct(good, n);
-            definition = 'Share of customers with a CSAT of 4 or 5 (of 5) among customers with a CSAT, by current stage; the headline figure is over all stages.';
+            definition = `Share of customers whose CSAT is ${satisfiedText(satisfied)} (satisfied, on the CSAT field's own scale) among customers with a CSAT, by current stage; the headline figure is over all stages.`;
             break;
           }
           case 'nps':

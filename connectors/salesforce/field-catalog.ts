@@ -1,0 +1,170 @@
+/**
+ * Which fields the org has, as the integration user sees them: one sObject describe per object the
+ * sync reads (Contact, Lead, Opportunity, Case) plus the parents its relationship paths go through
+ * (Account for `Account.Industry`). A field hidden by field-level security is absent from describe,
+ * exactly as it is absent to SOQL (salesforce.md §5.3), so "missing" covers both.
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
+ *
+ * `restrictNeeds` rewrites what the mapping asks for so that the field plan never selects a field the
+ * org lacks: a normalized field with none of its sources present is reported missing (the sync core
+ * disables the rules that read it) and requested from no object; sources present on one object only
+ * become `Object:Field` overrides. Cost: 5 describe calls, read once per run (`availableFields`); live
+ * reads between runs reuse the last read for up to 10 minutes.
+ */
+import { z } from 'zod';
+import type { FieldAvailability, FieldNeeds, MissingField } from '../port.ts';
+import type { ObjectKind } from '../../src/model.ts';
+import type { SalesforceClient } from './client.ts';
+import { DEFAULT_SOURCES, OBJECTS_OF_KIND, namesFor, type SfObject } from './field-plan.ts';
+
+const KINDS: ObjectKind[] = ['contact', 'deal', 'ticket'];
+
+/** The describe fields we read (the full result carries far more: salesforce.md §5.4). */
+const DescribeBody = z.object({
+  name: z.string(),
+  fields: z.array(z.object({
+    name: z.string(),
+    type: z.string(),
+    relationshipName: z.string().nullish(),
+    referenceTo: z.array(z.string()).nullish(),
+  }).loose()),
+}).loose();
+
+interface ObjectFields {
+  /** Lower-cased field name → field. */
+  fields: Map<string, { name: string; relationshipName: string | null; referenceTo: string[] }>;
+}
+
+/** Object name → its visible fields; an object the org does not have is absent. */
+export type Catalog = Map<string, ObjectFields>;
+
+export function catalogFrom(bodies: unknown[]): Catalog {
+  const out: Catalog = new Map();
+  for (const body of bodies) {
+    const d = DescribeBody.parse(body);
+    out.set(d.name.toLowerCase(), {
+      fields: new Map(d.fields.map((f) => [f.name.toLowerCase(), { name: f.name, relationshipName: f.relationshipName ?? null, referenceTo: f.referenceTo ?? [] }])),
+    });
+  }
+  return out;
+}
+
+/** `Email` on Contact, or `Account.Industry` through Contact's `Account` relationship. */
+export function hasField(catalog: Catalog, object: string, path: string): boolean {
+  const own = catalog.get(object.toLowerCase());
+  if (!own) return false;
+  const [head, rest] = path.split('.', 2) as [string, string | undefined];
+  if (rest === undefined) return own.fields.has(head.toLowerCase());
+  const rel = [...own.fields.values()].find((f) => f.relationshipName?.toLowerCase() === head.toLowerCase());
+  const parent = rel?.referenceTo[0];
+  return parent !== undefined && hasField(catalog, parent, rest);
+}
+
+/** Parents that the relationship paths of the default sources go through (describe them too). */
+export function parentObjects(): string[] {
+  const parents = new Set<string>();
+  for (const object of Object.keys(DEFAULT_SOURCES) as SfObject[]) {
+    for (const list of Object.values(DEFAULT_SOURCES[object])) for (const p of list) if (p.includes('.')) parents.add(p.split('.')[0] as string);
+  }
+  return [...parents];
+}
+
+/** Normalized fields the connector computes itself (ids, flags, stage history): never missing. */
+function hasSources(object: SfObject, field: string): boolean {
+  return field in DEFAULT_SOURCES[object];
+}
+
+export function restrictNeeds(needs: FieldNeeds, catalog: Catalog): { needs: FieldNeeds; availability: FieldAvailability } {
+  const missing: MissingField[] = [];
+  const missingOwned: string[] = [];
+  const overrides: FieldNeeds['overrides'] = { contact: { ...needs.overrides.contact }, deal: { ...needs.overrides.deal }, ticket: { ...needs.overrides.ticket } };
+  const raw: FieldNeeds['raw'] = { contact: [], deal: [], ticket: [] };
+  const owned: FieldNeeds['owned'] = { contact: [], deal: [], ticket: [] };
+
+  for (const kind of KINDS) {
+    const objects = OBJECTS_OF_KIND[kind];
+    const wanted = new Set([...(needs.normalized[kind] ?? []), ...Object.keys(needs.overrides[kind] ?? {})]);
+    for (const field of wanted) {
+      const override = needs.overrides[kind]?.[field];
+      if (override === undefined && !objects.some((o) => hasSources(o, field))) continue;
+      const looked: string[] = [];
+      const present: string[] = [];
+      let dropped = false;
+      for (const object of objects) {
+        const names = override !== undefined ? namesFor(object, override) : (DEFAULT_SOURCES[object][field] ?? []);
+        for (const name of names) {
+          looked.push(`${object}.${name}`);
+          if (hasField(catalog, object, name)) present.push(`${object}:${name}`);
+          else dropped = true;
+        }
+      }
+      if (present.length === 0) {
+        missing.push({ kind, field, raw: false, looked });
+        // An empty override: no object selects anything for it, and it stays null.
+        overrides[kind][field] = '';
+      } else if (dropped) {
+        overrides[kind][field] = present.join(', ');
+      }
+    }
+
+    for (const entry of needs.raw[kind] ?? []) {
+      const present: string[] = [];
+      const looked: string[] = [];
+      for (const object of objects) {
+        for (const name of namesFor(object, entry)) {
+          looked.push(`${object}.${name}`);
+          if (hasField(catalog, object, name)) present.push(`${object}:${name}`);
+        }
+      }
+      if (present.length === 0) missing.push({ kind, field: entry, raw: true, looked });
+      else raw[kind].push(present.join(', '));
+    }
+
+    for (const name of needs.owned[kind] ?? []) {
+      const lacking = objects.filter((o) => !hasField(catalog, o, name));
+      if (lacking.length === 0) owned[kind].push(name);
+      else missingOwned.push(...lacking.map((o) => `${o}.${name}`));
+    }
+  }
+  return { needs: { normalized: needs.normalized, raw, overrides, owned }, availability: { missing, missingOwned } };
+}
+
+const MAX_AGE_MS = 10 * 60_000;
+
+/** The org's fields, read on demand and kept for the connector's lifetime (refreshed per run). */
+export class FieldCatalog {
+  #catalog: Catalog | null = null;
+  #readAt = 0;
+  readonly #client: SalesforceClient;
+  readonly #now: () => number;
+
+  constructor(client: SalesforceClient, now: () => number = Date.now) {
+    this.#client = client;
+    this.#now = now;
+  }
+
+  /** Describes every object the sync reads, side by side. */
+  async refresh(): Promise<Catalog> {
+    const objects = [...new Set<string>([...KINDS.flatMap((k) => OBJECTS_OF_KIND[k]), ...parentObjects()])];
+    const bodies = await Promise.all(objects.map(async (object) => (await this.#client.call<unknown>('metadata', { method: 'GET', url: `/sobjects/${object}/describe` })).body));
+    this.#catalog = catalogFrom(bodies);
+    this.#readAt = this.#now();
+    return this.#catalog;
+  }
+
+  /** After Parcours changed the schema itself (setup): the next ask reads again. */
+  forget(): void {
+    this.#catalog = null;
+  }
+
+  /** The last read, whatever its age, or null before the first one. */
+  last(): Catalog | null {
+    return this.#catalog;
+  }
+
+  /** The last read if recent enough, else a fresh one. */
+  async current(): Promise<Catalog> {
+    if (this.#catalog && this.#now() - this.#readAt < MAX_AGE_MS) return this.#catalog;
+    return this.refresh();
+  }
+}

@@ -1,0 +1,132 @@
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ContactRecord } from '../../src/model.ts';
+import { V, collect, connector, needs, page, sf, soql } from './fixtures.ts';
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+});
+
+type F = { name: string; type: string; custom?: boolean; referenceTo?: string[]; relationshipName?: string | null };
+
+/**
+ * A describe result as `GET /sobjects/{object}/describe` returns it (DescribeSObjectResult, abridged to
+ * the members a client reads: salesforce.md §5.4;
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm).
+ * A field hidden by field-level security is simply not in `fields`.
+ */
+function describeBody(name: string, fields: F[]) {
+  return {
+    name,
+    label: name,
+    custom: false,
+    queryable: true,
+    fields: fields.map((f) => ({
+      name: f.name, label: f.name, type: f.type, custom: f.custom ?? f.name.endsWith('__c'), length: f.type === 'id' || f.type === 'reference' ? 18 : 255,
+      nillable: f.type !== 'id', createable: true, updateable: true, calculated: false, picklistValues: [],
+      referenceTo: f.referenceTo ?? [], relationshipName: f.relationshipName ?? null, soapType: 'xsd:string',
+    })),
+    childRelationships: [],
+    urls: { sobject: `${V}/sobjects/${name}`, describe: `${V}/sobjects/${name}/describe` },
+  };
+}
+
+const SYSTEM: F[] = [{ name: 'Id', type: 'id' }, { name: 'SystemModstamp', type: 'datetime' }, { name: 'CreatedDate', type: 'datetime' }];
+
+/** A standard org after `setup`: Parcours's stage field on Contact only (Lead not yet), no survey fields. */
+function standardOrg(): nock.Scope {
+  return sf()
+    .get(`${V}/sobjects/Contact/describe`).reply(200, describeBody('Contact', [
+      ...SYSTEM, { name: 'Email', type: 'email' }, { name: 'Name', type: 'string' }, { name: 'MailingCountry', type: 'string' }, { name: 'LeadSource', type: 'picklist' },
+      { name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' }, { name: 'Parcours_Stage__c', type: 'picklist' },
+    ]))
+    .get(`${V}/sobjects/Lead/describe`).reply(200, describeBody('Lead', [
+      ...SYSTEM, { name: 'Email', type: 'email' }, { name: 'Status', type: 'picklist' }, { name: 'Country', type: 'string' }, { name: 'Industry', type: 'picklist' },
+      { name: 'NumberOfEmployees', type: 'int' }, { name: 'LeadSource', type: 'picklist' }, { name: 'IsConverted', type: 'boolean' },
+    ]))
+    .get(`${V}/sobjects/Opportunity/describe`).reply(200, describeBody('Opportunity', [
+      ...SYSTEM, { name: 'Name', type: 'string' }, { name: 'StageName', type: 'picklist' }, { name: 'Amount', type: 'currency' }, { name: 'CloseDate', type: 'date' },
+      { name: 'IsClosed', type: 'boolean' }, { name: 'IsWon', type: 'boolean' }, { name: 'LastStageChangeDate', type: 'datetime' },
+      { name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' },
+    ]))
+    .get(`${V}/sobjects/Case/describe`).reply(200, describeBody('Case', [
+      ...SYSTEM, { name: 'Subject', type: 'string' }, { name: 'Status', type: 'picklist' }, { name: 'Origin', type: 'picklist' }, { name: 'ClosedDate', type: 'datetime' },
+      { name: 'IsClosed', type: 'boolean' }, { name: 'ContactId', type: 'reference', referenceTo: ['Contact'], relationshipName: 'Contact' },
+    ]))
+    // NumberOfEmployees hidden from the integration user by field-level security.
+    .get(`${V}/sobjects/Account/describe`).reply(200, describeBody('Account', [...SYSTEM, { name: 'Name', type: 'string' }, { name: 'Industry', type: 'picklist' }, { name: 'BillingCountry', type: 'string' }]));
+}
+
+describe('which fields the org has (sObject describe)', () => {
+  const fields = needs({
+    normalized: { contact: ['email', 'country', 'employees', 'npsScore', 'csat'], deal: ['stage'], ticket: ['channel', 'firstResponseAt'] },
+    overrides: { contact: { csat: 'Contact:CSAT__c' }, deal: {}, ticket: { firstResponseAt: 'First_Response_At__c' } },
+    owned: { contact: ['Parcours_Stage__c'], deal: [], ticket: [] },
+  });
+
+  it('reports fields no object has, with the names looked for, in one describe per object', async () => {
+    const scope = standardOrg();
+    const c = connector();
+    const availability = await c.availableFields(fields);
+    expect(scope.isDone()).toBe(true);
+    expect(availability.missing).toEqual([
+      { kind: 'contact', field: 'npsScore', raw: false, looked: [] },
+      { kind: 'contact', field: 'csat', raw: false, looked: ['Contact.CSAT__c'] },
+      { kind: 'ticket', field: 'firstResponseAt', raw: false, looked: ['Case.First_Response_At__c'] },
+    ]);
+    // Contacts get employees through Account (hidden here), Leads have their own: not missing.
+    expect(availability.missing.some((m) => m.field === 'employees')).toBe(false);
+    expect(availability.missingOwned).toEqual(['Lead.Parcours_Stage__c']);
+    // Read once per run: a second ask reuses it.
+    await c.availableFields(fields);
+    expect(c.stats().total).toBe(5);
+  });
+
+  it('never selects a field the org lacks: not the custom override, not a hidden relationship field', async () => {
+    standardOrg();
+    const c = connector();
+    await c.availableFields(fields);
+    const selects: string[] = [];
+    const scope = sf()
+      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Contact WHERE IsDeleted = true')).reply(200, page('Contact', []))
+      .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Contact ORDER BY SystemModstamp, Id') && (selects.push(q), true)))
+      .reply(200, page('Contact', [{ Id: '003A', SystemModstamp: '2026-03-01T10:00:00.000+0000', Email: 'a@x.io', MailingCountry: 'Spain', Account: null, Parcours_Stage__c: null }]))
+      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Lead WHERE IsDeleted = true')).reply(200, page('Lead', []))
+      .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id') && (selects.push(q), true)))
+      .reply(200, page('Lead', []));
+    const batches = await collect(c.pull({ objects: ['contact'], fields, mode: 'full', cursors: {} }));
+    expect(scope.isDone()).toBe(true);
+    // Parcours_Stage__c is not on Lead yet (reported in missingOwned, so a writing run stops for setup): read from neither.
+    expect(selects).toEqual([
+      'SELECT Id, SystemModstamp, Email, MailingCountry, Account.BillingCountry FROM Contact ORDER BY SystemModstamp, Id',
+      'SELECT Id, SystemModstamp, Email, Country, NumberOfEmployees FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id',
+    ]);
+    const contact = batches.flatMap((b) => b.records)[0] as ContactRecord;
+    expect(contact).toMatchObject({ id: '003A', email: 'a@x.io', country: 'Spain', csat: null, npsScore: null, employees: null });
+  });
+
+  it('keeps a mapped custom field the org has, on the objects that have it', async () => {
+    sf()
+      .get(`${V}/sobjects/Contact/describe`).reply(200, describeBody('Contact', [...SYSTEM, { name: 'CSAT__c', type: 'double' }]))
+      .get(`${V}/sobjects/Lead/describe`).reply(200, describeBody('Lead', SYSTEM))
+      .get(`${V}/sobjects/Opportunity/describe`).reply(200, describeBody('Opportunity', SYSTEM))
+      .get(`${V}/sobjects/Case/describe`).reply(200, describeBody('Case', SYSTEM))
+      .get(`${V}/sobjects/Account/describe`).reply(200, describeBody('Account', SYSTEM));
+    const c = connector();
+    const mine = needs({ normalized: { contact: ['csat'], deal: [], ticket: [] }, overrides: { contact: { csat: 'CSAT__c' }, deal: {}, ticket: {} } });
+    expect((await c.availableFields(mine)).missing).toEqual([]);
+    const selects: string[] = [];
+    sf()
+      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Contact WHERE IsDeleted = true')).reply(200, page('Contact', []))
+      .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Contact ORDER BY SystemModstamp, Id') && (selects.push(q), true))).reply(200, page('Contact', [{ Id: '003A', SystemModstamp: '2026-03-01T10:00:00.000+0000', CSAT__c: 4 }]))
+      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Lead WHERE IsDeleted = true')).reply(200, page('Lead', []))
+      .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id') && (selects.push(q), true))).reply(200, page('Lead', []));
+    const records = (await collect(c.pull({ objects: ['contact'], fields: mine, mode: 'full', cursors: {} }))).flatMap((b) => b.records) as ContactRecord[];
+    expect(selects).toEqual([
+      'SELECT Id, SystemModstamp, CSAT__c FROM Contact ORDER BY SystemModstamp, Id',
+      'SELECT Id, SystemModstamp FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id',
+    ]);
+    expect(records[0]?.csat).toBe(4);
+  });
+});
