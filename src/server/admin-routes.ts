@@ -9,6 +9,7 @@ import { ParcoursError } from '../errors.ts';
 import type { InstallationRow, Store } from '../store/index.ts';
 import { requireAdmin } from './admin-auth.ts';
 import type { Jobs } from './jobs.ts';
+import { publicEvent } from './webhook-events.ts';
 import { salesforceWebhookUrl } from './webhook-secrets.ts';
 
 export const ADMIN_BODY_LIMIT = '16kb';
@@ -21,6 +22,11 @@ const SyncBody = z.strictObject({
 });
 const RunsQuery = z.object({ installation: z.string().min(1).max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) });
 const RunId = z.coerce.number().int().positive();
+const EventsQuery = z.object({
+  state: z.enum(['pending', 'done', 'failed']).optional(),
+  installation: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
@@ -43,7 +49,7 @@ export function publicInstallation(row: InstallationRow, store: Store) {
   };
 }
 
-export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; adminToken: string | undefined; publicUrl: () => string; log: { error: (obj: object, msg: string) => void } }): void {
+export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; adminToken: string | undefined; publicUrl: () => string; now: () => number; log: { error: (obj: object, msg: string) => void } }): void {
   const api = express.Router();
   api.use(requireAdmin(o.adminToken));
   api.use(express.json({ limit: ADMIN_BODY_LIMIT, strict: true }));
@@ -91,6 +97,21 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; ad
   api.post('/runs/:id/rollback', async (req: Request, res: Response) => {
     const id = parse(RunId, req.params.id, 'run id');
     res.json(await o.jobs.rollback(id));
+  });
+
+  // Webhook events: the inbox and its dead-letter list (`?state=failed`), and a manual retry.
+  api.get('/events', (req: Request, res: Response) => {
+    const q = parse(EventsQuery, req.query, 'events query');
+    res.json(o.store.listEvents({ limit: q.limit, ...(q.state ? { state: q.state } : {}), ...(q.installation ? { installation: q.installation } : {}) }).map(publicEvent));
+  });
+
+  api.post('/events/:id/retry', (req: Request, res: Response) => {
+    const id = parse(RunId, req.params.id, 'event id');
+    const event = o.store.getEvent(id);
+    if (!event) throw new ParcoursError('NOT_FOUND', `no webhook event ${id}`, { eventId: id });
+    if (!o.store.retryEvent(id, o.now())) throw new ParcoursError('CONFIG_INVALID', `webhook event ${id} is ${event.state}, not failed: only dead-lettered events are retried by hand`, { eventId: id });
+    o.jobs.eventsArrived(event.installation);
+    res.status(202).json(publicEvent(o.store.getEvent(id) ?? event));
   });
 
   app.use('/api', api);

@@ -73,7 +73,7 @@ export function createApp(d: AppDeps): Express {
   mountHubspotInstall(app, installDeps);
   mountSalesforceInstall(app, installDeps);
   mountWebhooks(app, { settings: d.settings, store: d.store, jobs: d.jobs, metrics: d.metrics, log: d.log, publicUrl: d.publicUrl, now: d.now });
-  mountAdminRoutes(app, { store: d.store, jobs: d.jobs, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, publicUrl: d.publicUrl, log: d.log });
+  mountAdminRoutes(app, { store: d.store, jobs: d.jobs, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, publicUrl: d.publicUrl, now: d.now, log: d.log });
 
   // Hook for the journey map (src/report): served when the caller provides a renderer.
   app.get('/journey', requireAdmin(d.settings.PARCOURS_ADMIN_TOKEN), async (req: Request, res: Response) => {

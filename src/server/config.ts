@@ -42,6 +42,12 @@ export const ServerEnvSchema = z.object({
     }),
   /** Reverse proxies in front of the service (express "trust proxy" hop count), so rate limits see client addresses. */
   PARCOURS_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /** Pending webhook events kept per installation; beyond it an incremental run catches up instead. */
+  PARCOURS_MAX_PENDING_EVENTS: z.coerce.number().int().min(1).default(10_000),
+  /** Further attempts for webhook events whose recompute failed, before they go to the dead-letter list. */
+  PARCOURS_EVENT_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
+  /** Delay before the first retry; doubles for each further one (p-retry semantics), capped at 15 minutes. */
+  PARCOURS_EVENT_RETRY_MIN: duration.default(5_000),
   PARCOURS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HUBSPOT_CLIENT_ID: nonEmpty.optional(),
   /** Also the webhook signing secret (hubspot.md §9). */

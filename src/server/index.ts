@@ -70,12 +70,12 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
     const registered = registerEnvInstallations(store, env, settings, log);
     const metrics = createMetrics();
     const queue = createWorkQueue({
-      batchWindowMs: settings.PARCOURS_WEBHOOK_BATCH,
       onError: (installation, error) => log.error({ installation, err: { message: error instanceof Error ? error.message : String(error) } }, 'webhook batch failed'),
     });
     const connectors = createConnectorSource({ env, settings, store, box, now });
     await learnAccountIds(store, connectors, log);
-    const jobs = createJobs({ env, store, queue, connectors, metrics, log, now, ...(options.onRecomputed ? { onRecomputed: options.onRecomputed } : {}) });
+    const retry = { retries: settings.PARCOURS_EVENT_RETRIES, factor: 2, minTimeoutMs: settings.PARCOURS_EVENT_RETRY_MIN, maxTimeoutMs: 15 * 60_000 };
+    const jobs = createJobs({ env, store, queue, connectors, metrics, log, now, batchWindowMs: settings.PARCOURS_WEBHOOK_BATCH, retry, ...(options.onRecomputed ? { onRecomputed: options.onRecomputed } : {}) });
     let publicUrl = settings.PARCOURS_PUBLIC_URL ?? '';
     const app = createApp({
       env, settings, store, box, jobs, queue, metrics, log, publicUrl: () => publicUrl, now, startedAt: Date.now(),
@@ -91,9 +91,14 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
       publicUrl = url;
       log.warn({ url }, 'PARCOURS_PUBLIC_URL is not set: OAuth redirects and webhook signatures use the local URL');
     }
+    // Events acknowledged before a stop are processed first, before any scheduled run.
+    jobs.resumePending();
     const scheduler: Scheduler | null = options.schedule === false ? null : startScheduler({ store, jobs, log, everyMs: settings.PARCOURS_SYNC_EVERY, nightlyAt: settings.PARCOURS_NIGHTLY_AT, now });
     // Webhook ids are kept a week: HubSpot retries for 24 h, Salesforce for 24 h.
-    const prune = setInterval(() => store.forgetWebhookEventsBefore(now() - 7 * 86_400_000), 3_600_000);
+    const prune = setInterval(() => {
+      store.forgetWebhookEventsBefore(now() - 7 * 86_400_000);
+      store.forgetDoneEventsBefore(now() - 7 * 86_400_000);
+    }, 3_600_000);
     prune.unref();
     log.info({ url, installations: store.listInstallations().map((i) => i.id), fromEnvironment: registered }, 'parcours service started');
     return {
@@ -105,6 +110,8 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
       async close() {
         scheduler?.stop();
         clearInterval(prune);
+        // Armed drains and retries stay in the store: the next start resumes them.
+        queue.disarm();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

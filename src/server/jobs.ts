@@ -17,12 +17,20 @@ import { runSync, type SyncSummary } from '../sync/run.ts';
 import { runSetup } from '../sync/setup.ts';
 import type { ConnectorSource } from './installation-connectors.ts';
 import type { Metrics } from './metrics.ts';
+import { EVENTS_PER_RECOMPUTE, mergeEvents, nextAttemptAt, type EventRetryPolicy } from './webhook-events.ts';
 import type { ChangeBatch, WorkQueue } from './work-queue.ts';
+
+/** Setting that marks an installation whose webhook backlog overflowed: an incremental run is owed. */
+export const OVERFLOW_SETTING = 'webhook-overflow';
 
 export interface Jobs {
   sync(installationId: string, o: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<SyncSummary>;
-  /** Queues changed records/customers; they are recomputed in batches. */
-  changed(installationId: string, changes: Partial<ChangeBatch>): void;
+  /** New events are in the installation's inbox: they are recomputed after the batch window, in its lane. */
+  eventsArrived(installationId: string): void;
+  /** Pending events beyond the cap were not kept: an incremental run catches up instead (the mark is stored). */
+  overflowed(installationId: string): void;
+  /** At startup: pending events first (in each lane before anything else), then catch-up runs still owed. */
+  resumePending(): void;
   rollback(runId: number): Promise<RollbackReport>;
   engineFor(crm: CrmName): Engine;
 }
@@ -35,6 +43,9 @@ export interface JobsOptions {
   metrics: Metrics;
   log: Logger;
   now: () => number;
+  /** How long events are gathered before their recompute. */
+  batchWindowMs: number;
+  retry: EventRetryPolicy;
   /** Called after each webhook batch is written (benchmarks and tests observe latency through it). */
   onRecomputed?: (summary: RecomputeSummary, batch: ChangeBatch) => void;
 }
@@ -85,12 +96,60 @@ export function createJobs(o: JobsOptions): Jobs {
       throw error;
     }
     observe(row.crm, 'webhook', summary);
+    // Stopped on a quota: nothing was written for these events, so they are not done.
+    if (summary.status === 'stopped') throw new ParcoursError('QUOTA_RESERVE', `webhook recompute stopped: ${summary.stoppedReason ?? 'quota'}`, { installation: id, runId: summary.runId });
     if (batch.oldestEventAt !== null) o.metrics.webhookLag(row.crm, Math.max(0, (Date.now() - batch.oldestEventAt) / 1000));
     o.log.info({ installation: id, runId: summary.runId, status: summary.status, customers: summary.customers, written: summary.written, failed: summary.failed.length }, 'webhook changes applied');
     o.onRecomputed?.(summary, batch);
   }
 
-  return {
+  const message = (error: unknown): string => (error instanceof ParcoursError ? `${error.code}: ${error.message}` : 'unexpected error (see the service log)').slice(0, 1000);
+
+  /** Arms the lane's timer for the earliest pending event of the installation, if any. */
+  const armFor = (id: string): void => {
+    const next = o.store.pendingInstallations().find((p) => p.installation === id);
+    if (next) o.queue.schedule(id, next.nextAttemptAt - o.now(), () => drain(id));
+  };
+
+  /** Recomputes the installation's due events; done only once the write-back landed, else retried with backoff. */
+  async function drain(id: string): Promise<void> {
+    if (!o.store.getInstallation(id)) return;
+    for (;;) {
+      const due = o.store.dueEvents(id, o.now(), EVENTS_PER_RECOMPUTE);
+      if (due.length === 0) break;
+      try {
+        await recompute(id, mergeEvents(due));
+      } catch (error) {
+        const at = o.now();
+        const byAttempts = new Map<number, typeof due>();
+        for (const e of due) byAttempts.set(e.attempts + 1, [...(byAttempts.get(e.attempts + 1) ?? []), e]);
+        for (const [failed, rows] of byAttempts) {
+          const next = nextAttemptAt(o.retry, failed, at);
+          o.store.markEventsFailedAttempt(rows.map((r) => r.id), message(error), next, at);
+          o.metrics.webhookEvents(o.store.getInstallation(id)?.crm ?? 'unknown', next === null ? 'dead_lettered' : 'retry_scheduled', rows.length);
+        }
+        o.log.error({ installation: id, events: due.length, err: { message: message(error) } }, 'webhook events failed; retrying with backoff (or dead-lettered once the retries are spent)');
+        break;
+      }
+      o.store.markEventsDone(due.map((e) => e.id), o.now());
+      if (due.length < EVENTS_PER_RECOMPUTE) break;
+    }
+    armFor(id);
+  }
+
+  /** The catch-up run owed after an overflow; the mark goes once it succeeded. */
+  function catchUp(id: string): void {
+    const marked = o.store.getSetting(id, OVERFLOW_SETTING);
+    if (marked === undefined) return;
+    api.sync(id, { mode: 'incremental', dryRun: false }).then(
+      (summary) => {
+        if (summary.status === 'succeeded' || summary.status === 'partial') o.store.deleteSetting(id, OVERFLOW_SETTING);
+      },
+      (error: unknown) => o.log.error({ installation: id, err: { message: message(error) } }, 'catch-up run after a webhook overflow failed; the next start or overflow retries it'),
+    );
+  }
+
+  const api: Jobs = {
     engineFor,
     sync(id, s) {
       const row = installation(id);
@@ -111,8 +170,22 @@ export function createJobs(o: JobsOptions): Jobs {
         return summary;
       });
     },
-    changed(id, changes) {
-      o.queue.addChanges(id, changes, (batch) => recompute(id, batch));
+    eventsArrived(id) {
+      o.queue.schedule(id, o.batchWindowMs, () => drain(id));
+    },
+    overflowed(id) {
+      if (o.store.getSetting(id, OVERFLOW_SETTING) === undefined) {
+        o.store.setSetting(id, OVERFLOW_SETTING, new Date(o.now()).toISOString());
+        o.log.warn({ installation: id }, 'too many pending webhook events: further events are not kept; an incremental run catches up');
+      }
+      catchUp(id);
+    },
+    resumePending() {
+      for (const p of o.store.pendingInstallations()) o.queue.schedule(p.installation, Math.max(0, p.nextAttemptAt - o.now()), () => drain(p.installation));
+      // Queued after the drains armed at 0 ms: pending events still go first in each lane.
+      setImmediate(() => {
+        for (const row of o.store.listInstallations()) catchUp(row.id);
+      });
     },
     async rollback(runId) {
       const run = o.store.getRun(runId);
@@ -127,4 +200,5 @@ export function createJobs(o: JobsOptions): Jobs {
       });
     },
   };
+  return api;
 }

@@ -3,8 +3,9 @@
  * whoever asked (webhook, schedule, admin). Two refinements:
  * - a job with a key (e.g. `sync:incremental`) joins an identical job already queued or running,
  *   so concurrent requests yield one run;
- * - webhook changes are gathered for a short window and drained when their job starts, so a burst
- *   (and anything arriving while a sync holds the lane) becomes one recompute.
+ * - `schedule` arms at most one timer per installation (the earliest wins) for a job that enters the
+ *   lane when it fires: webhook events are drained from the store that way, so a burst — and
+ *   anything arriving while a sync holds the lane — becomes one recompute.
  */
 import type { RecordRef } from '../model.ts';
 
@@ -17,12 +18,14 @@ export interface ChangeBatch {
 
 export interface WorkQueue {
   run<T>(installation: string, key: string | null, job: () => Promise<T>): Promise<T>;
-  /** Adds changes for the installation; `process` receives them in batches, in the installation's lane. */
-  addChanges(installation: string, changes: Partial<ChangeBatch>, process: (batch: ChangeBatch) => Promise<void>): void;
-  /** Jobs queued or running, over all installations (plus gathered changes not yet queued). */
+  /** Runs `job` in the installation's lane after `delayMs`, unless a timer due no later is already armed. */
+  schedule(installation: string, delayMs: number, job: () => Promise<void>): void;
+  /** Jobs queued or running, over all installations, plus armed timers. */
   depth(): number;
-  /** Resolves once nothing is queued, running or gathering. */
+  /** Resolves once nothing is queued, running or armed. */
   idle(): Promise<void>;
+  /** Disarms every timer (what they would do stays in the store for the next start). */
+  disarm(): void;
 }
 
 interface Keyed {
@@ -30,24 +33,15 @@ interface Keyed {
   promise: Promise<unknown>;
 }
 
-interface Gathering {
-  records: Map<string, RecordRef>;
-  contactIds: Set<string>;
-  oldestEventAt: number | null;
-  /** A job is queued that will drain this buffer when it starts. */
-  queued: boolean;
-}
-
-export function createWorkQueue(opts: { batchWindowMs: number; onError: (installation: string, error: unknown) => void }): WorkQueue {
+export function createWorkQueue(opts: { onError: (installation: string, error: unknown) => void }): WorkQueue {
   const tails = new Map<string, Promise<void>>();
   const keyed = new Map<string, Keyed[]>();
-  const gathering = new Map<string, Gathering>();
-  const timers = new Set<NodeJS.Timeout>();
+  const armed = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   let active = 0;
   let waiters: Array<() => void> = [];
 
   const settle = () => {
-    if (active > 0 || timers.size > 0) return;
+    if (active > 0 || armed.size > 0) return;
     const w = waiters;
     waiters = [];
     w.forEach((f) => f());
@@ -76,39 +70,33 @@ export function createWorkQueue(opts: { batchWindowMs: number; onError: (install
     return promise;
   }
 
-  function addChanges(installation: string, changes: Partial<ChangeBatch>, process: (batch: ChangeBatch) => Promise<void>): void {
-    let g = gathering.get(installation);
-    if (!g) gathering.set(installation, (g = { records: new Map(), contactIds: new Set(), oldestEventAt: null, queued: false }));
-    for (const r of changes.records ?? []) g.records.set(`${r.kind}:${r.id}`, r);
-    for (const id of changes.contactIds ?? []) g.contactIds.add(id);
-    if (changes.oldestEventAt != null) g.oldestEventAt = Math.min(g.oldestEventAt ?? changes.oldestEventAt, changes.oldestEventAt);
-    if (g.queued) return;
-    g.queued = true;
+  function schedule(installation: string, delayMs: number, job: () => Promise<void>): void {
+    const at = Date.now() + Math.max(0, delayMs);
+    const current = armed.get(installation);
+    if (current && current.at <= at) return;
+    if (current) clearTimeout(current.timer);
     const timer = setTimeout(() => {
-      timers.delete(timer);
-      run(installation, null, async () => {
-        const batch = drain(installation);
-        if (batch) await process(batch);
-      }).catch((error: unknown) => opts.onError(installation, error));
-    }, opts.batchWindowMs);
-    timers.add(timer);
-  }
-
-  function drain(installation: string): ChangeBatch | null {
-    const g = gathering.get(installation);
-    gathering.delete(installation);
-    if (!g || (g.records.size === 0 && g.contactIds.size === 0)) return null;
-    return { records: [...g.records.values()], contactIds: [...g.contactIds], oldestEventAt: g.oldestEventAt };
+      armed.delete(installation);
+      // Not keyed: a drain already running may have read the store before these events landed.
+      run(installation, null, job).catch((error: unknown) => opts.onError(installation, error));
+      settle();
+    }, Math.max(0, delayMs));
+    armed.set(installation, { timer, at });
   }
 
   return {
     run,
-    addChanges,
-    depth: () => active + timers.size,
+    schedule,
+    depth: () => active + armed.size,
     idle: () =>
       new Promise<void>((resolve) => {
         waiters.push(resolve);
         settle();
       }),
+    disarm() {
+      for (const { timer } of armed.values()) clearTimeout(timer);
+      armed.clear();
+      settle();
+    },
   };
 }

@@ -131,3 +131,41 @@ describe('per-source rate limit', () => {
     expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
   });
 });
+
+describe('cap on pending changes per installation', () => {
+  let hs: HubspotSandbox;
+  let srv: ParcoursServer;
+  beforeAll(async () => {
+    hs = await startHubspotSandbox({ port: 0, seed: 7, contacts: 10 });
+    srv = await startServer({
+      port: 0,
+      schedule: false,
+      env: {
+        PARCOURS_DB: tempDb(), PARCOURS_LOG_LEVEL: 'silent', PARCOURS_WEBHOOK_BATCH: '300ms', PARCOURS_MAX_PENDING_EVENTS: '2',
+        HUBSPOT_BASE_URL: hs.url, HUBSPOT_ACCESS_TOKEN: hs.accessToken, HUBSPOT_CLIENT_SECRET: hs.oauth.clientSecret, HUBSPOT_PORTAL_ID: String(SANDBOX_HUB_ID),
+      },
+    });
+  });
+  afterAll(async () => {
+    await srv?.close();
+    await hs?.close();
+  });
+
+  it('keeps no more than the cap; beyond it the installation is marked for an incremental run instead', async () => {
+    const [a, b, c, d] = hs.data.ids('contacts').map(Number);
+    const event = (eventId: number, objectId: number | undefined) => ({ eventId, portalId: SANDBOX_HUB_ID, occurredAt: Date.now(), subscriptionType: 'contact.propertyChange', objectId, propertyName: 'lifecyclestage' });
+    const first = await postHubspotWebhook(srv.url, hs.oauth.clientSecret, [event(1, a), event(2, b)]);
+    expect(await first.json()).toMatchObject({ accepted: 2, overflow: 0 });
+    const second = await postHubspotWebhook(srv.url, hs.oauth.clientSecret, [event(3, c), event(4, d)]);
+    expect(await second.json()).toMatchObject({ accepted: 0, overflow: 2 });
+    expect(srv.store.countPendingEvents(HS)).toBe(2);
+    expect(srv.store.getSetting(HS, 'webhook-overflow')).toBeDefined();
+    // A retry of an overflowed event is a duplicate, not a new one.
+    expect(await (await postHubspotWebhook(srv.url, hs.oauth.clientSecret, [event(3, c)])).json()).toMatchObject({ duplicate: 1 });
+    await srv.idle();
+    const modes = srv.store.listRuns({ installation: HS, limit: 10 }).map((r) => `${r.mode}:${r.status}`);
+    expect(modes).toContain('incremental:succeeded');
+    expect(srv.store.getSetting(HS, 'webhook-overflow')).toBeUndefined();
+    expect(srv.store.countPendingEvents(HS)).toBe(0);
+  });
+});

@@ -110,7 +110,7 @@ describe('Salesforce outbound messages', () => {
 describe('work queue', () => {
   const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
   it('never runs two jobs of one installation at once, but runs installations side by side', async () => {
-    const q = createWorkQueue({ batchWindowMs: 1, onError: () => undefined });
+    const q = createWorkQueue({ onError: () => undefined });
     const running = new Map<string, number>();
     let maxSame = 0;
     const seen: string[] = [];
@@ -128,7 +128,7 @@ describe('work queue', () => {
     expect(seen.indexOf('b:1')).toBeLessThan(seen.indexOf('a:2'));
   });
   it('joins identical keyed jobs and keeps going after a failure', async () => {
-    const q = createWorkQueue({ batchWindowMs: 1, onError: () => undefined });
+    const q = createWorkQueue({ onError: () => undefined });
     let calls = 0;
     const sync = async () => {
       calls++;
@@ -140,20 +140,26 @@ describe('work queue', () => {
     await expect(q.run('a', null, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await q.run('a', 'sync', sync)).toBe(2);
   });
-  it('gathers changes into one batch, including those that arrive while the lane is busy', async () => {
-    const q = createWorkQueue({ batchWindowMs: 2, onError: () => undefined });
-    const batches: string[][] = [];
-    const process = async (b: { contactIds: string[] }) => void batches.push([...b.contactIds].sort());
+  it('arms one timer per installation (the earliest wins); its job waits for the lane; disarm drops timers', async () => {
+    const q = createWorkQueue({ onError: () => undefined });
+    const ran: string[] = [];
     let release!: () => void;
     const busy = q.run('a', null, () => new Promise<void>((r) => (release = r)));
-    q.addChanges('a', { contactIds: ['1'] }, process);
+    q.schedule('a', 30, async () => void ran.push('late'));
+    q.schedule('a', 2, async () => void ran.push('early'));
+    q.schedule('a', 50, async () => void ran.push('later still'));
     await tick(10);
-    q.addChanges('a', { contactIds: ['2', '1'] }, process);
+    expect(ran).toEqual([]);
     release();
     await busy;
     await q.idle();
-    expect(batches).toEqual([['1', '2']]);
+    expect(ran).toEqual(['early']);
     expect(q.depth()).toBe(0);
+    q.schedule('b', 10_000, async () => void ran.push('never'));
+    expect(q.depth()).toBe(1);
+    q.disarm();
+    await q.idle();
+    expect(ran).toEqual(['early']);
   });
 });
 

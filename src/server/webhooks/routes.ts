@@ -1,8 +1,8 @@
 /**
  * Webhook endpoints. Both authenticate before they read or parse a body — HubSpot by its v3
- * signature, Salesforce by the secret in its URL — answer at once (HubSpot retries after 5 s,
- * Salesforce after 60 s) and hand the changes to the installation's lane, where nearby events
- * become one recompute. Replays are recognised by event id and ignored. Events from a portal or org
+ * signature, Salesforce by the secret in its URL — write each accepted event to the store's inbox
+ * (with its de-duplication key, in one transaction) and only then answer (HubSpot retries after 5 s,
+ * Salesforce after 60 s); the installation's lane drains the inbox, nearby events in one recompute. Replays are recognised by event id and ignored. Events from a portal or org
  * no installation holds are dropped (logged and counted), never routed to another installation.
  */
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -13,6 +13,7 @@ import { sendError } from '../http-errors.ts';
 import { inboundLimit } from '../inbound-limits.ts';
 import type { Jobs } from '../jobs.ts';
 import type { Metrics } from '../metrics.ts';
+import { serializeChanges } from '../webhook-events.ts';
 import { installationBySecret } from '../webhook-secrets.ts';
 import type { ChangeBatch } from '../work-queue.ts';
 import { changesOf, eventKey, HubspotBatchSchema, ownedPropertyNames } from './hubspot-events.ts';
@@ -39,12 +40,46 @@ export function sameOrg(a: string, b: string): boolean {
   return a.slice(0, 15) === b.slice(0, 15);
 }
 
-function merge(into: Map<string, Partial<ChangeBatch>>, installation: string, c: Partial<ChangeBatch>): void {
-  const cur = into.get(installation) ?? { records: [], contactIds: [], oldestEventAt: null };
-  cur.records = [...(cur.records ?? []), ...(c.records ?? [])];
-  cur.contactIds = [...(cur.contactIds ?? []), ...(c.contactIds ?? [])];
-  if (c.oldestEventAt != null) cur.oldestEventAt = Math.min(cur.oldestEventAt ?? c.oldestEventAt, c.oldestEventAt);
-  into.set(installation, cur);
+interface InboundItem {
+  key: string;
+  /** null: the event concerns nothing Parcours reads (only its key is kept, for replays). */
+  changes: Partial<ChangeBatch> | null;
+}
+
+type Counts = { accepted: number; duplicate: number; ignored: number; overflow: number };
+
+function addCounts(into: Counts, c: Counts): void {
+  for (const k of Object.keys(c) as Array<keyof Counts>) into[k] += c[k];
+}
+
+/**
+ * Stores the events before the CRM is answered: each new event with its de-duplication key in one
+ * transaction. Past the installation's cap of pending events only the keys are kept and an incremental
+ * run is owed instead (the pending-change backlog cannot grow without bound).
+ */
+function keep(d: WebhookDeps, source: string, installation: string, items: InboundItem[]): Counts {
+  const at = d.now();
+  const counts: Counts = { accepted: 0, duplicate: 0, ignored: 0, overflow: 0 };
+  const ignored = items.filter((i) => i.changes === null);
+  const wanted = items.filter((i): i is { key: string; changes: Partial<ChangeBatch> } => i.changes !== null);
+  if (ignored.length) {
+    const r = d.store.rememberWebhookEvents(source, ignored.map((i) => i.key), at);
+    counts.ignored += r.accepted;
+    counts.duplicate += r.duplicate;
+  }
+  if (wanted.length === 0) return counts;
+  if (d.store.countPendingEvents(installation) + wanted.length > d.settings.PARCOURS_MAX_PENDING_EVENTS) {
+    const r = d.store.rememberWebhookEvents(source, wanted.map((i) => i.key), at);
+    counts.overflow += r.accepted;
+    counts.duplicate += r.duplicate;
+    if (r.accepted) d.jobs.overflowed(installation);
+    return counts;
+  }
+  const r = d.store.acceptWebhookEvents(source, wanted.map((i) => ({ installation, eventKey: i.key, changes: serializeChanges(i.changes) })), at);
+  counts.accepted += r.accepted;
+  counts.duplicate += r.duplicate;
+  if (r.accepted) d.jobs.eventsArrived(installation);
+  return counts;
 }
 
 export function mountWebhooks(app: Express, d: WebhookDeps): void {
@@ -82,9 +117,9 @@ export function mountWebhooks(app: Express, d: WebhookDeps): void {
         d.metrics.webhookEvents('hubspot', 'malformed', 1);
         return sendError(res, 400, 'INPUT_INVALID', 'expected a JSON array of HubSpot webhook events');
       }
-      const receivedAt = d.now();
-      const byInstallation = new Map<string, Partial<ChangeBatch>>();
-      const counts = { accepted: 0, duplicate: 0, ignored: 0, unknownPortal: 0 };
+      const counts = { accepted: 0, duplicate: 0, ignored: 0, overflow: 0, unknownPortal: 0 };
+      const owned = ownedPropertyNames(d.jobs.engineFor('hubspot').mapping);
+      const byPortal = new Map<string, { row: InstallationRow; items: InboundItem[] }>();
       const unknownPortals = new Set<string>();
       for (const event of parsed.data) {
         const row = d.store.findInstallation('hubspot', event.portalId);
@@ -93,20 +128,12 @@ export function mountWebhooks(app: Express, d: WebhookDeps): void {
           unknownPortals.add(event.portalId);
           continue;
         }
-        if (!d.store.rememberWebhookEvent(`hubspot:${event.portalId}`, eventKey(event), receivedAt)) {
-          counts.duplicate++;
-          continue;
-        }
-        const changes = changesOf(event, ownedPropertyNames(d.jobs.engineFor('hubspot').mapping));
-        if (!changes) {
-          counts.ignored++;
-          continue;
-        }
-        counts.accepted++;
-        merge(byInstallation, row.id, changes);
+        const group = byPortal.get(event.portalId) ?? { row, items: [] };
+        group.items.push({ key: eventKey(event), changes: changesOf(event, owned) });
+        byPortal.set(event.portalId, group);
       }
       if (unknownPortals.size) d.log.warn({ portals: [...unknownPortals], events: counts.unknownPortal }, 'hubspot events from portals no installation holds were dropped');
-      for (const [installation, changes] of byInstallation) d.jobs.changed(installation, changes);
+      for (const [portal, { row, items }] of byPortal) addCounts(counts, keep(d, `hubspot:${portal}`, row.id, items));
       for (const [outcome, n] of Object.entries(counts)) if (n) d.metrics.webhookEvents('hubspot', outcome === 'unknownPortal' ? 'unknown_portal' : outcome, n);
       res.status(200).json(counts);
     },
@@ -152,22 +179,7 @@ export function mountWebhooks(app: Express, d: WebhookDeps): void {
         d.log.warn({ installation: row.id, organizationId: message.organizationId }, row.externalId === null ? 'outbound message refused: the org id of this installation is not known yet (set SALESFORCE_ORG_ID)' : 'outbound message names another org than its installation');
         return sfXml(res, 403, soapFault('soapenv:Client', 'organization does not match this endpoint'));
       }
-      const counts = { accepted: 0, duplicate: 0, ignored: 0 };
-      const changes = new Map<string, Partial<ChangeBatch>>();
-      for (const n of message.notifications) {
-        if (!d.store.rememberWebhookEvent(`salesforce:${row.id}`, n.id, d.now())) {
-          counts.duplicate++;
-          continue;
-        }
-        const c = changesOfNotification(n);
-        if (!c) {
-          counts.ignored++;
-          continue;
-        }
-        counts.accepted++;
-        merge(changes, row.id, c);
-      }
-      for (const [installation, c] of changes) d.jobs.changed(installation, c);
+      const counts = keep(d, `salesforce:${row.id}`, row.id, message.notifications.map((n) => ({ key: n.id, changes: changesOfNotification(n) })));
       for (const [outcome, n] of Object.entries(counts)) if (n) d.metrics.webhookEvents('salesforce', outcome, n);
       sfXml(res, 200, ACK);
     },
