@@ -1,7 +1,8 @@
 /**
- * `npm run bench [engine|hubspot|salesforce|all] [--contacts N]`: benchmarks that print ratios
- * (API calls vs the theoretical minimum, time vs the rate-limit floor, records/s, peak memory).
- * Each runs in its own process so peak RSS belongs to one benchmark.
+ * `npm run bench [engine|hubspot|salesforce|report|webhooks|all] [--contacts N]`: benchmarks that print
+ * ratios (API calls vs our own and the independent floor, time vs the rate-limit floor, records/s, latency,
+ * peak memory). Each runs in its own process so peak RSS belongs to one benchmark; the sync and webhook
+ * benchmarks start the sandbox CRM in a further child process (bench/sandbox-child.ts).
  */
 import { spawnSync } from 'node:child_process';
 
@@ -17,7 +18,7 @@ const BENCHES: Record<string, string> = {
   hubspot: `const { runHubspotSyncBench } = await import('./bench/sync.ts'); await runHubspotSyncBench(${contacts ?? 20_000});`,
   salesforce: `const { runSalesforceSyncBench } = await import('./bench/sync.ts'); await runSalesforceSyncBench(${contacts ?? 20_000}, false); await runSalesforceSyncBench(${contacts ?? 20_000}, true);`,
   report: `const m = await import('./bench/report.ts'); await m.runReportBench(${contacts ?? 1_000_000});`,
-  webhooks: `const m = await import('./bench/webhooks.ts'); m.printWebhookBench(await m.runWebhookBench());`,
+  webhooks: `const m = await import('./bench/webhooks.ts'); m.printWebhookBench(await m.runWebhookBench(1000, ${contacts ?? 2000}));`,
 };
 
 const selected = which === 'all' ? Object.keys(BENCHES) : [which];

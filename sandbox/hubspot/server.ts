@@ -119,6 +119,10 @@ export interface SandboxData {
   associated(type: string, id: string, toType: string): string[];
   /** Live record ids of a type, ascending. */
   ids(type: string): string[];
+  /** Archived (deleted, restorable) record ids of a type, ascending. */
+  archivedIds(type: string): string[];
+  /** Every list, with its member count (for benchmarks that count membership changes). */
+  lists(): Array<{ listId: string; name: string; size: number }>;
   listMembers(listId: string): string[];
   /** A record as the API would return it with these properties. */
   toJson(type: string, id: string, properties: string[]): RecordJson | null;
@@ -249,6 +253,8 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
     dissociate: (ft, fid, tt, tid) => store.dissociate(type(ft), fid, type(tt), tid),
     associated: (t, id, tt) => store.associated(type(t), id, type(tt)),
     ids: (t) => store.order[type(t)].map(String).filter((id) => store.get(type(t), id)?.archived === false),
+    archivedIds: (t) => store.order[type(t)].map(String).filter((id) => store.get(type(t), id)?.archived === true),
+    lists: () => [...store.lists.values()].map((l) => ({ listId: l.listId, name: l.name, size: l.members.size })),
     listMembers: (listId) => [...(store.lists.get(listId)?.members.keys() ?? [])].sort((a, b) => Number(a) - Number(b)),
     toJson: (t, id, properties) => {
       const rec = store.get(type(t), id);

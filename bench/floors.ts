@@ -1,0 +1,263 @@
+/**
+ * The independent call floor: the fewest API calls ANY client could make for a sync, computed only
+ * from the CRM's state (record, association and change counts read from the sandbox) and the limits
+ * the CRMs document. Nothing here knows how Parcours reads or writes — this module imports nothing
+ * from connectors/ or src/ (tests/bench/floors.test.ts checks that) — so a ratio against it is not
+ * 1.00× by construction, as a ratio against the connector's own `minimumCalls` is.
+ *
+ * Several documented strategies can read the same data; the floor is the cheapest of them, and every
+ * candidate is returned so the benchmark can print what it was compared with.
+ */
+
+// ── Documented limits ─────────────────────────────────────────────────────────────────────────────
+
+/** HubSpot: list (GET /crm/v3/objects/{type}) returns at most 100 records per page, with `associations` too.
+ *  https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/guide (hubspot.md §3.1) */
+export const HS_LIST_PAGE = 100;
+/** HubSpot: search returns at most 200 per page, 10,000 per query (paged past by an `hs_object_id` keyset at no
+ *  extra call), and has its own budget of 5 requests/s per account.
+ *  https://developers.hubspot.com/docs/api-reference/legacy/crm/search-the-crm "Limits" (hubspot.md §2.2) */
+export const HS_SEARCH_PAGE = 200;
+export const HS_SEARCH_PER_SECOND = 5;
+/** HubSpot: batch read/update take at most 100 inputs. https://developers.hubspot.com/docs/api-reference/latest/crm/using-object-apis "Limits" (hubspot.md §3.2) */
+export const HS_BATCH = 100;
+/** HubSpot: associations v4 batch read takes at most 1,000 inputs. https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide (hubspot.md §5) */
+export const HS_ASSOC_BATCH = 1000;
+/** HubSpot: archived records never appear in search; `GET …?archived=true` lists them, 100 per page (hubspot.md §3.4). */
+export const HS_ARCHIVED_PAGE = 100;
+/**
+ * HubSpot lists v3: `PUT /crm/v3/lists/{listId}/memberships/add-and-remove` adds and removes in one call, and no
+ * maximum number of ids is documented (https://developers.hubspot.com/docs/api-reference/2026-03/crm/lists/memberships/update-list-memberships;
+ * hubspot.md §7 "Max IDs per add/remove call: UNCONFIRMED"). So the floor is one call per list whose membership changes.
+ */
+export const HS_MEMBERSHIP_CALLS_PER_LIST = 1;
+
+/** Salesforce: a REST query page holds at most 2,000 rows when the select has at most one long-text field
+ *  ("Change the Batch Size in Queries", SOQL and SOSL Reference; salesforce.md §2.1). */
+export const SF_QUERY_PAGE = 2000;
+/** Salesforce: sObject Collections take at most 200 records per call, object types mixed
+ *  (resources_composite_sobjects_collections_update; salesforce.md §3.1). */
+export const SF_COLLECTION = 200;
+/**
+ * Salesforce Composite (`POST /composite`): up to 25 subrequests, of which up to 5 are query operations (Query,
+ * QueryAll, and "Query More" for the next batch — chained through `@{ref.nextRecordsUrl}`) or sObject Collections;
+ * "the entire series of requests counts as a single call toward your API limits".
+ * https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composite-composite-post.html
+ */
+export const SF_COMPOSITE_QUERIES = 5;
+/** Salesforce Bulk API 2.0 query: create job, poll until JobComplete (≥ 1), read results (`maxRecords` has no
+ *  documented maximum: one results call at the floor). query_get_job_results (salesforce.md §3.4). */
+export const SF_BULK_QUERY_CALLS = 3;
+/** Salesforce Bulk API 2.0 ingest: create job, upload CSV, PATCH UploadComplete, poll (≥ 1), read failedResults.
+ *  walkthrough_upload_data, close_job, get_job_failed_results (salesforce.md §3.4). */
+export const SF_BULK_INGEST_CALLS = 5;
+
+// ── Shapes ────────────────────────────────────────────────────────────────────────────────────────
+
+export interface Candidate {
+  strategy: string;
+  calls: number;
+  /** Calls per rate-limit budget (HubSpot: `standard` burst window, `search` 5/s). */
+  standard: number;
+  search: number;
+}
+
+export interface Floor {
+  calls: number;
+  reads: Candidate;
+  writes: { calls: number; detail: string };
+  /** Every read strategy considered, cheapest first. */
+  candidates: Candidate[];
+}
+
+const pages = (n: number, size: number): number => Math.max(1, Math.ceil(n / size));
+const chunks = (n: number, size: number): number => Math.ceil(n / size);
+
+function cheapest(cands: Candidate[]): Candidate[] {
+  return [...cands].sort((a, b) => a.calls - b.calls || a.search - b.search || a.strategy.localeCompare(b.strategy));
+}
+
+function floorOf(reads: Candidate[], writes: { calls: number; detail: string }): Floor {
+  const sorted = cheapest(reads);
+  const best = sorted[0] as Candidate;
+  return { calls: best.calls + writes.calls, reads: best, writes, candidates: sorted };
+}
+
+// ── HubSpot ───────────────────────────────────────────────────────────────────────────────────────
+
+export type HubspotKind = 'contacts' | 'deals' | 'tickets';
+export type PerKind = Record<HubspotKind, number>;
+
+export interface HubspotState {
+  /** Live records. */
+  live: PerKind;
+  /** Archived records (the archived list is read whole: HubSpot has no archivedAt filter). */
+  archived: PerKind;
+  /** Live records modified since the previous run started (incremental floors). */
+  modified: PerKind;
+}
+
+export interface HubspotWrites {
+  /** Records whose owned properties hold other values after the run than before. */
+  updated: PerKind;
+  /** Lists whose membership changed. */
+  listsChanged: number;
+}
+
+export function hubspotWrites(w: HubspotWrites): { calls: number; detail: string } {
+  const k = (t: HubspotKind): number => chunks(w.updated[t], HS_BATCH);
+  const calls = k('contacts') + k('deals') + k('tickets') + w.listsChanged * HS_MEMBERSHIP_CALLS_PER_LIST;
+  return { calls, detail: `batch update ⌈${w.updated.contacts}/100⌉+⌈${w.updated.deals}/100⌉+⌈${w.updated.tickets}/100⌉ + ${w.listsChanged} list(s) add-and-remove` };
+}
+
+/**
+ * Every live contact, deal and ticket with the contact–deal and contact–ticket associations, plus the deal and
+ * ticket pipelines (stage ids mean nothing without them; read once). Per object: list pages (100, and the page
+ * carries that object's associations) or search pages (200, no associations). A contact–X association set not
+ * carried by a listed end is read through v4 batch reads from its smaller side.
+ */
+export function hubspotFullFloor(s: HubspotState, writes: HubspotWrites): Floor {
+  const { contacts: c, deals: d, tickets: t } = s.live;
+  const cands: Candidate[] = [];
+  const modes = ['list', 'search'] as const;
+  for (const mc of modes)
+    for (const md of modes)
+      for (const mt of modes) {
+        let standard = 2; // deal and ticket pipelines
+        let search = 0;
+        const parts: string[] = [];
+        const read = (kind: string, n: number, mode: 'list' | 'search'): void => {
+          if (mode === 'list') standard += pages(n, HS_LIST_PAGE);
+          else search += pages(n, HS_SEARCH_PAGE);
+          parts.push(`${mode} ${kind}`);
+        };
+        read('contacts', c, mc);
+        read('deals', d, md);
+        read('tickets', t, mt);
+        const v4 = (other: number): number => Math.max(1, Math.ceil(Math.min(c, other) / HS_ASSOC_BATCH));
+        if (mc === 'search' && md === 'search' && d > 0) standard += v4(d);
+        if (mc === 'search' && mt === 'search' && t > 0) standard += v4(t);
+        const v4Used = mc === 'search' && ((md === 'search' && d > 0) || (mt === 'search' && t > 0));
+        cands.push({ strategy: parts.join(', ') + (v4Used ? ' + v4 associations' : '') + ' + 2 pipelines', calls: standard + search, standard, search });
+      }
+  return floorOf(cands, hubspotWrites(writes));
+}
+
+/**
+ * A later run: per object one search for records modified since the last run (200 per page, at least one page)
+ * and the archived list read whole (100 per page, at least one); modified deals and tickets need their contact
+ * links re-read (v4, 1,000 per call). Schema and pipelines do not change between runs: cached, 0 calls. The
+ * alternative — a full re-read plus the archived lists — is a candidate too (it wins when nearly all changed).
+ */
+export function hubspotIncrementalFloor(s: HubspotState, writes: HubspotWrites): Floor {
+  const archived = pages(s.archived.contacts, HS_ARCHIVED_PAGE) + pages(s.archived.deals, HS_ARCHIVED_PAGE) + pages(s.archived.tickets, HS_ARCHIVED_PAGE);
+  const search = pages(s.modified.contacts, HS_SEARCH_PAGE) + pages(s.modified.deals, HS_SEARCH_PAGE) + pages(s.modified.tickets, HS_SEARCH_PAGE);
+  const links = chunks(s.modified.deals, HS_ASSOC_BATCH) + chunks(s.modified.tickets, HS_ASSOC_BATCH);
+  const incremental: Candidate = { strategy: 'search modified since last run + archived lists + v4 links of modified deals/tickets', calls: search + archived + links, standard: archived + links, search };
+  const full = hubspotFullFloor(s, { updated: { contacts: 0, deals: 0, tickets: 0 }, listsChanged: 0 }).reads;
+  const reread: Candidate = { strategy: `full re-read (${full.strategy}) + archived lists`, calls: full.calls + archived, standard: full.standard + archived, search: full.search };
+  return floorOf([incremental, reread], hubspotWrites(writes));
+}
+
+/**
+ * Seconds the calls need at least under the documented budgets, both spent side by side: the burst window
+ * admits `max` calls per rolling `intervalMs` (the first `max` at once, the next ones an interval later…),
+ * search 5 per rolling second. Calls that fit in one window cost no waiting, so a handful of calls floors at 0.
+ */
+export function hubspotRateFloorSeconds(calls: { standard: number; search: number }, burst: { max: number; intervalMs: number }): number {
+  const windows = (n: number, perWindow: number): number => Math.max(0, Math.ceil(n / perWindow) - 1);
+  return Math.max(windows(calls.standard, burst.max) * (burst.intervalMs / 1000), windows(calls.search, HS_SEARCH_PER_SECOND));
+}
+
+// ── Salesforce ────────────────────────────────────────────────────────────────────────────────────
+
+export type SalesforceObject = 'Contact' | 'Lead' | 'Opportunity' | 'Case' | 'OpportunityContactRole' | 'OpportunityHistory';
+
+export interface SalesforceState {
+  /** Rows each full read must return: live Contacts, unconverted Leads, Opportunities, Cases, contact roles,
+   *  and OpportunityHistory when the mapping needs stage history (omit it otherwise). */
+  rows: Partial<Record<SalesforceObject, number>>;
+  /** Rows changed since the previous run started, deleted ones included (one queryAll per object returns both). */
+  modified: Partial<Record<SalesforceObject, number>>;
+}
+
+export interface SalesforceWrites {
+  /** Records whose owned fields hold other values after the run than before, per object. */
+  updated: Partial<Record<'Contact' | 'Lead' | 'Opportunity' | 'Case', number>>;
+  /** CampaignMember rows created and deleted. */
+  membersAdded: number;
+  membersRemoved: number;
+}
+
+/** Query pages for a set of queries: each returns at least one page. */
+function queryPages(rows: Partial<Record<SalesforceObject, number>>): Array<[SalesforceObject, number, number]> {
+  return (Object.entries(rows) as Array<[SalesforceObject, number]>).map(([o, n]) => [o, n, pages(n, SF_QUERY_PAGE)]);
+}
+
+/** Reads for a set of queries: REST pages, Composite-packed pages, Bulk 2.0 jobs, and the best per-object mix. */
+function salesforceReads(rows: Partial<Record<SalesforceObject, number>>, allowBulk: boolean): Candidate[] {
+  const qs = queryPages(rows);
+  const total = qs.reduce((n, [, , p]) => n + p, 0);
+  const rest: Candidate = { strategy: 'REST query, one call per page', calls: total, standard: total, search: 0 };
+  const composite = Math.ceil(total / SF_COMPOSITE_QUERIES);
+  const cands: Candidate[] = [rest, { strategy: 'Composite, 5 query pages per call', calls: composite, standard: composite, search: 0 }];
+  if (allowBulk && qs.length > 0) {
+    // Every subset of objects read by Bulk 2.0 query jobs; the others' pages packed into Composite calls.
+    for (let mask = 1; mask < 1 << qs.length; mask++) {
+      let bulk = 0;
+      let left = 0;
+      const viaBulk: string[] = [];
+      qs.forEach(([o, , p], i) => {
+        if (mask & (1 << i)) {
+          bulk += SF_BULK_QUERY_CALLS;
+          viaBulk.push(o);
+        } else left += p;
+      });
+      const calls = bulk + Math.ceil(left / SF_COMPOSITE_QUERIES);
+      cands.push({ strategy: `Bulk 2.0 query for ${viaBulk.join('+')}, Composite for the rest`, calls, standard: calls, search: 0 });
+    }
+  }
+  return cands;
+}
+
+export function salesforceWrites(w: SalesforceWrites): { calls: number; detail: string } {
+  const objects = Object.entries(w.updated).filter(([, n]) => (n ?? 0) > 0) as Array<[string, number]>;
+  // Collections calls: updates (object types may mix in one call), CampaignMember creates, deletes; removals
+  // first need the CampaignMember ids (a query page per 2,000).
+  const lookups = w.membersRemoved > 0 ? pages(w.membersRemoved, SF_QUERY_PAGE) : 0;
+  let best = { calls: Infinity, detail: '' };
+  for (let mask = 0; mask < 1 << objects.length; mask++) {
+    let bulk = 0;
+    let updates = 0;
+    const viaBulk: string[] = [];
+    objects.forEach(([o, n], i) => {
+      if (mask & (1 << i)) {
+        bulk += SF_BULK_INGEST_CALLS;
+        viaBulk.push(o);
+      } else updates += n;
+    });
+    const subrequests = chunks(updates, SF_COLLECTION) + chunks(w.membersAdded, SF_COLLECTION) + chunks(w.membersRemoved, SF_COLLECTION) + lookups;
+    const calls = bulk + Math.ceil(subrequests / SF_COMPOSITE_QUERIES);
+    if (calls < best.calls) {
+      const total = objects.reduce((n, [, k]) => n + k, 0);
+      best = { calls, detail: `${total} records changed, ${w.membersAdded}+${w.membersRemoved} campaign members: ${viaBulk.length ? `Bulk 2.0 ingest for ${viaBulk.join('+')}, ` : ''}${subrequests} Collections/lookup subrequest(s) in Composite calls of 5` };
+    }
+  }
+  return best;
+}
+
+/** Every Contact, unconverted Lead, Opportunity, Case and contact role (Case.ContactId and Opportunity.AccountId are fields). */
+export function salesforceFullFloor(s: SalesforceState, writes: SalesforceWrites): Floor {
+  return floorOf(salesforceReads(s.rows, true), salesforceWrites(writes));
+}
+
+/** A later run: one queryAll per object `WHERE SystemModstamp >= last run` returns changed and deleted rows;
+ *  OpportunityHistory only for changed Opportunities (none changed, no query). */
+export function salesforceIncrementalFloor(s: SalesforceState, writes: SalesforceWrites): Floor {
+  const rows: Partial<Record<SalesforceObject, number>> = {};
+  for (const o of ['Contact', 'Lead', 'Opportunity', 'Case', 'OpportunityContactRole'] as const) rows[o] = s.modified[o] ?? 0;
+  if (s.rows.OpportunityHistory !== undefined && (s.modified.Opportunity ?? 0) > 0) rows.OpportunityHistory = s.modified.OpportunityHistory ?? 0;
+  const full = salesforceReads(s.rows, true);
+  const incremental = salesforceReads(rows, true).map((c) => ({ ...c, strategy: `changes since last run: ${c.strategy}` }));
+  return floorOf([...incremental, ...full.map((c) => ({ ...c, strategy: `full re-read: ${c.strategy}` }))], salesforceWrites(writes));
+}

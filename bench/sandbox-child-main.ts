@@ -1,0 +1,97 @@
+/**
+ * The sandbox CRM as its own process, so a benchmark's peak RSS is Parcours's alone. Started by
+ * bench/sandbox-child.ts with an IPC channel; answers one request per message. Exits when the parent
+ * disconnects (after `close`) or goes away.
+ */
+import { startHubspotSandbox, type HubspotSandbox, type HubspotSandboxOptions } from '../sandbox/hubspot/index.ts';
+import { startSalesforceSandbox, type SalesforceSandbox, type SalesforceSandboxOptions } from '../sandbox/salesforce/index.ts';
+import {
+  hubspotOwned,
+  hubspotState,
+  hubspotWritesBetween,
+  salesforceOwned,
+  salesforceState,
+  salesforceWritesBetween,
+  type OwnedSnapshot,
+  type OwnedSpec,
+} from './sandbox-state.ts';
+
+export interface ChildRequest {
+  id: number;
+  op: string;
+  args: unknown[];
+}
+
+export type ChildReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+let hs: HubspotSandbox | null = null;
+let sf: SalesforceSandbox | null = null;
+let owned: OwnedSpec | null = null;
+let before: OwnedSnapshot | null = null;
+let peakRss = process.memoryUsage.rss();
+setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 200).unref();
+
+function need<T>(x: T | null, what: string): T {
+  if (x === null) throw new Error(`sandbox child: ${what} first`);
+  return x;
+}
+
+function callStats(calls: Array<{ endpoint: string; status: number }>): { total: number; byEndpoint: Record<string, number>; rateLimited: number } {
+  const byEndpoint: Record<string, number> = {};
+  let rateLimited = 0;
+  for (const c of calls) {
+    byEndpoint[c.endpoint] = (byEndpoint[c.endpoint] ?? 0) + 1;
+    if (c.status === 429) rateLimited++;
+  }
+  return { total: calls.length, byEndpoint, rateLimited };
+}
+
+const snapshot = (): OwnedSnapshot => (hs ? hubspotOwned(hs, need(owned, 'mark')) : salesforceOwned(need(sf, 'start'), need(owned, 'mark')));
+
+const OPS: Record<string, (...args: never[]) => unknown> = {
+  async start(crm: 'hubspot' | 'salesforce', opts: HubspotSandboxOptions | SalesforceSandboxOptions) {
+    if (crm === 'hubspot') {
+      hs = await startHubspotSandbox(opts as HubspotSandboxOptions);
+      return { url: hs.url, accessToken: hs.accessToken, oauth: hs.oauth };
+    }
+    sf = await startSalesforceSandbox(opts as SalesforceSandboxOptions);
+    return { url: sf.url, accessToken: sf.accessToken, oauth: sf.oauth };
+  },
+  stats: () => callStats(hs ? hs.calls : need(sf, 'start').calls),
+  state: (since: number | null, stageHistory: boolean) => (hs ? hubspotState(hs, since) : salesforceState(need(sf, 'start'), since, stageHistory)),
+  mark(spec: OwnedSpec) {
+    owned = spec;
+    before = snapshot();
+  },
+  writes() {
+    const after = snapshot();
+    const b = need(before, 'mark');
+    return hs ? hubspotWritesBetween(b, after) : salesforceWritesBetween(b, after);
+  },
+  peakRssMiB: () => Math.max(peakRss, process.memoryUsage.rss()) / 1024 / 1024,
+  // HubSpot data, as a user would change it in the UI.
+  ids: (type: string) => need(hs, 'start').data.ids(type),
+  getRecord: (type: string, id: string) => need(hs, 'start').data.getRecord(type, id),
+  updateRecord: (type: string, id: string, props: Record<string, string>) => need(hs, 'start').data.updateRecord(type, id, props),
+  // Salesforce data, as an admin.
+  query: (soql: string, all: boolean) => need(sf, 'start').data.query(soql, { all }),
+  update: (sobject: string, id: string, fields: Record<string, unknown>) => need(sf, 'start').data.update(sobject, id, fields),
+  delete: (id: string) => need(sf, 'start').data.delete(id),
+  async close() {
+    await hs?.close();
+    await sf?.close();
+  },
+};
+
+process.on('message', (msg: ChildRequest) => {
+  const op = OPS[msg.op];
+  const reply = (r: ChildReply): void => void process.send?.(r);
+  if (!op) return reply({ id: msg.id, ok: false, error: `unknown op ${msg.op}` });
+  Promise.resolve()
+    .then(() => (op as (...a: unknown[]) => unknown)(...msg.args))
+    .then(
+      (value) => reply({ id: msg.id, ok: true, value: value ?? null }),
+      (err: unknown) => reply({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,143 @@
+/**
+ * What the benchmark reads from a sandbox CRM's own state (never from Parcours's plan or counters):
+ * the counts the independent floor needs (bench/floors.ts), and a snapshot of the fields and lists
+ * Parcours owns, so the records that really needed a write are counted as those whose owned values
+ * differ after a run from before it. Runs inside the sandbox's child process (bench/sandbox-child-main.ts).
+ */
+import type { HubspotSandbox } from '../sandbox/hubspot/index.ts';
+import type { SalesforceSandbox } from '../sandbox/salesforce/server.ts';
+import type { HubspotKind, HubspotState, HubspotWrites, PerKind, SalesforceObject, SalesforceState, SalesforceWrites } from './floors.ts';
+
+/** The owned fields per kind and the segment list / campaign name prefix (from the mapping's `writeback`). */
+export interface OwnedSpec {
+  contact: string[];
+  deal: string[];
+  ticket: string[];
+  listPrefix: string;
+}
+
+export interface OwnedSnapshot {
+  /** `Type:id` → owned values, '' for empty. */
+  records: Map<string, string>;
+  /** list or campaign id → member ids. */
+  members: Map<string, Set<string>>;
+}
+
+const HS_KINDS: HubspotKind[] = ['contacts', 'deals', 'tickets'];
+const zero = (): PerKind => ({ contacts: 0, deals: 0, tickets: 0 });
+
+export function hubspotState(sb: HubspotSandbox, since: number | null): HubspotState {
+  const s: HubspotState = { live: zero(), archived: zero(), modified: zero() };
+  for (const t of HS_KINDS) {
+    const ids = sb.data.ids(t);
+    s.live[t] = ids.length;
+    s.archived[t] = sb.data.archivedIds(t).length;
+    if (since !== null) s.modified[t] = ids.filter((id) => (sb.data.getRecord(t, id)?.updatedAt ?? 0) >= since).length;
+  }
+  return s;
+}
+
+function ownedFieldsOf(owned: OwnedSpec, kind: 'contact' | 'deal' | 'ticket'): string[] {
+  return [...owned[kind]].sort();
+}
+
+export function hubspotOwned(sb: HubspotSandbox, owned: OwnedSpec): OwnedSnapshot {
+  const records = new Map<string, string>();
+  const kinds: Array<[HubspotKind, 'contact' | 'deal' | 'ticket']> = [['contacts', 'contact'], ['deals', 'deal'], ['tickets', 'ticket']];
+  for (const [t, kind] of kinds) {
+    const fields = ownedFieldsOf(owned, kind);
+    for (const id of sb.data.ids(t)) {
+      const p = sb.data.getRecord(t, id)?.properties ?? {};
+      records.set(`${t}:${id}`, JSON.stringify(fields.map((f) => p[f] ?? '')));
+    }
+  }
+  const members = new Map<string, Set<string>>();
+  for (const l of sb.data.lists()) if (l.name.startsWith(owned.listPrefix)) members.set(l.listId, new Set(sb.data.listMembers(l.listId)));
+  return { records, members };
+}
+
+/** Records whose owned values changed, per type, and the lists / campaigns whose membership changed. */
+export function ownedChanges(before: OwnedSnapshot, after: OwnedSnapshot): { updated: Record<string, number>; added: number; removed: number; listsChanged: number } {
+  const updated: Record<string, number> = {};
+  for (const [key, value] of after.records) {
+    const empty = JSON.stringify(JSON.parse(value).map(() => ''));
+    if ((before.records.get(key) ?? empty) === value) continue;
+    const type = key.slice(0, key.indexOf(':'));
+    updated[type] = (updated[type] ?? 0) + 1;
+  }
+  let added = 0;
+  let removed = 0;
+  let listsChanged = 0;
+  for (const id of new Set([...before.members.keys(), ...after.members.keys()])) {
+    const b = before.members.get(id) ?? new Set<string>();
+    const a = after.members.get(id) ?? new Set<string>();
+    const plus = [...a].filter((x) => !b.has(x)).length;
+    const minus = [...b].filter((x) => !a.has(x)).length;
+    added += plus;
+    removed += minus;
+    if (plus + minus > 0) listsChanged++;
+  }
+  return { updated, added, removed, listsChanged };
+}
+
+export function hubspotWritesBetween(before: OwnedSnapshot, after: OwnedSnapshot): HubspotWrites & { added: number; removed: number } {
+  const c = ownedChanges(before, after);
+  return { updated: { contacts: c.updated['contacts'] ?? 0, deals: c.updated['deals'] ?? 0, tickets: c.updated['tickets'] ?? 0 }, listsChanged: c.listsChanged, added: c.added, removed: c.removed };
+}
+
+// ── Salesforce ────────────────────────────────────────────────────────────────────────────────────
+
+/** SOQL dateTime literal at whole seconds, rounded down so the count never misses a row (salesforce.md §2.3). */
+const soqlDateTime = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+const SF_ROWS: Array<[SalesforceObject, string]> = [
+  ['Contact', 'SELECT Id FROM Contact'],
+  ['Lead', 'SELECT Id FROM Lead WHERE IsConverted = false'],
+  ['Opportunity', 'SELECT Id FROM Opportunity'],
+  ['Case', 'SELECT Id FROM Case'],
+  ['OpportunityContactRole', 'SELECT Id FROM OpportunityContactRole'],
+  ['OpportunityHistory', 'SELECT Id FROM OpportunityHistory'],
+];
+
+export function salesforceState(sb: SalesforceSandbox, since: number | null, stageHistory: boolean): SalesforceState {
+  const rows: SalesforceState['rows'] = {};
+  const modified: SalesforceState['modified'] = {};
+  for (const [object, soql] of SF_ROWS) {
+    if (object === 'OpportunityHistory' && !stageHistory) continue;
+    rows[object] = sb.data.query(soql).length;
+    if (since !== null) {
+      // Every row touched since, deleted ones included (what one queryAll per object returns).
+      modified[object] = sb.data.query(`SELECT Id FROM ${object} WHERE SystemModstamp >= ${soqlDateTime(since)}`, { all: true }).length;
+    }
+  }
+  return { rows, modified };
+}
+
+export function salesforceOwned(sb: SalesforceSandbox, owned: OwnedSpec): OwnedSnapshot {
+  const records = new Map<string, string>();
+  const objects: Array<[string, 'contact' | 'deal' | 'ticket']> = [['Contact', 'contact'], ['Lead', 'contact'], ['Opportunity', 'deal'], ['Case', 'ticket']];
+  for (const [object, kind] of objects) {
+    const fields = ownedFieldsOf(owned, kind);
+    if (fields.length === 0) continue;
+    for (const r of sb.data.query(`SELECT Id, ${fields.join(', ')} FROM ${object}`)) {
+      records.set(`${object}:${String(r['Id'])}`, JSON.stringify(fields.map((f) => (r[f] === null || r[f] === undefined ? '' : String(r[f])))));
+    }
+  }
+  const members = new Map<string, Set<string>>();
+  for (const c of sb.data.query('SELECT Id, Name FROM Campaign')) {
+    if (!String(c['Name']).startsWith(owned.listPrefix)) continue;
+    const id = String(c['Id']);
+    members.set(id, new Set(sb.data.campaignMembers(id).map((m) => m.ContactId ?? m.LeadId ?? m.Id)));
+  }
+  return { records, members };
+}
+
+export function salesforceWritesBetween(before: OwnedSnapshot, after: OwnedSnapshot): SalesforceWrites & { listsChanged: number } {
+  const c = ownedChanges(before, after);
+  return {
+    updated: { Contact: c.updated['Contact'] ?? 0, Lead: c.updated['Lead'] ?? 0, Opportunity: c.updated['Opportunity'] ?? 0, Case: c.updated['Case'] ?? 0 },
+    membersAdded: c.added,
+    membersRemoved: c.removed,
+    listsChanged: c.listsChanged,
+  };
+}

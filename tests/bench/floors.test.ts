@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  hubspotFullFloor,
+  hubspotIncrementalFloor,
+  hubspotRateFloorSeconds,
+  salesforceFullFloor,
+  salesforceIncrementalFloor,
+  salesforceWrites,
+  type HubspotState,
+} from '../../bench/floors.ts';
+
+const none = { contacts: 0, deals: 0, tickets: 0 };
+const noWrites = { updated: none, listsChanged: 0 };
+
+describe('the independent floor', () => {
+  it('knows nothing of Parcours: it imports no connector, sync or engine code', () => {
+    const source = readFileSync(new URL('../../bench/floors.ts', import.meta.url), 'utf8');
+    const imports = [...source.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+    expect(imports.filter((p) => /connectors\/|\/src\//.test(p ?? ''))).toEqual([]);
+  });
+
+  describe('HubSpot', () => {
+    const state: HubspotState = { live: { contacts: 20_000, deals: 8_000, tickets: 10_000 }, archived: none, modified: none };
+
+    it('takes the cheapest of list-with-associations and search + v4 association reads, per object', () => {
+      const f = hubspotFullFloor(state, noWrites);
+      // All by search: 100 + 40 + 50 pages, v4 contact–deal ⌈8,000/1,000⌉ = 8 and contact–ticket 10, pipelines 2.
+      expect(f.reads).toMatchObject({ calls: 210, search: 190, standard: 20 });
+      expect(f.reads.strategy).toBe('search contacts, search deals, search tickets + v4 associations + 2 pipelines');
+      // All by list (associations on the contact pages): 200 + 80 + 100 + 2.
+      expect(f.candidates.find((c) => c.strategy.startsWith('list contacts, list deals, list tickets'))?.calls).toBe(382);
+      expect(f.candidates).toHaveLength(8);
+      expect(f.candidates.map((c) => c.calls)).toEqual([...f.candidates.map((c) => c.calls)].sort((a, b) => a - b));
+      expect(f.calls).toBe(210);
+    });
+
+    it('adds full batches of the records that changed and one add-and-remove call per changed list', () => {
+      const f = hubspotFullFloor(state, { updated: { contacts: 20_000, deals: 3_000, tickets: 50 }, listsChanged: 4 });
+      expect(f.writes.calls).toBe(200 + 30 + 1 + 4);
+      expect(f.calls).toBe(210 + 235);
+    });
+
+    it('floors an unchanged re-run at one empty search and one archived page per object', () => {
+      const f = hubspotIncrementalFloor(state, noWrites);
+      expect(f.calls).toBe(6);
+      expect(f.reads).toMatchObject({ search: 3, standard: 3 });
+    });
+
+    it('pages the records modified since the last run and re-reads the links of modified deals', () => {
+      const f = hubspotIncrementalFloor({ ...state, modified: { contacts: 20_000, deals: 3_000, tickets: 0 }, archived: { contacts: 150, deals: 0, tickets: 0 } }, noWrites);
+      // Search 100 + 15 + 1; archived 2 + 1 + 1; v4 deal→contact 3.
+      expect(f.calls).toBe(116 + 4 + 3);
+      expect(f.candidates[1]?.calls).toBe(210 + 4);
+    });
+
+    it('times the calls against the burst window and search budget running side by side', () => {
+      // 190 searches: 5 at once, then 5 per second → the last leaves after 37 s; 200 standard calls need 10 s.
+      expect(hubspotRateFloorSeconds({ standard: 200, search: 190 }, { max: 100, intervalMs: 10_000 })).toBe(37);
+      expect(hubspotRateFloorSeconds({ standard: 500, search: 10 }, { max: 100, intervalMs: 10_000 })).toBe(40);
+      expect(hubspotRateFloorSeconds({ standard: 4, search: 3 }, { max: 100, intervalMs: 10_000 })).toBe(0);
+    });
+  });
+
+  describe('Salesforce', () => {
+    it('packs 2,000-row query pages five to a Composite call', () => {
+      const f = salesforceFullFloor({ rows: { Contact: 12_000, Lead: 8_000, Opportunity: 6_000, Case: 7_000, OpportunityContactRole: 6_000, OpportunityHistory: 20_000 }, modified: {} }, { updated: {}, membersAdded: 0, membersRemoved: 0 });
+      // Pages 6 + 4 + 3 + 4 + 3 + 10 = 30 → REST 30, Composite 6.
+      expect(f.candidates.find((c) => c.strategy === 'REST query, one call per page')?.calls).toBe(30);
+      expect(f.reads).toMatchObject({ calls: 6, strategy: 'Composite, 5 query pages per call' });
+      expect(f.calls).toBe(6);
+    });
+
+    it('reads a very large object by a Bulk 2.0 query job when that is cheaper', () => {
+      const f = salesforceFullFloor({ rows: { Contact: 1, Lead: 1, Opportunity: 1, Case: 1, OpportunityContactRole: 1, OpportunityHistory: 100_000 }, modified: {} }, { updated: {}, membersAdded: 0, membersRemoved: 0 });
+      // Composite alone: ⌈(5 + 50)/5⌉ = 11; Bulk for the history (3) + one Composite for the rest = 4.
+      expect(f.reads.calls).toBe(4);
+      expect(f.reads.strategy).toBe('Bulk 2.0 query for OpportunityHistory, Composite for the rest');
+    });
+
+    it('writes through Collections in Composite calls, or Bulk 2.0 ingest jobs where fewer', () => {
+      const w = salesforceWrites({ updated: { Contact: 12_000, Lead: 8_000, Opportunity: 500, Case: 0 }, membersAdded: 3_000, membersRemoved: 0 });
+      // Bulk for Contact and Lead (2 × 5) + ⌈(3 + 15) / 5⌉ = 4 Composite calls.
+      expect(w.calls).toBe(14);
+      expect(salesforceWrites({ updated: { Contact: 150 }, membersAdded: 0, membersRemoved: 0 }).calls).toBe(1);
+      expect(salesforceWrites({ updated: {}, membersAdded: 0, membersRemoved: 0 }).calls).toBe(0);
+      // Removals first look up the CampaignMember ids: 1 query page + 1 delete = 2 subrequests, one call.
+      expect(salesforceWrites({ updated: {}, membersAdded: 0, membersRemoved: 150 }).calls).toBe(1);
+    });
+
+    it('floors an unchanged re-run at one Composite call of five queryAll requests', () => {
+      const rows = { Contact: 12_000, Lead: 8_000, Opportunity: 6_000, Case: 7_000, OpportunityContactRole: 6_000, OpportunityHistory: 20_000 };
+      const f = salesforceIncrementalFloor({ rows, modified: { Contact: 0, Lead: 0, Opportunity: 0, Case: 0, OpportunityContactRole: 0, OpportunityHistory: 0 } }, { updated: {}, membersAdded: 0, membersRemoved: 0 });
+      expect(f.calls).toBe(1);
+      expect(f.candidates.find((c) => c.strategy === 'changes since last run: REST query, one call per page')?.calls).toBe(5);
+    });
+
+    it('reads stage history again only for changed opportunities', () => {
+      const rows = { Contact: 20_000, Opportunity: 10_000, OpportunityHistory: 30_000 };
+      const changed = salesforceIncrementalFloor({ rows, modified: { Opportunity: 4_000, OpportunityHistory: 2_500 } }, { updated: {}, membersAdded: 0, membersRemoved: 0 });
+      // Contact 1, Lead 1, Opportunity 2, Case 1, roles 1, history 2 = 8 pages → 2 Composite calls.
+      expect(changed.candidates.find((c) => c.strategy === 'changes since last run: REST query, one call per page')?.calls).toBe(8);
+      expect(changed.calls).toBe(2);
+      // A full re-read would be 10 + 5 + 15 pages: 6 Composite calls.
+      expect(changed.candidates.find((c) => c.strategy === 'full re-read: Composite, 5 query pages per call')?.calls).toBe(6);
+      const unchanged = salesforceIncrementalFloor({ rows, modified: { OpportunityHistory: 0 } }, { updated: {}, membersAdded: 0, membersRemoved: 0 });
+      expect(unchanged.candidates.find((c) => c.strategy === 'changes since last run: REST query, one call per page')?.calls).toBe(5);
+    });
+  });
+});
