@@ -16,13 +16,23 @@ export interface SecretBox {
   verify(data: string, signature: string): boolean;
 }
 
-/** Accepts 32 bytes as base64/base64url (44/43 chars) or hex (64 chars). */
+const KEY_HELP = 'PARCOURS_SECRET_KEY must be 32 random bytes written as 64 hex characters or as base64 (44 characters with "=", or 43 base64url), e.g. openssl rand -base64 32';
+
+/**
+ * Accepts exactly 32 bytes, strictly encoded: 64 hex characters, 44 characters of padded base64, or 43 of
+ * base64url — canonical (re-encoding gives the same text), no whitespace. A key whose bytes are not
+ * random-looking (fewer than 16 distinct byte values among the 32: a random key has about 30, and fewer
+ * than 16 happens with odds far below 1e-9) is refused too: it is a password or a placeholder, not a key.
+ */
 export function parseSecretKey(value: string): Buffer {
-  const trimmed = value.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
-  if (key.length !== 32) {
-    throw new ParcoursError('CONFIG_INVALID', 'PARCOURS_SECRET_KEY must be 32 random bytes, base64 or hex (e.g. openssl rand -base64 32)');
-  }
+  let key: Buffer | null = null;
+  if (/^[0-9a-fA-F]{64}$/.test(value)) key = Buffer.from(value, 'hex');
+  else if (/^[A-Za-z0-9+/]{43}=$/.test(value)) key = Buffer.from(value, 'base64');
+  else if (/^[A-Za-z0-9_-]{43}$/.test(value)) key = Buffer.from(value, 'base64url');
+  if (!key || key.length !== 32) throw new ParcoursError('CONFIG_INVALID', KEY_HELP);
+  const canonical = /^[0-9a-fA-F]{64}$/.test(value) ? key.toString('hex') === value.toLowerCase() : value.endsWith('=') ? key.toString('base64') === value : key.toString('base64url') === value;
+  if (!canonical) throw new ParcoursError('CONFIG_INVALID', KEY_HELP);
+  if (new Set(key).size < 16) throw new ParcoursError('CONFIG_INVALID', `${KEY_HELP}: this value is not random (too few distinct bytes)`);
   return key;
 }
 

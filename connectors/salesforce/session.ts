@@ -11,6 +11,7 @@ import { Connection, type TokenResponse } from 'jsforce';
 import type { ResolvedConfig } from './config.ts';
 import { jwtAudience, signJwtAssertion } from './jwt-assertion.ts';
 import { SalesforceCallError } from './sf-error.ts';
+import { isTrustedSalesforceUrl, SALESFORCE_DOMAINS } from './trusted-hosts.ts';
 
 type RefreshCallback = (err?: Error | null, accessToken?: string, res?: TokenResponse) => void;
 
@@ -30,6 +31,12 @@ export function createSession(cfg: ResolvedConfig, onTokenCall: (status: number 
   const refreshTimes: number[] = [];
 
   const establish = (conn: Connection, res: TokenResponse): void => {
+    // The next calls carry the bearer token to these URLs: Salesforce's domains or the login host only.
+    for (const [name, value] of [['instance_url', res.instance_url], ['id', res.id]] as const) {
+      if (!isTrustedSalesforceUrl(value, cfg.loginUrl)) {
+        throw new SalesforceCallError(`the token response's ${name} is not a Salesforce URL (https under ${SALESFORCE_DOMAINS.map((d) => `*.${d}`).join(', ')}) nor on the login host: refused`, { status: 401, errorCode: 'UNTRUSTED_INSTANCE_URL', endpoint: 'oauth.token' });
+      }
+    }
     conn.instanceUrl = res.instance_url.replace(/\/+$/, '');
     const [organizationId = '', id = ''] = res.id.split('/').slice(-2);
     conn.userInfo = { id, organizationId, url: res.id };
@@ -66,7 +73,12 @@ export function createSession(cfg: ResolvedConfig, onTokenCall: (status: number 
   const refreshFn = (conn: Connection, callback: RefreshCallback): void => {
     requestToken(conn).then(
       (res) => {
-        establish(conn, res);
+        try {
+          establish(conn, res);
+        } catch (error) {
+          callback(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
         callback(null, res.access_token, res);
       },
       (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),

@@ -9,6 +9,8 @@ import { ParcoursError } from '../errors.ts';
 import type { InstallationRow, Store } from '../store/index.ts';
 import { requireAdmin } from './admin-auth.ts';
 import type { Jobs } from './jobs.ts';
+import { duration } from './config.ts';
+import { issueInstallLink } from './oauth/install-gate.ts';
 import { publicEvent } from './webhook-events.ts';
 import { salesforceWebhookUrl } from './webhook-secrets.ts';
 
@@ -22,6 +24,13 @@ const SyncBody = z.strictObject({
 });
 const RunsQuery = z.object({ installation: z.string().min(1).max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) });
 const RunId = z.coerce.number().int().positive();
+const InstallLinkBody = z.strictObject({
+  crm: z.enum(['hubspot', 'salesforce']),
+  /** Salesforce: install from login.salesforce.com (production) or test.salesforce.com (sandbox). */
+  org: z.enum(['production', 'sandbox']).optional(),
+  /** How long the link stays usable, e.g. 1h or 7d-as-168h (default PARCOURS_INSTALL_LINK_TTL). */
+  expiresIn: duration.optional(),
+});
 const EventsQuery = z.object({
   state: z.enum(['pending', 'done', 'failed']).optional(),
   installation: z.string().min(1).max(200).optional(),
@@ -49,7 +58,7 @@ export function publicInstallation(row: InstallationRow, store: Store) {
   };
 }
 
-export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; adminToken: string | undefined; publicUrl: () => string; now: () => number; log: { error: (obj: object, msg: string) => void } }): void {
+export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; adminToken: string | undefined; installLinkTtlMs: number; publicUrl: () => string; now: () => number; log: { error: (obj: object, msg: string) => void } }): void {
   const api = express.Router();
   api.use(requireAdmin(o.adminToken));
   api.use(express.json({ limit: ADMIN_BODY_LIMIT, strict: true }));
@@ -97,6 +106,18 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; ad
   api.post('/runs/:id/rollback', async (req: Request, res: Response) => {
     const id = parse(RunId, req.params.id, 'run id');
     res.json(await o.jobs.rollback(id));
+  });
+
+  // Install links: single use, expiring; the one who opens it installs their portal/org.
+  api.post('/install-links', (req: Request, res: Response) => {
+    const body = parse(InstallLinkBody, req.body ?? {}, 'install link request');
+    if (body.org && body.crm !== 'salesforce') throw new ParcoursError('INPUT_INVALID', 'install link request: org applies to Salesforce only');
+    const expiresAt = o.now() + Math.min(body.expiresIn ?? o.installLinkTtlMs, 30 * 86_400_000);
+    const token = issueInstallLink(o.store, body.crm, expiresAt);
+    const url = new URL(`${o.publicUrl()}/oauth/${body.crm}/install`);
+    if (body.org) url.searchParams.set('org', body.org);
+    url.searchParams.set('link', token);
+    res.status(201).json({ url: url.toString(), crm: body.crm, expiresAt: new Date(expiresAt).toISOString() });
   });
 
   // Webhook events: the inbox and its dead-letter list (`?state=failed`), and a manual retry.

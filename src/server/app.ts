@@ -13,7 +13,9 @@ import type { ServerSettings } from './config.ts';
 import { errorHandler, sendError } from './http-errors.ts';
 import type { Jobs } from './jobs.ts';
 import type { Metrics } from './metrics.ts';
+import { inboundLimit } from './inbound-limits.ts';
 import { mountHubspotInstall } from './oauth/hubspot-install.ts';
+import { installGate } from './oauth/install-gate.ts';
 import { mountSalesforceInstall } from './oauth/salesforce-install.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { redactWebhookPath } from './webhook-secrets.ts';
@@ -60,8 +62,11 @@ export function createApp(d: AppDeps): Express {
     res.type('text/plain; version=0.0.4; charset=utf-8').send(d.metrics.render(gauges));
   });
 
+  const { limit, windowMs } = d.settings.PARCOURS_INBOUND_RATE_LIMIT;
+  app.use('/oauth', inboundLimit({ limit, windowMs, onLimited: (_req, res) => sendError(res, 429, 'RATE_LIMITED', 'too many install requests from this address; retry later') }));
   const installDeps = {
     env: d.env, settings: d.settings, store: d.store, box: d.box, publicUrl: d.publicUrl, now: d.now,
+    gate: (crm: 'hubspot' | 'salesforce') => installGate({ crm, store: d.store, publicInstalls: d.settings.PARCOURS_PUBLIC_INSTALLS, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, now: d.now }),
     mappingFor: (crm: 'hubspot' | 'salesforce') => d.jobs.engineFor(crm).mapping,
     onInstalled: (row: InstallationRow) => {
       d.log.info({ installation: row.id }, 'installed; provisioning and first full sync queued');
@@ -73,7 +78,7 @@ export function createApp(d: AppDeps): Express {
   mountHubspotInstall(app, installDeps);
   mountSalesforceInstall(app, installDeps);
   mountWebhooks(app, { settings: d.settings, store: d.store, jobs: d.jobs, metrics: d.metrics, log: d.log, publicUrl: d.publicUrl, now: d.now });
-  mountAdminRoutes(app, { store: d.store, jobs: d.jobs, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, publicUrl: d.publicUrl, now: d.now, log: d.log });
+  mountAdminRoutes(app, { store: d.store, jobs: d.jobs, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, installLinkTtlMs: d.settings.PARCOURS_INSTALL_LINK_TTL, publicUrl: d.publicUrl, now: d.now, log: d.log });
 
   // Hook for the journey map (src/report): served when the caller provides a renderer.
   app.get('/journey', requireAdmin(d.settings.PARCOURS_ADMIN_TOKEN), async (req: Request, res: Response) => {

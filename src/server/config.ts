@@ -42,6 +42,10 @@ export const ServerEnvSchema = z.object({
     }),
   /** Reverse proxies in front of the service (express "trust proxy" hop count), so rate limits see client addresses. */
   PARCOURS_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /** true: anyone may install (a marketplace app); otherwise installs need an admin-issued link or the admin token. */
+  PARCOURS_PUBLIC_INSTALLS: z.enum(['true', 'false'], 'expected true or false').default('false').transform((v) => v === 'true'),
+  /** How long an install link (POST /api/install-links) stays usable, unless the request says otherwise. */
+  PARCOURS_INSTALL_LINK_TTL: duration.default(24 * 3_600_000),
   /** Pending webhook events kept per installation; beyond it an incremental run catches up instead. */
   PARCOURS_MAX_PENDING_EVENTS: z.coerce.number().int().min(1).default(10_000),
   /** Further attempts for webhook events whose recompute failed, before they go to the dead-letter list. */

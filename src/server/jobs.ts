@@ -181,11 +181,16 @@ export function createJobs(o: JobsOptions): Jobs {
       catchUp(id);
     },
     resumePending() {
-      for (const p of o.store.pendingInstallations()) o.queue.schedule(p.installation, Math.max(0, p.nextAttemptAt - o.now()), () => drain(p.installation));
-      // Queued after the drains armed at 0 ms: pending events still go first in each lane.
-      setImmediate(() => {
-        for (const row of o.store.listInstallations()) catchUp(row.id);
-      });
+      const pending = new Set<string>();
+      for (const p of o.store.pendingInstallations()) {
+        pending.add(p.installation);
+        // Pending events first; a catch-up run still owed follows them in the lane.
+        o.queue.schedule(p.installation, Math.max(0, p.nextAttemptAt - o.now()), async () => {
+          await drain(p.installation);
+          catchUp(p.installation);
+        });
+      }
+      for (const row of o.store.listInstallations()) if (!pending.has(row.id)) catchUp(row.id);
     },
     async rollback(runId) {
       const run = o.store.getRun(runId);

@@ -18,7 +18,8 @@ import { createSegments } from './segments.ts';
 import { createSettings } from './settings.ts';
 import { createStageHistory } from './stage-history.ts';
 import type { Store } from './types.ts';
-import { createInstallLinks, createWebhookInbox } from './webhook-inbox.ts';
+import { createInstallLinks } from './install-links.ts';
+import { createWebhookInbox } from './webhook-inbox.ts';
 import { createWritten } from './written.ts';
 
 export type * from './types.ts';
@@ -268,8 +269,8 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
         installLinks.save(tokenHash, crm, expiresAt);
       });
     },
-    useInstallLink: (tokenHash) => guard('useInstallLink', () => {
-      const crm = installLinks.use(tokenHash);
+    useInstallLink: (tokenHash, at) => guard('useInstallLink', () => {
+      const crm = installLinks.use(tokenHash, at);
       return (CRMS as readonly string[]).includes(crm ?? '') ? (crm as CrmName) : undefined;
     }),
   };

@@ -260,7 +260,7 @@ export interface Store {
   // install links
   saveInstallLink(tokenHash: string, crm: CrmName, expiresAt: number): void;
   /** Single use: marks the link used; the crm it was issued for, or undefined when unknown, used or expired. */
-  useInstallLink(tokenHash: string): CrmName | undefined;
+  useInstallLink(tokenHash: string, at: number): CrmName | undefined;
 }
 
 export type { ContactLinks, Cursor, PullBatch };

@@ -34,7 +34,8 @@ export function connect(crm: CrmName, o: ConnectOptions): CrmConnector {
     }
   }
   // A rotated refresh token (Refresh Token Rotation) replaces the one in the environment on the next
-  // run: reusing the old one would revoke the whole token family. Sealed when a secret key is set.
+  // run: reusing the old one would revoke the whole token family. Stored sealed, never in the clear
+  // (`plain:` values written by older versions are still read).
   const box = o.env.PARCOURS_SECRET_KEY ? createSecretBox(o.env.PARCOURS_SECRET_KEY) : null;
   const KEY = 'salesforce-refresh-token';
   const stored = o.store.getSetting(o.installation, KEY);
@@ -52,7 +53,13 @@ export function connect(crm: CrmName, o: ConnectOptions): CrmConnector {
     bulkThreshold: cfg.bulkThreshold,
     apiReserve: cfg.apiReserve,
     campaignNamePrefix: '',
-    onRefreshToken: (rt) => o.store.setSetting(o.installation, KEY, box ? `sealed:${box.seal(rt, `${o.installation}:${KEY}`)}` : `plain:${rt}`),
+    onRefreshToken: (rt) => {
+      // Never stored in the clear: without the key, the run stops and says which variable is missing.
+      if (!box) {
+        throw new ParcoursError('CONFIG_INVALID', 'Salesforce rotated the refresh token and Parcours stores tokens only encrypted: set PARCOURS_SECRET_KEY (openssl rand -base64 32), then reconnect with a new SALESFORCE_REFRESH_TOKEN', { crm: 'salesforce' });
+      }
+      o.store.setSetting(o.installation, KEY, `sealed:${box.seal(rt, `${o.installation}:${KEY}`)}`);
+    },
   });
 }
 

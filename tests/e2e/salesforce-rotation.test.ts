@@ -8,6 +8,7 @@ import { connect } from '../../src/sync/connect.ts';
 import { runSync } from '../../src/sync/run.ts';
 import { runSetup } from '../../src/sync/setup.ts';
 import { tempDb } from './cli.ts';
+import { SECRET_KEY } from '../server/harness.ts';
 
 describe('Salesforce refresh token rotation', () => {
   it('keeps the rotated refresh token sealed in the store and uses it on the next run', async () => {
@@ -20,7 +21,7 @@ describe('Salesforce refresh token rotation', () => {
       SALESFORCE_CLIENT_ID: sb.oauth.clientId,
       SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret,
       SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken,
-      PARCOURS_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+      PARCOURS_SECRET_KEY: SECRET_KEY,
     });
     const store = openStore(db);
     const installation = 'salesforce:rotation';

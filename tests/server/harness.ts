@@ -7,7 +7,9 @@ import { pino, type Logger } from 'pino';
 import { signV3 } from '../../src/server/webhooks/hubspot-signature.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
-export const SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
+/** 32 random bytes (from openssl rand -base64 32), fixed so runs are reproducible. Test-only. */
+export const SECRET_KEY = 'bWzi5wEOuCgYtKT71d7G/FTB4jy0itQywmGMDlwP6LU=';
+export const OTHER_SECRET_KEY = 'TKUPMnO2zkT0VK3fhmfOdwRUAZLOOYWvZ/xTgLIqPZg=';
 
 export function tempDb(): string {
   return join(mkdtempSync(join(tmpdir(), 'parcours-server-')), 'parcours.db');
@@ -103,4 +105,25 @@ export async function salesforceWebhookUrlOf(baseUrl: string, installation: stri
   const body = (await res.json()) as { webhook: { salesforceUrl: string | null } };
   if (!body.webhook.salesforceUrl) throw new Error('no webhook URL');
   return body.webhook.salesforceUrl;
+}
+
+/** A minimal browser: follows nothing by itself, keeps the cookies the service sets and sends them back. */
+export function browser() {
+  const jar = new Map<string, string>();
+  return {
+    async get(url: string, headers: Record<string, string> = {}): Promise<Response> {
+      const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+      const res = await fetch(url, { redirect: 'manual', headers: { ...headers, ...(cookie ? { cookie } : {}) } });
+      for (const c of res.headers.getSetCookie()) {
+        const [pair = ''] = c.split(';');
+        const eq = pair.indexOf('=');
+        const [name, value] = [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+        if (/max-age=0|expires=thu, 01 jan 1970/i.test(c) || value === '') jar.delete(name);
+        else jar.set(name, value);
+      }
+      return res;
+    },
+    /** The Set-Cookie attributes the service sent last for a cookie, for assertions. */
+    cookies: jar,
+  };
 }

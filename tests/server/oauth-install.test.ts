@@ -5,14 +5,16 @@ import { SANDBOX_HUB_ID } from '../../sandbox/hubspot/auth.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import { startServer, type ParcoursServer } from '../../src/server/index.ts';
-import { ADMIN_TOKEN, SECRET_KEY, admin, capturingLogger, outboundMessage, postOutbound, salesforceWebhookUrlOf, tempDb } from './harness.ts';
+import { ADMIN_TOKEN, SECRET_KEY, admin, browser, capturingLogger, outboundMessage, postOutbound, salesforceWebhookUrlOf, tempDb } from './harness.ts';
 
-/** Follows one redirect by hand, as a browser would, and returns where it points. */
-async function location(url: string): Promise<URL> {
-  const res = await fetch(url, { redirect: 'manual' });
+/** Follows one redirect by hand, as a browser would (cookies kept), and returns where it points. */
+const web = browser();
+async function location(url: string, headers: Record<string, string> = {}): Promise<URL> {
+  const res = await web.get(url, headers);
   expect(res.status).toBe(302);
   return new URL(res.headers.get('location') as string);
 }
+const asAdmin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 describe('OAuth installs against the sandbox CRMs, then real-time changes', () => {
   let hs: HubspotSandbox;
@@ -52,7 +54,7 @@ describe('OAuth installs against the sandbox CRMs, then real-time changes', () =
   });
 
   it('installs a HubSpot portal: minimal scopes, signed single-use state, tokens stored encrypted and refreshed', async () => {
-    const authorize = await location(`${srv.url}/oauth/hubspot/install`);
+    const authorize = await location(`${srv.url}/oauth/hubspot/install`, asAdmin);
     expect(`${authorize.origin}${authorize.pathname}`).toBe(`${hs.url}/oauth/authorize`);
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${srv.url}/oauth/hubspot/callback`);
     const scopes = (authorize.searchParams.get('scope') ?? '').split(' ');
@@ -60,18 +62,18 @@ describe('OAuth installs against the sandbox CRMs, then real-time changes', () =
     expect(scopes).not.toContain('crm.objects.companies.read');
     const callback = await location(authorize.toString());
     expect(callback.pathname).toBe('/oauth/hubspot/callback');
-    const done = await fetch(callback.toString());
+    const done = await web.get(callback.toString());
     expect(done.status).toBe(200);
     const id = `hubspot:${SANDBOX_HUB_ID}`;
     expect(await done.json()).toEqual({ installed: { id, crm: 'hubspot', externalId: String(SANDBOX_HUB_ID) } });
 
     // The same callback again (a replayed state) and a forged state are refused.
-    const again = await fetch(callback.toString());
+    const again = await web.get(callback.toString());
     expect(again.status).toBe(401);
     expect(await again.json()).toMatchObject({ error: { code: 'AUTH_FAILED' } });
     const forged = new URL(callback);
     forged.searchParams.set('state', 'AAAAAAAAAAAAAAAAAAAAAAAA.bm90LWEtc2lnbmF0dXJl');
-    expect((await fetch(forged.toString())).status).toBe(401);
+    expect((await web.get(forged.toString())).status).toBe(401);
 
     await srv.idle();
     const installations = (await (await admin(srv.url, '/api/installations')).json()) as Array<{ id: string; source: string; tokensStored: boolean; lastRun: { status: string } | null }>;
@@ -92,12 +94,12 @@ describe('OAuth installs against the sandbox CRMs, then real-time changes', () =
   });
 
   it('installs a Salesforce org with PKCE, then an outbound message recomputes the opportunity\'s contact', async () => {
-    const authorize = await location(`${srv.url}/oauth/salesforce/install?org=sandbox`);
+    const authorize = await location(`${srv.url}/oauth/salesforce/install?org=sandbox`, asAdmin);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(authorize.searchParams.get('scope')).toBe('api refresh_token');
     const callback = await location(authorize.toString());
-    const done = await fetch(callback.toString());
+    const done = await web.get(callback.toString());
     expect(done.status).toBe(200);
     const { installed } = (await done.json()) as { installed: { id: string; externalId: string } };
     expect(installed.id).toMatch(/^salesforce:00D[A-Za-z0-9]{15}$/);

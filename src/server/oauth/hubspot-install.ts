@@ -11,7 +11,7 @@ import { journeyFieldSpec } from '../../sync/field-spec.ts';
 import { sealSecrets } from '../installation-secrets.ts';
 import { exchangeHubspotCode } from './hubspot-tokens.ts';
 import { requireBox, type InstallDeps } from './install-deps.ts';
-import { consumeState, issueState } from './state.ts';
+import { clearStateCookie, consumeState, issueState, readCookie, setStateCookie, stateCookieName } from './state.ts';
 
 const CallbackQuery = z.union([
   z.object({ code: z.string().min(1).max(2048), state: z.string().min(1).max(512) }),
@@ -32,14 +32,16 @@ export function hubspotScopes(d: InstallDeps): string[] {
 export function mountHubspotInstall(app: Express, d: InstallDeps): void {
   const redirectUri = () => `${d.publicUrl()}/oauth/hubspot/callback`;
 
-  app.get('/oauth/hubspot/install', (_req: Request, res: Response) => {
+  app.get('/oauth/hubspot/install', d.gate('hubspot'), (_req: Request, res: Response) => {
     const { clientId } = oauthClient(d);
     const box = requireBox(d.box);
     const url = new URL(d.settings.HUBSPOT_AUTHORIZE_URL);
     url.searchParams.set('client_id', clientId);
     url.searchParams.set('redirect_uri', redirectUri());
     url.searchParams.set('scope', hubspotScopes(d).join(' '));
-    url.searchParams.set('state', issueState(d.store, box, 'hubspot', {}, d.now()));
+    const { state, binding } = issueState(d.store, box, 'hubspot', {}, d.now());
+    url.searchParams.set('state', state);
+    setStateCookie(res, 'hubspot', binding, d.publicUrl());
     res.redirect(302, url.toString());
   });
 
@@ -48,7 +50,8 @@ export function mountHubspotInstall(app: Express, d: InstallDeps): void {
     if (!query.success) throw new ParcoursError('INPUT_INVALID', 'the callback needs code and state', { crm: 'hubspot' });
     if ('error' in query.data) throw new ParcoursError('AUTH_FAILED', `HubSpot refused the install: ${query.data.error}`, { crm: 'hubspot' });
     const box = requireBox(d.box);
-    consumeState(d.store, box, 'hubspot', query.data.state);
+    clearStateCookie(res, 'hubspot', d.publicUrl());
+    consumeState(d.store, box, 'hubspot', query.data.state, readCookie(req, stateCookieName('hubspot')));
     const { clientId, clientSecret } = oauthClient(d);
     const { secrets, hubId } = await exchangeHubspotCode({ baseUrl: d.env.HUBSPOT_BASE_URL, clientId, clientSecret }, query.data.code, redirectUri(), d.now);
     const id = `hubspot:${hubId}`;

@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import type { Env } from '../../config.ts';
 import { ParcoursError } from '../../errors.ts';
 import type { Mapping } from '../../mapping/ast.ts';
@@ -15,6 +16,8 @@ export interface InstallDeps {
   publicUrl: () => string;
   now: () => number;
   mappingFor: (crm: CrmName) => Mapping;
+  /** Who may start an install of that CRM (admin token, admin-issued link, or anyone for public installs). */
+  gate: (crm: CrmName) => RequestHandler;
   /** A new or re-authorized installation (the service provisions and syncs it). */
   onInstalled: (row: InstallationRow) => void;
 }

@@ -8,13 +8,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
 import { ParcoursError } from '../../errors.ts';
+import { isTrustedSalesforceUrl, SALESFORCE_DOMAINS } from '../../../connectors/salesforce/trusted-hosts.ts';
 import { sealSecrets } from '../installation-secrets.ts';
 import { ensureWebhookSecret } from '../webhook-secrets.ts';
 import { requireBox, type InstallDeps } from './install-deps.ts';
-import { consumeState, issueState } from './state.ts';
+import { clearStateCookie, consumeState, issueState, readCookie, setStateCookie, stateCookieName } from './state.ts';
 import { tokenRequest } from './token-request.ts';
 
-const InstallQuery = z.object({ org: z.enum(['production', 'sandbox']).default('production') });
+const InstallQuery = z.object({ org: z.enum(['production', 'sandbox']).default('production'), link: z.string().optional() });
 const CallbackQuery = z.union([
   z.object({ code: z.string().min(1).max(2048), state: z.string().min(1).max(512) }),
   z.object({ error: z.string().max(200), error_description: z.string().max(1000).optional(), state: z.string().max(512).optional() }),
@@ -36,7 +37,7 @@ function client(d: InstallDeps): { clientId: string; clientSecret: string } {
 export function mountSalesforceInstall(app: Express, d: InstallDeps): void {
   const redirectUri = () => `${d.publicUrl()}/oauth/salesforce/callback`;
 
-  app.get('/oauth/salesforce/install', (req: Request, res: Response) => {
+  app.get('/oauth/salesforce/install', d.gate('salesforce'), (req: Request, res: Response) => {
     const q = InstallQuery.safeParse(req.query);
     if (!q.success) throw new ParcoursError('INPUT_INVALID', 'org must be "production" or "sandbox"', { crm: 'salesforce' });
     const { clientId } = client(d);
@@ -50,7 +51,9 @@ export function mountSalesforceInstall(app: Express, d: InstallDeps): void {
     url.searchParams.set('scope', 'api refresh_token');
     url.searchParams.set('code_challenge', createHash('sha256').update(verifier).digest('base64url'));
     url.searchParams.set('code_challenge_method', 'S256');
-    url.searchParams.set('state', issueState(d.store, box, 'salesforce', { verifier, loginUrl }, d.now()));
+    const { state, binding } = issueState(d.store, box, 'salesforce', { verifier, loginUrl }, d.now());
+    url.searchParams.set('state', state);
+    setStateCookie(res, 'salesforce', binding, d.publicUrl());
     res.redirect(302, url.toString());
   });
 
@@ -59,11 +62,16 @@ export function mountSalesforceInstall(app: Express, d: InstallDeps): void {
     if (!query.success) throw new ParcoursError('INPUT_INVALID', 'the callback needs code and state', { crm: 'salesforce' });
     if ('error' in query.data) throw new ParcoursError('AUTH_FAILED', `Salesforce refused the install: ${query.data.error}`, { crm: 'salesforce' });
     const box = requireBox(d.box);
-    const pending = z.object({ verifier: z.string(), loginUrl: z.url() }).parse(consumeState(d.store, box, 'salesforce', query.data.state));
+    clearStateCookie(res, 'salesforce', d.publicUrl());
+    const pending = z.object({ verifier: z.string(), loginUrl: z.url() }).parse(consumeState(d.store, box, 'salesforce', query.data.state, readCookie(req, stateCookieName('salesforce'))));
     const { clientId, clientSecret } = client(d);
     const t = await tokenRequest('salesforce', `${pending.loginUrl}/services/oauth2/token`, {
       grant_type: 'authorization_code', code: query.data.code, client_id: clientId, client_secret: clientSecret, redirect_uri: redirectUri(), code_verifier: pending.verifier,
     }, TokenResponse);
+    // The bearer token goes to these URLs next: Salesforce's domains or the configured login host only.
+    for (const [name, value] of [['instance_url', t.instance_url], ['identity URL', t.id]] as const) {
+      if (!isTrustedSalesforceUrl(value, pending.loginUrl)) throw new ParcoursError('CRM_ERROR', `Salesforce's token response names an untrusted ${name}: refused (https under ${SALESFORCE_DOMAINS.map((d) => `*.${d}`).join(', ')}, or the login host)`, { crm: 'salesforce' });
+    }
     if (!t.refresh_token) throw new ParcoursError('CONFIG_INVALID', 'Salesforce sent no refresh token: add the "refresh_token, offline_access" scope to the connected app', { crm: 'salesforce' });
     const orgId = new URL(t.id).pathname.split('/').at(-2) ?? '';
     if (!/^00D[a-zA-Z0-9]{12,15}$/.test(orgId)) throw new ParcoursError('CRM_ERROR', 'Salesforce identity URL does not name an org', { crm: 'salesforce' });
