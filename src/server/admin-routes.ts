@@ -58,10 +58,23 @@ export function publicInstallation(row: InstallationRow, store: Store) {
   };
 }
 
-export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; adminToken: string | undefined; installLinkTtlMs: number; publicUrl: () => string; now: () => number; log: { error: (obj: object, msg: string) => void } }): void {
+export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; queueDepth: () => number; startedAt: number; adminToken: string | undefined; installLinkTtlMs: number; publicUrl: () => string; now: () => number; log: { error: (obj: object, msg: string) => void } }): void {
   const api = express.Router();
   api.use(requireAdmin(o.adminToken));
   api.use(express.json({ limit: ADMIN_BODY_LIMIT, strict: true }));
+
+  // What /healthz no longer tells the public.
+  api.get('/health', (_req: Request, res: Response) => {
+    const installations = o.store.listInstallations();
+    res.json({
+      status: 'ok',
+      uptimeSeconds: Math.round((Date.now() - o.startedAt) / 1000),
+      installations: installations.length,
+      queued: o.queueDepth(),
+      pendingEvents: installations.reduce((n, i) => n + o.store.countPendingEvents(i.id), 0),
+      failedEvents: o.store.listEvents({ state: 'failed', limit: 1000 }).length,
+    });
+  });
 
   api.get('/installations', (_req: Request, res: Response) => {
     res.json(o.store.listInstallations().map((row) => publicInstallation(row, o.store)));

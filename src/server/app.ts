@@ -2,7 +2,9 @@
  * The express app: public health, OAuth installs, signed webhooks, the admin API, the journey map
  * hook, JSON 404s and errors. Nothing here reads the environment; `startServer` passes it all in.
  */
+import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Env } from '../config.ts';
 import { ParcoursError } from '../errors.ts';
@@ -43,23 +45,43 @@ export function createApp(d: AppDeps): Express {
   app.set('query parser', 'simple');
   if (d.settings.PARCOURS_TRUST_PROXY > 0) app.set('trust proxy', d.settings.PARCOURS_TRUST_PROXY);
 
-  // Method, path (never the query: OAuth callbacks carry codes; never a webhook secret), status and duration.
+  // Every request gets an id (X-Request-Id): error answers cite it, the log line carries it.
+  // Logged: method, path (never the query: OAuth callbacks carry codes; never a webhook secret), status, duration.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
-    res.on('finish', () => d.log.info({ method: req.method, path: redactWebhookPath(req.path), status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
+    const requestId = randomUUID();
+    res.locals.requestId = requestId;
+    res.set('X-Request-Id', requestId);
+    res.on('finish', () => d.log.info({ requestId, method: req.method, path: redactWebhookPath(req.path), status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
+    next();
+  });
+  // Security headers (helmet): a strict CSP that also forbids framing (frame-ancestors 'none'; the journey
+  // map is self-contained: inline styles and SVG, no script), no sniffing, no referrer, HSTS.
+  app.use(helmet({
+    contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"], 'script-src': ["'none'"], 'form-action': ["'none'"] } },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  }));
+  // Nothing behind the admin token or from an OAuth callback may sit in a cache.
+  app.use(['/api', '/journey', '/metrics', '/oauth'], (_req: Request, res: Response, next: NextFunction) => {
+    res.set('Cache-Control', 'no-store');
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - d.startedAt) / 1000), installations: d.store.listInstallations().length, queued: d.queue.depth() });
+  // Public: up or down only. The details are the admin's (GET /api/health).
+  app.get('/healthz', (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'no-store');
+    try {
+      d.store.listInstallations();
+    } catch {
+      return void res.status(503).json({ status: 'down' });
+    }
+    res.json({ status: 'ok' });
   });
 
-  app.get('/metrics', requireAdmin(d.settings.PARCOURS_ADMIN_TOKEN), (_req, res) => {
-    const gauges = {
-      parcours_installations: { help: 'Installations known to the service.', value: d.store.listInstallations().length },
-      parcours_queue_depth: { help: 'Jobs queued or running, plus webhook batches gathering.', value: d.queue.depth() },
-    };
-    res.type('text/plain; version=0.0.4; charset=utf-8').send(d.metrics.render(gauges));
+  app.get('/metrics', requireAdmin(d.settings.PARCOURS_ADMIN_TOKEN), async (_req: Request, res: Response) => {
+    const { contentType, text } = await d.metrics.render();
+    res.type(contentType).send(text);
   });
 
   const { limit, windowMs } = d.settings.PARCOURS_INBOUND_RATE_LIMIT;
@@ -78,7 +100,7 @@ export function createApp(d: AppDeps): Express {
   mountHubspotInstall(app, installDeps);
   mountSalesforceInstall(app, installDeps);
   mountWebhooks(app, { settings: d.settings, store: d.store, jobs: d.jobs, metrics: d.metrics, log: d.log, publicUrl: d.publicUrl, now: d.now });
-  mountAdminRoutes(app, { store: d.store, jobs: d.jobs, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, installLinkTtlMs: d.settings.PARCOURS_INSTALL_LINK_TTL, publicUrl: d.publicUrl, now: d.now, log: d.log });
+  mountAdminRoutes(app, { store: d.store, jobs: d.jobs, queueDepth: () => d.queue.depth(), startedAt: d.startedAt, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, installLinkTtlMs: d.settings.PARCOURS_INSTALL_LINK_TTL, publicUrl: d.publicUrl, now: d.now, log: d.log });
 
   // Hook for the journey map (src/report): served when the caller provides a renderer.
   app.get('/journey', requireAdmin(d.settings.PARCOURS_ADMIN_TOKEN), async (req: Request, res: Response) => {

@@ -23,7 +23,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 export function sendError(res: Response, status: number, code: ErrorCode, message: string): void {
-  res.status(status).json({ error: { code, message } });
+  const requestId = typeof res.locals.requestId === 'string' ? res.locals.requestId : undefined;
+  res.status(status).json({ error: { code, message, ...(status >= 500 && requestId ? { requestId } : {}) } });
 }
 
 export function errorHandler(log: Logger) {
@@ -33,12 +34,15 @@ export function errorHandler(log: Logger) {
     if (bodyError.type === 'entity.parse.failed' || bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported') {
       return sendError(res, 400, 'INPUT_INVALID', 'request body is not valid JSON');
     }
-    if (err instanceof ParcoursError) {
+    const requestId = res.locals.requestId as string | undefined;
+    if (err instanceof ParcoursError && err.code !== 'STORE_ERROR') {
       const status = STATUS[err.code] ?? 500;
-      if (status >= 500) log.error({ err: { code: err.code, message: err.message, context: err.context }, path: redactWebhookPath(req.path) }, 'request failed');
+      if (status >= 500) log.error({ requestId, err: { code: err.code, message: err.message, context: err.context }, path: redactWebhookPath(req.path) }, 'request failed');
       return sendError(res, status, err.code, err.message);
     }
-    log.error({ err: { message: err instanceof Error ? err.message : String(err) }, path: redactWebhookPath(req.path) }, 'unexpected error');
-    sendError(res, 500, 'STORE_ERROR', 'internal error');
+    // Store and unexpected failures: the details (file paths, SQL) go to the log under the request id only.
+    const code: ErrorCode = err instanceof ParcoursError ? err.code : 'STORE_ERROR';
+    log.error({ requestId, err: { code, message: err instanceof Error ? err.message : String(err) }, path: redactWebhookPath(req.path) }, 'unexpected error');
+    sendError(res, 500, code, `internal error; the service log has the details under request id ${requestId ?? 'unknown'}`);
   };
 }

@@ -72,6 +72,8 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
     const queue = createWorkQueue({
       onError: (installation, error) => log.error({ installation, err: { message: error instanceof Error ? error.message : String(error) } }, 'webhook batch failed'),
     });
+    metrics.gauge('parcours_installations', 'Installations known to the service.', () => store.listInstallations().length);
+    metrics.gauge('parcours_queue_depth', 'Jobs queued or running, plus armed webhook drains and retries.', () => queue.depth());
     const connectors = createConnectorSource({ env, settings, store, box, now });
     await learnAccountIds(store, connectors, log);
     const retry = { retries: settings.PARCOURS_EVENT_RETRIES, factor: 2, minTimeoutMs: settings.PARCOURS_EVENT_RETRY_MIN, maxTimeoutMs: 15 * 60_000 };

@@ -41,11 +41,14 @@ describe('admin API', () => {
     expect(srv.store.listRuns().length).toBe(0);
   });
 
-  it('health is public and carries no secret', async () => {
+  it('health is public and says up only; the details are behind the admin token', async () => {
     const res = await fetch(`${srv.url}/healthz`);
     expect(res.status).toBe(200);
-    const text = await res.text();
-    expect(JSON.parse(text)).toMatchObject({ status: 'ok', installations: 1 });
+    expect(await res.json()).toEqual({ status: 'ok' });
+    expect((await admin(srv.url, '/api/health', {}, '')).status).toBe(401);
+    const details = await admin(srv.url, '/api/health');
+    const text = await details.text();
+    expect(JSON.parse(text)).toMatchObject({ status: 'ok', installations: 1, pendingEvents: 0, failedEvents: 0 });
     expect(text).not.toContain(sb.accessToken);
     expect(text).not.toContain(ADMIN_TOKEN);
   });
