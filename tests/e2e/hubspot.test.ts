@@ -129,7 +129,7 @@ describe('HubSpot end to end: the real CLI against the sandbox', () => {
 });
 
 describe('HubSpot end to end: a run killed mid-push', () => {
-  it('is finished by the next run: every record correct, no duplicate list member', async () => {
+  it('is finished by the next run: every record correct, no duplicate list member', { timeout: 90_000 }, async () => {
     const sb = await startHubspotSandbox({ port: 0, seed: 5, contacts: 400 });
     const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
     try {

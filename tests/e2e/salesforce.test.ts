@@ -113,7 +113,7 @@ describe('Salesforce end to end: the real CLI against the sandbox org', () => {
 });
 
 describe('Salesforce end to end: a run killed mid-push', () => {
-  it('is finished by the next run with every record correct and no duplicate campaign member', async () => {
+  it('is finished by the next run with every record correct and no duplicate campaign member', { timeout: 90_000 }, async () => {
     const sb = await startSalesforceSandbox({ port: 0, seed: 8, contacts: 500 });
     const env = envFor(sb);
     try {

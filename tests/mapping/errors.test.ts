@@ -50,6 +50,15 @@ describe('mapping errors name the file, the line and the path', () => {
     expect(out).toEqual(['mappings/test.yaml:21 writeback.stage_values.purchase: unknown stage id "purchase"; stages are awareness, decision']);
   });
 
+  it('satisfied: only on csat_by_stage, parsed as one comparison', () => {
+    const kpis = (k: string) => `${valid}kpis:\n  - ${k}\n`;
+    const ok = parseMapping(kpis('{ id: sat, label: Sat, metric: csat_by_stage, satisfied: { gte: 2 }, target: { gte: 85 } }'), 'x.yaml');
+    expect(ok.kpis[0]?.satisfied).toEqual({ op: 'gte', value: 2 });
+    expect(problems(kpis('{ id: n, label: N, metric: nps, satisfied: { gte: 2 }, target: { gte: 30 } }'))).toEqual([
+      expect.stringMatching(/^mappings\/test\.yaml:\d+ kpis\[0\]\.satisfied: satisfied applies to metric csat_by_stage only$/),
+    ]);
+  });
+
   it('duplicate ids', () => {
     const out = problems(valid.replace('- id: decision', '- id: awareness'));
     expect(out).toEqual(['mappings/test.yaml:8 journeys[0].stages[1].id: duplicate stage id "awareness" (first defined at journeys[0].stages[0])']);

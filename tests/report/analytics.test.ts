@@ -135,6 +135,14 @@ describe('KPIs', () => {
     expect(r?.byStage).toEqual({ a: { value: 50, n: 2 }, b: { value: 100, n: 1 }, c: { value: null, n: 0 } });
   });
 
+  it('satisfaction per stage on a 0–2 CSAT: the mapping\'s satisfied band (HubSpot: 2) counts, not 4-of-5', () => {
+    const k = createKpis({ kpis: [kpi('csat_by_stage', 'gte', 85, { satisfied: { op: 'gte', value: 2 } })], stageIds: STAGES, abandonedFlag, period: PERIOD });
+    for (const csat of [2, 1, 0, 2]) k.add('a', customer({ csat }), noFlags);
+    const [r] = k.result();
+    expect(r).toMatchObject({ value: 50, n: 4 });
+    expect(r?.definition).toContain('at least 2');
+  });
+
   it('NPS: % promoters − % detractors; passives count in the base only', () => {
     const k = createKpis({ kpis: [kpi('nps', 'gte', 30)], stageIds: STAGES, abandonedFlag, period: PERIOD });
     for (const score of [10, 9, 9, 8, 7, 6, 0, 10]) k.add('a', customer({ npsScore: score }), noFlags); // 4 promoters, 2 detractors of 8

@@ -21,6 +21,7 @@ import { collectJourneyMap, renderHtml, renderJson, storeSource } from '../../re
 import { writeFileSync } from 'node:fs';
 import { EXIT } from '../exit.ts';
 import { formatDuration, syncText } from '../format.ts';
+import { withLastMissing } from '../../sync/field-check.ts';
 import type { CliIo } from '../io.ts';
 import { progressReporter } from '../progress.ts';
 
@@ -77,7 +78,8 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<DemoResult> {
 }
 
 function writeJourneyMap(crm: CrmName, store: Store, dir: string): { html: string; json: string } {
-  const engine = compileEngine(loadMapping(`mappings/${crm}.yaml`));
+  // The rules the sync found the CRM cannot feed stay off in the map.
+  const engine = withLastMissing(store, `${crm}:demo`, compileEngine(loadMapping(`mappings/${crm}.yaml`)));
   const map = collectJourneyMap({ crm, engine, source: storeSource(store, `${crm}:demo`), now: Date.now() });
   const html = resolve(dir, `journey-map-${crm}.html`);
   const json = resolve(dir, `journey-map-${crm}.json`);

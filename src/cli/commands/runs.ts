@@ -90,9 +90,11 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
         const checks = await ctx.connector.doctor(journeyFieldSpec(ctx.engine.mapping));
         // Rules the CRM cannot feed are warnings, not failures: they stay off and the rest runs.
         let warnings: Array<{ id: string; ok: true; warning: true; detail: string; fix: string }> = [];
-        if (checks.every((c) => c.ok)) {
+        try {
           const { disabled } = await checkFields(ctx.connector, ctx.engine);
           warnings = disabled.map((d) => ({ id: `rules.disabled.${d.rule}`, ok: true, warning: true, detail: `${d.rule} is off: it needs ${d.needs.join(', ')}, which the CRM lacks`, fix: d.fix }));
+        } catch (error) {
+          checks.push({ id: 'rules.fields', ok: false, detail: `could not read which fields the CRM has: ${error instanceof Error ? error.message : String(error)}`, fix: 'Fix the checks above (session, scopes), then run doctor again.' });
         }
         if (opts.json) io.out(JSON.stringify([...checks, ...warnings], null, 2));
         else {
