@@ -20,6 +20,9 @@ const EnvSchema = z.object({
   HUBSPOT_BASE_URL: url.default('https://api.hubapi.com'),
   HUBSPOT_AUTH_KIND: z.enum(['service-key', 'private-app', 'oauth']).optional(),
   HUBSPOT_RATE_LIMIT: z.string().regex(/^\d+\/\d+s$/, 'expected e.g. 100/10s').optional(),
+  /** The OAuth app (also read by the service): doctor introspects an OAuth token with them. */
+  HUBSPOT_CLIENT_ID: nonEmpty.optional(),
+  HUBSPOT_CLIENT_SECRET: nonEmpty.optional(),
 
   SALESFORCE_INSTANCE_URL: url.optional(),
   SALESFORCE_ACCESS_TOKEN: nonEmpty.optional(),
@@ -69,6 +72,7 @@ export interface HubspotEnvConfig {
   baseUrl: string;
   authKind?: 'service-key' | 'private-app' | 'oauth';
   pacing?: { max: number; intervalMs: number };
+  oauthClient?: { clientId: string; clientSecret: string };
 }
 
 export function hubspotConfig(env: Env): HubspotEnvConfig {
@@ -77,6 +81,7 @@ export function hubspotConfig(env: Env): HubspotEnvConfig {
   }
   const cfg: HubspotEnvConfig = { accessToken: env.HUBSPOT_ACCESS_TOKEN, baseUrl: env.HUBSPOT_BASE_URL };
   if (env.HUBSPOT_AUTH_KIND) cfg.authKind = env.HUBSPOT_AUTH_KIND;
+  if (env.HUBSPOT_CLIENT_ID && env.HUBSPOT_CLIENT_SECRET) cfg.oauthClient = { clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET };
   if (env.HUBSPOT_RATE_LIMIT) {
     const [max, secs] = env.HUBSPOT_RATE_LIMIT.replace('s', '').split('/').map(Number) as [number, number];
     cfg.pacing = { max, intervalMs: secs * 1000 };

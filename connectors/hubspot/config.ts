@@ -6,6 +6,8 @@ export interface HubspotConnectorConfig {
   /** Default https://api.hubapi.com; no trailing slash (the SDK would send `//crm/...`). */
   baseUrl?: string;
   authKind?: 'service-key' | 'private-app' | 'oauth';
+  /** The OAuth app's credentials: token introspection (doctor's scope check) requires them. Secret. */
+  oauthClient?: { clientId: string; clientSecret: string };
   /** Starting burst budget for ordinary calls; `X-HubSpot-RateLimit-*` headers correct it at runtime. */
   pacing?: { max: number; intervalMs: number };
   /** CRM search: 5 requests/s per account, and no rate-limit headers to learn from. */
@@ -27,6 +29,7 @@ const configSchema = z.object({
   accessToken: z.string().min(1, 'accessToken is empty'),
   baseUrl: z.string().url().default('https://api.hubapi.com').transform((u) => u.replace(/\/+$/, '')),
   authKind: z.enum(['service-key', 'private-app', 'oauth']).default('private-app'),
+  oauthClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) }).optional(),
   pacing: z.object({ max: z.number().int().positive(), intervalMs: z.number().int().positive() }).optional(),
   searchPerSecond: z.number().positive().default(5),
   retry: z.object({ retries: z.number().int().min(0), minTimeoutMs: z.number().int().min(0) }).default({ retries: 5, minTimeoutMs: 500 }),

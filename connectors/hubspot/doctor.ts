@@ -38,9 +38,20 @@ export async function runDoctor(t: HubspotTransport, config: ResolvedHubspotConf
     return checks; // nothing else can be checked without a working token
   }
 
-  if (config.authKind === 'oauth') {
+  if (config.authKind === 'oauth' && config.oauthClient === undefined) {
+    checks.push({ id: 'hubspot.scopes', ok: true, detail: `OAuth scopes not checked: token introspection needs the app's client id and secret. Needed: ${requiredScopes(spec).join(', ')}.`, fix: 'Set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET to have doctor list the granted scopes.' });
+  } else if (config.authKind === 'oauth' && config.oauthClient !== undefined) {
     try {
-      const info = await t.data({ endpoint: 'oauth.access-tokens.get', method: 'GET', path: hubspotPaths.oauthTokenInfo(t.accessToken), schema: tokenInfoSchema });
+      // POST /oauth/2026-03/token/introspect (form body: client credentials, token, hint); the v1 metadata
+      // GET with the token in the path goes away on 2027-02-16. Spec field `token`: HubSpot 2026-03 OAuth spec.
+      const info = await t.data({
+        endpoint: 'oauth.token.introspect',
+        method: 'POST',
+        path: hubspotPaths.oauthIntrospect(),
+        form: { client_id: config.oauthClient.clientId, client_secret: config.oauthClient.clientSecret, token: t.accessToken, token_type_hint: 'access_token' },
+        schema: tokenInfoSchema,
+      });
+      if (!info.active) throw new ParcoursError('AUTH_FAILED', 'HubSpot reports the access token as inactive (expired or revoked).', { crm: 'hubspot' });
       const have = new Set(info.scopes);
       const missing = requiredScopes(spec).filter((s) => !have.has(s));
       checks.push(missing.length === 0

@@ -16,6 +16,9 @@ function crm(area: string, legacyVersion: 'v3' | 'v4'): string {
 
 const enc = encodeURIComponent;
 
+/** Date version of the OAuth token API (the only OAuth version left after 2027-02-16). */
+const OAUTH_VERSION = '2026-03';
+
 export const hubspotPaths = {
   // https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/guide
   objectList: (objectType: string) => `${crm('objects', 'v3')}/${objectType}`,
@@ -38,12 +41,16 @@ export const hubspotPaths = {
   listByName: (objectTypeId: string, name: string) => `${crm('lists', 'v3')}/object-type-id/${enc(objectTypeId)}/name/${enc(name)}`,
   listMembershipsAdd: (listId: string) => `${crm('lists', 'v3')}/${enc(listId)}/memberships/add`,
   listMembershipsRemove: (listId: string) => `${crm('lists', 'v3')}/${enc(listId)}/memberships/remove`,
-  // https://developers.hubspot.com/docs/api-reference/legacy/authentication/manage-oauth-tokens
-  // The token is in this path: never log it (the transport reports endpoint class names only).
-  oauthTokenInfo: (token: string) => `/oauth/v1/access-tokens/${enc(token)}`,
   // https://developers.hubspot.com/docs/api-reference/legacy/account/account-information/get-account-details
   // → `{ portalId, accountType, timeZone, companyCurrency, additionalCurrencies, utcOffset, utcOffsetMilliseconds, uiDomain, dataHostingLocation }`
   accountDetails: () => '/account-info/v3/details',
+  // OAuth 2026-03: code exchange and refresh, and token metadata by introspection; every parameter (client
+  // secret, tokens) goes in a form-encoded body, never in the URL. The v1 endpoints (/oauth/v1/token,
+  // /oauth/v1/access-tokens/{token}) are removed on 2027-02-16:
+  // https://developers.hubspot.com/changelog/v1-oauth-api-deprecation
+  // https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/migration-guide
+  oauthToken: () => `/oauth/${OAUTH_VERSION}/token`,
+  oauthIntrospect: () => `/oauth/${OAUTH_VERSION}/token/introspect`,
   // https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
   dailyUsage: () => '/account-info/v3/api-usage/daily/private-apps',
 } as const;

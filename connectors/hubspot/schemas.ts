@@ -123,6 +123,10 @@ export const membershipsUpdateSchema = z
   })
   .loose();
 
+/**
+ * POST /oauth/2026-03/token/introspect: `active` always; for an active access token also `scopes`, `hub_id`,
+ * `expires_in`… (PublicAccessTokenInfoResponse, HubSpot's 2026-03 OAuth spec).
+ */
 export const tokenInfoSchema = z
-  .object({ scopes: z.array(z.string()).default([]), hub_id: z.number().optional(), expires_in: z.number().optional() })
+  .object({ active: z.boolean(), scopes: z.array(z.string()).default([]), hub_id: z.number().optional(), expires_in: z.number().optional() })
   .loose();

@@ -37,6 +37,8 @@ export interface HubspotRequest<T> {
   path: string;
   qs?: Record<string, string>;
   body?: unknown;
+  /** Sent form-encoded instead of `body` (OAuth endpoints). May hold secrets: never logged or put in errors. */
+  form?: Record<string, string>;
   /** Schema of a successful body. */
   schema: z.ZodType<T>;
   /** Non-2xx statuses handed back to the caller instead of failing (e.g. 409 on create, 404 on find). */
@@ -149,7 +151,10 @@ export class HubspotTransport {
     registry.setDecorators([]);
     let pending: Promise<Response>;
     try {
-      pending = this.#client.apiRequest({ method: req.method, path: req.path, qs: req.qs, body: req.body }) as Promise<Response>;
+      const payload = req.form
+        ? { body: new URLSearchParams(req.form).toString(), defaultJson: false, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }
+        : { body: req.body };
+      pending = this.#client.apiRequest({ method: req.method, path: req.path, qs: req.qs, ...payload }) as Promise<Response>;
     } finally {
       registry.setDecorators(foreign);
     }

@@ -1,6 +1,7 @@
 /**
  * Credentials the sandbox portal accepts: one static private-app token (never expires) and OAuth
- * access tokens issued by /oauth/v1/token (expire after `expires_in`, hubspot.md §1.2).
+ * access tokens issued by the token endpoint (/oauth/2026-03/token, or the deprecated /oauth/v1/token;
+ * they expire after `expires_in`, hubspot.md §1.2).
  */
 import { randomBytes } from 'node:crypto';
 import { errorBody, httpError } from './http-error.ts';

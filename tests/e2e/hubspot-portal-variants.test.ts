@@ -1,10 +1,12 @@
 /**
- * The real CLI against sandbox portals behaving as real portals do (issue 10 points 6 and 7):
+ * The real CLI against sandbox portals behaving as real portals do (issue 10 points 6, 7 and 8):
  * - the stage-calculated deal properties are `hs_v2_date_entered_<stageId>` on a current portal and
  *   `hs_date_entered_<stageId>` on an older one (knowledge.hubspot.com "Use stage calculated properties";
  *   /work/shared/crm-facts/hubspot.md §13). Either portal must give every deal its stage-entry date;
  * - a batch update fails whole (400) on one invalid input unless each input carries an
- *   `objectWriteTraceId` (https://developers.hubspot.com/docs/api-reference/error-handling "Multi-status errors").
+ *   `objectWriteTraceId` (https://developers.hubspot.com/docs/api-reference/error-handling "Multi-status errors");
+ * - OAuth token metadata comes from the 2026-03 introspection endpoint; v1 goes away on 2027-02-16
+ *   (https://developers.hubspot.com/changelog/v1-oauth-api-deprecation).
  */
 import { describe, expect, it } from 'vitest';
 import { startHubspotSandbox } from '../../sandbox/hubspot/index.ts';
@@ -90,6 +92,30 @@ describe('HubSpot end to end: one bad record in a batch update', () => {
       const updates = sb.calls.slice(callsBefore).filter((c) => c.method === 'POST' && c.path === '/crm/v3/objects/contacts/batch/update');
       expect(updates.map((c) => c.status)).toEqual([207]);
       expect(run.json.apiCalls.byEndpoint['objects.contacts.batch.update']).toBe(1);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('HubSpot end to end: doctor with an OAuth token', () => {
+  it('lists the granted scopes by introspection on the 2026-03 OAuth API, never calling v1', async () => {
+    const sb = await startHubspotSandbox({ port: 0, seed: 3, contacts: 5 });
+    try {
+      // An OAuth access token as the service would hold it (2026-03 token endpoint, refresh grant).
+      const res = await fetch(`${sb.url}/oauth/2026-03/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', client_id: sb.oauth.clientId, client_secret: sb.oauth.clientSecret, refresh_token: sb.oauth.refreshToken }),
+      });
+      const { access_token: accessToken } = (await res.json()) as { access_token: string };
+      const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: accessToken, HUBSPOT_AUTH_KIND: 'oauth', HUBSPOT_CLIENT_ID: sb.oauth.clientId, HUBSPOT_CLIENT_SECRET: sb.oauth.clientSecret, PARCOURS_DB: tempDb() };
+      const r = await runJson<Array<{ id: string; ok: boolean; detail: string }>>(['doctor', '--crm', 'hubspot'], env);
+      expect(r.json.find((c) => c.id === 'hubspot.scopes')).toMatchObject({ ok: true, detail: expect.stringMatching(/^All \d+ required scopes granted\.$/) });
+      expect(sb.calls.filter((c) => c.method === 'POST' && c.path === '/oauth/2026-03/token/introspect')).toHaveLength(1);
+      expect(sb.calls.filter((c) => c.path.startsWith('/oauth/v1/'))).toEqual([]);
+      expect(r.stderr).not.toContain(sb.oauth.clientSecret);
+      expect(JSON.stringify(r.json)).not.toContain(accessToken);
     } finally {
       await sb.close();
     }

@@ -16,27 +16,77 @@ const spec: JourneyFieldSpec = {
   segments: [{ id: 'vip', name: 'VIP' }],
 };
 
+const CLIENT = { clientId: 'app-client-id', clientSecret: 'app-client-secret-value' };
+
+/** An active access token's metadata, shaped as the 2026-03 spec's PublicAccessTokenInfoResponse (guide example). */
+function introspection(scopes: string[]) {
+  return {
+    active: true,
+    token: TOKEN,
+    hub_id: 62515,
+    user_id: 1,
+    client_id: CLIENT.clientId,
+    app_id: 1234444,
+    user: 'a@b.c',
+    hub_domain: 'example.com',
+    scopes,
+    signed_access_token: { expiresAt: 1769213087721, scopes: 'x', hubId: 62515, userId: 1, appId: 1234444, signature: 'x', scopeToScopeGroupPks: 'x', newSignature: 'x', hublet: 'na1', trialScopes: '', trialScopeToScopeGroupPks: '', isUserLevel: false, isPrivateDistribution: true },
+    expires_in: 1789,
+    is_private_distribution: true,
+    token_use: 'access_token',
+    token_type: 'Bearer',
+  };
+}
+
 describe('doctor', () => {
-  it('reports missing OAuth scopes, missing options and lists, each with a fix, and the rate-limit tier', async () => {
+  it('reports missing OAuth scopes (by token introspection), missing options and lists, each with a fix, and the rate-limit tier', async () => {
+    let introspected: Record<string, string> = {};
     api()
       .get('/crm/v3/objects/contacts')
       .query({ limit: '1', properties: 'hs_object_id' })
       .reply(200, { results: [] }, { 'X-HubSpot-RateLimit-Max': '110', 'X-HubSpot-RateLimit-Remaining': '109', 'X-HubSpot-RateLimit-Interval-Milliseconds': '10000' })
-      .get(`/oauth/v1/access-tokens/${TOKEN}`)
-      .reply(200, { token: TOKEN, user: 'a@b.c', hub_id: 62515, app_id: 1, expires_in: 1700, user_id: 1, token_type: 'access', scopes: ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.objects.deals.read', 'tickets', 'crm.schemas.contacts.write', 'crm.lists.read'] })
+      // POST /oauth/2026-03/token/introspect, form-encoded (HubSpot 2026-03 OAuth spec; v1 metadata GET removed 2027-02-16).
+      .post('/oauth/2026-03/token/introspect', (body) => {
+        introspected = body as Record<string, string>;
+        return true;
+      })
+      .matchHeader('content-type', 'application/x-www-form-urlencoded')
+      .reply(200, introspection(['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.objects.deals.read', 'tickets', 'crm.schemas.contacts.write', 'crm.lists.read']))
       .get('/crm/v3/properties/contacts')
       .reply(200, { results: [{ name: 'parcours_stage', label: 'Stage', type: 'enumeration', fieldType: 'select', options: [{ value: 'active', label: 'Active', hidden: false }] }] })
       .get('/crm/v3/lists/object-type-id/0-1/name/Parcours%3A%20VIP')
       .reply(404, { status: 'error', message: 'not found' });
-    const checks = await connector({ authKind: 'oauth' }).doctor(spec);
+    const checks = await connector({ authKind: 'oauth', oauthClient: CLIENT }).doctor(spec);
     const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
     expect(byId['hubspot.token']?.ok).toBe(true);
+    expect(introspected).toEqual({ client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, token: TOKEN, token_type_hint: 'access_token' });
+    expect(JSON.stringify(checks)).not.toContain(CLIENT.clientSecret);
     expect(byId['hubspot.scopes']).toMatchObject({ ok: false, detail: 'Missing scopes: crm.lists.write.' });
     expect(byId['hubspot.scopes']?.fix).toContain('crm.lists.write');
     expect(byId['hubspot.properties.contacts']).toMatchObject({ ok: false, detail: 'parcours_stage lacks options churned' });
     expect(byId['hubspot.properties.contacts']?.fix).toContain('setup');
     expect(byId['hubspot.list.vip']).toMatchObject({ ok: false });
     expect(byId['hubspot.rate-limit']).toMatchObject({ ok: true, detail: expect.stringContaining('Burst 110 per 10000 ms') });
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('an inactive OAuth token fails the scope check; without the app credentials the scopes are not inspected at all', async () => {
+    const spec0: JourneyFieldSpec = { ...spec, fields: [], segments: [] };
+    api()
+      .get('/crm/v3/objects/contacts')
+      .query(true)
+      .reply(200, { results: [] })
+      .post('/oauth/2026-03/token/introspect')
+      .reply(200, { active: false });
+    const inactive = await connector({ authKind: 'oauth', oauthClient: CLIENT }).doctor(spec0);
+    expect(inactive.find((c) => c.id === 'hubspot.scopes')).toMatchObject({ ok: false, detail: expect.stringContaining('inactive') });
+    expect(nock.isDone()).toBe(true);
+
+    api().get('/crm/v3/objects/contacts').query(true).reply(200, { results: [] });
+    const c = connector({ authKind: 'oauth' });
+    const unchecked = await c.doctor(spec0);
+    expect(unchecked.find((x) => x.id === 'hubspot.scopes')).toMatchObject({ ok: true, fix: expect.stringContaining('HUBSPOT_CLIENT_ID') });
+    expect(Object.keys(c.stats().byEndpoint)).toEqual(['objects.contacts.list']);
     expect(nock.isDone()).toBe(true);
   });
 

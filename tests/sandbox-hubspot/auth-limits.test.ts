@@ -23,7 +23,7 @@ describe('authentication', () => {
     expect(JSON.stringify(wrong.body)).not.toContain('pat-wrong-secret-token');
   });
 
-  it('refreshes OAuth tokens with the SDK; tokens expire after expires_in; bad refresh tokens get BAD_REFRESH_TOKEN', async () => {
+  it('still serves the deprecated v1 endpoints the SDK calls (removed 2027-02-16): refresh, metadata, expiry, BAD_REFRESH_TOKEN', async () => {
     let now = Date.UTC(2026, 0, 1);
     const sb = await start({ clock: () => now });
     const client = sdk(sb);
@@ -46,6 +46,39 @@ describe('authentication', () => {
     expect(bad.body.status).toBe('BAD_REFRESH_TOKEN');
   });
 
+  // 2026-03 OAuth API (HubSpot-public-api-spec-collection PublicApiSpecs/Auth/Oauth/Rollouts/279897/2026-03/oauth.json;
+  // https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/migration-guide):
+  // every parameter in the form body, token metadata by POST introspection with the client credentials.
+  it('issues and refreshes tokens at /oauth/2026-03/token and describes them at /oauth/2026-03/token/introspect', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const sb = await start({ clock: () => now });
+    const post = async (path: string, form: Record<string, string>) => {
+      const res = await fetch(`${sb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+      return { status: res.status, json: (await res.json()) as any };
+    };
+    const client = { client_id: sb.oauth.clientId, client_secret: sb.oauth.clientSecret };
+    const t = await post('/oauth/2026-03/token', { grant_type: 'refresh_token', ...client, refresh_token: sb.oauth.refreshToken });
+    expect(t.status).toBe(200);
+    // AccessTokenResponse: access_token, expires_in, refresh_token, token_type, token_use required; hub_id, scopes, user_id.
+    expect(t.json).toMatchObject({ token_type: 'bearer', token_use: 'access_token', refresh_token: sb.oauth.refreshToken, expires_in: 1800, hub_id: expect.any(Number), scopes: expect.arrayContaining(['oauth']) });
+    const access = t.json.access_token as string;
+
+    const info = await post('/oauth/2026-03/token/introspect', { ...client, token: access, token_type_hint: 'access_token' });
+    expect(info.status).toBe(200);
+    expect(info.json).toMatchObject({ active: true, token: access, token_use: 'access_token', hub_id: t.json.hub_id, client_id: sb.oauth.clientId, expires_in: 1800, is_private_distribution: expect.any(Boolean), signed_access_token: expect.objectContaining({ hubId: t.json.hub_id }) });
+    expect(info.json.scopes).toContain('crm.lists.write');
+    const refresh = await post('/oauth/2026-03/token/introspect', { ...client, token: sb.oauth.refreshToken, token_type_hint: 'refresh_token' });
+    expect(refresh.json).toMatchObject({ active: true, token_use: 'refresh_token' });
+    expect(refresh.json).not.toHaveProperty('expires_in');
+    // The client credentials are required; an expired token is reported inactive (RFC 7662 §2.2).
+    expect((await post('/oauth/2026-03/token/introspect', { client_id: sb.oauth.clientId, token: access })).json.error).toBe('invalid_client');
+    now += 1801 * 1000;
+    expect((await post('/oauth/2026-03/token/introspect', { ...client, token: access })).json).toEqual({ active: false });
+    const bad = await post('/oauth/2026-03/token', { grant_type: 'refresh_token', ...client, refresh_token: 'nope' });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ error: 'invalid_grant', error_description: 'refresh token is invalid, expired or revoked', status: 'BAD_REFRESH_TOKEN' });
+  });
+
   it('runs the install flow: authorize redirects with code and state, the code is exchanged once', async () => {
     const sb = await start({});
     const redirectUri = 'http://localhost:3000/oauth/callback';
@@ -57,10 +90,10 @@ describe('authentication', () => {
     expect(loc.searchParams.get('state')).toBe('xyz');
     const code = loc.searchParams.get('code')!;
     const form = (c: string) => new URLSearchParams({ grant_type: 'authorization_code', client_id: sb.oauth.clientId, client_secret: sb.oauth.clientSecret, redirect_uri: redirectUri, code: c });
-    const first = await fetch(`${sb.url}/oauth/v1/token`, { method: 'POST', body: form(code) });
+    const first = await fetch(`${sb.url}/oauth/2026-03/token`, { method: 'POST', body: form(code) });
     expect(first.status).toBe(200);
     expect(((await first.json()) as { scopes: string[] }).scopes).toEqual(expect.arrayContaining(['crm.objects.contacts.read', 'tickets']));
-    const second = await fetch(`${sb.url}/oauth/v1/token`, { method: 'POST', body: form(code) });
+    const second = await fetch(`${sb.url}/oauth/2026-03/token`, { method: 'POST', body: form(code) });
     expect(second.status).toBe(400);
     const badScope = await fetch(`${sb.url}/oauth/authorize?${new URLSearchParams({ client_id: sb.oauth.clientId, redirect_uri: redirectUri, scope: 'made.up' })}`, { redirect: 'manual' });
     expect(new URL(badScope.headers.get('location')!).searchParams.get('error')).toBe('invalid_scope');

@@ -79,7 +79,9 @@ describe('OAuth installs against the sandbox CRMs, then real-time changes', () =
     const installations = (await (await admin(srv.url, '/api/installations')).json()) as Array<{ id: string; source: string; tokensStored: boolean; lastRun: { status: string } | null }>;
     expect(installations.find((i) => i.id === id)).toMatchObject({ source: 'oauth', tokensStored: true, lastRun: { status: 'succeeded' } });
     // The first sync refreshed the 2-minute token before using it (code exchange + refresh).
-    expect(hs.calls.filter((c) => c.method === 'POST' && c.path === '/oauth/v1/token').length).toBeGreaterThanOrEqual(2);
+    expect(hs.calls.filter((c) => c.method === 'POST' && c.path === '/oauth/2026-03/token').length).toBeGreaterThanOrEqual(2);
+    // Nothing on the v1 OAuth API, removed on 2027-02-16 (changelog "v1 OAuth API deprecation").
+    expect(hs.calls.filter((c) => c.path.startsWith('/oauth/v1/'))).toEqual([]);
     const contact = hs.data.getRecord('contacts', hs.data.ids('contacts')[0] as string);
     expect(contact?.properties.parcours_stage).toBeTruthy();
 

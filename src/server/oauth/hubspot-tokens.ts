@@ -1,21 +1,24 @@
 /**
- * HubSpot OAuth v1 token endpoint: code exchange and refresh (hubspot.md §1.2,
- * https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/guide).
+ * HubSpot OAuth token endpoint (2026-03): code exchange and refresh, every parameter form-encoded in the body
+ * (https://developers.hubspot.com/docs/api-reference/latest/authentication/manage-oauth-tokens; the v1
+ * endpoints are removed on 2027-02-16: https://developers.hubspot.com/changelog/v1-oauth-api-deprecation).
  * Access tokens live 30 minutes; we track `expires_in` ourselves rather than wait for a 401.
  */
 import { z } from 'zod';
+import { hubspotPaths } from '../../../connectors/hubspot/paths.ts';
 import type { HubspotSecrets } from '../installation-secrets.ts';
 import { tokenRequest } from './token-request.ts';
 
+/** AccessTokenResponse of HubSpot's 2026-03 OAuth spec; `hub_id` is optional there. */
 export const HubspotTokenResponseSchema = z.object({
   access_token: z.string().min(1),
   refresh_token: z.string().min(1),
   expires_in: z.number().int().positive(),
-  // Sent by the v1 endpoint since 2024 (changelog "additional details returned when generating OAuth access tokens").
   hub_id: z.number().int().optional(),
 });
 
-const TokenMetadataSchema = z.object({ hub_id: z.number().int() });
+/** POST /oauth/2026-03/token/introspect names the portal of an active token (PublicAccessTokenInfoResponse). */
+const IntrospectionSchema = z.object({ active: z.literal(true), hub_id: z.number().int() });
 
 export interface HubspotOauthClient {
   baseUrl: string;
@@ -28,17 +31,17 @@ function toSecrets(t: z.infer<typeof HubspotTokenResponseSchema>, now: number): 
 }
 
 export async function exchangeHubspotCode(c: HubspotOauthClient, code: string, redirectUri: string, now: () => number): Promise<{ secrets: HubspotSecrets; hubId: string }> {
-  const t = await tokenRequest('hubspot', `${c.baseUrl}/oauth/v1/token`, { grant_type: 'authorization_code', client_id: c.clientId, client_secret: c.clientSecret, redirect_uri: redirectUri, code }, HubspotTokenResponseSchema);
+  const t = await tokenRequest('hubspot', `${c.baseUrl}${hubspotPaths.oauthToken()}`, { grant_type: 'authorization_code', client_id: c.clientId, client_secret: c.clientSecret, redirect_uri: redirectUri, code }, HubspotTokenResponseSchema);
   let hubId = t.hub_id;
   if (hubId === undefined) {
-    // Older responses lack hub_id: the token metadata endpoint names the portal.
-    const res = await fetch(`${c.baseUrl}/oauth/v1/access-tokens/${encodeURIComponent(t.access_token)}`, { signal: AbortSignal.timeout(15_000) });
-    hubId = TokenMetadataSchema.parse(await res.json()).hub_id;
+    // A response without hub_id: introspection names the portal (the token travels in the body, not the URL).
+    const info = await tokenRequest('hubspot', `${c.baseUrl}${hubspotPaths.oauthIntrospect()}`, { client_id: c.clientId, client_secret: c.clientSecret, token: t.access_token, token_type_hint: 'access_token' }, IntrospectionSchema);
+    hubId = info.hub_id;
   }
   return { secrets: toSecrets(t, now()), hubId: String(hubId) };
 }
 
 export async function refreshHubspotToken(c: HubspotOauthClient, current: HubspotSecrets, now: () => number): Promise<HubspotSecrets> {
-  const t = await tokenRequest('hubspot', `${c.baseUrl}/oauth/v1/token`, { grant_type: 'refresh_token', client_id: c.clientId, client_secret: c.clientSecret, refresh_token: current.refreshToken }, HubspotTokenResponseSchema);
+  const t = await tokenRequest('hubspot', `${c.baseUrl}${hubspotPaths.oauthToken()}`, { grant_type: 'refresh_token', client_id: c.clientId, client_secret: c.clientSecret, refresh_token: current.refreshToken }, HubspotTokenResponseSchema);
   return toSecrets(t, now());
 }

@@ -22,7 +22,9 @@ export async function tokenRequest<T>(crm: CrmName, url: string, form: Record<st
   }
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok) {
-    const code = typeof body === 'object' && body !== null && 'error' in body ? String((body as { error: unknown }).error) : 'unknown_error';
+    // RFC 6749 `error`; HubSpot's standardized error body (2026-03 spec `Error`) names a `category` instead.
+    const fields = typeof body === 'object' && body !== null ? (body as { error?: unknown; category?: unknown }) : {};
+    const code = typeof fields.error === 'string' ? fields.error : typeof fields.category === 'string' ? fields.category : 'unknown_error';
     throw new ParcoursError('AUTH_FAILED', `${crm} token request refused (${res.status} ${code})`, { crm, status: res.status, endpoint: new URL(url).pathname, oauthError: code });
   }
   const parsed = schema.safeParse(body);
