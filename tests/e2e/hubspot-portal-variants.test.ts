@@ -15,9 +15,12 @@ import type { DealRecord } from '../../src/model.ts';
 import { openStore } from '../../src/store/index.ts';
 import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
 
+/** Each test runs the CLI three or four times as child processes: give them room on a loaded machine. */
+const CLI_TEST = { timeout: 120_000 };
+
 describe('HubSpot end to end: stage-entry dates on current and older portals', () => {
   for (const names of ['v2', 'legacy'] as StageDateNames[]) {
-    it(`reads every deal's stage-entry date from a portal with ${names === 'v2' ? 'only hs_v2_date_entered_*' : 'only the legacy hs_date_entered_*'}`, async () => {
+    it(`reads every deal's stage-entry date from a portal with ${names === 'v2' ? 'only hs_v2_date_entered_*' : 'only the legacy hs_date_entered_*'}`, CLI_TEST, async () => {
       const sb = await startHubspotSandbox({ port: 0, seed: 7, contacts: 40, stageDates: names });
       const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
       try {
@@ -57,7 +60,7 @@ describe('HubSpot end to end: stage-entry dates on current and older portals', (
 });
 
 describe('HubSpot end to end: one bad record in a batch update', () => {
-  it('costs one failure and one call: the rest is written, no halving', async () => {
+  it('costs one failure and one call: the rest is written, no halving', CLI_TEST, async () => {
     const sb = await startHubspotSandbox({ port: 0, seed: 13, contacts: 60 });
     const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
     try {
@@ -99,7 +102,7 @@ describe('HubSpot end to end: one bad record in a batch update', () => {
 });
 
 describe('HubSpot end to end: doctor with an OAuth token', () => {
-  it('lists the granted scopes by introspection on the 2026-03 OAuth API, never calling v1', async () => {
+  it('lists the granted scopes by introspection on the 2026-03 OAuth API, never calling v1', CLI_TEST, async () => {
     const sb = await startHubspotSandbox({ port: 0, seed: 3, contacts: 5 });
     try {
       // An OAuth access token as the service would hold it (2026-03 token endpoint, refresh grant).
