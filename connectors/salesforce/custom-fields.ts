@@ -1,25 +1,38 @@
 /**
- * Owned custom fields through the Tooling API: `POST /tooling/sobjects/CustomField`; an existing field
- * answers 400 DUPLICATE_DEVELOPER_NAME, then we read it (tooling query, `Metadata` is allowed because
- * the query returns one row) and PATCH in the picklist values it lacks. Values are only ever added.
+ * Owned custom fields through the Tooling API.
  * https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm
  * Metadata shapes (type names are case-sensitive, `MultiselectPicklist` not `MultiPicklist`):
  * https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/customfield.htm
+ *
+ * - Which fields exist: one tooling query for all of them (`TableEnumOrId IN … AND DeveloperName IN …`);
+ *   only the missing ones are created (`POST /tooling/sobjects/CustomField`). A second `setup` on an
+ *   unchanged mapping therefore writes nothing.
+ * - Picklist values: in the Tooling API a value is a CustomValue named by `valueName` (the Metadata API
+ *   calls the same thing `fullName`; we accept `fullName` on read as a fallback and always write
+ *   `valueName`). A Tooling PATCH of `Metadata` replaces the whole definition: a value left out goes
+ *   inactive ("If picklist values are missing from a component definition, they get deactivated",
+ *   https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_customvalue.htm).
+ *   So we read the field (`GET /tooling/sobjects/CustomField/{id}`), keep every value it has — the
+ *   admin's and earlier mappings' included, active or not — and PATCH only when one of ours is missing
+ *   or inactive.
  */
 import { z } from 'zod';
 import type { OwnedFieldSpec } from '../port.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import type { SalesforceClient } from './client.ts';
-import { quote } from './soql.ts';
+import { inList } from './soql.ts';
 
-type PicklistValue = { fullName: string; label: string; default: boolean };
+/** Tooling CustomValue as we write it. */
+type PicklistValue = { valueName: string; label: string; default: boolean };
+
+const newValue = (o: { value: string; label: string }): PicklistValue => ({ valueName: o.value, label: o.label, default: false });
 
 export function fieldMetadata(spec: OwnedFieldSpec, groupLabel: string): Record<string, unknown> {
   const base = { label: spec.label, description: `Written by Parcours (${groupLabel}). Do not edit by hand.` };
   const valueSet = () => ({
     // Restricted: a value Parcours does not know is rejected instead of silently stored.
     restricted: true,
-    valueSetDefinition: { sorted: false, value: (spec.options ?? []).map((o): PicklistValue => ({ fullName: o.value, label: o.label, default: false })) },
+    valueSetDefinition: { sorted: false, value: (spec.options ?? []).map(newValue) },
   });
   switch (spec.type) {
     case 'enumeration':
@@ -35,42 +48,77 @@ export function fieldMetadata(spec: OwnedFieldSpec, groupLabel: string): Record<
 }
 
 const Existing = z.object({
-  records: z.array(z.object({ Id: z.string(), Metadata: z.record(z.string(), z.unknown()).nullish() }).loose()),
+  records: z.array(z.object({ Id: z.string(), DeveloperName: z.string(), TableEnumOrId: z.string() }).loose()),
 });
-const ValueSet = z.object({ valueSetDefinition: z.object({ value: z.array(z.object({ fullName: z.string() }).loose()) }).loose() }).loose();
+const FieldRow = z.object({ Id: z.string(), Metadata: z.record(z.string(), z.unknown()).nullish() }).loose();
+/** A value as read: `valueName` (Tooling), `fullName` (Metadata API naming) accepted as a fallback. */
+const ReadValue = z
+  .object({ valueName: z.string().optional(), fullName: z.string().optional(), isActive: z.boolean().nullish() })
+  .loose()
+  .refine((v) => v.valueName !== undefined || v.fullName !== undefined, { message: 'picklist value without valueName' });
+const ValueSet = z.object({ valueSetDefinition: z.object({ value: z.array(ReadValue) }).loose() }).loose();
 
 export type FieldOutcome = 'created' | 'updated' | 'unchanged';
 
-export async function ensureCustomField(client: SalesforceClient, object: string, spec: OwnedFieldSpec, groupLabel: string): Promise<FieldOutcome> {
+const developerName = (name: string): string => name.replace(/__c$/, '');
+
+/** `Object.Name__c` → tooling id, for the owned fields that already exist (one query). */
+export async function findCustomFields(client: SalesforceClient, fields: Array<{ object: string; name: string }>): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  if (fields.length === 0) return found;
+  const objects = [...new Set(fields.map((f) => f.object))];
+  const names = [...new Set(fields.map((f) => developerName(f.name)))];
+  const soql = `SELECT Id, DeveloperName, TableEnumOrId FROM CustomField WHERE TableEnumOrId IN ${inList(objects)} AND DeveloperName IN ${inList(names)}`;
+  const res = await client.call<unknown>('tooling', { method: 'GET', url: `/tooling/query?q=${encodeURIComponent(soql)}` });
+  for (const r of Existing.parse(res.body).records) found.set(`${r.TableEnumOrId}.${r.DeveloperName}__c`.toLowerCase(), r.Id);
+  return found;
+}
+
+async function readField(client: SalesforceClient, id: string, fullName: string): Promise<Record<string, unknown>> {
+  const res = await client.call<unknown>('tooling', { method: 'GET', url: `/tooling/sobjects/CustomField/${id}` });
+  const row = FieldRow.safeParse(res.body);
+  if (!row.success || !row.data.Metadata) {
+    throw new ParcoursError('CRM_ERROR', `Salesforce says ${fullName} exists but the Tooling API does not return its metadata`, { crm: 'salesforce', endpoint: 'tooling' });
+  }
+  return row.data.Metadata;
+}
+
+/** Every existing value kept (renamed to `valueName`), ours added or re-activated; null when nothing is missing. */
+export function mergeValueSet(current: unknown, options: Array<{ value: string; label: string }>): Record<string, unknown> | null {
+  const parsed = ValueSet.safeParse(current);
+  const existing = parsed.success ? parsed.data.valueSetDefinition.value : [];
+  const nameOf = (v: z.infer<typeof ReadValue>): string => (v.valueName ?? v.fullName) as string;
+  const byName = new Map(existing.map((v) => [nameOf(v), v]));
+  const missing = options.filter((o) => !byName.has(o.value));
+  const inactive = new Set(options.filter((o) => byName.get(o.value)?.isActive === false).map((o) => o.value));
+  if (missing.length === 0 && inactive.size === 0) return null;
+  const kept = existing.map((v) => {
+    const { fullName: _metadataName, ...rest } = v;
+    return { ...rest, valueName: nameOf(v), ...(inactive.has(nameOf(v)) ? { isActive: true } : {}) };
+  });
+  const base = parsed.success ? parsed.data : { restricted: true };
+  const definition = parsed.success ? parsed.data.valueSetDefinition : { sorted: false };
+  return { ...base, valueSetDefinition: { ...definition, value: [...kept, ...missing.map(newValue)] } };
+}
+
+export async function ensureCustomField(client: SalesforceClient, object: string, spec: OwnedFieldSpec, groupLabel: string, existingId: string | undefined): Promise<FieldOutcome> {
   const fullName = `${object}.${spec.name}`;
-  const metadata = fieldMetadata(spec, groupLabel);
-  try {
-    await client.call('tooling', { method: 'POST', url: '/tooling/sobjects/CustomField', body: { FullName: fullName, Metadata: metadata } });
-    return 'created';
-  } catch (error) {
-    if (!(error instanceof ParcoursError) || error.context.sfErrorCode !== 'DUPLICATE_DEVELOPER_NAME') throw error;
+  let id = existingId;
+  if (id === undefined) {
+    try {
+      await client.call('tooling', { method: 'POST', url: '/tooling/sobjects/CustomField', body: { FullName: fullName, Metadata: fieldMetadata(spec, groupLabel) } });
+      return 'created';
+    } catch (error) {
+      // Created meanwhile by someone else: read it back like an existing one.
+      if (!(error instanceof ParcoursError) || error.context.sfErrorCode !== 'DUPLICATE_DEVELOPER_NAME') throw error;
+      id = (await findCustomFields(client, [{ object, name: spec.name }])).get(fullName.toLowerCase());
+      if (id === undefined) throw new ParcoursError('CRM_ERROR', `Salesforce says ${fullName} exists but the Tooling API does not return it`, { crm: 'salesforce', endpoint: 'tooling' });
+    }
   }
   if (spec.type !== 'enumeration' && spec.type !== 'multi') return 'unchanged';
-
-  const developerName = spec.name.replace(/__c$/, '');
-  const soql = `SELECT Id, DeveloperName, Metadata FROM CustomField WHERE TableEnumOrId = ${quote(object)} AND DeveloperName = ${quote(developerName)}`;
-  const res = await client.call<unknown>('tooling', { method: 'GET', url: `/tooling/query?q=${encodeURIComponent(soql)}` });
-  const row = Existing.parse(res.body).records[0];
-  if (!row?.Metadata) {
-    throw new ParcoursError('CRM_ERROR', `Salesforce says ${fullName} exists but the Tooling API does not return it`, { crm: 'salesforce', endpoint: 'tooling' });
-  }
-  const current = ValueSet.safeParse(row.Metadata.valueSet);
-  const have = new Set(current.success ? current.data.valueSetDefinition.value.map((v) => v.fullName) : []);
-  const missing = (spec.options ?? []).filter((o) => !have.has(o.value));
-  if (missing.length === 0) return 'unchanged';
-  const existingValues = current.success ? current.data.valueSetDefinition.value : [];
-  const valueSet = {
-    ...(current.success ? current.data : { restricted: true }),
-    valueSetDefinition: {
-      ...(current.success ? current.data.valueSetDefinition : { sorted: false }),
-      value: [...existingValues, ...missing.map((o): PicklistValue => ({ fullName: o.value, label: o.label, default: false }))],
-    },
-  };
-  await client.call('tooling', { method: 'PATCH', url: `/tooling/sobjects/CustomField/${row.Id}`, body: { Metadata: { ...row.Metadata, valueSet } } });
+  const metadata = await readField(client, id, fullName);
+  const valueSet = mergeValueSet(metadata.valueSet, spec.options ?? []);
+  if (valueSet === null) return 'unchanged';
+  await client.call('tooling', { method: 'PATCH', url: `/tooling/sobjects/CustomField/${id}`, body: { Metadata: { ...metadata, valueSet } } });
   return 'updated';
 }

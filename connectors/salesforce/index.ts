@@ -8,7 +8,7 @@ import { resolveConfig } from './config.ts';
 import { SalesforceClient } from './client.ts';
 import { pull } from './pull.ts';
 import { push } from './push.ts';
-import { ensureCustomField } from './custom-fields.ts';
+import { ensureCustomField, findCustomFields } from './custom-fields.ts';
 import { grantFieldAccess } from './field-security.ts';
 import { ensureCampaigns, syncMembership } from './campaigns.ts';
 import { fetchCustomer, readCurrent } from './live-records.ts';
@@ -24,12 +24,12 @@ export { SalesforceCursor } from './pull.ts';
 async function ensureSchema(client: SalesforceClient, spec: JourneyFieldSpec): Promise<SchemaReport> {
   const report: SchemaReport = { created: [], updated: [], unchanged: [], segmentTargets: {} };
   const fullNames: string[] = [];
-  for (const field of spec.fields) {
-    for (const object of OBJECTS_OF_KIND[field.kind]) {
-      const fullName = `${object}.${field.name}`;
-      fullNames.push(fullName);
-      report[await ensureCustomField(client, object, field, spec.group.label)].push(fullName);
-    }
+  const wanted = spec.fields.flatMap((field) => OBJECTS_OF_KIND[field.kind].map((object) => ({ object, field, name: field.name })));
+  const existing = await findCustomFields(client, wanted);
+  for (const { object, field } of wanted) {
+    const fullName = `${object}.${field.name}`;
+    fullNames.push(fullName);
+    report[await ensureCustomField(client, object, field, spec.group.label, existing.get(fullName.toLowerCase()))].push(fullName);
   }
   if (fullNames.length > 0) {
     const grants = await grantFieldAccess(client, fullNames, spec.group.label);

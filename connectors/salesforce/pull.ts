@@ -82,7 +82,10 @@ async function* objectPages(
 ): AsyncGenerator<{ rows: FlatRow[]; deleted: string[]; mark: Mark | undefined }> {
   const { client } = ctx;
   const mark = ctx.mode === 'incremental' ? ctx.state.objects[object] : undefined;
-  const since = mark ? sinceClause(mark, Date.now()) : null;
+  const now = Date.now();
+  const since = mark ? sinceClause(mark, now) : null;
+  // Only a re-read of the cursor second returns rows already seen; the keyset query leaves them out itself.
+  const seenInPage = mark && now - mark.modstamp < IN_FLIGHT_MS ? mark : undefined;
 
   const deletedRows = await queryRows(client, select(['Id'], object, [ 'IsDeleted = true', since ].filter(Boolean).join(' AND ')), { all: true });
   if (deletedRows.length > 0) yield { rows: [], deleted: deletedRows.map((r) => String(r.Id)), mark: undefined };
@@ -101,7 +104,7 @@ async function* objectPages(
     return;
   }
   for await (const page of queryPages(client, soql, { first })) {
-    const rows = page.rows.filter((r) => after(r, mark));
+    const rows = page.rows.filter((r) => after(r, seenInPage));
     for (const r of rows) last = later(last, r);
     yield { rows, deleted: [], mark: last };
   }

@@ -57,8 +57,14 @@ export class Org {
   private caseNumber = 1000;
   readonly clock: () => number;
 
+  /**
+   * `clock` is epoch ms; the org keeps whole seconds. Salesforce dateTime values (SystemModstamp,
+   * LastModifiedDate, CreatedDate and dateTime fields) are stored to the second — real values end in
+   * `.000` (https://salesforce.stackexchange.com/questions/234824; `../shared/crm-facts/salesforce.md` §11) —
+   * so a burst of writes shares one SystemModstamp and only Id orders it.
+   */
   constructor(clock: () => number) {
-    this.clock = clock;
+    this.clock = () => wholeSecond(clock());
     this.orgId = this.ids.next(KEY_PREFIXES.Organization);
     for (const name of this.schema.keys()) this.byType.set(name, new Map());
   }
@@ -135,6 +141,10 @@ export class Org {
       LastModifiedDate: values.LastModifiedDate ?? created,
       SystemModstamp: values.SystemModstamp ?? values.LastModifiedDate ?? created,
     });
+    for (const f of def.fields.values()) {
+      const v = rec.values[f.name];
+      if (f.type === 'datetime' && typeof v === 'number') rec.values[f.name] = wholeSecond(v);
+    }
     if (type === 'Case' && rec.values.CaseNumber === null) rec.values.CaseNumber = String(++this.caseNumber).padStart(8, '0');
     this.store(rec);
     return id;
@@ -362,6 +372,10 @@ export class Org {
   }
 }
 
+export function wholeSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
 /** Converts one JSON/CSV input value to the field's stored form, or the error Salesforce reports. */
 export function coerceValue(f: FieldDef, raw: unknown): { value: Value } | { error: RecordError } {
   const bad = (): { error: RecordError } => ({ error: recordError('INVALID_TYPE_ON_FIELD_IN_RECORD', `${f.label}: value not of required type: ${String(raw)}`, [f.name]) });
@@ -406,7 +420,8 @@ export function coerceValue(f: FieldDef, raw: unknown): { value: Value } | { err
   if (f.type === 'datetime') {
     if (typeof raw !== 'string') return bad();
     const ms = parseDateTime(raw) ?? (isDate(raw) ? Date.parse(`${raw}T00:00:00Z`) : null);
-    return ms === null ? bad() : { value: ms };
+    // Stored to the second, like every Salesforce dateTime (see the Org constructor).
+    return ms === null ? bad() : { value: wholeSecond(ms) };
   }
   return bad();
 }

@@ -29,6 +29,8 @@ export interface SalesforceSandboxOptions {
   contacts?: number;
   /** Epoch ms the seeded data is relative to; the org's clock starts here. Default: now. */
   now?: number;
+  /** The org's clock (epoch ms, kept to whole seconds by the org). Default: starts at `now`, moves with real time. Tests pass their own to put a burst of writes in one second. */
+  clock?: () => number;
   dailyApiLimit?: number;
   accessToken?: string;
   clientId?: string;
@@ -107,7 +109,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const startedAt = Date.now();
   const base = opts.now ?? startedAt;
   // The org's clock starts at `now` and moves with real time, so writes stamp after seeded data.
-  const org = new Org(() => base + (Date.now() - startedAt));
+  const org = new Org(opts.clock ?? (() => base + (Date.now() - startedAt)));
   if (opts.surveyFields) addSurveyFields(org.schema);
   const username = opts.username ?? 'integration@parcours.sandbox';
   seedOrgSetup(org, { now: base, username });

@@ -59,7 +59,7 @@ export function currentValue(record: CrmRecord, field: string): string | null {
   return String(v);
 }
 
-/** Field types decide equality: multi-selects compare as sets, datetimes as instants. */
+/** Field types decide equality: multi-selects compare as sets, datetimes as instants to the second. */
 export function sameValue(type: OwnedFieldSpec['type'] | undefined, a: string | null, b: string | null): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
@@ -69,9 +69,11 @@ export function sameValue(type: OwnedFieldSpec['type'] | undefined, a: string | 
     return sa === sb;
   }
   if (type === 'datetime') {
+    // To the second: Salesforce stores dateTime values in whole seconds (salesforce.md §11), so a value
+    // written with milliseconds reads back without them and must not count as a change.
     const ta = toTime(a);
     const tb = toTime(b);
-    return ta !== null && ta === tb;
+    return ta !== null && tb !== null && Math.floor(ta / 1000) === Math.floor(tb / 1000);
   }
   return false;
 }

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import { openStore } from '../../src/store/index.ts';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli, runJson, startCli, tempDb, type SyncJson } from './cli.ts';
+import { connect, rest } from '../sandbox-salesforce/helpers.ts';
 
 
 const WRITE = /composite\/sobjects|jobs\/ingest/;
@@ -36,15 +40,46 @@ describe('Salesforce end to end: the real CLI against the sandbox org', () => {
     await sb.close();
   });
 
-  it('setup creates fields, FLS and campaigns once; the second run creates nothing', async () => {
+  it('setup creates fields, FLS and campaigns once; a second setup on the unchanged mapping makes zero writes', async () => {
     const first = await runJson<{ created: string[]; segmentTargets: Record<string, string> }>(['setup', '--crm', 'salesforce'], env);
     expect(first.code).toBe(0);
     expect(first.json.created.length).toBeGreaterThan(0);
     expect(Object.keys(first.json.segmentTargets)).toHaveLength(6);
+    const before = sb.calls.length;
     const second = await runJson<{ created: string[]; updated: string[] }>(['setup', '--crm', 'salesforce'], env);
     expect(second.code).toBe(0);
     expect(second.json.created).toEqual([]);
     expect(second.json.updated).toEqual([]);
+    const calls = sb.calls.slice(before).filter((c) => !c.path.includes('/oauth2/token'));
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((c) => c.method !== 'GET')).toEqual([]);
+  });
+
+  it('a picklist value the admin added survives a setup that adds a new stage (Tooling PATCH replaces the definition)', async () => {
+    // The admin adds "vip" to the stage picklist in Setup, re-sending the definition as Tooling requires.
+    const q = encodeURIComponent("SELECT Id FROM CustomField WHERE TableEnumOrId = 'Contact' AND DeveloperName = 'Parcours_Stage'");
+    const found = (await rest(sb, 'GET', `/services/data/v66.0/tooling/query?q=${q}`)).json as { records: Array<{ Id: string }> };
+    const id = found.records[0]!.Id;
+    const field = (await rest(sb, 'GET', `/services/data/v66.0/tooling/sobjects/CustomField/${id}`)).json as { Metadata: { valueSet: { valueSetDefinition: { value: unknown[] } } } };
+    const md = field.Metadata;
+    md.valueSet.valueSetDefinition.value.push({ valueName: 'vip', label: 'VIP (admin)', default: false });
+    expect((await rest(sb, 'PATCH', `/services/data/v66.0/tooling/sobjects/CustomField/${id}`, { Metadata: md })).status).toBe(204);
+
+    // A mapping with one more stage: setup must PATCH the value set, and keep "vip".
+    const dir = mkdtempSync(join(tmpdir(), 'parcours-map-'));
+    const file = join(dir, 'salesforce.yaml');
+    const extra = "      - id: renewal\n        label: Renewal\n        when: { contact.lifecycle: 'Renewal' }\n        reason: 'lead status {contact.lifecycle}'\n";
+    writeFileSync(file, readFileSync('mappings/salesforce.yaml', 'utf8').replace('\nsegments:', `${extra}\nsegments:`));
+    const r = await runJson<{ created: string[]; updated: string[] }>(['setup', '--crm', 'salesforce', '--mapping', file], env);
+    expect(r.code).toBe(0);
+    expect(r.json.updated).toEqual(expect.arrayContaining(['Contact.Parcours_Stage__c', 'Lead.Parcours_Stage__c']));
+    const values = (await connect(sb).describe('Contact')).fields.find((f) => f.name === 'Parcours_Stage__c')!.picklistValues!.map((p) => p.value);
+    expect(values).toEqual(expect.arrayContaining(['awareness', 'post_purchase', 'renewal', 'vip']));
+    // And once more: nothing left to add, nothing written.
+    const before = sb.calls.length;
+    const again = await runJson<{ updated: string[] }>(['setup', '--crm', 'salesforce', '--mapping', file], env);
+    expect(again.json.updated).toEqual([]);
+    expect(sb.calls.slice(before).filter((c) => c.method !== 'GET' && !c.path.includes('/oauth2/token'))).toEqual([]);
   });
 
   it('--dry-run writes nothing', async () => {

@@ -48,13 +48,13 @@ describe('pull contacts', () => {
     // The cursor second is recent (in-flight window): it is re-read whole. Only Date is faked.
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.parse('2026-03-02T10:01:00Z'));
-    const cursor = { v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00.500Z'), id: '003B' }, Lead: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '00QL' } } };
+    const cursor = { v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003B' }, Lead: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '00QL' } } };
     const scope = sf()
       .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Contact WHERE IsDeleted = true AND SystemModstamp >= 2026-03-02T10:00:00Z')).reply(200, page('Contact', [{ Id: '003Z' }]))
       .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Contact WHERE SystemModstamp >= 2026-03-02T10:00:00Z ORDER BY SystemModstamp, Id')))
       .reply(200, page('Contact', [
-        { Id: '003B', SystemModstamp: '2026-03-02T10:00:00.500+0000' },
-        { Id: '003C', SystemModstamp: '2026-03-02T10:00:00.500+0000' },
+        { Id: '003B', SystemModstamp: '2026-03-02T10:00:00.000+0000' },
+        { Id: '003C', SystemModstamp: '2026-03-02T10:00:00.000+0000' },
       ]))
       .get(`${V}/queryAll`).query(soql((q) => q.startsWith('SELECT Id FROM Lead WHERE IsDeleted = true AND SystemModstamp >='))).reply(200, page('Lead', []))
       .get(`${V}/query`).query(soql((q) => q.includes('IsConverted') && q.endsWith('FROM Lead WHERE SystemModstamp >= 2026-03-02T10:00:00Z ORDER BY SystemModstamp, Id')))
@@ -68,7 +68,7 @@ describe('pull contacts', () => {
       { kind: 'contact', objectType: 'Lead', id: '00QM' },
     ]);
     vi.useRealTimers();
-    expect(batches.at(-1)?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00.500Z'), id: '003C' }, Lead: { modstamp: Date.parse('2026-03-02T11:00:00Z'), id: '00QM' } } });
+    expect(batches.at(-1)?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003C' }, Lead: { modstamp: Date.parse('2026-03-02T11:00:00Z'), id: '00QM' } } });
   });
 
   it('rejects a cursor it did not write', async () => {
@@ -155,10 +155,52 @@ describe('pull above the bulk threshold', () => {
 describe('incremental start clause', () => {
   it('re-reads the cursor second while it is recent, and uses the (second, Id) keyset once it is old', async () => {
     const { sinceClause, IN_FLIGHT_MS } = await import('../../connectors/salesforce/pull.ts');
-    const mark = { modstamp: Date.parse('2026-11-23T10:00:00.500Z'), id: "003000000000001AAA" };
+    const mark = { modstamp: Date.parse('2026-11-23T10:00:00Z'), id: "003000000000001AAA" };
     expect(sinceClause(mark, mark.modstamp + 1_000)).toBe('SystemModstamp >= 2026-11-23T10:00:00Z');
     expect(sinceClause(mark, mark.modstamp + IN_FLIGHT_MS + 1)).toBe(
       "(SystemModstamp > 2026-11-23T10:00:00Z OR (SystemModstamp = 2026-11-23T10:00:00Z AND Id > '003000000000001AAA'))",
     );
+  });
+});
+
+describe('a burst of writes in one second (SystemModstamp has whole seconds)', () => {
+  // Real SystemModstamp values end in .000 (salesforce.md §11): thousands of rows can share one second,
+  // and only Id orders them. The pages of one query are a snapshot; the cursor after each page is (second, last Id).
+  const T = '2026-11-23T10:00:00.000+0000';
+  const id = (n: number) => `003${String(n).padStart(12, '0')}AAA`;
+  const rows = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ Id: id(from + i), SystemModstamp: T }));
+  const keyset = (after: string) => `(SystemModstamp > 2026-11-23T10:00:00Z OR (SystemModstamp = 2026-11-23T10:00:00Z AND Id > '${after}'))`;
+
+  const noLeads = () =>
+    sf()
+      .get(`${V}/queryAll`).query(soql((q) => q.startsWith('SELECT Id FROM Lead WHERE IsDeleted = true'))).reply(200, page('Lead', []))
+      .get(`${V}/query`).query(soql((q) => q.includes('FROM Lead WHERE'))).reply(200, page('Lead', []));
+
+  it('pages through one second by Id, saves (second, Id) after each page, and resumes after the last stored row', async () => {
+    const cursor = { v: 1, objects: { Contact: { modstamp: Date.parse('2026-11-23T10:00:00Z'), id: id(0) } } };
+    sf()
+      .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id FROM Contact WHERE IsDeleted = true AND ${keyset(id(0))}`)).reply(200, page('Contact', []))
+      .get(`${V}/query`).query(soql((q) => q === `SELECT Id, SystemModstamp FROM Contact WHERE ${keyset(id(0))} ORDER BY SystemModstamp, Id`))
+      .reply(200, page('Contact', rows(1, 3), `${V}/query/0r8xx0000000001-3`, 5))
+      .get(`${V}/query/0r8xx0000000001-3`).reply(200, page('Contact', rows(4, 5), undefined, 5));
+    noLeads();
+    const batches = await collect(connector().pull({ objects: ['contact'], fields: needs(), mode: 'incremental', cursors: { contact: cursor } }));
+    const contactBatches = batches.filter((b) => b.records.length > 0 && b.records[0]!.objectType === 'Contact');
+    expect(contactBatches.map((b) => b.records.map((r) => r.id))).toEqual([[id(1), id(2), id(3)], [id(4), id(5)]]);
+    expect(contactBatches.map((b) => (b.cursor as { objects: { Contact: unknown } }).objects.Contact)).toEqual([
+      { modstamp: Date.parse('2026-11-23T10:00:00Z'), id: id(3) },
+      { modstamp: Date.parse('2026-11-23T10:00:00Z'), id: id(5) },
+    ]);
+
+    // A run that stopped after the first page resumes after (second, id 3): the rest once, nothing twice.
+    nock.cleanAll();
+    sf()
+      .get(`${V}/queryAll`).query(soql((q) => q.includes(keyset(id(3))))).reply(200, page('Contact', []))
+      .get(`${V}/query`).query(soql((q) => q === `SELECT Id, SystemModstamp FROM Contact WHERE ${keyset(id(3))} ORDER BY SystemModstamp, Id`))
+      .reply(200, page('Contact', rows(4, 5)));
+    noLeads();
+    const resumed = await collect(connector().pull({ objects: ['contact'], fields: needs(), mode: 'incremental', cursors: { contact: contactBatches[0]!.cursor! } }));
+    expect(resumed.flatMap((b) => b.records.map((r) => r.id))).toEqual([id(4), id(5)]);
+    expect(nock.isDone()).toBe(true);
   });
 });

@@ -16,18 +16,35 @@ const spec: JourneyFieldSpec = {
 
 const existingMetadata = {
   label: 'Journey stage', type: 'Picklist', required: false,
-  valueSet: { restricted: true, valueSetDefinition: { sorted: false, value: [{ fullName: 'Trial', label: 'Trial', default: false }] } },
+  // As Tooling answers: CustomValues named valueName; an admin added "Legacy" and deactivated "Old".
+  valueSet: { restricted: true, valueSetDefinition: { sorted: false, value: [
+    { valueName: 'Trial', label: 'Trial', default: false, isActive: true, color: null, description: null },
+    { valueName: 'Legacy', label: 'Legacy (admin)', default: false, isActive: true, color: '#FF6600', description: 'added by the admin' },
+    { valueName: 'Old', label: 'Old', default: false, isActive: false, color: null, description: null },
+  ] } },
 };
 
+const existsQuery = "SELECT Id, DeveloperName, TableEnumOrId FROM CustomField WHERE TableEnumOrId IN ('Opportunity') AND DeveloperName IN ('Parcours_Stage')";
+const exists = (records: Array<Record<string, unknown>>) => ({ size: records.length, totalSize: records.length, done: true, queryLocator: null, entityTypeName: 'CustomField', records: records.map((r) => ({ attributes: { type: 'CustomField', url: `${V}/tooling/sobjects/CustomField/${String(r.Id)}` }, ...r })) });
+const fieldRow = (metadata: unknown) => ({ attributes: { type: 'CustomField', url: `${V}/tooling/sobjects/CustomField/00N1` }, Id: '00N1', DeveloperName: 'Parcours_Stage', TableEnumOrId: 'Opportunity', FullName: 'Opportunity.Parcours_Stage__c', Metadata: metadata });
+type Value = { valueName?: string; fullName?: string; label: string; isActive?: boolean; color?: string | null };
+
+function flsAndAssignmentExist(scope: nock.Scope): nock.Scope {
+  return scope
+    .get(`${V}/query`).query(soql((q) => q === "SELECT Id FROM PermissionSet WHERE Name = 'Parcours'")).reply(200, page('PermissionSet', [{ Id: '0PS1' }]))
+    .get(`${V}/query`).query(soql((q) => q.includes('FROM FieldPermissions'))).reply(200, page('FieldPermissions', [{ Id: '01k1', Field: 'Opportunity.Parcours_Stage__c', PermissionsRead: true, PermissionsEdit: true }]))
+    .get('/services/oauth2/userinfo').reply(200, { user_id: '005U' })
+    .get(`${V}/query`).query(soql((q) => q.includes('FROM PermissionSetAssignment'))).reply(200, page('PermissionSetAssignment', [{ Id: '0Pa1' }]));
+}
+
 describe('ensureSchema', () => {
-  it('adds missing picklist values to an existing field, grants FLS through the Parcours permission set, and finds or creates campaigns', async () => {
-    let patched: { Metadata: typeof existingMetadata } | null = null;
+  it('adds missing picklist values to an existing field as valueName, keeping every existing value; grants FLS; finds or creates campaigns', async () => {
+    let patched: { Metadata: typeof existingMetadata & { valueSet: { valueSetDefinition: { value: Value[] } } } } | null = null;
     const scope = sf()
-      // Tooling: the field already exists.
-      .post(`${V}/tooling/sobjects/CustomField`, (b) => b.FullName === 'Opportunity.Parcours_Stage__c' && b.Metadata.type === 'Picklist')
-      .reply(400, [{ message: 'There is already a field named Parcours_Stage on Opportunity.', errorCode: 'DUPLICATE_DEVELOPER_NAME', fields: [] }])
-      .get(`${V}/tooling/query`).query(soql((q) => q === "SELECT Id, DeveloperName, Metadata FROM CustomField WHERE TableEnumOrId = 'Opportunity' AND DeveloperName = 'Parcours_Stage'"))
-      .reply(200, { size: 1, totalSize: 1, done: true, records: [{ attributes: { type: 'CustomField' }, Id: '00N1', DeveloperName: 'Parcours_Stage', Metadata: existingMetadata }] })
+      // Tooling: one query says which owned fields exist; the existing one is read by id.
+      .get(`${V}/tooling/query`).query(soql((q) => q === existsQuery))
+      .reply(200, exists([{ Id: '00N1', DeveloperName: 'Parcours_Stage', TableEnumOrId: 'Opportunity' }]))
+      .get(`${V}/tooling/sobjects/CustomField/00N1`).reply(200, fieldRow(existingMetadata))
       .patch(`${V}/tooling/sobjects/CustomField/00N1`, (b) => {
         patched = b;
         return true;
@@ -47,8 +64,12 @@ describe('ensureSchema', () => {
 
     const report = await connector().ensureSchema(spec);
     expect(scope.isDone()).toBe(true);
-    // Existing values kept, the missing one appended.
-    expect(patched!.Metadata.valueSet.valueSetDefinition.value.map((v) => v.fullName)).toEqual(['Trial', 'Won']);
+    // A PATCH replaces the definition: every existing value is re-sent as it was (the admin's value with its
+    // colour, the inactive one still inactive), the missing one appended, all named valueName.
+    const values = patched!.Metadata.valueSet.valueSetDefinition.value;
+    expect(values.map((v) => [v.valueName, v.isActive])).toEqual([['Trial', true], ['Legacy', true], ['Old', false], ['Won', undefined]]);
+    expect(values[1]).toMatchObject({ label: 'Legacy (admin)', color: '#FF6600' });
+    expect(values.some((v) => 'fullName' in v)).toBe(false);
     expect(patched!.Metadata.label).toBe('Journey stage');
     expect(report).toEqual({
       created: ['FieldPermissions.Opportunity.Parcours_Stage__c', 'Campaign.Parcours: Champions'],
@@ -58,19 +79,63 @@ describe('ensureSchema', () => {
     });
   });
 
-  it('leaves an existing field alone when it already has every value', async () => {
+  it('reads fullName-named values as a fallback and writes them back as valueName; re-activates an inactive value it needs', async () => {
+    let patched: { Metadata: { valueSet: { valueSetDefinition: { value: Value[] } } } } | null = null;
     sf()
-      .post(`${V}/tooling/sobjects/CustomField`).reply(400, [{ message: 'There is already a field named Parcours_Stage on Opportunity.', errorCode: 'DUPLICATE_DEVELOPER_NAME', fields: [] }])
-      .get(`${V}/tooling/query`).query(true)
-      .reply(200, { size: 1, totalSize: 1, done: true, records: [{ Id: '00N1', Metadata: { ...existingMetadata, valueSet: { restricted: true, valueSetDefinition: { value: [{ fullName: 'Trial' }, { fullName: 'Won' }] } } } }] })
-      .get(`${V}/query`).query(soql((q) => q.includes('FROM PermissionSet WHERE'))).reply(200, page('PermissionSet', [{ Id: '0PS1' }]))
-      .get(`${V}/query`).query(soql((q) => q.includes('FROM FieldPermissions'))).reply(200, page('FieldPermissions', [{ Id: '01k1', Field: 'Opportunity.Parcours_Stage__c', PermissionsRead: true, PermissionsEdit: true }]))
-      .get('/services/oauth2/userinfo').reply(200, { user_id: '005U' })
-      .get(`${V}/query`).query(soql((q) => q.includes('FROM PermissionSetAssignment'))).reply(200, page('PermissionSetAssignment', [{ Id: '0Pa1' }]));
+      .get(`${V}/tooling/query`).query(soql((q) => q === existsQuery))
+      .reply(200, exists([{ Id: '00N1', DeveloperName: 'Parcours_Stage', TableEnumOrId: 'Opportunity' }]))
+      .get(`${V}/tooling/sobjects/CustomField/00N1`)
+      .reply(200, fieldRow({ ...existingMetadata, valueSet: { restricted: true, valueSetDefinition: { value: [{ fullName: 'Trial', label: 'Trial', default: false }, { fullName: 'Won', label: 'Won', default: false, isActive: false }] } } }))
+      .patch(`${V}/tooling/sobjects/CustomField/00N1`, (b) => {
+        patched = b;
+        return true;
+      })
+      .reply(204);
+    flsAndAssignmentExist(sf());
     const report = await connector().ensureSchema({ ...spec, segments: [] });
-    expect(report.updated).toEqual([]);
+    expect(report.updated).toEqual(['Opportunity.Parcours_Stage__c']);
+    expect(patched!.Metadata.valueSet.valueSetDefinition.value).toEqual([
+      { valueName: 'Trial', label: 'Trial', default: false },
+      { valueName: 'Won', label: 'Won', default: false, isActive: true },
+    ]);
+  });
+
+  it('makes zero writes when every field, value, grant and campaign exists (second setup)', async () => {
+    const scope = sf()
+      .get(`${V}/tooling/query`).query(soql((q) => q === existsQuery))
+      .reply(200, exists([{ Id: '00N1', DeveloperName: 'Parcours_Stage', TableEnumOrId: 'Opportunity' }]))
+      .get(`${V}/tooling/sobjects/CustomField/00N1`)
+      .reply(200, fieldRow({ ...existingMetadata, valueSet: { restricted: true, valueSetDefinition: { value: [{ valueName: 'Won', label: 'Won', default: false, isActive: true }, ...existingMetadata.valueSet.valueSetDefinition.value] } } }));
+    flsAndAssignmentExist(scope)
+      .get(`${V}/query`).query(soql((q) => q.includes('FROM Campaign WHERE Name IN'))).reply(200, page('Campaign', [{ Id: '701A', Name: 'Parcours: At risk' }, { Id: '701B', Name: 'Parcours: Champions' }]));
+    const c = connector();
+    const report = await c.ensureSchema(spec);
+    expect(scope.isDone()).toBe(true);
     expect(report.created).toEqual([]);
+    expect(report.updated).toEqual([]);
     expect(report.unchanged).toContain('Opportunity.Parcours_Stage__c');
+    // Every call was a read: 1 existence query + 1 field read + 4 FLS reads + 1 campaign query.
+    expect(c.stats().total).toBe(7);
+    expect(Object.keys(c.stats().byEndpoint).sort()).toEqual(['metadata', 'soql.query', 'tooling']);
+  });
+
+  it('creates a missing field with valueName values and no prior write attempt', async () => {
+    let created: { FullName: string; Metadata: { valueSet: { valueSetDefinition: { value: Value[] } } } } | null = null;
+    sf()
+      .get(`${V}/tooling/query`).query(soql((q) => q === existsQuery)).reply(200, exists([]))
+      .post(`${V}/tooling/sobjects/CustomField`, (b) => {
+        created = b;
+        return true;
+      })
+      .reply(201, { id: '00N9', success: true, errors: [], warnings: [], infos: [] });
+    flsAndAssignmentExist(sf());
+    const report = await connector().ensureSchema({ ...spec, segments: [] });
+    expect(report.created).toEqual(['Opportunity.Parcours_Stage__c']);
+    expect(created!.FullName).toBe('Opportunity.Parcours_Stage__c');
+    expect(created!.Metadata.valueSet.valueSetDefinition.value).toEqual([
+      { valueName: 'Trial', label: 'Trial', default: false },
+      { valueName: 'Won', label: 'Won', default: false },
+    ]);
   });
 });
 

@@ -67,6 +67,30 @@ describe('REST query', () => {
     expect(escaped.totalSize).toBeGreaterThan(0);
   });
 
+  // dateTime values are stored to the second: real values end in .000 (salesforce.stackexchange 234824; salesforce.md §11).
+  it('stamps whole seconds: system fields and written dateTime values end in .000', async () => {
+    const created = await rest(sb, 'POST', '/services/data/v66.0/sobjects/Contact', { LastName: 'Stamp' });
+    const id = (created.json as { id: string }).id;
+    await rest(sb, 'PATCH', `/services/data/v66.0/sobjects/Contact/${id}`, { Title: 'Twice' });
+    const opp = String(sb.data.query('SELECT Id FROM Opportunity LIMIT 1')[0]!.Id);
+    expect((await rest(sb, 'PATCH', `/services/data/v66.0/sobjects/Opportunity/${opp}`, { StageName: 'Qualification' })).status).toBe(204);
+    const c = (await connect(sb).query<Record<string, string>>(`SELECT CreatedDate, LastModifiedDate, SystemModstamp FROM Contact WHERE Id = '${id}'`)).records[0]!;
+    const o = (await connect(sb).query<Record<string, string>>(`SELECT LastStageChangeDate, SystemModstamp FROM Opportunity WHERE Id = '${opp}'`)).records[0]!;
+    for (const v of [c.CreatedDate, c.LastModifiedDate, c.SystemModstamp, o.LastStageChangeDate, o.SystemModstamp]) expect(v).toMatch(/T\d{2}:\d{2}:\d{2}\.000\+0000$/);
+    const seeded = sb.data.query('SELECT SystemModstamp, CreatedDate FROM Contact');
+    expect(seeded.every((r) => String(r.SystemModstamp).endsWith('.000+0000') && String(r.CreatedDate).endsWith('.000+0000'))).toBe(true);
+  });
+
+  // A 15-char id is case-sensitive (help 000385008): Id order and Id comparisons are case-sensitive, so a
+  // (second, Id) keyset the client resumes from agrees with the server's ORDER BY.
+  it('orders and compares Ids case-sensitively', async () => {
+    const ids = sb.data.query('SELECT Id FROM Contact ORDER BY Id').map((r) => String(r.Id));
+    expect(ids).toEqual([...ids].sort());
+    const pivot = ids[Math.floor(ids.length / 2)]!;
+    const greater = sb.data.query(`SELECT Id FROM Contact WHERE Id > '${pivot}' ORDER BY Id`).map((r) => String(r.Id));
+    expect(greater).toEqual(ids.filter((i) => i > pivot));
+  });
+
   it('queryAll includes recycle-bin rows; query does not', async () => {
     const conn = connect(sb);
     const victim = (await conn.query<{ Id: string }>('SELECT Id FROM Lead LIMIT 1')).records[0]!.Id;

@@ -77,7 +77,7 @@ describe('sObject Collections', () => {
   it('rejects values outside a restricted picklist per record', async () => {
     const create = await rest(sb, 'POST', `${V}/tooling/sobjects/CustomField`, {
       FullName: 'Contact.Tier__c',
-      Metadata: { label: 'Tier', type: 'Picklist', valueSet: { restricted: true, valueSetDefinition: { value: [{ fullName: 'Gold', label: 'Gold', default: false }, { fullName: 'Silver', label: 'Silver', default: false }] } } },
+      Metadata: { label: 'Tier', type: 'Picklist', valueSet: { restricted: true, valueSetDefinition: { value: [{ valueName: 'Gold', label: 'Gold', default: false }, { valueName: 'Silver', label: 'Silver', default: false }] } } },
     });
     expect(create.status).toBe(201);
     const [a, b] = await contactIds(2);
@@ -104,7 +104,7 @@ describe('Tooling custom fields and field-level security', () => {
     const conn = connect(sb);
     const body = {
       FullName: 'Contact.Parcours_Stage__c',
-      Metadata: { label: 'Journey Stage', type: 'Picklist', valueSet: { restricted: true, valueSetDefinition: { value: [{ fullName: 'Awareness', label: 'Awareness', default: false }] } } },
+      Metadata: { label: 'Journey Stage', type: 'Picklist', valueSet: { restricted: true, valueSetDefinition: { value: [{ valueName: 'Awareness', label: 'Awareness', default: false }] } } },
     };
     const first = await rest(sb, 'POST', `${V}/tooling/sobjects/CustomField`, body);
     expect(first.status).toBe(201);
@@ -144,7 +144,7 @@ describe('Tooling custom fields and field-level security', () => {
 
     // Updating the value set through Tooling makes a new value writable.
     const upd = await rest(sb, 'PATCH', `${V}/tooling/sobjects/CustomField/${fieldId}`, {
-      Metadata: { label: 'Journey Stage', type: 'Picklist', valueSet: { restricted: true, valueSetDefinition: { value: [{ fullName: 'Awareness', label: 'Awareness' }, { fullName: 'Retention', label: 'Retention' }] } } },
+      Metadata: { label: 'Journey Stage', type: 'Picklist', valueSet: { restricted: true, valueSetDefinition: { value: [{ valueName: 'Awareness', label: 'Awareness' }, { valueName: 'Retention', label: 'Retention' }] } } },
     });
     expect(upd.status).toBe(204);
     await conn.sobject('Contact').update({ Id: a!, Parcours_Stage__c: 'Retention' });
@@ -153,6 +153,44 @@ describe('Tooling custom fields and field-level security', () => {
     expect(f.type).toBe('picklist');
     expect(f.restrictedPicklist).toBe(true);
     expect(f.picklistValues!.map((p) => p.value)).toEqual(['Awareness', 'Retention']);
+  });
+
+  // Tooling CustomValue is named valueName; the Metadata API's fullName does not deserialize (salesforce.md §5.1, §11).
+  it('names picklist values valueName and refuses the Metadata API naming', async () => {
+    const res = await rest(sb, 'POST', `${V}/tooling/sobjects/CustomField`, {
+      FullName: 'Lead.Wrong_Naming__c',
+      Metadata: { label: 'Wrong', type: 'Picklist', valueSet: { valueSetDefinition: { value: [{ fullName: 'A', label: 'A', default: false }] } } },
+    });
+    expect(res.status).toBe(400);
+    expect((res.json as Array<{ errorCode: string; message: string }>)[0]).toMatchObject({ errorCode: 'JSON_PARSER_ERROR' });
+    expect((res.json as Array<{ message: string }>)[0]!.message).toContain('fullName');
+    const q = encodeURIComponent("SELECT Id FROM CustomField WHERE TableEnumOrId = 'Lead' AND DeveloperName = 'Wrong_Naming'");
+    expect((await rest(sb, 'GET', `${V}/tooling/query?q=${q}`)).json).toMatchObject({ totalSize: 0 });
+  });
+
+  // A Tooling PATCH replaces the whole definition: values left out go inactive
+  // (https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_customvalue.htm).
+  it('deactivates picklist values a PATCH leaves out, and keeps them in the definition as inactive', async () => {
+    const conn = connect(sb);
+    const md = (values: string[]) => ({ label: 'Tier', type: 'Picklist', valueSet: { restricted: true, valueSetDefinition: { sorted: false, value: values.map((v) => ({ valueName: v, label: v, default: false })) } } });
+    const created = await rest(sb, 'POST', `${V}/tooling/sobjects/CustomField`, { FullName: 'Lead.Tier__c', Metadata: md(['Gold', 'Silver', 'Bronze']) });
+    expect(created.status).toBe(201);
+    const id = (created.json as { id: string }).id;
+    sb.data.create('FieldPermissions', { ParentId: profilePermSet(), SobjectType: 'Lead', Field: 'Lead.Tier__c', PermissionsRead: true, PermissionsEdit: true });
+    expect((await rest(sb, 'PATCH', `${V}/tooling/sobjects/CustomField/${id}`, { Metadata: md(['Gold']) })).status).toBe(204);
+
+    const read = (await rest(sb, 'GET', `${V}/tooling/sobjects/CustomField/${id}`)).json as { Metadata: { valueSet: { valueSetDefinition: { value: Array<{ valueName: string; isActive?: boolean }> } } } };
+    expect(read.Metadata.valueSet.valueSetDefinition.value.map((v) => [v.valueName, v.isActive !== false])).toEqual([['Gold', true], ['Silver', false], ['Bronze', false]]);
+    const f = (await conn.describe('Lead')).fields.find((x) => x.name === 'Tier__c')!;
+    expect(f.picklistValues!.map((p) => p.value)).toEqual(['Gold']);
+    const lead = String(sb.data.query('SELECT Id FROM Lead LIMIT 1')[0]!.Id);
+    const res = await rest(sb, 'PATCH', `${V}/composite/sobjects`, { records: [{ attributes: { type: 'Lead' }, id: lead, Tier__c: 'Silver' }] });
+    expect((res.json as Result[])[0]!.errors[0]!.statusCode).toBe('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+
+    // Re-sending the value (isActive true, or simply listed) re-activates it.
+    expect((await rest(sb, 'PATCH', `${V}/tooling/sobjects/CustomField/${id}`, { Metadata: md(['Gold', 'Silver']) })).status).toBe(204);
+    const again = await rest(sb, 'PATCH', `${V}/composite/sobjects`, { records: [{ attributes: { type: 'Lead' }, id: lead, Tier__c: 'Silver' }] });
+    expect((again.json as Result[])[0]!.success).toBe(true);
   });
 
   it('rejects a FieldPermissions row for a field that does not exist', async () => {

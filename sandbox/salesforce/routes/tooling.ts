@@ -2,6 +2,13 @@
  * Tooling API CustomField: create, update, query.
  * https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm
  * Metadata shape: https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/customfield.htm
+ *
+ * Picklist values are Tooling CustomValues, named `valueName` (the Metadata API's `fullName` is not a
+ * Tooling field; a body using it fails to deserialize). A PATCH of `Metadata` replaces the whole
+ * definition: values it leaves out stay in the definition as inactive ("If picklist values are missing
+ * from a component definition, they get deactivated",
+ * https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_customvalue.htm).
+ * Inactive values are not offered by describe and a restricted picklist refuses them.
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
@@ -25,7 +32,7 @@ const metadataSchema = z.looseObject({
   valueSet: z
     .looseObject({
       restricted: z.boolean().optional(),
-      valueSetDefinition: z.looseObject({ value: z.array(z.looseObject({ fullName: z.string(), label: z.string().optional(), default: z.boolean().optional() })) }),
+      valueSetDefinition: z.looseObject({ value: z.array(z.looseObject({ valueName: z.string(), label: z.string().optional(), default: z.boolean().optional(), isActive: z.boolean().optional() })) }),
     })
     .optional(),
 });
@@ -33,18 +40,45 @@ const metadataSchema = z.looseObject({
 const createBody = z.object({ FullName: z.string(), Metadata: metadataSchema });
 const updateBody = z.object({ FullName: z.string().optional(), Metadata: metadataSchema });
 
-function toFieldDef(name: string, md: z.infer<typeof metadataSchema>): FieldDef | SfHttpError {
+type Metadata = z.infer<typeof metadataSchema>;
+
+/** The Metadata API's value name sent to Tooling: Salesforce cannot deserialize it into a CustomValue. */
+function metadataApiNaming(body: unknown): SfHttpError | null {
+  const values = (body as { Metadata?: { valueSet?: { valueSetDefinition?: { value?: unknown } } } } | null)?.Metadata?.valueSet?.valueSetDefinition?.value;
+  if (!Array.isArray(values) || !values.some((v) => typeof v === 'object' && v !== null && 'fullName' in v)) return null;
+  return new SfHttpError(400, 'JSON_PARSER_ERROR', 'Cannot deserialize instance of CustomValue: unrecognized field "fullName" (Tooling names a picklist value valueName)');
+}
+
+function parseBody<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
+  const naming = metadataApiNaming(raw);
+  if (naming) throw naming;
+  const body = schema.safeParse(raw);
+  if (!body.success) throw new SfHttpError(400, 'INVALID_INPUT', `Invalid CustomField: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return body.data;
+}
+
+/** A PATCH replaces the definition; values it omits are kept as inactive. */
+function replaceDefinition(previous: Record<string, unknown>, next: Metadata): Metadata {
+  const nextSet = next.valueSet;
+  const before = (previous as Metadata).valueSet?.valueSetDefinition.value ?? [];
+  if (!nextSet || before.length === 0) return next;
+  const named = new Set(nextSet.valueSetDefinition.value.map((v) => v.valueName));
+  const dropped = before.filter((v) => !named.has(v.valueName)).map((v) => ({ ...v, isActive: false, default: false }));
+  return { ...next, valueSet: { ...nextSet, valueSetDefinition: { ...nextSet.valueSetDefinition, value: [...nextSet.valueSetDefinition.value, ...dropped] } } };
+}
+
+function toFieldDef(name: string, md: Metadata): FieldDef | SfHttpError {
   const type = TYPES[md.type];
   if (!type) return new SfHttpError(400, 'INVALID_INPUT', `Invalid field type: ${md.type}`);
-  const values = md.valueSet?.valueSetDefinition.value ?? [];
+  const values = (md.valueSet?.valueSetDefinition.value ?? []).filter((v) => v.isActive !== false);
   if ((type === 'picklist' || type === 'multipicklist') && values.length === 0) {
     return new SfHttpError(400, 'FIELD_INTEGRITY_EXCEPTION', 'Picklist values: You must enter at least one value.');
   }
   const length = type === 'string' ? Math.min(md.length ?? 255, 255) : type === 'textarea' ? (md.length ?? 32768) : type === 'multipicklist' ? 4099 : type === 'picklist' ? 255 : 0;
   return {
     name, label: md.label, type, length, createable: true, updateable: true, nillable: true, custom: true,
-    ...(values.length > 0 ? { picklistValues: values.map((v) => v.fullName), restrictedPicklist: md.valueSet?.restricted ?? false } : {}),
-    ...(values.find((v) => v.default) ? { defaultPicklistValue: values.find((v) => v.default)!.fullName } : {}),
+    ...(values.length > 0 ? { picklistValues: values.map((v) => v.valueName), restrictedPicklist: md.valueSet?.restricted ?? false } : {}),
+    ...(values.find((v) => v.default) ? { defaultPicklistValue: values.find((v) => v.default)!.valueName } : {}),
   };
 }
 
@@ -95,8 +129,7 @@ export function toolingRouter(ctx: ApiContext): Router {
   const { org } = ctx;
 
   r.post('/tooling/sobjects/CustomField', (req, res) => {
-    const body = createBody.safeParse(req.body);
-    if (!body.success) throw new SfHttpError(400, 'INVALID_INPUT', `Invalid CustomField: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const body = { data: parseBody(createBody, req.body) };
     const m = /^([A-Za-z]+)\.([A-Za-z][A-Za-z0-9_]*)__c$/.exec(body.data.FullName);
     if (!m || !CUSTOMIZABLE_OBJECTS.includes(m[1]!)) throw new SfHttpError(400, 'INVALID_INPUT', `Invalid FullName: ${body.data.FullName}`);
     const [, objectName, devName] = m as unknown as [string, string, string];
@@ -115,12 +148,11 @@ export function toolingRouter(ctx: ApiContext): Router {
   r.patch('/tooling/sobjects/CustomField/:id', (req, res) => {
     const row = org.customFields.get(String(req.params.id));
     if (!row) throw notFound();
-    const body = updateBody.safeParse(req.body);
-    if (!body.success) throw new SfHttpError(400, 'INVALID_INPUT', `Invalid CustomField: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const metadata = replaceDefinition(row.metadata, parseBody(updateBody, req.body).Metadata);
     const def = org.objectDef(row.object)!;
-    const field = toFieldDef(`${row.developerName}__c`, body.data.Metadata);
+    const field = toFieldDef(`${row.developerName}__c`, metadata);
     if (field instanceof SfHttpError) throw field;
-    row.metadata = body.data.Metadata;
+    row.metadata = metadata;
     row.lastModifiedDate = org.clock();
     def.fields.set(field.name, field);
     res.status(204).end();

@@ -50,7 +50,7 @@ export function runSoql(org: Org, q: string, opts: RunOptions): QueryResult {
         const vb = valueOf(org, b, o.bound);
         if (va === vb) continue;
         if (va === null || vb === null) return (va === null) === o.nullsLast ? 1 : -1;
-        const c = compareValues(va, vb);
+        const c = compareValues(va, vb, isId(o.bound));
         if (c !== 0) return o.desc ? -c : c;
       }
       return 0;
@@ -95,7 +95,17 @@ function valueOf(org: Org, rec: StoredRecord, b: BoundField): Value {
   return owner ? (owner.values[b.field.name] ?? null) : null;
 }
 
-function compareValues(a: Exclude<Value, null>, b: Exclude<Value, null>): number {
+/**
+ * Ids compare case-sensitively: a 15-char id is case-sensitive (help 000385008, see ids.ts) and the
+ * 18-char form carries the same order, so `ORDER BY Id` and `Id > '…'` agree with a plain string
+ * comparison of the ids a client holds. Other text compares case-insensitively, as SOQL does.
+ */
+function isId(b: BoundField): boolean {
+  return b.field.type === 'id' || b.field.type === 'reference';
+}
+
+function compareValues(a: Exclude<Value, null>, b: Exclude<Value, null>, caseSensitive = false): number {
+  if (caseSensitive) return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') {
     const x = a.toLowerCase();
     const y = b.toLowerCase();
@@ -132,10 +142,10 @@ function compile(c: Condition, bind: (r: FieldRef) => BoundField, org: Org): Pre
       return (rec) => {
         const raw = valueOf(org, rec, b);
         const v = seconds && typeof raw === 'number' ? Math.floor(raw / 1000) * 1000 : raw;
-        if (c.cmp === '=') return equals(v, lit);
-        if (c.cmp === '!=') return !equals(v, lit);
+        if (c.cmp === '=') return equals(v, lit, isId(b));
+        if (c.cmp === '!=') return !equals(v, lit, isId(b));
         if (v === null || lit === null) return false;
-        const k = compareValues(v, lit);
+        const k = compareValues(v, lit, isId(b));
         return c.cmp === '<' ? k < 0 : c.cmp === '<=' ? k <= 0 : c.cmp === '>' ? k > 0 : k >= 0;
       };
     }
@@ -144,7 +154,7 @@ function compile(c: Condition, bind: (r: FieldRef) => BoundField, org: Org): Pre
       const lits = c.values.map((v) => literalFor(b, v, c.field.pos));
       return (rec) => {
         const v = valueOf(org, rec, b);
-        const hit = lits.some((l) => equals(v, l));
+        const hit = lits.some((l) => equals(v, l, isId(b)));
         return c.negate ? !hit : hit;
       };
     }
@@ -162,9 +172,9 @@ function compile(c: Condition, bind: (r: FieldRef) => BoundField, org: Org): Pre
   }
 }
 
-function equals(v: Value, lit: Value): boolean {
+function equals(v: Value, lit: Value, caseSensitive = false): boolean {
   if (v === null || lit === null) return v === lit;
-  if (typeof v === 'string' && typeof lit === 'string') return v.toLowerCase() === lit.toLowerCase();
+  if (typeof v === 'string' && typeof lit === 'string' && !caseSensitive) return v.toLowerCase() === lit.toLowerCase();
   return v === lit;
 }
 
