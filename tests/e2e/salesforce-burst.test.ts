@@ -20,7 +20,7 @@ describe('Salesforce end to end: 5,000 records modified in the same second', () 
     expect((await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env)).code).toBe(0);
     // The first run's own writes come back once; after this the cursor sits on them.
     expect((await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env)).json.written).toBe(0);
-  });
+  }, 120_000);
   afterAll(async () => {
     await sb.close();
   });
@@ -50,5 +50,5 @@ describe('Salesforce end to end: 5,000 records modified in the same second', () 
     const echo = await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env);
     expect(echo.json.pulled.contacts).toBe(5_000);
     expect(echo.json.written).toBe(0);
-  });
+  }, 180_000); // three syncs of 5,000 customers on a shared two-core machine
 });
