@@ -33,7 +33,7 @@ function* history(count: number, now: number): Generator<StageHistoryRow> {
       if (run > 0 && i % 7 < run) continue;
       const stage = STAGES[Math.min(run + (i % 3), STAGES.length - 1)] as string;
       const leaves = run < runs - 1 && i % 7 >= run + 1;
-      yield { contactId: String(1000 + i), journeyId: 'default', stage, enteredAt: at + (i % 1000) * 60_000, leftAt: leaves ? next + (i % 1000) * 60_000 : null };
+      yield { contactId: String(1000 + i), journeyId: 'default', stage, enteredAt: at + (i % 1000) * 60_000, leftAt: leaves ? next + (i % 1000) * 60_000 : null, backfilled: run === 0 };
     }
   }
 }

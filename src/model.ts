@@ -43,6 +43,11 @@ export interface ContactRecord extends RecordBase {
   npsScore: number | null;
   /** Latest CSAT, 1..5. */
   csat: number | null;
+  /**
+   * When the contact entered each lifecycle value it reached (HubSpot `hs_lifecyclestage_<value>_date`).
+   * Evidence for stage-entry times and the backfilled ledger; absent when not pulled or not in the CRM.
+   */
+  lifecycleDates?: Record<string, number>;
 }
 
 export interface DealRecord extends RecordBase {
@@ -59,6 +64,11 @@ export interface DealRecord extends RecordBase {
   closedAt: number | null;
   /** Every stage the deal is known to have reached (HubSpot `hs_date_entered_*`, Salesforce OpportunityHistory). */
   stagesReached: string[];
+  /**
+   * Stage entries with their times, oldest first (HubSpot `hs_date_entered_<stage>`, Salesforce
+   * OpportunityHistory). Evidence for stage-entry times and the backfilled ledger; absent when not pulled.
+   */
+  stageHistory?: StageEntryEvidence[];
   /** Contacts this deal is associated with. */
   contactIds: string[];
 }
@@ -75,6 +85,11 @@ export interface TicketRecord extends RecordBase {
   closedAt: number | null;
   firstResponseAt: number | null;
   contactIds: string[];
+}
+
+export interface StageEntryEvidence {
+  stage: string;
+  at: number;
 }
 
 export type CrmRecord = ContactRecord | DealRecord | TicketRecord;

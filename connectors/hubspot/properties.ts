@@ -52,6 +52,23 @@ const INTERNAL: Record<ObjectKind, string[]> = {
 };
 
 /**
+ * HubSpot's default lifecycle values (hubspot.md §8). Each has a read-only "Became a … date" property
+ * `hs_lifecyclestage_<value>_date`, set when the contact enters that value (hubspot.md §13, CONFIRMED;
+ * https://knowledge.hubspot.com/contacts/use-lifecycle-stages). HubSpot leaves out requested properties
+ * a portal does not have, so a portal that removed a default value costs nothing.
+ */
+export const LIFECYCLE_VALUES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'] as const;
+
+export function lifecycleDateProperty(value: string): string {
+  return `hs_lifecyclestage_${value}_date`;
+}
+
+/** Lifecycle dates are evidence for `lifecyclestage` only: not when an admin points `lifecycle` at another property. */
+export function needsLifecycleDates(fields: FieldNeeds): boolean {
+  return (fields.normalized.contact ?? []).includes('lifecycleDates') && fields.overrides.contact?.lifecycle === undefined;
+}
+
+/**
  * The stage-calculated "Date entered <stage>" properties of a deal stage, current name first:
  * `hs_v2_date_entered_<stageId>` on current portals, `hs_date_entered_<stageId>` on older ones
  * (knowledge.hubspot.com "Use stage calculated properties"; /work/shared/crm-facts/hubspot.md §13).
@@ -69,15 +86,16 @@ export function sourceProperties(kind: ObjectKind, field: string, fields: FieldN
   return DEFAULT_PROPERTIES[kind][field] ?? [];
 }
 
-/** True when deals need the "date entered" properties of every known stage (stageEnteredAt without override, or stagesReached). */
+/** True when deals need the "date entered" properties of every known stage (stageEnteredAt without override, stagesReached or stageHistory). */
 export function needsStageHistory(fields: FieldNeeds): boolean {
   const wanted = new Set(fields.normalized.deal ?? []);
-  return wanted.has('stagesReached') || (wanted.has('stageEnteredAt') && fields.overrides.deal?.stageEnteredAt === undefined);
+  return wanted.has('stagesReached') || wanted.has('stageHistory') || (wanted.has('stageEnteredAt') && fields.overrides.deal?.stageEnteredAt === undefined);
 }
 
 export function propertiesFor(kind: ObjectKind, fields: FieldNeeds, dealStageIds: string[] = []): string[] {
   const names = new Set<string>(INTERNAL[kind]);
   for (const field of fields.normalized[kind] ?? []) for (const p of sourceProperties(kind, field, fields)) names.add(p);
+  if (kind === 'contact' && needsLifecycleDates(fields)) for (const v of LIFECYCLE_VALUES) names.add(lifecycleDateProperty(v));
   if (kind === 'deal') {
     const override = fields.overrides.deal?.stageEnteredAt;
     if (override !== undefined && (fields.normalized.deal ?? []).includes('stageEnteredAt')) names.add(override);

@@ -4,7 +4,7 @@
  */
 import type { FieldNeeds } from '../../connectors/port.ts';
 import type { ContactRecord, DealRecord, ObjectKind, RawFields, TicketRecord } from '../../src/model.ts';
-import { MODIFIED_PROPERTY, sourceProperties, stageEnteredProperties } from './properties.ts';
+import { LIFECYCLE_VALUES, lifecycleDateProperty, MODIFIED_PROPERTY, needsLifecycleDates, sourceProperties, stageEnteredProperties } from './properties.ts';
 import type { PipelineCatalog } from './pipelines.ts';
 import type { CrmObject } from './schemas.ts';
 
@@ -89,7 +89,18 @@ export function toContact(obj: CrmObject, fields: FieldNeeds): ContactRecord {
     employees: parseEmployeeCount(field('contact', 'employees', p, fields)),
     npsScore: parseNumber(field('contact', 'npsScore', p, fields)),
     csat: parseNumber(field('contact', 'csat', p, fields)),
+    ...(needsLifecycleDates(fields) ? { lifecycleDates: lifecycleDates(p) } : {}),
   };
+}
+
+/** `hs_lifecyclestage_<value>_date` of every lifecycle value the contact reached. */
+function lifecycleDates(p: Props): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of LIFECYCLE_VALUES) {
+    const t = parseTime(p[lifecycleDateProperty(v)]);
+    if (t !== null) out[v] = t;
+  }
+  return out;
 }
 
 /** Ids of contacts merged into this one (`hs_merged_object_ids`, `;`-separated): they no longer exist. */
@@ -134,6 +145,7 @@ export function toDeal(obj: CrmObject, fields: FieldNeeds, pipelines: PipelineCa
     stageEnteredAt,
     closedAt: parseTime(field('deal', 'closedAt', p, fields)),
     stagesReached: wants('deal', 'stagesReached', fields) ? entered.map(([id]) => id) : [],
+    ...(wants('deal', 'stageHistory', fields) ? { stageHistory: entered.map(([stage, at]) => ({ stage, at })) } : {}),
     contactIds,
   };
 }

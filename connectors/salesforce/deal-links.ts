@@ -7,15 +7,20 @@
  *   "primary contact" among the objects we read (AccountContactRole is outside our SOQL subset), so we
  *   define it as the Account's earliest-created Contact (CreatedDate, then Id): stable, and usually the
  *   person the account was opened for.
- * - Stages reached: distinct OpportunityHistory.StageName values, oldest first.
+ * - Stages reached: distinct OpportunityHistory.StageName values, oldest first; stage history: each
+ *   row whose StageName differs from the row before it, dated by its CreatedDate (a row is written on
+ *   every change of stage, amount, probability or close date, so repeats of a stage are not entries).
  *   https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunityhistory.htm
  */
 import type { SalesforceClient } from './client.ts';
 import { queryRows } from './rest-query.ts';
 import { IDS_PER_QUERY, chunk, inList, select } from './soql.ts';
-import { asBool, asText, type FlatRow } from './translate.ts';
+import type { StageEntryEvidence } from '../../src/model.ts';
+import { asBool, asText, asTime, type FlatRow } from './translate.ts';
 
 export type Multi = Map<string, string[]>;
+/** Opportunity id → its stage entries, oldest first. */
+export type History = Map<string, StageEntryEvidence[]>;
 
 function add(map: Multi, key: string | null, value: string | null): void {
   if (!key || !value) return;
@@ -31,9 +36,18 @@ function rolesToMap(rows: FlatRow[]): Multi {
   return map;
 }
 
-function historyToMap(rows: FlatRow[]): Multi {
-  const map: Multi = new Map();
-  for (const r of rows) add(map, asText(r.OpportunityId), asText(r.StageName));
+/** Rows ordered by CreatedDate, Id (as queried). */
+function historyToMap(rows: FlatRow[]): History {
+  const map: History = new Map();
+  for (const r of rows) {
+    const opp = asText(r.OpportunityId);
+    const stage = asText(r.StageName);
+    const at = asTime(r.CreatedDate);
+    if (!opp || !stage || at === null) continue;
+    const list = map.get(opp) ?? [];
+    if (list.at(-1)?.stage !== stage) list.push({ stage, at });
+    map.set(opp, list);
+  }
   return map;
 }
 
@@ -46,7 +60,7 @@ export async function loadAllRoles(client: SalesforceClient): Promise<{ roles: M
   return { roles: rolesToMap(rows), rows };
 }
 
-export async function loadAllHistory(client: SalesforceClient): Promise<Multi> {
+export async function loadAllHistory(client: SalesforceClient): Promise<History> {
   return historyToMap(await queryRows(client, select(HISTORY_FIELDS, 'OpportunityHistory', undefined, 'CreatedDate, Id')));
 }
 
@@ -56,7 +70,7 @@ export async function loadRoles(client: SalesforceClient, oppIds: string[]): Pro
   return rolesToMap(rows);
 }
 
-export async function loadHistory(client: SalesforceClient, oppIds: string[]): Promise<Multi> {
+export async function loadHistory(client: SalesforceClient, oppIds: string[]): Promise<History> {
   const rows: FlatRow[] = [];
   for (const ids of chunk(oppIds, IDS_PER_QUERY)) rows.push(...(await queryRows(client, select(HISTORY_FIELDS, 'OpportunityHistory', `OpportunityId IN ${inList(ids)}`, 'CreatedDate, Id'))));
   return historyToMap(rows);
@@ -76,7 +90,7 @@ export async function primaryContacts(client: SalesforceClient, accountIds: stri
   return out;
 }
 
-export interface DealLinks { contactIds: string[]; stagesReached: string[] }
+export interface DealLinks { contactIds: string[]; stagesReached: string[]; stageHistory: StageEntryEvidence[] }
 
 /**
  * Links for one page of Opportunity rows. `preloaded` (full pulls) answers from memory; otherwise the
@@ -86,18 +100,19 @@ export interface DealLinks { contactIds: string[]; stagesReached: string[] }
 export async function linkDeals(
   client: SalesforceClient,
   rows: FlatRow[],
-  options: { stagesReached: boolean; preloaded?: { roles: Multi; history: Multi | null } },
+  options: { stagesReached: boolean; preloaded?: { roles: Multi; history: History | null } },
 ): Promise<Map<string, DealLinks>> {
   const ids = rows.map((r) => String(r.Id));
   const roles = options.preloaded ? options.preloaded.roles : await loadRoles(client, ids);
-  const history = !options.stagesReached ? new Map() : options.preloaded?.history ?? (await loadHistory(client, ids));
+  const history: History = !options.stagesReached ? new Map() : options.preloaded?.history ?? (await loadHistory(client, ids));
   const roleless = rows.filter((r) => !roles.has(String(r.Id)) && asText(r.AccountId));
   const primary = roleless.length > 0 ? await primaryContacts(client, roleless.map((r) => String(r.AccountId))) : new Map<string, string>();
   const out = new Map<string, DealLinks>();
   for (const r of rows) {
     const id = String(r.Id);
     const fallback = primary.get(String(r.AccountId));
-    out.set(id, { contactIds: roles.get(id) ?? (fallback ? [fallback] : []), stagesReached: history.get(id) ?? [] });
+    const entries = history.get(id) ?? [];
+    out.set(id, { contactIds: roles.get(id) ?? (fallback ? [fallback] : []), stagesReached: [...new Set(entries.map((e) => e.stage))], stageHistory: entries });
   }
   return out;
 }

@@ -68,8 +68,10 @@ export interface ObjectPlan {
   sources: Record<string, string[]>;
   /** Raw and owned fields copied into `record.raw`. */
   raw: string[];
-  /** Whether deals need OpportunityHistory for `stagesReached`. */
+  /** Whether deals need OpportunityHistory for `stagesReached` or `stageHistory`. */
   stagesReached: boolean;
+  /** Whether deals carry their dated `stageHistory` (OpportunityHistory rows). */
+  stageHistory: boolean;
 }
 
 /** `Contact:NPS__c, Lead:NPS_Score__c` → the names that apply to `object`. */
@@ -97,9 +99,11 @@ export function planObject(object: SfObject, needs: FieldNeeds): ObjectPlan {
   // A deal's closedAt needs CloseDate; an override of any listed field counts as wanting it.
   for (const field of Object.keys(overrides)) wanted.add(field);
   let stagesReached = false;
+  let stageHistory = false;
   for (const field of wanted) {
-    if (field === 'stagesReached' && object === 'Opportunity') {
+    if ((field === 'stagesReached' || field === 'stageHistory') && object === 'Opportunity') {
       stagesReached = true;
+      if (field === 'stageHistory') stageHistory = true;
       continue;
     }
     const override = overrides[field];
@@ -108,5 +112,5 @@ export function planObject(object: SfObject, needs: FieldNeeds): ObjectPlan {
   }
   const raw = [...new Set([...(needs.raw[kind] ?? []).flatMap((r) => namesFor(object, r)), ...(needs.owned[kind] ?? []).map((o) => assertFieldName(o))])];
   const select = [...new Set([...INTERNAL[object], ...Object.values(sources).flat(), ...raw])];
-  return { object, kind, select, sources, raw, stagesReached };
+  return { object, kind, select, sources, raw, stagesReached, stageHistory };
 }

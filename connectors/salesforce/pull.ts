@@ -19,7 +19,7 @@ import type { SalesforceClient } from './client.ts';
 import { OBJECTS_OF_KIND, planObject, type ObjectPlan, type SfObject } from './field-plan.ts';
 import { queryFirst, queryPages, queryRows } from './rest-query.ts';
 import { bulkQueryPages } from './bulk-query.ts';
-import { linkDeals, loadAllHistory, loadAllRoles, type DealLinks, type Multi } from './deal-links.ts';
+import { linkDeals, loadAllHistory, loadAllRoles, type DealLinks, type History, type Multi } from './deal-links.ts';
 import { IDS_PER_QUERY, chunk, dateTimeLiteral, inList, quote, select } from './soql.ts';
 import { asBool, asText, asTime, toContact, toDeal, toTicket, type FlatRow } from './translate.ts';
 
@@ -131,7 +131,7 @@ async function* pullSimple(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch
 async function* pullDeals(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch> {
   const { client } = ctx;
   const incremental = ctx.mode === 'incremental' && ctx.state.objects.Opportunity !== undefined;
-  let preloaded: { roles: Multi; history: Multi | null } | undefined;
+  let preloaded: { roles: Multi; history: History | null } | undefined;
   let newestRole: Mark | undefined;
   if (!incremental) {
     const all = await loadAllRoles(client);

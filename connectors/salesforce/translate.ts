@@ -3,7 +3,7 @@
  * (JSON, typed values, parents nested → flattened here) and Bulk API 2.0 (CSV, every value a string,
  * empty = null). Timestamps arrive as `2026-01-01T00:00:00.000+0000`, dates as `2026-01-01`.
  */
-import type { ContactRecord, DealRecord, RawFields, TicketRecord } from '../../src/model.ts';
+import type { ContactRecord, DealRecord, RawFields, StageEntryEvidence, TicketRecord } from '../../src/model.ts';
 import type { ObjectPlan } from './field-plan.ts';
 
 export type FlatRow = Record<string, string | number | boolean | null>;
@@ -91,7 +91,7 @@ export function toContact(row: FlatRow, plan: ObjectPlan): ContactRecord {
   };
 }
 
-export function toDeal(row: FlatRow, plan: ObjectPlan, links: { contactIds: string[]; stagesReached: string[] }): DealRecord {
+export function toDeal(row: FlatRow, plan: ObjectPlan, links: { contactIds: string[]; stagesReached: string[]; stageHistory?: StageEntryEvidence[] }): DealRecord {
   const isClosed = asBool(row.IsClosed);
   return {
     kind: 'deal',
@@ -110,6 +110,7 @@ export function toDeal(row: FlatRow, plan: ObjectPlan, links: { contactIds: stri
     // CloseDate is the *expected* close date while open; it only means "closed at" once closed.
     closedAt: isClosed ? asTime(first(row, plan, 'closedAt')) : null,
     stagesReached: links.stagesReached,
+    ...(plan.stageHistory && links.stageHistory ? { stageHistory: links.stageHistory } : {}),
     contactIds: links.contactIds,
   };
 }

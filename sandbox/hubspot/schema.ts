@@ -73,6 +73,11 @@ export interface PropertyGroupDef {
 }
 
 export const LIFECYCLE_STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'] as const;
+
+/** The contact property HubSpot stamps when a contact enters lifecycle stage `value`. */
+export function lifecycleDateProperty(value: string): string {
+  return `hs_lifecyclestage_${value}_date`;
+}
 export const ANALYTICS_SOURCES = ['ORGANIC_SEARCH', 'PAID_SEARCH', 'EMAIL_MARKETING', 'SOCIAL_MEDIA', 'REFERRALS', 'OTHER_CAMPAIGNS', 'DIRECT_TRAFFIC', 'OFFLINE', 'PAID_SOCIAL'] as const;
 
 export interface PipelineStageDef {
@@ -167,6 +172,9 @@ const SPECS: Record<ObjectType, Spec[]> = {
     // Contact `numemployees` is a dropdown of ranges in HubSpot; companies carry the exact count.
     ['numemployees', 'Number of Employees', 'enumeration', 'select', { options: ['1-5', '5-25', '25-50', '50-100', '100-500', '500-1000', '1000+'] }],
     ['lifecyclestage', 'Lifecycle Stage', 'enumeration', 'radio', { options: LIFECYCLE_STAGES }],
+    // "Became a <stage> date": read-only, set by HubSpot when the contact enters that lifecycle stage
+    // (hubspot.md §13, default contact properties; https://knowledge.hubspot.com/contacts/use-lifecycle-stages).
+    ...LIFECYCLE_STAGES.map((v): Spec => [lifecycleDateProperty(v), `Became a ${v} date`, 'datetime', 'date', { readOnly: true }]),
     ['hs_analytics_source', 'Original Traffic Source', 'enumeration', 'select', { options: ANALYTICS_SOURCES, readOnly: true }],
     // Feedback-survey rollups (touchpoints.md §3.4; type and fieldType as a portal's properties API lists them).
     ['hs_feedback_last_nps_rating', 'Last NPS survey rating', 'enumeration', 'select', { options: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10'], readOnly: true }],

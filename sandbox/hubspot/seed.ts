@@ -5,7 +5,7 @@
  */
 import { DAY_MS } from '../../src/model.ts';
 import { generatePersonas, type Persona, type PersonaDeal, type PersonaTicket } from '../demo-data.ts';
-import { DEAL_PIPELINES, stageDateProperties, type PipelineDef } from './schema.ts';
+import { DEAL_PIPELINES, lifecycleDateProperty, stageDateProperties, type PipelineDef } from './schema.ts';
 import type { PortalStore } from './store.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -62,6 +62,7 @@ function addContact(store: PortalStore, p: Persona, now: number): string {
   setIf(props, 'industry', p.company?.industry);
   if (p.company?.employees != null) props['numemployees'] = employeeRange(p.company.employees);
   setIf(props, 'lifecyclestage', p.lifecycle);
+  for (const [value, at] of lifecyclePath(p, now)) props[lifecycleDateProperty(value)] = iso(at);
   setIf(props, 'hs_analytics_source', p.source);
   setIf(props, 'hs_feedback_last_nps_rating', p.nps);
   setIf(props, 'hs_feedback_last_csat_survey_rating', p.csat);
@@ -71,6 +72,36 @@ function addContact(store: PortalStore, p: Persona, now: number): string {
   const activity = [p.createdAt, ...p.deals.map((d) => d.closedAt ?? d.stageEnteredAt), ...p.tickets.map((t) => t.closedAt ?? t.createdAt)];
   const updatedAt = Math.min(now, Math.max(...activity));
   return store.create('contacts', props, { createdAt: p.createdAt, updatedAt }).id;
+}
+
+/** The forward order of HubSpot's default lifecycle stages ('other' stands apart). */
+const LIFECYCLE_ORDER = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist'];
+
+/**
+ * The lifecycle stages a persona went through, each with the time HubSpot stamped its "Became a … date":
+ * from subscriber or lead at creation up to its current stage — opportunity when its first deal
+ * opened, customer when its first deal was won, earlier steps spread between.
+ */
+export function lifecyclePath(p: Persona, now: number): Array<[string, number]> {
+  if (p.lifecycle === null) return [];
+  if (p.lifecycle === 'other') return [['other', p.createdAt]];
+  const last = LIFECYCLE_ORDER.indexOf(p.lifecycle);
+  const first = Math.min(last, p.index % 3 === 0 ? 0 : 1);
+  const firstDeal = Math.min(...p.deals.map((d) => d.createdAt));
+  const firstWin = Math.min(...p.deals.filter((d) => d.outcome === 'won').map((d) => d.closedAt ?? Number.POSITIVE_INFINITY));
+  const spread = p.createdAt + Math.round((Math.min(now, Math.max(p.createdAt, now - DAY_MS)) - p.createdAt) * (0.2 + ((p.index * 37) % 60) / 100));
+  let reached: number;
+  if ((p.lifecycle === 'customer' || p.lifecycle === 'evangelist') && Number.isFinite(firstWin)) reached = p.lifecycle === 'customer' ? firstWin : firstWin + Math.round((now - firstWin) / 2);
+  else if (p.lifecycle === 'opportunity' && Number.isFinite(firstDeal)) reached = firstDeal;
+  else reached = spread;
+  reached = Math.max(p.createdAt, Math.min(reached, now));
+  const steps = last - first;
+  const path: Array<[string, number]> = [];
+  for (let i = first; i <= last; i++) {
+    const at = steps === 0 ? p.createdAt : p.createdAt + Math.round(((reached - p.createdAt) * (i - first)) / steps);
+    path.push([LIFECYCLE_ORDER[i] as string, at]);
+  }
+  return path;
 }
 
 function addDeal(store: PortalStore, d: PersonaDeal, pipelineIndex: number): string {

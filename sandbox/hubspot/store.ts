@@ -7,6 +7,7 @@ import {
   OBJECT_TYPES,
   builtinGroups,
   builtinProperties,
+  lifecycleDateProperty,
   modifiedProperty,
   stageDatesOnMove,
   type ObjectType,
@@ -116,6 +117,11 @@ export class PortalStore {
   write(rec: StoredRecord, values: Record<string, string>): void {
     const fromStage = rec.properties['dealstage'];
     const toStage = rec.type === 'deals' ? values['dealstage'] : undefined;
+    // Entering a lifecycle stage stamps its "Became a … date" (hubspot.md §13).
+    const lifecycle = values['lifecyclestage'];
+    if (rec.type === 'contacts' && lifecycle && lifecycle !== rec.properties['lifecyclestage'] && this.properties.contacts.has(lifecycleDateProperty(lifecycle))) {
+      rec.properties[lifecycleDateProperty(lifecycle)] = new Date(this.clock()).toISOString();
+    }
     for (const [k, v] of Object.entries(values)) {
       if (v === '') delete rec.properties[k];
       else rec.properties[k] = v;

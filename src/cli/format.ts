@@ -23,6 +23,20 @@ export function syncJson(s: SyncSummary): object {
   };
 }
 
+const KIND_TEXT: Record<keyof SyncSummary['stageEntries']['byKind'], string> = {
+  deal: 'deal dates', lifecycle: 'lifecycle-stage dates', ticket: 'ticket dates', created: 'creation dates', window: 'time windows after CRM dates',
+  kept: 'kept from the CRM field', observed: 'changes observed now', first_observed: 'first observed (no CRM date)',
+};
+
+/** `3000 stage entries dated: 1210 by lifecycle-stage dates, …; 5120 earlier stays backfilled from CRM history`. */
+function entriesText(e: SyncSummary['stageEntries']): string {
+  const parts = Object.entries(e.byKind).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  const total = parts.reduce((n, [, v]) => n + v, 0);
+  if (total === 0 && e.backfilled === 0) return '';
+  const head = `${total} stage entr${total === 1 ? 'y' : 'ies'} dated: ${parts.map(([k, n]) => `${n} by ${KIND_TEXT[k as keyof typeof KIND_TEXT]}`).join(', ') || 'none'}`;
+  return e.backfilled > 0 ? `${head}; ${e.backfilled} earlier stays backfilled from CRM history` : head;
+}
+
 export function syncText(s: SyncSummary): string[] {
   const lines: string[] = [];
   const kinds = ['contacts', 'deals', 'tickets'] as const;
@@ -30,6 +44,8 @@ export function syncText(s: SyncSummary): string[] {
   lines.push(`  pulled:    ${kinds.map((k) => `${s.pulled[k]} ${k}`).join(', ')}${s.pulled.removed ? `, ${s.pulled.removed} removed` : ''}`);
   lines.push(`  customers: ${s.customers}`);
   lines.push(`  stages:    ${Object.entries(s.stages).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+  const entered = entriesText(s.stageEntries);
+  if (entered) lines.push(`  entered:   ${entered}`);
   lines.push(`  flags:     ${Object.entries(s.flags).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
   lines.push(`  plan:      ${kinds.map((k) => `${k} ${s.changed[k]} to update / ${s.unchanged[k]} unchanged`).join('; ')}`);
   for (const [field, p] of Object.entries(s.plan)) {

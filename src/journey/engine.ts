@@ -2,8 +2,8 @@
  * The journey engine: a compiled mapping applied to one customer at a time.
  * Pure: records and the evaluation time in, a JourneyState out. No I/O, no clock, no CRM names.
  */
-import type { Mapping } from '../mapping/ast.ts';
-import type { Customer, JourneyState, RecordRef, Severity } from '../model.ts';
+import type { Condition, Mapping } from '../mapping/ast.ts';
+import { DAY_MS, HOUR_MS, type Customer, type JourneyState, type RecordRef, type Severity } from '../model.ts';
 import { newContext, resetWitness, type EvalContext } from './context.ts';
 import { conditionFields, findDisabled, type DisabledRule } from './disabled.ts';
 import { compileCondition, type Predicate } from './predicates.ts';
@@ -42,6 +42,10 @@ export interface Engine {
   readonly missing: ReadonlySet<string>;
   evaluate(customer: Customer, now: number): JourneyState;
   explain(customer: Customer, now: number): Explanation;
+  /** The stage id of `journeyId` (unknown: the default journey) a customer is in at `now`; stage rules only. */
+  stageOf(customer: Customer, now: number, journeyId: string): string;
+  /** The time windows (ms) the journey's stage rules test (`within_days: 90` → 90 days): when a stage can change with no record changing. */
+  stageWindows(journeyId: string): readonly number[];
 }
 
 export interface Explanation {
@@ -74,6 +78,7 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
   const baseSegments = mapping.segments.filter((s) => !s.derived).map(rule);
   const derivedSegments = mapping.segments.filter((s) => s.derived).map(rule);
   const journeys: CompiledJourney[] = mapping.journeys.map((j) => ({ id: j.id, label: j.label, segment: j.segment, stages: j.stages.map(rule) }));
+  const windows = new Map(mapping.journeys.map((j) => [j.id, stageWindows(j.stages.map((s) => s.when))]));
   const byPriority = [...journeys.filter((j) => j.segment !== null), ...journeys.filter((j) => j.segment === null)];
   const flags: CompiledFlag[] = mapping.friction.map((f) => ({
     ...rule(f),
@@ -168,10 +173,25 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
     };
   }
 
+  const defaultJourney = journeys.find((j) => j.segment === null) ?? (journeys[0] as CompiledJourney);
+
+  function stageOf(customer: Customer, now: number, journeyId: string): string {
+    const journey = journeys.find((j) => j.id === journeyId) ?? defaultJourney;
+    const ctx = newContext(now, customer.contact, customer.deals, customer.tickets);
+    for (let i = journey.stages.length - 1; i >= 0; i--) {
+      const st = journey.stages[i] as CompiledRule;
+      resetWitness(ctx);
+      if (st.test(ctx)) return st.id;
+    }
+    return (journey.stages[0] as CompiledRule).id;
+  }
+
   return {
     mapping,
     disabled: findDisabled(mapping, missing),
     missing,
+    stageOf,
+    stageWindows: (journeyId) => windows.get(journeyId) ?? windows.get(defaultJourney.id) ?? [],
     evaluate: (customer, now) => run(customer, now, null),
     explain(customer, now) {
       const traces: TraceNode[] = [];
@@ -189,4 +209,39 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
       return { state, lines };
     },
   };
+}
+
+/** Every distinct time window (ms) tested by `within_*` / `older_than_*` in these conditions. */
+function stageWindows(conditions: Condition[]): number[] {
+  const spans = new Set<number>();
+  const walk = (c: Condition): void => {
+    switch (c.type) {
+      case 'all':
+      case 'any':
+        c.items.forEach(walk);
+        return;
+      case 'not':
+        walk(c.item);
+        return;
+      case 'some':
+      case 'none':
+      case 'every':
+        walk(c.where);
+        return;
+      case 'count':
+      case 'sum':
+        if (c.where) walk(c.where);
+        return;
+      case 'field':
+        for (const t of c.tests) {
+          if (t.op === 'within_days' || t.op === 'older_than_days') spans.add(t.value * DAY_MS);
+          if (t.op === 'within_hours' || t.op === 'older_than_hours') spans.add(t.value * HOUR_MS);
+        }
+        return;
+      default:
+        return;
+    }
+  };
+  conditions.forEach(walk);
+  return [...spans].sort((a, b) => a - b);
 }

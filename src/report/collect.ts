@@ -160,6 +160,11 @@ function journeyReport(acc: JourneyAcc, stages: ReadonlyArray<{ id: string; labe
         conversionToNext: flow.conversion[i] === null || flow.conversion[i] === undefined ? null : Math.round((flow.conversion[i] as number) * 10_000) / 10_000,
         durationDays: sample ? summarize(sample) : summarize([]),
         durationSource: source,
+        backfilled: {
+          entered: flow.backfilled.entered[i] ?? 0,
+          movedOn: flow.backfilled.movedOn[i] ?? 0,
+          durations: source === 'history' ? (flow.backfilled.durations[i] ?? 0) : 0,
+        },
       };
     }),
     touchpoints: acc.touchpoints.result(acc.stageIds),
@@ -175,6 +180,7 @@ function journeyReport(acc: JourneyAcc, stages: ReadonlyArray<{ id: string; labe
       conversion: `From the stage-transition ledger: stays that began in the period (${days} days); "moved on" = the contact's next stay was a later stage of the journey. Conversion = moved on ÷ entered; stays still open count as not (yet) moved on.`,
       duration: `"history": days of each stay in the ledger that ended within the period (left − entered). "crm_dates": used for a stage while the ledger has fewer than ${minStays} such stays, the CRM's own dates instead — days customers now in the stage have been there so far, from the deal's stage-entered or close date (or the ticket's creation) that placed them there. Median = middle value (mean of the two middle ones); p90 = nearest rank.`,
       touchpoints: 'Per current stage, distinct customers by acquisition source (contact source) and by support channel (ticket/case channel, tickets created in the period).',
+      backfilled: 'Backfilled: on its first sync Parcours dates the stays a customer went through before it was installed from the CRM\'s own history (deal stage-entry and close dates, lifecycle-stage dates, OpportunityHistory, creation dates) and records them in the ledger marked as backfilled. Per stage, "backfilled" counts how many of the entered, moved-on and duration figures rest on those stays rather than on changes a sync observed.',
       friction: "Customers carrying each flag now, by current stage and by channel: a ticket flag takes the ticket's channel, other flags the contact's source. Most affected records are ranked by severity-weighted flag count (high 3, medium 2, low 1).",
     },
   };

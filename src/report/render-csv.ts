@@ -32,8 +32,8 @@ export function renderCsvTables(doc: JourneyMap): Record<string, string> {
   const js = doc.journeys;
   return {
     'stages.csv': csvTable(
-      ['journey', 'stage', 'label', 'customers', 'entered_in_period', 'moved_on', 'conversion_to_next', 'duration_source', 'duration_n', 'duration_avg_days', 'duration_median_days', 'duration_min_days', 'duration_max_days', 'duration_p90_days'],
-      js.flatMap((j) => j.stages.map((s) => [j.id, s.id, s.label, s.customers, s.enteredInPeriod, s.movedOn, s.conversionToNext, s.durationSource, s.durationDays.n, s.durationDays.avg, s.durationDays.median, s.durationDays.min, s.durationDays.max, s.durationDays.p90])),
+      ['journey', 'stage', 'label', 'customers', 'entered_in_period', 'moved_on', 'conversion_to_next', 'duration_source', 'duration_n', 'duration_avg_days', 'duration_median_days', 'duration_min_days', 'duration_max_days', 'duration_p90_days', 'backfilled_entered', 'backfilled_moved_on', 'backfilled_duration_n'],
+      js.flatMap((j) => j.stages.map((s) => [j.id, s.id, s.label, s.customers, s.enteredInPeriod, s.movedOn, s.conversionToNext, s.durationSource, s.durationDays.n, s.durationDays.avg, s.durationDays.median, s.durationDays.min, s.durationDays.max, s.durationDays.p90, s.backfilled.entered, s.backfilled.movedOn, s.backfilled.durations])),
     ),
     'touchpoints.csv': csvTable(['journey', 'stage', 'kind', 'channel', 'customers'], js.flatMap((j) => j.touchpoints.map((t) => [j.id, t.stage, t.kind, t.channel, t.customers]))),
     'friction.csv': csvTable(

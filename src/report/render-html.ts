@@ -106,8 +106,16 @@ function kpiTile(journeyId: string, k: KpiResult): string {
 
 function stagesTable(j: JourneyReport): string {
   const rows = j.stages.map((s) => `<tr data-testid="stage-row-${esc(j.id)}-${esc(s.id)}"><td>${esc(s.label)}</td><td class="n">${s.customers}</td><td class="n">${s.enteredInPeriod}</td><td class="n">${s.movedOn}</td><td class="n">${ratioText(s.conversionToNext)}</td>`
-    + `<td class="n">${daysText(s.durationDays.avg)}</td><td class="n">${daysText(s.durationDays.median)}</td><td class="n">${daysText(s.durationDays.min)}</td><td class="n">${daysText(s.durationDays.max)}</td><td class="n">${daysText(s.durationDays.p90)}</td><td class="n">${s.durationDays.n}</td><td>${s.durationSource === 'history' ? 'ledger' : 'CRM dates'}</td></tr>`);
-  return `<table data-testid="stages-${esc(j.id)}"><thead><tr><th>Stage</th><th class="n">Now</th><th class="n">Entered</th><th class="n">Moved on</th><th class="n">Conversion</th><th class="n">Avg</th><th class="n">Median</th><th class="n">Min</th><th class="n">Max</th><th class="n">p90</th><th class="n">n</th><th>Source</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+    + `<td class="n">${daysText(s.durationDays.avg)}</td><td class="n">${daysText(s.durationDays.median)}</td><td class="n">${daysText(s.durationDays.min)}</td><td class="n">${daysText(s.durationDays.max)}</td><td class="n">${daysText(s.durationDays.p90)}</td><td class="n">${s.durationDays.n}</td><td>${s.durationSource === 'history' ? 'ledger' : 'CRM dates'}</td>`
+    + `<td data-testid="stage-backfilled-${esc(j.id)}-${esc(s.id)}" data-entered="${s.backfilled.entered}" data-moved-on="${s.backfilled.movedOn}" data-durations="${s.backfilled.durations}">${backfilledText(s.backfilled)}</td></tr>`);
+  const any = j.stages.some((s) => s.backfilled.entered + s.backfilled.movedOn + s.backfilled.durations > 0);
+  const note = any ? `<p class="def" data-testid="backfilled-note-${esc(j.id)}">${esc(j.definitions.backfilled)}</p>` : '';
+  return `<table data-testid="stages-${esc(j.id)}"><thead><tr><th>Stage</th><th class="n">Now</th><th class="n">Entered</th><th class="n">Moved on</th><th class="n">Conversion</th><th class="n">Avg</th><th class="n">Median</th><th class="n">Min</th><th class="n">Max</th><th class="n">p90</th><th class="n">n</th><th>Source</th><th>From backfilled history</th></tr></thead><tbody>${rows.join('')}</tbody></table>${note}`;
+}
+
+function backfilledText(b: JourneyReport['stages'][number]['backfilled']): string {
+  if (b.entered + b.movedOn + b.durations === 0) return '–';
+  return `${b.entered} entered · ${b.movedOn} moved on · ${b.durations} stays`;
 }
 
 function frictionTable(j: JourneyReport): string {

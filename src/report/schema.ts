@@ -30,6 +30,11 @@ export const StageReportSchema = z.object({
   /** Days in the stage; see `durationSource` and the journey's `definitions.duration`. */
   durationDays: DurationSummarySchema,
   durationSource: z.enum(['history', 'crm_dates']),
+  /**
+   * How many of `enteredInPeriod`, `movedOn` and `durationDays.n` rest on backfilled stays: stays the
+   * first sync dated from the CRM's own history (before Parcours saw the customer), not observed by a sync.
+   */
+  backfilled: z.object({ entered: count, movedOn: count, durations: count }),
 });
 
 export const TouchpointSchema = z.object({
@@ -109,7 +114,7 @@ export const JourneyReportSchema = z.object({
   kpis: z.array(KpiSchema),
   segments: z.array(SegmentMovementSchema),
   /** How the funnel, durations and touchpoints were computed, in words. */
-  definitions: z.object({ conversion: z.string(), duration: z.string(), touchpoints: z.string(), friction: z.string() }),
+  definitions: z.object({ conversion: z.string(), duration: z.string(), touchpoints: z.string(), friction: z.string(), backfilled: z.string() }),
 });
 
 export const JourneyMapSchema = z.object({

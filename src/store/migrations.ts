@@ -220,6 +220,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'stage history: what dated each entry, and backfilled stays',
+    sql: `
+      -- basis: the evidence for entered_at ('deal entered contractsent', 'first observed by Parcours…');
+      -- backfilled: the stay was dated from the CRM's history on first sight, not observed by a sync.
+      ALTER TABLE stage_history ADD COLUMN basis TEXT;
+      ALTER TABLE stage_history ADD COLUMN backfilled INTEGER NOT NULL DEFAULT 0 CHECK (backfilled IN (0, 1));
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

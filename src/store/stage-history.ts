@@ -1,9 +1,10 @@
 /**
  * The stage-transition ledger: one row per (contact, journey, stage stay). Entering a new stage
- * closes the open row at the same instant, so stays never overlap and durations add up.
+ * closes the open row at the same instant, so stays never overlap and durations add up. Each row keeps
+ * what dated its entry (`basis`) and whether it was backfilled from the CRM's history on first sight.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { int, intOrNull, text } from './row-values.ts';
+import { int, intOrNull, text, textOrNull } from './row-values.ts';
 import type { CurrentStage, StageChange, StageHistoryRow } from './types.ts';
 
 const HISTORY_PAGE = 2_000;
@@ -14,15 +15,15 @@ export function createStageHistory(db: DatabaseSync) {
     WHERE installation = ? AND contact_id = ? AND journey_id = ? AND left_at IS NULL`);
   const closeRow = db.prepare('UPDATE stage_history SET left_at = ? WHERE id = ?');
   const insertRow = db.prepare(`
-    INSERT INTO stage_history (installation, contact_id, journey_id, stage, entered_at, left_at) VALUES (?, ?, ?, ?, ?, NULL)`);
+    INSERT INTO stage_history (installation, contact_id, journey_id, stage, entered_at, left_at, basis, backfilled) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)`);
   // Ordered by entry so that, across journeys, the most recently entered stage is set last.
   const selectCurrent = db.prepare(`
-    SELECT contact_id, journey_id, stage, entered_at FROM stage_history
+    SELECT contact_id, journey_id, stage, entered_at, basis FROM stage_history
     WHERE installation = ?1 AND contact_id IN (SELECT value FROM json_each(?2)) AND left_at IS NULL
       AND (?3 IS NULL OR journey_id = ?3)
     ORDER BY entered_at, id`);
   const selectPage = db.prepare(`
-    SELECT id, contact_id, journey_id, stage, entered_at, left_at FROM stage_history
+    SELECT id, contact_id, journey_id, stage, entered_at, left_at, backfilled FROM stage_history
     WHERE installation = ?1 AND id > ?2 AND (?3 IS NULL OR journey_id = ?3)
     ORDER BY id LIMIT ?4`);
 
@@ -30,8 +31,10 @@ export function createStageHistory(db: DatabaseSync) {
     record(installation: string, changes: readonly StageChange[]): void {
       for (const c of changes) {
         const open = selectOpen.get(installation, c.contactId, c.journeyId);
+        const basis = c.basis ?? null;
+        const backfilled = c.backfilled ? 1 : 0;
         if (!open) {
-          insertRow.run(installation, c.contactId, c.journeyId, c.stage, c.at);
+          insertRow.run(installation, c.contactId, c.journeyId, c.stage, c.at, basis, backfilled);
           continue;
         }
         if (text(open, 'stage') === c.stage) continue;
@@ -39,7 +42,7 @@ export function createStageHistory(db: DatabaseSync) {
         // happening when that stay began, so the ledger stays ordered.
         const at = Math.max(c.at, int(open, 'entered_at'));
         closeRow.run(at, int(open, 'id'));
-        insertRow.run(installation, c.contactId, c.journeyId, c.stage, at);
+        insertRow.run(installation, c.contactId, c.journeyId, c.stage, at, basis, backfilled);
       }
     },
 
@@ -51,6 +54,7 @@ export function createStageHistory(db: DatabaseSync) {
           journeyId: text(row, 'journey_id'),
           stage: text(row, 'stage'),
           enteredAt: int(row, 'entered_at'),
+          basis: textOrNull(row, 'basis'),
         });
       }
       return out;
@@ -68,6 +72,7 @@ export function createStageHistory(db: DatabaseSync) {
             stage: text(row, 'stage'),
             enteredAt: int(row, 'entered_at'),
             leftAt: intOrNull(row, 'left_at'),
+            backfilled: int(row, 'backfilled') === 1,
           };
         }
         const last = rows.at(-1);

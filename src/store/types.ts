@@ -53,12 +53,18 @@ export interface StageChange {
   journeyId: string;
   stage: string;
   at: number;
+  /** What dates `at` (`deal entered contractsent`, `first observed by Parcours…`); null: not said. */
+  basis?: string | null;
+  /** Dated from the CRM's history of a time before Parcours saw the customer, not observed by a sync. */
+  backfilled?: boolean;
 }
 
 export interface CurrentStage {
   journeyId: string;
   stage: string;
   enteredAt: number;
+  /** What dated the entry; null for rows recorded before bases were kept. */
+  basis: string | null;
 }
 
 export interface StageHistoryRow {
@@ -67,6 +73,8 @@ export interface StageHistoryRow {
   stage: string;
   enteredAt: number;
   leftAt: number | null;
+  /** The stay's entry rests on the CRM's history (backfilled on first sight), not on a sync's observation. */
+  backfilled: boolean;
 }
 
 export interface SegmentEvent {

@@ -22,7 +22,18 @@ export interface DesiredRecord {
 }
 
 /** The values for the contact and for each of its deals and tickets. */
-export function desiredValues(mapping: Mapping, customer: Customer, state: JourneyState, stageEnteredAt: number): DesiredRecord[] {
+/**
+ * The stage reason with what dates the entry (`…; since 2026-10-02, deal entered contractsent`). The
+ * rule's part is shortened first, so the entry's evidence survives the cap.
+ */
+export function withSince(ruleReason: string, since: string, max = REASON_MAX): string {
+  const tail = ` (${since})`;
+  if (tail.length >= max) return truncate(since, max);
+  return `${truncate(ruleReason, max - tail.length)}${tail}`;
+}
+
+/** The values for the contact and for each of its deals and tickets; `stageReason` is the full stage reason. */
+export function desiredValues(mapping: Mapping, customer: Customer, state: JourneyState, stageEnteredAt: number, stageReason: string = state.stage.reason): DesiredRecord[] {
   const wb = mapping.writeback;
   const out: DesiredRecord[] = [];
   const flagsOn = (kind: ObjectKind, id: string) => state.friction.filter((f) => f.on.kind === kind && f.on.id === id);
@@ -37,7 +48,7 @@ export function desiredValues(mapping: Mapping, customer: Customer, state: Journ
   const contactValues: Values = frictionValues(c, flagsOn('contact', customer.contact.id));
   if (c.stage) contactValues[c.stage] = wb.stageValues[state.stage.id] ?? state.stage.id;
   if (c.stageEnteredAt) contactValues[c.stageEnteredAt] = new Date(stageEnteredAt).toISOString();
-  if (c.stageReason) contactValues[c.stageReason] = truncate(state.stage.reason);
+  if (c.stageReason) contactValues[c.stageReason] = truncate(stageReason);
   if (c.segments) contactValues[c.segments] = state.segments.length ? state.segments.map((s) => s.id).sort().join(';') : null;
   out.push({ kind: 'contact', record: customer.contact, values: contactValues });
   if (Object.keys(wb.deal).some((k) => wb.deal[k as 'friction'])) {

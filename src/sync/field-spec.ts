@@ -47,7 +47,9 @@ const PLACEHOLDER = /\{(contact|deal|ticket)\.([a-zA-Z_.]+)\}/g;
  */
 const REPORT_FIELDS: Record<Kind, string[]> = {
   contact: ['source', 'npsScore', 'csat', 'createdAt'],
-  deal: ['isClosed', 'isWon', 'closedAt', 'stagesReached', 'stageEnteredAt'],
+  // stageHistory: the dated stage entries that date stage entries and backfill the ledger (same data as stagesReached).
+  // createdAt: a deal does not exist before it (replays of the CRM's history, src/journey/stage-entry.ts).
+  deal: ['isClosed', 'isWon', 'closedAt', 'stagesReached', 'stageEnteredAt', 'stageHistory', 'createdAt'],
   ticket: ['channel', 'createdAt', 'closedAt', 'firstResponseAt', 'isOpen'],
 };
 
@@ -81,6 +83,12 @@ export function fieldNeeds(mapping: Mapping): FieldNeeds {
       else add(m[1] as string, name, false);
     }
   }
+  // Stages resting on the lifecycle are dated by the lifecycle-stage dates (src/journey/stage-entry.ts).
+  let stagesReadLifecycle = false;
+  for (const j of mapping.journeys) for (const st of j.stages) walk(st.when, (scope, name, isRaw) => {
+    if (scope === 'contact' && name === 'lifecycle' && !isRaw) stagesReadLifecycle = true;
+  });
+  if (stagesReadLifecycle) normalized.contact.add('lifecycleDates');
   const owned: Record<Kind, string[]> = { contact: [], deal: [], ticket: [] };
   for (const k of KINDS) owned[k] = Object.values(mapping.writeback[k]).filter((v): v is string => typeof v === 'string');
   const sorted = (s: Set<string>) => [...s].sort();

@@ -6,7 +6,8 @@ import type { ApiCallStats, OwnedFieldSpec, RecordChange } from '../../connector
 import type { Engine } from '../journey/engine.ts';
 import type { Customer, JourneyState, ObjectKind } from '../model.ts';
 import type { CurrentStage, StageChange, Store } from '../store/index.ts';
-import { currentValue, desiredValues, sameValue, toTime, type Values } from './desired.ts';
+import { chooseStageEntry, sinceText, stageTimeline, type EntryKind } from '../journey/stage-entry.ts';
+import { currentValue, desiredValues, sameValue, toTime, withSince, type Values } from './desired.ts';
 import { journeyFieldSpec } from './field-spec.ts';
 
 export interface PlannedRecord {
@@ -18,8 +19,13 @@ export interface PlannedRecord {
 
 export interface CustomerPlan {
   state: JourneyState;
-  /** Set when the customer enters a new stage (to record in the stage history). */
-  stageChange: StageChange | null;
+  /**
+   * Ledger rows to record when the customer enters a stage the ledger does not hold open, oldest
+   * first: on first sight, the stays its CRM history shows (backfilled) and the current one.
+   */
+  stageChanges: StageChange[];
+  /** When the customer entered its current stage and the evidence for it; `kind` is null for a stay the ledger already holds open. */
+  entry: { at: number; basis: string | null; kind: EntryKind | null };
   /** Records whose owned values differ from the CRM's, with only the differing fields. */
   changes: PlannedRecord[];
   /** Records already holding the desired values. */
@@ -54,21 +60,24 @@ export function planCustomer(engine: Engine, current: CurrentStage | undefined, 
   const state = engine.evaluate(customer, now);
   const { stage: stageField, stageEnteredAt: enteredField } = mapping.writeback.contact;
   const open = current?.journeyId === state.journeyId ? current : undefined;
-  let enteredAt: number;
-  let stageChange: StageChange | null = null;
-  if (open && open.stage === state.stage.id) enteredAt = open.enteredAt;
+  let entry: CustomerPlan['entry'];
+  const stageChanges: StageChange[] = [];
+  if (open && open.stage === state.stage.id) entry = { at: open.enteredAt, basis: open.basis, kind: null };
   else {
-    // A new stage: keep the CRM's entry date if it already shows this stage, else the evidence's date.
+    // A stage the ledger does not hold open: date it from the CRM's evidence (src/journey/stage-entry.ts).
     const inCrm = stageField ? currentValue(customer.contact, stageField) : null;
     const crmEntered = enteredField ? currentValue(customer.contact, enteredField) : null;
     const wanted = mapping.writeback.stageValues[state.stage.id] ?? state.stage.id;
-    const kept = inCrm === wanted && crmEntered ? toTime(crmEntered) : null;
-    enteredAt = kept ?? Math.min(state.stage.since ?? now, now);
-    stageChange = { contactId: customer.contact.id, journeyId: state.journeyId, stage: state.stage.id, at: enteredAt };
+    const timeline = stageTimeline(engine, customer, { journeyId: state.journeyId, stage: state.stage.id }, now);
+    const decision = chooseStageEntry({ timeline, open, crmEntered: inCrm === wanted && crmEntered ? toTime(crmEntered) : null, now });
+    entry = { at: decision.at, basis: decision.basis, kind: decision.kind };
+    for (const e of decision.entries) stageChanges.push({ contactId: customer.contact.id, journeyId: state.journeyId, stage: e.stage, at: e.at, basis: e.basis, backfilled: e.backfilled });
   }
+  const enteredAt = entry.at;
+  const stageReason = withSince(state.stage.reason, sinceText(entry.at, entry.basis));
   const changes: PlannedRecord[] = [];
   const unchanged: ObjectKind[] = [];
-  for (const d of desiredValues(mapping, customer, state, enteredAt)) {
+  for (const d of desiredValues(mapping, customer, state, enteredAt, stageReason)) {
     const values: Values = {};
     const before: Values = {};
     for (const [field, want] of Object.entries(d.values)) {
@@ -80,7 +89,7 @@ export function planCustomer(engine: Engine, current: CurrentStage | undefined, 
     if (Object.keys(values).length === 0) unchanged.push(d.kind);
     else changes.push({ kind: d.kind, change: { ref: { kind: d.kind, objectType: d.record.objectType, id: d.record.id }, values }, before });
   }
-  return { state, stageChange, changes, unchanged };
+  return { state, stageChanges, entry, changes, unchanged };
 }
 
 /** API calls made between two snapshots of a connector's statistics. */

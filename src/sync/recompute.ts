@@ -159,7 +159,7 @@ async function evaluateAndWrite(o: RecomputeOptions, runId: number, contactIds: 
     const plan = planCustomer(engine, current, customer, now, types);
     summary.stages[plan.state.stage.id] = (summary.stages[plan.state.stage.id] ?? 0) + 1;
     for (const s of plan.state.segments) members.get(s.id)?.add(customer.contact.id);
-    if (plan.stageChange) stageChanges.push(plan.stageChange);
+    stageChanges.push(...plan.stageChanges);
     // A deal shared by two affected contacts is planned once.
     for (const p of plan.changes) if (!planned.has(`${p.kind}:${p.change.ref.id}`)) planned.set(`${p.kind}:${p.change.ref.id}`, p);
   }

@@ -9,6 +9,7 @@
 import type { CrmConnector, RecordChange, RecordFailure } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
+import type { EntryKind } from '../journey/stage-entry.ts';
 import type { CrmName, ObjectKind, RecordRef } from '../model.ts';
 import type { RunStatus, StageChange, Store } from '../store/index.ts';
 import type { Values } from './desired.ts';
@@ -59,6 +60,11 @@ export interface SyncSummary {
   failed: Array<{ object: ObjectKind; id: string; code: string; message: string }>;
   segments: Record<string, { members: number; added: number; removed: number }>;
   stages: Record<string, number>;
+  /**
+   * Stage entries this run dated (customers entering a stage the ledger did not hold open), by where the
+   * date came from; `backfilled`: earlier stays recorded from the CRM's history on first sight.
+   */
+  stageEntries: { byKind: Partial<Record<EntryKind, number>>; backfilled: number };
   flags: Record<string, number>;
   /** Per field: how many records change, and a few examples (the dry-run plan). */
   plan: Record<string, { changes: number; examples: FieldExample[] }>;
@@ -82,7 +88,7 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     runId, crm: connector.crm, installation, mode: o.mode, dryRun: o.dryRun, status: 'succeeded',
     pulled: { contacts: 0, deals: 0, tickets: 0, removed: 0 }, customers: 0,
     changed: { contacts: 0, deals: 0, tickets: 0 }, unchanged: { contacts: 0, deals: 0, tickets: 0 },
-    written: 0, failed: [], segments: {}, stages: {}, flags: {}, plan: {},
+    written: 0, failed: [], segments: {}, stages: {}, stageEntries: { byKind: {}, backfilled: 0 }, flags: {}, plan: {},
     apiCalls: { total: 0, byEndpoint: {}, rateLimited: 0 }, startedAt, finishedAt: startedAt, disabled: [],
   };
   // Pushes run behind the evaluation, at most two in flight.
@@ -182,7 +188,9 @@ async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSumma
     summary.stages[state.stage.id] = (summary.stages[state.stage.id] ?? 0) + 1;
     for (const id of new Set(state.friction.filter((f) => f.on.kind === 'contact').map((f) => f.id))) summary.flags[id] = (summary.flags[id] ?? 0) + 1;
     for (const s of state.segments) members.get(s.id)?.add(customer.contact.id);
-    if (plan.stageChange && !o.dryRun) stageChanges.push(plan.stageChange);
+    if (plan.entry.kind !== null) summary.stageEntries.byKind[plan.entry.kind] = (summary.stageEntries.byKind[plan.entry.kind] ?? 0) + 1;
+    for (const c of plan.stageChanges) if (c.backfilled && c !== plan.stageChanges.at(-1)) summary.stageEntries.backfilled++;
+    if (!o.dryRun) stageChanges.push(...plan.stageChanges);
 
     for (const kind of plan.unchanged) {
       if (kind !== 'contact') continue;

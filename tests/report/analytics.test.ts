@@ -15,7 +15,7 @@ import { customer, daysAgo, deal, NOW, ticket } from '../journey/builders.ts';
 const STAGES = ['a', 'b', 'c'];
 const PERIOD = { from: daysAgo(90), to: NOW };
 const row = (contactId: string, stage: string, enteredDaysAgo: number, leftDaysAgo: number | null): StageHistoryRow => ({
-  contactId, journeyId: 'default', stage, enteredAt: daysAgo(enteredDaysAgo), leftAt: leftDaysAgo === null ? null : daysAgo(leftDaysAgo),
+  contactId, journeyId: 'default', stage, enteredAt: daysAgo(enteredDaysAgo), leftAt: leftDaysAgo === null ? null : daysAgo(leftDaysAgo), backfilled: false,
 });
 
 describe('summary statistics', () => {
@@ -38,6 +38,26 @@ describe('summary statistics', () => {
     expect(summarize([7])).toEqual({ avg: 7, median: 7, min: 7, max: 7, p90: 7, n: 1 });
     expect(summarize([])).toEqual({ avg: null, median: null, min: null, max: null, p90: null, n: 0 });
     expect(summarize([1, 2, 2]).avg).toBe(1.67);
+  });
+});
+
+describe('stage flow: which figures rest on backfilled history', () => {
+  const back = (r: StageHistoryRow): StageHistoryRow => ({ ...r, backfilled: true });
+  // c1: a (80→70, backfilled) → b (70→40, backfilled) → c (observed)   c2: a (60→50) → b (open), observed
+  const r = stageFlow(
+    [back(row('c1', 'a', 80, 70)), row('c2', 'a', 60, 50), back(row('c1', 'b', 70, 40)), row('c2', 'b', 50, null), row('c1', 'c', 40, null)],
+    STAGES,
+    PERIOD,
+  );
+
+  it('counts backfilled entries, moves on and stays apart, inside the totals', () => {
+    expect(r.enteredInPeriod).toEqual([2, 2, 1]);
+    expect(r.backfilled.entered).toEqual([1, 1, 0]);
+    expect(r.movedOn).toEqual([2, 1, 0]);
+    // c1's move on from a and from b rest on backfilled stays; c2's from a was observed.
+    expect(r.backfilled.movedOn).toEqual([1, 1, 0]);
+    expect(r.durations.map((d) => d.size)).toEqual([2, 1, 0]);
+    expect(r.backfilled.durations).toEqual([1, 1, 0]);
   });
 });
 

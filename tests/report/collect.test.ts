@@ -121,7 +121,7 @@ describe('renderers', () => {
     expect(files.map((f) => f.split('/').at(-1)).sort()).toEqual(['friction.csv', 'kpis.csv', 'segments.csv', 'stages.csv', 'touchpoints.csv']);
     const stages = readFileSync(join(tmp, 'csv', 'stages.csv'), 'utf8').split('\r\n');
     expect(stages[0]?.startsWith('journey,stage,label,customers,entered_in_period,moved_on,conversion_to_next')).toBe(true);
-    expect(stages[2]).toBe('default,consideration,Consideration,1,3,2,0.6667,history,2,22.5,22.5,15,30,30');
+    expect(stages[2]).toBe('default,consideration,Consideration,1,3,2,0.6667,history,2,22.5,22.5,15,30,30,0,0,0');
     expect(stages.at(-1)).toBe(''); // CRLF after the last record
     const kpis = renderCsvTables(map)['kpis.csv'] as string;
     expect(kpis).toContain('default,satisfaction_per_stage,Satisfaction per stage,csat_by_stage,stage:consideration,100,percent,gte,85,true,1,');

@@ -20,15 +20,15 @@ describe('stage history', () => {
     store.recordStageChanges(INST, [{ contactId: '1', journeyId: 'b2b', stage: 'customer', at: 300 }]);
 
     expect([...store.iterateStageHistory(INST)]).toEqual([
-      { contactId: '1', journeyId: 'b2b', stage: 'aware', enteredAt: 100, leftAt: 200 },
-      { contactId: '2', journeyId: 'b2b', stage: 'aware', enteredAt: 110, leftAt: null },
-      { contactId: '1', journeyId: 'b2b', stage: 'buying', enteredAt: 200, leftAt: 300 },
-      { contactId: '1', journeyId: 'b2b', stage: 'customer', enteredAt: 300, leftAt: null },
+      { contactId: '1', journeyId: 'b2b', stage: 'aware', enteredAt: 100, leftAt: 200, backfilled: false },
+      { contactId: '2', journeyId: 'b2b', stage: 'aware', enteredAt: 110, leftAt: null, backfilled: false },
+      { contactId: '1', journeyId: 'b2b', stage: 'buying', enteredAt: 200, leftAt: 300, backfilled: false },
+      { contactId: '1', journeyId: 'b2b', stage: 'customer', enteredAt: 300, leftAt: null, backfilled: false },
     ]);
     expect(store.currentStages(INST, ['1', '2', '3'])).toEqual(
       new Map([
-        ['1', { journeyId: 'b2b', stage: 'customer', enteredAt: 300 }],
-        ['2', { journeyId: 'b2b', stage: 'aware', enteredAt: 110 }],
+        ['1', { journeyId: 'b2b', stage: 'customer', enteredAt: 300, basis: null }],
+        ['2', { journeyId: 'b2b', stage: 'aware', enteredAt: 110, basis: null }],
       ]),
     );
     expect(store.currentStages('hubspot:other', ['1']).size).toBe(0);
@@ -40,11 +40,11 @@ describe('stage history', () => {
       { contactId: '1', journeyId: 'support', stage: 'onboarding', at: 150 },
       { contactId: '1', journeyId: 'b2b', stage: 'buying', at: 200 },
     ]);
-    expect(store.currentStages(INST, ['1'], 'support').get('1')).toEqual({ journeyId: 'support', stage: 'onboarding', enteredAt: 150 });
+    expect(store.currentStages(INST, ['1'], 'support').get('1')).toEqual({ journeyId: 'support', stage: 'onboarding', enteredAt: 150, basis: null });
     // Without a journey, the most recently entered stage wins.
-    expect(store.currentStages(INST, ['1']).get('1')).toEqual({ journeyId: 'b2b', stage: 'buying', enteredAt: 200 });
+    expect(store.currentStages(INST, ['1']).get('1')).toEqual({ journeyId: 'b2b', stage: 'buying', enteredAt: 200, basis: null });
     expect([...store.iterateStageHistory(INST, { journeyId: 'support' })]).toEqual([
-      { contactId: '1', journeyId: 'support', stage: 'onboarding', enteredAt: 150, leftAt: null },
+      { contactId: '1', journeyId: 'support', stage: 'onboarding', enteredAt: 150, leftAt: null, backfilled: false },
     ]);
   });
 
@@ -54,8 +54,8 @@ describe('stage history', () => {
       { contactId: '1', journeyId: 'b2b', stage: 'buying', at: 300 },
     ]);
     expect([...store.iterateStageHistory(INST)]).toEqual([
-      { contactId: '1', journeyId: 'b2b', stage: 'aware', enteredAt: 500, leftAt: 500 },
-      { contactId: '1', journeyId: 'b2b', stage: 'buying', enteredAt: 500, leftAt: null },
+      { contactId: '1', journeyId: 'b2b', stage: 'aware', enteredAt: 500, leftAt: 500, backfilled: false },
+      { contactId: '1', journeyId: 'b2b', stage: 'buying', enteredAt: 500, leftAt: null, backfilled: false },
     ]);
   });
 
@@ -70,5 +70,15 @@ describe('stage history', () => {
       count++;
     }
     expect(count).toBe(4_500);
+  });
+
+  it('keeps what dated each entry and which stays were backfilled from CRM history', () => {
+    store.recordStageChanges(INST, [
+      { contactId: '1', journeyId: 'b2b', stage: 'aware', at: 100, basis: 'contact created', backfilled: true },
+      { contactId: '1', journeyId: 'b2b', stage: 'buying', at: 200, basis: 'deal entered contractsent', backfilled: true },
+    ]);
+    store.recordStageChanges(INST, [{ contactId: '1', journeyId: 'b2b', stage: 'customer', at: 300, basis: 'change observed by Parcours' }]);
+    expect([...store.iterateStageHistory(INST)].map((r) => [r.stage, r.backfilled])).toEqual([['aware', true], ['buying', true], ['customer', false]]);
+    expect(store.currentStages(INST, ['1']).get('1')).toEqual({ journeyId: 'b2b', stage: 'customer', enteredAt: 300, basis: 'change observed by Parcours' });
   });
 });

@@ -3,8 +3,11 @@
  *
  * Rows arrive in ledger (insertion) order, so a contact's next stay always comes after the one it
  * closes. Conversion needs that next stay: a closed stay that began in the period waits in
- * `pending` (contact id → stage index) until its successor shows up. That map holds at most one
- * small entry per contact with a closed stay in the period, never records.
+ * `pending` (contact id → stage index, and whether the stay was backfilled) until its successor shows
+ * up. That map holds at most one small entry per contact with a closed stay in the period, never records.
+ *
+ * Each figure also counts the part resting on backfilled stays: stays dated from the CRM's history
+ * when Parcours first saw the customer, rather than observed by a sync.
  */
 import { DAY_MS } from '../../model.ts';
 import type { StageHistoryRow } from '../../store/types.ts';
@@ -19,6 +22,8 @@ export interface StageFlowResult {
   conversion: Array<number | null>;
   /** Days of each closed stay that ended within the period. */
   durations: Sample[];
+  /** Of enteredInPeriod / movedOn / durations, how many rest on backfilled stays. */
+  backfilled: { entered: number[]; movedOn: number[]; durations: number[] };
 }
 
 export interface StageFlow {
@@ -31,23 +36,36 @@ export function createStageFlow(stageIds: readonly string[], period: Period): St
   const entered = stageIds.map(() => 0);
   const movedOn = stageIds.map(() => 0);
   const durations = stageIds.map(() => new Sample());
+  const backfilled = { entered: stageIds.map(() => 0), movedOn: stageIds.map(() => 0), durations: stageIds.map(() => 0) };
+  // contact id → stage index × 2, + 1 when that stay was backfilled.
   const pending = new Map<string, number>();
+  const bump = (xs: number[], i: number): void => {
+    xs[i] = (xs[i] as number) + 1;
+  };
 
   return {
     add(row) {
       const i = index.get(row.stage);
-      const waiting = pending.get(row.contactId);
-      if (waiting !== undefined) {
+      const code = pending.get(row.contactId);
+      if (code !== undefined) {
         pending.delete(row.contactId);
+        const waiting = code >> 1;
         // A stage the mapping no longer has counts as not moving on: we cannot place it.
-        if (i !== undefined && i > waiting) movedOn[waiting] = (movedOn[waiting] as number) + 1;
+        if (i !== undefined && i > waiting) {
+          bump(movedOn, waiting);
+          if (code & 1) bump(backfilled.movedOn, waiting);
+        }
       }
       if (i === undefined) return;
       if (inPeriod(row.enteredAt, period)) {
-        entered[i] = (entered[i] as number) + 1;
-        if (row.leftAt !== null) pending.set(row.contactId, i);
+        bump(entered, i);
+        if (row.backfilled) bump(backfilled.entered, i);
+        if (row.leftAt !== null) pending.set(row.contactId, i * 2 + (row.backfilled ? 1 : 0));
       }
-      if (row.leftAt !== null && inPeriod(row.leftAt, period)) durations[i]?.push((row.leftAt - row.enteredAt) / DAY_MS);
+      if (row.leftAt !== null && inPeriod(row.leftAt, period)) {
+        durations[i]?.push((row.leftAt - row.enteredAt) / DAY_MS);
+        if (row.backfilled) bump(backfilled.durations, i);
+      }
     },
     result() {
       const last = stageIds.length - 1;
@@ -56,6 +74,7 @@ export function createStageFlow(stageIds: readonly string[], period: Period): St
         movedOn,
         conversion: entered.map((e, i) => (i === last || e === 0 ? null : (movedOn[i] as number) / e)),
         durations,
+        backfilled,
       };
     },
   };
