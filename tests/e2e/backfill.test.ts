@@ -14,6 +14,9 @@ import { openStore } from '../../src/store/index.ts';
 import type { StageHistoryRow } from '../../src/store/types.ts';
 import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
 
+/** Setup, a full sync and two reports through the real CLI: four process starts. */
+const FIRST_MAP_TIMEOUT = 120_000;
+
 async function firstSyncAndMap(crm: 'hubspot' | 'salesforce', env: Record<string, string>): Promise<{ map: JourneyMap; html: string; ledger: StageHistoryRow[] }> {
   expect((await runJson(['setup', '--crm', crm], env)).code).toBe(0);
   const full = await runJson<SyncJson>(['sync', '--crm', crm, '--full'], env);
@@ -75,7 +78,7 @@ describe('the first map has a history: HubSpot', () => {
       { contactId: contact.id, journeyId: 'default', stage: 'awareness', enteredAt: Date.parse(contact.properties.hs_lifecyclestage_lead_date as string), leftAt: Date.parse(contact.properties.hs_lifecyclestage_marketingqualifiedlead_date as string), backfilled: true },
       { contactId: contact.id, journeyId: 'default', stage: 'consideration', enteredAt: Date.parse(contact.properties.hs_lifecyclestage_marketingqualifiedlead_date as string), leftAt: null, backfilled: true },
     ]);
-  });
+  }, FIRST_MAP_TIMEOUT);
 
   it('records later changes as observed, not backfilled', async () => {
     const c = sb.data.ids('contacts').map((id) => sb.data.getRecord('contacts', id)!).find(
@@ -126,5 +129,5 @@ describe('the first map has a history: Salesforce', () => {
       expect(historyTimes.has(r.enteredAt)).toBe(true);
     }
     expect(rows.at(-1)?.leftAt).toBeNull();
-  });
+  }, FIRST_MAP_TIMEOUT);
 });
