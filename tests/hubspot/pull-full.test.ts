@@ -44,6 +44,35 @@ describe('full pull', () => {
     expect(c.stats()).toMatchObject({ total: 3, byEndpoint: { 'objects.contacts.list': 2, 'objects.contacts.list.archived': 1 } });
   });
 
+  it('requests the lifecycle-stage dates only when asked and lifecycle is not overridden, and reads them as lifecycleDates', async () => {
+    const seen: string[][] = [];
+    const listContacts = (results: unknown[]) =>
+      api()
+        .get('/crm/v3/objects/contacts')
+        .query((q) => q.archived === 'false' && (seen.push(props(q)), true))
+        .reply(200, { results })
+        .get('/crm/v3/objects/contacts')
+        .query((q) => q.archived === 'true')
+        .reply(200, { results: [] });
+    listContacts([
+      contact('1', { lifecyclestage: 'marketingqualifiedlead', hs_lifecyclestage_lead_date: '2026-02-01T00:00:00.000Z', hs_lifecyclestage_marketingqualifiedlead_date: '2026-05-01T00:00:00.000Z', hs_lifecyclestage_customer_date: null }),
+    ]);
+    const wanted = needs({ normalized: { contact: ['lifecycle', 'lifecycleDates'] } });
+    const [batch] = await collect(connector().pull({ objects: ['contact'], fields: wanted, mode: 'full', cursors: {} }));
+    const dates = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'].map((v) => `hs_lifecyclestage_${v}_date`);
+    for (const p of dates) expect(seen[0]).toContain(p);
+    expect(batch?.records[0]).toMatchObject({ lifecycle: 'marketingqualifiedlead', lifecycleDates: { lead: Date.parse('2026-02-01T00:00:00.000Z'), marketingqualifiedlead: Date.parse('2026-05-01T00:00:00.000Z') } });
+    expect(Object.keys((batch?.records[0] as { lifecycleDates: object }).lifecycleDates)).toEqual(['lead', 'marketingqualifiedlead']);
+
+    // Lifecycle pointed at another property: HubSpot's lifecycle dates would date the wrong thing.
+    listContacts([contact('2', { my_stage: 'b' })]);
+    const overridden = needs({ normalized: { contact: ['lifecycle', 'lifecycleDates'] }, overrides: { contact: { lifecycle: 'my_stage' }, deal: {}, ticket: {} } });
+    const [other] = await collect(connector().pull({ objects: ['contact'], fields: overridden, mode: 'full', cursors: {} }));
+    expect(seen[1]?.some((p) => p.startsWith('hs_lifecyclestage_'))).toBe(false);
+    expect(other?.records[0]).not.toHaveProperty('lifecycleDates');
+    expect(nock.isDone()).toBe(true);
+  });
+
   it('reads custom pipeline stages: closed/won from metadata; stage history on a portal with only the legacy hs_date_entered_*', async () => {
     let dealProps: string[] = [];
     api()

@@ -78,7 +78,7 @@ describe('pull contacts', () => {
 
 describe('pull deals and tickets', () => {
   it('links deals through contact roles (primary first), falls back to the account primary contact, and collects stage history', async () => {
-    const fields = needs({ normalized: { contact: [], deal: ['stage', 'amount', 'closedAt', 'stageEnteredAt', 'stagesReached'], ticket: [] } });
+    const fields = needs({ normalized: { contact: [], deal: ['stage', 'amount', 'closedAt', 'stageEnteredAt', 'stagesReached', 'stageHistory'], ticket: [] } });
     const scope = sf()
       .get(`${V}/query`).query(soql((q) => q === 'SELECT OpportunityId, ContactId, IsPrimary, SystemModstamp FROM OpportunityContactRole'))
       .reply(200, page('OpportunityContactRole', [
@@ -104,6 +104,8 @@ describe('pull deals and tickets', () => {
     expect(scope.isDone()).toBe(true);
     const deals = batches.flatMap((b) => b.records) as DealRecord[];
     expect(deals[0]).toMatchObject({ id: '006A', contactIds: ['003Y', '003X'], stagesReached: ['Prospecting', 'Closed Won'], isClosed: true, isWon: true, amount: 1200.5, closedAt: Date.parse('2026-02-27'), stageEnteredAt: Date.parse('2026-03-02T10:00:00Z') });
+    // Dated entries: a row repeating the stage (amount or close date changed) is not a new entry.
+    expect(deals[0]?.stageHistory).toEqual([{ stage: 'Prospecting', at: Date.parse(M1) }, { stage: 'Closed Won', at: Date.parse(M2) }]);
     // Open deal: CloseDate is only a forecast, so no closedAt.
     expect(deals[1]).toMatchObject({ id: '006B', contactIds: ['003OLD'], closedAt: null, stagesReached: [] });
     expect(batches.at(-1)?.cursor).toMatchObject({ objects: { Opportunity: { id: '006B' }, OpportunityContactRole: { id: '00K2' } } });
