@@ -38,6 +38,8 @@ export interface RunMeasure {
   floorSeconds: number | null;
   rateLimited: number;
   records: number;
+  /** Requests per route pattern, as the sandbox logged them. */
+  byEndpoint: Record<string, number>;
 }
 
 export interface SyncBenchResult {
@@ -106,6 +108,8 @@ export function printSyncBench(r: SyncBenchResult): void {
       `  ${m.label.padEnd(27)} calls ${String(m.calls).padStart(5)}   ours ${String(m.ours).padStart(5)} → ${ratio(m.calls, m.ours)}   independent ${String(f.calls).padStart(5)} → ${ratio(m.calls, f.calls)} (goal ≤ ${GOALS.calls}×)   ${time}   429s ${m.rateLimited}   ${Math.round(m.records / Math.max(m.seconds, 0.001)).toLocaleString('en')} records/s`,
     );
     console.log(`      independent = reads ${f.reads.calls} [${f.reads.strategy}] + writes ${f.writes.calls} [${f.writes.detail}]`);
+    const top = Object.entries(m.byEndpoint).sort((a, b) => b[1] - a[1]);
+    console.log(`      our calls: ${top.map(([k, v]) => `${k} ${v}`).join(', ')}`);
     const runnerUp = f.candidates.find((c) => c.strategy !== f.reads.strategy);
     if (runnerUp) console.log(`      next cheapest read: ${runnerUp.calls} [${runnerUp.strategy}]`);
     // Salesforce: what the floor would be with one request per query page (no Composite, no Bulk).
@@ -157,6 +161,7 @@ export async function runHubspotSyncBench(contacts = 20_000, rate = { max: 100, 
         floorSeconds: hubspotRateFloorSeconds({ standard: calls.total - search, search }, rate),
         rateLimited: calls.rateLimited,
         records: s.pulled.contacts + s.pulled.deals + s.pulled.tickets,
+        byEndpoint: calls.byEndpoint,
       });
     }
   } finally {
@@ -228,6 +233,7 @@ export async function runSalesforceSyncBench(contacts = 20_000, bulk = false): P
         floorSeconds: null,
         rateLimited: calls.rateLimited,
         records: s.pulled.contacts + s.pulled.deals + s.pulled.tickets,
+        byEndpoint: calls.byEndpoint,
       });
     }
   } finally {

@@ -15,6 +15,12 @@ export interface HubspotConnectorConfig {
   retry?: { retries: number; minTimeoutMs: number };
   /** Search results reachable per query (HubSpot: 10,000). */
   searchWindowCap?: number;
+  /**
+   * How a full pass reads live records: `search` (default; 200 per call on the search budget, keyset on
+   * `hs_object_id`, associations through v4) or `list` (100 per call, associations on the page). A kind
+   * whose search body would pass 3,000 characters is listed either way.
+   */
+  fullPullBy?: 'search' | 'list';
   /** Incremental reads start this long before the saved watermark (search indexing lag). */
   overlapMs?: number;
   /** Prefix of the MANUAL list names created per segment. */
@@ -34,6 +40,7 @@ const configSchema = z.object({
   searchPerSecond: z.number().positive().default(5),
   retry: z.object({ retries: z.number().int().min(0), minTimeoutMs: z.number().int().min(0) }).default({ retries: 5, minTimeoutMs: 500 }),
   searchWindowCap: z.number().int().positive().default(10_000),
+  fullPullBy: z.enum(['search', 'list']).default('search'),
   overlapMs: z.number().int().min(0).default(60_000),
   listNamePrefix: z.string().default('Parcours: '),
   requestTimeoutMs: z.number().int().positive().default(60_000),

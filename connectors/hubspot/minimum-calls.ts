@@ -1,5 +1,6 @@
 /**
- * Theoretical minimum number of API calls (see README "Call budget"): the benchmark divides measured calls by this.
+ * Floor on API calls for this connector's own read plan (see README "Call budget"). The benchmark prints
+ * measured calls against it and against an independent floor (bench/floors.ts) that knows nothing of this plan.
  */
 export interface MinimumCallsInput {
   contacts: number;
@@ -7,15 +8,19 @@ export interface MinimumCallsInput {
   tickets: number;
   /** Archived records listed (full) — 0 for the usual case. */
   archived?: { contacts?: number; deals?: number; tickets?: number };
-  /** Deals need the stage "date entered" properties (stageEnteredAt without override, or stagesReached): pipelines read before the first deal call. */
+  /** Deals need `hs_date_entered_*` (stageEnteredAt without override, or stagesReached): pipelines read before the first deal call. */
   stageHistory?: boolean;
+  /** How the full pass reads live records (config `fullPullBy`, default search). */
+  fullPullBy?: 'search' | 'list';
 }
 
 const pages = (n: number, size: number): number => Math.max(1, Math.ceil(n / size));
 
 /**
- * - `full`: list pages (100 per page, at least one per kind) + archived-list pages + one pipelines read
- *   each for deals and tickets (when there are any, or when stage history forces it for deals).
+ * - `full` by search: search pages (200 per page, at least one per kind) + v4 contact-id reads for deals and
+ *   tickets (1,000 per call, none when there are none); by list: list pages (100, associations on the page).
+ *   Then archived-list pages + one pipelines read each for deals and tickets (when there are any, or when
+ *   stage history forces it for deals).
  * - `unchanged`: an incremental run with nothing modified: one empty search per kind + one archived-list
  *   page per kind (+ the deal pipelines when stage history is needed, as it shapes the search properties).
  */
@@ -24,5 +29,9 @@ export function minimumCalls(n: MinimumCallsInput, run: 'full' | 'unchanged'): n
   const archivedCalls = pages(archived.contacts ?? 0, 100) + pages(archived.deals ?? 0, 100) + pages(archived.tickets ?? 0, 100);
   if (run === 'unchanged') return 3 + archivedCalls + (n.stageHistory ? 1 : 0);
   const pipelineCalls = (n.deals > 0 || n.stageHistory ? 1 : 0) + (n.tickets > 0 ? 1 : 0);
-  return pages(n.contacts, 100) + pages(n.deals, 100) + pages(n.tickets, 100) + archivedCalls + pipelineCalls;
+  const live =
+    (n.fullPullBy ?? 'search') === 'search'
+      ? pages(n.contacts, 200) + pages(n.deals, 200) + pages(n.tickets, 200) + Math.ceil(n.deals / 1000) + Math.ceil(n.tickets / 1000)
+      : pages(n.contacts, 100) + pages(n.deals, 100) + pages(n.tickets, 100);
+  return live + archivedCalls + pipelineCalls;
 }

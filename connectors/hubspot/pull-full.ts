@@ -1,39 +1,104 @@
 /**
- * Full pass for one kind: GET /crm/v3/objects/{type} (100 per page, `after` = next id), deals and tickets
- * with `associations=contacts` so their contact ids come at no extra call, then the archived list.
- * The cursor carries the paging position so a pass stopped by the daily quota resumes where it stopped;
- * the watermark only moves (to the pass start minus the overlap) once the whole pass is stored.
+ * Full pass for one kind, then the archived list. Two ways to read the live records:
+ * - by search (default): POST /crm/v3/objects/{type}/search sorted on `hs_object_id` ascending with
+ *   `hs_object_id GTE <next id>`, 200 per page on search's own budget (5/s). A query reaches at most 10,000
+ *   results, so before the next page would cross the cap a new query starts after the last id seen (keyset):
+ *   no record is skipped or read twice, and records created during the pass (higher ids) are reached.
+ *   Search carries no associations: deals' and tickets' contact ids come from v4 batch reads (1,000 per call,
+ *   pages gathered to fill them); contacts need none (every link has a deal or ticket end).
+ *   https://developers.hubspot.com/docs/api-reference/legacy/crm/search-the-crm
+ * - by list: GET /crm/v3/objects/{type} (100 per page, `after` = next id), deals and tickets with
+ *   `associations=contacts` so their contact ids come at no extra call. Used when configured, and for a kind
+ *   whose search body would pass 3,000 characters (long stage-history property lists).
+ * The cursor carries the next id to read (`full.after`, the same meaning on both paths) so a pass stopped by
+ * the daily quota resumes where it stopped; the watermark only moves (to the pass start minus the overlap)
+ * once the whole pass is stored. Records modified during the pass are read again by the next incremental run.
  */
 import type { PullBatch } from '../../connectors/port.ts';
 import type { ObjectKind, RecordRef } from '../../src/model.ts';
 import { LIST_PAGE_SIZE, archivedPages } from './archived.ts';
+import { ASSOCIATION_BATCH_MAX } from './associations.ts';
 import { toCursor, type HubspotCursor } from './cursor.ts';
 import { buildPage, propertiesToRequest, type PullContext } from './page-builder.ts';
 import { hubspotPaths } from './paths.ts';
 import { OBJECT_TYPE } from './properties.ts';
-import { objectPageSchema } from './schemas.ts';
+import { objectPageSchema, searchPageSchema, type CrmObject } from './schemas.ts';
+import { SEARCH_BODY_MAX_CHARS, SEARCH_PAGE_SIZE } from './pull-incremental.ts';
+
+type Position = { base: { watermark?: number }; startedAt: number };
+
+/** The keyset query: every record with an id at or above `fromId`, in id order. */
+export function keysetSearchBody(fromId: string, properties: string[], after: number): Record<string, unknown> {
+  return {
+    filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: 'GTE', value: fromId }] }],
+    sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
+    properties,
+    limit: SEARCH_PAGE_SIZE,
+    after: String(after),
+  };
+}
+
+const nextId = (id: string): string => (BigInt(id) + 1n).toString();
+
+async function* searchPass(ctx: PullContext, kind: ObjectKind, from: string, properties: string[], pos: Position): AsyncGenerator<PullBatch> {
+  const objectType = OBJECT_TYPE[kind];
+  const cap = ctx.config.searchWindowCap;
+  const buffered: CrmObject[] = [];
+  let windowFrom = from;
+  let offset = 0;
+  for (;;) {
+    const page = await ctx.transport.data({
+      endpoint: `objects.${objectType}.search`,
+      endpointClass: 'search',
+      method: 'POST',
+      path: hubspotPaths.objectSearch(objectType),
+      body: keysetSearchBody(windowFrom, properties, offset),
+      schema: searchPageSchema,
+    });
+    buffered.push(...page.results);
+    const next = page.paging?.next?.after;
+    const last = buffered.at(-1);
+    // Gather pages so each v4 association read for deals/tickets is full; the cursor moves with the batch.
+    if (last !== undefined && (next === undefined || buffered.length >= ASSOCIATION_BATCH_MAX)) {
+      const content = await buildPage(ctx, kind, buffered.splice(0), kind === 'contact');
+      yield { kind, ...content, cursor: toCursor({ ...pos.base, full: { after: next === undefined ? null : nextId(last.id), startedAt: pos.startedAt } }) };
+    }
+    if (next === undefined) return;
+    const lastSeen = page.results.at(-1);
+    if (Number(next) + SEARCH_PAGE_SIZE > cap && lastSeen !== undefined) {
+      // Keyset past the 10,000-result cap: a new query from the id after the last one seen.
+      windowFrom = nextId(lastSeen.id);
+      offset = 0;
+    } else offset = Number(next);
+  }
+}
+
+async function* listPass(ctx: PullContext, kind: ObjectKind, from: string | undefined, properties: string[], pos: Position): AsyncGenerator<PullBatch> {
+  const objectType = OBJECT_TYPE[kind];
+  let after = from;
+  do {
+    // Comma-separated lists are accepted for `properties`/`associations` (the SDK repeats keys instead).
+    const qs: Record<string, string> = { limit: String(LIST_PAGE_SIZE), properties: properties.join(','), archived: 'false' };
+    if (kind !== 'contact') qs.associations = 'contacts';
+    if (after !== undefined) qs.after = after;
+    const page = await ctx.transport.data({ endpoint: `objects.${objectType}.list`, method: 'GET', path: hubspotPaths.objectList(objectType), qs, schema: objectPageSchema });
+    const content = await buildPage(ctx, kind, page.results, true);
+    const next = page.paging?.next?.after;
+    yield { kind, ...content, cursor: toCursor({ ...pos.base, full: { after: next ?? null, startedAt: pos.startedAt } }) };
+    after = next;
+  } while (after !== undefined);
+}
 
 export async function* pullFull(ctx: PullContext, kind: ObjectKind, cursor: HubspotCursor, now: number): AsyncGenerator<PullBatch> {
-  const objectType = OBJECT_TYPE[kind];
-  const startedAt = cursor.full?.startedAt ?? now;
-  const base = cursor.watermark === undefined ? {} : { watermark: cursor.watermark };
-  let after: string | null | undefined = cursor.full ? cursor.full.after : undefined;
+  const pos: Position = { base: cursor.watermark === undefined ? {} : { watermark: cursor.watermark }, startedAt: cursor.full?.startedAt ?? now };
+  const after: string | null | undefined = cursor.full ? cursor.full.after : undefined;
   if (after !== null) {
-    const properties = (await propertiesToRequest(ctx, kind)).join(',');
-    do {
-      // Comma-separated lists are accepted for `properties`/`associations` (the SDK repeats keys instead).
-      const qs: Record<string, string> = { limit: String(LIST_PAGE_SIZE), properties, archived: 'false' };
-      if (kind !== 'contact') qs.associations = 'contacts';
-      if (after !== undefined) qs.after = after;
-      const page = await ctx.transport.data({ endpoint: `objects.${objectType}.list`, method: 'GET', path: hubspotPaths.objectList(objectType), qs, schema: objectPageSchema });
-      const content = await buildPage(ctx, kind, page.results, true);
-      const next = page.paging?.next?.after;
-      yield { kind, ...content, cursor: toCursor({ ...base, full: { after: next ?? null, startedAt } }) };
-      after = next;
-    } while (after !== undefined);
+    const properties = await propertiesToRequest(ctx, kind);
+    const bySearch = ctx.config.fullPullBy === 'search' && JSON.stringify(keysetSearchBody(after ?? '0', properties, 0)).length <= SEARCH_BODY_MAX_CHARS;
+    yield* bySearch ? searchPass(ctx, kind, after ?? '0', properties, pos) : listPass(ctx, kind, after, properties, pos);
   }
   // Archived records of every age: a full run reconciles all removals.
   const removed: RecordRef[] = [];
   for await (const refs of archivedPages(ctx.transport, kind, null)) removed.push(...refs);
-  yield { kind, records: [], removed, cursor: toCursor({ watermark: startedAt - ctx.config.overlapMs }) };
+  yield { kind, records: [], removed, cursor: toCursor({ watermark: pos.startedAt - ctx.config.overlapMs }) };
 }

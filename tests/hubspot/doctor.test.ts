@@ -100,8 +100,11 @@ describe('doctor', () => {
 });
 
 describe('minimumCalls', () => {
-  it('counts list pages, archived pages and pipelines for a full sync, and 6 calls for an unchanged run', () => {
-    expect(minimumCalls({ contacts: 1000, deals: 250, tickets: 0 }, 'full')).toBe(10 + 3 + 1 + 3 + 1);
+  it('counts search or list pages, archived pages and pipelines for a full sync, and 6 calls for an unchanged run', () => {
+    // By search: 5 + 2 + 1 pages, 1 v4 read for the deals' contacts, 3 archived pages, the deal pipelines.
+    expect(minimumCalls({ contacts: 1000, deals: 250, tickets: 0 }, 'full')).toBe(5 + 2 + 1 + 1 + 3 + 1);
+    expect(minimumCalls({ contacts: 20_000, deals: 2_500, tickets: 1_000 }, 'full')).toBe(100 + 13 + 5 + 3 + 1 + 3 + 2);
+    expect(minimumCalls({ contacts: 1000, deals: 250, tickets: 0, fullPullBy: 'list' }, 'full')).toBe(10 + 3 + 1 + 3 + 1);
     expect(minimumCalls({ contacts: 1000, deals: 250, tickets: 0 }, 'unchanged')).toBe(6);
     expect(minimumCalls({ contacts: 10, deals: 10, tickets: 10, stageHistory: true }, 'unchanged')).toBe(7);
   });

@@ -5,8 +5,10 @@ import { createHubspotConnector, type HubspotConnectorConfig } from '../../conne
 export const BASE = 'http://hubspot.test';
 export const TOKEN = 'pat-na1-secret-token-value';
 
+/** Full passes list records here (the nock suites mock list pages); pull-full.test.ts covers the search pass. */
 export function connector(overrides: Partial<HubspotConnectorConfig> = {}) {
   return createHubspotConnector({
+    fullPullBy: 'list',
     accessToken: TOKEN,
     baseUrl: BASE,
     pacing: { max: 1000, intervalMs: 50 },

@@ -223,6 +223,92 @@ describe('full pull', () => {
   });
 });
 
+describe('full pull by search (the default)', () => {
+  type SearchBody = { filterGroups: Array<{ filters: Array<{ propertyName: string; operator: string; value: string }> }>; sorts: unknown[]; properties: string[]; limit: number; after: string };
+  const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => String(from + i));
+  const page = (list: string[], next?: number) => ({ total: 0, results: list.map((id) => contact(id)), ...(next !== undefined ? { paging: { next: { after: String(next) } } } : {}) });
+
+  it('keysets on hs_object_id past the result cap, 200 per page, with the needed properties', async () => {
+    const bodies: SearchBody[] = [];
+    const seen = (b: SearchBody) => (bodies.push(b), true);
+    api()
+      // Cap 400 here (HubSpot: 10,000): two pages, then the next page would cross it → a new query after the last id.
+      .post('/crm/v3/objects/contacts/search', seen)
+      .reply(200, page(ids(101, 200), 200))
+      .post('/crm/v3/objects/contacts/search', seen)
+      .reply(200, page(ids(301, 200), 400))
+      .post('/crm/v3/objects/contacts/search', seen)
+      .reply(200, page(ids(501, 150)))
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [] });
+    const c = connector({ fullPullBy: 'search', searchWindowCap: 400 });
+    const fields = needs({ normalized: { contact: ['lifecycle'] }, owned: { contact: ['parcours_stage'] } });
+    const batches = await collect(c.pull({ objects: ['contact'], fields, mode: 'full', cursors: {} }));
+
+    expect(bodies.map((b) => [b.filterGroups[0]?.filters[0], b.after])).toEqual([
+      [{ propertyName: 'hs_object_id', operator: 'GTE', value: '0' }, '0'],
+      [{ propertyName: 'hs_object_id', operator: 'GTE', value: '0' }, '200'],
+      [{ propertyName: 'hs_object_id', operator: 'GTE', value: '501' }, '0'],
+    ]);
+    expect(bodies[0]).toMatchObject({ sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }], limit: 200 });
+    expect([...(bodies[0]?.properties ?? [])].sort()).toEqual(['hs_merged_object_ids', 'lastmodifieddate', 'lifecyclestage', 'parcours_stage']);
+    const read = batches.flatMap((b) => b.records.map((r) => r.id));
+    expect(read).toEqual(ids(101, 550));
+    // Contacts need no association reads: every link has a deal or ticket end.
+    expect(c.stats()).toMatchObject({ total: 4, byEndpoint: { 'objects.contacts.search': 3, 'objects.contacts.list.archived': 1 } });
+    expect(batches.at(-1)?.cursor).toEqual({ watermark: expect.any(Number) });
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('resumes a stopped pass at the saved next id, and reads deal contacts through v4, 1,000 per call', async () => {
+    const assoc: Array<{ inputs: Array<{ id: string }> }> = [];
+    const bodies: SearchBody[] = [];
+    const dealPage = (list: string[], next?: number) => ({ results: list.map((id) => ({ id, properties: { pipeline: 'default', dealstage: 'closedwon' } })), ...(next !== undefined ? { paging: { next: { after: String(next) } } } : {}) });
+    const scope = api().get('/crm/v3/pipelines/deals').reply(200, DEAL_PIPELINES);
+    // 1,200 deals from id 5000: five pages fill one v4 read, the sixth is the last.
+    for (let p = 0; p < 6; p++) {
+      scope.post('/crm/v3/objects/deals/search', (b: SearchBody) => (bodies.push(b), true)).reply(200, dealPage(ids(5000 + p * 200, 200), p < 5 ? (p + 1) * 200 : undefined));
+    }
+    const linked = (list: string[]) => ({ status: 'COMPLETE', results: list.map((id) => ({ from: { id }, to: [{ toObjectId: Number(id) + 1, associationTypes: [] }] })) });
+    scope
+      .post('/crm/v4/associations/deals/contacts/batch/read', (b) => (assoc.push(b), true))
+      .reply(200, linked(ids(5000, 1000)))
+      .post('/crm/v4/associations/deals/contacts/batch/read', (b) => (assoc.push(b), true))
+      .reply(200, linked(ids(6000, 200)))
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [] });
+    const c = connector({ fullPullBy: 'search' });
+    const cursor = { full: { after: '5000', startedAt: 1_700_000_000_000 } };
+    const batches = await collect(c.pull({ objects: ['deal'], fields: needs({ normalized: { deal: ['stage'] } }), mode: 'full', cursors: { deal: cursor } }));
+
+    expect(bodies[0]?.filterGroups[0]?.filters[0]).toEqual({ propertyName: 'hs_object_id', operator: 'GTE', value: '5000' });
+    expect(assoc.map((b) => b.inputs.length)).toEqual([1000, 200]);
+    expect(batches.map((b) => b.records.length)).toEqual([1000, 200, 0]);
+    expect(batches[0]?.cursor).toEqual({ full: { after: '6000', startedAt: 1_700_000_000_000 } });
+    expect(batches[1]?.cursor).toEqual({ full: { after: null, startedAt: 1_700_000_000_000 } });
+    expect(batches[2]?.cursor).toEqual({ watermark: 1_700_000_000_000 - 1_000 });
+    expect((batches[0]?.records[0] as DealRecord).contactIds).toEqual(['5001']);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('lists a kind whose search body would pass 3,000 characters', async () => {
+    const many = Array.from({ length: 120 }, (_, i) => `custom_property_number_${i}`);
+    api()
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.archived === 'false' && q.limit === '100')
+      .reply(200, { results: [contact('1')] })
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [] });
+    const c = connector({ fullPullBy: 'search' });
+    const batches = await collect(c.pull({ objects: ['contact'], fields: needs({ raw: { contact: many } }), mode: 'full', cursors: {} }));
+    expect(batches[0]?.records.map((r) => r.id)).toEqual(['1']);
+    expect(c.stats().byEndpoint).toEqual({ 'objects.contacts.list': 1, 'objects.contacts.list.archived': 1 });
+  });
+});
+
 describe('contact numemployees ranges', () => {
   it('reads a range as its lower bound and a count as itself', async () => {
     const { parseEmployeeCount } = await import('../../connectors/hubspot/translate.ts');
