@@ -23,8 +23,11 @@ export const DEFAULT_PROPERTIES: Record<ObjectKind, Record<string, string[]>> = 
     industry: ['industry'],
     employees: ['numemployees'],
     // Feedback-survey rollups on the contact (touchpoints.md §3.4): NPS 0–10, CSAT on the 3-point
-    // scale of HubSpot's CSAT surveys (0 dissatisfied, 1 neutral, 2 satisfied; §3.3).
-    npsScore: ['hs_feedback_last_nps_rating'],
+    // scale of HubSpot's CSAT surveys (0 dissatisfied, 1 neutral, 2 satisfied; §3.3). Current portals
+    // list the NPS rating as the number `hs_feedback_last_nps_rating_number` ("Latest NPS survey rating")
+    // beside the enumeration `hs_feedback_last_nps_rating`, labelled deprecated; older portals have only
+    // the enumeration (property dumps of real portals). The first one the portal has and fills wins.
+    npsScore: ['hs_feedback_last_nps_rating_number', 'hs_feedback_last_nps_rating'],
     csat: ['hs_feedback_last_csat_survey_rating'],
   },
   deal: {

@@ -45,10 +45,19 @@ export function restrictNeeds(needs: FieldNeeds, catalog: PropertyCatalog): { ne
         keep();
         continue;
       }
-      // `name` reads firstname + lastname, `firstResponseAt` the reply date or the reply time: any one will do.
       const looked = sourceProperties(kind, field, needs);
-      if (looked.some((p) => has.has(p))) keep();
-      else missing.push({ kind, field, raw: false, looked });
+      const present = looked.filter((p) => has.has(p));
+      if (present.length === 0) {
+        missing.push({ kind, field, raw: false, looked });
+        continue;
+      }
+      keep();
+      // A field read from the first filled of several names (NPS: current, then deprecated) asks only for
+      // the one the portal has. `name` (firstname + lastname) and `firstResponseAt` (reply date, else
+      // creation + reply time) combine theirs, so any one of them will do and they are left as they are.
+      if (present.length < looked.length && override === undefined && field !== 'name' && field !== 'firstResponseAt' && present.length === 1) {
+        overrides[kind][field] = present[0] as string;
+      }
     }
     for (const name of needs.raw[kind] ?? []) {
       if (has.has(name)) raw[kind].push(name);

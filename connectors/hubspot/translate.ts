@@ -45,11 +45,17 @@ function rawFields(kind: ObjectKind, props: Props, fields: FieldNeeds): RawField
   return raw;
 }
 
-/** The value behind a normalized field, only if the mapping asked for it (requested properties only). */
+/**
+ * The value behind a normalized field, only if the mapping asked for it (requested properties only):
+ * the first of its properties that holds a value (the current name before a deprecated one).
+ */
 function field(kind: ObjectKind, name: string, props: Props, fields: FieldNeeds): string | null {
   if (!(fields.normalized[kind] ?? []).includes(name)) return null;
-  const [first] = sourceProperties(kind, name, fields);
-  return first === undefined ? null : str(props[first]);
+  for (const p of sourceProperties(kind, name, fields)) {
+    const v = str(props[p]);
+    if (v !== null) return v;
+  }
+  return null;
 }
 
 function wants(kind: ObjectKind, name: string, fields: FieldNeeds): boolean {

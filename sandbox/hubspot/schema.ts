@@ -177,7 +177,9 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ...LIFECYCLE_STAGES.map((v): Spec => [lifecycleDateProperty(v), `Became a ${v} date`, 'datetime', 'date', { readOnly: true }]),
     ['hs_analytics_source', 'Original Traffic Source', 'enumeration', 'select', { options: ANALYTICS_SOURCES, readOnly: true }],
     // Feedback-survey rollups (touchpoints.md §3.4; type and fieldType as a portal's properties API lists them).
-    ['hs_feedback_last_nps_rating', 'Last NPS survey rating', 'enumeration', 'select', { options: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10'], readOnly: true }],
+    // A current portal lists both NPS ratings: the number, and the enumeration labelled deprecated.
+    ['hs_feedback_last_nps_rating_number', 'Latest NPS survey rating', 'number', 'number', { readOnly: true }],
+    ['hs_feedback_last_nps_rating', 'Last NPS survey rating (deprecated)', 'enumeration', 'select', { options: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10'], readOnly: true }],
     ['hs_feedback_last_csat_survey_rating', 'Last CSAT survey rating', 'number', 'calculation_rollup', { readOnly: true }],
     ['hs_feedback_last_csat_survey_date', 'Last CSAT survey date', 'datetime', 'calculation_rollup', { readOnly: true }],
     ['lastmodifieddate', 'Last Modified Date', 'datetime', 'date', { readOnly: true }],

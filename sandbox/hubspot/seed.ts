@@ -64,6 +64,7 @@ function addContact(store: PortalStore, p: Persona, now: number): string {
   setIf(props, 'lifecyclestage', p.lifecycle);
   for (const [value, at] of lifecyclePath(p, now)) props[lifecycleDateProperty(value)] = iso(at);
   setIf(props, 'hs_analytics_source', p.source);
+  setIf(props, 'hs_feedback_last_nps_rating_number', p.nps);
   setIf(props, 'hs_feedback_last_nps_rating', p.nps);
   setIf(props, 'hs_feedback_last_csat_survey_rating', p.csat);
   // A portal without a property (see `withoutProperties`) holds no value for it.

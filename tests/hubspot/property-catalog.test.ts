@@ -36,6 +36,41 @@ function portal(): nock.Scope {
     .get('/crm/v3/properties/tickets').reply(200, { results: [property('subject', 'string', 'text'), property('hs_pipeline_stage', 'enumeration', 'select'), property('hs_lastmodifieddate', 'datetime', 'date')] });
 }
 
+describe('NPS on current and older portals', () => {
+  const nps = needs({ normalized: { contact: ['npsScore'] } });
+  const portalWith = (names: string[]) =>
+    api()
+      .get('/crm/v3/properties/contacts').reply(200, { results: [property('lastmodifieddate', 'datetime', 'date'), property('hs_merged_object_ids', 'enumeration', 'checkbox'), ...names.map((n) => property(n, n.endsWith('_number') ? 'number' : 'enumeration', n.endsWith('_number') ? 'number' : 'select'))] })
+      .get('/crm/v3/properties/deals').reply(200, { results: [] })
+      .get('/crm/v3/properties/tickets').reply(200, { results: [] });
+  const readWith = async (names: string[], values: Record<string, string>): Promise<{ asked: string[]; npsScore: number | null }> => {
+    portalWith(names);
+    const c = connector();
+    expect((await c.availableFields(nps)).missing).toEqual([]);
+    let asked: string[] = [];
+    api()
+      .get('/crm/v3/objects/contacts').query((q) => q.archived === 'false' && ((asked = props(q)), true)).reply(200, { results: [contact('1', values)] })
+      .get('/crm/v3/objects/contacts').query((q) => q.archived === 'true').reply(200, { results: [] });
+    const records = (await collect(c.pull({ objects: ['contact'], fields: nps, mode: 'full', cursors: {} }))).flatMap((b) => b.records) as ContactRecord[];
+    return { asked, npsScore: records[0]?.npsScore ?? null };
+  };
+
+  it('a current portal: the number rating first', async () => {
+    const r = await readWith(['hs_feedback_last_nps_rating_number', 'hs_feedback_last_nps_rating'], { hs_feedback_last_nps_rating_number: '3', hs_feedback_last_nps_rating: '3' });
+    expect(r).toEqual({ asked: ['hs_feedback_last_nps_rating', 'hs_feedback_last_nps_rating_number', 'hs_merged_object_ids', 'lastmodifieddate'], npsScore: 3 });
+  });
+
+  it('a current portal whose number rating is empty: the enumeration', async () => {
+    const r = await readWith(['hs_feedback_last_nps_rating_number', 'hs_feedback_last_nps_rating'], { hs_feedback_last_nps_rating_number: '', hs_feedback_last_nps_rating: '6' });
+    expect(r.npsScore).toBe(6);
+  });
+
+  it('an older portal with only the enumeration: asks for that one only', async () => {
+    const r = await readWith(['hs_feedback_last_nps_rating'], { hs_feedback_last_nps_rating: '9' });
+    expect(r).toEqual({ asked: ['hs_feedback_last_nps_rating', 'hs_merged_object_ids', 'lastmodifieddate'], npsScore: 9 });
+  });
+});
+
 describe('which properties the portal has (properties API)', () => {
   const fields = needs({
     normalized: { contact: ['lifecycle', 'npsScore', 'csat', 'name'], ticket: ['firstResponseAt'] },
