@@ -58,13 +58,16 @@ function tempDb(): string {
 /**
  * Our floor for writes: full batches per kind (or, above a Bulk threshold, one Bulk API 2.0 ingest job per
  * object: create, upload, close, one poll, one results read = 5 calls; Salesforce contacts span Contact and
- * Lead), plus full membership chunks — from the run's own summary.
+ * Lead), plus full membership chunks, plus on full runs one read of each list / campaign (full pages of its
+ * members, at least one call) — from the run's own summary.
  */
 function oursWrites(s: SyncSummary, batch: number, membershipChunk: number, bulkThreshold = Infinity): number {
   const kinds: Array<[number, number]> = [[s.changed.contacts, 2], [s.changed.deals, 1], [s.changed.tickets, 1]];
   const records = kinds.reduce((n, [k, objects]) => n + (k > bulkThreshold ? 5 * objects : Math.ceil(k / batch)), 0);
   const members = Object.values(s.segments).reduce((n, seg) => n + Math.ceil(seg.added / membershipChunk) + Math.ceil(seg.removed / membershipChunk), 0);
-  return records + members;
+  const page = s.membershipReads?.pageSize;
+  const reads = page ? Object.values(s.segments).reduce((n, seg) => n + Math.max(1, Math.ceil((seg.members - seg.added + seg.removed) / page)), 0) : 0;
+  return records + members + reads;
 }
 
 /**

@@ -55,6 +55,25 @@ export interface PullBatch {
   links?: ContactLinks[];
   /** Cursor to save once this batch is stored; undefined = unchanged. */
   cursor?: Cursor;
+  /**
+   * Set on every batch of a full pass over `kind` (the same `id` for the whole pass, also when a
+   * stopped pass resumes in a later run). `complete` on the pass's last batch: every record of `kind`
+   * the CRM still shows has then come in a batch of this pass, so the core removes from the mirror
+   * whatever the pass did not see (mark and sweep). A pass that stops early never sets it.
+   */
+  fullPass?: { id: string; complete?: boolean };
+  /**
+   * Records that became another record (a Salesforce Lead converted into a Contact): the customer's
+   * journey continues on `to` (stage ledger, segment history). `from` leaves the mirror with it.
+   */
+  handovers?: Handover[];
+}
+
+export interface Handover {
+  from: RecordRef;
+  to: RecordRef;
+  /** When it happened (e.g. the Lead's ConvertedDate), epoch ms. */
+  at: number;
 }
 
 /**
@@ -128,6 +147,17 @@ export interface MembershipChange {
   remove: string[];
 }
 
+/** The members a list / campaign holds in the CRM now, read page by page. */
+export interface MembershipRead {
+  /** Contact (or Lead) ids. */
+  members: string[];
+  /** False when the list / campaign no longer exists in the CRM (deleted by an admin). */
+  exists: boolean;
+  /** Calls spent on the read, and the page size it used (for the run summary). */
+  calls: number;
+  pageSize: number;
+}
+
 export interface MembershipReport {
   added: string[];
   removed: string[];
@@ -174,6 +204,10 @@ export interface CrmConnector {
   syncMembership(change: MembershipChange): Promise<MembershipReport>;
   /** The CRM's own id of the account these credentials reach: HubSpot portal (hub) id, Salesforce org id. */
   accountId(): Promise<string>;
+  /** The members a segment's list / campaign holds now (full runs repair drift from it). */
+  readMembership(targetId: string): Promise<MembershipRead>;
+  /** (Re)creates the list / campaign of one segment, e.g. after an admin deleted it; returns its id. */
+  ensureSegmentTarget(segment: { id: string; name: string }): Promise<string>;
   /** Preflight checks for `doctor`. */
   doctor(spec: JourneyFieldSpec): Promise<DoctorCheck[]>;
   /** API calls made so far by this connector instance. */

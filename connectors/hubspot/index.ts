@@ -8,7 +8,7 @@ import { resolveHubspotConfig, type HubspotConnectorConfig } from './config.ts';
 import { readCursor } from './cursor.ts';
 import { runDoctor } from './doctor.ts';
 import { fetchCustomerRecords } from './fetch-customer.ts';
-import { ensureList, syncListMembership } from './lists.ts';
+import { ensureList, readListMembers, syncListMembership } from './lists.ts';
 import type { PullContext } from './page-builder.ts';
 import { PipelineCache } from './pipelines.ts';
 import { PropertyCatalogCache, restrictNeeds } from './property-catalog.ts';
@@ -98,6 +98,10 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
     async accountId() {
       const details = await transport.data({ endpoint: 'account.details', method: 'GET', path: hubspotPaths.accountDetails(), schema: AccountDetails });
       return String(details.portalId);
+    },
+    readMembership: (targetId) => readListMembers(transport, targetId),
+    async ensureSegmentTarget(segment) {
+      return (await ensureList(transport, `${config.listNamePrefix}${segment.name}`)).listId;
     },
     doctor: (spec) => runDoctor(transport, config, spec),
     stats: () => transport.stats.snapshot(),

@@ -7,14 +7,16 @@
  *   ids is spelled `recordsIdsAdded`. No per-call maximum is documented: we send 1,000 ids per call, the
  *   size HubSpot recommends for batch record requests and the association batch-read maximum.
  */
-import type { MembershipChange, MembershipReport } from '../../connectors/port.ts';
+import type { MembershipChange, MembershipRead, MembershipReport } from '../../connectors/port.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import { hubspotPaths } from './paths.ts';
-import { listEnvelopeSchema, membershipsUpdateSchema } from './schemas.ts';
+import { listEnvelopeSchema, membershipPageSchema, membershipsUpdateSchema } from './schemas.ts';
 import type { HubspotTransport } from './transport.ts';
 
 export const CONTACT_OBJECT_TYPE_ID = '0-1';
 export const MEMBERSHIP_CHUNK = 1_000;
+/** `limit` of GET …/memberships: default 100, maximum 250 (Lists v3 reference). */
+export const MEMBERSHIP_PAGE_SIZE = 250;
 
 export interface FoundList {
   listId: string;
@@ -60,4 +62,25 @@ export async function syncListMembership(t: HubspotTransport, change: Membership
     report.removed.push(...ids);
   }
   return report;
+}
+
+/**
+ * The list's members now: GET /crm/v3/lists/{listId}/memberships, 250 per page (the documented
+ * maximum), `after` from `paging.next.after` until it is absent. A 404 means the list was deleted.
+ * https://developers.hubspot.com/docs/api-reference/crm-lists-v3/memberships/get-page
+ */
+export async function readListMembers(t: HubspotTransport, listId: string): Promise<MembershipRead> {
+  const members: string[] = [];
+  let calls = 0;
+  let after: string | undefined;
+  do {
+    const qs: Record<string, string> = { limit: String(MEMBERSHIP_PAGE_SIZE) };
+    if (after !== undefined) qs.after = after;
+    calls++;
+    const res = await t.request({ endpoint: 'lists.memberships.read', method: 'GET', path: hubspotPaths.listMemberships(listId), qs, schema: membershipPageSchema, accept: [404] });
+    if (!res.ok) return { members: [], exists: false, calls, pageSize: MEMBERSHIP_PAGE_SIZE };
+    for (const r of res.data.results) members.push(r.recordId);
+    after = res.data.paging?.next?.after;
+  } while (after !== undefined);
+  return { members, exists: true, calls, pageSize: MEMBERSHIP_PAGE_SIZE };
 }

@@ -39,6 +39,7 @@ export const hubspotPaths = {
   // https://developers.hubspot.com/docs/api-reference/crm-lists-v3/guide
   lists: () => crm('lists', 'v3'),
   listByName: (objectTypeId: string, name: string) => `${crm('lists', 'v3')}/object-type-id/${enc(objectTypeId)}/name/${enc(name)}`,
+  listMemberships: (listId: string) => `${crm('lists', 'v3')}/${enc(listId)}/memberships`,
   listMembershipsAdd: (listId: string) => `${crm('lists', 'v3')}/${enc(listId)}/memberships/add`,
   listMembershipsRemove: (listId: string) => `${crm('lists', 'v3')}/${enc(listId)}/memberships/remove`,
   // https://developers.hubspot.com/docs/api-reference/legacy/account/account-information/get-account-details

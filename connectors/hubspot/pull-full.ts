@@ -13,6 +13,9 @@
  * The cursor carries the next id to read (`full.after`, the same meaning on both paths) so a pass stopped by
  * the daily quota resumes where it stopped; the watermark only moves (to the pass start minus the overlap)
  * once the whole pass is stored. Records modified during the pass are read again by the next incremental run.
+ * Every batch carries the pass id (its start time, kept in the cursor across a resume); the last one
+ * says the pass is complete, so the core removes what the pass did not see — records purged after the
+ * 90-day archive window or GDPR-deleted are in neither the live nor the archived list.
  */
 import type { PullBatch } from '../../connectors/port.ts';
 import type { ObjectKind, RecordRef } from '../../src/model.ts';
@@ -91,14 +94,16 @@ async function* listPass(ctx: PullContext, kind: ObjectKind, from: string | unde
 
 export async function* pullFull(ctx: PullContext, kind: ObjectKind, cursor: HubspotCursor, now: number): AsyncGenerator<PullBatch> {
   const pos: Position = { base: cursor.watermark === undefined ? {} : { watermark: cursor.watermark }, startedAt: cursor.full?.startedAt ?? now };
+  const passId = String(pos.startedAt);
   const after: string | null | undefined = cursor.full ? cursor.full.after : undefined;
   if (after !== null) {
     const properties = await propertiesToRequest(ctx, kind);
     const bySearch = ctx.config.fullPullBy === 'search' && JSON.stringify(keysetSearchBody(after ?? '0', properties, 0)).length <= SEARCH_BODY_MAX_CHARS;
-    yield* bySearch ? searchPass(ctx, kind, after ?? '0', properties, pos) : listPass(ctx, kind, after, properties, pos);
+    const pass = bySearch ? searchPass(ctx, kind, after ?? '0', properties, pos) : listPass(ctx, kind, after, properties, pos);
+    for await (const batch of pass) yield { ...batch, fullPass: { id: passId } };
   }
   // Archived records of every age: a full run reconciles all removals.
   const removed: RecordRef[] = [];
   for await (const refs of archivedPages(ctx.transport, kind, null)) removed.push(...refs);
-  yield { kind, records: [], removed, cursor: toCursor({ watermark: pos.startedAt - ctx.config.overlapMs }) };
+  yield { kind, records: [], removed, fullPass: { id: String(pos.startedAt), complete: true }, cursor: toCursor({ watermark: pos.startedAt - ctx.config.overlapMs }) };
 }

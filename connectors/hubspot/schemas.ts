@@ -123,6 +123,15 @@ export const membershipsUpdateSchema = z
   })
   .loose();
 
+// GET /crm/v3/lists/{listId}/memberships: members in recordId order, `paging.next.after` until the last page.
+export const membershipPageSchema = z
+  .object({
+    results: z.array(z.object({ recordId: z.union([z.string(), z.number()]).transform(String), membershipTimestamp: z.string().optional() }).loose()),
+    paging: z.object({ next: z.object({ after: z.string() }).loose().optional() }).loose().optional(),
+    total: z.number().optional(),
+  })
+  .loose();
+
 /**
  * POST /oauth/2026-03/token/introspect: `active` always; for an active access token also `scopes`, `hub_id`,
  * `expires_in`… (PublicAccessTokenInfoResponse, HubSpot's 2026-03 OAuth spec).

@@ -8,9 +8,9 @@
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_campaignmember.htm
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_delete.htm
  */
-import type { JourneyFieldSpec, MembershipChange, MembershipReport } from '../port.ts';
+import type { JourneyFieldSpec, MembershipChange, MembershipRead, MembershipReport } from '../port.ts';
 import type { SalesforceClient } from './client.ts';
-import { queryRows } from './rest-query.ts';
+import { QUERY_BATCH_SIZE, queryPages, queryRows } from './rest-query.ts';
 import { COLLECTION_SIZE, SaveResults, errorOf } from './push.ts';
 import { IDS_PER_QUERY, chunk, inList, quote, select } from './soql.ts';
 import { asText } from './translate.ts';
@@ -100,4 +100,27 @@ export async function syncMembership(client: SalesforceClient, change: Membershi
   // Non-members need no call and count as removed: the target state holds.
   report.removed.push(...remove.filter((id) => !failedIds.has(id)));
   return report;
+}
+
+/**
+ * The campaign's members now: one SOQL over CampaignMember, paged (2,000 rows per page). A member is
+ * its ContactId, else its LeadId: a converted Lead's membership carries the Contact it became (the
+ * conversion keeps the campaign history on the Contact; Salesforce Help, "Convert Leads").
+ * No rows: one more query tells an empty campaign from a deleted one (Campaign goes to the recycle
+ * bin; a plain query no longer returns it).
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_campaignmember.htm
+ */
+export async function readCampaignMembers(client: SalesforceClient, campaignId: string): Promise<MembershipRead> {
+  const members: string[] = [];
+  let calls = 0;
+  for await (const page of queryPages(client, select(['Id', 'ContactId', 'LeadId'], 'CampaignMember', `CampaignId = ${quote(campaignId)}`, 'Id'))) {
+    calls++;
+    for (const r of page.rows) {
+      const id = asText(r.ContactId) ?? asText(r.LeadId);
+      if (id) members.push(id);
+    }
+  }
+  if (members.length > 0) return { members, exists: true, calls, pageSize: QUERY_BATCH_SIZE };
+  const campaign = await queryRows(client, select(['Id'], 'Campaign', `Id = ${quote(campaignId)}`));
+  return { members, exists: campaign.length > 0, calls: calls + 1, pageSize: QUERY_BATCH_SIZE };
 }

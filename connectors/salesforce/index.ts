@@ -10,7 +10,7 @@ import { pull } from './pull.ts';
 import { push } from './push.ts';
 import { ensureCustomField, findCustomFields } from './custom-fields.ts';
 import { grantFieldAccess } from './field-security.ts';
-import { ensureCampaigns, syncMembership } from './campaigns.ts';
+import { ensureCampaigns, readCampaignMembers, syncMembership } from './campaigns.ts';
 import { fetchCustomer, readCurrent } from './live-records.ts';
 import { doctor } from './doctor.ts';
 import { organizationId } from './field-security.ts';
@@ -74,6 +74,10 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Cr
     push: (changes) => push(client, changes),
     syncMembership: (change) => syncMembership(client, change),
     accountId: () => organizationId(client),
+    readMembership: (targetId) => readCampaignMembers(client, targetId),
+    async ensureSegmentTarget(segment) {
+      return (await ensureCampaigns(client, [segment])).targets[segment.id] as string;
+    },
     doctor: (spec) => doctor(client, spec),
     stats: () => client.stats(),
   };

@@ -5,6 +5,8 @@
 export interface SyncSize {
   contacts: number;
   leads?: number;
+  /** Converted Leads (a full sync lists them for the hand-over; default 0, still one query). */
+  convertedLeads?: number;
   deals: number;
   tickets: number;
   /** OpportunityContactRole rows (default: one per deal). */
@@ -35,7 +37,7 @@ export function minimumCalls(size: SyncSize): CallFloor {
   const roles = size.contactRoles ?? size.deals;
   const full =
     objectFull(size.contacts, threshold, bulkPage) +
-    objectFull(size.leads ?? 0, threshold, bulkPage) +
+    objectFull(size.leads ?? 0, threshold, bulkPage) + pages(size.convertedLeads ?? 0) +
     objectFull(size.deals, threshold, bulkPage) + pages(roles) + (size.historyRows !== undefined ? pages(size.historyRows) : 0) +
     objectFull(size.tickets, threshold, bulkPage);
   // Unchanged re-run: per object one deletions query + one empty changes query; deals add the role-change query.

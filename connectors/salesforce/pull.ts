@@ -10,9 +10,18 @@
  * Full: everything, ordered the same way (so per-page cursors stay safe); above `bulkThreshold`
  * (known from the first page's `totalSize`, so the size probe costs nothing when we stay on REST)
  * the rows come from a Bulk API 2.0 query job instead, unordered, with the cursor on the last batch.
+ * A full pull marks its batches with one pass id per run and closes each kind with a `complete`
+ * batch, so the core removes what the CRM no longer shows (a converted Lead, a Case detached from its
+ * Contact, a record purged from the recycle bin). A pull stopped early never sends `complete`.
+ *
+ * Converted Leads (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_lead.htm):
+ * `IsConverted`, `ConvertedContactId`, `ConvertedDate`; the Lead is then read-only. Each conversion
+ * is handed over to the Contact it became. Incremental: the conversion bumps the Lead's
+ * SystemModstamp, so the changed-rows query sees it. Full: one extra query lists converted Leads
+ * (3 fields, ⌈converted leads / 2,000⌉ calls); hand-overs of Leads Parcours never held change nothing.
  */
 import { z } from 'zod';
-import type { Cursor, FieldNeeds, PullBatch, PullOptions } from '../port.ts';
+import type { Cursor, FieldNeeds, Handover, PullBatch, PullOptions } from '../port.ts';
 import type { CrmRecord, ObjectKind, RecordRef } from '../../src/model.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import type { SalesforceClient } from './client.ts';
@@ -110,21 +119,41 @@ async function* objectPages(
   }
 }
 
+function handoverOf(row: FlatRow): Handover | null {
+  const to = asText(row.ConvertedContactId);
+  if (!to) return null;
+  return { from: { kind: 'contact', objectType: 'Lead', id: String(row.Id) }, to: { kind: 'contact', objectType: 'Contact', id: to }, at: asTime(row.ConvertedDate) ?? Date.now() };
+}
+
+const CONVERSION_FIELDS = ['IsConverted', 'ConvertedContactId', 'ConvertedDate'];
+
 async function* pullSimple(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch> {
   const incremental = ctx.mode === 'incremental' && ctx.state.objects[plan.object] !== undefined;
-  // Leads: only unconverted ones are customers; a conversion seen incrementally removes the lead (it became a Contact).
+  // Leads: only unconverted ones are customers; a conversion seen incrementally hands the lead over to its Contact.
   // Cases: only those with a contact matter on a full pull; incrementally a case that lost its contact comes back with no contactIds.
   const base = plan.object === 'Lead' ? 'IsConverted = false' : plan.object === 'Case' ? 'ContactId != null' : null;
-  const fields = plan.object === 'Lead' && incremental ? [...plan.select, 'IsConverted'] : plan.select;
+  const fields = plan.object === 'Lead' && incremental ? [...plan.select, ...CONVERSION_FIELDS.filter((f) => !plan.select.includes(f))] : plan.select;
   for await (const page of objectPages(ctx, plan.object, fields, base)) {
     const removed: RecordRef[] = page.deleted.map((id) => ({ kind: plan.kind, objectType: plan.object, id }));
     const records: CrmRecord[] = [];
+    const handovers: Handover[] = [];
     for (const row of page.rows) {
-      if (plan.object === 'Lead' && asBool(row.IsConverted)) removed.push({ kind: 'contact', objectType: 'Lead', id: String(row.Id) });
-      else records.push(plan.object === 'Case' ? toTicket(row, plan) : toContact(row, plan));
+      if (plan.object === 'Lead' && asBool(row.IsConverted)) {
+        const h = handoverOf(row);
+        if (h) handovers.push(h);
+        else removed.push({ kind: 'contact', objectType: 'Lead', id: String(row.Id) });
+      } else records.push(plan.object === 'Case' ? toTicket(row, plan) : toContact(row, plan));
     }
     if (page.mark) ctx.state.objects[plan.object] = page.mark;
-    yield { kind: plan.kind, records, removed, ...(page.mark ? { cursor: snapshot(ctx.state) } : {}) };
+    yield { kind: plan.kind, records, removed, ...(handovers.length ? { handovers } : {}), ...(page.mark ? { cursor: snapshot(ctx.state) } : {}) };
+  }
+  if (plan.object === 'Lead' && ctx.mode === 'full') {
+    // The full read filters converted Leads out: list them (slim) so their journeys hand over. (A first
+    // pull without a Lead cursor has no Leads in the mirror yet: nothing to hand over.)
+    for await (const page of queryPages(ctx.client, select(['Id', ...CONVERSION_FIELDS], 'Lead', 'IsConverted = true'))) {
+      const handovers = page.rows.map(handoverOf).filter((h): h is Handover => h !== null);
+      if (handovers.length) yield { kind: 'contact', records: [], removed: [], handovers };
+    }
   }
 }
 
@@ -181,14 +210,18 @@ async function* pullDeals(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch>
 }
 
 export async function* pull(client: SalesforceClient, options: PullOptions): AsyncGenerator<PullBatch> {
+  // One pass id per full pull: a full pull stopped early resumes incrementally, never as the same pass.
+  const pass = options.mode === 'full' ? `sf-${Date.now()}` : null;
   for (const kind of options.objects) {
     const ctx: Ctx = { client, mode: options.mode, state: readCursor(kind, options.cursors[kind]) };
-    if (kind === 'deal') {
-      yield* pullDeals(ctx, planObject('Opportunity', options.fields));
-      continue;
-    }
-    for (const object of OBJECTS_OF_KIND[kind]) yield* pullSimple(ctx, planObject(object, options.fields));
+    const batches = kind === 'deal' ? pullDeals(ctx, planObject('Opportunity', options.fields)) : pullKind(ctx, kind, options.fields);
+    for await (const batch of batches) yield pass === null ? batch : { ...batch, fullPass: { id: pass } };
+    if (pass !== null) yield { kind, records: [], removed: [], fullPass: { id: pass, complete: true } };
   }
+}
+
+async function* pullKind(ctx: Ctx, kind: ObjectKind, fields: FieldNeeds): AsyncGenerator<PullBatch> {
+  for (const object of OBJECTS_OF_KIND[kind]) yield* pullSimple(ctx, planObject(object, fields));
 }
 
 export type { FieldNeeds };

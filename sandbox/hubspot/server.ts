@@ -111,7 +111,14 @@ export interface SandboxData {
   createRecord(type: string, properties: Record<string, string>): SandboxRecord;
   /** Writes like a user in the UI would: no validation, '' clears, bumps the modified date. */
   updateRecord(type: string, id: string, properties: Record<string, string>): SandboxRecord;
-  archiveRecord(type: string, id: string): void;
+  /** Archives like a user deleting in the UI; `at` dates it in the past (over 90 days ago: already purged). */
+  archiveRecord(type: string, id: string, at?: number): void;
+  /** A GDPR delete (permanent), as POST /crm/v3/objects/contacts/gdpr-delete does. */
+  gdprDelete(contactId: string): void;
+  /** An admin editing a list's members by hand in the UI. */
+  editListMembers(listId: string, change: { add?: string[]; remove?: string[] }): void;
+  /** An admin deleting a list in the UI. */
+  deleteList(listId: string): void;
   mergeContacts(primaryId: string, mergedId: string): SandboxRecord;
   associate(fromType: string, fromId: string, toType: string, toId: string): void;
   dissociate(fromType: string, fromId: string, toType: string, toId: string): void;
@@ -247,7 +254,17 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
       store.write(store.mustGet(type(t), id), properties);
       return snapshot(t, id);
     },
-    archiveRecord: (t, id) => store.archive(store.mustGet(type(t), id)),
+    archiveRecord: (t, id, at) => store.archive(store.mustGet(type(t), id), at),
+    gdprDelete: (id) => store.purge(store.mustGet('contacts', id)),
+    editListMembers: (listId, change) => {
+      const list = store.lists.get(listId);
+      if (!list) throw new ParcoursError('INPUT_INVALID', `sandbox: no list ${listId}`);
+      for (const id of change.add ?? []) if (!list.members.has(id)) list.members.set(id, clock());
+      for (const id of change.remove ?? []) list.members.delete(id);
+    },
+    deleteList: (listId) => {
+      if (!store.deleteList(listId)) throw new ParcoursError('INPUT_INVALID', `sandbox: no list ${listId}`);
+    },
     mergeContacts: (primaryId, mergedId) => snapshot('contacts', store.mergeContacts(primaryId, mergedId).id),
     associate: (ft, fid, tt, tid) => store.associate(type(ft), fid, type(tt), tid),
     dissociate: (ft, fid, tt, tid) => store.dissociate(type(ft), fid, type(tt), tid),

@@ -16,6 +16,9 @@ import {
   type StageDateNames,
 } from './schema.ts';
 
+/** Archived records can be restored for 90 days, then they are deleted permanently. */
+export const ARCHIVE_RESTORE_WINDOW_MS = 90 * 86_400_000;
+
 export interface StoredRecord {
   id: string;
   type: ObjectType;
@@ -139,10 +142,32 @@ export class PortalStore {
     rec.properties[modifiedProperty(rec.type)] = new Date(rec.updatedAt).toISOString();
   }
 
-  archive(rec: StoredRecord): void {
+  /**
+   * Archives (deletes) a record: restorable for 90 days, listed with `archived=true` meanwhile; after
+   * that HubSpot purges it for good (hubspot.md §3.4; objects guide "Restore"). `at` lets tests archive
+   * as of a past date: a record archived more than 90 days ago is purged at once.
+   */
+  archive(rec: StoredRecord, at: number = this.clock()): void {
     rec.archived = true;
-    rec.archivedAt = this.clock();
+    rec.archivedAt = at;
     for (const list of this.lists.values()) list.members.delete(rec.id);
+    if (this.clock() - at > ARCHIVE_RESTORE_WINDOW_MS) this.purge(rec);
+  }
+
+  /**
+   * Permanent deletion (GDPR delete, or the end of the archive window): the record, its associations
+   * and list memberships are gone, and it is in neither the live nor the archived list.
+   * https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/gdpr/post-crm-v3-objects-contacts-gdpr-delete
+   */
+  purge(rec: StoredRecord): void {
+    for (const to of OBJECT_TYPES) for (const other of this.associated(rec.type, rec.id, to)) this.dissociate(rec.type, rec.id, to, other);
+    for (const list of this.lists.values()) list.members.delete(rec.id);
+    this.records[rec.type].delete(rec.id);
+  }
+
+  /** Whether an archived record is past the restore window (then HubSpot has purged it). */
+  expired(rec: StoredRecord): boolean {
+    return rec.archived && rec.archivedAt !== null && this.clock() - rec.archivedAt > ARCHIVE_RESTORE_WINDOW_MS;
   }
 
   /** Index of the first id ≥ `fromId` in the type's ascending order. */
@@ -218,6 +243,11 @@ export class PortalStore {
     const list: StoredList = { listId: String(this.nextListId++), name, objectTypeId, processingType, createdAt: now, updatedAt: now, listVersion: 1, members: new Map() };
     this.lists.set(list.listId, list);
     return list;
+  }
+
+  /** DELETE /crm/v3/lists/{listId}: the list and its memberships are gone from the API. */
+  deleteList(listId: string): boolean {
+    return this.lists.delete(listId);
   }
 
   findListByName(objectTypeId: string, name: string): StoredList | undefined {

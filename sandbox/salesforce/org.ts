@@ -217,6 +217,10 @@ export class Org {
     const found = this.locate(rawId, type);
     if ('errors' in found) return { ok: false, id: normalizeId(rawId), errors: found.errors };
     const { rec } = found;
+    // A converted Lead is read-only for everyone (object reference, Lead: IsConverted; salesforce.md §11).
+    if (rec.type === 'Lead' && rec.values.IsConverted === true) {
+      return { ok: false, id: rec.values.Id as string, errors: [recordError('CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead')] };
+    }
     const def = this.schema.get(rec.type)!;
     const parsed = this.coerce(def, input, actor, 'update');
     if ('errors' in parsed) return { ok: false, id: rec.values.Id as string, errors: parsed.errors };
@@ -249,7 +253,33 @@ export class Org {
     }
     const now = this.clock();
     this.store({ type: rec.type, values: { ...rec.values, IsDeleted: true, LastModifiedDate: now, SystemModstamp: now } });
+    // Deleting a campaign deletes its members with it (CampaignMember cannot exist without its campaign;
+    // object reference, CampaignMember.CampaignId is required).
+    if (rec.type === 'Campaign') for (const m of this.list('CampaignMember')) if (m.values.CampaignId === id) this.remove(String(m.values.Id));
     return { ok: true, id, created: false };
+  }
+
+  /** A write Salesforce makes itself (lead conversion, merge): any field, no validation; bumps the modstamp. */
+  systemWrite(id: string, values: Values): void {
+    const rec = this.byId.get(id);
+    if (!rec) throw new RangeError(`no record ${id}`);
+    const now = this.clock();
+    this.store({ type: rec.type, values: { ...rec.values, ...values, LastModifiedDate: now, SystemModstamp: now } });
+  }
+
+  /**
+   * emptyRecycleBin(): records in the recycle bin are deleted for good; queryAll no longer returns them
+   * (the bin also empties itself after 15 days).
+   * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_emptyrecyclebin.htm
+   */
+  emptyRecycleBin(id: string): boolean {
+    const rec = this.byId.get(id);
+    if (!rec || rec.values.IsDeleted !== true) return false;
+    this.remember(id);
+    this.byId.delete(id);
+    this.byType.get(rec.type)?.delete(id);
+    this.hardDeleted.add(id);
+    return true;
   }
 
   private locate(rawId: string, type: string | null): { rec: StoredRecord } | { errors: RecordError[] } {

@@ -142,6 +142,8 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['AccountId', ref('Account', 'Account')],
       ['MailingCountry', { type: 'string', length: 80 }],
       ['LeadSource', pick(LEAD_SOURCES)],
+      // Set on the losing records of a merge: https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm
+      ['MasterRecordId', ref('Contact', 'MasterRecord', readOnly)],
     ], { required: ['LastName'] }),
     objectDef('Lead', '00Q', [
       ...nameFields(),
@@ -156,6 +158,8 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['LeadSource', pick(LEAD_SOURCES)],
       ['IsConverted', { type: 'boolean', ...readOnly, nillable: false }],
       ['ConvertedContactId', ref('Contact', 'ConvertedContact', readOnly)],
+      ['ConvertedAccountId', ref('Account', 'ConvertedAccount', readOnly)],
+      ['ConvertedOpportunityId', ref('Opportunity', 'ConvertedOpportunity', readOnly)],
       ['ConvertedDate', { type: 'date', ...readOnly }],
     ], { required: ['LastName', 'Company'] }),
     objectDef('Opportunity', '006', [

@@ -2,6 +2,7 @@
  * A Salesforce-compatible org on loopback: OAuth on the same host, REST query/sObjects/collections,
  * Tooling CustomField, Bulk API 2.0, limits — for the demo, e2e tests, benchmarks and the connector.
  */
+import { convertLead, mergeContacts, type ConvertLeadOptions, type ConvertLeadResult } from './lead-convert.ts';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -72,6 +73,12 @@ export interface SalesforceSandboxData {
   /** Runs SOQL as an admin (no FLS); `all` includes the recycle bin. */
   query(soql: string, opts?: { all?: boolean }): Array<Record<string, unknown>>;
   campaignMembers(campaignId: string): Array<{ Id: string; ContactId: string | null; LeadId: string | null; Status: string | null }>;
+  /** A user converting a Lead (convertLead() semantics, see lead-convert.ts). */
+  convertLead(leadId: string, opts?: ConvertLeadOptions): ConvertLeadResult;
+  /** A user merging two Contacts: the loser's related records move to the master, the loser is deleted. */
+  mergeContacts(masterId: string, loserId: string): void;
+  /** emptyRecycleBin(): deleted records are gone for good (queryAll no longer returns them). */
+  emptyRecycleBin(ids: string[]): void;
 }
 
 export interface SalesforceSandbox {
@@ -228,6 +235,11 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     query(soql, q = {}) {
       const r = runSoql(org, soql, { includeDeleted: q.all ?? false, actor: 'admin' });
       return r.records.map((rec) => toJsonRecord(org, rec, r.fields, version));
+    },
+    convertLead: (leadId, o) => convertLead(org, leadId, o),
+    mergeContacts: (masterId, loserId) => mergeContacts(org, masterId, loserId),
+    emptyRecycleBin(ids) {
+      for (const id of ids) if (!org.emptyRecycleBin(id)) fail('emptyRecycleBin', [{ statusCode: 'INVALID_ID_FIELD', message: `${id} is not in the recycle bin` }], id);
     },
     campaignMembers(campaignId) {
       return org

@@ -16,6 +16,11 @@ export function syncJson(s: SyncSummary): object {
     changed: s.changed,
     written: s.written,
     failed: s.failed,
+    removed: s.removed,
+    handedOver: s.handedOver,
+    repaired: s.repaired,
+    segments: s.segments,
+    ...(s.membershipReads ? { membershipReads: s.membershipReads } : {}),
     apiCalls: { total: s.apiCalls.total, byEndpoint: s.apiCalls.byEndpoint },
     disabled: s.disabled,
     ...(s.stoppedReason ? { stoppedReason: s.stoppedReason } : {}),
@@ -42,6 +47,10 @@ export function syncText(s: SyncSummary): string[] {
   const kinds = ['contacts', 'deals', 'tickets'] as const;
   lines.push(`${s.dryRun ? 'DRY RUN — nothing written. ' : ''}run #${s.runId} ${s.crm} ${s.mode}: ${s.status} in ${formatDuration(s.finishedAt - s.startedAt)}`);
   lines.push(`  pulled:    ${kinds.map((k) => `${s.pulled[k]} ${k}`).join(', ')}${s.pulled.removed ? `, ${s.pulled.removed} removed` : ''}`);
+  const removed = kinds.map((k) => s.removed[k]).reduce((a, b) => a + b, 0);
+  if (removed || s.handedOver) {
+    lines.push(`  removed:   ${kinds.map((k) => `${s.removed[k]} ${k}`).join(', ')} (${s.removed.swept} no longer shown by the CRM)${s.handedOver ? `; ${s.handedOver} converted leads handed over to their contacts` : ''}`);
+  }
   lines.push(`  customers: ${s.customers}`);
   lines.push(`  stages:    ${Object.entries(s.stages).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
   const entered = entriesText(s.stageEntries);
@@ -53,7 +62,8 @@ export function syncText(s: SyncSummary): string[] {
     for (const e of p.examples) lines.push(`      #${e.id}: ${show(e.before)} → ${show(e.after)}`);
   }
   const segs = Object.entries(s.segments);
-  if (segs.length) lines.push(`  segments:  ${segs.map(([k, v]) => `${k} ${v.members} (+${v.added} −${v.removed})`).join(', ')}`);
+  if (segs.length) lines.push(`  segments:  ${segs.map(([k, v]) => `${k} ${v.members} (+${v.added} −${v.removed}${v.repaired ? `, ${v.repaired} repaired` : ''}${v.target === 'recreated' ? ', list recreated' : v.target === 'missing' ? ', LIST DELETED in the CRM (not recreated)' : ''})`).join(', ')}`);
+  if (s.membershipReads) lines.push(`  memberships read: ${s.membershipReads.members} members in ${s.membershipReads.calls} calls (page size ${s.membershipReads.pageSize}); ${s.repaired} repaired`);
   if (!s.dryRun) lines.push(`  written:   ${s.written} records`);
   lines.push(`  API calls: ${s.apiCalls.total}${s.apiCalls.rateLimited ? ` (${s.apiCalls.rateLimited} rate-limited)` : ''} — ${Object.entries(s.apiCalls.byEndpoint).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (s.failed.length) {

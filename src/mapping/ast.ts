@@ -94,6 +94,8 @@ export interface WritebackDef {
   stageValues: Record<string, string>;
   /** Name prefix of the HubSpot list / Salesforce campaign per segment. */
   segmentListPrefix: string;
+  /** When a segment's list / campaign was deleted in the CRM: create it again (default), or report it and skip the segment. */
+  deletedSegmentList: 'recreate' | 'report';
 }
 
 export interface Mapping {

@@ -105,6 +105,8 @@ const FileSchema = z
         ticket: z.object({ friction: crmField, friction_reason: crmField }).partial().strict().default({}),
         stage_values: z.record(z.string(), z.string().min(1).max(255)).default({}),
         segment_list_prefix: z.string().max(80).default('Parcours: '),
+        // A segment's list / campaign deleted in the CRM: create it again, or only report it.
+        deleted_segment_list: z.enum(['recreate', 'report']).default('recreate'),
       })
       .strict(),
     fields: z.record(z.string(), overrideField).default({}),
@@ -249,6 +251,7 @@ export function parseMapping(source: string, file: string): Mapping {
       ticket: { friction: wb.ticket.friction, frictionReason: wb.ticket.friction_reason },
       stageValues: wb.stage_values,
       segmentListPrefix: wb.segment_list_prefix,
+      deletedSegmentList: wb.deleted_segment_list,
     },
     fields,
   };

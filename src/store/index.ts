@@ -3,12 +3,13 @@
  * file, upgrades its schema, and returns one synchronous facade over the small table modules.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import type { PullBatch } from '../../connectors/port.ts';
+import type { Handover, PullBatch } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
-import { CRMS, type CrmName, type ObjectKind } from '../model.ts';
+import { CRMS, type CrmName, type ObjectKind, type RecordRef } from '../model.ts';
 import { createTransactionRunner, openDatabase, toStoreError } from './connection.ts';
 import { createCursors } from './cursors.ts';
 import { createFailures } from './failures.ts';
+import { createHandover } from './handover.ts';
 import { checkInstallation, checkKind, checkTime } from './input-checks.ts';
 import { createInstallations } from './installations.ts';
 import { migrate } from './migrations.ts';
@@ -62,6 +63,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
   const installations = createInstallations(db, now);
   const inbox = createWebhookInbox(db);
   const installLinks = createInstallLinks(db, now);
+  const handover = createHandover(db);
   let closed = false;
 
   function guard<T>(operation: string, fn: () => T): T {
@@ -99,19 +101,33 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
     },
 
     applyPullBatch(installation: string, batch: PullBatch) {
-      guard('applyPullBatch', () => {
+      return guard('applyPullBatch', () => {
         checkInstallation(installation);
         checkKind(batch.kind);
         for (const ref of batch.removed) checkKind(ref.kind);
-        tx.run(() => {
-          mirror.upsertRecords(installation, batch.kind, batch.records);
+        for (const h of batch.handovers ?? []) {
+          checkKind(h.from.kind);
+          checkKind(h.to.kind);
+        }
+        return tx.run(() => {
+          const pass = batch.fullPass?.id ?? null;
+          mirror.upsertRecords(installation, batch.kind, batch.records, pass);
           if (batch.links) mirror.applyContactLinks(installation, batch.links);
+          const handedOver: Handover[] = [];
+          for (const h of batch.handovers ?? []) {
+            if (handover.handOver(installation, h.from.id, h.to.id) > 0) handedOver.push(h);
+          }
           // Removal after links, so a removed contact never keeps links re-added in the same batch.
-          mirror.removeRecords(installation, batch.removed);
-          written.forget(installation, batch.removed);
-          failures.clear(installation, batch.removed);
+          // A record handed over has become another one: it leaves the mirror too.
+          const leaving: RecordRef[] = [...batch.removed, ...(batch.handovers ?? []).map((h) => h.from)];
+          const removed = mirror.removeRecords(installation, leaving);
+          // A complete full pass has seen every record of its kind the CRM still shows: the rest goes.
+          const swept = pass !== null && batch.fullPass?.complete ? mirror.removeRecords(installation, mirror.unseen(installation, batch.kind, pass)) : [];
+          written.forget(installation, [...leaving, ...swept]);
+          failures.clear(installation, [...leaving, ...swept]);
           // Last: the cursor only moves once everything it covers is stored.
           if (batch.cursor !== undefined) cursors.save(installation, batch.kind, batch.cursor);
+          return { removed: [...removed, ...swept], swept, handedOver };
         });
       });
     },

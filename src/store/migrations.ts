@@ -230,6 +230,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE stage_history ADD COLUMN backfilled INTEGER NOT NULL DEFAULT 0 CHECK (backfilled IN (0, 1));
     `,
   },
+  {
+    version: 7,
+    name: 'full-pass marks on mirrored records (reconciliation)',
+    sql: `
+      -- The full pass that last saw the record (PullBatch.fullPass.id); a completed pass sweeps the
+      -- records of its kind it did not see. NULL: only ever stored by incremental pulls or webhooks.
+      ALTER TABLE mirror_records ADD COLUMN seen_pass TEXT;
+      CREATE INDEX mirror_records_by_pass ON mirror_records (installation, kind, seen_pass);
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -17,10 +17,14 @@ export type LinkedKind = 'deal' | 'ticket';
 type Row = Record<string, SQLOutputValue>;
 
 export function createMirror(db: DatabaseSync, now: () => number) {
+  // A record stored outside a full pass keeps the mark of the last pass that saw it.
   const upsertRecord = db.prepare(`
-    INSERT INTO mirror_records (installation, kind, id, json, updated_at, stored_at) VALUES (?, ?, ?, ?, ?, ?)
+    INSERT INTO mirror_records (installation, kind, id, json, updated_at, stored_at, seen_pass) VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (installation, kind, id) DO UPDATE SET
-      json = excluded.json, updated_at = excluded.updated_at, stored_at = excluded.stored_at`);
+      json = excluded.json, updated_at = excluded.updated_at, stored_at = excluded.stored_at,
+      seen_pass = coalesce(excluded.seen_pass, mirror_records.seen_pass)`);
+  const selectUnseen = db.prepare(`
+    SELECT id, json FROM mirror_records WHERE installation = ? AND kind = ? AND (seen_pass IS NULL OR seen_pass <> ?)`);
   const deleteRecord = db.prepare('DELETE FROM mirror_records WHERE installation = ? AND kind = ? AND id = ?');
   const deleteLinksOfRecord = db.prepare('DELETE FROM mirror_links WHERE installation = ? AND kind = ? AND record_id = ?');
   const deleteLinksOfContact = db.prepare('DELETE FROM mirror_links WHERE installation = ? AND contact_id = ?');
@@ -85,7 +89,7 @@ export function createMirror(db: DatabaseSync, now: () => number) {
   }
 
   return {
-    upsertRecords(installation: string, kind: ObjectKind, records: readonly CrmRecord[]): void {
+    upsertRecords(installation: string, kind: ObjectKind, records: readonly CrmRecord[], pass: string | null = null): void {
       const storedAt = now();
       for (const record of records) {
         if (record.kind !== kind) {
@@ -96,7 +100,7 @@ export function createMirror(db: DatabaseSync, now: () => number) {
         if (typeof record.id !== 'string' || record.id.length === 0) {
           throw new ParcoursError('INPUT_INVALID', `pull batch of ${kind} records holds a record without an id`);
         }
-        upsertRecord.run(installation, kind, record.id, JSON.stringify(record), record.updatedAt, storedAt);
+        upsertRecord.run(installation, kind, record.id, JSON.stringify(record), record.updatedAt, storedAt, pass);
         // Deal/ticket records carry their full association set: it replaces that record's links.
         if (record.kind !== 'contact') setRecordLinks(installation, record.kind, record.id, record.contactIds);
       }
@@ -109,12 +113,23 @@ export function createMirror(db: DatabaseSync, now: () => number) {
       }
     },
 
-    removeRecords(installation: string, refs: readonly RecordRef[]): void {
+    /** Returns the refs that were in the mirror (the others were already gone). */
+    removeRecords(installation: string, refs: readonly RecordRef[]): RecordRef[] {
+      const gone: RecordRef[] = [];
       for (const ref of refs) {
-        deleteRecord.run(installation, ref.kind, ref.id);
+        if (Number(deleteRecord.run(installation, ref.kind, ref.id).changes) > 0) gone.push(ref);
         if (ref.kind === 'contact') deleteLinksOfContact.run(installation, ref.id);
         else deleteLinksOfRecord.run(installation, ref.kind, ref.id);
       }
+      return gone;
+    },
+
+    /** Records of `kind` the full pass `pass` did not see (the CRM no longer shows them). */
+    unseen(installation: string, kind: ObjectKind, pass: string): RecordRef[] {
+      return selectUnseen.all(installation, kind, pass).map((row) => {
+        const record = readRecord(row['json'], kind, text(row, 'id'));
+        return { kind, objectType: record.objectType, id: record.id };
+      });
     },
 
     getRecord(installation: string, kind: ObjectKind, id: string): CrmRecord | undefined {

@@ -3,8 +3,8 @@
  * Everything is keyed by installation (`hubspot:default`, `salesforce:org-00D…`), so several
  * portals/orgs can share one file.
  */
-import type { ContactLinks, Cursor, PullBatch } from '../../connectors/port.ts';
-import type { CrmName, CrmRecord, Customer, ObjectKind } from '../model.ts';
+import type { ContactLinks, Cursor, Handover, PullBatch } from '../../connectors/port.ts';
+import type { CrmName, CrmRecord, Customer, ObjectKind, RecordRef } from '../model.ts';
 
 export const RUN_MODES = ['full', 'incremental', 'webhook', 'rollback'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
@@ -103,6 +103,16 @@ export interface FailureLogRow extends FailureInput {
   at: number;
 }
 
+/** What a pull batch changed beyond upserts. */
+export interface AppliedPull {
+  /** Records that left the mirror (reported removed, handed over, or swept); ones already absent are not listed. */
+  removed: RecordRef[];
+  /** Of `removed`: those a completed full pass did not see. */
+  swept: RecordRef[];
+  /** Hand-overs that moved something (ledger rows, memberships, segment events). */
+  handedOver: Handover[];
+}
+
 export interface RecordCounts {
   contacts: number;
   deals: number;
@@ -168,8 +178,11 @@ export interface Store {
   transaction<T>(fn: () => T): T;
 
   // mirror
-  /** Records upsert, contact-side links, removals (with their links), then the cursor: one transaction. */
-  applyPullBatch(installation: string, batch: PullBatch): void;
+  /**
+   * Records upsert (marked with the batch's full pass), contact-side links, hand-overs, removals (with
+   * their links), the sweep of a completed full pass, then the cursor: one transaction.
+   */
+  applyPullBatch(installation: string, batch: PullBatch): AppliedPull;
   getCursors(installation: string): Partial<Record<ObjectKind, Cursor>>;
   resetCursors(installation: string): void;
   countRecords(installation: string): RecordCounts;

@@ -6,7 +6,7 @@
  * Time-based rules change without any record changing, so every run re-evaluates every customer
  * and writes only what changed.
  */
-import type { CrmConnector, RecordChange, RecordFailure } from '../../connectors/port.ts';
+import type { CrmConnector, MembershipRead, MembershipReport, RecordChange, RecordFailure } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
 import type { EntryKind } from '../journey/stage-entry.ts';
@@ -15,7 +15,7 @@ import type { RunStatus, StageChange, Store } from '../store/index.ts';
 import type { Values } from './desired.ts';
 import type { DisabledRule } from './field-check.ts';
 import { checkFields, rememberMissing, requireOwnedFields } from './field-check.ts';
-import { fieldNeeds } from './field-spec.ts';
+import { fieldNeeds, journeyFieldSpec } from './field-spec.ts';
 import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages } from './plan.ts';
 import { PushPipeline } from './push-pipeline.ts';
 
@@ -39,6 +39,19 @@ export interface SyncProgress {
   total?: number;
 }
 
+export interface SegmentOutcome {
+  members: number;
+  added: number;
+  removed: number;
+  /**
+   * Full runs: drift repaired against the CRM — members the store had but the list / campaign lacked
+   * (removed by hand, put back) plus members it held that the store did not (added by hand, taken out).
+   */
+  repaired?: number;
+  /** The list / campaign had been deleted in the CRM: `recreated`, or `missing` (mapping says report). */
+  target?: 'recreated' | 'missing';
+}
+
 export interface FieldExample {
   id: string;
   before: string | null;
@@ -58,7 +71,19 @@ export interface SyncSummary {
   unchanged: { contacts: number; deals: number; tickets: number };
   written: number;
   failed: Array<{ object: ObjectKind; id: string; code: string; message: string }>;
-  segments: Record<string, { members: number; added: number; removed: number }>;
+  /** Per segment: members wanted, CRM adds/removes made, and on full runs the drift `repaired` (see SegmentOutcome). */
+  segments: Record<string, SegmentOutcome>;
+  /** Membership repairs of this run, all segments (full runs: members restored + members evicted). */
+  repaired: number;
+  /** Full runs: what reading the lists / campaigns cost (calls) against the members read and the page size. */
+  membershipReads?: { calls: number; members: number; pageSize: number };
+  /**
+   * Records that left the mirror this run, per kind: deleted/archived/merged in the CRM, handed over
+   * (a converted Lead), or not seen by a completed full pass (reconciliation; `swept` of the total).
+   */
+  removed: { contacts: number; deals: number; tickets: number; swept: number };
+  /** Converted Leads whose journey (stage ledger, segment history) moved to the Contact they became. */
+  handedOver: number;
   stages: Record<string, number>;
   /**
    * Stage entries this run dated (customers entering a stage the ledger did not hold open), by where the
@@ -88,7 +113,7 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     runId, crm: connector.crm, installation, mode: o.mode, dryRun: o.dryRun, status: 'succeeded',
     pulled: { contacts: 0, deals: 0, tickets: 0, removed: 0 }, customers: 0,
     changed: { contacts: 0, deals: 0, tickets: 0 }, unchanged: { contacts: 0, deals: 0, tickets: 0 },
-    written: 0, failed: [], segments: {}, stages: {}, stageEntries: { byKind: {}, backfilled: 0 }, flags: {}, plan: {},
+    written: 0, failed: [], segments: {}, repaired: 0, removed: { contacts: 0, deals: 0, tickets: 0, swept: 0 }, handedOver: 0, stages: {}, stageEntries: { byKind: {}, backfilled: 0 }, flags: {}, plan: {},
     apiCalls: { total: 0, byEndpoint: {}, rateLimited: 0 }, startedAt, finishedAt: startedAt, disabled: [],
   };
   // Pushes run behind the evaluation, at most two in flight.
@@ -136,7 +161,10 @@ async function pull(o: SyncOptions, summary: SyncSummary): Promise<void> {
   let done = 0;
   for await (const batch of o.connector.pull({ objects: ['contact', 'deal', 'ticket'], fields: needs, mode: o.mode, cursors })) {
     // The cursor is saved in the same transaction as the records it covers.
-    o.store.applyPullBatch(o.installation, batch);
+    const applied = o.store.applyPullBatch(o.installation, batch);
+    for (const ref of applied.removed) summary.removed[PLURAL[ref.kind]]++;
+    summary.removed.swept += applied.swept.length;
+    summary.handedOver += applied.handedOver.length;
     summary.pulled[PLURAL[batch.kind]] += batch.records.length;
     summary.pulled.removed += batch.removed.length;
     done += batch.records.length;
@@ -237,26 +265,93 @@ function planSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string,
   }
 }
 
+/**
+ * Segment memberships. Incremental runs diff the wanted members against the store's record of what
+ * was synced. Full runs read each list / campaign's actual members from the CRM and diff against
+ * those, so drift is repaired both ways (a member removed by hand comes back, one added by hand
+ * leaves) and a removed record is only taken out where the CRM still holds it. A list / campaign an
+ * admin deleted is created again (or, with `writeback.deleted_segment_list: report`, reported and skipped).
+ */
 async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string, Set<string>>): Promise<void> {
+  const names = new Map(journeyFieldSpec(o.engine.mapping).segments.map((s) => [s.id, s.name]));
   for (const [segmentId, want] of desired) {
-    const targetId = o.store.getSetting(o.installation, `segment-target:${segmentId}`);
+    let targetId = o.store.getSetting(o.installation, `segment-target:${segmentId}`);
     const have = o.store.getSegmentMembers(o.installation, segmentId);
-    const add = [...want].filter((id) => !have.has(id));
-    const remove = [...have].filter((id) => !want.has(id));
-    summary.segments[segmentId] = { members: want.size, added: 0, removed: 0 };
-    if (add.length === 0 && remove.length === 0) continue;
+    const outcome: SegmentOutcome = { members: want.size, added: 0, removed: 0 };
+    summary.segments[segmentId] = outcome;
+    // The CRM's members: read on full runs; otherwise the store's record stands for them.
+    let actual: Set<string> | null = null;
+    if (o.mode === 'full' && targetId) {
+      const read = await o.connector.readMembership(targetId);
+      tallyRead(summary, read);
+      if (read.exists) actual = new Set(read.members);
+      else {
+        targetId = await replaceTarget(o, segmentId, names, outcome);
+        if (!targetId) continue;
+        actual = new Set();
+      }
+    }
+    const current = actual ?? have;
+    let add = [...want].filter((id) => !current.has(id));
+    let remove = [...current].filter((id) => !want.has(id));
+    if (actual) outcome.repaired = add.filter((id) => have.has(id)).length + remove.filter((id) => !have.has(id)).length;
+    if (add.length === 0 && remove.length === 0) {
+      if (actual) o.store.applyMembership(o.installation, segmentId, [...want].filter((id) => !have.has(id)), [...have].filter((id) => !want.has(id)), o.now);
+      continue;
+    }
     if (!targetId) {
       throw new ParcoursError('CONFIG_INVALID', `segment "${segmentId}" has no ${o.connector.crm === 'hubspot' ? 'list' : 'campaign'} yet: run "parcours setup --crm ${o.connector.crm}" first`, { crm: o.connector.crm });
     }
-    const report = await o.connector.syncMembership({ segmentId, targetId, add, remove });
+    let report: MembershipReport;
+    try {
+      report = await o.connector.syncMembership({ segmentId, targetId, add, remove });
+    } catch (error) {
+      if (!(error instanceof ParcoursError && error.code === 'NOT_FOUND')) throw error;
+      report = { added: [], removed: [], failed: add.map((contactId) => ({ contactId, code: error.code, message: error.message })) };
+    }
+    // Every add refused (HubSpot: 404; Salesforce: each member refused): was the list deleted meanwhile?
+    if (!actual && add.length > 0 && report.added.length === 0 && report.failed.length > 0) {
+      const read = await o.connector.readMembership(targetId);
+      tallyRead(summary, read);
+      if (!read.exists) {
+        targetId = await replaceTarget(o, segmentId, names, outcome);
+        if (!targetId) continue;
+        add = [...want];
+        remove = [];
+        outcome.repaired = add.filter((id) => have.has(id)).length;
+        report = await o.connector.syncMembership({ segmentId, targetId, add, remove });
+      }
+    }
     const failedIds = new Set(report.failed.map((f) => f.contactId));
     const added = add.filter((id) => !failedIds.has(id));
     const removed = remove.filter((id) => !failedIds.has(id));
-    o.store.applyMembership(o.installation, segmentId, added, removed, o.now);
-    summary.segments[segmentId] = { members: want.size, added: added.length, removed: removed.length };
+    // The store records what the CRM now holds of what we want: entries/exits against its own record.
+    const kept = (id: string): boolean => !failedIds.has(id);
+    o.store.applyMembership(o.installation, segmentId, [...want].filter((id) => !have.has(id) && kept(id)), [...have].filter((id) => !want.has(id) && kept(id)), o.now);
+    outcome.added = added.length;
+    outcome.removed = removed.length;
     for (const f of report.failed) summary.failed.push({ object: 'contact', id: f.contactId, code: f.code, message: `segment ${segmentId}: ${f.message}` });
     o.onProgress?.({ phase: 'segments', done: added.length + removed.length });
   }
+  summary.repaired = Object.values(summary.segments).reduce((n, s) => n + (s.repaired ?? 0), 0);
+}
+
+function tallyRead(summary: SyncSummary, read: MembershipRead): void {
+  const r = (summary.membershipReads ??= { calls: 0, members: 0, pageSize: read.pageSize });
+  r.calls += read.calls;
+  r.members += read.members.length;
+}
+
+/** The segment's list / campaign is gone from the CRM: recreate it (the default) or report it. */
+async function replaceTarget(o: SyncOptions, segmentId: string, names: Map<string, string>, outcome: SegmentOutcome): Promise<string | undefined> {
+  if (o.engine.mapping.writeback.deletedSegmentList === 'report') {
+    outcome.target = 'missing';
+    return undefined;
+  }
+  const targetId = await o.connector.ensureSegmentTarget({ id: segmentId, name: names.get(segmentId) ?? segmentId });
+  o.store.setSetting(o.installation, `segment-target:${segmentId}`, targetId);
+  outcome.target = 'recreated';
+  return targetId;
 }
 
 function recordFailures(store: Store, installation: string, runId: number, failed: RecordFailure[], summary: SyncSummary): void {

@@ -132,3 +132,20 @@ describe('syncMembership', () => {
     expect(nock.isDone()).toBe(true);
   });
 });
+
+describe('readMembership', () => {
+  it('pages GET …/memberships 250 at a time until paging.next is absent; a 404 means the list was deleted', async () => {
+    api()
+      .get('/crm/v3/lists/123/memberships').query({ limit: '250' })
+      .reply(200, { results: [{ recordId: '1', membershipTimestamp: '2026-11-01T00:00:00Z' }, { recordId: 2 }], total: 3, paging: { next: { after: '2' } } })
+      .get('/crm/v3/lists/123/memberships').query({ limit: '250', after: '2' })
+      .reply(200, { results: [{ recordId: '5' }], total: 3 })
+      .get('/crm/v3/lists/999/memberships').query({ limit: '250' })
+      .reply(404, { status: 'error', message: 'List 999 does not exist.', category: 'OBJECT_NOT_FOUND' });
+    const c = connector();
+    expect(await c.readMembership('123')).toEqual({ members: ['1', '2', '5'], exists: true, calls: 2, pageSize: 250 });
+    expect(await c.readMembership('999')).toEqual({ members: [], exists: false, calls: 1, pageSize: 250 });
+    expect(c.stats().byEndpoint['lists.memberships.read']).toBe(3);
+    expect(nock.isDone()).toBe(true);
+  });
+});

@@ -94,7 +94,9 @@ describe('which fields the org has (sObject describe)', () => {
       .reply(200, page('Contact', [{ Id: '003A', SystemModstamp: '2026-03-01T10:00:00.000+0000', Email: 'a@x.io', MailingCountry: 'Spain', Account: null, Parcours_Stage__c: null }]))
       .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Lead WHERE IsDeleted = true')).reply(200, page('Lead', []))
       .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id') && (selects.push(q), true)))
-      .reply(200, page('Lead', []));
+      .reply(200, page('Lead', []))
+      // The full pull's converted-lead list (hand-overs): standard fields only.
+      .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, IsConverted, ConvertedContactId, ConvertedDate FROM Lead WHERE IsConverted = true')).reply(200, page('Lead', []));
     const batches = await collect(c.pull({ objects: ['contact'], fields, mode: 'full', cursors: {} }));
     expect(scope.isDone()).toBe(true);
     // Parcours_Stage__c is not on Lead yet (reported in missingOwned, so a writing run stops for setup): read from neither.
@@ -121,7 +123,8 @@ describe('which fields the org has (sObject describe)', () => {
       .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Contact WHERE IsDeleted = true')).reply(200, page('Contact', []))
       .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Contact ORDER BY SystemModstamp, Id') && (selects.push(q), true))).reply(200, page('Contact', [{ Id: '003A', SystemModstamp: '2026-03-01T10:00:00.000+0000', CSAT__c: 4 }]))
       .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Lead WHERE IsDeleted = true')).reply(200, page('Lead', []))
-      .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id') && (selects.push(q), true))).reply(200, page('Lead', []));
+      .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id') && (selects.push(q), true))).reply(200, page('Lead', []))
+      .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, IsConverted, ConvertedContactId, ConvertedDate FROM Lead WHERE IsConverted = true')).reply(200, page('Lead', []));
     const records = (await collect(c.pull({ objects: ['contact'], fields: mine, mode: 'full', cursors: {} }))).flatMap((b) => b.records) as ContactRecord[];
     expect(selects).toEqual([
       'SELECT Id, SystemModstamp, CSAT__c FROM Contact ORDER BY SystemModstamp, Id',

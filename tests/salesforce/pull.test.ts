@@ -23,7 +23,10 @@ describe('pull contacts', () => {
       .reply(200, page('Contact', [{ Id: '003B', SystemModstamp: M2, Email: 'b@x.io', MailingCountry: 'Spain', Account: null, LeadSource: null, Parcours_Stage__c: null }], undefined, 3), usage(3))
       .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Lead WHERE IsDeleted = true')).reply(200, page('Lead', []))
       .get(`${V}/query`).query(soql((q) => q.includes('Status') && q.endsWith('FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id')))
-      .reply(200, page('Lead', [{ Id: '00QL', SystemModstamp: M1, Email: 'l@x.io', Country: 'Italy', Industry: 'Retail', NumberOfEmployees: 12, Status: 'Working - Contacted', LeadSource: 'Partner Referral', Parcours_Stage__c: null }]));
+      .reply(200, page('Lead', [{ Id: '00QL', SystemModstamp: M1, Email: 'l@x.io', Country: 'Italy', Industry: 'Retail', NumberOfEmployees: 12, Status: 'Working - Contacted', LeadSource: 'Partner Referral', Parcours_Stage__c: null }]))
+      // The full read leaves converted Leads out; a slim query lists them for the hand-over.
+      .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, IsConverted, ConvertedContactId, ConvertedDate FROM Lead WHERE IsConverted = true'))
+      .reply(200, page('Lead', [{ Id: '00QC', IsConverted: true, ConvertedContactId: '003A', ConvertedDate: '2026-02-20' }]));
 
     const c = connector();
     const batches = await collect(c.pull({ objects: ['contact'], fields, mode: 'full', cursors: {} }));
@@ -40,8 +43,16 @@ describe('pull contacts', () => {
     expect(contacts[0]?.name).toBeNull();
     // The cursor after the last Contact page points at its newest row; the Lead cursor follows.
     expect(batches[2]?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003B' } } });
-    expect(batches.at(-1)?.cursor).toMatchObject({ objects: { Lead: { id: '00QL' } } });
-    expect(c.stats().byEndpoint['soql.query']).toBe(5); // Contact: deletions + 2 pages; Lead: deletions + 1 page
+    expect(batches.filter((b) => b.cursor).at(-1)?.cursor).toMatchObject({ objects: { Lead: { id: '00QL' } } });
+    expect(batches.flatMap((b) => b.handovers ?? [])).toEqual([
+      { from: { kind: 'contact', objectType: 'Lead', id: '00QC' }, to: { kind: 'contact', objectType: 'Contact', id: '003A' }, at: Date.parse('2026-02-20') },
+    ]);
+    // One full pass over the kind: every batch carries its id, and only the last says it is complete.
+    const pass = batches[0]?.fullPass?.id;
+    expect(pass).toEqual(expect.any(String));
+    expect(batches.every((b) => b.fullPass?.id === pass)).toBe(true);
+    expect(batches.map((b) => b.fullPass?.complete === true)).toEqual([...batches.slice(1).map(() => false), true]);
+    expect(c.stats().byEndpoint['soql.query']).toBe(6); // Contact: deletions + 2 pages; Lead: deletions + 1 page + converted
   });
 
   it('incremental: reads from the cursor second, drops rows already seen, removes deleted and converted leads', async () => {
@@ -58,17 +69,26 @@ describe('pull contacts', () => {
       ]))
       .get(`${V}/queryAll`).query(soql((q) => q.startsWith('SELECT Id FROM Lead WHERE IsDeleted = true AND SystemModstamp >='))).reply(200, page('Lead', []))
       .get(`${V}/query`).query(soql((q) => q.includes('IsConverted') && q.endsWith('FROM Lead WHERE SystemModstamp >= 2026-03-02T10:00:00Z ORDER BY SystemModstamp, Id')))
-      .reply(200, page('Lead', [{ Id: '00QM', SystemModstamp: M2.replace('10:00', '11:00'), IsConverted: true }]));
+      .reply(200, page('Lead', [
+        { Id: '00QM', SystemModstamp: M2.replace('10:00', '11:00'), IsConverted: true, ConvertedContactId: null, ConvertedDate: '2026-03-02' },
+        { Id: '00QN', SystemModstamp: M2.replace('10:00', '11:00'), IsConverted: true, ConvertedContactId: '003C', ConvertedDate: '2026-03-02' },
+      ]));
 
     const batches = await collect(connector().pull({ objects: ['contact'], fields: needs(), mode: 'incremental', cursors: { contact: cursor } }));
     expect(scope.isDone()).toBe(true);
     expect(batches.flatMap((b) => b.records).map((r) => r.id)).toEqual(['003C']);
+    // Converted into a Contact: handed over; converted without one (e.g. a person account): removed.
     expect(batches.flatMap((b) => b.removed)).toEqual([
       { kind: 'contact', objectType: 'Contact', id: '003Z' },
       { kind: 'contact', objectType: 'Lead', id: '00QM' },
     ]);
+    expect(batches.flatMap((b) => b.handovers ?? [])).toEqual([
+      { from: { kind: 'contact', objectType: 'Lead', id: '00QN' }, to: { kind: 'contact', objectType: 'Contact', id: '003C' }, at: Date.parse('2026-03-02') },
+    ]);
+    // An incremental pull is no full pass: nothing may be swept after it.
+    expect(batches.some((b) => b.fullPass)).toBe(false);
     vi.useRealTimers();
-    expect(batches.at(-1)?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003C' }, Lead: { modstamp: Date.parse('2026-03-02T11:00:00Z'), id: '00QM' } } });
+    expect(batches.at(-1)?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003C' }, Lead: { modstamp: Date.parse('2026-03-02T11:00:00Z'), id: '00QN' } } });
   });
 
   it('rejects a cursor it did not write', async () => {
@@ -108,7 +128,8 @@ describe('pull deals and tickets', () => {
     expect(deals[0]?.stageHistory).toEqual([{ stage: 'Prospecting', at: Date.parse(M1) }, { stage: 'Closed Won', at: Date.parse(M2) }]);
     // Open deal: CloseDate is only a forecast, so no closedAt.
     expect(deals[1]).toMatchObject({ id: '006B', contactIds: ['003OLD'], closedAt: null, stagesReached: [] });
-    expect(batches.at(-1)?.cursor).toMatchObject({ objects: { Opportunity: { id: '006B' }, OpportunityContactRole: { id: '00K2' } } });
+    expect(batches.filter((b) => b.cursor).at(-1)?.cursor).toMatchObject({ objects: { Opportunity: { id: '006B' }, OpportunityContactRole: { id: '00K2' } } });
+    expect(batches.at(-1)).toMatchObject({ records: [], removed: [], fullPass: { complete: true } });
   });
 
   it('reads cases with a contact, Origin as channel and the first-response override', async () => {
@@ -139,7 +160,8 @@ describe('pull above the bulk threshold', () => {
       .reply(200, 'Id,SystemModstamp,Email\n003C,2026-03-01T12:00:00.000Z,"say ""hi""\n@x.io"\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '1' });
     // Lead side stays tiny (REST).
     sf().get(`${V}/queryAll`).query(soql((q) => q.includes('FROM Lead'))).reply(200, page('Lead', []))
-      .get(`${V}/query`).query(soql((q) => q.includes('FROM Lead'))).reply(200, page('Lead', []));
+      .get(`${V}/query`).query(soql((q) => q.includes('FROM Lead'))).reply(200, page('Lead', []))
+      .get(`${V}/query`).query(soql((q) => q.includes('FROM Lead WHERE IsConverted = true'))).reply(200, page('Lead', []));
 
     const c = connector({ bulkThreshold: 2, bulkResultPageSize: 2 });
     const batches = await collect(c.pull({ objects: ['contact'], fields: needs({ normalized: { contact: ['email'], deal: [], ticket: [] } }), mode: 'full', cursors: {} }));

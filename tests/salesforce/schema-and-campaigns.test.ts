@@ -177,3 +177,19 @@ describe('syncMembership', () => {
     expect(c.stats().total).toBe(0);
   });
 });
+
+describe('readMembership', () => {
+  it('reads CampaignMember rows (a converted lead counts as its Contact); no rows: one query tells a deleted campaign from an empty one', async () => {
+    const scope = sf()
+      .get(`${V}/query`).query(soql((q) => q === "SELECT Id, ContactId, LeadId FROM CampaignMember WHERE CampaignId = '701A' ORDER BY Id"))
+      .reply(200, page('CampaignMember', [{ Id: '00v1', ContactId: '003A', LeadId: null }, { Id: '00v2', ContactId: '003C', LeadId: '00QC' }, { Id: '00v3', ContactId: null, LeadId: '00QL' }]))
+      .get(`${V}/query`).query(soql((q) => q === "SELECT Id, ContactId, LeadId FROM CampaignMember WHERE CampaignId = '701D' ORDER BY Id"))
+      .reply(200, page('CampaignMember', []))
+      .get(`${V}/query`).query(soql((q) => q === "SELECT Id FROM Campaign WHERE Id = '701D'"))
+      .reply(200, page('Campaign', []));
+    const c = connector();
+    expect(await c.readMembership('701A')).toEqual({ members: ['003A', '003C', '00QL'], exists: true, calls: 1, pageSize: 2000 });
+    expect(await c.readMembership('701D')).toEqual({ members: [], exists: false, calls: 2, pageSize: 2000 });
+    expect(scope.isDone()).toBe(true);
+  });
+});

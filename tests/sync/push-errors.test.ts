@@ -56,6 +56,11 @@ function setup(failOn: number, error: ParcoursError) {
     ensureSchema: unused('ensureSchema'),
     readCurrent: unused('readCurrent'),
     accountId: unused('accountId'),
+    // The lists start empty (a first full run reads them before diffing).
+    async readMembership() {
+      return { members: [], exists: true, calls: 1, pageSize: 250 };
+    },
+    ensureSegmentTarget: unused('ensureSegmentTarget'),
     doctor: unused('doctor'),
     stats: () => ({ total: 0, byEndpoint: {}, rateLimited: 0 }),
   };

@@ -75,6 +75,14 @@ export function mountListRoutes(app: Express, ctx: SandboxContext): void {
     res.json({ list: listJson(mustList(req.params.listId)) });
   });
 
+  // DELETE /crm/v3/lists/{listId}: 204; the list (and its memberships) then answer 404.
+  // https://developers.hubspot.com/docs/api-reference/crm-lists-v3/lists/delete-crm-v3-lists-listId
+  app.delete('/crm/v3/lists/:listId', (req, res) => {
+    mustList(req.params.listId);
+    store.deleteList(req.params.listId);
+    res.status(204).end();
+  });
+
   const change = (l: StoredList, add: string[], remove: string[]) => {
     const type = typeOfList(l.objectTypeId);
     const now = ctx.clock();

@@ -20,6 +20,8 @@ const BatchReadBody = z.object({
   idProperty: z.string().optional(),
 });
 
+const GdprDeleteBody = z.object({ objectId: z.string().min(1), idProperty: z.string().optional() });
+
 const BatchUpdateBody = z.object({
   inputs: z.array(
     z.object({ id: z.string(), idProperty: z.string().optional(), objectWriteTraceId: z.string().optional(), properties: z.record(z.string(), z.unknown()) }),
@@ -54,13 +56,25 @@ export function mountObjectRoutes(app: Express, ctx: SandboxContext): void {
     let i = store.lowerBound(type, after);
     for (; i < ids.length && results.length < limit; i++) {
       const rec = store.records[type].get(String(ids[i]));
-      if (!rec || rec.archived !== archived) continue;
+      // Past the 90-day restore window an archived record is purged: no longer listed.
+      if (!rec || rec.archived !== archived || store.expired(rec)) continue;
       results.push(withAssociations(recordJson(store, rec, properties), rec, associations, ctx));
     }
     // Skip ahead so `after` names a record that will actually be on the next page.
-    while (i < ids.length && store.records[type].get(String(ids[i]))?.archived !== archived) i++;
+    while (i < ids.length && (store.records[type].get(String(ids[i]))?.archived !== archived || store.expired(store.records[type].get(String(ids[i])) as StoredRecord))) i++;
     const next = ids[i];
     res.json(next === undefined ? { results } : { results, paging: { next: { after: String(next), link: `${req.path}?after=${next}` } } });
+  });
+
+  // GDPR delete: permanent, unlike archive; the record does not appear in the archived list afterwards.
+  // Body {objectId, idProperty?}; 204 No Content. Contacts only.
+  // https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/gdpr/post-crm-v3-objects-contacts-gdpr-delete
+  app.post('/crm/v3/objects/contacts/gdpr-delete', (req, res) => {
+    const body = parseBody(GdprDeleteBody, req);
+    const rec = resolve('contacts', body.objectId, body.idProperty, ctx);
+    if (!rec || rec.archived) throw httpError(404, errorBody('OBJECT_NOT_FOUND', 'resource not found'));
+    store.purge(rec);
+    res.status(204).end();
   });
 
   app.post('/crm/v3/objects/:objectType/batch/read', (req, res) => {

@@ -9,6 +9,18 @@ import { disabledText, formatDuration } from '../format.ts';
 import type { DisabledRule } from '../../sync/field-check.ts';
 import type { CliIo } from '../io.ts';
 
+/** Reconciliation and membership figures of a sync run's stored summary (older runs lack them). */
+function runSummaryLines(summary: unknown): string[] {
+  const s = summary as { removed?: { contacts: number; deals: number; tickets: number; swept: number }; handedOver?: number; repaired?: number; segments?: Record<string, { repaired?: number; target?: string }> } | null;
+  const lines: string[] = [];
+  if (s?.removed) lines.push(`removed: ${s.removed.contacts} contacts, ${s.removed.deals} deals, ${s.removed.tickets} tickets (${s.removed.swept} no longer shown by the CRM)${s.handedOver ? `; ${s.handedOver} converted leads handed over` : ''}`);
+  if (s?.repaired !== undefined) {
+    const per = Object.entries(s.segments ?? {}).filter(([, v]) => v.repaired || v.target).map(([k, v]) => `${k} ${v.repaired ?? 0}${v.target ? ` (list ${v.target})` : ''}`);
+    lines.push(`repaired: ${s.repaired} memberships${per.length ? ` — ${per.join(', ')}` : ''}`);
+  }
+  return lines;
+}
+
 export function registerRuns(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('runs')
@@ -30,6 +42,7 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
             io.out(`run #${run.id} ${run.installation} ${run.mode}${run.dryRun ? ' (dry run)' : ''}: ${run.status}, started ${new Date(run.startedAt).toISOString()}`);
             io.out(`  ${audit.length} field writes, ${failures.length} failures`);
             for (const line of disabledText((run.summary as { disabled?: DisabledRule[] } | null)?.disabled)) io.out(line);
+            for (const line of runSummaryLines(run.summary)) io.out(`  ${line}`);
             for (const a of audit.slice(0, 20)) io.out(`  ${a.kind} ${a.recordId} ${a.field}: ${JSON.stringify(a.before)} → ${JSON.stringify(a.after)}`);
             for (const f of failures.slice(0, 20)) io.out(`  FAILED ${f.kind} ${f.id}: ${f.code} ${f.message}`);
           }

@@ -1,0 +1,100 @@
+/**
+ * What Salesforce does when a user converts a Lead or merges Contacts — actions the REST API used by
+ * Parcours cannot perform (convertLead() is a SOAP/Apex call), offered to tests as an admin would
+ * trigger them in the UI.
+ *
+ * convertLead(): https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_convertlead.htm
+ * - creates an Account and a Contact (or merges into given ones: only their empty fields are filled),
+ *   and an Opportunity unless `doNotCreateOpportunity`; standard Lead fields map to standard fields,
+ *   custom fields only where an admin mapped them (none here, so Parcours's fields do not carry over);
+ * - the Lead gets IsConverted, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId,
+ *   ConvertedDate and a converted Status, and is read-only from then on (CANNOT_UPDATE_CONVERTED_LEAD);
+ * - the Lead's campaign memberships stay, now on the Contact (CampaignMember.ContactId is filled).
+ * Merge: https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_merge.htm
+ * - related records move to the master; the losers go to the recycle bin with MasterRecordId set.
+ */
+import { ParcoursError } from '../../src/errors.ts';
+import type { Org, Values } from './org.ts';
+import { LEAD_STATUSES } from './schema.ts';
+
+export interface ConvertLeadOptions {
+  contactId?: string;
+  accountId?: string;
+  doNotCreateOpportunity?: boolean;
+  convertedStatus?: string;
+}
+
+export interface ConvertLeadResult {
+  contactId: string;
+  accountId: string;
+  opportunityId: string | null;
+}
+
+function refuse(message: string, recordId: string): never {
+  throw new ParcoursError('CRM_VALIDATION', `sandbox convertLead failed: ${message}`, { crm: 'salesforce', recordId });
+}
+
+function created(r: ReturnType<Org['create']>, what: string, leadId: string): string {
+  if (!r.ok) refuse(`${what}: ${r.errors.map((e) => `${e.statusCode}: ${e.message}`).join('; ')}`, leadId);
+  return r.id;
+}
+
+const present = (v: unknown): boolean => v !== null && v !== undefined && v !== '';
+
+export function convertLead(org: Org, leadId: string, opts: ConvertLeadOptions = {}): ConvertLeadResult {
+  const lead = org.get(leadId);
+  if (!lead || lead.type !== 'Lead' || lead.values.IsDeleted === true) refuse('INVALID_CROSS_REFERENCE_KEY: no such lead', leadId);
+  const v = lead.values;
+  if (v.IsConverted === true) refuse('CANNOT_UPDATE_CONVERTED_LEAD: cannot reference converted lead', leadId);
+  const status = opts.convertedStatus ?? LEAD_STATUSES.find((s) => s.converted)?.name;
+  if (!LEAD_STATUSES.some((s) => s.name === status && s.converted)) refuse(`INVALID_STATUS: ${String(status)} is not a converted lead status`, leadId);
+  const id = String(v.Id);
+  const today = new Date(org.clock()).toISOString().slice(0, 10);
+
+  const accountId = opts.accountId ?? created(org.create('Account', { Name: v.Company, Industry: v.Industry, NumberOfEmployees: v.NumberOfEmployees, BillingCountry: v.Country }, 'admin'), 'create Account', id);
+  const mapped: Values = { FirstName: v.FirstName ?? null, LastName: v.LastName ?? null, Email: v.Email ?? null, Phone: v.Phone ?? null, MailingCountry: v.Country ?? null, LeadSource: v.LeadSource ?? null };
+  let contactId: string;
+  if (opts.contactId) {
+    const existing = org.get(opts.contactId);
+    if (!existing || existing.type !== 'Contact') refuse('INVALID_CROSS_REFERENCE_KEY: no such contact', id);
+    contactId = String(existing.values.Id);
+    // Merging into an existing contact fills only its empty fields.
+    const fill: Values = {};
+    for (const [k, value] of Object.entries(mapped)) if (!present(existing.values[k]) && present(value)) fill[k] = value;
+    if (Object.keys(fill).length) org.systemWrite(contactId, fill);
+  } else {
+    const input = Object.fromEntries(Object.entries({ ...mapped, AccountId: accountId }).filter(([, value]) => present(value)));
+    contactId = created(org.create('Contact', input, 'admin'), 'create Contact', id);
+  }
+  let opportunityId: string | null = null;
+  if (!opts.doNotCreateOpportunity) {
+    opportunityId = created(org.create('Opportunity', { Name: `${String(v.Company)}-`, AccountId: accountId, StageName: 'Prospecting', CloseDate: today }, 'admin'), 'create Opportunity', id);
+    created(org.create('OpportunityContactRole', { OpportunityId: opportunityId, ContactId: contactId, IsPrimary: true }, 'admin'), 'create OpportunityContactRole', id);
+  }
+  org.systemWrite(id, { IsConverted: true, ConvertedContactId: contactId, ConvertedAccountId: accountId, ConvertedOpportunityId: opportunityId, ConvertedDate: today, Status: status as string });
+  for (const m of org.list('CampaignMember')) {
+    if (m.values.LeadId !== id) continue;
+    const already = org.list('CampaignMember').some((o) => o.values.CampaignId === m.values.CampaignId && o.values.ContactId === contactId);
+    if (!already) org.systemWrite(String(m.values.Id), { ContactId: contactId });
+  }
+  return { contactId, accountId, opportunityId };
+}
+
+/** Merges `loserId` into `masterId`: cases, contact roles and campaign memberships move; the loser is deleted. */
+export function mergeContacts(org: Org, masterId: string, loserId: string): void {
+  const master = org.get(masterId);
+  const loser = org.get(loserId);
+  if (!master || master.type !== 'Contact' || !loser || loser.type !== 'Contact') throw new ParcoursError('CRM_VALIDATION', 'sandbox merge failed: both records must be live Contacts', { crm: 'salesforce', recordId: loserId });
+  const m = String(master.values.Id);
+  const l = String(loser.values.Id);
+  for (const c of org.list('Case')) if (c.values.ContactId === l) org.systemWrite(String(c.values.Id), { ContactId: m });
+  for (const r of org.list('OpportunityContactRole')) if (r.values.ContactId === l) org.systemWrite(String(r.values.Id), { ContactId: m });
+  for (const cm of org.list('CampaignMember')) {
+    if (cm.values.ContactId !== l) continue;
+    const dup = org.list('CampaignMember').some((o) => o.values.CampaignId === cm.values.CampaignId && o.values.ContactId === m);
+    if (dup) org.remove(String(cm.values.Id));
+    else org.systemWrite(String(cm.values.Id), { ContactId: m });
+  }
+  org.systemWrite(l, { MasterRecordId: m });
+  org.remove(l);
+}
