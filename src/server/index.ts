@@ -23,6 +23,9 @@ import { createWorkQueue, type ChangeBatch } from './work-queue.ts';
 import { processEnvironment } from '../config.ts';
 import { journeyMapRenderer } from './journey-map.ts';
 
+/** How long startup waits for environment installations to learn their portal/org id. */
+export const LEARN_WAIT_MS = 10_000;
+
 export interface ServerOptions {
   /** Environment to read (default process.env), or an already parsed one. */
   env?: NodeJS.ProcessEnv | ServerEnv;
@@ -75,7 +78,12 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
     metrics.gauge('parcours_installations', 'Installations known to the service.', () => store.listInstallations().length);
     metrics.gauge('parcours_queue_depth', 'Jobs queued or running, plus armed webhook drains and retries.', () => queue.depth());
     const connectors = createConnectorSource({ env, settings, store, box, now });
-    await learnAccountIds(store, connectors, log);
+    // Asked once, before listening when the CRM answers promptly; a slow CRM never holds the start
+    // up for longer than this (the answer is stored whenever it comes; until then those webhooks are refused).
+    const learning = learnAccountIds(store, connectors, log);
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([learning, new Promise<void>((resolve) => (waited = setTimeout(resolve, LEARN_WAIT_MS)))]);
+    clearTimeout(waited);
     const retry = { retries: settings.PARCOURS_EVENT_RETRIES, factor: 2, minTimeoutMs: settings.PARCOURS_EVENT_RETRY_MIN, maxTimeoutMs: 15 * 60_000 };
     const jobs = createJobs({ env, store, queue, connectors, metrics, log, now, batchWindowMs: settings.PARCOURS_WEBHOOK_BATCH, retry, ...(options.onRecomputed ? { onRecomputed: options.onRecomputed } : {}) });
     let publicUrl = settings.PARCOURS_PUBLIC_URL ?? '';

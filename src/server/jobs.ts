@@ -128,7 +128,7 @@ export function createJobs(o: JobsOptions): Jobs {
           o.store.markEventsFailedAttempt(rows.map((r) => r.id), message(error), next, at);
           o.metrics.webhookEvents(o.store.getInstallation(id)?.crm ?? 'unknown', next === null ? 'dead_lettered' : 'retry_scheduled', rows.length);
         }
-        o.log.error({ installation: id, events: due.length, err: { message: message(error) } }, 'webhook events failed; retrying with backoff (or dead-lettered once the retries are spent)');
+        o.log.error({ installation: id, events: due.length, err: { message: error instanceof Error ? error.message : String(error) } }, 'webhook events failed; retrying with backoff (or dead-lettered once the retries are spent)');
         break;
       }
       o.store.markEventsDone(due.map((e) => e.id), o.now());
