@@ -17,8 +17,13 @@ export interface EventRetryPolicy {
   maxTimeoutMs: number;
 }
 
-/** At most this many events go into one recompute (a backlog drains in several). */
-export const EVENTS_PER_RECOMPUTE = 2_000;
+/**
+ * At most this many events go into one recompute; a backlog drains in several, each writing back as
+ * it ends, so the first customers of a burst are not held until the last one is re-read (at 100 calls
+ * / 10 s, re-reading 1,000 customers takes minutes). 200 fills two HubSpot batch updates (100 each) or
+ * one Salesforce Collections call (200).
+ */
+export const EVENTS_PER_RECOMPUTE = 200;
 
 /** When the next attempt may run after `failedAttempts` failures, or null once the retries are spent. */
 export function nextAttemptAt(policy: EventRetryPolicy, failedAttempts: number, now: number): number | null {
