@@ -32,17 +32,21 @@ export type HubspotConnector = CrmConnector & { readonly crm: 'hubspot' };
 export function createHubspotConnector(input: HubspotConnectorConfig): HubspotConnector {
   const config = resolveHubspotConfig(input);
   const transport = new HubspotTransport(config);
-  const context = (fields: PullOptions['fields'], objects: PullOptions['objects']): PullContext => ({
-    transport,
-    config,
-    fields,
-    objects,
-    pipelines: new PipelineCache(transport), // once per pull
-  });
   // What the portal has (properties API): read by availableFields once per run (a connector lives one CLI
   // run), or at most every 10 minutes in the long-running service.
   // Pull and live reads restrict to that read; before any (a caller that never asked) they ask for what they are told.
   const catalog = new PropertyCatalogCache(transport);
+  const context = (fields: PullOptions['fields'], objects: PullOptions['objects']): PullContext => {
+    const dealProperties = catalog.last()?.deal;
+    return {
+      transport,
+      config,
+      fields,
+      objects,
+      pipelines: new PipelineCache(transport), // once per pull
+      ...(dealProperties ? { dealProperties } : {}),
+    };
+  };
   const restricted = (needs: PullOptions['fields']): PullOptions['fields'] => {
     const known = catalog.last();
     return known ? restrictNeeds(needs, known).needs : needs;

@@ -18,6 +18,8 @@ export interface PullContext {
   fields: FieldNeeds;
   objects: ObjectKind[];
   pipelines: PipelineCache;
+  /** The portal's deal property names, once `availableFields` has read them (narrows the stage-date names). */
+  dealProperties?: ReadonlySet<string>;
 }
 
 export interface PageContent {
@@ -29,7 +31,7 @@ export interface PageContent {
 /** Properties to request for a kind; reads the deal pipelines first only when stage history is needed. */
 export async function propertiesToRequest(ctx: PullContext, kind: ObjectKind): Promise<string[]> {
   const stageIds = kind === 'deal' && needsStageHistory(ctx.fields) ? (await ctx.pipelines.get('deals')).stageIds() : [];
-  return propertiesFor(kind, ctx.fields, stageIds);
+  return propertiesFor(kind, ctx.fields, stageIds, ctx.dealProperties);
 }
 
 /** Contact ids from the list call's `associations` (key name is not documented exactly: take any *contact* key). */

@@ -95,14 +95,25 @@ export function needsStageHistory(fields: FieldNeeds): boolean {
   return wanted.has('stagesReached') || wanted.has('stageHistory') || (wanted.has('stageEnteredAt') && fields.overrides.deal?.stageEnteredAt === undefined);
 }
 
-export function propertiesFor(kind: ObjectKind, fields: FieldNeeds, dealStageIds: string[] = []): string[] {
+/**
+ * The "date entered" names to request for one stage: both, unless the portal's deal properties are known
+ * (the properties read of `availableFields`) and have one of them, then only what it has. A stage the
+ * read does not know (created since) gets both.
+ */
+export function stageEnteredToRequest(stageId: string, dealProperties?: ReadonlySet<string>): string[] {
+  const names = stageEnteredProperties(stageId);
+  const present = dealProperties ? names.filter((n) => dealProperties.has(n)) : [];
+  return present.length > 0 ? present : names;
+}
+
+export function propertiesFor(kind: ObjectKind, fields: FieldNeeds, dealStageIds: string[] = [], dealProperties?: ReadonlySet<string>): string[] {
   const names = new Set<string>(INTERNAL[kind]);
   for (const field of fields.normalized[kind] ?? []) for (const p of sourceProperties(kind, field, fields)) names.add(p);
   if (kind === 'contact' && needsLifecycleDates(fields)) for (const v of LIFECYCLE_VALUES) names.add(lifecycleDateProperty(v));
   if (kind === 'deal') {
     const override = fields.overrides.deal?.stageEnteredAt;
     if (override !== undefined && (fields.normalized.deal ?? []).includes('stageEnteredAt')) names.add(override);
-    if (needsStageHistory(fields)) for (const id of dealStageIds) for (const p of stageEnteredProperties(id)) names.add(p);
+    if (needsStageHistory(fields)) for (const id of dealStageIds) for (const p of stageEnteredToRequest(id, dealProperties)) names.add(p);
   }
   for (const p of fields.raw[kind] ?? []) names.add(p);
   for (const p of fields.owned[kind] ?? []) names.add(p);

@@ -145,6 +145,34 @@ describe('full pull', () => {
     expect(deal).toMatchObject({ stageEnteredAt: Date.parse('2026-04-02T00:00:00.000Z'), stagesReached: ['9001', '9002'] });
   });
 
+  it('once the properties read says which names the portal has, requests only those (both for a stage it does not know)', async () => {
+    const prop = (name: string) => ({ name, label: name, type: 'datetime', fieldType: 'date', groupName: 'dealinformation', options: [] });
+    const current = ['appointmentscheduled', 'closedwon', 'closedlost', '9001', '9002'].map((id) => prop(`hs_v2_date_entered_${id}`));
+    let dealProps: string[] = [];
+    api()
+      .get('/crm/v3/properties/contacts').reply(200, { results: [] })
+      .get('/crm/v3/properties/deals').reply(200, { results: [prop('dealstage'), prop('pipeline'), prop('hs_lastmodifieddate'), ...current] })
+      .get('/crm/v3/properties/tickets').reply(200, { results: [] })
+      .get('/crm/v3/pipelines/deals')
+      .reply(200, DEAL_PIPELINES)
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'false' && ((dealProps = props(q)), true))
+      .reply(200, { results: [{ id: '520', properties: { pipeline: '7001', dealstage: '9002', hs_v2_date_entered_9002: '2026-04-02T00:00:00.000Z' } }] })
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [] });
+    const c = connector();
+    const fields = needs({ normalized: { deal: ['stage', 'stageEnteredAt'] } });
+    await c.availableFields(fields);
+    const batches = await collect(c.pull({ objects: ['deal'], fields, mode: 'full', cursors: {} }));
+    expect(dealProps.filter((p) => p.includes('date_entered'))).toEqual([
+      'hs_date_entered_9003', // stage 9003 is not in the read (created since?): both names
+      ...['9001', '9002', '9003', 'appointmentscheduled', 'closedlost', 'closedwon'].map((id) => `hs_v2_date_entered_${id}`),
+    ]);
+    expect(batches[0]?.records[0]).toMatchObject({ stageEnteredAt: Date.parse('2026-04-02T00:00:00.000Z') });
+    expect(nock.isDone()).toBe(true);
+  });
+
   it('pages a deal’s contact associations through v4 batch read when the list call truncates them', async () => {
     const assocBodies: unknown[] = [];
     api()
