@@ -78,10 +78,10 @@ export function runReportBench(count = 1_000_000, mappingFile = 'mappings/hubspo
   return { customers: count, historyRows, seconds, peakRssMiB: peak / 1024 / 1024, htmlBytes: Buffer.byteLength(html) };
 }
 
-if (import.meta.main) {
-  const count = Number(process.argv[2] ?? 1_000_000);
-  const r = runReportBench(count);
+export function printReportBench(r: ReportBenchResult): void {
   console.log(`report: ${r.customers.toLocaleString('en')} customers, ${r.historyRows.toLocaleString('en')} ledger rows in ${r.seconds.toFixed(2)} s (HTML ${(r.htmlBytes / 1024).toFixed(0)} KiB)`);
   console.log(`  time:     ${r.seconds.toFixed(2)} s  (goal < 10 s: ratio ${(r.seconds / 10).toFixed(2)})`);
   console.log(`  peak RSS: ${r.peakRssMiB.toFixed(0)} MiB  (goal < 512 MiB: ratio ${(r.peakRssMiB / 512).toFixed(2)})`);
 }
+
+if (import.meta.main) printReportBench(runReportBench(Number(process.argv[2] ?? 1_000_000)));

@@ -17,7 +17,7 @@ const BENCHES: Record<string, string> = {
     console.log('  customers/s ' + Math.round(r.perSecond).toLocaleString('en') + ' (goal >= 250,000: ' + (r.perSecond / 250000).toFixed(2) + 'x)   peak RSS ' + r.peakRssMiB.toFixed(0) + ' MiB (goal < 512: ' + (r.peakRssMiB / 512).toFixed(2) + ')');`,
   hubspot: `const { runHubspotSyncBench } = await import('./bench/sync.ts'); await runHubspotSyncBench(${contacts ?? 20_000});`,
   salesforce: `const { runSalesforceSyncBench } = await import('./bench/sync.ts'); await runSalesforceSyncBench(${contacts ?? 20_000}, false); await runSalesforceSyncBench(${contacts ?? 20_000}, true);`,
-  report: `const m = await import('./bench/report.ts'); await m.runReportBench(${contacts ?? 1_000_000});`,
+  report: `const m = await import('./bench/report.ts'); m.printReportBench(m.runReportBench(${contacts ?? 1_000_000}));`,
   webhooks: `const m = await import('./bench/webhooks.ts'); m.printWebhookBench(await m.runWebhookBench(1000, ${contacts ?? 2000}));`,
 };
 
