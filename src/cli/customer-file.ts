@@ -20,6 +20,15 @@ const time = z
     }
     return ms;
   });
+/** A date that must be there (inside dated history). */
+const at = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : Date.parse(v);
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: `not a date: "${String(v)}"` });
+    return z.NEVER;
+  }
+  return ms;
+});
 const str = z.string().nullable().default(null);
 const num = z.number().nullable().default(null);
 const raw = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({});
@@ -27,11 +36,15 @@ const raw = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z
 const ContactSchema = z.object({
   id: z.string(), objectType: z.string().default('contacts'), raw, updatedAt: time, email: str, name: str,
   createdAt: time, lifecycle: str, source: str, country: str, industry: str, employees: num, npsScore: num, csat: num,
+  /** When the contact entered each lifecycle value (dates stage entries). */
+  lifecycleDates: z.record(z.string(), at).optional(),
 });
 const DealSchema = z.object({
   id: z.string(), objectType: z.string().default('deals'), raw, updatedAt: time, name: str, amount: num, pipeline: str,
   stage: str, isClosed: z.boolean().default(false), isWon: z.boolean().default(false), createdAt: time,
   stageEnteredAt: time, closedAt: time, stagesReached: z.array(z.string()).default([]), contactIds: z.array(z.string()).default([]),
+  /** Dated stage entries, oldest first (dates stage entries). */
+  stageHistory: z.array(z.object({ stage: z.string(), at })).optional(),
 });
 const TicketSchema = z.object({
   id: z.string(), objectType: z.string().default('tickets'), raw, updatedAt: time, subject: str, status: str,
@@ -57,9 +70,10 @@ export function readCustomerFile(file: string): Customer {
     throw new ParcoursError('INPUT_INVALID', lines.join('\n'), { file });
   }
   const c = parsed.data;
+  const { lifecycleDates, ...contact } = c.contact;
   return {
-    contact: { kind: 'contact', ...c.contact },
-    deals: c.deals.map((d) => ({ kind: 'deal', ...d })),
+    contact: { kind: 'contact', ...contact, ...(lifecycleDates ? { lifecycleDates } : {}) },
+    deals: c.deals.map(({ stageHistory, ...d }) => ({ kind: 'deal', ...d, ...(stageHistory ? { stageHistory: [...stageHistory].sort((a, b) => a.at - b.at) } : {}) })),
     tickets: c.tickets.map((t) => ({ kind: 'ticket', ...t })),
   };
 }

@@ -42,12 +42,18 @@ describe('parcours explain', () => {
       file,
       JSON.stringify({
         contact: { id: '42', lifecycle: 'lead', createdAt: '2026-01-01T00:00:00Z' },
-        deals: [{ id: 'd1', name: 'ACME renewal', stage: 'contractsent', isClosed: false, stageEnteredAt: '2026-10-02T09:00:00Z' }],
+        deals: [{
+          id: 'd1', name: 'ACME renewal', stage: 'contractsent', isClosed: false, stageEnteredAt: '2026-10-02T09:00:00Z', createdAt: '2026-09-01T00:00:00Z',
+          stageHistory: [{ stage: 'contractsent', at: '2026-10-02T09:00:00Z' }, { stage: 'qualifiedtobuy', at: '2026-09-01T00:00:00Z' }],
+        }],
       }),
     );
     const r = await runCli(['explain', '--mapping', 'mappings/hubspot.yaml', '--customer', file, '--at', '2026-11-23T12:00:00Z'], {});
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('stage: decision — decision: deal "ACME renewal" in stage contractsent since 2026-10-02; lifecycle lead');
+    // The entry time and the stays the CRM's dates show, as a first sync would write and backfill them.
+    expect(r.stdout).toContain("stage entry by the CRM's dates: since 2026-10-02, deal entered contractsent");
+    expect(r.stdout).toMatch(/ {2}2026-01-01 awareness — contact created\n {2}2026-09-01 consideration — deal entered qualifiedtobuy\n {2}2026-10-02 decision — deal entered contractsent/);
     expect(r.stdout).toContain('stalled_deal on deal/d1');
     expect(r.stdout).toMatch(/✔ decision: any of/);
   });

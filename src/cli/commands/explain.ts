@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { compileEngine } from '../../journey/engine.ts';
+import { sinceText, stageTimeline } from '../../journey/stage-entry.ts';
+import { formatDate } from '../../journey/trace.ts';
 import { loadMapping } from '../../mapping/load.ts';
 import { ParcoursError } from '../../errors.ts';
 import type { ContactRecord, Customer, DealRecord, TicketRecord } from '../../model.ts';
@@ -50,8 +52,17 @@ export function registerExplain(program: Command, io: CliIo): void {
         throw new ParcoursError('INPUT_INVALID', 'explain needs --customer <json-file>, or --crm <crm> --contact <id>');
       }
       const result = engine.explain(customer, now);
-      if (opts.json) io.out(JSON.stringify(result.state, null, 2));
-      else for (const line of result.lines) io.out(line);
+      // What the CRM's dated history says (what a first sync writes and backfills); the ledger is not read here.
+      const history = stageTimeline(engine, customer, { journeyId: result.state.journeyId, stage: result.state.stage.id }, now);
+      const entered = history.at(-1);
+      if (opts.json) io.out(JSON.stringify({ ...result.state, stageHistory: history }, null, 2));
+      else {
+        for (const line of result.lines) io.out(line);
+        io.out('');
+        io.out(`stage entry by the CRM's dates: ${entered ? sinceText(entered.at, entered.basis) : 'none'}`);
+        io.out('stage history the CRM dates (a first sync backfills the ledger with it):');
+        for (const e of history) io.out(`  ${formatDate(e.at)} ${e.stage} — ${e.basis}`);
+      }
     });
 }
 
