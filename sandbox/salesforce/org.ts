@@ -237,7 +237,7 @@ export class Org {
     return { ok: true, id: rec.values.Id as string, created: false };
   }
 
-  /** Deletes to the recycle bin (`IsDeleted = true`, still visible to queryAll), or for good for objects without one. */
+  /** Deletes to the recycle bin (`IsDeleted = true`, still visible to queryAll), or for good for objects without one (CampaignMember, OpportunityContactRole, setup objects). */
   remove(rawId: string, type: string | null = null): WriteResult {
     const found = this.locate(rawId, type);
     if ('errors' in found) return { ok: false, id: normalizeId(rawId), errors: found.errors };
@@ -256,6 +256,13 @@ export class Org {
     // Deleting a campaign deletes its members with it (CampaignMember cannot exist without its campaign;
     // object reference, CampaignMember.CampaignId is required).
     if (rec.type === 'Campaign') for (const m of this.list('CampaignMember')) if (m.values.CampaignId === id) this.remove(String(m.values.Id));
+    // An Opportunity in the recycle bin takes its contact roles with it: the one case where a role has
+    // IsDeleted = true (see the OpportunityContactRole definition in schema.ts).
+    if (rec.type === 'Opportunity') {
+      for (const role of this.list('OpportunityContactRole')) {
+        if (role.values.OpportunityId === id) this.store({ type: role.type, values: { ...role.values, IsDeleted: true, SystemModstamp: now } });
+      }
+    }
     return { ok: true, id, created: false };
   }
 

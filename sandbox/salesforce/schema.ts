@@ -180,7 +180,10 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['ContactId', ref('Contact', 'Contact', { nillable: false })],
       ['IsPrimary', { type: 'boolean', nillable: false }],
       ['Role', pick(['Business User', 'Decision Maker', 'Economic Buyer', 'Economic Decision Maker', 'Evaluator', 'Executive Sponsor', 'Influencer', 'Technical Buyer', 'Other'])],
-    ], { required: ['OpportunityId', 'ContactId'] }),
+      // Deleting a role directly is a hard delete (queryAll never shows it); IsDeleted is set only when its
+      // Opportunity goes to the recycle bin (Org.remove cascades). Object reference, OpportunityContactRole:
+      // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunitycontactrole.htm
+    ], { required: ['OpportunityId', 'ContactId'], recycleOnDelete: false }),
     objectDef('OpportunityHistory', '008', [
       ['OpportunityId', ref('Opportunity', 'Opportunity', readOnly)],
       ['StageName', pick(OPPORTUNITY_STAGES.map((s) => s.name), false, readOnly)],

@@ -66,7 +66,7 @@ export interface SandboxCall {
 export interface SalesforceSandboxData {
   create(sobject: string, fields: Record<string, unknown>): string;
   update(sobject: string, id: string, fields: Record<string, unknown>): void;
-  /** Deletes to the recycle bin (hard delete for objects without one, e.g. CampaignMember). */
+  /** Deletes to the recycle bin (hard delete for objects without one, e.g. CampaignMember, OpportunityContactRole). */
   delete(id: string): void;
   /** The record as the REST API returns it (all fields, admin view), or null if absent or deleted. */
   get(sobject: string, id: string): Record<string, unknown> | null;

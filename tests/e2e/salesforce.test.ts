@@ -139,6 +139,37 @@ describe('Salesforce end to end: the real CLI against the sandbox org', () => {
     expect(sb.data.get('Contact', id)?.Parcours_Stage_Reason__c).toBe(c?.Parcours_Stage_Reason__c);
   });
 
+  // A role deleted directly is a hard delete that no query shows (object reference, OpportunityContactRole).
+  // Parcours notices it when the Opportunity next changes (its roles are re-read) or on the next full run.
+  it('a contact role deleted directly leaves the journey when its opportunity changes, or on the next full run', async () => {
+    const open = sb.data.query("SELECT Id FROM Opportunity WHERE IsClosed = false AND StageName = 'Prospecting' ORDER BY Id").map((o) => String(o.Id));
+    expect(open.length).toBeGreaterThanOrEqual(2);
+    const [o1, o2] = open as [string, string];
+    const x = sb.data.create('Contact', { LastName: 'Role X', Email: 'role.x@example.com' });
+    const y = sb.data.create('Contact', { LastName: 'Role Y', Email: 'role.y@example.com' });
+    const rx = sb.data.create('OpportunityContactRole', { OpportunityId: o1, ContactId: x, IsPrimary: false });
+    const ry = sb.data.create('OpportunityContactRole', { OpportunityId: o2, ContactId: y, IsPrimary: false });
+    expect((await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env)).code).toBe(0);
+    const stage = (id: string) => sb.data.get('Contact', id)?.Parcours_Stage__c;
+    expect([stage(x), stage(y)]).toEqual(['consideration', 'consideration']);
+
+    sb.data.delete(rx);
+    sb.data.delete(ry);
+    expect(sb.data.query(`SELECT Id FROM OpportunityContactRole WHERE Id IN ('${rx}', '${ry}')`, { all: true })).toEqual([]);
+    // Nothing visible changed: an incremental run cannot know yet.
+    expect((await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env)).code).toBe(0);
+    expect([stage(x), stage(y)]).toEqual(['consideration', 'consideration']);
+
+    // The first opportunity changes: its roles are re-read and X has no opportunity left.
+    sb.data.update('Opportunity', o1, { Amount: 4321 });
+    expect((await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env)).code).toBe(0);
+    expect([stage(x), stage(y)]).toEqual(['awareness', 'consideration']);
+
+    // A full run re-reads every role.
+    expect((await runJson<SyncJson>(['sync', '--crm', 'salesforce', '--full'], env)).code).toBe(0);
+    expect([stage(x), stage(y)]).toEqual(['awareness', 'awareness']);
+  }, 120_000);
+
   it('campaign membership mirrors each segment with no duplicate member', async () => {
     const members = campaignMembers(sb, env.PARCOURS_DB as string, 'emea');
     const ids = members.map((m) => m.ContactId ?? m.LeadId);

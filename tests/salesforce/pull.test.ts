@@ -132,6 +132,29 @@ describe('pull deals and tickets', () => {
     expect(batches.at(-1)).toMatchObject({ records: [], removed: [], fullPass: { complete: true } });
   });
 
+  // A role deleted directly is a hard delete: queryAll never returns it (object reference, OpportunityContactRole).
+  // The role-change query cannot see it; the deal's roles are re-read whenever the Opportunity itself changes.
+  it('incremental: a directly deleted role is noticed when its opportunity changes (roles re-read by OpportunityId)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-03-09T10:00:00Z'));
+    const cursor = { v: 1, objects: { Opportunity: { modstamp: Date.parse('2026-03-01T10:00:00Z'), id: '006A' }, OpportunityContactRole: { modstamp: Date.parse('2026-03-01T10:00:00Z'), id: '00K2' } } };
+    const keyset = (id: string) => `(SystemModstamp > 2026-03-01T10:00:00Z OR (SystemModstamp = 2026-03-01T10:00:00Z AND Id > '${id}'))`;
+    const scope = sf()
+      .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id FROM Opportunity WHERE IsDeleted = true AND ${keyset('006A')}`)).reply(200, page('Opportunity', []))
+      .get(`${V}/query`).query(soql((q) => q === `SELECT Id, SystemModstamp, IsClosed, IsWon, AccountId, StageName FROM Opportunity WHERE ${keyset('006A')} ORDER BY SystemModstamp, Id`))
+      .reply(200, page('Opportunity', [{ Id: '006B', SystemModstamp: M2, IsClosed: false, IsWon: false, AccountId: null, StageName: 'Qualification' }]))
+      // The role 00K1 (006B ↔ 003X) was deleted directly: only 003Y is left.
+      .get(`${V}/query`).query(soql((q) => q === "SELECT OpportunityId, ContactId, IsPrimary FROM OpportunityContactRole WHERE OpportunityId IN ('006B')"))
+      .reply(200, page('OpportunityContactRole', [{ Id: '00K3', OpportunityId: '006B', ContactId: '003Y', IsPrimary: true }]))
+      // ...and the role-change query does not show the hard delete.
+      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id, OpportunityId, SystemModstamp FROM OpportunityContactRole WHERE SystemModstamp >= 2026-03-01T10:00:00Z ORDER BY SystemModstamp, Id'))
+      .reply(200, page('OpportunityContactRole', []));
+    const batches = await collect(connector().pull({ objects: ['deal'], fields: needs({ normalized: { contact: [], deal: ['stage'], ticket: [] } }), mode: 'incremental', cursors: { deal: cursor } }));
+    vi.useRealTimers();
+    expect(scope.isDone()).toBe(true);
+    expect(batches.flatMap((b) => b.records)).toMatchObject([{ id: '006B', contactIds: ['003Y'] }]);
+  });
+
   it('reads cases with a contact, Origin as channel and the first-response override', async () => {
     const fields = needs({ normalized: { contact: [], deal: [], ticket: ['status', 'channel', 'closedAt'] }, overrides: { contact: {}, deal: {}, ticket: { firstResponseAt: 'First_Response_At__c' } } });
     const scope = sf()

@@ -91,6 +91,22 @@ describe('REST query', () => {
     expect(greater).toEqual(ids.filter((i) => i > pivot));
   });
 
+  // Object reference, OpportunityContactRole: a role deleted directly is gone for good (queryAll never shows
+  // it); IsDeleted is set only when its Opportunity goes to the recycle bin.
+  it('hard-deletes a contact role deleted directly; a role whose opportunity is deleted shows IsDeleted in queryAll', async () => {
+    const [a, b] = sb.data.query('SELECT Id, OpportunityId FROM OpportunityContactRole LIMIT 2');
+    const direct = String(a!.Id);
+    const res = await rest(sb, 'DELETE', `/services/data/v66.0/sobjects/OpportunityContactRole/${direct}`);
+    expect(res.status).toBe(204);
+    expect(sb.data.query(`SELECT Id FROM OpportunityContactRole WHERE Id = '${direct}'`, { all: true })).toEqual([]);
+
+    const viaParent = String(b!.Id);
+    expect((await rest(sb, 'DELETE', `/services/data/v66.0/sobjects/Opportunity/${String(b!.OpportunityId)}`)).status).toBe(204);
+    expect(sb.data.query(`SELECT Id FROM OpportunityContactRole WHERE Id = '${viaParent}'`)).toEqual([]);
+    const binned = sb.data.query(`SELECT Id, IsDeleted FROM OpportunityContactRole WHERE Id = '${viaParent}'`, { all: true });
+    expect(binned).toMatchObject([{ Id: viaParent, IsDeleted: true }]);
+  });
+
   it('queryAll includes recycle-bin rows; query does not', async () => {
     const conn = connect(sb);
     const victim = (await conn.query<{ Id: string }>('SELECT Id FROM Lead LIMIT 1')).records[0]!.Id;
