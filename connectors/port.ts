@@ -119,6 +119,8 @@ export interface SchemaReport {
   unchanged: string[];
   /** Segment id → CRM list id / campaign id. */
   segmentTargets: Record<string, string>;
+  /** What setup found but leaves to the admin (e.g. an existing field of a costlier type), each with its fix. */
+  notes?: string[];
 }
 
 /** One record's owned-field values to write. Values are CRM-ready strings; `null` clears. */

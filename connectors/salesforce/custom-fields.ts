@@ -22,6 +22,9 @@ import { ParcoursError } from '../../src/errors.ts';
 import type { SalesforceClient } from './client.ts';
 import { inList } from './soql.ts';
 
+/** Owned text fields (reasons) are Text of this length. */
+export const TEXT_LENGTH = 255;
+
 /** Tooling CustomValue as we write it. */
 type PicklistValue = { valueName: string; label: string; default: boolean };
 
@@ -42,8 +45,12 @@ export function fieldMetadata(spec: OwnedFieldSpec, groupLabel: string): Record<
     case 'datetime':
       return { ...base, type: 'DateTime', required: false };
     case 'text':
-      // Reasons can run past Text's 255 characters.
-      return { ...base, type: 'LongTextArea', length: 32768, visibleLines: 3 };
+      // Text(255), not a Long Text Area: a query selecting two or more long-text custom fields returns at
+      // most 200 rows a page instead of 2,000 ("Change the Batch Size in Queries",
+      // https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_changing_batch_size.htm),
+      // and every Contact/Lead pull selects both reasons. Reasons are cut to 255 characters before the diff
+      // (src/sync/desired.ts `truncate`), so what is written is what is compared.
+      return { ...base, type: 'Text', length: TEXT_LENGTH };
   }
 }
 
@@ -101,7 +108,17 @@ export function mergeValueSet(current: unknown, options: Array<{ value: string; 
   return { ...base, valueSetDefinition: { ...definition, value: [...kept, ...missing.map(newValue)] } };
 }
 
-export async function ensureCustomField(client: SalesforceClient, object: string, spec: OwnedFieldSpec, groupLabel: string, existingId: string | undefined): Promise<FieldOutcome> {
+/**
+ * An existing reason field created as a Long Text Area (Parcours before Text(255), or by hand). Setup does
+ * not change a field's type on the admin's org (a type change can lose data and is the admin's call); it
+ * says what it costs and how to fix it.
+ */
+function longTextNote(object: string, spec: OwnedFieldSpec, metadata: Record<string, unknown>): string | null {
+  if (metadata.type !== 'LongTextArea' && metadata.type !== 'Html') return null;
+  return `${object}.${spec.name} is a Long Text Area: with two of them in one query Salesforce returns at most 200 rows a page, so pulling ${object} costs 10x the calls. Parcours writes at most ${TEXT_LENGTH} characters there: change it to Text(${TEXT_LENGTH}) in Setup > Object Manager > ${object} > Fields & Relationships > ${spec.label} > Edit > Change Field Type.`;
+}
+
+export async function ensureCustomField(client: SalesforceClient, object: string, spec: OwnedFieldSpec, groupLabel: string, existingId: string | undefined, notes: string[] = []): Promise<FieldOutcome> {
   const fullName = `${object}.${spec.name}`;
   let id = existingId;
   if (id === undefined) {
@@ -114,6 +131,11 @@ export async function ensureCustomField(client: SalesforceClient, object: string
       id = (await findCustomFields(client, [{ object, name: spec.name }])).get(fullName.toLowerCase());
       if (id === undefined) throw new ParcoursError('CRM_ERROR', `Salesforce says ${fullName} exists but the Tooling API does not return it`, { crm: 'salesforce', endpoint: 'tooling' });
     }
+  }
+  if (spec.type === 'text') {
+    const note = longTextNote(object, spec, await readField(client, id, fullName));
+    if (note) notes.push(note);
+    return 'unchanged';
   }
   if (spec.type !== 'enumeration' && spec.type !== 'multi') return 'unchanged';
   const metadata = await readField(client, id, fullName);

@@ -24,13 +24,15 @@ export { SalesforceCursor } from './pull.ts';
 async function ensureSchema(client: SalesforceClient, spec: JourneyFieldSpec): Promise<SchemaReport> {
   const report: SchemaReport = { created: [], updated: [], unchanged: [], segmentTargets: {} };
   const fullNames: string[] = [];
+  const notes: string[] = [];
   const wanted = spec.fields.flatMap((field) => OBJECTS_OF_KIND[field.kind].map((object) => ({ object, field, name: field.name })));
   const existing = await findCustomFields(client, wanted);
   for (const { object, field } of wanted) {
     const fullName = `${object}.${field.name}`;
     fullNames.push(fullName);
-    report[await ensureCustomField(client, object, field, spec.group.label, existing.get(fullName.toLowerCase()))].push(fullName);
+    report[await ensureCustomField(client, object, field, spec.group.label, existing.get(fullName.toLowerCase()), notes)].push(fullName);
   }
+  if (notes.length > 0) report.notes = notes;
   if (fullNames.length > 0) {
     const grants = await grantFieldAccess(client, fullNames, spec.group.label);
     report.created.push(...grants.created);

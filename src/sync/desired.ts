@@ -8,11 +8,20 @@ import type { CrmRecord, Customer, JourneyState, ObjectKind } from '../model.ts'
 
 export type Values = Record<string, string | null>;
 
-/** Reason fields hold one line per flag; Salesforce Text fields stop at 255, so every CRM gets the same cap. */
+/**
+ * Reason fields hold one line per flag joined with " | "; Salesforce reasons are Text(255) (a Long Text
+ * Area would cap query pages at 200 rows), so every CRM gets the same cap. The rule: a reason longer than
+ * 255 UTF-16 code units keeps its first 254 (one fewer if that would split a surrogate pair) followed by
+ * "…". It is applied before the diff, so the value compared is the value written.
+ */
 export const REASON_MAX = 255;
 
 export function truncate(s: string, max = REASON_MAX): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+  if (s.length <= max) return s;
+  let cut = max - 1;
+  const last = s.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
+  return `${s.slice(0, cut)}…`;
 }
 
 export interface DesiredRecord {

@@ -40,9 +40,12 @@ describe('Salesforce end to end: 5,000 records modified in the same second', () 
     expect(stopped.stderr).toContain('INVALID_QUERY_LOCATOR');
     expect(sb.calls.slice(before).filter((c) => c.status === 400).map((c) => c.endpoint)).toEqual(['GET /services/data/vXX.X/query/{locator}']);
 
+    const mark = sb.calls.length;
     const next = await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env);
     expect(next.code).toBe(0);
     expect(next.json.pulled.contacts).toBe(3_000);
+    // 2,000 rows a page although both reasons are selected: they are Text(255), not long text.
+    expect(sb.calls.slice(mark).filter((c) => c.endpoint === 'GET /services/data/vXX.X/query/{locator}')).toHaveLength(1);
     const unstamped = burst.filter((id) => !sb.data.get('Contact', id)?.Parcours_Stage__c);
     expect(unstamped).toEqual([]);
 

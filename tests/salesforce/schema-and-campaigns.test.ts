@@ -139,6 +139,61 @@ describe('ensureSchema', () => {
   });
 });
 
+describe('ensureSchema: reason fields', () => {
+  const reasonSpec: JourneyFieldSpec = {
+    group: { name: 'parcours', label: 'Parcours' },
+    fields: [{ kind: 'contact', field: 'stageReason', name: 'Parcours_Stage_Reason__c', label: 'Parcours: Stage reason', type: 'text' }],
+    segments: [],
+  };
+  const reasonExists = "SELECT Id, DeveloperName, TableEnumOrId FROM CustomField WHERE TableEnumOrId IN ('Contact', 'Lead') AND DeveloperName IN ('Parcours_Stage_Reason')";
+  const grantsExist = (scope: nock.Scope) =>
+    scope
+      .get(`${V}/query`).query(soql((q) => q.includes('FROM PermissionSet WHERE'))).reply(200, page('PermissionSet', [{ Id: '0PS1' }]))
+      .get(`${V}/query`).query(soql((q) => q.includes('FROM FieldPermissions'))).reply(200, page('FieldPermissions', ['Contact', 'Lead'].map((o, i) => ({ Id: `01k${i}`, Field: `${o}.Parcours_Stage_Reason__c`, PermissionsRead: true, PermissionsEdit: true }))))
+      .get('/services/oauth2/userinfo').reply(200, { user_id: '005U' })
+      .get(`${V}/query`).query(soql((q) => q.includes('FROM PermissionSetAssignment'))).reply(200, page('PermissionSetAssignment', [{ Id: '0Pa1' }]));
+
+  // Two long-text custom fields in one query cap pages at 200 rows (Change the Batch Size in Queries), and every
+  // Contact/Lead pull selects both reasons: reasons are Text(255).
+  it('creates reasons as Text(255)', async () => {
+    const bodies: Array<{ FullName: string; Metadata: Record<string, unknown> }> = [];
+    sf()
+      .get(`${V}/tooling/query`).query(soql((q) => q === reasonExists)).reply(200, exists([]))
+      .post(`${V}/tooling/sobjects/CustomField`, (b) => {
+        bodies.push(b);
+        return true;
+      })
+      .times(2)
+      .reply(201, { id: '00N9', success: true, errors: [], warnings: [], infos: [] });
+    grantsExist(sf());
+    const report = await connector().ensureSchema(reasonSpec);
+    expect(report.created).toEqual(['Contact.Parcours_Stage_Reason__c', 'Lead.Parcours_Stage_Reason__c']);
+    expect(bodies.map((b) => [b.FullName, b.Metadata.type, b.Metadata.length])).toEqual([
+      ['Contact.Parcours_Stage_Reason__c', 'Text', 255],
+      ['Lead.Parcours_Stage_Reason__c', 'Text', 255],
+    ]);
+    expect(report.notes).toBeUndefined();
+  });
+
+  it('leaves an existing Long Text Area reason as it is and says what it costs and how to change it', async () => {
+    const scope = sf()
+      .get(`${V}/tooling/query`).query(soql((q) => q === reasonExists))
+      .reply(200, exists([{ Id: '00NC', DeveloperName: 'Parcours_Stage_Reason', TableEnumOrId: 'Contact' }, { Id: '00NL', DeveloperName: 'Parcours_Stage_Reason', TableEnumOrId: 'Lead' }]))
+      .get(`${V}/tooling/sobjects/CustomField/00NC`).reply(200, { ...fieldRow({ label: 'Parcours: Stage reason', type: 'LongTextArea', length: 32768, visibleLines: 3 }), Id: '00NC' })
+      .get(`${V}/tooling/sobjects/CustomField/00NL`).reply(200, { ...fieldRow({ label: 'Parcours: Stage reason', type: 'Text', length: 255 }), Id: '00NL' });
+    grantsExist(scope);
+    const c = connector();
+    const report = await c.ensureSchema(reasonSpec);
+    expect(scope.isDone()).toBe(true);
+    expect(report.created).toEqual([]);
+    expect(report.updated).toEqual([]);
+    expect(report.notes).toHaveLength(1);
+    expect(report.notes![0]).toContain('Contact.Parcours_Stage_Reason__c is a Long Text Area');
+    expect(report.notes![0]).toContain('Change Field Type');
+    expect(c.stats().byEndpoint['tooling']).toBe(3); // no PATCH: the type is the admin's call
+  });
+});
+
 describe('syncMembership', () => {
   it('treats DUPLICATE_VALUE as already a member, adds leads by LeadId, and deletes memberships found by query', async () => {
     let inserted: Array<Record<string, unknown>> = [];

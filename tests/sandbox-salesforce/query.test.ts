@@ -107,6 +107,34 @@ describe('REST query', () => {
     expect(binned).toMatchObject([{ Id: viaParent, IsDeleted: true }]);
   });
 
+  // "If the SOQL statement selects two or more custom fields of type long text, the batch size can't be
+  // greater than 200 records" (Change the Batch Size in Queries, SOQL and SOSL Reference).
+  it('caps pages at 200 rows when a query selects two or more custom long-text fields', async () => {
+    const profileSet = String(sb.data.query('SELECT Id FROM PermissionSet WHERE IsOwnedByProfile = true')[0]!.Id);
+    const field = async (name: string, metadata: Record<string, unknown>) => {
+      const res = await rest(sb, 'POST', '/services/data/v66.0/tooling/sobjects/CustomField', { FullName: `Contact.${name}`, Metadata: { label: name, ...metadata } });
+      expect(res.status).toBe(201);
+      sb.data.create('FieldPermissions', { ParentId: profileSet, SobjectType: 'Contact', Field: `Contact.${name}`, PermissionsRead: true, PermissionsEdit: true });
+    };
+    await field('Long_A__c', { type: 'LongTextArea', length: 32768, visibleLines: 3 });
+    await field('Long_B__c', { type: 'LongTextArea', length: 32768, visibleLines: 3 });
+    await field('Short_Text__c', { type: 'Text', length: 255 });
+    await field('Plain_Area__c', { type: 'TextArea' });
+    const total = (await connect(sb).query('SELECT COUNT() FROM Contact')).totalSize;
+    expect(total).toBeGreaterThan(200);
+    const rows = async (fields: string) => {
+      const res = await rest(sb, 'GET', `/services/data/v66.0/query?q=${encodeURIComponent(`SELECT Id, ${fields} FROM Contact`)}`, undefined, { 'Sforce-Query-Options': 'batchSize=2000' });
+      return (res.json as { records: unknown[] }).records.length;
+    };
+    expect(await rows('Long_A__c, Long_B__c')).toBe(200);
+    expect(await rows('Long_A__c, Long_B__c, Email')).toBe(200);
+    // One long-text custom field, with Text and TextArea (255) ones: full pages.
+    expect(await rows('Long_A__c')).toBe(Math.min(total, 2000));
+    expect(await rows('Long_A__c, Short_Text__c, Plain_Area__c')).toBe(Math.min(total, 2000));
+    const described = (await connect(sb).describe('Contact')).fields.filter((f) => ['Long_A__c', 'Plain_Area__c', 'Short_Text__c'].includes(f.name)).map((f) => [f.name, f.type, f.length]);
+    expect(described).toEqual([['Long_A__c', 'textarea', 32768], ['Short_Text__c', 'string', 255], ['Plain_Area__c', 'textarea', 255]]);
+  });
+
   it('queryAll includes recycle-bin rows; query does not', async () => {
     const conn = connect(sb);
     const victim = (await conn.query<{ Id: string }>('SELECT Id FROM Lead LIMIT 1')).records[0]!.Id;

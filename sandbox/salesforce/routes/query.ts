@@ -1,6 +1,7 @@
 /**
  * REST query: `GET /query?q=`, `/queryAll?q=`, `GET /query/<locator>-<offset>`.
- * Pages of `Sforce-Query-Options: batchSize=N` (200..2000, default 2000) with `nextRecordsUrl`.
+ * Pages of `Sforce-Query-Options: batchSize=N` (200..2000, default 2000; at most 200 when two or more
+ * custom long-text fields are selected) with `nextRecordsUrl`.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_queryoptions.htm
  */
@@ -10,6 +11,7 @@ import { SfHttpError } from '../http-errors.ts';
 import { SoqlError } from '../soql/parser.ts';
 import { runSoql, toJsonRecord } from '../soql/run.ts';
 import { versionOf, type ApiContext } from '../context.ts';
+import type { FieldDef } from '../schema.ts';
 
 /** Objects the REST query endpoint serves. */
 export const QUERYABLE = new Set([
@@ -22,10 +24,21 @@ interface Cursor {
   batchSize: number;
 }
 
-export function batchSizeOf(req: Request): number {
+/**
+ * Rows per page ("Change the Batch Size in Queries", SOQL and SOSL Reference,
+ * https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_changing_batch_size.htm,
+ * and the QueryOptions header): default and maximum 2,000, minimum 200; "If the SOQL statement selects
+ * two or more custom fields of type long text, the batch size can't be greater than 200 records."
+ */
+export function batchSizeOf(req: Request, longTextFields = 0): number {
   const m = /batchSize\s*=\s*(\d+)/i.exec(req.get('sforce-query-options') ?? '');
-  if (!m) return 2000;
-  return Math.min(2000, Math.max(200, Number(m[1])));
+  const asked = m ? Math.min(2000, Math.max(200, Number(m[1]))) : 2000;
+  return longTextFields >= 2 ? Math.min(asked, 200) : asked;
+}
+
+/** Custom long-text fields (Long Text Area, rich text: describe type textarea longer than 255) a query selects. */
+export function longTextCount(fields: Array<{ field: FieldDef }>): number {
+  return fields.filter((b) => b.field.custom && b.field.type === 'textarea' && b.field.length > 255).length;
 }
 
 export function soqlHttpError(e: unknown, q: string): unknown {
@@ -64,7 +77,7 @@ export function queryRouter(ctx: ApiContext): Router {
     // The result is a snapshot: later writes do not change pages already queued.
     const records = result.records.map((rec) => toJsonRecord(ctx.org, rec, result.fields, version));
     const locator = ctx.org.ids.next(KEY_PREFIXES.QueryLocator);
-    cursors.set(locator, { records, batchSize: batchSizeOf(req) });
+    cursors.set(locator, { records, batchSize: batchSizeOf(req, longTextCount(result.fields)) });
     page(res, version, locator, 0);
   };
 

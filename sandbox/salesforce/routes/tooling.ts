@@ -74,7 +74,8 @@ function toFieldDef(name: string, md: Metadata): FieldDef | SfHttpError {
   if ((type === 'picklist' || type === 'multipicklist') && values.length === 0) {
     return new SfHttpError(400, 'FIELD_INTEGRITY_EXCEPTION', 'Picklist values: You must enter at least one value.');
   }
-  const length = type === 'string' ? Math.min(md.length ?? 255, 255) : type === 'textarea' ? (md.length ?? 32768) : type === 'multipicklist' ? 4099 : type === 'picklist' ? 255 : 0;
+  // Text: 1..255; TextArea: always 255; LongTextArea (and rich text): the given length (describe reports textarea + length).
+  const length = type === 'string' ? Math.min(md.length ?? 255, 255) : md.type === 'TextArea' ? 255 : type === 'textarea' ? (md.length ?? 32768) : type === 'multipicklist' ? 4099 : type === 'picklist' ? 255 : 0;
   return {
     name, label: md.label, type, length, createable: true, updateable: true, nillable: true, custom: true,
     ...(values.length > 0 ? { picklistValues: values.map((v) => v.valueName), restrictedPicklist: md.valueSet?.restricted ?? false } : {}),

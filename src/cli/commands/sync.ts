@@ -25,6 +25,7 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
           for (const c of report.created) io.out(`  + ${c}`);
           for (const u of report.updated) io.out(`  ~ ${u}`);
           for (const u of report.unchanged) io.out(`  = ${u}`);
+          for (const n of report.notes ?? []) io.out(`  ! ${n}`);
           for (const line of disabledText(report.disabled)) io.out(line);
         }
       } finally {
