@@ -149,4 +149,20 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
     expect(again.json.segments.emea).toMatchObject({ added: 0, removed: 0, repaired: 0 });
     expect(again.json.segments.emea?.target).toBeUndefined();
   }, E2E_TIMEOUT);
+
+  it('an incremental run whose list was deleted since recreates it instead of failing', async () => {
+    const { listId, members } = segment('emea');
+    sb.data.deleteList(listId);
+    // A contact enters emea: the incremental run has a member to add, and HubSpot answers 404.
+    const newcomer = sb.data.ids('contacts').find((id) => !members.has(id)) as string;
+    sb.data.updateRecord('contacts', newcomer, { country: 'France' });
+    const run = await runJson<ReconcileJson>(['sync', '--crm', 'hubspot'], env);
+    expect(run.code).toBe(0);
+    expect(run.json.failed).toEqual([]);
+    expect(run.json.segments.emea).toMatchObject({ target: 'recreated', added: members.size + 1 });
+    const now = segment('emea');
+    expect(now.listId).not.toBe(listId);
+    expect(now.members.has(newcomer)).toBe(true);
+    expect(new Set(sb.data.listMembers(now.listId))).toEqual(now.members);
+  }, E2E_TIMEOUT);
 });
