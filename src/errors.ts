@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'CRM_UNAVAILABLE'
   | 'CRM_ERROR'
   | 'NOT_FOUND'
-  | 'STORE_ERROR';
+  | 'STORE_ERROR'
+  /** The installation is paused (after a rollback) until `parcours resume`. */
+  | 'PAUSED';
 
 export interface ErrorContext {
   crm?: 'hubspot' | 'salesforce';

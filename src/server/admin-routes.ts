@@ -13,6 +13,7 @@ import { duration } from './config.ts';
 import { issueInstallLink } from './oauth/install-gate.ts';
 import { publicEvent } from './webhook-events.ts';
 import { salesforceWebhookUrl } from './webhook-secrets.ts';
+import { pausedState, resumeInstallation } from '../sync/pause.ts';
 
 export const ADMIN_BODY_LIMIT = '16kb';
 
@@ -54,6 +55,7 @@ export function publicInstallation(row: InstallationRow, store: Store) {
     tokensStored: row.secrets !== null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    paused: pausedState(store, row.id),
     lastRun: last ? { id: last.id, mode: last.mode, status: last.status, startedAt: last.startedAt, finishedAt: last.finishedAt } : null,
   };
 }
@@ -101,6 +103,14 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
       return void res.status(202).json({ queued: true, installation: id, mode: body.mode, dryRun: body.dryRun });
     }
     res.json(await run);
+  });
+
+  // Lifts the pause a rollback set: scheduled runs and webhooks write again.
+  api.post('/installations/:id/resume', (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    if (!o.store.getInstallation(id)) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });
+    const lifted = resumeInstallation(o.store, id);
+    res.json({ installation: id, resumed: lifted !== null, wasPaused: lifted });
   });
 
   api.get('/runs', (req: Request, res: Response) => {

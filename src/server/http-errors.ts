@@ -13,6 +13,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   AUTH_FAILED: 401,
   NOT_FOUND: 404,
   CONFIG_INVALID: 409,
+  PAUSED: 409,
   RATE_LIMITED: 503,
   DAILY_LIMIT: 503,
   QUOTA_RESERVE: 503,

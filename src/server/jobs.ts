@@ -15,6 +15,7 @@ import { recomputeCustomers, type RecomputeSummary } from '../sync/recompute.ts'
 import { rollbackRun, type RollbackReport } from '../sync/rollback.ts';
 import { runSync, type SyncSummary } from '../sync/run.ts';
 import { runSetup } from '../sync/setup.ts';
+import { pausedState, pausedText } from '../sync/pause.ts';
 import type { ConnectorSource } from './installation-connectors.ts';
 import type { Metrics } from './metrics.ts';
 import { EVENTS_PER_RECOMPUTE, mergeEvents, nextAttemptAt, type EventRetryPolicy } from './webhook-events.ts';
@@ -85,6 +86,12 @@ export function createJobs(o: JobsOptions): Jobs {
 
   async function recompute(id: string, batch: ChangeBatch): Promise<void> {
     const row = installation(id);
+    // Paused by a rollback: the changes are not applied (the first run after resume reads them).
+    const paused = pausedState(o.store, id);
+    if (paused) {
+      o.log.warn({ installation: id, paused, customers: batch.contactIds.length, records: batch.records.length }, `webhook changes skipped: ${pausedText(id, row.crm, paused)}`);
+      return;
+    }
     const engine = engineFor(row.crm);
     const connector = await o.connectors.connectorFor(row);
     await ready(row, connector, engine);

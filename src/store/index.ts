@@ -183,26 +183,31 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
     currentStages: (installation, contactIds, journeyId) =>
       guard('currentStages', () => history.current(installation, contactIds, journeyId)),
 
-    recordStageChanges(installation, changes) {
+    recordStageChanges(installation, changes, runId) {
       guard('recordStageChanges', () => {
         checkInstallation(installation);
         for (const c of changes) checkTime(c.at, 'stage change at');
-        tx.run(() => history.record(installation, changes));
+        tx.run(() => history.record(installation, changes, runId ?? null));
       });
     },
+
+    undoStageChanges: (installation, runId) => guard('undoStageChanges', () => tx.run(() => history.undoRun(installation, runId))),
 
     iterateStageHistory: (installation, opts = {}) =>
       guardIterable('iterateStageHistory', () => history.iterate(installation, opts.journeyId)),
 
     getSegmentMembers: (installation, segmentId) => guard('getSegmentMembers', () => segments.members(installation, segmentId)),
 
-    applyMembership(installation, segmentId, added, removed, at) {
+    applyMembership(installation, segmentId, added, removed, at, runId) {
       guard('applyMembership', () => {
         checkInstallation(installation);
         checkTime(at, 'membership at');
-        tx.run(() => segments.apply(installation, segmentId, added, removed, at));
+        tx.run(() => segments.apply(installation, segmentId, added, removed, at, runId ?? null));
       });
     },
+
+    membershipMovesOfRun: (installation, runId) => guard('membershipMovesOfRun', () => segments.runMoves(installation, runId)),
+    undoMembershipMoves: (installation, moves) => guard('undoMembershipMoves', () => tx.run(() => segments.undoMoves(installation, moves))),
 
     iterateSegmentEvents: (installation, since = Number.MIN_SAFE_INTEGER) =>
       guardIterable('iterateSegmentEvents', () => segments.events(installation, since)),

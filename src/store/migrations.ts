@@ -240,6 +240,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX mirror_records_by_pass ON mirror_records (installation, kind, seen_pass);
     `,
   },
+  {
+    version: 8,
+    name: 'stage stays and membership events carry the run that made them (rollback undoes them)',
+    sql: `
+      ALTER TABLE stage_history ADD COLUMN run_id INTEGER;        -- run that opened the stay (NULL: before this step)
+      ALTER TABLE stage_history ADD COLUMN closed_by_run INTEGER; -- run that closed it
+      CREATE INDEX stage_history_by_run ON stage_history (installation, run_id) WHERE run_id IS NOT NULL;
+      CREATE INDEX stage_history_closed_by_run ON stage_history (installation, closed_by_run) WHERE closed_by_run IS NOT NULL;
+      ALTER TABLE segment_events ADD COLUMN run_id INTEGER;
+      CREATE INDEX segment_events_by_run ON segment_events (installation, run_id) WHERE run_id IS NOT NULL;
+      CREATE INDEX segment_events_by_member ON segment_events (installation, segment_id, contact_id, id);
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { int, intOrNull, text, textOrNull } from './row-values.ts';
-import type { CurrentStage, StageChange, StageHistoryRow } from './types.ts';
+import type { CurrentStage, StageChange, StageHistoryRow, StageUndo } from './types.ts';
 
 const HISTORY_PAGE = 2_000;
 
@@ -13,9 +13,16 @@ export function createStageHistory(db: DatabaseSync) {
   const selectOpen = db.prepare(`
     SELECT id, stage, entered_at FROM stage_history
     WHERE installation = ? AND contact_id = ? AND journey_id = ? AND left_at IS NULL`);
-  const closeRow = db.prepare('UPDATE stage_history SET left_at = ? WHERE id = ?');
+  const closeRow = db.prepare('UPDATE stage_history SET left_at = ?, closed_by_run = ? WHERE id = ?');
   const insertRow = db.prepare(`
-    INSERT INTO stage_history (installation, contact_id, journey_id, stage, entered_at, left_at, basis, backfilled) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)`);
+    INSERT INTO stage_history (installation, contact_id, journey_id, stage, entered_at, left_at, basis, backfilled, run_id) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)`);
+  const openedByRun = db.prepare('SELECT id, contact_id, journey_id, left_at, closed_by_run FROM stage_history WHERE installation = ? AND run_id = ? ORDER BY id');
+  // The stay that was open before the run (opened by an earlier run, closed by this one).
+  const closedByRun = db.prepare(`
+    SELECT id FROM stage_history WHERE installation = ?1 AND closed_by_run = ?2 AND contact_id = ?3 AND journey_id = ?4
+      AND (run_id IS NULL OR run_id <> ?2)`);
+  const deleteRow = db.prepare('DELETE FROM stage_history WHERE id = ?');
+  const reopenRow = db.prepare('UPDATE stage_history SET left_at = NULL, closed_by_run = NULL WHERE id = ?');
   // Ordered by entry so that, across journeys, the most recently entered stage is set last.
   const selectCurrent = db.prepare(`
     SELECT contact_id, journey_id, stage, entered_at, basis FROM stage_history
@@ -28,22 +35,52 @@ export function createStageHistory(db: DatabaseSync) {
     ORDER BY id LIMIT ?4`);
 
   return {
-    record(installation: string, changes: readonly StageChange[]): void {
+    record(installation: string, changes: readonly StageChange[], runId: number | null): void {
       for (const c of changes) {
         const open = selectOpen.get(installation, c.contactId, c.journeyId);
         const basis = c.basis ?? null;
         const backfilled = c.backfilled ? 1 : 0;
         if (!open) {
-          insertRow.run(installation, c.contactId, c.journeyId, c.stage, c.at, basis, backfilled);
+          insertRow.run(installation, c.contactId, c.journeyId, c.stage, c.at, basis, backfilled, runId);
           continue;
         }
         if (text(open, 'stage') === c.stage) continue;
         // A change dated before the open stay began (clock skew, recomputed dates) is taken as
         // happening when that stay began, so the ledger stays ordered.
         const at = Math.max(c.at, int(open, 'entered_at'));
-        closeRow.run(at, int(open, 'id'));
-        insertRow.run(installation, c.contactId, c.journeyId, c.stage, at, basis, backfilled);
+        closeRow.run(at, runId, int(open, 'id'));
+        insertRow.run(installation, c.contactId, c.journeyId, c.stage, at, basis, backfilled, runId);
       }
+    },
+
+    /**
+     * Undoes what one run did to the ledger, per customer and journey: the stays it opened are removed
+     * (several when it backfilled history) and the stay it closed is reopened. Customers a later run
+     * moved on (a stay of this run closed by another run) are kept and reported.
+     */
+    undoRun(installation: string, runId: number): StageUndo {
+      const out: StageUndo = { undone: 0, kept: [] };
+      const groups = new Map<string, { contactId: string; journeyId: string; ids: number[]; movedOn: boolean }>();
+      for (const row of openedByRun.all(installation, runId)) {
+        const contactId = text(row, 'contact_id');
+        const journeyId = text(row, 'journey_id');
+        const key = JSON.stringify([contactId, journeyId]);
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = { contactId, journeyId, ids: [], movedOn: false }));
+        g.ids.push(int(row, 'id'));
+        if (intOrNull(row, 'left_at') !== null && intOrNull(row, 'closed_by_run') !== runId) g.movedOn = true;
+      }
+      for (const g of groups.values()) {
+        if (g.movedOn) {
+          out.kept.push({ contactId: g.contactId, journeyId: g.journeyId, reason: `the stage changed again after run ${runId}` });
+          continue;
+        }
+        for (const id of g.ids) deleteRow.run(id);
+        const closed = closedByRun.get(installation, runId, g.contactId, g.journeyId);
+        if (closed) reopenRow.run(int(closed, 'id'));
+        out.undone++;
+      }
+      return out;
     },
 
     current(installation: string, contactIds: readonly string[], journeyId: string | undefined): Map<string, CurrentStage> {

@@ -59,6 +59,22 @@ export interface StageChange {
   backfilled?: boolean;
 }
 
+/** What undoing one run's stage ledger did. */
+export interface StageUndo {
+  /** Stays the run opened that were removed (the stay it closed reopened). */
+  undone: number;
+  /** Stays kept because a later run moved the customer on. */
+  kept: Array<{ contactId: string; journeyId: string; reason: string }>;
+}
+
+/** One segment entry or exit a run made. */
+export interface MembershipMove {
+  eventId: number;
+  segmentId: string;
+  contactId: string;
+  type: 'entered' | 'exited';
+}
+
 export interface CurrentStage {
   journeyId: string;
   stage: string;
@@ -206,14 +222,23 @@ export interface Store {
   // stage history
   /** Open stage per contact; with several journeys and no `journeyId`, the most recently entered wins. */
   currentStages(installation: string, contactIds: string[], journeyId?: string): Map<string, CurrentStage>;
-  /** Closes the open row and opens a new one; recording the current stage again is a no-op. */
-  recordStageChanges(installation: string, changes: StageChange[]): void;
+  /**
+   * Closes the open row and opens a new one; recording the current stage again is a no-op. `runId`
+   * (the run that saw the change) lets a rollback undo it.
+   */
+  recordStageChanges(installation: string, changes: StageChange[], runId?: number): void;
+  /** Undoes one run's ledger changes that no later run superseded; one transaction. */
+  undoStageChanges(installation: string, runId: number): StageUndo;
   iterateStageHistory(installation: string, opts?: { journeyId?: string }): Iterable<StageHistoryRow>;
 
   // segments
   getSegmentMembers(installation: string, segmentId: string): Set<string>;
   /** Adds/removes members; only actual transitions produce entered/exited events. */
-  applyMembership(installation: string, segmentId: string, added: string[], removed: string[], at: number): void;
+  applyMembership(installation: string, segmentId: string, added: string[], removed: string[], at: number, runId?: number): void;
+  /** One run's membership moves that no later event superseded (`total`: all the run's moves). */
+  membershipMovesOfRun(installation: string, runId: number): { moves: MembershipMove[]; total: number };
+  /** Reverts moves whose CRM side was reverted: members leave or come back, the moves' events are deleted. */
+  undoMembershipMoves(installation: string, moves: MembershipMove[]): void;
   /** Events with `at >= since`, in time order. */
   iterateSegmentEvents(installation: string, since?: number): Iterable<SegmentEvent>;
 

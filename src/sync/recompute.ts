@@ -14,6 +14,7 @@ import type { RunStatus, StageChange, Store } from '../store/index.ts';
 import type { DisabledRule } from './field-check.ts';
 import { checkFields } from './field-check.ts';
 import { fieldNeeds } from './field-spec.ts';
+import { assertNotPaused } from './pause.ts';
 import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages, type PlannedRecord } from './plan.ts';
 
 export interface RecomputeOptions {
@@ -59,6 +60,7 @@ const PLURAL = { contact: 'contacts', deal: 'deals', ticket: 'tickets' } as cons
 
 export async function recomputeCustomers(o: RecomputeOptions): Promise<RecomputeSummary> {
   const { connector, store, installation } = o;
+  assertNotPaused(store, installation, connector.crm);
   const startedAt = Date.now();
   const before = connector.stats();
   const runId = store.startRun({ installation, crm: connector.crm, mode: 'webhook', dryRun: false, startedAt });
@@ -180,7 +182,7 @@ async function evaluateAndWrite(o: RecomputeOptions, runId: number, contactIds: 
     }
     summary.written = writes.length;
   }
-  if (stageChanges.length) store.recordStageChanges(installation, stageChanges);
+  if (stageChanges.length) store.recordStageChanges(installation, stageChanges, runId);
   await correctMemberships(o, contactIds, members, summary);
 }
 
@@ -197,7 +199,7 @@ async function correctMemberships(o: RecomputeOptions, contactIds: string[], des
     const failed = new Set(report.failed.map((f) => f.contactId));
     const added = add.filter((id) => !failed.has(id));
     const removed = remove.filter((id) => !failed.has(id));
-    store.applyMembership(installation, segmentId, added, removed, o.now);
+    store.applyMembership(installation, segmentId, added, removed, o.now, summary.runId);
     summary.segments[segmentId] = { added: added.length, removed: removed.length };
     for (const f of report.failed) summary.failed.push({ object: 'contact', id: f.contactId, code: f.code, message: `segment ${segmentId}: ${f.message}` });
   }

@@ -1,12 +1,20 @@
 /**
- * `parcours rollback --run <id>`: restores the values a run overwrote, but only where the CRM still
- * holds what that run wrote (someone may have changed the record since); everything else is reported.
+ * `parcours rollback --run <id>`: undoes a run.
+ * - Field values it overwrote are restored, but only where the CRM still holds what that run wrote
+ *   (someone may have changed the record since); everything else is reported.
+ * - Segment memberships it changed in lists/campaigns are reverted (members it added leave, members it
+ *   removed come back), except where a later run changed that membership again.
+ * - Its stage-ledger entries are undone (stays it opened removed, stays it closed reopened), except for
+ *   customers a later run moved on.
+ * The installation is paused first, so no scheduled run or webhook re-writes what was undone; it stays
+ * paused until `parcours resume`.
  */
 import type { CrmConnector, RecordChange } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
 import type { ObjectKind, RecordRef } from '../model.ts';
-import type { Store } from '../store/index.ts';
+import type { MembershipMove, Store } from '../store/index.ts';
 import { sameValue } from './desired.ts';
+import { pauseInstallation, type PausedState } from './pause.ts';
 
 export interface RollbackReport {
   runId: number;
@@ -14,6 +22,12 @@ export interface RollbackReport {
   restored: number;
   skipped: Array<{ object: ObjectKind; id: string; field: string; reason: string }>;
   failed: Array<{ object: ObjectKind; id: string; code: string; message: string }>;
+  /** Membership moves reverted in the CRM and the store; `kept`: moves a later run changed again. */
+  memberships: { reverted: number; kept: number };
+  /** Stage-ledger stays undone; `kept`: customers a later run moved on. */
+  stages: { undone: number; kept: number };
+  /** The installation is paused from now on, until `parcours resume`. */
+  paused: PausedState;
 }
 
 export async function rollbackRun(connector: CrmConnector, store: Store, installation: string, runId: number, now: number): Promise<RollbackReport> {
@@ -29,7 +43,10 @@ export async function rollbackRun(connector: CrmConnector, store: Store, install
     entry.fields.set(row.field, { before: row.before, after: row.after });
   }
   const rollbackRunId = store.startRun({ installation, crm: connector.crm, mode: 'rollback', dryRun: false, startedAt: now });
-  const report: RollbackReport = { runId, rollbackRunId, restored: 0, skipped: [], failed: [] };
+  // Paused before the first write: a scheduled run or webhook must not re-apply what is being undone.
+  const paused: PausedState = { since: now, reason: `rollback of run ${runId}`, runId, rollbackRunId };
+  pauseInstallation(store, installation, paused);
+  const report: RollbackReport = { runId, rollbackRunId, restored: 0, skipped: [], failed: [], memberships: { reverted: 0, kept: 0 }, stages: { undone: 0, kept: 0 }, paused };
   // readCurrent takes one object type at a time (field names differ between Contact and Opportunity).
   const groups = new Map<string, Array<{ ref: RecordRef; fields: Map<string, { before: string | null; after: string | null }> }>>();
   for (const e of byRecord.values()) {
@@ -76,6 +93,36 @@ export async function rollbackRun(connector: CrmConnector, store: Store, install
     report.restored = result.written.length;
     report.failed = result.failed.map((f) => ({ object: f.ref.kind, id: f.ref.id, code: f.code, message: f.message }));
   }
+  await revertMemberships(connector, store, installation, runId, report);
+  const stages = store.undoStageChanges(installation, runId);
+  report.stages = { undone: stages.undone, kept: stages.kept.length };
   store.finishRun(rollbackRunId, { finishedAt: Date.now(), status: report.failed.length ? 'partial' : 'succeeded', summary: report });
   return report;
+}
+
+/** Members the run added leave and members it removed come back, in the CRM first, then in the store. */
+async function revertMemberships(connector: CrmConnector, store: Store, installation: string, runId: number, report: RollbackReport): Promise<void> {
+  const { moves, total } = store.membershipMovesOfRun(installation, runId);
+  report.memberships.kept = total - moves.length;
+  const bySegment = new Map<string, MembershipMove[]>();
+  for (const m of moves) bySegment.set(m.segmentId, [...(bySegment.get(m.segmentId) ?? []), m]);
+  for (const [segmentId, list] of bySegment) {
+    const targetId = store.getSetting(installation, `segment-target:${segmentId}`);
+    if (!targetId) {
+      for (const m of list) report.failed.push({ object: 'contact', id: m.contactId, code: 'CONFIG_INVALID', message: `segment ${segmentId} has no list/campaign any more: membership not reverted` });
+      continue;
+    }
+    const change = {
+      segmentId,
+      targetId,
+      add: list.filter((m) => m.type === 'exited').map((m) => m.contactId),
+      remove: list.filter((m) => m.type === 'entered').map((m) => m.contactId),
+    };
+    const result = await connector.syncMembership(change);
+    const failed = new Set(result.failed.map((f) => f.contactId));
+    for (const f of result.failed) report.failed.push({ object: 'contact', id: f.contactId, code: f.code, message: `segment ${segmentId}: ${f.message}` });
+    const reverted = list.filter((m) => !failed.has(m.contactId));
+    store.undoMembershipMoves(installation, reverted);
+    report.memberships.reverted += reverted.length;
+  }
 }

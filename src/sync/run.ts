@@ -17,6 +17,7 @@ import type { DisabledRule } from './field-check.ts';
 import { checkFields, rememberMissing, requireOwnedFields } from './field-check.ts';
 import { fieldNeeds, journeyFieldSpec } from './field-spec.ts';
 import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages } from './plan.ts';
+import { assertNotPaused } from './pause.ts';
 import { PushPipeline } from './push-pipeline.ts';
 
 export interface SyncOptions {
@@ -106,6 +107,8 @@ const PLURAL: Record<ObjectKind, 'contacts' | 'deals' | 'tickets'> = { contact: 
 
 export async function runSync(o: SyncOptions): Promise<SyncSummary> {
   const { connector, store, installation } = o;
+  // A paused installation (after a rollback) is not written to; a dry run only shows the plan.
+  if (!o.dryRun) assertNotPaused(store, installation, connector.crm);
   const startedAt = Date.now();
   const callsBefore = connector.stats();
   const runId = store.startRun({ installation, crm: connector.crm, mode: o.mode, dryRun: o.dryRun, startedAt });
@@ -244,11 +247,11 @@ async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSumma
       pending[p.kind].push({ change: p.change, before: p.before });
       await flush(p.kind, false);
     }
-    if (stageChanges.length >= 1000) store.recordStageChanges(installation, stageChanges.splice(0));
+    if (stageChanges.length >= 1000) store.recordStageChanges(installation, stageChanges.splice(0), runId);
     if (n % 1000 === 0) o.onProgress?.({ phase: 'evaluate', done: n, total });
   }
   summary.customers = n;
-  if (stageChanges.length) store.recordStageChanges(installation, stageChanges.splice(0));
+  if (stageChanges.length) store.recordStageChanges(installation, stageChanges.splice(0), runId);
   for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true);
   await pushes.drain();
   return members;
@@ -327,7 +330,12 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
     const removed = remove.filter((id) => !failedIds.has(id));
     // The store records what the CRM now holds of what we want: entries/exits against its own record.
     const kept = (id: string): boolean => !failedIds.has(id);
-    o.store.applyMembership(o.installation, segmentId, [...want].filter((id) => !have.has(id) && kept(id)), [...have].filter((id) => !want.has(id) && kept(id)), o.now);
+    const enter = [...want].filter((id) => !have.has(id) && kept(id));
+    const exit = [...have].filter((id) => !want.has(id) && kept(id));
+    // Moves this run's own calls made carry its id (a rollback reverts them); what the CRM already held does not.
+    const moved = new Set([...added, ...removed]);
+    o.store.applyMembership(o.installation, segmentId, enter.filter((id) => moved.has(id)), exit.filter((id) => moved.has(id)), o.now, summary.runId);
+    o.store.applyMembership(o.installation, segmentId, enter.filter((id) => !moved.has(id)), exit.filter((id) => !moved.has(id)), o.now);
     outcome.added = added.length;
     outcome.removed = removed.length;
     for (const f of report.failed) summary.failed.push({ object: 'contact', id: f.contactId, code: f.code, message: `segment ${segmentId}: ${f.message}` });

@@ -96,7 +96,13 @@ describe('HubSpot end to end: the real CLI against the sandbox', () => {
     expect(sb.data.getRecord('contacts', contactId)?.properties.parcours_stage).toBe(beforeStage);
     expect(rb.json.skipped).toContainEqual(expect.objectContaining({ id: otherId, field: 'parcours_stage_reason' }));
     expect(sb.data.getRecord('contacts', otherId)?.properties.parcours_stage_reason).toBe('edited by an admin');
-  });
+    // The rollback paused the installation: the next sync is refused until resume.
+    const refused = await runCli(['sync', '--crm', 'hubspot'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('parcours resume --crm hubspot');
+    expect(sb.data.getRecord('contacts', contactId)?.properties.parcours_stage).toBe(beforeStage);
+    expect((await runCli(['resume', '--crm', 'hubspot'], env)).code).toBe(0);
+  }, 60_000);
 
   it('archived and merged-away contacts leave the mirror and the segment lists', async () => {
     const store = openStore(env.PARCOURS_DB as string);

@@ -56,7 +56,7 @@ describe('admin API', () => {
   it('lists installations without tokens', async () => {
     const res = await admin(srv.url, '/api/installations');
     const text = await res.text();
-    expect(JSON.parse(text)).toEqual([expect.objectContaining({ id: 'hubspot:default', crm: 'hubspot', source: 'env', tokensStored: false, lastRun: null })]);
+    expect(JSON.parse(text)).toEqual([expect.objectContaining({ id: 'hubspot:default', crm: 'hubspot', source: 'env', tokensStored: false, paused: null, lastRun: null })]);
     expect(text).not.toContain(sb.accessToken);
   });
 
@@ -124,6 +124,24 @@ describe('admin API', () => {
     expect(sb.data.getRecord('contacts', contactId)?.properties.parcours_stage ?? '').toBe('');
     const missing = await admin(srv.url, '/api/runs/999999/rollback', { method: 'POST' });
     expect(missing.status).toBe(404);
+  });
+
+  it('after the rollback the installation is paused: listed so, syncs refused naming resume, until resumed', async () => {
+    const listed = (await (await admin(srv.url, '/api/installations')).json()) as Array<{ id: string; paused: { reason: string } | null }>;
+    expect(listed[0]?.paused?.reason).toMatch(/^rollback of run \d+$/);
+    const writesBefore = sb.calls.filter((c) => c.path.endsWith('/batch/update')).length;
+    const refused = await admin(srv.url, `${INST}/sync`, { method: 'POST', body: JSON.stringify({ mode: 'incremental' }) });
+    expect(refused.status).toBe(409);
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('PAUSED');
+    expect(body.error.message).toContain('POST /api/installations/hubspot:default/resume');
+    expect(sb.calls.filter((c) => c.path.endsWith('/batch/update')).length).toBe(writesBefore);
+    const resumed = await admin(srv.url, `${INST}/resume`, { method: 'POST' });
+    expect(resumed.status).toBe(200);
+    expect(await resumed.json()).toMatchObject({ installation: 'hubspot:default', resumed: true, wasPaused: { reason: expect.stringMatching(/^rollback of run/) } });
+    const again = (await (await admin(srv.url, '/api/installations')).json()) as Array<{ paused: unknown }>;
+    expect(again[0]?.paused).toBeNull();
+    expect(await (await admin(srv.url, `${INST}/resume`, { method: 'POST' })).json()).toMatchObject({ resumed: false, wasPaused: null });
   });
 
   it('exposes Prometheus metrics: runs, records written, API calls by endpoint', async () => {

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { readEnv, installationId } from '../../config.ts';
+import { readEnv, installationId, type Env } from '../../config.ts';
 import { ParcoursError } from '../../errors.ts';
-import { openStore } from '../../store/index.ts';
+import { openStore, type RunRow, type Store } from '../../store/index.ts';
 import { rollbackRun } from '../../sync/rollback.ts';
-import { openContext } from '../context.ts';
+import { openContext, parseCrm } from '../context.ts';
+import { pausedState, pausedText, resumeInstallation, type PausedState } from '../../sync/pause.ts';
 import { EXIT } from '../exit.ts';
 import { disabledText, formatDuration } from '../format.ts';
 import type { DisabledRule } from '../../sync/field-check.ts';
@@ -37,8 +38,10 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
           if (!run) throw new ParcoursError('NOT_FOUND', `run ${opts.id} does not exist`);
           const failures = store.failuresForRun(run.id);
           const audit = store.auditForRun(run.id);
-          if (opts.json) io.out(JSON.stringify({ ...run, failures, audit: audit.slice(0, 1000) }, null, 2));
+          const paused = pausedState(store, run.installation);
+          if (opts.json) io.out(JSON.stringify({ ...run, installationPaused: paused, failures, audit: audit.slice(0, 1000) }, null, 2));
           else {
+            if (paused) io.out(`PAUSED: ${pausedText(run.installation, run.crm, paused)}`);
             io.out(`run #${run.id} ${run.installation} ${run.mode}${run.dryRun ? ' (dry run)' : ''}: ${run.status}, started ${new Date(run.startedAt).toISOString()}`);
             io.out(`  ${audit.length} field writes, ${failures.length} failures`);
             for (const line of disabledText((run.summary as { disabled?: DisabledRule[] } | null)?.disabled)) io.out(line);
@@ -49,8 +52,11 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
           return;
         }
         const runs = store.listRuns({ limit: Number(opts.limit) });
-        if (opts.json) io.out(JSON.stringify(runs, null, 2));
+        // Paused installations (after a rollback) are said first: nothing is written to them.
+        const paused = pausedInstallations(store, env, runs);
+        if (opts.json) io.out(JSON.stringify(runs.map((r) => ({ ...r, installationPaused: paused.get(r.installation)?.state ?? null })), null, 2));
         else {
+          for (const p of paused.values()) io.out(`PAUSED: ${p.text}`);
           if (runs.length === 0) io.out('no runs yet');
           for (const r of runs) {
             const s = r.summary as { written?: number; failed?: unknown[]; apiCalls?: { total?: number } } | null;
@@ -80,12 +86,35 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
         if (opts.json) io.out(JSON.stringify(report, null, 2));
         else {
           io.out(`rollback of run #${report.runId} (as run #${report.rollbackRunId}): ${report.restored} records restored, ${report.skipped.length} fields skipped, ${report.failed.length} failed`);
+          io.out(`  memberships: ${report.memberships.reverted} reverted, ${report.memberships.kept} kept (changed again by a later run)`);
+          io.out(`  stage ledger: ${report.stages.undone} stays undone, ${report.stages.kept} kept (moved on by a later run)`);
           for (const s of report.skipped.slice(0, 20)) io.out(`  skipped ${s.object} ${s.id} ${s.field}: ${s.reason}`);
           for (const f of report.failed.slice(0, 20)) io.out(`  failed ${f.object} ${f.id}: ${f.code} ${f.message}`);
+          io.out(`PAUSED: ${pausedText(installationId(env, run.crm), run.crm, report.paused)}`);
         }
         setExit(report.failed.length ? EXIT.partial : EXIT.ok);
       } finally {
         ctx.close();
+      }
+    });
+
+  program
+    .command('resume')
+    .description('resume an installation paused by a rollback: scheduled runs, webhooks and syncs write again')
+    .requiredOption('--crm <crm>', 'hubspot or salesforce')
+    .option('--json', 'print JSON')
+    .action((opts: { crm: string; json?: boolean }) => {
+      const crm = parseCrm(opts.crm);
+      const env = readEnv();
+      const store = openStore(env.PARCOURS_DB);
+      try {
+        const installation = installationId(env, crm);
+        const lifted = resumeInstallation(store, installation);
+        if (opts.json) io.out(JSON.stringify({ installation, resumed: lifted !== null, wasPaused: lifted }, null, 2));
+        else if (lifted) io.out(`${installation} resumed (paused since ${new Date(lifted.since).toISOString()}, ${lifted.reason}); the next run writes again`);
+        else io.out(`${installation} was not paused`);
+      } finally {
+        store.close();
       }
     });
 
@@ -125,4 +154,16 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
         ctx.close();
       }
     });
+}
+
+/** The paused installations among those the listed runs belong to (and this environment's own). */
+function pausedInstallations(store: Store, env: Env, runs: RunRow[]): Map<string, { state: PausedState; text: string }> {
+  const out = new Map<string, { state: PausedState; text: string }>();
+  const seen = new Map<string, RunRow['crm']>(runs.map((r) => [r.installation, r.crm]));
+  for (const crm of ['hubspot', 'salesforce'] as const) if (!seen.has(installationId(env, crm))) seen.set(installationId(env, crm), crm);
+  for (const [installation, crm] of seen) {
+    const state = pausedState(store, installation);
+    if (state) out.set(installation, { state, text: pausedText(installation, crm, state) });
+  }
+  return out;
 }
