@@ -137,6 +137,8 @@ describe('Salesforce end to end: the real CLI against the sandbox org', () => {
     expect(rb.json.failed).toEqual([]);
     expect(sb.data.get('Contact', id)?.Parcours_Stage__c).toBe('awareness');
     expect(sb.data.get('Contact', id)?.Parcours_Stage_Reason__c).toBe(c?.Parcours_Stage_Reason__c);
+    // The rollback paused the installation (tests/e2e/rollback-pause.test.ts covers it); resume for the next tests.
+    expect((await runCli(['resume', '--crm', 'salesforce'], env)).code).toBe(0);
   });
 
   // A role deleted directly is a hard delete that no query shows (object reference, OpportunityContactRole).
