@@ -12,7 +12,7 @@ import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/sa
 import type { JourneyMap } from '../../src/report/schema.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { StageHistoryRow } from '../../src/store/types.ts';
-import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 /** Setup, a full sync and two reports through the real CLI: four process starts. */
 const FIRST_MAP_TIMEOUT = 120_000;
@@ -99,10 +99,7 @@ describe('the first map has a history: Salesforce', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ port: 0, seed: 21, contacts: 200 });
-    env = {
-      SALESFORCE_LOGIN_URL: sb.url, SALESFORCE_INSTANCE_URL: sb.url, SALESFORCE_CLIENT_ID: sb.oauth.clientId,
-      SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret, SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken, PARCOURS_DB: tempDb(),
-    };
+    env = { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
   });
   afterAll(async () => {
     await sb.close();

@@ -16,6 +16,17 @@ export function tempDb(): string {
   return join(mkdtempSync(join(tmpdir(), 'parcours-e2e-')), 'parcours.db');
 }
 
+/** The environment of a Salesforce installation from the sandbox's refresh-token credentials. */
+export function salesforceEnv(sb: { url: string; oauth: { clientId: string; clientSecret: string; refreshToken: string } }): Record<string, string> {
+  return {
+    SALESFORCE_LOGIN_URL: sb.url,
+    SALESFORCE_INSTANCE_URL: sb.url,
+    SALESFORCE_CLIENT_ID: sb.oauth.clientId,
+    SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret,
+    SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken,
+  };
+}
+
 export function startCli(args: string[], env: Record<string, string>): ChildProcess {
   // Only what the test gives: no developer's HUBSPOT_* leaking in from the shell.
   const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };

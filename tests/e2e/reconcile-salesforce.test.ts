@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
-import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 /** Per test: several real CLI runs, each seconds long when the machine is busy. */
 const E2E_TIMEOUT = 180_000;
@@ -37,14 +37,7 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
   // Several CLI runs per test: on a loaded machine each takes seconds.
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ port: 0, seed: 41, contacts: 60 });
-    env = {
-      SALESFORCE_LOGIN_URL: sb.url,
-      SALESFORCE_INSTANCE_URL: sb.url,
-      SALESFORCE_CLIENT_ID: sb.oauth.clientId,
-      SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret,
-      SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken,
-      PARCOURS_DB: tempDb(),
-    };
+    env = { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
     expect((await runCli(['setup', '--crm', 'salesforce'], env)).code).toBe(0);
     expect((await runCli(['sync', '--crm', 'salesforce'], env)).code).toBe(0);
   }, E2E_TIMEOUT);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import { openStore } from '../../src/store/index.ts';
-import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 const WRITE = /composite\/sobjects|jobs\/ingest|CampaignMember/;
 const INSTALLATION = 'salesforce:default';
@@ -24,14 +24,7 @@ describe('rollback holds until resume (Salesforce end to end)', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ port: 0, seed: 31, contacts: 60 });
-    env = {
-      SALESFORCE_LOGIN_URL: sb.url,
-      SALESFORCE_INSTANCE_URL: sb.url,
-      SALESFORCE_CLIENT_ID: sb.oauth.clientId,
-      SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret,
-      SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken,
-      PARCOURS_DB: tempDb(),
-    };
+    env = { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
   });
   afterAll(() => sb.close());
 

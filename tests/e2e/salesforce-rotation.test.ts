@@ -7,7 +7,7 @@ import { openStore } from '../../src/store/index.ts';
 import { connect } from '../../src/sync/connect.ts';
 import { runSync } from '../../src/sync/run.ts';
 import { runSetup } from '../../src/sync/setup.ts';
-import { tempDb } from './cli.ts';
+import { salesforceEnv, tempDb } from './cli.ts';
 import { SECRET_KEY } from '../server/harness.ts';
 
 describe('Salesforce refresh token rotation', () => {
@@ -16,11 +16,7 @@ describe('Salesforce refresh token rotation', () => {
     const db = tempDb();
     const env = readEnv({
       PARCOURS_DB: db,
-      SALESFORCE_LOGIN_URL: sb.url,
-      SALESFORCE_INSTANCE_URL: sb.url,
-      SALESFORCE_CLIENT_ID: sb.oauth.clientId,
-      SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret,
-      SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken,
+      ...salesforceEnv(sb),
       PARCOURS_SECRET_KEY: SECRET_KEY,
     });
     const store = openStore(db);

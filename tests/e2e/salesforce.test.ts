@@ -4,7 +4,7 @@ import { openStore } from '../../src/store/index.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, runJson, startCli, tempDb, type SyncJson } from './cli.ts';
+import { runCli, runJson, salesforceEnv, startCli, tempDb, type SyncJson } from './cli.ts';
 import { connect, rest } from '../sandbox-salesforce/helpers.ts';
 
 
@@ -12,14 +12,7 @@ const WRITE = /composite\/sobjects|jobs\/ingest/;
 
 function envFor(sb: SalesforceSandbox): Record<string, string> {
   // The refresh flow, as an admin would configure it; the access token comes from the token endpoint.
-  return {
-    SALESFORCE_LOGIN_URL: sb.url,
-    SALESFORCE_INSTANCE_URL: sb.url,
-    SALESFORCE_CLIENT_ID: sb.oauth.clientId,
-    SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret,
-    SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken,
-    PARCOURS_DB: tempDb(),
-  };
+  return { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
 }
 
 function campaignMembers(sb: SalesforceSandbox, db: string, segment: string): Array<{ ContactId: string | null; LeadId: string | null }> {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
-import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 type Disabled = Array<{ rule: string; needs: string[]; fix: string }>;
 type Summary = SyncJson & { disabled: Disabled };
@@ -25,14 +25,7 @@ describe('a standard Salesforce org with the default mapping', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ port: 0, seed: 31, contacts: 120 });
-    env = {
-      SALESFORCE_LOGIN_URL: sb.url,
-      SALESFORCE_INSTANCE_URL: sb.url,
-      SALESFORCE_CLIENT_ID: sb.oauth.clientId,
-      SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret,
-      SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken,
-      PARCOURS_DB: tempDb(),
-    };
+    env = { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
   });
   afterAll(async () => {
     await sb.close();

@@ -86,7 +86,9 @@ describe('a full pass by search against the sandbox', () => {
       expect(expected).toContain(created);
       expect([...read].sort()).toEqual([...expected].sort());
       expect(new Set(read).size).toBe(read.length);
-      expect(c.stats().byEndpoint['objects.contacts.search']).toBe(Math.ceil(expected.length / 200));
+      // One page per 200 records; a 429 (request arrivals bunch on a loaded machine) is retried and counted apart.
+      const stats = c.stats();
+      expect((stats.byEndpoint['objects.contacts.search'] ?? 0) - stats.rateLimited).toBe(Math.ceil(expected.length / 200));
     } finally {
       await sb.close();
     }

@@ -35,7 +35,7 @@ describe('Salesforce token responses may only point at Salesforce', () => {
   const hostileToken = (refresh: boolean) => ({
     method: 'POST', path: '/services/oauth2/token', status: 200, times: 20,
     body: {
-      access_token: '00Dxx0000001gPL!AR8AQJXg5oj8jXSgxJfA0lBog', ...(refresh ? {} : { refresh_token: '5Aep861KIwKdekr90IDidO4EhfJiYo3SdvN5ZV' }),
+      access_token: 'hostile-access-token', ...(refresh ? {} : { refresh_token: 'hostile-refresh-token' }),
       instance_url: attackerUrl, id: `${attackerUrl}/id/00D5e000000KQ2eEAG/0055e000001A2bCAAS`, token_type: 'Bearer', issued_at: String(Date.now()), signature: 'c2lnbmF0dXJl',
     },
   });

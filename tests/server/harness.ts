@@ -87,16 +87,7 @@ export function postOutbound(url: string, body: string | Buffer): Promise<Respon
   return fetch(url, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' }, body });
 }
 
-/** The environment of a Salesforce installation from the sandbox's refresh-token credentials. */
-export function salesforceEnv(sb: { url: string; oauth: { clientId: string; clientSecret: string; refreshToken: string } }): Record<string, string> {
-  return {
-    SALESFORCE_LOGIN_URL: sb.url,
-    SALESFORCE_INSTANCE_URL: sb.url,
-    SALESFORCE_CLIENT_ID: sb.oauth.clientId,
-    SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret,
-    SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken,
-  };
-}
+export { salesforceEnv } from '../e2e/cli.ts';
 
 /** The Salesforce outbound-message URL of an installation, as the admin API shows it. */
 export async function salesforceWebhookUrlOf(baseUrl: string, installation: string): Promise<string> {
