@@ -65,7 +65,7 @@ export interface Candidate {
 export interface Floor {
   calls: number;
   reads: Candidate;
-  writes: { calls: number; detail: string };
+  writes: Writes;
   /** Every read strategy considered, cheapest first. */
   candidates: Candidate[];
 }
@@ -77,7 +77,14 @@ function cheapest(cands: Candidate[]): Candidate[] {
   return [...cands].sort((a, b) => a.calls - b.calls || a.search - b.search || a.strategy.localeCompare(b.strategy));
 }
 
-function floorOf(reads: Candidate[], writes: { calls: number; detail: string }): Floor {
+/** Write calls at the floor; `plain` is the count with one request per Collections call (no Composite, no Bulk). */
+export interface Writes {
+  calls: number;
+  detail: string;
+  plain?: number;
+}
+
+function floorOf(reads: Candidate[], writes: Writes): Floor {
   const sorted = cheapest(reads);
   const best = sorted[0] as Candidate;
   return { calls: best.calls + writes.calls, reads: best, writes, candidates: sorted };
@@ -104,7 +111,7 @@ export interface HubspotWrites {
   listsChanged: number;
 }
 
-export function hubspotWrites(w: HubspotWrites): { calls: number; detail: string } {
+export function hubspotWrites(w: HubspotWrites): Writes {
   const k = (t: HubspotKind): number => chunks(w.updated[t], HS_BATCH);
   const calls = k('contacts') + k('deals') + k('tickets') + w.listsChanged * HS_MEMBERSHIP_CALLS_PER_LIST;
   return { calls, detail: `batch update ⌈${w.updated.contacts}/100⌉+⌈${w.updated.deals}/100⌉+⌈${w.updated.tickets}/100⌉ + ${w.listsChanged} list(s) add-and-remove` };
@@ -220,12 +227,14 @@ function salesforceReads(rows: Partial<Record<SalesforceObject, number>>, allowB
   return cands;
 }
 
-export function salesforceWrites(w: SalesforceWrites): { calls: number; detail: string } {
+export function salesforceWrites(w: SalesforceWrites): Writes {
   const objects = Object.entries(w.updated).filter(([, n]) => (n ?? 0) > 0) as Array<[string, number]>;
   // Collections calls: updates (object types may mix in one call), CampaignMember creates, deletes; removals
   // first need the CampaignMember ids (a query page per 2,000).
   const lookups = w.membersRemoved > 0 ? pages(w.membersRemoved, SF_QUERY_PAGE) : 0;
-  let best = { calls: Infinity, detail: '' };
+  const allUpdates = objects.reduce((n, [, k]) => n + k, 0);
+  const plain = chunks(allUpdates, SF_COLLECTION) + chunks(w.membersAdded, SF_COLLECTION) + chunks(w.membersRemoved, SF_COLLECTION) + lookups;
+  let best: Writes = { calls: Infinity, detail: '', plain };
   for (let mask = 0; mask < 1 << objects.length; mask++) {
     let bulk = 0;
     let updates = 0;
@@ -239,8 +248,7 @@ export function salesforceWrites(w: SalesforceWrites): { calls: number; detail: 
     const subrequests = chunks(updates, SF_COLLECTION) + chunks(w.membersAdded, SF_COLLECTION) + chunks(w.membersRemoved, SF_COLLECTION) + lookups;
     const calls = bulk + Math.ceil(subrequests / SF_COMPOSITE_QUERIES);
     if (calls < best.calls) {
-      const total = objects.reduce((n, [, k]) => n + k, 0);
-      best = { calls, detail: `${total} records changed, ${w.membersAdded}+${w.membersRemoved} campaign members: ${viaBulk.length ? `Bulk 2.0 ingest for ${viaBulk.join('+')}, ` : ''}${subrequests} Collections/lookup subrequest(s) in Composite calls of 5` };
+      best = { calls, plain, detail: `${allUpdates} records changed, ${w.membersAdded}+${w.membersRemoved} campaign members: ${viaBulk.length ? `Bulk 2.0 ingest for ${viaBulk.join('+')}, ` : ''}${subrequests} Collections/lookup subrequest(s) in Composite calls of 5` };
     }
   }
   return best;

@@ -117,7 +117,10 @@ export function printSyncBench(r: SyncBenchResult): void {
     if (runnerUp) console.log(`      next cheapest read: ${runnerUp.calls} [${runnerUp.strategy}]`);
     // Salesforce: what the floor would be with one request per query page (no Composite, no Bulk).
     const plain = f.candidates.find((c) => c.strategy.endsWith('REST query, one call per page'));
-    if (plain && plain !== runnerUp && plain !== f.reads) console.log(`      without Composite or Bulk: ${plain.calls} reads [${plain.strategy}]`);
+    if (plain && f.writes.plain !== undefined) {
+      const total = plain.calls + f.writes.plain;
+      console.log(`      without Composite or Bulk (one request per query page / Collections call): ${plain.calls} reads + ${f.writes.plain} writes = ${total} → ${ratio(m.calls, total)}`);
+    }
   }
   console.log(`  peak RSS: Parcours ${r.peakRssMiB.toFixed(0)} MiB (the sandbox runs in its own process: ${r.sandboxPeakRssMiB.toFixed(0)} MiB)`);
 }

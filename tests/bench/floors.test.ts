@@ -82,6 +82,8 @@ describe('the independent floor', () => {
       const w = salesforceWrites({ updated: { Contact: 12_000, Lead: 8_000, Opportunity: 500, Case: 0 }, membersAdded: 3_000, membersRemoved: 0 });
       // Bulk for Contact and Lead (2 × 5) + ⌈(3 + 15) / 5⌉ = 4 Composite calls.
       expect(w.calls).toBe(14);
+      // One request per Collections call: ⌈20,500/200⌉ + ⌈3,000/200⌉ = 103 + 15.
+      expect(w.plain).toBe(118);
       expect(salesforceWrites({ updated: { Contact: 150 }, membersAdded: 0, membersRemoved: 0 }).calls).toBe(1);
       expect(salesforceWrites({ updated: {}, membersAdded: 0, membersRemoved: 0 }).calls).toBe(0);
       // Removals first look up the CampaignMember ids: 1 query page + 1 delete = 2 subrequests, one call.
