@@ -49,7 +49,7 @@ export function syncText(s: SyncSummary): string[] {
   lines.push(`  pulled:    ${kinds.map((k) => `${s.pulled[k]} ${k}`).join(', ')}${s.pulled.removed ? `, ${s.pulled.removed} removed` : ''}`);
   const removed = kinds.map((k) => s.removed[k]).reduce((a, b) => a + b, 0);
   if (removed || s.handedOver) {
-    lines.push(`  removed:   ${kinds.map((k) => `${s.removed[k]} ${k}`).join(', ')} (${s.removed.swept} no longer shown by the CRM)${s.handedOver ? `; ${s.handedOver} converted leads handed over to their contacts` : ''}`);
+    lines.push(`  removed:   ${kinds.map((k) => `${s.removed[k]} ${k}`).join(', ')} (${s.removed.swept} no longer shown by the CRM${s.removed.cleared ? `, ${s.removed.cleared} of them ${s.dryRun ? 'to be ' : ''}cleared of Parcours values` : ''})${s.handedOver ? `; ${s.handedOver} converted leads handed over to their contacts` : ''}`);
   }
   lines.push(`  customers: ${s.customers}`);
   lines.push(`  stages:    ${Object.entries(s.stages).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);

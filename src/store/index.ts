@@ -123,11 +123,17 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
           const removed = mirror.removeRecords(installation, leaving);
           // A complete full pass has seen every record of its kind the CRM still shows: the rest goes.
           const swept = pass !== null && batch.fullPass?.complete ? mirror.removeRecords(installation, mirror.unseen(installation, batch.kind, pass)) : [];
+          // What Parcours last wrote on the swept records, read before the snapshots are forgotten.
+          const snapshots = written.get(installation, batch.kind, swept.map((r) => r.id));
+          const sweptWritten = swept.flatMap((ref) => {
+            const values = snapshots.get(ref.id);
+            return values ? [{ ref, written: values }] : [];
+          });
           written.forget(installation, [...leaving, ...swept]);
           failures.clear(installation, [...leaving, ...swept]);
           // Last: the cursor only moves once everything it covers is stored.
           if (batch.cursor !== undefined) cursors.save(installation, batch.kind, batch.cursor);
-          return { removed: [...removed, ...swept], swept, handedOver };
+          return { removed: [...removed, ...swept], swept, sweptWritten, handedOver };
         });
       });
     },

@@ -125,6 +125,8 @@ export interface AppliedPull {
   removed: RecordRef[];
   /** Of `removed`: those a completed full pass did not see. */
   swept: RecordRef[];
+  /** Of `swept`: those Parcours had written on, with its last written values (the snapshot, now forgotten). */
+  sweptWritten: Array<{ ref: RecordRef; written: FieldValues }>;
   /** Hand-overs that moved something (ledger rows, memberships, segment events). */
   handedOver: Handover[];
 }

@@ -19,6 +19,7 @@ import { fieldNeeds, journeyFieldSpec } from './field-spec.ts';
 import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages } from './plan.ts';
 import { assertNotPaused } from './pause.ts';
 import { PushPipeline } from './push-pipeline.ts';
+import { clearingsFor, isGone, type Clearing, type SweptWritten } from './sweep-clear.ts';
 
 export interface SyncOptions {
   connector: CrmConnector;
@@ -81,8 +82,9 @@ export interface SyncSummary {
   /**
    * Records that left the mirror this run, per kind: deleted/archived/merged in the CRM, handed over
    * (a converted Lead), or not seen by a completed full pass (reconciliation; `swept` of the total).
+   * `cleared`: swept records still in the CRM whose Parcours values were cleared there (dry run: to clear).
    */
-  removed: { contacts: number; deals: number; tickets: number; swept: number };
+  removed: { contacts: number; deals: number; tickets: number; swept: number; cleared: number };
   /** Converted Leads whose journey (stage ledger, segment history) moved to the Contact they became. */
   handedOver: number;
   stages: Record<string, number>;
@@ -116,7 +118,7 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     runId, crm: connector.crm, installation, mode: o.mode, dryRun: o.dryRun, status: 'succeeded',
     pulled: { contacts: 0, deals: 0, tickets: 0, removed: 0 }, customers: 0,
     changed: { contacts: 0, deals: 0, tickets: 0 }, unchanged: { contacts: 0, deals: 0, tickets: 0 },
-    written: 0, failed: [], segments: {}, repaired: 0, removed: { contacts: 0, deals: 0, tickets: 0, swept: 0 }, handedOver: 0, stages: {}, stageEntries: { byKind: {}, backfilled: 0 }, flags: {}, plan: {},
+    written: 0, failed: [], segments: {}, repaired: 0, removed: { contacts: 0, deals: 0, tickets: 0, swept: 0, cleared: 0 }, handedOver: 0, stages: {}, stageEntries: { byKind: {}, backfilled: 0 }, flags: {}, plan: {},
     apiCalls: { total: 0, byEndpoint: {}, rateLimited: 0 }, startedAt, finishedAt: startedAt, disabled: [],
   };
   // Pushes run behind the evaluation, at most two in flight.
@@ -127,7 +129,7 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     summary.disabled = checked.disabled;
     o = { ...o, engine: checked.engine };
     if (!o.dryRun) rememberMissing(store, installation, checked.engine);
-    await pull(o, summary);
+    await clearSwept(o, summary, await pull(o, summary));
     const members = await evaluateAndPush(o, runId, summary, pushes);
     if (!o.dryRun) await syncSegments(o, summary, members);
     else planSegments(o, summary, members);
@@ -157,14 +159,19 @@ function finish(store: Store, summary: SyncSummary, connector: CrmConnector, bef
   store.finishRun(summary.runId, { finishedAt: summary.finishedAt, status: summary.status, summary });
 }
 
-async function pull(o: SyncOptions, summary: SyncSummary): Promise<void> {
+/** Pulls into the mirror; returns the clearing writes the records a full pass swept call for. */
+async function pull(o: SyncOptions, summary: SyncSummary): Promise<Clearing[]> {
   const needs = fieldNeeds(o.engine.mapping);
   if (o.mode === 'full') o.store.resetCursors(o.installation);
   const cursors = o.store.getCursors(o.installation);
+  const sweptWritten: SweptWritten[] = [];
+  const converted = new Set<string>();
   let done = 0;
   for await (const batch of o.connector.pull({ objects: ['contact', 'deal', 'ticket'], fields: needs, mode: o.mode, cursors })) {
     // The cursor is saved in the same transaction as the records it covers.
     const applied = o.store.applyPullBatch(o.installation, batch);
+    sweptWritten.push(...applied.sweptWritten);
+    for (const h of batch.handovers ?? []) converted.add(h.from.id);
     for (const ref of applied.removed) summary.removed[PLURAL[ref.kind]]++;
     summary.removed.swept += applied.swept.length;
     summary.handedOver += applied.handedOver.length;
@@ -173,6 +180,36 @@ async function pull(o: SyncOptions, summary: SyncSummary): Promise<void> {
     done += batch.records.length;
     o.onProgress?.({ phase: 'pull', done });
   }
+  return clearingsFor(sweptWritten, converted);
+}
+
+/**
+ * Swept records keep in the CRM the owned values Parcours last wrote: clear them in one batched push,
+ * audited like any write. A record the CRM no longer has is nothing to clear, not a failure.
+ */
+async function clearSwept(o: SyncOptions, summary: SyncSummary, clearings: Clearing[]): Promise<void> {
+  if (clearings.length === 0) return;
+  for (const c of clearings) {
+    for (const [field, before] of Object.entries(c.before)) {
+      const entry = (summary.plan[`${c.change.ref.kind}.${field}`] ??= { changes: 0, examples: [] });
+      entry.changes++;
+      if (entry.examples.length < 3) entry.examples.push({ id: c.change.ref.id, before: before ?? null, after: null });
+    }
+  }
+  if (o.dryRun) {
+    summary.removed.cleared += clearings.length;
+    return;
+  }
+  const report = await o.connector.push(clearings.map((c) => c.change));
+  const byId = new Map(clearings.map((c) => [`${c.change.ref.kind}:${c.change.ref.id}`, c]));
+  const writes = report.written.flatMap((ref) => {
+    const c = byId.get(`${ref.kind}:${ref.id}`);
+    return c ? [{ kind: ref.kind, id: ref.id, before: c.before, after: c.change.values }] : [];
+  });
+  o.store.recordWrites(o.installation, summary.runId, writes);
+  summary.written += writes.length;
+  summary.removed.cleared += writes.length;
+  recordFailures(o.store, o.installation, summary.runId, report.failed.filter((f) => !isGone(f)), summary);
 }
 
 /** Returns the desired members of each segment (contact ids). */

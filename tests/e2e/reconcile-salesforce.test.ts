@@ -104,20 +104,39 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     });
   }, E2E_TIMEOUT);
 
-  it('a Case detached from its Contact leaves the mirror on the next full run', async () => {
-    const [c] = sb.data.query('SELECT Id, ContactId FROM Case WHERE ContactId != null LIMIT 1');
-    const caseId = String(c?.Id);
-    const contactId = String(c?.ContactId);
+  it('a Case detached from its Contact leaves the mirror on the next full run, its Parcours friction cleared in the org', async () => {
+    // Cases the first sync flagged (Parcours wrote friction on them), still attached to a Contact.
+    const flagged = sb.data.query('SELECT Id, ContactId, Parcours_Friction__c, Parcours_Friction_Reason__c FROM Case WHERE ContactId != null AND Parcours_Friction__c != null');
+    expect(flagged.length).toBeGreaterThanOrEqual(2);
+    const [c, d] = flagged as [Record<string, unknown>, Record<string, unknown>];
+    const caseId = String(c.Id);
+    const contactId = String(c.ContactId);
+    const deletedId = String(d.Id);
     expect(withStore((s) => s.getRecord(INST, 'ticket', caseId))).toBeDefined();
     sb.data.update('Case', caseId, { ContactId: null });
+    // Another flagged Case deleted and purged: the full pass no longer sees it, and there is nothing left to clear.
+    sb.data.delete(deletedId);
+    sb.data.emptyRecycleBin([deletedId]);
     const full = await runJson<ReconcileJson>(['sync', '--crm', 'salesforce', '--full'], env);
     expect(full.code).toBe(0);
-    expect(full.json.removed).toMatchObject({ tickets: 1, swept: 1 });
+    expect(full.json.failed).toEqual([]);
+    expect(full.json.removed).toMatchObject({ tickets: 2, swept: 2, cleared: 1 });
     withStore((s) => {
       expect(s.getRecord(INST, 'ticket', caseId)).toBeUndefined();
+      expect(s.getRecord(INST, 'ticket', deletedId)).toBeUndefined();
       const [customer] = [...s.iterateCustomers(INST, { contactIds: [contactId] })];
       expect(customer?.tickets.map((t) => t.id)).not.toContain(caseId);
     });
+    // The Case still exists, unflagged: reps no longer see a friction Parcours stopped tracking.
+    const after = sb.data.get('Case', caseId);
+    expect(after).toBeDefined();
+    expect([after?.Parcours_Friction__c ?? null, after?.Parcours_Friction_Reason__c ?? null]).toEqual([null, null]);
+    // Audited like any write: before -> after, so a rollback of this run puts the flag back.
+    const audit = await runJson<{ audit: Array<{ recordId: string; field: string; before: string | null; after: string | null }> }>(['runs', '--id', String(full.json.runId)], env);
+    expect(audit.json.audit.filter((a) => a.recordId === caseId).map((a) => [a.field, a.before, a.after]).sort()).toEqual(
+      [['Parcours_Friction_Reason__c', c.Parcours_Friction_Reason__c, null], ['Parcours_Friction__c', c.Parcours_Friction__c, null]].sort(),
+    );
+    expect(audit.json.audit.some((a) => a.recordId === deletedId)).toBe(false);
   }, E2E_TIMEOUT);
 
   it('a merged-away Contact purged from the recycle bin (no deletion left to see) is removed by a full run', async () => {

@@ -24,6 +24,9 @@ describe('full-pass sweep', () => {
     const last = store.applyPullBatch(INST, { kind: 'contact', records: [contact('3')], removed: [], fullPass: { id: 'p1', complete: true }, cursor: { done: true } });
     expect(last.swept).toEqual([ref('contact', '2')]);
     expect(last.removed).toEqual([ref('contact', '2')]);
+    // What Parcours last wrote on it comes back with it (the snapshot itself is forgotten).
+    expect(last.sweptWritten).toEqual([{ ref: ref('contact', '2'), written: { parcours_stage: 'decision' } }]);
+    expect(mid.sweptWritten).toEqual([]);
     expect(store.getRecord(INST, 'contact', '2')).toBeUndefined();
     expect(store.getWritten(INST, 'contact', ['2']).size).toBe(0);
     expect(store.pendingFailures(INST)).toEqual([]);
@@ -43,6 +46,8 @@ describe('full-pass sweep', () => {
     // The next pass that does not see 2 removes it.
     const next = store.applyPullBatch(INST, { kind: 'contact', records: [contact('1'), contact('3')], removed: [], fullPass: { id: 'p2', complete: true } });
     expect(next.swept.map((r) => r.id)).toEqual(['2']);
+    // Parcours never wrote on 2: nothing to clear.
+    expect(next.sweptWritten).toEqual([]);
     expect(store.countRecords(INST)).toEqual({ contacts: 2, deals: 1, tickets: 0 });
   });
 

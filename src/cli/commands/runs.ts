@@ -12,9 +12,9 @@ import type { CliIo } from '../io.ts';
 
 /** Reconciliation and membership figures of a sync run's stored summary (older runs lack them). */
 function runSummaryLines(summary: unknown): string[] {
-  const s = summary as { removed?: { contacts: number; deals: number; tickets: number; swept: number }; handedOver?: number; repaired?: number; segments?: Record<string, { repaired?: number; target?: string }> } | null;
+  const s = summary as { removed?: { contacts: number; deals: number; tickets: number; swept: number; cleared?: number }; handedOver?: number; repaired?: number; segments?: Record<string, { repaired?: number; target?: string }> } | null;
   const lines: string[] = [];
-  if (s?.removed) lines.push(`removed: ${s.removed.contacts} contacts, ${s.removed.deals} deals, ${s.removed.tickets} tickets (${s.removed.swept} no longer shown by the CRM)${s.handedOver ? `; ${s.handedOver} converted leads handed over` : ''}`);
+  if (s?.removed) lines.push(`removed: ${s.removed.contacts} contacts, ${s.removed.deals} deals, ${s.removed.tickets} tickets (${s.removed.swept} no longer shown by the CRM${s.removed.cleared ? `, ${s.removed.cleared} of them cleared of Parcours values` : ''})${s.handedOver ? `; ${s.handedOver} converted leads handed over` : ''}`);
   if (s?.repaired !== undefined) {
     const per = Object.entries(s.segments ?? {}).filter(([, v]) => v.repaired || v.target).map(([k, v]) => `${k} ${v.repaired ?? 0}${v.target ? ` (list ${v.target})` : ''}`);
     lines.push(`repaired: ${s.repaired} memberships${per.length ? ` — ${per.join(', ')}` : ''}`);
