@@ -46,21 +46,23 @@ export function readCursor(kind: ObjectKind, cursor: Cursor | undefined): Salesf
   return parsed.data;
 }
 
-function after(row: FlatRow, mark: Mark | undefined): boolean {
-  if (!mark) return true;
-  const t = asTime(row.SystemModstamp) ?? 0;
-  return t > mark.modstamp || (t === mark.modstamp && String(row.Id) > mark.id);
-}
-
 /**
  * Where an incremental read starts. SOQL compares SystemModstamp at second precision, and a record
  * in a transaction still in flight can commit later with a stamp in the cursor's second
  * (https://salesforce.stackexchange.com/questions/234824): while that second is recent, re-read it
- * whole (rows already seen are dropped client-side). Once it is minutes old nothing can still land
+ * whole and deliver every row again — a row seen by the last run can have changed again within the same
+ * second (same stamp, same Id), so no client-side filter can tell it is unchanged; re-storing an
+ * unchanged row costs no call. Once it is minutes old nothing can still land
  * in it, and the keyset (second, Id) skips what was read — after a write burst that second holds
  * thousands of our own records, a page or more per object on every run.
  */
 export const IN_FLIGHT_MS = 120_000;
+
+/** Whether a row sorts after the mark in (second, Id) order: what a keyset read of an old second keeps. */
+function after(row: FlatRow, mark: Mark): boolean {
+  const t = asTime(row.SystemModstamp) ?? 0;
+  return t > mark.modstamp || (t === mark.modstamp && String(row.Id) > mark.id);
+}
 
 export function sinceClause(mark: Mark, now: number): string {
   const second = dateTimeLiteral(mark.modstamp);
@@ -93,8 +95,6 @@ async function* objectPages(
   const mark = ctx.mode === 'incremental' ? ctx.state.objects[object] : undefined;
   const now = Date.now();
   const since = mark ? sinceClause(mark, now) : null;
-  // Only a re-read of the cursor second returns rows already seen; the keyset query leaves them out itself.
-  const seenInPage = mark && now - mark.modstamp < IN_FLIGHT_MS ? mark : undefined;
 
   const deletedRows = await queryRows(client, select(['Id'], object, [ 'IsDeleted = true', since ].filter(Boolean).join(' AND ')), { all: true });
   if (deletedRows.length > 0) yield { rows: [], deleted: deletedRows.map((r) => String(r.Id)), mark: undefined };
@@ -113,9 +113,8 @@ async function* objectPages(
     return;
   }
   for await (const page of queryPages(client, soql, { first })) {
-    const rows = page.rows.filter((r) => after(r, seenInPage));
-    for (const r of rows) last = later(last, r);
-    yield { rows, deleted: [], mark: last };
+    for (const r of page.rows) last = later(last, r);
+    yield { rows: page.rows, deleted: [], mark: last };
   }
 }
 
@@ -190,8 +189,10 @@ async function* pullDeals(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch>
     const changed = await queryRows(client, select(['Id', 'OpportunityId', 'SystemModstamp'], 'OpportunityContactRole', `SystemModstamp >= ${dateTimeLiteral(roleMark.modstamp)}`, 'SystemModstamp, Id'), { all: true });
     let last: Mark | undefined = roleMark;
     const oppIds = new Set<string>();
+    // As for records: a recent cursor second is taken whole (a role can change again within it).
+    const wholeSecond = Date.now() - roleMark.modstamp < IN_FLIGHT_MS;
     for (const r of changed) {
-      if (!after(r, roleMark)) continue;
+      if (!wholeSecond && !after(r, roleMark)) continue;
       last = later(last, r);
       const opp = asText(r.OpportunityId);
       if (opp && !seen.has(opp)) oppIds.add(opp);

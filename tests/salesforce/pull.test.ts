@@ -55,8 +55,9 @@ describe('pull contacts', () => {
     expect(c.stats().byEndpoint['soql.query']).toBe(6); // Contact: deletions + 2 pages; Lead: deletions + 1 page + converted
   });
 
-  it('incremental: reads from the cursor second, drops rows already seen, removes deleted and converted leads', async () => {
-    // The cursor second is recent (in-flight window): it is re-read whole. Only Date is faked.
+  it('incremental: re-reads the cursor second whole, removes deleted and converted leads', async () => {
+    // The cursor second is recent (in-flight window): it is re-read whole, and every row in it is delivered —
+    // 003A sorts before the cursor's Id but changed again within that second (same stamp). Only Date is faked.
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.parse('2026-03-02T10:01:00Z'));
     const cursor = { v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003B' }, Lead: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '00QL' } } };
@@ -64,6 +65,7 @@ describe('pull contacts', () => {
       .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Contact WHERE IsDeleted = true AND SystemModstamp >= 2026-03-02T10:00:00Z')).reply(200, page('Contact', [{ Id: '003Z' }]))
       .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Contact WHERE SystemModstamp >= 2026-03-02T10:00:00Z ORDER BY SystemModstamp, Id')))
       .reply(200, page('Contact', [
+        { Id: '003A', SystemModstamp: '2026-03-02T10:00:00.000+0000' },
         { Id: '003B', SystemModstamp: '2026-03-02T10:00:00.000+0000' },
         { Id: '003C', SystemModstamp: '2026-03-02T10:00:00.000+0000' },
       ]))
@@ -76,7 +78,7 @@ describe('pull contacts', () => {
 
     const batches = await collect(connector().pull({ objects: ['contact'], fields: needs(), mode: 'incremental', cursors: { contact: cursor } }));
     expect(scope.isDone()).toBe(true);
-    expect(batches.flatMap((b) => b.records).map((r) => r.id)).toEqual(['003C']);
+    expect(batches.flatMap((b) => b.records).map((r) => r.id)).toEqual(['003A', '003B', '003C']);
     // Converted into a Contact: handed over; converted without one (e.g. a person account): removed.
     expect(batches.flatMap((b) => b.removed)).toEqual([
       { kind: 'contact', objectType: 'Contact', id: '003Z' },
