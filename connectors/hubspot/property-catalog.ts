@@ -11,6 +11,7 @@
  */
 import type { FieldAvailability, FieldNeeds, MissingField } from '../../connectors/port.ts';
 import type { ObjectKind } from '../../src/model.ts';
+import { AgedValue } from '../../src/http/aged-value.ts';
 import { readProperties } from './property-setup.ts';
 import { DEFAULT_PROPERTIES, OBJECT_TYPE, sourceProperties } from './properties.ts';
 import type { HubspotTransport } from './transport.ts';
@@ -74,37 +75,11 @@ export function restrictNeeds(needs: FieldNeeds, catalog: PropertyCatalog): { ne
 const MAX_AGE_MS = 10 * 60_000;
 
 /** The portal's property names, read on demand and kept for the connector's lifetime (refreshed per run). */
-export class PropertyCatalogCache {
-  #catalog: PropertyCatalog | null = null;
-  #readAt = 0;
-  readonly #transport: HubspotTransport;
-  readonly #now: () => number;
-
+export class PropertyCatalogCache extends AgedValue<PropertyCatalog> {
   constructor(transport: HubspotTransport, now: () => number = Date.now) {
-    this.#transport = transport;
-    this.#now = now;
-  }
-
-  async refresh(): Promise<PropertyCatalog> {
-    const [contact, deal, ticket] = await Promise.all(KINDS.map(async (k) => new Set((await readProperties(this.#transport, OBJECT_TYPE[k])).keys())));
-    this.#catalog = { contact: contact as Set<string>, deal: deal as Set<string>, ticket: ticket as Set<string> };
-    this.#readAt = this.#now();
-    return this.#catalog;
-  }
-
-  /** After Parcours changed the schema itself (setup): the next ask reads again. */
-  forget(): void {
-    this.#catalog = null;
-  }
-
-  /** The last read, whatever its age, or null before the first one. */
-  last(): PropertyCatalog | null {
-    return this.#catalog;
-  }
-
-  /** The last read if recent enough, else a fresh one. */
-  async current(): Promise<PropertyCatalog> {
-    if (this.#catalog && this.#now() - this.#readAt < MAX_AGE_MS) return this.#catalog;
-    return this.refresh();
+    super(async () => {
+      const [contact, deal, ticket] = await Promise.all(KINDS.map(async (k) => new Set((await readProperties(transport, OBJECT_TYPE[k])).keys())));
+      return { contact: contact as Set<string>, deal: deal as Set<string>, ticket: ticket as Set<string> };
+    }, MAX_AGE_MS, now);
   }
 }

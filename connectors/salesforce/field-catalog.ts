@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import type { FieldAvailability, FieldNeeds, MissingField } from '../port.ts';
 import type { ObjectKind } from '../../src/model.ts';
+import { AgedValue } from '../../src/http/aged-value.ts';
 import type { SalesforceClient } from './client.ts';
 import { DEFAULT_SOURCES, OBJECTS_OF_KIND, namesFor, type SfObject } from './field-plan.ts';
 
@@ -132,39 +133,13 @@ export function restrictNeeds(needs: FieldNeeds, catalog: Catalog): { needs: Fie
 const MAX_AGE_MS = 10 * 60_000;
 
 /** The org's fields, read on demand and kept for the connector's lifetime (refreshed per run). */
-export class FieldCatalog {
-  #catalog: Catalog | null = null;
-  #readAt = 0;
-  readonly #client: SalesforceClient;
-  readonly #now: () => number;
-
+export class FieldCatalog extends AgedValue<Catalog> {
   constructor(client: SalesforceClient, now: () => number = Date.now) {
-    this.#client = client;
-    this.#now = now;
-  }
-
-  /** Describes every object the sync reads, side by side. */
-  async refresh(): Promise<Catalog> {
-    const objects = [...new Set<string>([...KINDS.flatMap((k) => OBJECTS_OF_KIND[k]), ...parentObjects()])];
-    const bodies = await Promise.all(objects.map(async (object) => (await this.#client.call<unknown>('metadata', { method: 'GET', url: `/sobjects/${object}/describe` })).body));
-    this.#catalog = catalogFrom(bodies);
-    this.#readAt = this.#now();
-    return this.#catalog;
-  }
-
-  /** After Parcours changed the schema itself (setup): the next ask reads again. */
-  forget(): void {
-    this.#catalog = null;
-  }
-
-  /** The last read, whatever its age, or null before the first one. */
-  last(): Catalog | null {
-    return this.#catalog;
-  }
-
-  /** The last read if recent enough, else a fresh one. */
-  async current(): Promise<Catalog> {
-    if (this.#catalog && this.#now() - this.#readAt < MAX_AGE_MS) return this.#catalog;
-    return this.refresh();
+    // Every object the sync reads, described side by side.
+    super(async () => {
+      const objects = [...new Set<string>([...KINDS.flatMap((k) => OBJECTS_OF_KIND[k]), ...parentObjects()])];
+      const bodies = await Promise.all(objects.map(async (object) => (await client.call<unknown>('metadata', { method: 'GET', url: `/sobjects/${object}/describe` })).body));
+      return catalogFrom(bodies);
+    }, MAX_AGE_MS, now);
   }
 }
