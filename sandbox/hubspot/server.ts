@@ -75,11 +75,13 @@ export interface HubspotSandboxOptions {
   /**
    * Batch update with invalid values: a 400 for the whole batch, or — when every input carries an
    * `objectWriteTraceId` — a 207 with per-input errors (default true). `false` ignores the trace ids.
+   * Doc: https://developers.hubspot.com/docs/api-reference/error-handling ("Multi-status errors").
    */
   multiStatus?: boolean;
   /**
    * Default properties this portal lacks (e.g. the feedback-survey rollups on a portal that never
-   * ran a survey): absent from the properties API, never returned on records.
+   * ran a survey): absent from the properties API, never returned on records — HubSpot leaves requested
+   * properties it does not define out of the response, without an error (crm-facts hubspot.md, "Additions and corrections (2026-11-30)").
    */
   withoutProperties?: Partial<Record<'contacts' | 'deals' | 'tickets', string[]>>;
 }

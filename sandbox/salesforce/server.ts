@@ -45,12 +45,16 @@ export interface SalesforceSandboxOptions {
   jwtPublicKey?: string;
   /** The API user's username (JWT `sub`). */
   username?: string;
-  /** Records per internal batch of a Bulk API 2.0 ingest job (Salesforce: 10,000). */
+  /**
+   * Records per internal batch of a Bulk API 2.0 ingest job (Salesforce: 10,000 — "Salesforce creates a
+   * separate batch for every 10,000 records", Bulk API 2.0 Developer Guide, "How Requests Are Processed").
+   */
   bulkIngestBatchSize?: number;
   /**
    * Add the org's own survey and first-response custom fields (`Contact.CSAT__c`, `Contact.NPS_Score__c`,
    * `Case.First_Response_At__c`), granted to the integration user and seeded. Default false: a standard
-   * org, standard fields only, as a new customer's org is.
+   * org, standard fields only, as a new customer's org is (none of the three is a standard field in the
+   * Object Reference for Contact or Case).
    */
   surveyFields?: boolean;
 }
