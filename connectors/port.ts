@@ -6,7 +6,7 @@
  * batching decisions, diffing and per-record bookkeeping; connectors supply small strategies:
  * pull pages, provision fields, write batches, change memberships.
  */
-import type { CrmName, CrmRecord, ObjectKind, RecordRef } from '../src/model.ts';
+import type { CrmName, CrmRecord, ObjectKind, RecordRef, TouchpointRecord } from '../src/model.ts';
 
 /** Canonical owned fields Parcours writes back. */
 export const OWNED_FIELDS = ['stage', 'stageEnteredAt', 'stageReason', 'friction', 'frictionReason', 'segments'] as const;
@@ -67,6 +67,27 @@ export interface PullBatch {
    * journey continues on `to` (stage ledger, segment history). `from` leaves the mirror with it.
    */
   handovers?: Handover[];
+}
+
+/**
+ * Touchpoints (issue 13) come through their own method: every interaction and survey answer the CRM
+ * holds (HubSpot engagements and feedback submissions; Salesforce Task, Event, EmailMessage,
+ * CampaignMember, and survey/chat/messaging objects where the org has them). One opaque cursor covers
+ * all the touchpoint objects of a CRM; the connector keeps per-object positions inside it.
+ */
+export interface TouchpointPullOptions {
+  mode: 'full' | 'incremental';
+  cursor?: Cursor;
+}
+
+export interface TouchpointBatch {
+  records: TouchpointRecord[];
+  /** Touchpoints that left the CRM (deleted, archived, recycled). `kind` is always `'touchpoint'`. */
+  removed: Array<{ objectType: string; id: string }>;
+  /** Cursor to save once this batch is stored; undefined = unchanged. */
+  cursor?: Cursor;
+  /** As `PullBatch.fullPass`: the core sweeps touchpoints a complete full pass did not see. */
+  fullPass?: { id: string; complete?: boolean };
 }
 
 export interface Handover {
@@ -172,6 +193,68 @@ export interface ApiCallStats {
   rateLimited: number;
 }
 
+/**
+ * Follow-up tasks (issue 14). The core decides which tasks exist, when they are opened and closed, and
+ * whether a task is still "unedited" (it compares what `readTasks` returns with what it wrote).
+ * Connectors only translate: HubSpot tasks v3 (batch create with associations, batch read/update/archive),
+ * Salesforce Task through sObject Collections (`WhoId`/`WhatId`). A connector never reads, edits or
+ * deletes a task id the core did not hand it.
+ */
+export const TASK_PRIORITIES = ['low', 'medium', 'high'] as const;
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+
+/** The task fields Parcours sets, in canonical form (connectors map to `hs_task_*` / Task fields). */
+export interface TaskFields {
+  subject: string;
+  body: string;
+  /** `completed`: HubSpot `hs_task_status=COMPLETED`; Salesforce a `TaskStatus` value with `IsClosed`. */
+  status: 'open' | 'completed';
+  priority: TaskPriority;
+  /** Due time, epoch ms (HubSpot `hs_timestamp`; Salesforce `ActivityDate`, a date: compare by day). */
+  dueAt: number;
+  /** CRM user id: HubSpot owner id, Salesforce User Id. */
+  ownerId: string;
+}
+
+export interface TaskCreate {
+  /** The core's key for this task, echoed back: `<action>:<record kind>:<record id>`. */
+  key: string;
+  /** The record the task is about (associated on create; Salesforce `WhatId` for deals/tickets). */
+  on: RecordRef;
+  /** The customer (HubSpot contact association; Salesforce `WhoId`), when known. */
+  contactId: string | null;
+  fields: TaskFields;
+}
+
+export interface TaskWriteFailure {
+  /** `key` for creates, task id for updates/deletes. */
+  id: string;
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export interface CrmTasks {
+  /** Batched creates (HubSpot ≤ 100 per call, Salesforce ≤ 200); never all-or-nothing. */
+  create(tasks: TaskCreate[]): Promise<{ created: Array<{ key: string; id: string }>; failed: TaskWriteFailure[] }>;
+  /** Current fields of the given task ids; an id missing from the map no longer exists (deleted / archived). */
+  read(ids: string[]): Promise<Map<string, TaskFields>>;
+  /** Batched partial updates (close, re-open). */
+  update(updates: Array<{ id: string; fields: Partial<TaskFields> }>): Promise<{ written: string[]; failed: TaskWriteFailure[] }>;
+  /** Batched deletes (rollback only). Deleting a task that no longer exists is not an error. */
+  remove(ids: string[]): Promise<{ removed: string[]; failed: TaskWriteFailure[] }>;
+  /** Users tasks can be assigned to (HubSpot owners API; Salesforce active Users). */
+  owners(): Promise<Array<{ id: string; email: string | null; name: string | null; active: boolean }>>;
+}
+
+/** One value a field held on a record, and since when (HubSpot `propertiesWithHistory`, Salesforce `<Object>History`). */
+export interface FieldHistoryEntry {
+  value: string | null;
+  at: number;
+  /** Who or what set it, when the CRM says (HubSpot `sourceType`, Salesforce `CreatedById`). */
+  source?: string | null;
+}
+
 export interface DoctorCheck {
   id: string;
   ok: boolean;
@@ -194,6 +277,8 @@ export interface CrmConnector {
   availableFields(needs: FieldNeeds): Promise<FieldAvailability>;
   /** Pages of canonical records; the caller stores each batch before asking for the next. */
   pull(options: PullOptions): AsyncIterable<PullBatch>;
+  /** Touchpoints (issue 13); absent on a connector that cannot read them. */
+  pullTouchpoints?(options: TouchpointPullOptions): AsyncIterable<TouchpointBatch>;
   /** One customer, live: the contact with its deals and tickets (for `explain`). */
   fetchCustomer(contactId: string, fields: FieldNeeds): Promise<CrmRecord[]>;
   /** Idempotent provisioning of owned fields, their options, and one list/campaign per segment. */
@@ -214,4 +299,8 @@ export interface CrmConnector {
   doctor(spec: JourneyFieldSpec): Promise<DoctorCheck[]>;
   /** API calls made so far by this connector instance. */
   stats(): ApiCallStats;
+  /** Owner follow-up tasks (issue 14); absent on a connector that cannot write tasks. */
+  readonly tasks?: CrmTasks;
+  /** The history of one owned field on one record, oldest first, as the CRM keeps it (for `explain`). */
+  fieldHistory?(ref: RecordRef, fieldName: string): Promise<FieldHistoryEntry[]>;
 }

@@ -25,6 +25,11 @@ interface RecordBase {
   raw: RawFields;
   /** The CRM's last-modified time of the record. */
   updatedAt: number | null;
+  /**
+   * The record's owner (HubSpot `hubspot_owner_id`, Salesforce `OwnerId`): who gets follow-up tasks.
+   * Absent when the connector did not pull it.
+   */
+  ownerId?: string | null;
 }
 
 export interface ContactRecord extends RecordBase {
@@ -92,13 +97,83 @@ export interface StageEntryEvidence {
   at: number;
 }
 
-export type CrmRecord = ContactRecord | DealRecord | TicketRecord;
+/**
+ * Touchpoints: every moment the customer meets the company (issue 13). A small normalized
+ * vocabulary plus the CRM's own value, so rules stay CRM-agnostic and nothing is lost.
+ */
+export const TOUCHPOINT_CHANNELS = [
+  'email', 'phone', 'meeting', 'chat', 'sms', 'whatsapp', 'social', 'form', 'web', 'in_person', 'postal', 'survey',
+  /** Notes and other records no customer saw: kept, never counted as a customer-facing touchpoint. */
+  'internal',
+  'other',
+] as const;
+export type TouchpointChannel = (typeof TOUCHPOINT_CHANNELS)[number];
 
-/** One customer as the engine sees it: a contact with its deals and tickets. */
+export const TOUCHPOINT_DIRECTIONS = ['inbound', 'outbound'] as const;
+export type TouchpointDirection = (typeof TOUCHPOINT_DIRECTIONS)[number];
+
+/** Normalized outcomes; the CRM's own value stays in `rawOutcome`. */
+export const TOUCHPOINT_OUTCOMES = [
+  // calls
+  'connected', 'no_answer', 'busy', 'voicemail', 'wrong_number', 'failed',
+  // meetings
+  'scheduled', 'completed', 'no_show', 'rescheduled', 'canceled',
+  // messages
+  'sent', 'delivered', 'opened', 'clicked', 'replied', 'bounced',
+  // campaign members, forms
+  'responded',
+  'other',
+] as const;
+export type TouchpointOutcome = (typeof TOUCHPOINT_OUTCOMES)[number];
+
+export const SURVEY_TYPES = ['nps', 'csat', 'ces', 'other'] as const;
+export type SurveyType = (typeof SURVEY_TYPES)[number];
+
+export interface SurveyAnswer {
+  type: SurveyType;
+  /** The answer on its survey's own scale (HubSpot CSAT 0–2, NPS 0–10, CES 1–7, a 1–5 CSAT…). */
+  score: number | null;
+  scale: { min: number; max: number };
+  /**
+   * The CRM's own band where it has one (HubSpot `hs_response_group`: PROMOTER → positive,
+   * PASSIVE → neutral, DETRACTOR → negative); else derived from the score on the survey's scale.
+   */
+  sentiment: 'positive' | 'neutral' | 'negative' | null;
+}
+
+export interface TouchpointRecord extends RecordBase {
+  kind: 'touchpoint';
+  channel: TouchpointChannel;
+  /** The CRM's own channel value (`CALL`, `WHATS_APP`, Task `TaskSubtype` `Call`, `EmailMessage`…). */
+  rawChannel: string | null;
+  direction: TouchpointDirection | null;
+  /** When it happened (HubSpot `hs_timestamp`, Salesforce `ActivityDate`/`StartDateTime`/`MessageDate`…). */
+  at: number | null;
+  outcome: TouchpointOutcome | null;
+  rawOutcome: string | null;
+  /** Customers it belongs to (contacts / leads). */
+  contactIds: string[];
+  dealIds: string[];
+  ticketIds: string[];
+  /** Set for survey answers only. */
+  survey: SurveyAnswer | null;
+}
+
+export type CrmRecord = ContactRecord | DealRecord | TicketRecord;
+/** Everything a connector can pull: the kinds Parcours writes back, plus touchpoints (read only). */
+export type PulledRecord = CrmRecord | TouchpointRecord;
+
+/** Kinds a connector pulls. Touchpoints are read, never written back. */
+export const PULLED_KINDS = ['contact', 'deal', 'ticket', 'touchpoint'] as const;
+export type PulledKind = (typeof PULLED_KINDS)[number];
+
+/** One customer as the engine sees it: a contact with its deals, tickets and touchpoints. */
 export interface Customer {
   contact: ContactRecord;
   deals: DealRecord[];
   tickets: TicketRecord[];
+  /** Oldest first (by `at`). Absent when touchpoints were not pulled. */
+  touchpoints?: TouchpointRecord[];
 }
 
 /** A reference to one CRM record. */
