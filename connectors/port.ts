@@ -281,6 +281,11 @@ export interface CrmConnector {
   pullTouchpoints?(options: TouchpointPullOptions): AsyncIterable<TouchpointBatch>;
   /** One customer, live: the contact with its deals and tickets (for `explain`). */
   fetchCustomer(contactId: string, fields: FieldNeeds): Promise<CrmRecord[]>;
+  /**
+   * One customer's touchpoints, live (for `explain --crm`), in any order (the core sorts them).
+   * Absent: `explain` shows the touchpoints the last sync stored for the contact, and says so.
+   */
+  fetchTouchpoints?(contactId: string): Promise<TouchpointRecord[]>;
   /** Idempotent provisioning of owned fields, their options, and one list/campaign per segment. */
   ensureSchema(spec: JourneyFieldSpec): Promise<SchemaReport>;
   /** Current values of owned fields, for rollback and live checks. */

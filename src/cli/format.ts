@@ -13,6 +13,7 @@ export function syncJson(s: SyncSummary): object {
     dryRun: s.dryRun,
     status: s.status,
     pulled: { contacts: s.pulled.contacts, deals: s.pulled.deals, tickets: s.pulled.tickets },
+    touchpoints: s.touchpoints,
     changed: s.changed,
     written: s.written,
     failed: s.failed,
@@ -47,6 +48,7 @@ export function syncText(s: SyncSummary): string[] {
   const kinds = ['contacts', 'deals', 'tickets'] as const;
   lines.push(`${s.dryRun ? 'DRY RUN — nothing written. ' : ''}run #${s.runId} ${s.crm} ${s.mode}: ${s.status} in ${formatDuration(s.finishedAt - s.startedAt)}`);
   lines.push(`  pulled:    ${kinds.map((k) => `${s.pulled[k]} ${k}`).join(', ')}${s.pulled.removed ? `, ${s.pulled.removed} removed` : ''}`);
+  lines.push(...touchpointsText(s.touchpoints));
   const removed = kinds.map((k) => s.removed[k]).reduce((a, b) => a + b, 0);
   if (removed || s.handedOver) {
     lines.push(`  removed:   ${kinds.map((k) => `${s.removed[k]} ${k}`).join(', ')} (${s.removed.swept} no longer shown by the CRM${s.removed.cleared ? `, ${s.removed.cleared} of them ${s.dryRun ? 'to be ' : ''}cleared of Parcours values` : ''})${s.handedOver ? `; ${s.handedOver} converted leads handed over to their contacts` : ''}`);
@@ -74,6 +76,16 @@ export function syncText(s: SyncSummary): string[] {
   lines.push(...disabledText(s.disabled));
   if (s.stoppedReason) lines.push(`  stopped:   ${s.stoppedReason}${s.resumeAt ? ` — resume after ${new Date(s.resumeAt).toISOString()}` : ''}`);
   return lines;
+}
+
+/** `312 pulled (email 140, phone 90, meeting 52, survey 30); 3 removed` — nothing when the connector has none. */
+function touchpointsText(t: SyncSummary['touchpoints'] | undefined): string[] {
+  if (!t || !t.supported) return [];
+  const channels = Object.entries(t.byChannel).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`);
+  let head = `  touchpoints: ${t.pulled} pulled${channels.length ? ` (${channels.join(', ')})` : ''}`;
+  if (t.removed || t.swept) head += `; ${t.removed + t.swept} removed${t.swept ? ` (${t.swept} no longer shown by the CRM)` : ''}`;
+  if (t.rejected) head += `; ${t.rejected} malformed, skipped`;
+  return [head, ...t.rejectedExamples.slice(0, 3).map((r) => `    touchpoint ${r.objectType ?? '?'}/${r.id ?? '?'}: ${r.message}`)];
 }
 
 /** Rules off because the CRM lacks a field: one line each, with what it needs and the fix. */

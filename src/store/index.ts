@@ -3,7 +3,7 @@
  * file, upgrades its schema, and returns one synchronous facade over the small table modules.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import type { Handover, PullBatch } from '../../connectors/port.ts';
+import type { Handover, PullBatch, TouchpointBatch } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
 import { CRMS, type CrmName, type ObjectKind, type RecordRef } from '../model.ts';
 import { createTransactionRunner, openDatabase, toStoreError } from './connection.ts';
@@ -18,6 +18,7 @@ import { createRuns } from './runs.ts';
 import { createSegments } from './segments.ts';
 import { createSettings } from './settings.ts';
 import { createStageHistory } from './stage-history.ts';
+import { createTouchpoints } from './touchpoints.ts';
 import type { Store } from './types.ts';
 import { createInstallLinks } from './install-links.ts';
 import { createWebhookInbox } from './webhook-inbox.ts';
@@ -52,7 +53,8 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 
 function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
   const tx = createTransactionRunner(db);
-  const mirror = createMirror(db, now);
+  const touchpoints = createTouchpoints(db, now);
+  const mirror = createMirror(db, now, touchpoints);
   const cursors = createCursors(db, now);
   const written = createWritten(db);
   const history = createStageHistory(db);
@@ -115,7 +117,8 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
           if (batch.links) mirror.applyContactLinks(installation, batch.links);
           const handedOver: Handover[] = [];
           for (const h of batch.handovers ?? []) {
-            if (handover.handOver(installation, h.from.id, h.to.id) > 0) handedOver.push(h);
+            const moved = handover.handOver(installation, h.from.id, h.to.id) + touchpoints.handOver(installation, h.from.id, h.to.id);
+            if (moved > 0) handedOver.push(h);
           }
           // Removal after links, so a removed contact never keeps links re-added in the same batch.
           // A record handed over has become another one: it leaves the mirror too.
@@ -138,8 +141,36 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
       });
     },
 
+    applyTouchpointBatch(installation: string, batch: TouchpointBatch) {
+      return guard('applyTouchpointBatch', () => {
+        checkInstallation(installation);
+        if (!Array.isArray(batch.records) || !Array.isArray(batch.removed)) {
+          throw new ParcoursError('INPUT_INVALID', 'a touchpoint batch needs records and removed lists');
+        }
+        return tx.run(() => {
+          const pass = batch.fullPass?.id ?? null;
+          const { stored, rejected } = touchpoints.upsert(installation, batch.records, pass);
+          const removed = touchpoints.remove(installation, batch.removed);
+          const swept = pass !== null && batch.fullPass?.complete ? touchpoints.sweep(installation, pass) : 0;
+          // Last: the cursor only moves once everything it covers is stored.
+          if (batch.cursor !== undefined) touchpoints.saveCursor(installation, batch.cursor);
+          return { stored, rejected, removed, swept };
+        });
+      });
+    },
+
+    getTouchpointCursor: (installation) => guard('getTouchpointCursor', () => touchpoints.cursor(installation)),
+    countTouchpoints: (installation) => guard('countTouchpoints', () => touchpoints.count(installation)),
+    touchpointsOf: (installation, contactId) => guard('touchpointsOf', () => touchpoints.ofContacts(installation, [contactId]).get(contactId) ?? []),
+
     getCursors: (installation) => guard('getCursors', () => cursors.getAll(installation)),
-    resetCursors: (installation) => guard('resetCursors', () => cursors.reset(installation)),
+    resetCursors: (installation) =>
+      guard('resetCursors', () =>
+        tx.run(() => {
+          cursors.reset(installation);
+          touchpoints.resetCursor(installation);
+        }),
+      ),
     countRecords: (installation) => guard('countRecords', () => mirror.countRecords(installation)),
 
     getRecord(installation: string, kind: ObjectKind, id: string) {
@@ -162,7 +193,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
         if (!Number.isInteger(pageSize) || pageSize < 1) {
           throw new ParcoursError('INPUT_INVALID', 'iterateCustomers pageSize must be a positive integer', { pageSize });
         }
-        return mirror.iterateCustomers(installation, pageSize, opts.contactIds);
+        return mirror.iterateCustomers(installation, pageSize, opts.contactIds, opts.touchpoints ?? true);
       });
     },
 

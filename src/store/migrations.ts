@@ -253,6 +253,42 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX segment_events_by_member ON segment_events (installation, segment_id, contact_id, id);
     `,
   },
+  {
+    version: 9,
+    name: 'touchpoints per customer, their links and cursor (issue 13)',
+    sql: `
+      -- One row per touchpoint. json is a compact encoding (src/store/touchpoints.ts): short keys, nulls
+      -- and empty lists left out; the ids and the time are columns. seen_pass: as mirror_records.
+      CREATE TABLE touchpoints (
+        installation TEXT NOT NULL,
+        object_type TEXT NOT NULL,       -- calls, emails, Task, EmailMessage… (ids are unique per object)
+        id TEXT NOT NULL,
+        at INTEGER,
+        json TEXT NOT NULL,
+        stored_at INTEGER NOT NULL,
+        seen_pass TEXT,
+        PRIMARY KEY (installation, object_type, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX touchpoints_by_pass ON touchpoints (installation, seen_pass);
+      -- contact -> touchpoints, keyed in time order (at = -1 when the touchpoint has no time), so a page
+      -- of customers reads its touchpoints oldest first in one range scan.
+      CREATE TABLE touchpoint_links (
+        installation TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        object_type TEXT NOT NULL,
+        touchpoint_id TEXT NOT NULL,
+        PRIMARY KEY (installation, contact_id, at, object_type, touchpoint_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX touchpoint_links_by_touchpoint ON touchpoint_links (installation, object_type, touchpoint_id);
+      -- One cursor per installation covers every touchpoint object (the connector keeps per-object positions in it).
+      CREATE TABLE touchpoint_cursors (
+        installation TEXT PRIMARY KEY,
+        cursor TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -5,9 +5,10 @@
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import type { ContactLinks } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
-import type { ContactRecord, CrmRecord, Customer, DealRecord, ObjectKind, RecordRef, TicketRecord } from '../model.ts';
+import type { ContactRecord, CrmRecord, Customer, DealRecord, ObjectKind, RecordRef, TicketRecord, TouchpointRecord } from '../model.ts';
 import { readRecord } from './json-columns.ts';
 import { int, text } from './row-values.ts';
+import type { Touchpoints } from './touchpoints.ts';
 import type { RecordCounts } from './types.ts';
 
 export const DEFAULT_PAGE_SIZE = 500;
@@ -16,7 +17,7 @@ export type LinkedKind = 'deal' | 'ticket';
 
 type Row = Record<string, SQLOutputValue>;
 
-export function createMirror(db: DatabaseSync, now: () => number) {
+export function createMirror(db: DatabaseSync, now: () => number, touchpoints: Touchpoints) {
   // A record stored outside a full pass keeps the mark of the last pass that saw it.
   const upsertRecord = db.prepare(`
     INSERT INTO mirror_records (installation, kind, id, json, updated_at, stored_at, seen_pass) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -67,12 +68,13 @@ export function createMirror(db: DatabaseSync, now: () => number) {
   }
 
   /** Builds customers for one page of contacts from the page's linked rows (ordered by contact id). */
-  function assemble(contactRows: Row[], linkedRows: Row[]): Customer[] {
+  function assemble(contactRows: Row[], linkedRows: Row[], touched: Map<string, TouchpointRecord[]> | null): Customer[] {
     const byContact = new Map<string, Customer>();
     const page: Customer[] = [];
     for (const row of contactRows) {
       const id = text(row, 'id');
       const customer: Customer = { contact: readRecord(row['json'], 'contact', id) as ContactRecord, deals: [], tickets: [] };
+      if (touched) customer.touchpoints = touched.get(id) ?? [];
       byContact.set(id, customer);
       page.push(customer);
     }
@@ -118,7 +120,10 @@ export function createMirror(db: DatabaseSync, now: () => number) {
       const gone: RecordRef[] = [];
       for (const ref of refs) {
         if (Number(deleteRecord.run(installation, ref.kind, ref.id).changes) > 0) gone.push(ref);
-        if (ref.kind === 'contact') deleteLinksOfContact.run(installation, ref.id);
+        if (ref.kind === 'contact') {
+          deleteLinksOfContact.run(installation, ref.id);
+          touchpoints.forgetContact(installation, ref.id);
+        }
         else deleteLinksOfRecord.run(installation, ref.kind, ref.id);
       }
       return gone;
@@ -155,12 +160,13 @@ export function createMirror(db: DatabaseSync, now: () => number) {
     },
 
     /** Pages are fetched lazily; no statement stays open between pages, so callers may write meanwhile. */
-    *iterateCustomers(installation: string, pageSize: number, contactIds?: readonly string[]): Generator<Customer> {
+    *iterateCustomers(installation: string, pageSize: number, contactIds?: readonly string[], withTouchpoints = true): Generator<Customer> {
       if (contactIds) {
         const wanted = [...new Set(contactIds)].sort(compareIds);
         for (let i = 0; i < wanted.length; i += pageSize) {
-          const ids = JSON.stringify(wanted.slice(i, i + pageSize));
-          yield* assemble(contactsIn.all(installation, ids), linkedIn.all(installation, ids));
+          const slice = wanted.slice(i, i + pageSize);
+          const ids = JSON.stringify(slice);
+          yield* assemble(contactsIn.all(installation, ids), linkedIn.all(installation, ids), withTouchpoints ? touchpoints.ofContacts(installation, slice) : null);
         }
         return;
       }
@@ -171,7 +177,8 @@ export function createMirror(db: DatabaseSync, now: () => number) {
         const last = contacts.at(-1);
         if (!first || !last) return;
         const linked = linkedInRange.all(installation, text(first, 'id'), text(last, 'id'));
-        yield* assemble(contacts, linked);
+        const touched = withTouchpoints ? touchpoints.inRange(installation, text(first, 'id'), text(last, 'id')) : null;
+        yield* assemble(contacts, linked, touched);
         if (contacts.length < pageSize) return;
         after = text(last, 'id');
       }

@@ -3,8 +3,8 @@
  * Everything is keyed by installation (`hubspot:default`, `salesforce:org-00D…`), so several
  * portals/orgs can share one file.
  */
-import type { ContactLinks, Cursor, Handover, PullBatch } from '../../connectors/port.ts';
-import type { CrmName, CrmRecord, Customer, ObjectKind, RecordRef } from '../model.ts';
+import type { ContactLinks, Cursor, Handover, PullBatch, TouchpointBatch } from '../../connectors/port.ts';
+import type { CrmName, CrmRecord, Customer, ObjectKind, RecordRef, TouchpointRecord } from '../model.ts';
 
 export const RUN_MODES = ['full', 'incremental', 'webhook', 'rollback'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
@@ -131,6 +131,18 @@ export interface AppliedPull {
   handedOver: Handover[];
 }
 
+/** What a touchpoint batch changed. */
+export interface AppliedTouchpoints {
+  /** Records stored (as validated). */
+  stored: TouchpointRecord[];
+  /** Records refused (malformed), each with why; the rest of the batch was stored. */
+  rejected: Array<{ objectType: string | null; id: string | null; message: string }>;
+  /** Reported removals that were in the store. */
+  removed: number;
+  /** Touchpoints a completed full pass did not see, removed. */
+  swept: number;
+}
+
 export interface RecordCounts {
   contacts: number;
   deals: number;
@@ -201,17 +213,30 @@ export interface Store {
    * their links), the sweep of a completed full pass, then the cursor: one transaction.
    */
   applyPullBatch(installation: string, batch: PullBatch): AppliedPull;
+  /**
+   * Touchpoints upsert (marked with the batch's full pass; each one's contact links replaced; malformed
+   * ones skipped and returned), removals, the sweep of a completed full pass, then the touchpoint
+   * cursor: one transaction.
+   */
+  applyTouchpointBatch(installation: string, batch: TouchpointBatch): AppliedTouchpoints;
+  /** The one touchpoint cursor of the installation (undefined: never pulled, or reset by a full run). */
+  getTouchpointCursor(installation: string): Cursor | undefined;
+  countTouchpoints(installation: string): number;
+  /** One contact's touchpoints, oldest first. */
+  touchpointsOf(installation: string, contactId: string): TouchpointRecord[];
   getCursors(installation: string): Partial<Record<ObjectKind, Cursor>>;
+  /** Forgets every cursor of the installation, the touchpoint cursor included (a full run starts over). */
   resetCursors(installation: string): void;
   countRecords(installation: string): RecordCounts;
   getRecord(installation: string, kind: ObjectKind, id: string): CrmRecord | undefined;
   /** Which of these ids are in the mirror (e.g. to drop segment members whose contact is gone). */
   existingIds(installation: string, kind: ObjectKind, ids: string[]): Set<string>;
   /**
-   * Streams customers (contact + linked deals + tickets) in contact-id order (binary string order),
-   * `pageSize` contacts per query; never loads all. Links to records not in the mirror are skipped.
+   * Streams customers (contact + linked deals + tickets, and their touchpoints oldest first unless
+   * `touchpoints: false`) in contact-id order (binary string order), `pageSize` contacts per query;
+   * never loads all. Links to records not in the mirror are skipped.
    */
-  iterateCustomers(installation: string, opts?: { contactIds?: string[]; pageSize?: number }): Iterable<Customer>;
+  iterateCustomers(installation: string, opts?: { contactIds?: string[]; pageSize?: number; touchpoints?: boolean }): Iterable<Customer>;
   /** Contacts linked to these deals/tickets (to find customers affected by a change), sorted, unique. */
   contactsLinkedTo(installation: string, refs: Array<{ kind: 'deal' | 'ticket'; id: string }>): string[];
 

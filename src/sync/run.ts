@@ -10,7 +10,7 @@ import type { CrmConnector, MembershipRead, MembershipReport, RecordChange, Reco
 import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
 import type { EntryKind } from '../journey/stage-entry.ts';
-import type { CrmName, ObjectKind, RecordRef } from '../model.ts';
+import type { CrmName, ObjectKind, RecordRef, TouchpointChannel } from '../model.ts';
 import type { RunStatus, StageChange, Store } from '../store/index.ts';
 import type { Values } from './desired.ts';
 import type { DisabledRule } from './field-check.ts';
@@ -103,6 +103,22 @@ export interface SyncSummary {
   finishedAt: number;
   /** Rules off because the CRM lacks a field they read: which, what they need, how to map it. */
   disabled: DisabledRule[];
+  /**
+   * Touchpoints pulled this run (issue 13), per normalized channel; `removed`: deleted/archived in the
+   * CRM, `swept`: not seen by a completed full pass; `rejected`: malformed records skipped (first ones
+   * listed). `supported: false` when the connector cannot read touchpoints.
+   */
+  touchpoints: TouchpointTally;
+}
+
+export interface TouchpointTally {
+  supported: boolean;
+  pulled: number;
+  byChannel: Partial<Record<TouchpointChannel, number>>;
+  removed: number;
+  swept: number;
+  rejected: number;
+  rejectedExamples: Array<{ objectType: string | null; id: string | null; message: string }>;
 }
 
 const PLURAL: Record<ObjectKind, 'contacts' | 'deals' | 'tickets'> = { contact: 'contacts', deal: 'deals', ticket: 'tickets' };
@@ -120,6 +136,7 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     changed: { contacts: 0, deals: 0, tickets: 0 }, unchanged: { contacts: 0, deals: 0, tickets: 0 },
     written: 0, failed: [], segments: {}, repaired: 0, removed: { contacts: 0, deals: 0, tickets: 0, swept: 0, cleared: 0 }, handedOver: 0, stages: {}, stageEntries: { byKind: {}, backfilled: 0 }, flags: {}, plan: {},
     apiCalls: { total: 0, byEndpoint: {}, rateLimited: 0 }, startedAt, finishedAt: startedAt, disabled: [],
+    touchpoints: { supported: connector.pullTouchpoints !== undefined, pulled: 0, byChannel: {}, removed: 0, swept: 0, rejected: 0, rejectedExamples: [] },
   };
   // Pushes run behind the evaluation, at most two in flight.
   const pushes = new PushPipeline(2);
@@ -129,7 +146,9 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     summary.disabled = checked.disabled;
     o = { ...o, engine: checked.engine };
     if (!o.dryRun) rememberMissing(store, installation, checked.engine);
-    await clearSwept(o, summary, await pull(o, summary));
+    const clearings = await pull(o, summary);
+    await pullTouchpoints(o, summary);
+    await clearSwept(o, summary, clearings);
     const members = await evaluateAndPush(o, runId, summary, pushes);
     if (!o.dryRun) await syncSegments(o, summary, members);
     else planSegments(o, summary, members);
@@ -181,6 +200,30 @@ async function pull(o: SyncOptions, summary: SyncSummary): Promise<Clearing[]> {
     o.onProgress?.({ phase: 'pull', done });
   }
   return clearingsFor(sweptWritten, converted);
+}
+
+/**
+ * Touchpoints, after the three kinds: every run pulls them when the connector can, whether or not a
+ * rule reads them, because the journey map's touchpoint sections need them too (incremental runs
+ * cost little: only what changed since the cursor). Each batch and its cursor: one transaction.
+ */
+async function pullTouchpoints(o: SyncOptions, summary: SyncSummary): Promise<void> {
+  if (!o.connector.pullTouchpoints) return;
+  const tally = summary.touchpoints;
+  // A full run reset every cursor (pull above), the touchpoint cursor included.
+  const cursor = o.mode === 'full' ? undefined : o.store.getTouchpointCursor(o.installation);
+  let done = 0;
+  for await (const batch of o.connector.pullTouchpoints({ mode: o.mode, ...(cursor ? { cursor } : {}) })) {
+    const applied = o.store.applyTouchpointBatch(o.installation, batch);
+    for (const t of applied.stored) tally.byChannel[t.channel] = (tally.byChannel[t.channel] ?? 0) + 1;
+    tally.pulled += applied.stored.length;
+    tally.removed += applied.removed;
+    tally.swept += applied.swept;
+    tally.rejected += applied.rejected.length;
+    for (const r of applied.rejected) if (tally.rejectedExamples.length < 10) tally.rejectedExamples.push(r);
+    done += applied.stored.length;
+    o.onProgress?.({ phase: 'pull', done });
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Canonical record builders for store tests. */
-import type { ContactRecord, DealRecord, TicketRecord } from '../../src/model.ts';
+import type { ContactRecord, DealRecord, TicketRecord, TouchpointRecord } from '../../src/model.ts';
 
 export const INST = 'hubspot:default';
 
@@ -62,6 +62,27 @@ export function ticket(id: string, contactIds: string[], over: Partial<TicketRec
     closedAt: null,
     firstResponseAt: null,
     contactIds,
+    ...over,
+  };
+}
+
+export function touchpoint(id: string, contactIds: string[], over: Partial<TouchpointRecord> = {}): TouchpointRecord {
+  return {
+    kind: 'touchpoint',
+    id,
+    objectType: 'calls',
+    raw: {},
+    updatedAt: 1_700_000_000_000,
+    channel: 'phone',
+    rawChannel: 'CALL',
+    direction: 'inbound',
+    at: 1_700_000_000_000,
+    outcome: 'connected',
+    rawOutcome: 'f240bbac-87c9-4f6e-bf70-924b57d47db7',
+    contactIds,
+    dealIds: [],
+    ticketIds: [],
+    survey: null,
     ...over,
   };
 }
