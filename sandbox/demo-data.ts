@@ -52,6 +52,23 @@ export interface PersonaCompany {
   country: string | null;
 }
 
+/**
+ * The sales and support reps who own records (HubSpot owners, Salesforce Users). Neutral: each sandbox
+ * gives them its own ids.
+ */
+export interface DemoOwner {
+  firstName: string;
+  lastName: string;
+  email: string;
+}
+
+export const DEMO_OWNERS: readonly DemoOwner[] = [
+  { firstName: 'Camille', lastName: 'Laurent', email: 'camille.laurent@parcours-demo.example' },
+  { firstName: 'Jonas', lastName: 'Weber', email: 'jonas.weber@parcours-demo.example' },
+  { firstName: 'Amara', lastName: 'Diallo', email: 'amara.diallo@parcours-demo.example' },
+  { firstName: 'Kenji', lastName: 'Sato', email: 'kenji.sato@parcours-demo.example' },
+];
+
 export interface PersonaDeal {
   name: string;
   amount: number | null;
@@ -64,6 +81,8 @@ export interface PersonaDeal {
   /** When the deal entered its current stage (for closed deals: the close time). */
   stageEnteredAt: number;
   closedAt: number | null;
+  /** Index into DEMO_OWNERS; null = no owner (records without one exercise the fallback owner). */
+  owner: number | null;
 }
 
 export interface PersonaTicket {
@@ -74,6 +93,8 @@ export interface PersonaTicket {
   createdAt: number;
   firstResponseAt: number | null;
   closedAt: number | null;
+  /** Index into DEMO_OWNERS; null = no owner. */
+  owner: number | null;
 }
 
 export interface Persona {
@@ -96,6 +117,8 @@ export interface Persona {
   csat: number | null;
   deals: PersonaDeal[];
   tickets: PersonaTicket[];
+  /** Index into DEMO_OWNERS; null = no owner. */
+  owner: number | null;
 }
 
 export interface PersonaOptions {
@@ -300,13 +323,13 @@ export function personaAt(seed: number, index: number, now: number, catalogSize:
     const inStage = d.chance(0.45) ? d.days(31, 120) : d.days(0.5, 29);
     const stageEnteredAt = Math.max(createdAt, now - inStage);
     const dealCreated = Math.max(createdAt, stageEnteredAt - d.days(0, 60));
-    return { name: dealName(), amount: amount(d.chance(0.2)), createdAt: dealCreated, outcome: 'open', step, maxStep: step, stageEnteredAt, closedAt: null };
+    return { name: dealName(), amount: amount(d.chance(0.2)), createdAt: dealCreated, outcome: 'open', step, maxStep: step, stageEnteredAt, closedAt: null, owner: null };
   };
   const closedDeal = (outcome: 'won' | 'lost', closedAgo: number, maxStep: number): PersonaDeal => {
     const closedAt = Math.max(createdAt + HOUR_MS, now - closedAgo);
     const dealCreated = Math.max(createdAt, closedAt - d.days(3, 150));
     const step = outcome === 'won' ? DEAL_STEPS - 1 : maxStep;
-    return { name: dealName(), amount: amount(outcome === 'won' && d.chance(0.3)), createdAt: dealCreated, outcome, step, maxStep, stageEnteredAt: closedAt, closedAt };
+    return { name: dealName(), amount: amount(outcome === 'won' && d.chance(0.3)), createdAt: dealCreated, outcome, step, maxStep, stageEnteredAt: closedAt, closedAt, owner: null };
   };
 
   let lifecycle: Lifecycle | null;
@@ -347,6 +370,11 @@ export function personaAt(seed: number, index: number, now: number, catalogSize:
   }
 
   const tickets = makeTickets(d, index, createdAt, now, archetype);
+  // Owners come from their own stream (salt 3), so adding them left every other generated value as it was.
+  const owners = new Dice(mixSeed(seed, index, 3));
+  const owner = ownerOf(owners, index);
+  for (const deal of deals) deal.owner = owners.chance(0.8) ? owner : ownerOf(owners, index + 1);
+  for (const ticket of tickets) ticket.owner = ownerOf(owners, index + 2);
   const isCustomerish = archetype === 'new_customer' || archetype === 'old_customer';
   const nps = d.chance(isCustomerish ? 0.6 : 0.15) ? d.weighted([['low', 25], ['mid', 25], ['high', 50]] as const) : null;
   return {
@@ -364,7 +392,14 @@ export function personaAt(seed: number, index: number, now: number, catalogSize:
     csat: d.chance(isCustomerish ? 0.45 : 0.1) ? Number(d.weighted([['0', 18], ['1', 20], ['2', 62]] as const)) : null,
     deals,
     tickets,
+    owner,
   };
+}
+
+/** One owner of DEMO_OWNERS, or none on a fixed cadence (about one record in 13). */
+function ownerOf(d: Dice, index: number): number | null {
+  const pick = d.int(0, DEMO_OWNERS.length - 1);
+  return index % 13 === 5 ? null : pick;
 }
 
 function makeTickets(d: Dice, index: number, createdAt: number, now: number, archetype: Archetype): PersonaTicket[] {
@@ -399,6 +434,7 @@ function makeTickets(d: Dice, index: number, createdAt: number, now: number, arc
       createdAt: ticketCreated,
       firstResponseAt,
       closedAt,
+      owner: null,
     });
   }
   return tickets;

@@ -9,6 +9,7 @@ import { hubspotPaths } from './paths.ts';
 import { OBJECT_TYPE } from './properties.ts';
 import { missingOptions, readProperties, typeMismatch } from './property-setup.ts';
 import { objectPageSchema, tokenInfoSchema } from './schemas.ts';
+import { readOwners } from './owners.ts';
 import type { HubspotTransport } from './transport.ts';
 
 const SETUP_FIX = 'Run `parcours setup --crm hubspot` to create or update the owned properties and lists.';
@@ -20,6 +21,8 @@ export function requiredScopes(spec: JourneyFieldSpec): string[] {
   if (kinds.has('deal')) scopes.push('crm.objects.deals.read', 'crm.objects.deals.write', 'crm.schemas.deals.write');
   scopes.push('crm.objects.deals.read', 'tickets'); // pulls always read deals and tickets
   if (spec.segments.length > 0) scopes.push('crm.lists.read', 'crm.lists.write');
+  // Follow-up tasks: owners to assign them to (https://developers.hubspot.com/docs/api-reference/latest/crm/owners/guide).
+  scopes.push('crm.objects.owners.read');
   return [...new Set(scopes)];
 }
 
@@ -97,6 +100,18 @@ export async function runDoctor(t: HubspotTransport, config: ResolvedHubspotConf
     } catch (error) {
       checks.push({ id: `hubspot.list.${segment.id}`, ok: false, detail: describe(error), fix: 'Grant crm.lists.read and crm.lists.write to the app.' });
     }
+  }
+
+  // Follow-up tasks go to record owners: the owners API must be readable (scope crm.objects.owners.read).
+  try {
+    const owners = await readOwners(t);
+    const active = owners.filter((o) => o.active).length;
+    checks.push(active > 0
+      ? { id: 'hubspot.owners', ok: true, detail: `Owners readable: ${active} active owner(s) tasks can be assigned to.` }
+      : { id: 'hubspot.owners', ok: false, detail: 'The owners API lists no active owner: follow-up tasks could only go to the fallback owner.', fix: 'Add users to the HubSpot account (each user is an owner), or set a fallback owner in the mapping.' });
+  } catch (error) {
+    const denied = error instanceof ParcoursError && error.code === 'AUTH_FAILED';
+    checks.push({ id: 'hubspot.owners', ok: false, detail: describe(error), fix: denied ? 'Grant the crm.objects.owners.read scope to the app (private app / service key: edit its scopes; OAuth: add it and reinstall), so follow-up tasks can be assigned to record owners.' : 'Check network access to the HubSpot API and retry.' });
   }
 
   const rl = t.rateLimit;

@@ -17,6 +17,8 @@ import { pullFull } from './pull-full.ts';
 import { pullIncremental } from './pull-incremental.ts';
 import { pushChanges } from './push.ts';
 import { readCurrentValues } from './read-current.ts';
+import { readFieldHistory } from './field-history.ts';
+import { hubspotTasks } from './tasks.ts';
 import { HubspotTransport } from './transport.ts';
 import { hubspotPaths } from './paths.ts';
 import { z } from 'zod';
@@ -109,6 +111,8 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
     },
     doctor: (spec) => runDoctor(transport, config, spec),
     stats: () => transport.stats.snapshot(),
+    tasks: hubspotTasks(transport),
+    fieldHistory: (ref, fieldName) => readFieldHistory(transport, ref, fieldName),
   };
 }
 

@@ -27,6 +27,12 @@ export const hubspotPaths = {
   objectSearch: (objectType: string) => `${crm('objects', 'v3')}/${objectType}/search`,
   batchRead: (objectType: string) => `${crm('objects', 'v3')}/${objectType}/batch/read`,
   batchUpdate: (objectType: string) => `${crm('objects', 'v3')}/${objectType}/batch/update`,
+  // Tasks (and any object): batch create with associations, batch archive. ≤ 100 inputs each.
+  // https://developers.hubspot.com/docs/api-reference/latest/crm/activities/tasks/guide
+  batchCreate: (objectType: string) => `${crm('objects', 'v3')}/${objectType}/batch/create`,
+  batchArchive: (objectType: string) => `${crm('objects', 'v3')}/${objectType}/batch/archive`,
+  // https://developers.hubspot.com/docs/api-reference/latest/crm/owners/guide (scope crm.objects.owners.read)
+  owners: () => crm('owners', 'v3'),
   // https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide
   associationsBatchRead: (from: string, to: string) => `${crm('associations', 'v4')}/${from}/${to}/batch/read`,
   // https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide

@@ -47,11 +47,20 @@ export const DEFAULT_PROPERTIES: Record<ObjectKind, Record<string, string[]>> = 
   },
 };
 
-/** Always needed: cursor property, and what `isClosed`/`isWon`/`isOpen` (non-nullable) are computed from. */
+/**
+ * The record owner, a default property of contacts, deals and tickets: who gets follow-up tasks.
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/owners/guide
+ */
+export const OWNER_PROPERTY = 'hubspot_owner_id';
+
+/**
+ * Always needed: cursor property, what `isClosed`/`isWon`/`isOpen` (non-nullable) are computed from, and
+ * the owner (`ownerId`).
+ */
 const INTERNAL: Record<ObjectKind, string[]> = {
-  contact: ['lastmodifieddate', 'hs_merged_object_ids'],
-  deal: ['hs_lastmodifieddate', 'pipeline', 'dealstage'],
-  ticket: ['hs_lastmodifieddate', 'hs_pipeline', 'hs_pipeline_stage', 'closed_date'],
+  contact: ['lastmodifieddate', 'hs_merged_object_ids', OWNER_PROPERTY],
+  deal: ['hs_lastmodifieddate', 'pipeline', 'dealstage', OWNER_PROPERTY],
+  ticket: ['hs_lastmodifieddate', 'hs_pipeline', 'hs_pipeline_stage', 'closed_date', OWNER_PROPERTY],
 };
 
 /**

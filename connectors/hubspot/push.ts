@@ -25,7 +25,7 @@ export const UPDATE_BATCH_MAX = 100;
 /** Extra rounds for records HubSpot failed with a retryable category. */
 const RETRY_ROUNDS = 2;
 /** 207 categories worth another try; everything else (VALIDATION_ERROR, OBJECT_NOT_FOUND…) is final. */
-const RETRYABLE_CATEGORIES = new Set(['RATE_LIMITS', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE', 'LOCKED', 'TIMEOUT']);
+export const RETRYABLE_CATEGORIES = new Set(['RATE_LIMITS', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE', 'LOCKED', 'TIMEOUT']);
 
 interface FailedChange {
   change: RecordChange;

@@ -4,7 +4,7 @@
  */
 import type { FieldNeeds } from '../../connectors/port.ts';
 import type { ContactRecord, DealRecord, ObjectKind, RawFields, TicketRecord } from '../../src/model.ts';
-import { LIFECYCLE_VALUES, lifecycleDateProperty, MODIFIED_PROPERTY, needsLifecycleDates, sourceProperties, stageEnteredProperties } from './properties.ts';
+import { LIFECYCLE_VALUES, lifecycleDateProperty, MODIFIED_PROPERTY, needsLifecycleDates, OWNER_PROPERTY, sourceProperties, stageEnteredProperties } from './properties.ts';
 import type { PipelineCatalog } from './pipelines.ts';
 import type { CrmObject } from './schemas.ts';
 
@@ -85,6 +85,7 @@ export function toContact(obj: CrmObject, fields: FieldNeeds): ContactRecord {
     objectType: 'contacts',
     raw: rawFields('contact', p, fields),
     updatedAt: modifiedAt('contact', obj),
+    ownerId: str(p[OWNER_PROPERTY]),
     createdAt: parseTime(obj.createdAt) ?? parseTime(p.createdate),
     email: field('contact', 'email', p, fields),
     name,
@@ -141,6 +142,7 @@ export function toDeal(obj: CrmObject, fields: FieldNeeds, pipelines: PipelineCa
     objectType: 'deals',
     raw: rawFields('deal', p, fields),
     updatedAt: modifiedAt('deal', obj),
+    ownerId: str(p[OWNER_PROPERTY]),
     name: field('deal', 'name', p, fields),
     amount: parseNumber(field('deal', 'amount', p, fields)),
     pipeline: wants('deal', 'pipeline', fields) ? pipeline : null,
@@ -177,6 +179,7 @@ export function toTicket(obj: CrmObject, fields: FieldNeeds, pipelines: Pipeline
     objectType: 'tickets',
     raw: rawFields('ticket', p, fields),
     updatedAt: modifiedAt('ticket', obj),
+    ownerId: str(p[OWNER_PROPERTY]),
     subject: field('ticket', 'subject', p, fields),
     status: field('ticket', 'status', p, fields),
     // Stage metadata decides; with no known stage, a ticket without a close date is open.

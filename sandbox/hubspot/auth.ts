@@ -23,6 +23,8 @@ export const SANDBOX_SCOPES = [
   'crm.schemas.tickets.write',
   'crm.lists.read',
   'crm.lists.write',
+  // Owners API: who records and tasks can be assigned to (touchpoints.md §5).
+  'crm.objects.owners.read',
 ] as const;
 
 export const SANDBOX_HUB_ID = 62515;
@@ -43,12 +45,13 @@ export class Credentials {
   private readonly refreshTokens = new Set<string>();
   private readonly codes = new Map<string, { redirectUri: string; scopes: string[] }>();
 
-  constructor(opts: { accessToken: string; clientId: string; clientSecret: string; refreshToken: string; ttlSeconds: number; clock: () => number }) {
+  constructor(opts: { accessToken: string; clientId: string; clientSecret: string; refreshToken: string; ttlSeconds: number; clock: () => number; withoutScopes?: readonly string[] }) {
     this.clientId = opts.clientId;
     this.clientSecret = opts.clientSecret;
     this.accessTokenTtlSeconds = opts.ttlSeconds;
     this.clock = opts.clock;
-    this.tokens.set(opts.accessToken, { kind: 'private-app', scopes: [...SANDBOX_SCOPES], expiresAt: null });
+    const missing = new Set(opts.withoutScopes ?? []);
+    this.tokens.set(opts.accessToken, { kind: 'private-app', scopes: SANDBOX_SCOPES.filter((s) => !missing.has(s)), expiresAt: null });
     this.refreshTokens.add(opts.refreshToken);
   }
 

@@ -77,5 +77,26 @@ export function recordJson(store: PortalStore, rec: StoredRecord, requested: str
   return json;
 }
 
+/**
+ * `propertiesWithHistory`: every version of each named property, newest first, as
+ * `{value, timestamp, sourceType, sourceId?, updatedByUserId?}` (hubspot.md §13, objects guide; SDK
+ * `ValueWithTimestamp`). A property the portal does not define is left out, like `properties`.
+ */
+export function withHistory<T extends RecordJson>(store: PortalStore, rec: StoredRecord, json: T, names: string[]): T & { propertiesWithHistory?: Record<string, unknown[]> } {
+  if (names.length === 0) return json;
+  const defined = store.properties[rec.type];
+  const history: Record<string, unknown[]> = {};
+  for (const name of names) {
+    if (!defined.has(name)) continue;
+    history[name] = store.propertyHistory(rec, name).map((v) => ({
+      value: v.value,
+      timestamp: new Date(v.timestamp).toISOString(),
+      sourceType: v.sourceType,
+      ...(v.sourceType === 'API' ? { sourceId: 'sandbox-private-app' } : {}),
+    }));
+  }
+  return { ...json, propertiesWithHistory: history };
+}
+
 /** Raw body sizes, recorded by the JSON parser, for limits stated in characters (search: 3,000). */
 export const rawBodyLength = new WeakMap<object, number>();

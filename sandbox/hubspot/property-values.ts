@@ -25,6 +25,8 @@ export function checkWrite(
   defs: ReadonlyMap<string, PropertyDef>,
   current: Record<string, string>,
   incoming: Record<string, unknown>,
+  /** Live owner ids: `hubspot_owner_id` takes only these (its options are the portal's owners). */
+  owners: ReadonlySet<string> = new Set(),
 ): WriteCheck {
   const values: Record<string, string> = {};
   const errors: HubspotErrorDetail[] = [];
@@ -41,6 +43,12 @@ export function checkWrite(
     const value = rawValue === null || rawValue === undefined ? '' : String(rawValue);
     if (value === '') {
       values[name] = '';
+      continue;
+    }
+    if (name === 'hubspot_owner_id') {
+      // An enumeration whose options are the live owners: anything else is refused like any unknown option.
+      if (owners.has(value)) values[name] = value;
+      else errors.push(detail(name, 'INVALID_OPTION', `${value} was not one of the allowed options: [${[...owners].join(', ')}]`));
       continue;
     }
     const normalized = normalize(def, value, current[name]);

@@ -4,12 +4,12 @@
  */
 import { validationError } from './http-error.ts';
 
-export const OBJECT_TYPES = ['contacts', 'companies', 'deals', 'tickets'] as const;
+export const OBJECT_TYPES = ['contacts', 'companies', 'deals', 'tickets', 'tasks'] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 
 /** Object type ids: https://developers.hubspot.com/docs/api-reference/latest/crm/using-object-apis */
-export const OBJECT_TYPE_IDS: Record<ObjectType, string> = { contacts: '0-1', companies: '0-2', deals: '0-3', tickets: '0-5' };
-const SINGULAR: Record<ObjectType, string> = { contacts: 'contact', companies: 'company', deals: 'deal', tickets: 'ticket' };
+export const OBJECT_TYPE_IDS: Record<ObjectType, string> = { contacts: '0-1', companies: '0-2', deals: '0-3', tickets: '0-5', tasks: '0-27' };
+const SINGULAR: Record<ObjectType, string> = { contacts: 'contact', companies: 'company', deals: 'deal', tickets: 'ticket', tasks: 'task' };
 
 /** Accepts `contacts`, `contact`, `CONTACT` or `0-1`, like the API does. */
 export function parseObjectType(raw: string): ObjectType {
@@ -78,6 +78,7 @@ export const LIFECYCLE_STAGES = ['subscriber', 'lead', 'marketingqualifiedlead',
 export function lifecycleDateProperty(value: string): string {
   return `hs_lifecyclestage_${value}_date`;
 }
+export const TASK_STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'WAITING', 'COMPLETED', 'DEFERRED'] as const;
 export const ANALYTICS_SOURCES = ['ORGANIC_SEARCH', 'PAID_SEARCH', 'EMAIL_MARKETING', 'SOCIAL_MEDIA', 'REFERRALS', 'OTHER_CAMPAIGNS', 'DIRECT_TRAFFIC', 'OFFLINE', 'PAID_SOCIAL'] as const;
 
 export interface PipelineStageDef {
@@ -158,6 +159,9 @@ const COMMON: Spec[] = [
   ['hs_object_id', 'Record ID', 'number', 'number', { readOnly: true }],
   ['createdate', 'Create Date', 'datetime', 'date', { readOnly: true }],
   ['hs_merged_object_ids', 'Merged record IDs', 'enumeration', 'checkbox', { readOnly: true }],
+  // The record owner: an enumeration whose options are the portal's owners (validated against the owners
+  // API, see property-values.ts). https://developers.hubspot.com/docs/api-reference/latest/crm/owners/guide
+  ['hubspot_owner_id', 'Owner', 'enumeration', 'select'],
 ];
 
 const SPECS: Record<ObjectType, Spec[]> = {
@@ -217,7 +221,23 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['time_to_first_agent_reply', 'Time to first agent reply', 'number', 'number', { readOnly: true }],
     ['hs_lastmodifieddate', 'Last Modified Date', 'datetime', 'date', { readOnly: true }],
   ],
+  // Task properties: touchpoints.md §5 (https://developers.hubspot.com/docs/api-reference/latest/crm/activities/tasks/guide).
+  // Status: NOT_STARTED and COMPLETED documented, WAITING in the guide's example; IN_PROGRESS and DEFERRED are
+  // the portal's other default options (UNCONFIRMED, read from community code). `hs_timestamp` is the due date.
+  tasks: [
+    ['hs_timestamp', 'Due date', 'datetime', 'date'],
+    ['hs_task_subject', 'Task Title', 'string', 'text'],
+    ['hs_task_body', 'Task notes', 'string', 'html'],
+    ['hs_task_status', 'Task Status', 'enumeration', 'select', { options: TASK_STATUSES }],
+    ['hs_task_priority', 'Priority', 'enumeration', 'select', { options: ['NONE', 'LOW', 'MEDIUM', 'HIGH'] }],
+    ['hs_task_type', 'Task Type', 'enumeration', 'select', { options: ['EMAIL', 'CALL', 'TODO'] }],
+    ['hs_task_completion_date', 'Completed at', 'datetime', 'date', { readOnly: true }],
+    ['hs_lastmodifieddate', 'Last Modified Date', 'datetime', 'date', { readOnly: true }],
+  ],
 };
+
+/** Required on create, per object: the task's due date (touchpoints.md §5). */
+export const REQUIRED_ON_CREATE: Partial<Record<ObjectType, string[]>> = { tasks: ['hs_timestamp'] };
 
 /**
  * Which stage-calculated property names the portal has. Current portals have `hs_v2_date_entered_<stageId>`
@@ -254,7 +274,7 @@ export function stageDatesOnMove(names: StageDateNames, from: string | undefined
   return values;
 }
 
-const DEFAULT_GROUP: Record<ObjectType, string> = { contacts: 'contactinformation', companies: 'companyinformation', deals: 'dealinformation', tickets: 'ticketinformation' };
+const DEFAULT_GROUP: Record<ObjectType, string> = { contacts: 'contactinformation', companies: 'companyinformation', deals: 'dealinformation', tickets: 'ticketinformation', tasks: 'taskinformation' };
 
 export function builtinGroups(t: ObjectType): PropertyGroupDef[] {
   return [{ name: DEFAULT_GROUP[t], label: `${singular(t)[0]?.toUpperCase()}${singular(t).slice(1)} information`, displayOrder: 0, archived: false }];
@@ -287,6 +307,7 @@ export const SEARCH_DEFAULT_PROPERTIES: Record<ObjectType, string[]> = {
   companies: ['createdate', 'domain', 'hs_lastmodifieddate', 'hs_object_id', 'name'],
   deals: ['dealname', 'amount', 'closedate', 'pipeline', 'dealstage', 'createdate', 'hs_lastmodifieddate', 'hs_object_id'],
   tickets: ['content', 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_category', 'hs_ticket_priority', 'subject', 'createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  tasks: ['createdate', 'hs_lastmodifieddate', 'hs_object_id'],
 };
 
 /** Properties a GET list / batch read returns when none are asked for. */

@@ -4,7 +4,7 @@
  * and the associations between them. All values are strings, datetimes ISO 8601 (hubspot.md §3, §8).
  */
 import { DAY_MS } from '../../src/model.ts';
-import { generatePersonas, type Persona, type PersonaDeal, type PersonaTicket } from '../demo-data.ts';
+import { DEMO_OWNERS, generatePersonas, type Persona, type PersonaDeal, type PersonaTicket } from '../demo-data.ts';
 import { DEAL_PIPELINES, lifecycleDateProperty, stageDateProperties, type PipelineDef } from './schema.ts';
 import type { PortalStore } from './store.ts';
 
@@ -27,8 +27,11 @@ function setIf(target: Record<string, string>, key: string, value: string | numb
 
 export function seedPortal(store: PortalStore, opts: { seed: number; count: number; now: number }): void {
   const companyIds = new Map<string, string>();
+  // The reps: one owner each (owners API), created long before the data.
+  const ownerIds = DEMO_OWNERS.map((o) => store.addOwner({ ...o, archived: false, createdAt: opts.now - 800 * DAY_MS, updatedAt: opts.now - 30 * DAY_MS }).id);
+  const ownerOf = (index: number | null): string | null => (index === null ? null : (ownerIds[index] ?? null));
   for (const p of generatePersonas(opts)) {
-    const contactId = addContact(store, p, opts.now);
+    const contactId = addContact(store, p, opts.now, ownerOf(p.owner));
     let companyId: string | null = null;
     if (p.company) {
       companyId = companyIds.get(p.company.name) ?? null;
@@ -43,18 +46,19 @@ export function seedPortal(store: PortalStore, opts: { seed: number; count: numb
       store.associate('contacts', contactId, 'companies', companyId);
     }
     p.deals.forEach((deal, i) => {
-      const dealId = addDeal(store, deal, (p.index + i) % 5 === 4 ? 1 : 0);
+      const dealId = addDeal(store, deal, (p.index + i) % 5 === 4 ? 1 : 0, ownerOf(deal.owner));
       store.associate('contacts', contactId, 'deals', dealId);
       if (companyId) store.associate('deals', dealId, 'companies', companyId);
     });
-    for (const t of p.tickets) store.associate('contacts', contactId, 'tickets', addTicket(store, t, opts.now));
+    for (const t of p.tickets) store.associate('contacts', contactId, 'tickets', addTicket(store, t, opts.now, ownerOf(t.owner)));
     const contact = store.mustGet('contacts', contactId);
     contact.properties['num_associated_deals'] = String(p.deals.length);
   }
 }
 
-function addContact(store: PortalStore, p: Persona, now: number): string {
+function addContact(store: PortalStore, p: Persona, now: number, ownerId: string | null): string {
   const props: Record<string, string> = { firstname: p.firstName, lastname: p.lastName };
+  setIf(props, 'hubspot_owner_id', ownerId);
   setIf(props, 'email', p.email);
   setIf(props, 'phone', p.phone);
   setIf(props, 'company', p.company?.name);
@@ -105,7 +109,7 @@ export function lifecyclePath(p: Persona, now: number): Array<[string, number]> 
   return path;
 }
 
-function addDeal(store: PortalStore, d: PersonaDeal, pipelineIndex: number): string {
+function addDeal(store: PortalStore, d: PersonaDeal, pipelineIndex: number, ownerId: string | null): string {
   const pipeline: PipelineDef = DEAL_PIPELINES[pipelineIndex] ?? DEAL_PIPELINES[0]!;
   const open = pipeline.stages.filter((s) => s.metadata['isClosed'] === 'false');
   const won = pipeline.stages.find((s) => s.metadata['isClosed'] === 'true' && s.metadata['probability'] === '1.0');
@@ -114,6 +118,7 @@ function addDeal(store: PortalStore, d: PersonaDeal, pipelineIndex: number): str
   if (!stage) throw new RangeError(`no stage for step ${d.step} in pipeline ${pipeline.id}`);
   const props: Record<string, string> = { dealname: d.name, pipeline: pipeline.id, dealstage: stage.id };
   setIf(props, 'amount', d.amount);
+  setIf(props, 'hubspot_owner_id', ownerId);
   // Open deals carry an expected close date, as in real portals: closedate is not proof of closing.
   props['closedate'] = iso(d.closedAt ?? d.stageEnteredAt + 45 * DAY_MS);
   props['hs_is_closed'] = String(d.outcome !== 'open');
@@ -140,7 +145,7 @@ function addDeal(store: PortalStore, d: PersonaDeal, pipelineIndex: number): str
   return store.create('deals', props, { createdAt: d.createdAt, updatedAt: Math.max(d.createdAt, reachedEnd) }).id;
 }
 
-function addTicket(store: PortalStore, t: PersonaTicket, now: number): string {
+function addTicket(store: PortalStore, t: PersonaTicket, now: number, ownerId: string | null): string {
   const props: Record<string, string> = {
     subject: t.subject,
     content: t.description,
@@ -150,6 +155,7 @@ function addTicket(store: PortalStore, t: PersonaTicket, now: number): string {
     // HubSpot's source_type has no WEB; web submissions arrive as FORM.
     source_type: t.channel === 'WEB' ? 'FORM' : t.channel,
   };
+  setIf(props, 'hubspot_owner_id', ownerId);
   if (t.closedAt !== null) props['closed_date'] = iso(t.closedAt);
   if (t.firstResponseAt !== null) {
     props['first_agent_reply_date'] = iso(t.firstResponseAt);

@@ -14,7 +14,8 @@ import { asHttpError, errorBody } from './http-error.ts';
 import { RateLimiter, type BurstLimit } from './rate-limit.ts';
 import { mountAssociationRoutes } from './routes/associations.ts';
 import { mountListRoutes } from './routes/lists.ts';
-import { mountObjectRoutes } from './routes/objects.ts';
+import { mountBatchCreateRoutes, mountObjectRoutes } from './routes/objects.ts';
+import { mountOwnerRoutes } from './routes/owners.ts';
 import { mountObjectByIdRoute } from './routes/object-by-id.ts';
 import { mountOauthRoutes, mountUsageRoute } from './routes/oauth.ts';
 import { mountSchemaRoutes } from './routes/schema-routes.ts';
@@ -38,6 +39,7 @@ const ENDPOINTS: Array<[RegExp, string]> = [
   [/^\/crm\/v3\/lists\/[^/]+\/memberships(\/[a-z-]+)?$/, '/crm/v3/lists/:listId/memberships$1'],
   [/^\/crm\/v3\/lists\/[^/]+$/, '/crm/v3/lists/:listId'],
   [/^\/oauth\/v1\/access-tokens\/.+$/, '/oauth/v1/access-tokens/:token'],
+  [/^\/crm\/v3\/owners\/[^/]+$/, '/crm/v3/owners/:ownerId'],
 ];
 
 function endpointOf(path: string): string {
@@ -84,6 +86,8 @@ export interface HubspotSandboxOptions {
    * properties it does not define out of the response, without an error (crm-facts hubspot.md, "Additions and corrections (2026-11-30)").
    */
   withoutProperties?: Partial<Record<'contacts' | 'deals' | 'tickets', string[]>>;
+  /** Scopes the private-app token lacks (e.g. `crm.objects.owners.read`: the owners API answers 403 MISSING_SCOPES). */
+  withoutScopes?: string[];
 }
 
 export interface SandboxCall {
@@ -135,6 +139,20 @@ export interface SandboxData {
   listMembers(listId: string): string[];
   /** A record as the API would return it with these properties. */
   toJson(type: string, id: string, properties: string[]): RecordJson | null;
+  /** The portal's owners (active and deactivated). */
+  owners(): SandboxOwner[];
+  /** An admin deactivating a user in the UI: the owner is archived and no longer assignable. */
+  deactivateOwner(ownerId: string): void;
+  /** Versions of a property as `propertiesWithHistory` reports them, newest first. */
+  propertyHistory(type: string, id: string, name: string): Array<{ value: string; timestamp: number; sourceType: string }>;
+}
+
+export interface SandboxOwner {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  archived: boolean;
 }
 
 export interface HubspotSandbox {
@@ -163,6 +181,7 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
     refreshToken: opts.refreshToken ?? 'sandbox-refresh-token',
     ttlSeconds: opts.oauthTokenTtlSeconds ?? 1800,
     clock,
+    ...(opts.withoutScopes ? { withoutScopes: opts.withoutScopes } : {}),
   });
   const limiter = new RateLimiter({ burst: opts.rateLimit ?? null, daily: opts.dailyLimit ?? null, searchPerSecond: opts.searchPerSecond ?? 5, clock });
   const faults = hubspotFaults();
@@ -208,6 +227,7 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
   app.use((req, res, next) => {
     const auth = creds.authenticate(req.get('authorization'));
     if (auth instanceof ParcoursError) return next(auth);
+    res.locals['scopes'] = auth.scopes;
     // Search has its own limiter and sends no rate-limit headers (hubspot.md §2.2).
     if (req.method === 'POST' && /^\/crm\/v3\/objects\/[^/]+\/search$/.test(req.path)) return next();
     const { headers, rejection } = limiter.admit(auth.kind === 'private-app');
@@ -217,6 +237,8 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
 
   mountSearchRoute(app, ctx, limiter);
   mountObjectRoutes(app, ctx);
+  mountBatchCreateRoutes(app, ctx);
+  mountOwnerRoutes(app, ctx);
   mountObjectByIdRoute(app, ctx);
   mountAssociationRoutes(app, ctx);
   mountSchemaRoutes(app, ctx);
@@ -253,7 +275,7 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
     getRecord: (t, id) => (store.get(type(t), id) ? snapshot(t, id) : null),
     createRecord: (t, properties) => snapshot(t, store.create(type(t), properties).id),
     updateRecord: (t, id, properties) => {
-      store.write(store.mustGet(type(t), id), properties);
+      store.write(store.mustGet(type(t), id), properties, 'CRM_UI');
       return snapshot(t, id);
     },
     archiveRecord: (t, id, at) => store.archive(store.mustGet(type(t), id), at),
@@ -279,6 +301,14 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
       const rec = store.get(type(t), id);
       return rec ? recordJson(store, rec, properties) : null;
     },
+    owners: () => [...store.owners.values()].map((o) => ({ id: o.id, email: o.email, firstName: o.firstName, lastName: o.lastName, archived: o.archived })),
+    deactivateOwner: (ownerId) => {
+      const owner = store.owners.get(ownerId);
+      if (!owner) throw new ParcoursError('INPUT_INVALID', `sandbox: no owner ${ownerId}`);
+      owner.archived = true;
+      owner.updatedAt = clock();
+    },
+    propertyHistory: (t, id, name) => store.propertyHistory(store.mustGet(type(t), id), name),
   };
 
   return {

@@ -54,10 +54,55 @@ const ASSOCIATION_TYPE_IDS: Record<string, number> = {
   'companies→deals': 342,
   'tickets→deals': 28,
   'deals→tickets': 27,
+  // Tasks (touchpoints.md §1.3, §5): task → contact 204, deal 216, ticket 230, company 192; the reverse
+  // directions are one lower (contact → task 203, …), as HubSpot numbers each pair.
+  'tasks→contacts': 204,
+  'contacts→tasks': 203,
+  'tasks→deals': 216,
+  'deals→tasks': 215,
+  'tasks→tickets': 230,
+  'tickets→tasks': 229,
+  'tasks→companies': 192,
+  'companies→tasks': 191,
 };
+
+/** Who wrote a value, as `propertiesWithHistory` reports it (`sourceType`). */
+export type HistorySource = 'API' | 'CRM_UI' | 'IMPORT';
+
+export interface PropertyVersion {
+  value: string;
+  /** Epoch ms. */
+  timestamp: number;
+  sourceType: HistorySource;
+}
+
+/**
+ * An owner as `GET /crm/v3/owners` returns it: `id` is what records carry in `hubspot_owner_id`; `userId`
+ * is the user's id (not for assigning). Archived owners are deactivated users.
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/owners/guide
+ */
+export interface StoredOwner {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  userId: number;
+  archived: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
 
 export function associationTypeId(from: ObjectType, to: ObjectType): number {
   return ASSOCIATION_TYPE_IDS[`${from}→${to}`] ?? 0;
+}
+
+/** The object type a HUBSPOT_DEFINED association type id from `from` points at, or null if it names none. */
+export function associationTarget(from: ObjectType, typeId: number): ObjectType | null {
+  for (const [pair, id] of Object.entries(ASSOCIATION_TYPE_IDS)) {
+    const [f, t] = pair.split('→') as [ObjectType, ObjectType];
+    if (f === from && id === typeId) return t;
+  }
+  return null;
 }
 
 function storeError(message: string, context: Record<string, unknown>): ParcoursError {
@@ -73,6 +118,9 @@ export class PortalStore {
   readonly lists = new Map<string, StoredList>();
   /** merged-away id → surviving id */
   readonly mergedInto = new Map<string, string>();
+  readonly owners = new Map<string, StoredOwner>();
+  /** `type:id` → property → versions, oldest first: every write the portal received since it started. */
+  private readonly history = new Map<string, Map<string, PropertyVersion[]>>();
   private readonly links = new Map<string, Set<string>>();
   private nextId = 1001;
   private nextListId = 1;
@@ -116,8 +164,49 @@ export class PortalStore {
     return rec;
   }
 
+  addOwner(owner: Omit<StoredOwner, 'id' | 'userId'> & { id?: string }): StoredOwner {
+    const n = this.owners.size;
+    const stored: StoredOwner = { ...owner, id: owner.id ?? String(73_420_001 + n), userId: 9_586_501 + n };
+    this.owners.set(stored.id, stored);
+    return stored;
+  }
+
+  /** Live (not archived) owner ids: what `hubspot_owner_id` accepts. */
+  liveOwnerIds(): ReadonlySet<string> {
+    return new Set([...this.owners.values()].filter((o) => !o.archived).map((o) => o.id));
+  }
+
+  /**
+   * Remembers values a write set, for `propertiesWithHistory`. The first write of a property that already
+   * held a (seeded) value keeps that value as its first version, dated at the record's creation.
+   */
+  noteHistory(rec: StoredRecord, values: Record<string, string>, source: HistorySource, before: Record<string, string> = {}): void {
+    const key = `${rec.type}:${rec.id}`;
+    const perRecord = this.history.get(key) ?? new Map<string, PropertyVersion[]>();
+    this.history.set(key, perRecord);
+    for (const [name, value] of Object.entries(values)) {
+      let versions = perRecord.get(name);
+      if (!versions) {
+        versions = [];
+        const prior = before[name];
+        if (prior !== undefined && prior !== '') versions.push({ value: prior, timestamp: rec.createdAt, sourceType: 'IMPORT' });
+        perRecord.set(name, versions);
+      }
+      versions.push({ value, timestamp: rec.updatedAt, sourceType: source });
+    }
+  }
+
+  /** Versions of one property, newest first; a value never written since start reads as one version. */
+  propertyHistory(rec: StoredRecord, name: string): PropertyVersion[] {
+    const versions = this.history.get(`${rec.type}:${rec.id}`)?.get(name);
+    if (versions) return [...versions].reverse();
+    const value = rec.properties[name];
+    return value === undefined ? [] : [{ value, timestamp: rec.createdAt, sourceType: 'IMPORT' }];
+  }
+
   /** Applies already-validated values ('' clears) and bumps the modified date. */
-  write(rec: StoredRecord, values: Record<string, string>): void {
+  write(rec: StoredRecord, values: Record<string, string>, source: HistorySource = 'API'): void {
+    const before = { ...rec.properties };
     const fromStage = rec.properties['dealstage'];
     const toStage = rec.type === 'deals' ? values['dealstage'] : undefined;
     // Entering a lifecycle stage stamps its "Became a … date" (hubspot.md §13).
@@ -130,6 +219,13 @@ export class PortalStore {
       else rec.properties[k] = v;
     }
     this.touch(rec);
+    this.noteHistory(rec, values, source, before);
+    // A task saved as COMPLETED gets its completion date; re-opened, it loses it.
+    const status = rec.type === 'tasks' ? values['hs_task_status'] : undefined;
+    if (status !== undefined) {
+      if (status === 'COMPLETED' && before['hs_task_status'] !== 'COMPLETED') rec.properties['hs_task_completion_date'] = new Date(rec.updatedAt).toISOString();
+      if (status !== 'COMPLETED') delete rec.properties['hs_task_completion_date'];
+    }
     if (toStage !== undefined && toStage !== '' && toStage !== fromStage) {
       // Stage-calculated properties follow every stage change, whoever makes it (UI or API).
       Object.assign(rec.properties, stageDatesOnMove(this.stageDates, fromStage, toStage, rec.updatedAt));

@@ -38,6 +38,11 @@ function introspection(scopes: string[]) {
   };
 }
 
+/** One owner as `GET /crm/v3/owners` lists it (owners guide example; SDK `PublicOwner`). */
+function ownerJson(id: string, archived: boolean) {
+  return { id, email: 'email@hubspot.com', type: 'PERSON', firstName: 'HubSpot', lastName: 'Test Owner', userId: 9586504, userIdIncludingInactive: 9586504, createdAt: '2019-12-25T13:01:35.228Z', updatedAt: '2023-08-22T13:40:26.790Z', archived, teams: [] };
+}
+
 describe('doctor', () => {
   it('reports missing OAuth scopes (by token introspection), missing options and lists, each with a fix, and the rate-limit tier', async () => {
     let introspected: Record<string, string> = {};
@@ -51,11 +56,17 @@ describe('doctor', () => {
         return true;
       })
       .matchHeader('content-type', 'application/x-www-form-urlencoded')
-      .reply(200, introspection(['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.objects.deals.read', 'tickets', 'crm.schemas.contacts.write', 'crm.lists.read']))
+      .reply(200, introspection(['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.objects.deals.read', 'tickets', 'crm.schemas.contacts.write', 'crm.lists.read', 'crm.objects.owners.read']))
       .get('/crm/v3/properties/contacts')
       .reply(200, { results: [{ name: 'parcours_stage', label: 'Stage', type: 'enumeration', fieldType: 'select', options: [{ value: 'active', label: 'Active', hidden: false }] }] })
       .get('/crm/v3/lists/object-type-id/0-1/name/Parcours%3A%20VIP')
-      .reply(404, { status: 'error', message: 'not found' });
+      .reply(404, { status: 'error', message: 'not found' })
+      .get('/crm/v3/owners')
+      .query({ limit: '100', archived: 'false' })
+      .reply(200, { results: [ownerJson('41629779', false)] })
+      .get('/crm/v3/owners')
+      .query({ limit: '100', archived: 'true' })
+      .reply(200, { results: [] });
     const checks = await connector({ authKind: 'oauth', oauthClient: CLIENT }).doctor(spec);
     const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
     expect(byId['hubspot.token']?.ok).toBe(true);
@@ -67,6 +78,7 @@ describe('doctor', () => {
     expect(byId['hubspot.properties.contacts']?.fix).toContain('setup');
     expect(byId['hubspot.list.vip']).toMatchObject({ ok: false });
     expect(byId['hubspot.rate-limit']).toMatchObject({ ok: true, detail: expect.stringContaining('Burst 110 per 10000 ms') });
+    expect(byId['hubspot.owners']).toMatchObject({ ok: true, detail: expect.stringContaining('1 active owner') });
     expect(nock.isDone()).toBe(true);
   });
 
@@ -77,16 +89,20 @@ describe('doctor', () => {
       .query(true)
       .reply(200, { results: [] })
       .post('/oauth/2026-03/token/introspect')
-      .reply(200, { active: false });
+      .reply(200, { active: false })
+      .get('/crm/v3/owners')
+      .query(true)
+      .times(2)
+      .reply(200, { results: [] });
     const inactive = await connector({ authKind: 'oauth', oauthClient: CLIENT }).doctor(spec0);
     expect(inactive.find((c) => c.id === 'hubspot.scopes')).toMatchObject({ ok: false, detail: expect.stringContaining('inactive') });
     expect(nock.isDone()).toBe(true);
 
-    api().get('/crm/v3/objects/contacts').query(true).reply(200, { results: [] });
+    api().get('/crm/v3/objects/contacts').query(true).reply(200, { results: [] }).get('/crm/v3/owners').query(true).times(2).reply(200, { results: [ownerJson('41629779', false)] });
     const c = connector({ authKind: 'oauth' });
     const unchecked = await c.doctor(spec0);
     expect(unchecked.find((x) => x.id === 'hubspot.scopes')).toMatchObject({ ok: true, fix: expect.stringContaining('HUBSPOT_CLIENT_ID') });
-    expect(Object.keys(c.stats().byEndpoint)).toEqual(['objects.contacts.list']);
+    expect(Object.keys(c.stats().byEndpoint)).toEqual(['objects.contacts.list', 'owners.list']);
     expect(nock.isDone()).toBe(true);
   });
 

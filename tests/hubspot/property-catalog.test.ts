@@ -57,7 +57,7 @@ describe('NPS on current and older portals', () => {
 
   it('a current portal: the number rating first', async () => {
     const r = await readWith(['hs_feedback_last_nps_rating_number', 'hs_feedback_last_nps_rating'], { hs_feedback_last_nps_rating_number: '3', hs_feedback_last_nps_rating: '3' });
-    expect(r).toEqual({ asked: ['hs_feedback_last_nps_rating', 'hs_feedback_last_nps_rating_number', 'hs_merged_object_ids', 'lastmodifieddate'], npsScore: 3 });
+    expect(r).toEqual({ asked: ['hs_feedback_last_nps_rating', 'hs_feedback_last_nps_rating_number', 'hs_merged_object_ids', 'hubspot_owner_id', 'lastmodifieddate'], npsScore: 3 });
   });
 
   it('a current portal whose number rating is empty: the enumeration', async () => {
@@ -67,7 +67,7 @@ describe('NPS on current and older portals', () => {
 
   it('an older portal with only the enumeration: asks for that one only', async () => {
     const r = await readWith(['hs_feedback_last_nps_rating'], { hs_feedback_last_nps_rating: '9' });
-    expect(r).toEqual({ asked: ['hs_feedback_last_nps_rating', 'hs_merged_object_ids', 'lastmodifieddate'], npsScore: 9 });
+    expect(r).toEqual({ asked: ['hs_feedback_last_nps_rating', 'hs_merged_object_ids', 'hubspot_owner_id', 'lastmodifieddate'], npsScore: 9 });
   });
 });
 
@@ -107,7 +107,7 @@ describe('which properties the portal has (properties API)', () => {
       .reply(200, { results: [] });
     const batches = await collect(c.pull({ objects: ['contact'], fields, mode: 'full', cursors: {} }));
     expect(scope.isDone()).toBe(true);
-    expect(seen).toEqual([['firstname', 'hs_feedback_last_nps_rating', 'hs_merged_object_ids', 'lastmodifieddate', 'lastname', 'lifecyclestage', 'parcours_stage']]);
+    expect(seen).toEqual([['firstname', 'hs_feedback_last_nps_rating', 'hs_merged_object_ids', 'hubspot_owner_id', 'lastmodifieddate', 'lastname', 'lifecyclestage', 'parcours_stage']]);
     const record = batches.flatMap((b) => b.records)[0] as ContactRecord;
     expect(record).toMatchObject({ lifecycle: 'customer', npsScore: 4, csat: null, raw: { parcours_stage: 'awareness' } });
     expect(Object.keys(record.raw)).toEqual(['parcours_stage']);

@@ -28,8 +28,8 @@ describe('full pull', () => {
     const batches = await collect(c.pull({ objects: ['contact'], fields, mode: 'full', cursors: {} }));
 
     expect(seen).toEqual([
-      ['hs_lead_status', 'hs_merged_object_ids', 'lastmodifieddate', 'lifecyclestage', 'parcours_stage'],
-      ['hs_lead_status', 'hs_merged_object_ids', 'lastmodifieddate', 'lifecyclestage', 'parcours_stage'],
+      ['hs_lead_status', 'hs_merged_object_ids', 'hubspot_owner_id', 'lastmodifieddate', 'lifecyclestage', 'parcours_stage'],
+      ['hs_lead_status', 'hs_merged_object_ids', 'hubspot_owner_id', 'lastmodifieddate', 'lifecyclestage', 'parcours_stage'],
     ]);
     expect(batches.map((b) => b.records.map((r) => r.id))).toEqual([['1'], ['2'], []]);
     const first = batches[0]?.records[0];
@@ -280,7 +280,7 @@ describe('full pull by search (the default)', () => {
       [{ propertyName: 'hs_object_id', operator: 'GTE', value: '501' }, '0'],
     ]);
     expect(bodies[0]).toMatchObject({ sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }], limit: 200 });
-    expect([...(bodies[0]?.properties ?? [])].sort()).toEqual(['hs_merged_object_ids', 'lastmodifieddate', 'lifecyclestage', 'parcours_stage']);
+    expect([...(bodies[0]?.properties ?? [])].sort()).toEqual(['hs_merged_object_ids', 'hubspot_owner_id', 'lastmodifieddate', 'lifecyclestage', 'parcours_stage']);
     const read = batches.flatMap((b) => b.records.map((r) => r.id));
     expect(read).toEqual(ids(101, 550));
     // Contacts need no association reads: every link has a deal or ticket end.

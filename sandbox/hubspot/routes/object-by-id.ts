@@ -7,13 +7,14 @@
 import type { Express } from 'express';
 import { notFound } from '../http-error.ts';
 import { parseObjectType } from '../schema.ts';
-import { queryBool, queryList, recordJson, type SandboxContext } from '../context.ts';
+import { queryBool, queryList, recordJson, withHistory, type SandboxContext } from '../context.ts';
 
 export function mountObjectByIdRoute(app: Express, ctx: SandboxContext): void {
   app.get('/crm/v3/objects/:objectType/:objectId', (req, res) => {
     const type = parseObjectType(req.params.objectType);
     const rec = ctx.store.get(type, req.params.objectId);
     if (!rec || type === 'companies' || rec.archived !== queryBool(req.query['archived'])) throw notFound('resource not found');
-    res.json(recordJson(ctx.store, rec, queryList(req.query['properties'])));
+    // `propertiesWithHistory=<names>`: every version of each, newest first (objects guide; hubspot.md §13).
+    res.json(withHistory(ctx.store, rec, recordJson(ctx.store, rec, queryList(req.query['properties'])), queryList(req.query['propertiesWithHistory'])));
   });
 }

@@ -5,10 +5,10 @@
 import type { Express } from 'express';
 import { z } from 'zod';
 import { errorBody, httpError, validationError, type HubspotErrorDetail } from '../http-error.ts';
-import { parseObjectType, singular, type ObjectType } from '../schema.ts';
+import { parseObjectType, REQUIRED_ON_CREATE, singular, type ObjectType } from '../schema.ts';
 import { checkWrite } from '../property-values.ts';
-import { parseBody, queryBool, queryInt, queryList, recordJson, type RecordJson, type SandboxContext } from '../context.ts';
-import type { StoredRecord } from '../store.ts';
+import { parseBody, queryBool, queryInt, queryList, recordJson, withHistory, type RecordJson, type SandboxContext } from '../context.ts';
+import { associationTarget, type StoredRecord } from '../store.ts';
 
 const LIST_MAX = 100;
 const BATCH_MAX = 100;
@@ -19,6 +19,29 @@ const BatchReadBody = z.object({
   propertiesWithHistory: z.array(z.string()).optional(),
   idProperty: z.string().optional(),
 });
+
+/**
+ * Batch create with associations on create (touchpoints.md §5; hubspot.md §3.2):
+ * `{inputs:[{properties, associations:[{to:{id}, types:[{associationCategory, associationTypeId}]}], objectWriteTraceId}]}`.
+ */
+const BatchCreateBody = z.object({
+  inputs: z.array(
+    z.object({
+      properties: z.record(z.string(), z.unknown()),
+      associations: z
+        .array(
+          z.object({
+            to: z.object({ id: z.union([z.string(), z.number()]).transform(String) }),
+            types: z.array(z.object({ associationCategory: z.enum(['HUBSPOT_DEFINED', 'USER_DEFINED', 'INTEGRATOR_DEFINED']), associationTypeId: z.number().int() })).min(1),
+          }),
+        )
+        .optional(),
+      objectWriteTraceId: z.string().optional(),
+    }),
+  ),
+});
+
+const BatchArchiveBody = z.object({ inputs: z.array(z.object({ id: z.string() })) });
 
 const GdprDeleteBody = z.object({ objectId: z.string().min(1), idProperty: z.string().optional() });
 
@@ -92,7 +115,7 @@ export function mountObjectRoutes(app: Express, ctx: SandboxContext): void {
       if (!rec || rec.archived !== archived) missing.push(id);
       else if (!seen.has(rec.id)) {
         seen.add(rec.id);
-        results.push(recordJson(store, rec, body.properties ?? null));
+        results.push(withHistory(store, rec, recordJson(store, rec, body.properties ?? null), body.propertiesWithHistory ?? []));
       }
     }
     const base = { status: 'COMPLETE', results, ...batchTimes(startedAt, ctx) };
@@ -128,20 +151,92 @@ export function mountObjectRoutes(app: Express, ctx: SandboxContext): void {
         missing.push(input.id);
         continue;
       }
-      const check = checkWrite(defs, rec.properties, input.properties);
+      const check = checkWrite(defs, rec.properties, input.properties, store.liveOwnerIds());
       if (!check.errors.length) planned.push({ rec, values: check.values });
       else if (multiStatus) errors.push(invalidPropertiesError(input.objectWriteTraceId as string, check.errors));
       else throw validationError(invalidPropertiesMessage(check.errors), check.errors);
     }
     const results: RecordJson[] = [];
     for (const { rec, values } of planned) {
-      store.write(rec, values);
+      store.write(rec, values, 'API');
       results.push(recordJson(store, rec, Object.keys(values)));
     }
     if (missing.length) errors.unshift(notFoundError(type, missing));
     const base = { status: 'COMPLETE', results, ...batchTimes(startedAt, ctx) };
     if (!errors.length) return void res.status(200).json(base);
     res.status(207).json({ ...base, numErrors: errors.length, errors });
+  });
+}
+
+interface PlannedCreate {
+  values: Record<string, string>;
+  links: Array<{ to: ObjectType; id: string }>;
+  objectWriteTraceId: string | undefined;
+}
+
+/**
+ * POST /crm/v3/objects/{type}/batch/create: 201 with every record created; 207 naming each failed input
+ * by `objectWriteTraceId` when every input carries one; otherwise one invalid input fails the whole batch
+ * with 400 and nothing is created (https://developers.hubspot.com/docs/api-reference/error-handling,
+ * "Multi-status errors"). Results echo each input's `objectWriteTraceId` (SDK `SimplePublicObject`).
+ */
+export function mountBatchCreateRoutes(app: Express, ctx: SandboxContext): void {
+  const { store } = ctx;
+  app.post('/crm/v3/objects/:objectType/batch/create', (req, res) => {
+    const startedAt = ctx.clock();
+    const type = servedType(req.params.objectType);
+    const body = parseBody(BatchCreateBody, req);
+    if (body.inputs.length > BATCH_MAX) throw validationError(`The maximum number of inputs supported in a batch request is ${BATCH_MAX}`);
+    const multiStatus = ctx.multiStatus && body.inputs.every((i) => i.objectWriteTraceId !== undefined);
+    const defs = store.properties[type];
+    const owners = store.liveOwnerIds();
+    const planned: PlannedCreate[] = [];
+    const errors: Array<Record<string, unknown>> = [];
+    body.inputs.forEach((input, index) => {
+      const check = checkWrite(defs, {}, input.properties, owners);
+      for (const name of REQUIRED_ON_CREATE[type] ?? []) {
+        if (check.values[name] === undefined || check.values[name] === '') check.errors.push({ message: `Property "${name}" is required`, code: 'REQUIRED_FIELD', context: { propertyName: [name] } });
+      }
+      const links: PlannedCreate['links'] = [];
+      for (const [i, a] of (input.associations ?? []).entries()) {
+        for (const t of a.types) {
+          const to = t.associationCategory === 'HUBSPOT_DEFINED' ? associationTarget(type, t.associationTypeId) : null;
+          const target = to ? store.get(to, a.to.id) : undefined;
+          if (!to) check.errors.push({ message: `${t.associationCategory} association type ${t.associationTypeId} does not exist from ${singular(type)}`, code: 'INVALID_ASSOCIATION_TYPE', in: `inputs[${index}].associations[${i}]` });
+          else if (!target || target.archived) check.errors.push({ message: `No ${singular(to)} with id ${a.to.id} to associate`, code: 'OBJECT_NOT_FOUND', in: `inputs[${index}].associations[${i}]` });
+          else links.push({ to, id: target.id });
+        }
+      }
+      if (check.errors.length === 0) planned.push({ values: check.values, links, objectWriteTraceId: input.objectWriteTraceId });
+      else if (multiStatus) errors.push(invalidPropertiesError(input.objectWriteTraceId as string, check.errors));
+      else throw validationError(invalidPropertiesMessage(check.errors), check.errors);
+    });
+    const results: Array<RecordJson & { objectWriteTraceId?: string }> = [];
+    for (const p of planned) {
+      const values = Object.fromEntries(Object.entries(p.values).filter(([, v]) => v !== ''));
+      const rec = store.create(type, values);
+      store.noteHistory(rec, values, 'API');
+      if (type === 'tasks' && values['hs_task_status'] === 'COMPLETED') rec.properties['hs_task_completion_date'] = new Date(rec.createdAt).toISOString();
+      for (const l of p.links) store.associate(type, rec.id, l.to, l.id);
+      const json = recordJson(store, rec, Object.keys(p.values));
+      results.push(p.objectWriteTraceId === undefined ? json : { ...json, objectWriteTraceId: p.objectWriteTraceId });
+    }
+    const base = { status: 'COMPLETE', results, ...batchTimes(startedAt, ctx) };
+    if (!errors.length) return void res.status(201).json(base);
+    res.status(207).json({ ...base, numErrors: errors.length, errors });
+  });
+
+  // POST /crm/v3/objects/{type}/batch/archive: 204 No Content; archived records are restorable for 90 days
+  // and gone from reads (hubspot.md §3.2, §3.4). Ids that do not exist are not an error.
+  app.post('/crm/v3/objects/:objectType/batch/archive', (req, res) => {
+    const type = servedType(req.params.objectType);
+    const body = parseBody(BatchArchiveBody, req);
+    if (body.inputs.length > BATCH_MAX) throw validationError(`The maximum number of inputs supported in a batch request is ${BATCH_MAX}`);
+    for (const { id } of body.inputs) {
+      const rec = store.get(type, id);
+      if (rec && !rec.archived) store.archive(rec);
+    }
+    res.status(204).end();
   });
 }
 

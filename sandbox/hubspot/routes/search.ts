@@ -42,6 +42,7 @@ const QUERY_FIELDS: Record<ObjectType, string[]> = {
   companies: ['name', 'domain'],
   deals: ['dealname'],
   tickets: ['subject', 'content'],
+  tasks: ['hs_task_subject', 'hs_task_body'],
 };
 
 export function mountSearchRoute(app: Express, ctx: SandboxContext, limiter: RateLimiter): void {
@@ -72,7 +73,7 @@ export function mountSearchRoute(app: Express, ctx: SandboxContext, limiter: Rat
     const matches: StoredRecord[] = [];
     for (const rec of ctx.store.records[type].values()) {
       if (rec.archived) continue;
-      if (groups.length && !groups.some((g) => g.filters.every((f) => matchFilter(rec, f, defs.get(f.propertyName))))) continue;
+      if (groups.length && !groups.some((g) => g.filters.every((f) => (f.propertyName.startsWith('associations.') ? matchAssociation(ctx, rec, f) : matchFilter(rec, f, defs.get(f.propertyName)))))) continue;
       if (q && !QUERY_FIELDS[type].some((p) => rec.properties[p]?.toLowerCase().includes(q))) continue;
       matches.push(rec);
     }
@@ -91,6 +92,31 @@ export function mountSearchRoute(app: Express, ctx: SandboxContext, limiter: Rat
     if (nextOffset < matches.length && page.length > 0) json['paging'] = { next: { after: String(nextOffset) } };
     res.status(200).json(json);
   });
+}
+
+/**
+ * The association pseudo-property: `{"propertyName":"associations.contact","operator":"EQ","value":"123"}`
+ * matches records associated with contact 123 (hubspot.md §3.3). EQ/NEQ/IN/NOT_IN/HAS_PROPERTY/NOT_HAS_PROPERTY.
+ */
+function matchAssociation(ctx: SandboxContext, rec: StoredRecord, f: FilterT): boolean {
+  const to = parseObjectType(f.propertyName.slice('associations.'.length));
+  const ids = ctx.store.associated(rec.type, rec.id, to);
+  switch (f.operator) {
+    case 'EQ':
+      return ids.includes(String(f.value));
+    case 'NEQ':
+      return !ids.includes(String(f.value));
+    case 'IN':
+      return (f.values ?? []).some((v) => ids.includes(v));
+    case 'NOT_IN':
+      return !(f.values ?? []).some((v) => ids.includes(v));
+    case 'HAS_PROPERTY':
+      return ids.length > 0;
+    case 'NOT_HAS_PROPERTY':
+      return ids.length === 0;
+    default:
+      throw validationError(`Operator ${f.operator} is not supported on ${f.propertyName}`);
+  }
 }
 
 function checkFilter(f: FilterT): void {
