@@ -6,10 +6,13 @@
  */
 import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
-import type { CrmName, Customer } from '../model.ts';
-import type { SegmentEvent, StageHistoryRow, Store } from '../store/types.ts';
+import { stageTimeline } from '../journey/stage-entry.ts';
+import type { CrmName, Customer, JourneyState } from '../model.ts';
+import type { ContactStay, SegmentEvent, StageHistoryRow, Store } from '../store/types.ts';
 import { chooseDurationSource, createCurrentStages, MIN_HISTORY_STAYS, type CurrentStages } from './analytics/current-stages.ts';
 import { createFriction, type Friction } from './analytics/friction.ts';
+import { createInteractions, MIN_ANSWERS, MIN_GROUP, type Interactions, type InteractionsResult } from './analytics/interactions.ts';
+import { customerStays } from './analytics/stays.ts';
 import { ABANDONED_CHECKOUT_FLAG, createKpis, type Kpis } from './analytics/kpis.ts';
 import { createSegmentMoves, type SegmentMoves } from './analytics/segments.ts';
 import { createStageFlow, type StageFlow } from './analytics/stage-flow.ts';
@@ -25,13 +28,22 @@ export interface ReportSource {
   stageHistory(): Iterable<StageHistoryRow>;
   /** Events with `at >= since`. */
   segmentEvents(since: number): Iterable<SegmentEvent>;
+  /**
+   * The ledger stays of a page of customers (every journey), to place their touchpoints in time.
+   * Without it, only the CRM's dated evidence places them.
+   */
+  staysOf?(contactIds: readonly string[]): Map<string, ContactStay[]>;
 }
+
+/** Customers with touchpoints whose ledger stays are read in one query. */
+const STAYS_PAGE = 500;
 
 export function storeSource(store: Store, installation: string): ReportSource {
   return {
     customers: () => store.iterateCustomers(installation),
     stageHistory: () => store.iterateStageHistory(installation),
     segmentEvents: (since) => store.iterateSegmentEvents(installation, since),
+    staysOf: (ids) => store.stageStaysOf(installation, ids),
   };
 }
 
@@ -63,6 +75,7 @@ interface JourneyAcc {
   friction: Friction;
   kpis: Kpis;
   segments: SegmentMoves;
+  interactions: Interactions;
 }
 
 export function collectJourneyMap(o: CollectOptions): JourneyMap {
@@ -88,6 +101,7 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
       friction: createFriction(flags),
       kpis: createKpis({ kpis: mapping.kpis, stageIds, abandonedFlag, period }),
       segments: createSegmentMoves(mapping.segments, period),
+      interactions: createInteractions(stageIds, period),
     });
   }
 
@@ -97,6 +111,21 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
   const members = new Set<string>();
   const journeyOf = new Map<string, string>();
   const single = accs.size === 1 ? ([...accs.values()][0] as JourneyAcc) : null;
+
+  // Customers with touchpoints wait here for their page's ledger stays (one query per page).
+  let waiting: Array<{ customer: Customer; state: JourneyState; acc: JourneyAcc }> = [];
+  const placeWaiting = (): void => {
+    if (waiting.length === 0) return;
+    const ledger = o.source.staysOf?.(waiting.map((w) => w.customer.contact.id)) ?? new Map<string, ContactStay[]>();
+    for (const { customer, state, acc } of waiting) {
+      const mine = (ledger.get(customer.contact.id) ?? []).filter((r) => r.journeyId === state.journeyId);
+      const earliest = customer.touchpoints?.find((t) => t.at !== null)?.at ?? Number.POSITIVE_INFINITY;
+      const current = { journeyId: state.journeyId, stage: state.stage.id };
+      const stays = customerStays(mine, earliest, () => stageTimeline(o.engine, customer, current, o.now));
+      acc.interactions.add(customer, stays);
+    }
+    waiting = [];
+  };
 
   for (const customer of o.source.customers()) {
     const state = o.engine.evaluate(customer, o.now);
@@ -111,7 +140,12 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
     acc.friction.add(state.stage.id, customer, state);
     acc.kpis.add(state.stage.id, customer, state);
     for (const s of state.segments) acc.segments.addMember(s.id);
+    if (customer.touchpoints !== undefined) {
+      waiting.push({ customer, state, acc });
+      if (waiting.length >= STAYS_PAGE) placeWaiting();
+    }
   }
+  placeWaiting();
 
   for (const row of o.source.stageHistory()) {
     if (needMembers && !members.has(row.contactId)) continue;
@@ -136,11 +170,39 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
   });
 }
 
+function satisfactionReport(acc: JourneyAcc, inter: InteractionsResult, kpis: ReturnType<Kpis['result']>): JourneyReport['satisfaction'] {
+  const csatKpi = kpis.find((k) => k.metric === 'csat_by_stage');
+  const pct = (part: number, whole: number): number | null => (whole === 0 ? null : Math.round((1000 * part) / whole) / 10);
+  return {
+    minAnswers: MIN_ANSWERS,
+    customersWithTouchpoints: inter.customers,
+    unplaced: inter.unplaced,
+    stages: acc.stageIds.map((stage, i) => {
+      const a = inter.answers[i]?.tally;
+      const byStage = csatKpi?.byStage?.[stage];
+      // Without a csat_by_stage KPI in the mapping, the answers alone.
+      const csat = byStage
+        ? { value: byStage.value, n: byStage.n, source: byStage.source ?? 'none', enough: byStage.enough ?? byStage.n >= MIN_ANSWERS }
+        : { value: a ? pct(a.csatGood, a.csatN) : null, n: a?.csatN ?? 0, source: a && a.csatN > 0 ? ('answers' as const) : ('none' as const), enough: (a?.csatN ?? 0) >= MIN_ANSWERS };
+      const npsN = a?.npsN ?? 0;
+      return {
+        stage,
+        csat,
+        nps: { value: npsN === 0 ? null : Math.round((1000 * ((a?.promoters ?? 0) - (a?.detractors ?? 0))) / npsN) / 10, n: npsN, promoters: a?.promoters ?? 0, detractors: a?.detractors ?? 0, enough: npsN >= MIN_ANSWERS },
+        ces: { value: a && a.cesN > 0 ? Math.round((100 * a.cesSum) / a.cesN) / 100 : null, n: a?.cesN ?? 0, enough: (a?.cesN ?? 0) >= MIN_ANSWERS },
+        placedBy: inter.answers[i]?.placed ?? { ledger: 0, evidence: 0 },
+      };
+    }),
+  };
+}
+
 function journeyReport(acc: JourneyAcc, stages: ReadonlyArray<{ id: string; label: string }>, o: CollectOptions, period: Period): JourneyReport {
   const minStays = o.minHistoryStays ?? MIN_HISTORY_STAYS;
   const now = acc.current.result();
   const flow = acc.flow.result();
   const friction = acc.friction.result();
+  const inter = acc.interactions.result();
+  const kpis = acc.kpis.result(inter.answers);
   const days = Math.round((period.to - period.from) / 86_400_000);
   return {
     id: acc.id,
@@ -170,13 +232,20 @@ function journeyReport(acc: JourneyAcc, stages: ReadonlyArray<{ id: string; labe
     touchpoints: acc.touchpoints.result(acc.stageIds),
     friction: friction.flags,
     mostAffected: friction.mostAffected.map((r) => ({ ...r, url: o.recordUrl?.(r.kind, r.id, r.objectType) ?? null })),
-    kpis: acc.kpis.result().map((k) => {
+    kpis: kpis.map((k) => {
       const off = o.engine.disabled.find((d) => d.rule === `kpis.${k.id}`);
       if (!off) return k;
       return { ...k, value: null, met: null, n: 0, disabled: { needs: off.needs, fix: off.fix }, definition: `Off: the CRM lacks ${off.needs.join(', ')}. ${k.definition}` };
     }),
     segments: acc.segments.result(),
+    satisfaction: satisfactionReport(acc, inter, kpis),
+    stageChannels: inter.stageChannels,
+    momentsOfTruth: inter.moments,
     definitions: {
+      satisfaction: `Survey answers given in the period, each counted in the stage the customer was in when answering — from the stage-transition ledger, or before the ledger begins from the CRM's dated history (deal stage and close dates, lifecycle dates) — not the stage they are in now. CSAT: share of answers in the top band of their survey's own scale (HubSpot's 0–2 CSAT: 2; a 1–5 CSAT: 4–5); where a stage has no CSAT answer, the contacts' latest CSAT by current stage stands in (source "contact rollup"). NPS: % promoters (9–10) − % detractors (0–6). CES: average on 1–7. Fewer than ${MIN_ANSWERS} answers: "not enough answers".`,
+      stageChannels: 'Customer-facing touchpoints in the period (notes and other internal records left out), each in the stage the customer was in at its time. Customers: distinct customers touched. Response: hours from an inbound touchpoint (the first not yet answered) to the next outbound one on any channel, median; unanswered: inbound with no outbound after it. Conversion: of the stays in that stage during which the customer was touched on that channel, the share that ended in a later stage (open stays count as not yet). Satisfaction: CSAT answers given in those stays, share in the top band.',
+      momentsOfTruth: `Per stage, over the stays that began in the period: customers who had a kind of touchpoint during the stay against those who did not — conversion to a later stage, and the share of satisfied CSAT answers. Only groups of at least ${MIN_GROUP} on each side; the largest differences first. Customers who get a meeting may differ in other ways from those who do not: these figures show an association, not a cause.`,
+      emotion: 'The CSAT line of the satisfaction table across the journey, stage by stage (hollow point: not enough answers; no point: no data). Red marks under the line: customers carrying friction flags in that stage now.',
       conversion: `From the stage-transition ledger: stays that began in the period (${days} days); "moved on" = the contact's next stay was a later stage of the journey. Conversion = moved on ÷ entered; stays still open count as not (yet) moved on.`,
       duration: `"history": days of each stay in the ledger that ended within the period (left − entered). "crm_dates": used for a stage while the ledger has fewer than ${minStays} such stays, the CRM's own dates instead — days customers now in the stage have been there so far, from the deal's stage-entered or close date (or the ticket's creation) that placed them there. Median = middle value (mean of the two middle ones); p90 = nearest rank.`,
       touchpoints: 'Per current stage, distinct customers by acquisition source (contact source) and by support channel (ticket/case channel, tickets created in the period).',

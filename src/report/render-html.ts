@@ -2,8 +2,9 @@
  * The journey map as one self-contained HTML file: inline CSS and SVG only (no script, no font,
  * no CDN), so it opens offline and prints. Every CRM-provided string is escaped.
  */
-import { durationSvg, funnelSvg, heatmapSvg, segmentSvg } from './charts.ts';
-import { daysText, esc, kpiText, opText, ratioText } from './html-text.ts';
+import { durationSvg, emotionSvg, funnelSvg, heatmapSvg, segmentSvg } from './charts.ts';
+import { daysText, esc, kpiText, opText, pctText, ratioText } from './html-text.ts';
+import { channelLabel } from './labels.ts';
 import type { RecordUrl } from './record-links.ts';
 import { JourneyMapSchema, type JourneyMap, type JourneyReport, type KpiResult } from './schema.ts';
 
@@ -28,10 +29,11 @@ svg .entered{fill:var(--ok)}svg .exited{fill:var(--bad)}svg .axis{stroke:#999}
 .tile.met{border-left-color:var(--ok);background:var(--ok-bg)}.tile.missed{border-left-color:var(--bad);background:var(--bad-bg)}
 .tile .fig{font-size:26px;font-weight:650}.tile .status{font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.04em}
 .tile.met .status{color:var(--ok)}.tile.missed .status{color:var(--bad)}.tile p{margin:4px 0;font-size:12px}
-table{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:break-word}td.n{white-space:nowrap}
+.few{color:var(--muted);font-style:italic}.caveat{border-left:4px solid #9a6700;background:#fff8e6;padding:6px 10px;font-size:12px;margin:4px 0 10px}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .sev-high{color:var(--bad);font-weight:600}.sev-medium{color:#9a6700}.sev-low{color:var(--muted)}
-@media print{body{max-width:none;padding:0;font-size:11px}h2{break-after:avoid}section.journey>div,figure,table,.tiles{break-inside:avoid}
+@media print{body{max-width:none;padding:0;font-size:11px}table{font-size:10px}th,td{padding:3px 3px}h2{break-after:avoid}section.journey>div,figure,table,.tiles{break-inside:avoid}
 .tile{print-color-adjust:exact;-webkit-print-color-adjust:exact}a{color:inherit;text-decoration:none}a[href]::after{content:" (" attr(href) ")";font-size:9px;color:var(--muted)}}
 `;
 
@@ -61,7 +63,13 @@ function journeySection(j: JourneyReport, o: HtmlOptions): string {
   return `<section class="journey" data-testid="journey-${id}">
 <h2>${esc(j.label)} <span class="muted">· <span data-testid="customers-${id}">${j.customers}</span> customers</span></h2>
 <h3>KPIs against targets</h3>
-<div class="tiles" data-testid="kpis-${id}">${j.kpis.map((k) => kpiTile(j.id, k)).join('')}</div>
+<div class="tiles" data-testid="kpis-${id}">${j.kpis.map((k) => kpiTile(j.id, k, j)).join('')}</div>
+<h3>Satisfaction per stage</h3>
+<p class="def">${esc(j.definitions.satisfaction)}</p>
+${satisfactionTable(j)}
+<h3>Emotion line</h3>
+<p class="def">${esc(j.definitions.emotion)}</p>
+${emotionSvg(j, csatTarget(j))}
 <h3>Funnel</h3>
 <p class="def">Bars: customers in each stage now. Arrows: ${esc(j.definitions.conversion)}</p>
 ${funnelSvg(j)}
@@ -75,7 +83,13 @@ ${heatmapSvg(j)}
 ${frictionTable(j)}
 <h3>Most affected records</h3>
 ${affectedTable(j, o)}
-<h3>Touchpoints</h3>
+<h3>Touchpoints by stage and channel</h3>
+<p class="def">${esc(j.definitions.stageChannels)}</p>
+${stageChannelTable(j)}
+<h3>Moments of truth</h3>
+<p class="caveat" data-testid="moments-caveat-${id}"><strong>Association, not cause.</strong> ${esc(j.definitions.momentsOfTruth)}</p>
+${momentsTable(j)}
+<h3>How customers came in and where they asked for help</h3>
 <p class="def">${esc(j.definitions.touchpoints)}</p>
 ${touchpointTable(j)}
 <h3>Segment movement</h3>
@@ -92,16 +106,65 @@ function disabledSection(doc: JourneyMap): string {
 <table><thead><tr><th>Rule</th><th>Needs</th><th>How to turn it on</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
-function kpiTile(journeyId: string, k: KpiResult): string {
+function kpiTile(journeyId: string, k: KpiResult, j: JourneyReport): string {
+  const few = k.enough === false && k.value !== null;
   const state = k.disabled ? 'off' : k.met === null ? 'nodata' : k.met ? 'met' : 'missed';
-  const status = k.disabled ? `off — needs ${k.disabled.needs.join(', ')}` : k.met === null ? 'no data' : k.met ? 'on target' : 'off target';
+  const status = k.disabled ? `off — needs ${k.disabled.needs.join(', ')}` : few ? 'not enough answers' : k.met === null ? 'no data' : k.met ? 'on target' : 'off target';
   const target = `${opText(k.op)} ${kpiText(k.target, k.unit)}`;
+  const label = new Map(j.stages.map((s) => [s.id, s.label]));
+  const sourceText = { answers: 'answers', contact_rollup: 'contact rollup', none: 'no data' } as const;
   const stages = k.byStage
-    ? `<p>${Object.entries(k.byStage).map(([s, v]) => `${esc(s)}: ${esc(kpiText(v.value, k.unit))} (n ${v.n})`).join(' · ')}</p>`
+    ? `<p>${Object.entries(k.byStage).map(([s, v]) => {
+      const name = esc(label.get(s) ?? s);
+      const src = v.source ? `, ${sourceText[v.source]}` : '';
+      return v.enough === false && v.n > 0 ? `${name}: <span class="few">not enough answers</span> (${esc(kpiText(v.value, k.unit))}, n ${v.n}${src})` : `${name}: ${esc(kpiText(v.value, k.unit))} (n ${v.n}${src})`;
+    }).join(' · ')}</p>`
     : '';
+  const sources = k.sources ? `<p data-testid="kpi-sources-${esc(journeyId)}-${esc(k.id)}">from ${Object.entries(k.sources).map(([name, n]) => `${esc(name.replace(/_/g, ' '))} ${n}`).join(' · ')}</p>` : '';
   return `<div class="tile ${state}" data-testid="kpi-${esc(journeyId)}-${esc(k.id)}" data-value="${k.value ?? ''}" data-met="${k.met ?? ''}" data-target="${k.target}">
 <div>${esc(k.label)}</div><div class="fig" data-testid="kpi-value-${esc(journeyId)}-${esc(k.id)}">${esc(kpiText(k.value, k.unit))}</div>
-<div class="status">${status}</div><p>target <span data-testid="kpi-target-${esc(journeyId)}-${esc(k.id)}">${esc(target)}</span> · n ${k.n}</p>${stages}<p class="muted">${esc(k.definition)}</p></div>`;
+<div class="status">${status}</div><p>target <span data-testid="kpi-target-${esc(journeyId)}-${esc(k.id)}">${esc(target)}</span> · n ${k.n}</p>${stages}${sources}<p class="muted">${esc(k.definition)}</p></div>`;
+}
+
+/** The csat_by_stage KPI's target in percent, for the emotion line's dashed line. */
+function csatTarget(j: JourneyReport): number | null {
+  const k = j.kpis.find((x) => x.metric === 'csat_by_stage' && !x.disabled);
+  return k ? k.target : null;
+}
+
+function satisfactionTable(j: JourneyReport): string {
+  const label = new Map(j.stages.map((s) => [s.id, s.label]));
+  const min = j.satisfaction.minAnswers;
+  const figure = (v: number | null, n: number, enough: boolean, text: (v: number | null) => string): string =>
+    n === 0 ? '–' : enough ? esc(text(v)) : `<span class="few">not enough answers</span> (${esc(text(v))})`;
+  const source = { answers: 'answers', contact_rollup: 'contact rollup (latest CSAT, current stage)', none: '–' } as const;
+  const rows = j.satisfaction.stages.map((s) => `<tr data-testid="satisfaction-${esc(j.id)}-${esc(s.stage)}" data-csat="${s.csat.value ?? ''}" data-n="${s.csat.n}" data-source="${s.csat.source}" data-enough="${s.csat.enough}">`
+    + `<td>${esc(label.get(s.stage) ?? s.stage)}</td><td class="n">${figure(s.csat.value, s.csat.n, s.csat.enough, pctText)}</td><td class="n">${s.csat.n}</td><td>${source[s.csat.source]}</td>`
+    + `<td class="n">${figure(s.nps.value, s.nps.n, s.nps.enough, (v) => (v === null ? '–' : v.toFixed(1)))}</td><td class="n">${s.nps.n}</td>`
+    + `<td class="n">${figure(s.ces.value, s.ces.n, s.ces.enough, (v) => (v === null ? '–' : v.toFixed(2)))}</td><td class="n">${s.ces.n}</td>`
+    + `<td>${s.placedBy.ledger + s.placedBy.evidence === 0 ? '–' : `ledger ${s.placedBy.ledger} · CRM history ${s.placedBy.evidence}`}</td></tr>`);
+  const note = `Minimum ${min} answers per figure. ${j.satisfaction.customersWithTouchpoints} customers have touchpoints pulled${j.satisfaction.unplaced > 0 ? `; ${j.satisfaction.unplaced} answers predate any dated stage and are left out` : ''}.`;
+  return `<table data-testid="satisfaction-${esc(j.id)}"><thead><tr><th>Stage (when answered)</th><th class="n">CSAT satisfied</th><th class="n">n</th><th>Source</th><th class="n">NPS</th><th class="n">n</th><th class="n">CES (1–7)</th><th class="n">n</th><th>Placed by</th></tr></thead><tbody>${rows.join('')}</tbody></table><p class="def">${esc(note)}</p>`;
+}
+
+function stageChannelTable(j: JourneyReport): string {
+  if (j.stageChannels.length === 0) return `<p class="muted" data-testid="stage-channels-${esc(j.id)}" data-empty="true">No touchpoint in the period (touchpoints not pulled, or none recorded).</p>`;
+  const label = new Map(j.stages.map((s) => [s.id, s.label]));
+  const hours = (h: number | null): string => (h === null ? '–' : h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} d`);
+  const rows = j.stageChannels.map((r) => `<tr data-testid="stage-channel-${esc(j.id)}-${esc(r.stage)}-${esc(r.channel)}" data-touchpoints="${r.touchpoints}" data-customers="${r.customers}" data-conversion="${r.conversionToNext ?? ''}">`
+    + `<td>${esc(label.get(r.stage) ?? r.stage)}</td><td>${esc(channelLabel(r.channel))}</td><td class="n">${r.touchpoints}</td><td class="n">${r.customers}</td><td class="n">${r.inbound} / ${r.outbound}</td>`
+    + `<td class="n">${hours(r.responseHours.median)}${r.responseHours.n > 0 ? ` (n ${r.responseHours.n})` : ''}</td><td class="n">${r.unanswered}</td>`
+    + `<td class="n">${ratioText(r.conversionToNext)}${r.touchedStays > 0 ? ` (${r.movedOn} of ${r.touchedStays})` : ''}</td><td class="n">${r.satisfaction.n === 0 ? '–' : `${pctText(r.satisfaction.value)} (n ${r.satisfaction.n})`}</td></tr>`);
+  return `<table data-testid="stage-channels-${esc(j.id)}"><thead><tr><th>Stage</th><th>Channel</th><th class="n">Touchpoints</th><th class="n">Customers</th><th class="n">In / out</th><th class="n">Median response</th><th class="n">Unanswered</th><th class="n">Conversion to next</th><th class="n">Satisfaction</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function momentsTable(j: JourneyReport): string {
+  if (j.momentsOfTruth.length === 0) return `<p class="muted" data-testid="moments-${esc(j.id)}" data-empty="true">No touchpoint kind with enough customers on both sides to compare.</p>`;
+  const label = new Map(j.stages.map((s) => [s.id, s.label]));
+  const rows = j.momentsOfTruth.map((m) => `<tr data-testid="moment-${esc(j.id)}-${esc(m.stage)}-${esc(m.kind)}-${m.metric}" data-difference="${m.difference}">`
+    + `<td>${esc(label.get(m.stage) ?? m.stage)}</td><td>${esc(m.label)}</td><td>${m.metric === 'conversion' ? 'moved on to a later stage' : 'satisfied CSAT answers'}</td>`
+    + `<td class="n">${pctText(m.with.value)} (n ${m.with.n})</td><td class="n">${pctText(m.without.value)} (n ${m.without.n})</td><td class="n">${m.difference > 0 ? '+' : ''}${m.difference.toFixed(1)} pts</td></tr>`);
+  return `<table data-testid="moments-${esc(j.id)}"><thead><tr><th>Stage</th><th>Touchpoint</th><th>Measure</th><th class="n">With</th><th class="n">Without</th><th class="n">Difference</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function stagesTable(j: JourneyReport): string {
@@ -120,7 +183,7 @@ function backfilledText(b: JourneyReport['stages'][number]['backfilled']): strin
 
 function frictionTable(j: JourneyReport): string {
   const rows = j.friction.map((f) => `<tr data-testid="friction-${esc(j.id)}-${esc(f.id)}" data-customers="${f.customers}"><td>${esc(f.label)}</td><td class="sev-${f.severity}">${f.severity}</td><td class="n">${f.customers}</td>`
-    + `<td>${Object.entries(f.byChannel).map(([c, n]) => `${esc(c)} ${n}`).join(', ') || '–'}</td><td>${f.sampleReasons.map((r) => esc(r)).join('<br>') || '–'}</td></tr>`);
+    + `<td>${Object.entries(f.byChannel).map(([c, n]) => `${esc(channelLabel(c))} ${n}`).join(', ') || '–'}</td><td>${f.sampleReasons.map((r) => esc(r)).join('<br>') || '–'}</td></tr>`);
   return `<table><thead><tr><th>Flag (most customers first)</th><th>Severity</th><th class="n">Customers</th><th>By channel</th><th>Example reasons</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
@@ -138,6 +201,6 @@ function affectedTable(j: JourneyReport, o: HtmlOptions): string {
 function touchpointTable(j: JourneyReport): string {
   const label = new Map(j.stages.map((s) => [s.id, s.label]));
   if (j.touchpoints.length === 0) return '<p class="muted">No touchpoint.</p>';
-  const rows = j.touchpoints.map((t) => `<tr data-testid="touchpoint-${esc(j.id)}-${esc(t.stage)}-${t.kind}-${esc(t.channel)}" data-customers="${t.customers}"><td>${esc(label.get(t.stage) ?? t.stage)}</td><td>${t.kind === 'source' ? 'came through' : 'support'}</td><td>${esc(t.channel)}</td><td class="n">${t.customers}</td></tr>`);
+  const rows = j.touchpoints.map((t) => `<tr data-testid="touchpoint-${esc(j.id)}-${esc(t.stage)}-${t.kind}-${esc(t.channel)}" data-customers="${t.customers}"><td>${esc(label.get(t.stage) ?? t.stage)}</td><td>${t.kind === 'source' ? 'came through' : 'support'}</td><td>${esc(channelLabel(t.channel))}</td><td class="n">${t.customers}</td></tr>`);
   return `<table data-testid="touchpoints-${esc(j.id)}"><thead><tr><th>Stage</th><th>Kind</th><th>Channel</th><th class="n">Customers</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

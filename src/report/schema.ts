@@ -45,6 +45,61 @@ export const TouchpointSchema = z.object({
   customers: count,
 });
 
+const rate = z.object({ value: z.number().nullable(), n: count });
+
+/** Satisfaction per stage from the survey answers, each placed in the stage the customer was in when answering. */
+export const StageSatisfactionSchema = z.object({
+  stage: z.string(),
+  /** CSAT: % of answers in their survey's top band; falls back to the contacts' latest CSAT by current stage where the stage has no answer. */
+  csat: z.object({ value: z.number().nullable(), n: count, source: z.enum(['answers', 'contact_rollup', 'none']), enough: z.boolean() }),
+  /** NPS among the stage's NPS answers: % promoters (9–10) − % detractors (0–6). */
+  nps: z.object({ value: z.number().nullable(), n: count, promoters: count, detractors: count, enough: z.boolean() }),
+  /** Customer effort: average on 1–7. */
+  ces: z.object({ value: z.number().nullable(), n: count, enough: z.boolean() }),
+  /** Answers placed by the stage ledger, and by the CRM's dated history for the time before the ledger begins. */
+  placedBy: z.object({ ledger: count, evidence: count }),
+});
+
+export const SatisfactionSchema = z.object({
+  /** Fewer answers than this: "not enough answers", no target judged. */
+  minAnswers: count,
+  /** Customers whose touchpoints were pulled (answers and touchpoints only exist for them). */
+  customersWithTouchpoints: count,
+  /** Answers in the period that no stay covers (older than any dated evidence): left out. */
+  unplaced: count,
+  stages: z.array(StageSatisfactionSchema),
+});
+
+/** Touchpoints by stage × channel: the table a CX team builds by hand, computed. */
+export const StageChannelSchema = z.object({
+  stage: z.string(),
+  /** Normalized touchpoint channel (`email`, `phone`, `meeting`…); the HTML shows its label. */
+  channel: z.string(),
+  touchpoints: count,
+  customers: count,
+  inbound: count,
+  outbound: count,
+  responseHours: z.object({ median: z.number().nullable(), n: count }),
+  unanswered: count,
+  touchedStays: count,
+  movedOn: count,
+  conversionToNext: share.nullable(),
+  satisfaction: rate,
+});
+
+export const MomentSchema = z.object({
+  stage: z.string(),
+  /** `<channel>|inbound`, `<channel>|outbound` or `<channel>|outcome:<outcome>`. */
+  kind: z.string(),
+  label: z.string(),
+  metric: z.enum(['conversion', 'satisfaction']),
+  /** Percentages (0–100) and group sizes: stays (conversion) or CSAT answers (satisfaction). */
+  with: z.object({ value: z.number(), n: count }),
+  without: z.object({ value: z.number(), n: count }),
+  /** with − without, percentage points. */
+  difference: z.number(),
+});
+
 export const FrictionSchema = z.object({
   id: z.string(),
   label: z.string(),
@@ -79,13 +134,22 @@ export const KpiSchema = z.object({
   target: z.number(),
   /** null when there is nothing to measure (no CSAT, no NPS answers, no closed tickets…). */
   value: z.number().nullable(),
-  /** null exactly when value is null. */
+  /** null when value is null, or when there are fewer answers than the stated minimum (`enough: false`). */
   met: z.boolean().nullable(),
-  /** How many customers/tickets/deals the figure is computed over. */
+  /** How many customers/tickets/deals/answers the figure is computed over. */
   n: count,
   definition: z.string(),
-  /** Per-stage figures (csat_by_stage only). */
-  byStage: z.record(z.string(), z.object({ value: z.number().nullable(), n: count })).optional(),
+  /** Per-stage figures (csat_by_stage only), each with the source it used and whether n reaches the minimum. */
+  byStage: z.record(z.string(), z.object({
+    value: z.number().nullable(),
+    n: count,
+    source: z.enum(['answers', 'contact_rollup', 'none']).optional(),
+    enough: z.boolean().optional(),
+  })).optional(),
+  /** How much of n each source fed (csat_by_stage: answers / contact_rollup; first_contact_resolution: conversation / proxy_24h). */
+  sources: z.record(z.string(), count).optional(),
+  /** csat_by_stage: false when n is below the minimum of answers (then met is null). */
+  enough: z.boolean().optional(),
   /** Set when the CRM lacks a field the KPI is computed from: value and met are then null. */
   disabled: z.object({ needs: z.array(z.string()), fix: z.string() }).optional(),
 });
@@ -113,8 +177,14 @@ export const JourneyReportSchema = z.object({
   mostAffected: z.array(AffectedRecordSchema),
   kpis: z.array(KpiSchema),
   segments: z.array(SegmentMovementSchema),
+  satisfaction: SatisfactionSchema,
+  stageChannels: z.array(StageChannelSchema),
+  momentsOfTruth: z.array(MomentSchema),
   /** How the funnel, durations and touchpoints were computed, in words. */
-  definitions: z.object({ conversion: z.string(), duration: z.string(), touchpoints: z.string(), friction: z.string(), backfilled: z.string() }),
+  definitions: z.object({
+    conversion: z.string(), duration: z.string(), touchpoints: z.string(), friction: z.string(), backfilled: z.string(),
+    satisfaction: z.string(), stageChannels: z.string(), momentsOfTruth: z.string(), emotion: z.string(),
+  }),
 });
 
 export const JourneyMapSchema = z.object({
@@ -135,6 +205,9 @@ export type AffectedRecord = z.infer<typeof AffectedRecordSchema>;
 export type KpiResult = z.infer<typeof KpiSchema>;
 export type SegmentMovement = z.infer<typeof SegmentMovementSchema>;
 export type JourneyReport = z.infer<typeof JourneyReportSchema>;
+export type StageSatisfaction = z.infer<typeof StageSatisfactionSchema>;
+export type StageChannel = z.infer<typeof StageChannelSchema>;
+export type MomentOfTruth = z.infer<typeof MomentSchema>;
 export type JourneyMap = z.infer<typeof JourneyMapSchema>;
 
 /** A time window [from, to], epoch ms, both inclusive. */

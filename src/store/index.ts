@@ -230,6 +230,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
 
     undoStageChanges: (installation, runId) => guard('undoStageChanges', () => tx.run(() => history.undoRun(installation, runId))),
 
+    stageStaysOf: (installation, contactIds) => guard('stageStaysOf', () => history.staysOf(installation, contactIds)),
     iterateStageHistory: (installation, opts = {}) =>
       guardIterable('iterateStageHistory', () => history.iterate(installation, opts.journeyId)),
 

@@ -289,6 +289,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 10,
+    name: 'stage stays by contact (the journey map places touchpoints in the stay of their time)',
+    sql: `
+      CREATE INDEX stage_history_by_contact ON stage_history (installation, contact_id, entered_at);
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { int, intOrNull, text, textOrNull } from './row-values.ts';
-import type { CurrentStage, StageChange, StageHistoryRow, StageUndo } from './types.ts';
+import type { ContactStay, CurrentStage, StageChange, StageHistoryRow, StageUndo } from './types.ts';
 
 const HISTORY_PAGE = 2_000;
 
@@ -29,6 +29,11 @@ export function createStageHistory(db: DatabaseSync) {
     WHERE installation = ?1 AND contact_id IN (SELECT value FROM json_each(?2)) AND left_at IS NULL
       AND (?3 IS NULL OR journey_id = ?3)
     ORDER BY entered_at, id`);
+  // One page of customers' stays at once (the report places their touchpoints in time); index stage_history_by_contact.
+  const selectOfContacts = db.prepare(`
+    SELECT contact_id, journey_id, stage, entered_at, left_at FROM stage_history
+    WHERE installation = ?1 AND contact_id IN (SELECT value FROM json_each(?2))
+    ORDER BY contact_id, entered_at, id`);
   const selectPage = db.prepare(`
     SELECT id, contact_id, journey_id, stage, entered_at, left_at, backfilled FROM stage_history
     WHERE installation = ?1 AND id > ?2 AND (?3 IS NULL OR journey_id = ?3)
@@ -93,6 +98,19 @@ export function createStageHistory(db: DatabaseSync) {
           enteredAt: int(row, 'entered_at'),
           basis: textOrNull(row, 'basis'),
         });
+      }
+      return out;
+    },
+
+    /** The stays of these contacts (all journeys), oldest first per contact. */
+    staysOf(installation: string, contactIds: readonly string[]): Map<string, ContactStay[]> {
+      const out = new Map<string, ContactStay[]>();
+      if (contactIds.length === 0) return out;
+      for (const row of selectOfContacts.all(installation, JSON.stringify(contactIds))) {
+        const id = text(row, 'contact_id');
+        let list = out.get(id);
+        if (!list) out.set(id, (list = []));
+        list.push({ journeyId: text(row, 'journey_id'), stage: text(row, 'stage'), enteredAt: int(row, 'entered_at'), leftAt: intOrNull(row, 'left_at') });
       }
       return out;
     },

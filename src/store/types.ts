@@ -93,6 +93,14 @@ export interface StageHistoryRow {
   backfilled: boolean;
 }
 
+/** One stay of a contact in a journey's stage: [enteredAt, leftAt), open when leftAt is null. */
+export interface ContactStay {
+  journeyId: string;
+  stage: string;
+  enteredAt: number;
+  leftAt: number | null;
+}
+
 export interface SegmentEvent {
   segmentId: string;
   contactId: string;
@@ -257,6 +265,8 @@ export interface Store {
   /** Undoes one run's ledger changes that no later run superseded; one transaction. */
   undoStageChanges(installation: string, runId: number): StageUndo;
   iterateStageHistory(installation: string, opts?: { journeyId?: string }): Iterable<StageHistoryRow>;
+  /** The stays of these contacts (every journey), oldest first per contact: a page of customers at a time. */
+  stageStaysOf(installation: string, contactIds: readonly string[]): Map<string, ContactStay[]>;
 
   // segments
   getSegmentMembers(installation: string, segmentId: string): Set<string>;

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/cli/commands/demo.ts';
 import { JourneyMapSchema, type JourneyMap } from '../../src/report/index.ts';
 import { openChromium, type Browser } from './chromium.ts';
+import { layoutProblems } from './layout.ts';
 
 let browser: Browser;
 let page: Page;
@@ -55,5 +56,19 @@ describe("the demo's HubSpot journey map", () => {
     mkdirSync(resolve('tests/artifacts'), { recursive: true });
     await page.screenshot({ path: resolve('tests/artifacts/demo-journey-map.png'), fullPage: true });
     expect(existsSync(resolve('tests/artifacts/demo-journey-map.png'))).toBe(true);
+  });
+
+  it('reads cleanly at 1280 px and on A4: no text overlaps or overflows (screenshots in tests/artifacts/layout)', async () => {
+    const dir = resolve('tests/artifacts/layout');
+    mkdirSync(dir, { recursive: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    expect((await layoutProblems(page)).problems).toEqual([]);
+    await page.screenshot({ path: resolve(dir, 'demo-map-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 794, height: 1123 });
+    await page.emulateMedia({ media: 'print' });
+    expect((await layoutProblems(page)).problems).toEqual([]);
+    await page.screenshot({ path: resolve(dir, 'demo-map-a4.png'), fullPage: true });
+    await page.emulateMedia({ media: 'screen' });
+    console.log(`demo map layout screenshots: ${dir}`);
   });
 });

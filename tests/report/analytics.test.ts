@@ -151,8 +151,16 @@ describe('KPIs', () => {
     k.add('a', customer({ csat: null }), noFlags);
     k.add('b', customer({ csat: 4 }), noFlags);
     const [r] = k.result();
-    expect(r).toMatchObject({ value: 66.7, n: 3, met: false, target: 85, op: 'gte' });
-    expect(r?.byStage).toEqual({ a: { value: 50, n: 2 }, b: { value: 100, n: 1 }, c: { value: null, n: 0 } });
+    // 3 answers is below the stated minimum (5): the figure is shown, no target judged.
+    expect(r).toMatchObject({ value: 66.7, n: 3, met: null, enough: false, target: 85, op: 'gte', sources: { answers: 0, contact_rollup: 3 } });
+    expect(r?.byStage).toEqual({
+      a: { value: 50, n: 2, source: 'contact_rollup', enough: false },
+      b: { value: 100, n: 1, source: 'contact_rollup', enough: false },
+      c: { value: null, n: 0, source: 'none', enough: false },
+    });
+    k.add('b', customer({ csat: 1 }), noFlags);
+    k.add('b', customer({ csat: 5 }), noFlags);
+    expect(k.result()[0]).toMatchObject({ value: 60, n: 5, met: false, enough: true });
   });
 
   it('satisfaction per stage on a 0–2 CSAT: the mapping\'s satisfied band (HubSpot: 2) counts, not 4-of-5', () => {

@@ -51,7 +51,8 @@ describe('collectJourneyMap over a seeded store', () => {
   });
 
   it('computes the KPIs against the mapping targets', () => {
-    expect(kpi('satisfaction_per_stage')).toMatchObject({ value: 50, n: 4, met: false, op: 'gte', target: 85 });
+    // 4 CSATs, below the minimum of 5 answers: shown, not judged.
+    expect(kpi('satisfaction_per_stage')).toMatchObject({ value: 50, n: 4, met: null, enough: false, op: 'gte', target: 85 });
     expect(kpi('satisfaction_per_stage')?.byStage).toMatchObject({ awareness: { value: 50, n: 2 }, consideration: { value: 100, n: 1 }, purchase: { value: 0, n: 1 }, decision: { value: null, n: 0 } });
     expect(kpi('nps')).toMatchObject({ value: 25, n: 4, met: false, unit: 'score' });
     expect(kpi('first_contact_resolution')).toMatchObject({ value: 50, n: 2, met: false });
@@ -118,13 +119,13 @@ describe('renderers', () => {
     expect(csvField('two\nlines')).toBe('"two\nlines"');
     expect(csvField(null)).toBe('');
     const files = writeCsvTables(map, join(tmp, 'csv'));
-    expect(files.map((f) => f.split('/').at(-1)).sort()).toEqual(['friction.csv', 'kpis.csv', 'segments.csv', 'stages.csv', 'touchpoints.csv']);
+    expect(files.map((f) => f.split('/').at(-1)).sort()).toEqual(['channels.csv', 'friction.csv', 'kpis.csv', 'moments.csv', 'satisfaction.csv', 'segments.csv', 'stages.csv', 'touchpoints.csv']);
     const stages = readFileSync(join(tmp, 'csv', 'stages.csv'), 'utf8').split('\r\n');
     expect(stages[0]?.startsWith('journey,stage,label,customers,entered_in_period,moved_on,conversion_to_next')).toBe(true);
     expect(stages[2]).toBe('default,consideration,Consideration,1,3,2,0.6667,history,2,22.5,22.5,15,30,30,0,0,0');
     expect(stages.at(-1)).toBe(''); // CRLF after the last record
     const kpis = renderCsvTables(map)['kpis.csv'] as string;
-    expect(kpis).toContain('default,satisfaction_per_stage,Satisfaction per stage,csat_by_stage,stage:consideration,100,percent,gte,85,true,1,');
+    expect(kpis).toContain('default,satisfaction_per_stage,Satisfaction per stage,csat_by_stage,stage:consideration,100,percent,gte,85,,1,'); // 1 answer: not judged
     // Definitions contain commas and quotes: they are quoted.
     expect(kpis).toMatch(/,"Deals carrying the ""abandoned_checkout"" flag/);
   });

@@ -4,9 +4,11 @@
  */
 import { compileEngine } from '../../src/journey/engine.ts';
 import { loadMapping } from '../../src/mapping/load.ts';
-import { HOUR_MS, type Customer } from '../../src/model.ts';
+import { DAY_MS, HOUR_MS, type Customer, type TouchpointRecord } from '../../src/model.ts';
+import { storeSource, type ReportSource } from '../../src/report/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { contact, daysAgo, deal, NOW, ticket, won } from '../journey/builders.ts';
+import { answer, touchpoint } from './touchpoint-builders.ts';
 
 export { NOW };
 export const INST = 'hubspot:default';
@@ -74,4 +76,64 @@ export function seedStore(): Store {
   store.applyMembership(INST, 'new_lead', ['c6'], [], daysAgo(10));
   store.applyMembership(INST, 'at_risk', [], ['c5'], daysAgo(5));
   return store;
+}
+
+/**
+ * Touchpoints for the seeded customers (until the store keeps them, the report's source attaches them):
+ * channel mixes that differ by stage, survey answers given in earlier stages than the customer's current one,
+ * a no-show, an unanswered inbound message, and a support conversation resolved by one reply.
+ */
+export function seedTouchpoints(): Map<string, TouchpointRecord[]> {
+  const out = new Map<string, TouchpointRecord[]>();
+  const add = (id: string, ...tps: TouchpointRecord[]): void => {
+    out.set(id, [...(out.get(id) ?? []), ...tps].sort((a, b) => (a.at ?? 0) - (b.at ?? 0)));
+  };
+  const on = (id: string) => ({ contactIds: [id] });
+  // c2 (now consideration, awareness 50–30 days ago): email in awareness, chat in consideration, happy answers.
+  add('c2',
+    touchpoint({ ...on('c2'), channel: 'email', direction: 'inbound', at: daysAgo(45) }),
+    touchpoint({ ...on('c2'), channel: 'email', direction: 'outbound', at: daysAgo(45) + 3 * HOUR_MS }),
+    touchpoint({ ...on('c2'), channel: 'form', direction: 'inbound', at: daysAgo(32) }),
+    touchpoint({ ...on('c2'), channel: 'email', direction: 'inbound', ticketIds: ['t2'], at: daysAgo(10) }),
+    touchpoint({ ...on('c2'), channel: 'email', direction: 'outbound', ticketIds: ['t2'], at: daysAgo(10) + 2 * HOUR_MS }),
+    ...[2, 2, 1].map((score, i) => answer('csat', score, daysAgo(40) + i * DAY_MS, on('c2'))),
+    answer('nps', 9, daysAgo(20), on('c2')));
+  // c3 (now decision since 40 days; consideration 70–40): a meeting no-show, an unanswered chat, unhappy answers.
+  add('c3',
+    touchpoint({ ...on('c3'), channel: 'meeting', direction: 'outbound', outcome: 'no_show', rawOutcome: 'NO_SHOW', at: daysAgo(35) }),
+    touchpoint({ ...on('c3'), channel: 'phone', direction: 'outbound', outcome: 'no_answer', at: daysAgo(30) }),
+    touchpoint({ ...on('c3'), channel: 'chat', direction: 'inbound', ticketIds: ['t3'], at: daysAgo(10) }),
+    touchpoint({ ...on('c3'), channel: 'internal', direction: null, at: daysAgo(9) }),
+    ...[0, 1].map((score, i) => answer('csat', score, daysAgo(55) + i * DAY_MS, on('c3'))),
+    answer('ces', 2, daysAgo(12), on('c3')), answer('nps', 4, daysAgo(11), on('c3')));
+  // c4 (now purchase since 20 days; consideration 60–45, decision 45–20): answered in consideration.
+  add('c4',
+    touchpoint({ ...on('c4'), channel: 'meeting', direction: 'outbound', outcome: 'completed', at: daysAgo(50) }),
+    touchpoint({ ...on('c4'), channel: 'phone', direction: 'inbound', at: daysAgo(40) }),
+    touchpoint({ ...on('c4'), channel: 'phone', direction: 'outbound', outcome: 'connected', at: daysAgo(39) }),
+    touchpoint({ ...on('c4'), channel: 'whatsapp', direction: 'outbound', at: daysAgo(15) }),
+    ...[2, 2, 2].map((score, i) => answer('csat', score, daysAgo(55) + i * DAY_MS, on('c4'))),
+    answer('csat', 0, daysAgo(5), on('c4')), answer('ces', 6, daysAgo(4), on('c4')));
+  // c1, c6 (awareness): web visits and a social message; c5 (post-purchase): a phone ticket and SMS.
+  add('c1', touchpoint({ ...on('c1'), channel: 'web', direction: 'inbound', at: daysAgo(20) }), answer('csat', 2, daysAgo(19), on('c1')));
+  add('c6', touchpoint({ ...on('c6'), channel: 'social', direction: 'inbound', at: daysAgo(5) }));
+  add('c5',
+    touchpoint({ ...on('c5'), channel: 'phone', direction: 'inbound', ticketIds: ['t5'], at: daysAgo(30) }),
+    touchpoint({ ...on('c5'), channel: 'phone', direction: 'outbound', ticketIds: ['t5'], at: daysAgo(30) + HOUR_MS }),
+    touchpoint({ ...on('c5'), channel: 'phone', direction: 'inbound', ticketIds: ['t5'], at: daysAgo(29) }),
+    touchpoint({ ...on('c5'), channel: 'sms', direction: 'outbound', at: daysAgo(8) }),
+    answer('nps', 8, daysAgo(7), on('c5')));
+  return out;
+}
+
+/** The store's report source, with the seeded touchpoints attached to its customers. */
+export function sourceWithTouchpoints(store: Store): ReportSource {
+  const base = storeSource(store, INST);
+  const tps = seedTouchpoints();
+  return {
+    ...base,
+    *customers() {
+      for (const c of base.customers()) yield { ...c, touchpoints: tps.get(c.contact.id) ?? [] };
+    },
+  };
 }

@@ -61,11 +61,11 @@ describe('CSV export of the journey map', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'parcours-csv-')), 'csv');
     const r = await runCli(['report', '--crm', 'salesforce', '--format', 'csv', '--out', out], env);
     expect(r.code).toBe(0);
-    const text = readFileSync(join(out, 'touchpoints.csv'), 'utf8');
+    const text = readFileSync(join(out, 'channels.csv'), 'utf8');
     const cells = parseCsv(text).flat();
     expect(cells).toContain(`'${HOSTILE}`);
     expect(cells).toContain("'\t@SUM(1+1)");
-    for (const file of ['stages.csv', 'touchpoints.csv', 'friction.csv', 'kpis.csv', 'segments.csv']) {
+    for (const file of ['stages.csv', 'channels.csv', 'touchpoints.csv', 'satisfaction.csv', 'moments.csv', 'friction.csv', 'kpis.csv', 'segments.csv']) {
       for (const cell of parseCsv(readFileSync(join(out, file), 'utf8')).flat()) expect(cell).not.toMatch(/^[=+@\t\r]/);
     }
     expect(csvField('-cmd|" /C calc"!A0')).toBe(`"'-cmd|"" /C calc""!A0"`);

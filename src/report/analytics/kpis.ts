@@ -3,8 +3,9 @@
  * Deals and tickets linked to several contacts are counted once (by id).
  */
 import type { Condition, FrictionDef, KpiDef, NumberTest } from '../../mapping/ast.ts';
-import { HOUR_MS, type Customer, type JourneyState } from '../../model.ts';
+import { HOUR_MS, type Customer, type JourneyState, type TicketRecord, type TouchpointRecord } from '../../model.ts';
 import { inPeriod, type KpiResult, type Period } from '../schema.ts';
+import { customerFacing, MIN_ANSWERS, type StageAnswers } from './interactions.ts';
 import { round } from './summary.ts';
 
 export const ABANDONED_CHECKOUT_FLAG = 'abandoned_checkout';
@@ -21,7 +22,28 @@ export interface KpiInputs {
 
 export interface Kpis {
   add(stage: string, customer: Customer, state: Pick<JourneyState, 'friction'>): void;
-  result(): KpiResult[];
+  /** `answers`: survey answers placed in the stage the customer was in when answering (interactions.ts). */
+  result(answers?: readonly StageAnswers[]): KpiResult[];
+}
+
+/**
+ * First-contact resolution read from the ticket's conversation (its customer-facing touchpoints):
+ * resolved at first contact when there was exactly one outbound reply and no inbound message after it.
+ * null when the ticket has no conversation with a direction (then the 24 h proxy decides).
+ */
+export function resolvedAtFirstContact(conversation: readonly TouchpointRecord[]): boolean | null {
+  const directed = conversation.filter((t) => t.direction !== null && t.at !== null);
+  if (directed.length === 0) return null;
+  const outbound = directed.filter((t) => t.direction === 'outbound');
+  if (outbound.length !== 1) return false;
+  const replyAt = (outbound[0] as TouchpointRecord).at as number;
+  return !directed.some((t) => t.direction === 'inbound' && (t.at as number) > replyAt);
+}
+
+/** The touchpoints of a ticket's conversation: customer-facing, not survey answers. */
+export function conversationOf(ticket: TicketRecord, touchpoints: readonly TouchpointRecord[] | undefined): TouchpointRecord[] {
+  if (!touchpoints) return [];
+  return touchpoints.filter((t) => customerFacing(t) && t.survey === null && t.ticketIds.includes(ticket.id));
 }
 
 /** The stage ids the flag's rule tests with `deal.stagesReached: { contains: [...] }`. */
@@ -69,7 +91,7 @@ export function createKpis(inputs: KpiInputs): Kpis {
   const satisfied = inputs.kpis.find((k) => k.metric === 'csat_by_stage')?.satisfied ?? DEFAULT_SATISFIED;
   let customers = 0;
   let promoters = 0, detractors = 0, npsN = 0;
-  let fcrResolved = 0, fcrN = 0;
+  let fcrResolved = 0, fcrN = 0, fcrFromConversation = 0, fcrFromProxy = 0;
   let lateClosed = 0, abandoned = 0;
   const flagged = new Map<string, number>();
   // Only records shared by several contacts can be seen twice; only those are remembered.
@@ -99,9 +121,18 @@ export function createKpis(inputs: KpiInputs): Kpis {
         else if (c.npsScore <= 6) detractors++;
       }
       for (const t of customer.tickets) {
-        if (t.isOpen || !inPeriod(t.closedAt, period) || t.firstResponseAt === null || !firstSight('ticket', t)) continue;
+        if (t.isOpen || !inPeriod(t.closedAt, period)) continue;
+        const byConversation = resolvedAtFirstContact(conversationOf(t, customer.touchpoints));
+        if (byConversation === null && t.firstResponseAt === null) continue;
+        if (!firstSight('ticket', t)) continue;
         fcrN++;
-        if (t.closedAt - t.firstResponseAt <= FCR_WINDOW_MS) fcrResolved++;
+        if (byConversation !== null) {
+          fcrFromConversation++;
+          if (byConversation) fcrResolved++;
+        } else {
+          fcrFromProxy++;
+          if (t.closedAt - (t.firstResponseAt as number) <= FCR_WINDOW_MS) fcrResolved++;
+        }
       }
       if (late.size > 0) {
         const abandonedDeals = new Set(state.friction.filter((f) => f.id === ABANDONED_CHECKOUT_FLAG && f.on.kind === 'deal').map((f) => f.on.id));
@@ -116,23 +147,34 @@ export function createKpis(inputs: KpiInputs): Kpis {
       }
     },
 
-    result() {
+    result(answers = []) {
+      const answersOf = new Map(answers.map((a) => [a.stage, a]));
       return inputs.kpis.map((k) => {
         let value: number | null = null;
         let n = 0;
         let definition: string;
         let byStage: KpiResult['byStage'];
+        let sources: KpiResult['sources'];
+        let enough: boolean | undefined;
         switch (k.metric) {
           case 'csat_by_stage': {
             let good = 0;
             byStage = {};
-            for (const [stage, s] of csat) {
+            sources = { answers: 0, contact_rollup: 0 };
+            for (const [stage, rollup] of csat) {
+              // Answers where the stage has any; the contact's latest CSAT (by current stage) only where it has none.
+              const a = answersOf.get(stage)?.tally;
+              const fromAnswers = a !== undefined && a.csatN > 0;
+              const s = fromAnswers ? { good: a.csatGood, n: a.csatN } : rollup;
+              const source = fromAnswers ? 'answers' : s.n > 0 ? 'contact_rollup' : 'none';
               good += s.good;
               n += s.n;
-              byStage[stage] = { value: pct(s.good, s.n), n: s.n };
+              if (source !== 'none') sources[source] = (sources[source] ?? 0) + s.n;
+              byStage[stage] = { value: pct(s.good, s.n), n: s.n, source, enough: s.n >= MIN_ANSWERS };
             }
             value = pct(good, n);
-            definition = `Share of customers whose CSAT is ${satisfiedText(satisfied)} (satisfied, on the CSAT field's own scale) among customers with a CSAT, by current stage; the headline figure is over all stages.`;
+            enough = n >= MIN_ANSWERS;
+            definition = `Share of satisfied CSAT answers per stage. From the survey answers where a stage has any: each answer counts in the stage the customer was in when answering (stage ledger, or the CRM's dated history before it), satisfied = the top band of its survey's own scale (2 on HubSpot's 0–2, 4–5 on a 1–5 scale), answers given in the period. A stage with no answer falls back to the contacts' latest CSAT (${satisfiedText(satisfied)} satisfied) by current stage; each stage says which source it used. Below ${MIN_ANSWERS} answers a figure is shown as "not enough answers" and not judged against the target. The headline figure pools the stages.`;
             break;
           }
           case 'nps':
@@ -145,7 +187,8 @@ export function createKpis(inputs: KpiInputs): Kpis {
             value = pct(fcrResolved, fcrN);
             // The model has no reply counts: "closed within 24 h of the first agent reply" stands in for
             // "resolved by that reply". Tickets with no recorded first response are left out (unknown).
-            definition = 'Share of tickets closed in the period that were closed within 24 h of their first agent response (the CRMs expose no reply count, so a quick close after the first reply stands in for "resolved at first contact"); tickets with no recorded first response are left out.';
+            sources = { conversation: fcrFromConversation, proxy_24h: fcrFromProxy };
+            definition = `Share of tickets closed in the period that were resolved at first contact. From the conversation (the ticket's touchpoints): exactly one outbound reply and no inbound message after it (${fcrFromConversation} tickets). A ticket with no touchpoints falls back to a proxy: closed within 24 h of its first agent response (${fcrFromProxy} tickets); tickets with neither are left out.`;
             break;
           case 'checkout_abandonment':
             n = lateClosed;
@@ -162,9 +205,11 @@ export function createKpis(inputs: KpiInputs): Kpis {
         }
         const out: KpiResult = {
           id: k.id, label: k.label, metric: k.metric, unit: k.unit, op: k.target.op, target: k.target.value,
-          value, met: value === null ? null : meets(value, k.target), n, definition,
+          value, met: value === null || enough === false ? null : meets(value, k.target), n, definition,
         };
         if (byStage) out.byStage = byStage;
+        if (sources) out.sources = sources;
+        if (enough !== undefined) out.enough = enough;
         return out;
       });
     },

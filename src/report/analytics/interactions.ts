@@ -1,0 +1,274 @@
+/**
+ * What the touchpoints say, per stage: the stage × channel table, satisfaction from the survey answers,
+ * and the moments of truth. Every touchpoint and answer counts in the stay that covers its time (see
+ * stays.ts), not in the stage the customer is in now.
+ *
+ * Memory is bounded by stages × channels (typed counters) plus one 8-byte response time per answered
+ * inbound touchpoint in the period; per customer, only small sets of that customer's own keys.
+ */
+import { HOUR_MS, TOUCHPOINT_CHANNELS, type Customer, type TouchpointRecord } from '../../model.ts';
+import { touchpointKindLabel } from '../labels.ts';
+import { inPeriod, type Period } from '../schema.ts';
+import { AnswerTally } from './answers.ts';
+import { movedOn, stayIndexAt, type PlacedStay } from './stays.ts';
+import { round, Sample, summarize } from './summary.ts';
+
+/** Fewer answers than this in a stage: the figure is shown with "not enough answers", and no target is judged on it. */
+export const MIN_ANSWERS = 5;
+/** Moments of truth compare groups of at least this many stays (or answers) on each side. */
+export const MIN_GROUP = 5;
+/** Moments of truth kept per stage. */
+export const MOMENTS_PER_STAGE = 3;
+
+const CHANNELS = TOUCHPOINT_CHANNELS;
+const NCH = CHANNELS.length;
+const CHANNEL_INDEX = new Map<string, number>(CHANNELS.map((c, i) => [c, i]));
+
+/** Touchpoints the customer saw: notes and other internal records are kept out of every figure. */
+export const customerFacing = (t: TouchpointRecord): boolean => t.channel !== 'internal';
+
+export interface StageChannelRow {
+  stage: string;
+  channel: string;
+  touchpoints: number;
+  customers: number;
+  inbound: number;
+  outbound: number;
+  /** Hours from an inbound touchpoint (the first of a run not yet answered; survey answers excepted) to the next outbound one. */
+  responseHours: { median: number | null; n: number };
+  /** Inbound touchpoints with no outbound one after them. */
+  unanswered: number;
+  /** Stays in this stage during which the customer was touched on this channel… */
+  touchedStays: number;
+  /** …and of those, how many ended in a later stage. */
+  movedOn: number;
+  conversionToNext: number | null;
+  /** CSAT answers given in those stays: share satisfied (top band), or null without answers. */
+  satisfaction: { value: number | null; n: number };
+}
+
+export interface StageAnswers {
+  stage: string;
+  tally: AnswerTally;
+  /** Answers placed by the ledger, and by the CRM's dated evidence before the ledger begins. */
+  placed: { ledger: number; evidence: number };
+}
+
+export interface Moment {
+  stage: string;
+  kind: string;
+  label: string;
+  metric: 'conversion' | 'satisfaction';
+  with: { value: number; n: number };
+  without: { value: number; n: number };
+  /** with − without, in percentage points. */
+  difference: number;
+}
+
+export interface InteractionsResult {
+  /** Customers with touchpoints pulled (others are left out of every figure here). */
+  customers: number;
+  stageChannels: StageChannelRow[];
+  answers: StageAnswers[];
+  /** Answers in the period no stay covers (before any dated evidence), left out. */
+  unplaced: number;
+  moments: Moment[];
+}
+
+export interface Interactions {
+  /** `stays`: the customer's stays of this journey (customerStays), oldest first. */
+  add(customer: Customer, stays: readonly PlacedStay[]): void;
+  result(): InteractionsResult;
+}
+
+interface KindTotals {
+  stays: number;
+  moved: number;
+  csatN: number;
+  csatGood: number;
+}
+
+const newTotals = (): KindTotals => ({ stays: 0, moved: 0, csatN: 0, csatGood: 0 });
+
+export function createInteractions(stageIds: readonly string[], period: Period): Interactions {
+  const rank = new Map(stageIds.map((s, i) => [s, i]));
+  const cells = stageIds.length * NCH;
+  const counts = {
+    touchpoints: new Uint32Array(cells), customers: new Uint32Array(cells), inbound: new Uint32Array(cells), outbound: new Uint32Array(cells),
+    unanswered: new Uint32Array(cells), touchedStays: new Uint32Array(cells), movedOn: new Uint32Array(cells), csatN: new Uint32Array(cells), csatGood: new Uint32Array(cells),
+  };
+  const response: Array<Sample | undefined> = new Array(cells);
+  const answers = stageIds.map((stage) => ({ stage, tally: new AnswerTally(), placed: { ledger: 0, evidence: 0 } }));
+  const stageTotals = stageIds.map(() => newTotals());
+  const kindTotals = stageIds.map(() => new Map<string, KindTotals>());
+  let customers = 0;
+  let unplaced = 0;
+
+  /** Journey position of the stay at `i`, or -1. */
+  const stageOf = (stays: readonly PlacedStay[], i: number): number => (i < 0 ? -1 : (rank.get((stays[i] as PlacedStay).stage) ?? -1));
+
+  return {
+    add(customer, stays) {
+      const tps = customer.touchpoints;
+      if (tps === undefined) return;
+      customers++;
+      const at = tps.map((t) => (t.at === null ? -1 : stayIndexAt(stays, t.at)));
+      // CSAT answers per stay (any time in the stay), for satisfaction by channel and moments of truth.
+      const stayCsat = new Map<number, { n: number; good: number }>();
+      const reached = new Set<number>();
+      const touched = new Set<number>(); // stay index × NCH + channel
+      const kindsByStay = new Map<number, Set<string>>();
+      let waiting: { at: number; cell: number } | null = null;
+
+      tps.forEach((t, k) => {
+        if (!customerFacing(t)) return;
+        const stayIdx = at[k] as number;
+        const s = stageOf(stays, stayIdx);
+        if (t.survey) {
+          if (s >= 0 && t.survey.type === 'csat') {
+            const tally = new AnswerTally();
+            tally.add(t.survey);
+            if (tally.csatN > 0) {
+              const c = stayCsat.get(stayIdx) ?? { n: 0, good: 0 };
+              c.n++;
+              c.good += tally.csatGood;
+              stayCsat.set(stayIdx, c);
+            }
+          }
+          if (inPeriod(t.at, period)) {
+            if (s < 0) unplaced++;
+            else {
+              const a = answers[s] as StageAnswers;
+              const before = a.tally.answers;
+              a.tally.add(t.survey);
+              if (a.tally.answers > before) a.placed[(stays[stayIdx] as PlacedStay).basis]++;
+            }
+          }
+        }
+        const ch = CHANNEL_INDEX.get(t.channel) ?? (CHANNEL_INDEX.get('other') as number);
+        if (s >= 0 && !t.survey) {
+          let kinds = kindsByStay.get(stayIdx);
+          if (!kinds) kindsByStay.set(stayIdx, (kinds = new Set()));
+          if (t.direction) kinds.add(`${t.channel}|${t.direction}`);
+          if (t.outcome && t.outcome !== 'other') kinds.add(`${t.channel}|outcome:${t.outcome}`);
+        }
+        // Response times: an inbound touchpoint waits for the next outbound one on any channel.
+        if (t.direction === 'outbound' && waiting !== null && t.at !== null) {
+          const w = waiting as { at: number; cell: number };
+          (response[w.cell] ??= new Sample()).push((t.at - w.at) / HOUR_MS);
+          waiting = null;
+        }
+        if (s < 0 || !inPeriod(t.at, period)) return;
+        const cell = s * NCH + ch;
+        inc(counts.touchpoints, cell);
+        reached.add(cell);
+        touched.add(stayIdx * NCH + ch);
+        if (t.direction === 'inbound') {
+          inc(counts.inbound, cell);
+          // A survey answer waits for no reply.
+          if (waiting === null && !t.survey) waiting = { at: t.at, cell };
+        } else if (t.direction === 'outbound') inc(counts.outbound, cell);
+      });
+      if (waiting !== null) inc(counts.unanswered, (waiting as { cell: number }).cell);
+      for (const cell of reached) inc(counts.customers, cell);
+      for (const key of touched) {
+        const stayIdx = Math.floor(key / NCH);
+        const s = stageOf(stays, stayIdx);
+        const cell = s * NCH + (key % NCH);
+        inc(counts.touchedStays, cell);
+        if (movedOn(stays[stayIdx] as PlacedStay, rank)) inc(counts.movedOn, cell);
+        const c = stayCsat.get(stayIdx);
+        if (c) {
+          inc(counts.csatN, cell, c.n);
+          inc(counts.csatGood, cell, c.good);
+        }
+      }
+      // Moments of truth: stays that began in the period, with and without each kind of touchpoint.
+      stays.forEach((stay, i) => {
+        const s = rank.get(stay.stage);
+        if (s === undefined || !inPeriod(stay.from, period)) return;
+        const moved = movedOn(stay, rank);
+        const c = stayCsat.get(i);
+        const all = stageTotals[s] as KindTotals;
+        add(all, moved, c);
+        for (const kind of kindsByStay.get(i) ?? []) {
+          const m = kindTotals[s] as Map<string, KindTotals>;
+          let t = m.get(kind);
+          if (!t) m.set(kind, (t = newTotals()));
+          add(t, moved, c);
+        }
+      });
+    },
+
+    result() {
+      const stageChannels: StageChannelRow[] = [];
+      stageIds.forEach((stage, s) => {
+        for (let ch = 0; ch < NCH; ch++) {
+          const cell = s * NCH + ch;
+          if (counts.touchpoints[cell] === 0 && counts.touchedStays[cell] === 0) continue;
+          const r = response[cell];
+          const touchedStays = counts.touchedStays[cell] as number;
+          const csatN = counts.csatN[cell] as number;
+          stageChannels.push({
+            stage,
+            channel: CHANNELS[ch] as string,
+            touchpoints: counts.touchpoints[cell] as number,
+            customers: counts.customers[cell] as number,
+            inbound: counts.inbound[cell] as number,
+            outbound: counts.outbound[cell] as number,
+            responseHours: r ? { median: summarize(r).median, n: r.size } : { median: null, n: 0 },
+            unanswered: counts.unanswered[cell] as number,
+            touchedStays,
+            movedOn: counts.movedOn[cell] as number,
+            conversionToNext: touchedStays === 0 || s === stageIds.length - 1 ? null : round((counts.movedOn[cell] as number) / touchedStays, 4),
+            satisfaction: { value: csatN === 0 ? null : round((100 * (counts.csatGood[cell] as number)) / csatN, 1), n: csatN },
+          });
+        }
+      });
+      stageChannels.sort((a, b) => (rank.get(a.stage) as number) - (rank.get(b.stage) as number) || b.touchpoints - a.touchpoints || a.channel.localeCompare(b.channel));
+      return { customers, stageChannels, answers, unplaced, moments: moments(stageIds, stageTotals, kindTotals) };
+    },
+  };
+}
+
+function inc(xs: Uint32Array, i: number, by = 1): void {
+  xs[i] = (xs[i] as number) + by;
+}
+
+function add(t: KindTotals, moved: boolean, c: { n: number; good: number } | undefined): void {
+  t.stays++;
+  if (moved) t.moved++;
+  if (c) {
+    t.csatN += c.n;
+    t.csatGood += c.good;
+  }
+}
+
+function moments(stageIds: readonly string[], totals: readonly KindTotals[], byKind: ReadonlyArray<Map<string, KindTotals>>): Moment[] {
+  const out: Moment[] = [];
+  const last = stageIds.length - 1;
+  stageIds.forEach((stage, s) => {
+    const all = totals[s] as KindTotals;
+    const candidates: Moment[] = [];
+    for (const [kind, w] of byKind[s] as Map<string, KindTotals>) {
+      const [channel, detail] = kind.split('|') as [string, string];
+      const label = touchpointKindLabel(channel, detail);
+      const withoutStays = all.stays - w.stays;
+      // Conversion means nothing in the last stage (there is no next one).
+      if (s < last && w.stays >= MIN_GROUP && withoutStays >= MIN_GROUP) {
+        const a = (100 * w.moved) / w.stays;
+        const b = (100 * (all.moved - w.moved)) / withoutStays;
+        candidates.push({ stage, kind, label, metric: 'conversion', with: { value: round(a, 1), n: w.stays }, without: { value: round(b, 1), n: withoutStays }, difference: round(a - b, 1) });
+      }
+      const withoutN = all.csatN - w.csatN;
+      if (w.csatN >= MIN_GROUP && withoutN >= MIN_GROUP) {
+        const a = (100 * w.csatGood) / w.csatN;
+        const b = (100 * (all.csatGood - w.csatGood)) / withoutN;
+        candidates.push({ stage, kind, label, metric: 'satisfaction', with: { value: round(a, 1), n: w.csatN }, without: { value: round(b, 1), n: withoutN }, difference: round(a - b, 1) });
+      }
+    }
+    candidates.sort((a, b) => Math.abs(b.difference) - Math.abs(a.difference) || a.kind.localeCompare(b.kind) || a.metric.localeCompare(b.metric));
+    out.push(...candidates.filter((m) => m.difference !== 0).slice(0, MOMENTS_PER_STAGE));
+  });
+  return out;
+}
