@@ -140,7 +140,9 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
     acc.friction.add(state.stage.id, customer, state);
     acc.kpis.add(state.stage.id, customer, state);
     for (const s of state.segments) acc.segments.addMember(s.id);
-    if (customer.touchpoints !== undefined) {
+    if (customer.touchpoints === undefined) continue;
+    if (customer.touchpoints.length === 0) acc.interactions.add(customer, []);
+    else {
       waiting.push({ customer, state, acc });
       if (waiting.length >= STAYS_PAGE) placeWaiting();
     }

@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectJourneyMap, renderHtml, type JourneyMap } from '../../src/report/index.ts';
-import { engine, NOW, seedStore, sourceWithTouchpoints } from '../report/seed.ts';
+import { collectJourneyMap, renderHtml, storeSource, type JourneyMap } from '../../src/report/index.ts';
+import { engine, INST, NOW, seedStoreWithTouchpoints } from '../report/seed.ts';
 import { openChromium, type Browser } from './chromium.ts';
 import { layoutProblems } from './layout.ts';
 
@@ -24,9 +24,9 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  const store = seedStore();
+  const store = seedStoreWithTouchpoints();
   try {
-    map = collectJourneyMap({ crm: 'hubspot', engine, source: sourceWithTouchpoints(store), now: NOW });
+    map = collectJourneyMap({ crm: 'hubspot', engine, source: storeSource(store, INST), now: NOW });
   } finally {
     store.close();
   }

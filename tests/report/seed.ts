@@ -5,7 +5,6 @@
 import { compileEngine } from '../../src/journey/engine.ts';
 import { loadMapping } from '../../src/mapping/load.ts';
 import { DAY_MS, HOUR_MS, type Customer, type TouchpointRecord } from '../../src/model.ts';
-import { storeSource, type ReportSource } from '../../src/report/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { contact, daysAgo, deal, NOW, ticket, won } from '../journey/builders.ts';
 import { answer, touchpoint } from './touchpoint-builders.ts';
@@ -126,14 +125,9 @@ export function seedTouchpoints(): Map<string, TouchpointRecord[]> {
   return out;
 }
 
-/** The store's report source, with the seeded touchpoints attached to its customers. */
-export function sourceWithTouchpoints(store: Store): ReportSource {
-  const base = storeSource(store, INST);
-  const tps = seedTouchpoints();
-  return {
-    ...base,
-    *customers() {
-      for (const c of base.customers()) yield { ...c, touchpoints: tps.get(c.contact.id) ?? [] };
-    },
-  };
+/** The seeded store plus the seeded touchpoints, stored as a sync stores them. */
+export function seedStoreWithTouchpoints(): Store {
+  const store = seedStore();
+  store.applyTouchpointBatch(INST, { records: [...seedTouchpoints().values()].flat(), removed: [] });
+  return store;
 }

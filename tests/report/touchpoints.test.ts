@@ -12,7 +12,7 @@ import { customerStays, stayIndexAt, type LedgerStay } from '../../src/report/an
 import { collectJourneyMap, renderCsvTables, storeSource, type JourneyMap } from '../../src/report/index.ts';
 import { channelLabel, touchpointKindLabel } from '../../src/report/labels.ts';
 import { contact, daysAgo, NOW, ticket } from '../journey/builders.ts';
-import { engine, INST, seedCustomers, seedStore } from './seed.ts';
+import { engine, INST, seedStore } from './seed.ts';
 import { answer, touchpoint } from './touchpoint-builders.ts';
 
 const STAGES = ['awareness', 'consideration', 'decision', 'purchase', 'post_purchase'];
@@ -191,14 +191,10 @@ describe('the journey map from a store: answers placed by the stored ledger', ()
   const store = seedStore();
   afterAll(() => store.close());
   // The seeded ledger: c4 entered consideration 60 days ago, decision 45, purchase 20 (now in purchase).
-  const customers = seedCustomers().map((c): Customer => {
-    if (c.contact.id !== 'c4') return { ...c, touchpoints: [] };
-    const on = { contactIds: ['c4'] };
-    const csat = Array.from({ length: MIN_ANSWERS }, (_, i) => answer('csat', i === 0 ? 1 : 2, daysAgo(55) + i * HOUR_MS, on));
-    return { ...c, touchpoints: [...csat, touchpoint({ ...on, channel: 'meeting', direction: 'outbound', at: daysAgo(44) }), answer('ces', 6, daysAgo(10), on)] };
-  });
-  const base = storeSource(store, INST);
-  const map = collectJourneyMap({ crm: 'hubspot', engine, now: NOW, source: { ...base, customers: () => customers } });
+  const on = { contactIds: ['c4'] };
+  const csat = Array.from({ length: MIN_ANSWERS }, (_, i) => answer('csat', i === 0 ? 1 : 2, daysAgo(55) + i * HOUR_MS, on));
+  store.applyTouchpointBatch(INST, { records: [...csat, touchpoint({ ...on, channel: 'meeting', direction: 'outbound', at: daysAgo(44) }), answer('ces', 6, daysAgo(10), on)], removed: [] });
+  const map = collectJourneyMap({ crm: 'hubspot', engine, now: NOW, source: storeSource(store, INST) });
   const j = map.journeys[0] as JourneyMap['journeys'][number];
   const sat = (stage: string) => j.satisfaction.stages.find((s) => s.stage === stage);
 
