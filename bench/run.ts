@@ -1,5 +1,5 @@
 /**
- * `npm run bench [engine|hubspot|salesforce|report|webhooks|all] [--contacts N]`: benchmarks that print
+ * `npm run bench [engine|hubspot|salesforce|report|report-touchpoints|webhooks|all] [--contacts N]`: benchmarks that print
  * ratios (API calls vs our own and the independent floor, time vs the rate-limit floor, records/s, latency,
  * peak memory). Each runs in its own process so peak RSS belongs to one benchmark; the sync and webhook
  * benchmarks start the sandbox CRM in a further child process (bench/sandbox-child.ts).
@@ -18,6 +18,8 @@ const BENCHES: Record<string, string> = {
   hubspot: `const { runHubspotSyncBench } = await import('./bench/sync.ts'); await runHubspotSyncBench(${contacts ?? 20_000});`,
   salesforce: `const { runSalesforceSyncBench } = await import('./bench/sync.ts'); await runSalesforceSyncBench(${contacts ?? 20_000}, false); await runSalesforceSyncBench(${contacts ?? 20_000}, true);`,
   report: `const m = await import('./bench/report.ts'); m.printReportBench(m.runReportBench(${contacts ?? 1_000_000}));`,
+  // The same map with 15 touchpoints a customer (issue 13's realistic volume) and 0.3 survey answers a customer.
+  'report-touchpoints': `const m = await import('./bench/report.ts'); m.printReportBench(m.runReportBench(${contacts ?? 1_000_000}, 'mappings/hubspot.yaml', 15));`,
   webhooks: `const m = await import('./bench/webhooks.ts'); m.printWebhookBench(await m.runWebhookBench(1000, ${contacts ?? 2000}));`,
 };
 

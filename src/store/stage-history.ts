@@ -31,7 +31,7 @@ export function createStageHistory(db: DatabaseSync) {
     ORDER BY entered_at, id`);
   // One page of customers' stays at once (the report places their touchpoints in time); index stage_history_by_contact.
   const selectOfContacts = db.prepare(`
-    SELECT contact_id, journey_id, stage, entered_at, left_at FROM stage_history
+    SELECT contact_id, journey_id, stage, entered_at, left_at, backfilled FROM stage_history
     WHERE installation = ?1 AND contact_id IN (SELECT value FROM json_each(?2))
     ORDER BY contact_id, entered_at, id`);
   const selectPage = db.prepare(`
@@ -110,7 +110,7 @@ export function createStageHistory(db: DatabaseSync) {
         const id = text(row, 'contact_id');
         let list = out.get(id);
         if (!list) out.set(id, (list = []));
-        list.push({ journeyId: text(row, 'journey_id'), stage: text(row, 'stage'), enteredAt: int(row, 'entered_at'), leftAt: intOrNull(row, 'left_at') });
+        list.push({ journeyId: text(row, 'journey_id'), stage: text(row, 'stage'), enteredAt: int(row, 'entered_at'), leftAt: intOrNull(row, 'left_at'), backfilled: int(row, 'backfilled') === 1 });
       }
       return out;
     },

@@ -99,6 +99,8 @@ export interface ContactStay {
   stage: string;
   enteredAt: number;
   leftAt: number | null;
+  /** Dated from the CRM's history on first sight (the evidence before Parcours saw the customer is in the ledger). */
+  backfilled: boolean;
 }
 
 export interface SegmentEvent {

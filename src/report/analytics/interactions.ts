@@ -6,10 +6,10 @@
  * Memory is bounded by stages × channels (typed counters) plus one 8-byte response time per answered
  * inbound touchpoint in the period; per customer, only small sets of that customer's own keys.
  */
-import { HOUR_MS, TOUCHPOINT_CHANNELS, type Customer, type TouchpointRecord } from '../../model.ts';
+import { HOUR_MS, TOUCHPOINT_CHANNELS, TOUCHPOINT_OUTCOMES, type Customer, type TouchpointRecord } from '../../model.ts';
 import { touchpointKindLabel } from '../labels.ts';
 import { inPeriod, type Period } from '../schema.ts';
-import { AnswerTally } from './answers.ts';
+import { AnswerTally, isSatisfied } from './answers.ts';
 import { movedOn, stayIndexAt, type PlacedStay } from './stays.ts';
 import { round, Sample, summarize } from './summary.ts';
 
@@ -23,6 +23,17 @@ export const MOMENTS_PER_STAGE = 3;
 const CHANNELS = TOUCHPOINT_CHANNELS;
 const NCH = CHANNELS.length;
 const CHANNEL_INDEX = new Map<string, number>(CHANNELS.map((c, i) => [c, i]));
+const OTHER = CHANNEL_INDEX.get('other') as number;
+const OUTCOME_INDEX = new Map<string, number>(TOUCHPOINT_OUTCOMES.map((o, i) => [o, i]));
+/** A kind of touchpoint as an integer: channel × (inbound, outbound, then each outcome). */
+const KINDS_PER_CHANNEL = 2 + TOUCHPOINT_OUTCOMES.length;
+const KINDS = NCH * KINDS_PER_CHANNEL;
+
+function kindName(kind: number): { channel: string; detail: string } {
+  const channel = CHANNELS[Math.floor(kind / KINDS_PER_CHANNEL)] as string;
+  const d = kind % KINDS_PER_CHANNEL;
+  return { channel, detail: d === 0 ? 'inbound' : d === 1 ? 'outbound' : `outcome:${TOUCHPOINT_OUTCOMES[d - 2] as string}` };
+}
 
 /** Touchpoints the customer saw: notes and other internal records are kept out of every figure. */
 export const customerFacing = (t: TouchpointRecord): boolean => t.channel !== 'internal';
@@ -100,7 +111,7 @@ export function createInteractions(stageIds: readonly string[], period: Period):
   const response: Array<Sample | undefined> = new Array(cells);
   const answers = stageIds.map((stage) => ({ stage, tally: new AnswerTally(), placed: { ledger: 0, evidence: 0 } }));
   const stageTotals = stageIds.map(() => newTotals());
-  const kindTotals = stageIds.map(() => new Map<string, KindTotals>());
+  const kindTotals = stageIds.map(() => new Map<number, KindTotals>());
   let customers = 0;
   let unplaced = 0;
 
@@ -112,26 +123,26 @@ export function createInteractions(stageIds: readonly string[], period: Period):
       const tps = customer.touchpoints;
       if (tps === undefined) return;
       customers++;
-      const at = tps.map((t) => (t.at === null ? -1 : stayIndexAt(stays, t.at)));
       // CSAT answers per stay (any time in the stay), for satisfaction by channel and moments of truth.
-      const stayCsat = new Map<number, { n: number; good: number }>();
+      let stayCsat: Map<number, { n: number; good: number }> | null = null;
       const reached = new Set<number>();
       const touched = new Set<number>(); // stay index × NCH + channel
-      const kindsByStay = new Map<number, Set<string>>();
+      const kindsOf = new Set<number>(); // stay index × KINDS + kind (integers: no string per touchpoint)
       let waiting: { at: number; cell: number } | null = null;
 
-      tps.forEach((t, k) => {
-        if (!customerFacing(t)) return;
-        const stayIdx = at[k] as number;
+      for (const t of tps) {
+        if (!customerFacing(t)) continue;
+        const stayIdx = t.at === null ? -1 : stayIndexAt(stays, t.at);
         const s = stageOf(stays, stayIdx);
+        const ch = CHANNEL_INDEX.get(t.channel) ?? OTHER;
         if (t.survey) {
           if (s >= 0 && t.survey.type === 'csat') {
-            const tally = new AnswerTally();
-            tally.add(t.survey);
-            if (tally.csatN > 0) {
+            const good = isSatisfied(t.survey);
+            if (good !== null) {
+              stayCsat ??= new Map();
               const c = stayCsat.get(stayIdx) ?? { n: 0, good: 0 };
               c.n++;
-              c.good += tally.csatGood;
+              if (good) c.good++;
               stayCsat.set(stayIdx, c);
             }
           }
@@ -144,13 +155,9 @@ export function createInteractions(stageIds: readonly string[], period: Period):
               if (a.tally.answers > before) a.placed[(stays[stayIdx] as PlacedStay).basis]++;
             }
           }
-        }
-        const ch = CHANNEL_INDEX.get(t.channel) ?? (CHANNEL_INDEX.get('other') as number);
-        if (s >= 0 && !t.survey) {
-          let kinds = kindsByStay.get(stayIdx);
-          if (!kinds) kindsByStay.set(stayIdx, (kinds = new Set()));
-          if (t.direction) kinds.add(`${t.channel}|${t.direction}`);
-          if (t.outcome && t.outcome !== 'other') kinds.add(`${t.channel}|outcome:${t.outcome}`);
+        } else if (s >= 0) {
+          if (t.direction) kindsOf.add(stayIdx * KINDS + ch * KINDS_PER_CHANNEL + (t.direction === 'inbound' ? 0 : 1));
+          if (t.outcome && t.outcome !== 'other') kindsOf.add(stayIdx * KINDS + ch * KINDS_PER_CHANNEL + 2 + (OUTCOME_INDEX.get(t.outcome) as number));
         }
         // Response times: an inbound touchpoint waits for the next outbound one on any channel.
         if (t.direction === 'outbound' && waiting !== null && t.at !== null) {
@@ -158,7 +165,7 @@ export function createInteractions(stageIds: readonly string[], period: Period):
           (response[w.cell] ??= new Sample()).push((t.at - w.at) / HOUR_MS);
           waiting = null;
         }
-        if (s < 0 || !inPeriod(t.at, period)) return;
+        if (s < 0 || !inPeriod(t.at, period)) continue;
         const cell = s * NCH + ch;
         inc(counts.touchpoints, cell);
         reached.add(cell);
@@ -168,7 +175,7 @@ export function createInteractions(stageIds: readonly string[], period: Period):
           // A survey answer waits for no reply.
           if (waiting === null && !t.survey) waiting = { at: t.at, cell };
         } else if (t.direction === 'outbound') inc(counts.outbound, cell);
-      });
+      }
       if (waiting !== null) inc(counts.unanswered, (waiting as { cell: number }).cell);
       for (const cell of reached) inc(counts.customers, cell);
       for (const key of touched) {
@@ -177,27 +184,29 @@ export function createInteractions(stageIds: readonly string[], period: Period):
         const cell = s * NCH + (key % NCH);
         inc(counts.touchedStays, cell);
         if (movedOn(stays[stayIdx] as PlacedStay, rank)) inc(counts.movedOn, cell);
-        const c = stayCsat.get(stayIdx);
+        const c = stayCsat?.get(stayIdx);
         if (c) {
           inc(counts.csatN, cell, c.n);
           inc(counts.csatGood, cell, c.good);
         }
       }
       // Moments of truth: stays that began in the period, with and without each kind of touchpoint.
+      const counted = new Set<number>();
       stays.forEach((stay, i) => {
         const s = rank.get(stay.stage);
         if (s === undefined || !inPeriod(stay.from, period)) return;
-        const moved = movedOn(stay, rank);
-        const c = stayCsat.get(i);
-        const all = stageTotals[s] as KindTotals;
-        add(all, moved, c);
-        for (const kind of kindsByStay.get(i) ?? []) {
-          const m = kindTotals[s] as Map<string, KindTotals>;
-          let t = m.get(kind);
-          if (!t) m.set(kind, (t = newTotals()));
-          add(t, moved, c);
-        }
+        counted.add(i);
+        add(stageTotals[s] as KindTotals, movedOn(stay, rank), stayCsat?.get(i));
       });
+      for (const key of kindsOf) {
+        const i = Math.floor(key / KINDS);
+        if (!counted.has(i)) continue;
+        const stay = stays[i] as PlacedStay;
+        const m = kindTotals[rank.get(stay.stage) as number] as Map<number, KindTotals>;
+        let t = m.get(key % KINDS);
+        if (!t) m.set(key % KINDS, (t = newTotals()));
+        add(t, movedOn(stay, rank), stayCsat?.get(i));
+      }
     },
 
     result() {
@@ -244,14 +253,15 @@ function add(t: KindTotals, moved: boolean, c: { n: number; good: number } | und
   }
 }
 
-function moments(stageIds: readonly string[], totals: readonly KindTotals[], byKind: ReadonlyArray<Map<string, KindTotals>>): Moment[] {
+function moments(stageIds: readonly string[], totals: readonly KindTotals[], byKind: ReadonlyArray<Map<number, KindTotals>>): Moment[] {
   const out: Moment[] = [];
   const last = stageIds.length - 1;
   stageIds.forEach((stage, s) => {
     const all = totals[s] as KindTotals;
     const candidates: Moment[] = [];
-    for (const [kind, w] of byKind[s] as Map<string, KindTotals>) {
-      const [channel, detail] = kind.split('|') as [string, string];
+    for (const [k, w] of byKind[s] as Map<number, KindTotals>) {
+      const { channel, detail } = kindName(k);
+      const kind = `${channel}|${detail}`;
       const label = touchpointKindLabel(channel, detail);
       const withoutStays = all.stays - w.stays;
       // Conversion means nothing in the last stage (there is no next one).

@@ -11,6 +11,8 @@ export interface LedgerStay {
   stage: string;
   enteredAt: number;
   leftAt: number | null;
+  /** Backfilled from the CRM's history: then the ledger already holds what the evidence shows. */
+  backfilled?: boolean;
 }
 
 export interface PlacedStay {
@@ -26,13 +28,14 @@ export interface PlacedStay {
 /**
  * The customer's stays, oldest first: the ledger's, preceded by the evidence timeline's for the time
  * before the ledger's first stay when `earliest` (the oldest instant to place) falls there. `evidence`
- * is called only then: it replays the engine, so it is the expensive part.
+ * is called only then, and not when the ledger begins with a backfilled stay (the first sync already
+ * replayed that evidence into the ledger): it replays the engine, so it is the expensive part.
  */
 export function customerStays(ledger: readonly LedgerStay[], earliest: number, evidence: () => readonly StageEntry[]): PlacedStay[] {
   const sorted = [...ledger].sort((a, b) => a.enteredAt - b.enteredAt);
   const stays: PlacedStay[] = sorted.map((s, i) => ({ stage: s.stage, from: s.enteredAt, to: s.leftAt, next: s.leftAt === null ? null : (sorted[i + 1]?.stage ?? null), basis: 'ledger' }));
   const until = stays[0]?.from ?? Number.POSITIVE_INFINITY;
-  if (earliest >= until) return stays;
+  if (earliest >= until || sorted[0]?.backfilled) return stays;
   const entries = evidence().filter((e) => e.evidence && e.at < until);
   const early: PlacedStay[] = entries.map((e, i) => {
     const after = entries[i + 1];
