@@ -1,5 +1,7 @@
 /**
  * `npm run bench [engine|hubspot|salesforce|report|report-touchpoints|webhooks|all] [--contacts N]`: benchmarks that print
+ * (`engine` also runs the touchpoint benchmarks of bench/touchpoints.ts: 30 touchpoints per customer, in
+ * memory and streamed through a SQLite store);
  * ratios (API calls vs our own and the independent floor, time vs the rate-limit floor, records/s, latency,
  * peak memory). Each runs in its own process so peak RSS belongs to one benchmark; the sync and webhook
  * benchmarks start the sandbox CRM in a further child process (bench/sandbox-child.ts).
@@ -14,7 +16,8 @@ const contacts = contactsArg >= 0 ? Number(args[contactsArg + 1]) : undefined;
 const BENCHES: Record<string, string> = {
   engine: `const { runEngineBench } = await import('./bench/engine.ts'); const r = runEngineBench(${contacts ?? 1_000_000});
     console.log('Journey engine, default HubSpot mapping, ' + r.customers.toLocaleString('en') + ' generated customers, one core');
-    console.log('  customers/s ' + Math.round(r.perSecond).toLocaleString('en') + ' (goal >= 250,000: ' + (r.perSecond / 250000).toFixed(2) + 'x)   peak RSS ' + r.peakRssMiB.toFixed(0) + ' MiB (goal < 512: ' + (r.peakRssMiB / 512).toFixed(2) + ')');`,
+    console.log('  customers/s ' + Math.round(r.perSecond).toLocaleString('en') + ' (goal >= 250,000: ' + (r.perSecond / 250000).toFixed(2) + 'x)   peak RSS ' + r.peakRssMiB.toFixed(0) + ' MiB (goal < 512: ' + (r.peakRssMiB / 512).toFixed(2) + ')');
+    const t = await import('./bench/touchpoints.ts'); t.printTouchpointBenches(${contacts ?? 1_000_000}, 30);`,
   hubspot: `const { runHubspotSyncBench } = await import('./bench/sync.ts'); await runHubspotSyncBench(${contacts ?? 20_000});`,
   salesforce: `const { runSalesforceSyncBench } = await import('./bench/sync.ts'); await runSalesforceSyncBench(${contacts ?? 20_000}, false); await runSalesforceSyncBench(${contacts ?? 20_000}, true);`,
   report: `const m = await import('./bench/report.ts'); m.printReportBench(m.runReportBench(${contacts ?? 1_000_000}));`,

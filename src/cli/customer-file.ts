@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ParcoursError } from '../errors.ts';
-import type { Customer } from '../model.ts';
+import { SURVEY_TYPES, TOUCHPOINT_CHANNELS, TOUCHPOINT_DIRECTIONS, TOUCHPOINT_OUTCOMES, type Customer, type TouchpointRecord } from '../model.ts';
 
 const time = z
   .union([z.number(), z.string()])
@@ -51,11 +51,31 @@ const TicketSchema = z.object({
   isOpen: z.boolean().default(false), priority: str, channel: str, createdAt: time, closedAt: time, firstResponseAt: time,
   contactIds: z.array(z.string()).default([]),
 });
+const TouchpointSchema = z.object({
+  id: z.string().min(1), objectType: z.string().min(1), raw, updatedAt: time,
+  channel: z.enum(TOUCHPOINT_CHANNELS), rawChannel: str, direction: z.enum(TOUCHPOINT_DIRECTIONS).nullable().default(null), at: time,
+  outcome: z.enum(TOUCHPOINT_OUTCOMES).nullable().default(null), rawOutcome: str,
+  contactIds: z.array(z.string()).default([]), dealIds: z.array(z.string()).default([]), ticketIds: z.array(z.string()).default([]),
+  survey: z
+    .object({
+      type: z.enum(SURVEY_TYPES), score: num, scale: z.object({ min: z.number(), max: z.number() }),
+      sentiment: z.enum(['positive', 'neutral', 'negative']).nullable().default(null),
+    })
+    .nullable()
+    .default(null),
+});
 const CustomerSchema = z.object({
   contact: ContactSchema,
   deals: z.array(DealSchema).default([]),
   tickets: z.array(TicketSchema).default([]),
+  /** Interactions and survey answers (issue 13); any order (sorted oldest first here). Absent: not read. */
+  touchpoints: z.array(TouchpointSchema).optional(),
 });
+
+/** Oldest first, as the store gives them (untimed ones first); the engine relies on the order. */
+export function sortTouchpoints(list: TouchpointRecord[]): TouchpointRecord[] {
+  return [...list].sort((a, b) => (a.at ?? -1) - (b.at ?? -1) || (a.objectType < b.objectType ? -1 : a.objectType > b.objectType ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
 
 export function readCustomerFile(file: string): Customer {
   let data: unknown;
@@ -75,5 +95,6 @@ export function readCustomerFile(file: string): Customer {
     contact: { kind: 'contact', ...contact, ...(lifecycleDates ? { lifecycleDates } : {}) },
     deals: c.deals.map(({ stageHistory, ...d }) => ({ kind: 'deal', ...d, ...(stageHistory ? { stageHistory: [...stageHistory].sort((a, b) => a.at - b.at) } : {}) })),
     tickets: c.tickets.map((t) => ({ kind: 'ticket', ...t })),
+    ...(c.touchpoints ? { touchpoints: sortTouchpoints(c.touchpoints.map((t) => ({ kind: 'touchpoint', ...t }))) } : {}),
   };
 }

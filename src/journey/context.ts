@@ -1,4 +1,4 @@
-import type { ContactRecord, DealRecord, TicketRecord } from '../model.ts';
+import type { ContactRecord, DealRecord, TicketRecord, TouchpointRecord } from '../model.ts';
 
 /**
  * What a rule sees while it is evaluated. Mutable on purpose: quantifiers bind `deal`/`ticket` and
@@ -9,28 +9,46 @@ export interface EvalContext {
   contact: ContactRecord;
   deals: DealRecord[];
   tickets: TicketRecord[];
+  /** The customer's touchpoints, oldest first: the store's list itself, never a copy. */
+  touchpoints: readonly TouchpointRecord[];
   deal: DealRecord | null;
   ticket: TicketRecord | null;
+  /** The touchpoint a touchpoint quantifier has bound. */
+  touchpoint: TouchpointRecord | null;
+  /** How many of `touchpoints` are survey answers; -1 until a survey rule asks (then counted once). */
+  surveys: number;
   journey: { stage: string | null; flags: string[]; segments: string[] };
-  witness: { deal: DealRecord | null; ticket: TicketRecord | null; count: number | null; sum: number | null };
+  witness: { deal: DealRecord | null; ticket: TicketRecord | null; touchpoint: TouchpointRecord | null; count: number | null; sum: number | null };
 }
 
-export function newContext(now: number, contact: ContactRecord, deals: DealRecord[], tickets: TicketRecord[]): EvalContext {
+const NO_TOUCHPOINTS: readonly TouchpointRecord[] = Object.freeze([]);
+
+export function newContext(
+  now: number,
+  contact: ContactRecord,
+  deals: DealRecord[],
+  tickets: TicketRecord[],
+  touchpoints: readonly TouchpointRecord[] = NO_TOUCHPOINTS,
+): EvalContext {
   return {
     now,
     contact,
     deals,
     tickets,
+    touchpoints,
     deal: null,
     ticket: null,
+    touchpoint: null,
+    surveys: -1,
     journey: { stage: null, flags: [], segments: [] },
-    witness: { deal: null, ticket: null, count: null, sum: null },
+    witness: { deal: null, ticket: null, touchpoint: null, count: null, sum: null },
   };
 }
 
 export function resetWitness(ctx: EvalContext): void {
   ctx.witness.deal = null;
   ctx.witness.ticket = null;
+  ctx.witness.touchpoint = null;
   ctx.witness.count = null;
   ctx.witness.sum = null;
 }

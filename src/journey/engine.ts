@@ -5,10 +5,10 @@
 import type { Condition, Mapping } from '../mapping/ast.ts';
 import { DAY_MS, HOUR_MS, type Customer, type JourneyState, type RecordRef, type Severity } from '../model.ts';
 import { newContext, resetWitness, type EvalContext } from './context.ts';
-import { conditionFields, findDisabled, type DisabledRule } from './disabled.ts';
+import { conditionFields, findDisabled, pruneCondition, type DisabledRule } from './disabled.ts';
 import { compileCondition, type Predicate } from './predicates.ts';
 import { compileTemplate, reasonFor, type CompiledTemplate } from './reasons.ts';
-import { renderTrace, traceCondition, type TraceNode } from './trace.ts';
+import { recordName, renderTrace, touchpointKey, touchpointName, traceCondition, usedTouchpoints, type TraceNode } from './trace.ts';
 
 interface CompiledRule {
   id: string;
@@ -51,6 +51,8 @@ export interface Engine {
 export interface Explanation {
   state: JourneyState;
   lines: string[];
+  /** Per rule that held (`detractor`, `slow_first_response on ticket #7`): the touchpoints it relied on, as `objectType/id`. */
+  touchpointsUsed: Record<string, string[]>;
 }
 
 export interface EngineOptions {
@@ -65,14 +67,16 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
   const missing: ReadonlySet<string> = new Set(options.missing ?? []);
   const never: Predicate = () => false;
   const rule = (r: { id: string; label: string; when: CompiledRule['when']; reason: string | null }): CompiledRule => {
-    const off = missing.size === 0 ? [] : [...conditionFields(r.when)].filter((f) => missing.has(f)).sort();
+    // What the CRM can feed of the rule: branches on missing fields drop out; nothing left, the rule is off.
+    const when = pruneCondition(r.when, missing);
+    const off = when !== null ? [] : [...conditionFields(r.when)].filter((f) => missing.has(f)).sort();
     return {
       id: r.id,
       label: r.label,
-      when: r.when,
+      when: when ?? r.when,
       reason: r.reason === null ? null : compileTemplate(r.reason),
-      test: off.length > 0 ? never : compileCondition(r.when),
-      disabledBy: off.length > 0 ? off : null,
+      test: when === null ? never : compileCondition(when),
+      disabledBy: when === null ? off : null,
     };
   };
   const baseSegments = mapping.segments.filter((s) => !s.derived).map(rule);
@@ -88,7 +92,7 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
   }));
 
   function run(customer: Customer, now: number, trace: TraceNode[] | null): JourneyState {
-    const ctx = newContext(now, customer.contact, customer.deals, customer.tickets);
+    const ctx = newContext(now, customer.contact, customer.deals, customer.tickets, customer.touchpoints);
     const segments: JourneyState['segments'] = [];
     const segmentIds: string[] = [];
     const check = (r: CompiledRule): boolean => {
@@ -98,7 +102,7 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
         trace.push({ path: r.when.path, text: `${r.id}: disabled — the CRM lacks ${r.disabledBy.join(', ')}`, ok: false, children: [] });
       } else if (trace) {
         const t = traceCondition(r.when, ctx);
-        trace.push({ ...t, text: `${r.id}: ${t.text}` });
+        trace.push({ ...t, text: `${r.id}${ctx.deal ? ` on deal ${recordName(ctx.deal)}` : ctx.ticket ? ` on ticket ${recordName(ctx.ticket)}` : ''}: ${t.text}` });
         resetWitness(ctx);
         r.test(ctx); // restore the witness the fast path leaves, so the reason cites the same records
       }
@@ -177,7 +181,7 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
 
   function stageOf(customer: Customer, now: number, journeyId: string): string {
     const journey = journeys.find((j) => j.id === journeyId) ?? defaultJourney;
-    const ctx = newContext(now, customer.contact, customer.deals, customer.tickets);
+    const ctx = newContext(now, customer.contact, customer.deals, customer.tickets, customer.touchpoints);
     for (let i = journey.stages.length - 1; i >= 0; i--) {
       const st = journey.stages[i] as CompiledRule;
       resetWitness(ctx);
@@ -196,17 +200,33 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
     explain(customer, now) {
       const traces: TraceNode[] = [];
       const state = run(customer, now, traces);
+      const touchpoints = customer.touchpoints ?? [];
+      // Touchpoints are numbered oldest first, so the trace and the "used" lines can point at them.
+      const number = new Map(touchpoints.map((t, i) => [touchpointKey(t), `#${i + 1}`]));
+      const touchpointsUsed: Record<string, string[]> = {};
+      for (const t of traces) {
+        const used = [...usedTouchpoints(t)];
+        if (used.length === 0) continue;
+        const rule = t.text.slice(0, t.text.indexOf(':'));
+        touchpointsUsed[rule] = [...new Set([...(touchpointsUsed[rule] ?? []), ...used])];
+      }
       const lines = [
-        `customer ${customer.contact.objectType}/${customer.contact.id} (${customer.deals.length} deals, ${customer.tickets.length} tickets), evaluated at ${new Date(now).toISOString()}`,
+        `customer ${customer.contact.objectType}/${customer.contact.id} (${customer.deals.length} deals, ${customer.tickets.length} tickets, ${customer.touchpoints ? `${touchpoints.length} touchpoints` : 'touchpoints not read'}), evaluated at ${new Date(now).toISOString()}`,
         `journey: ${state.journeyId}`,
         `stage: ${state.stage.id} — ${state.stage.reason}`,
         `segments: ${state.segments.map((s) => s.id).join(', ') || 'none'}`,
         `friction: ${state.friction.map((f) => `${f.id} on ${f.on.kind}/${f.on.id}`).join(', ') || 'none'}`,
         '',
+        ...(touchpoints.length > 0
+          ? [`touchpoints (${touchpoints.length}, oldest first):`, ...touchpoints.map((t, i) => `  #${i + 1} ${touchpointName(t)} — ${touchpointKey(t)}`), '']
+          : []),
         'rule trace:',
         ...traces.flatMap((t) => renderTrace(t, '  ')),
+        ...(Object.keys(touchpointsUsed).length > 0
+          ? ['', 'touchpoints the rules used:', ...Object.entries(touchpointsUsed).map(([rule, keys]) => `  ${rule}: ${keys.map((k) => `${number.get(k) ?? ''} ${k}`.trim()).join(', ')}`)]
+          : []),
       ];
-      return { state, lines };
+      return { state, lines, touchpointsUsed };
     },
   };
 }
@@ -231,6 +251,10 @@ function stageWindows(conditions: Condition[]): number[] {
       case 'count':
       case 'sum':
         if (c.where) walk(c.where);
+        return;
+      case 'touch':
+        if (c.where) walk(c.where);
+        if (c.matches) walk(c.matches);
         return;
       case 'field':
         for (const t of c.tests) {

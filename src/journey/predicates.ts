@@ -2,10 +2,10 @@
  * Compiles conditions to closures: the hot path. A million customers go through these,
  * so no allocation per call beyond what quantifiers need, and no date parsing for typed fields.
  */
-import type { Condition, FieldRef, NumberTest, Test } from '../mapping/ast.ts';
-import { DAY_MS, HOUR_MS } from '../model.ts';
+import type { Condition, FieldRef, NumberTest, Test, TouchWindow } from '../mapping/ast.ts';
+import { DAY_MS, HOUR_MS, type TouchpointRecord } from '../model.ts';
 import type { EvalContext } from './context.ts';
-import { asNumber, asTime, compileGetter, type Getter, type Value } from './fields.ts';
+import { asNumber, asTime, compileGetter, touchpointValue, type Value } from './fields.ts';
 
 export type Predicate = (ctx: EvalContext) => boolean;
 
@@ -13,6 +13,12 @@ export function compileCondition(c: Condition): Predicate {
   switch (c.type) {
     case 'always':
       return () => true;
+    case 'constant': {
+      const value = c.value;
+      return () => value;
+    }
+    case 'touch':
+      return compileTouch(c);
     case 'all': {
       const items = c.items.map(compileCondition);
       return (ctx) => {
@@ -114,6 +120,253 @@ export function compileCondition(c: Condition): Predicate {
       };
     }
   }
+}
+
+type TouchCondition = Extract<Condition, { type: 'touch' }>;
+
+/** The [from, to] span of `at` a window admits for this evaluation; null when its anchor has no time. */
+export function compileWindow(w: TouchWindow): (ctx: EvalContext) => { from: number; to: number } | null {
+  const get = compileGetter(w.anchor);
+  const raw = w.anchor.raw;
+  const span = w.spanMs ?? Infinity;
+  const after = w.side === 'after';
+  return (ctx) => {
+    const v = get(ctx);
+    const anchor = raw ? asTime(v) : (v as number | null);
+    if (anchor === null) return null;
+    return after ? { from: anchor, to: anchor + span } : { from: anchor - span, to: anchor };
+  };
+}
+
+/** Index just past the last touchpoint at or before `to`. */
+export function upperBound(list: readonly TouchpointRecord[], to: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = (list[mid] as TouchpointRecord).at;
+    if (at === null || at <= to) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first touchpoint at or after `from` (the list is oldest first; untimed ones lead). */
+export function lowerBound(list: readonly TouchpointRecord[], from: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = (list[mid] as TouchpointRecord).at;
+    if (at === null || at < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A test of one touchpoint that needs nothing else of the context: no binding, one call per touchpoint. */
+type TouchFilter = (t: TouchpointRecord, now: number) => boolean;
+
+/** The touchpoint-only part of a condition as a filter, or null when it reads anything else. */
+function compileTouchFilter(c: Condition): TouchFilter | null {
+  switch (c.type) {
+    case 'always':
+      return () => true;
+    case 'constant': {
+      const v = c.value;
+      return () => v;
+    }
+    case 'field': {
+      if (c.field.scope !== 'touchpoint') return null;
+      const get = touchpointValue(c.field);
+      const tests = c.tests.map((t) => compileTest(t, c.field));
+      if (tests.length === 1) {
+        const t0 = tests[0] as (v: Value, now: number) => boolean;
+        return (t, now) => t0(get(t), now);
+      }
+      return (t, now) => {
+        const v = get(t);
+        for (const test of tests) if (!test(v, now)) return false;
+        return true;
+      };
+    }
+    case 'all':
+    case 'any': {
+      const items = c.items.map(compileTouchFilter);
+      if (items.some((i) => i === null)) return null;
+      const fs = items as TouchFilter[];
+      return c.type === 'all'
+        ? (t, now) => {
+            for (const f of fs) if (!f(t, now)) return false;
+            return true;
+          }
+        : (t, now) => {
+            for (const f of fs) if (f(t, now)) return true;
+            return false;
+          };
+    }
+    case 'not': {
+      const f = compileTouchFilter(c.item);
+      return f === null ? null : (t, now) => !f(t, now);
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * `where` split for speed: the touchpoint-only tests of a top-level `all` become one filter run first;
+ * the rest (a nested quantifier, a test on the contact…) runs on the bound context only for touchpoints
+ * that passed the filter.
+ */
+function compileWhere(where: Condition | null): { filter: TouchFilter | null; rest: Predicate | null } {
+  if (where === null) return { filter: null, rest: null };
+  const whole = compileTouchFilter(where);
+  if (whole) return { filter: whole, rest: null };
+  if (where.type !== 'all') return { filter: null, rest: compileCondition(where) };
+  const pure = where.items.filter((i) => compileTouchFilter(i) !== null);
+  const other = where.items.filter((i) => compileTouchFilter(i) === null);
+  return {
+    filter: pure.length ? compileTouchFilter({ ...where, items: pure }) : null,
+    rest: compileCondition(other.length === 1 ? (other[0] as Condition) : { ...where, items: other }),
+  };
+}
+
+/** True when the condition can only hold on a survey answer (it tests a survey field against a value). */
+function needsSurvey(c: Condition | null): boolean {
+  if (c === null) return false;
+  if (c.type === 'field') {
+    if (c.field.scope !== 'touchpoint' || c.field.raw || !c.field.name.startsWith('survey.')) return false;
+    return c.tests.some((t) => (t.op === 'eq' && t.value !== null) || (t.op === 'in' && !t.values.includes(null)) || (t.op === 'exists' && t.value) || ['gt', 'gte', 'lt', 'lte'].includes(t.op));
+  }
+  if (c.type === 'all') return c.items.some(needsSurvey);
+  if (c.type === 'any') return c.items.every(needsSurvey);
+  return false;
+}
+
+/**
+ * The span of `at` a where's own `touchpoint.at` tests allow (`within_days: 30`, `older_than_hours: 24`
+ * in its top-level `all`), so the quantifier can binary-search into the list instead of testing every
+ * touchpoint. Conservative: the tests themselves still run on what is inside.
+ */
+function compileTimeRange(where: Condition | null): ((now: number) => { from: number; to: number }) | null {
+  if (where === null) return null;
+  const items = where.type === 'all' ? where.items : [where];
+  const tests: Test[] = [];
+  for (const i of items) {
+    if (i.type === 'field' && i.field.scope === 'touchpoint' && !i.field.raw && i.field.name === 'at') tests.push(...i.tests);
+  }
+  const within = tests.flatMap((t) => (t.op === 'within_days' || t.op === 'within_hours' ? [t.value * (t.op === 'within_days' ? DAY_MS : HOUR_MS)] : []));
+  const older = tests.flatMap((t) => (t.op === 'older_than_days' || t.op === 'older_than_hours' ? [t.value * (t.op === 'older_than_days' ? DAY_MS : HOUR_MS)] : []));
+  if (within.length === 0 && older.length === 0) return null;
+  const back = within.length ? Math.min(...within) : Infinity;
+  const gap = older.length ? Math.max(...older) : -Infinity;
+  return (now) => ({ from: now - back, to: now - gap });
+}
+
+function surveyCount(ctx: EvalContext): number {
+  if (ctx.surveys < 0) {
+    let n = 0;
+    for (const t of ctx.touchpoints) if (t.survey !== null) n++;
+    ctx.surveys = n;
+  }
+  return ctx.surveys;
+}
+
+/**
+ * A touchpoint quantifier walks the customer's own list (no copy, no allocation): a window narrows it
+ * by binary search on time, `first`/`some`/`none` stop at the first match, `last` walks backwards, the
+ * touchpoint-only tests run as one filter before anything binds, and a rule on survey answers skips a
+ * customer who gave none.
+ */
+function compileTouch(c: TouchCondition): Predicate {
+  const { filter, rest } = compileWhere(c.where);
+  const matches = c.matches ? compileCondition(c.matches) : null;
+  const check = compileNumberTests(c.tests);
+  const win = c.window ? compileWindow(c.window) : null;
+  const mode = c.mode;
+  const surveysOnly = needsSurvey(c.where);
+  const range = compileTimeRange(c.where);
+  const empty = mode === 'none' ? true : mode === 'count' ? check(0) : false;
+  const fits = (ctx: EvalContext, t: TouchpointRecord): boolean => {
+    if (filter !== null && !filter(t, ctx.now)) return false;
+    if (rest === null) return true;
+    ctx.touchpoint = t;
+    return rest(ctx);
+  };
+  return (ctx) => {
+    const list = ctx.touchpoints;
+    if (list.length === 0 || (surveysOnly && surveyCount(ctx) === 0)) {
+      if (mode === 'count') ctx.witness.count = 0;
+      return empty;
+    }
+    let from = -Infinity;
+    let to = Infinity;
+    if (win) {
+      const span = win(ctx);
+      if (span === null) {
+        if (mode === 'count') ctx.witness.count = 0;
+        return empty;
+      }
+      from = span.from;
+      to = span.to;
+    }
+    if (range) {
+      const r = range(ctx.now);
+      if (r.from > from) from = r.from;
+      if (r.to < to) to = r.to;
+    }
+    const bounded = from !== -Infinity || to !== Infinity;
+    // Bounded: untimed touchpoints (first in the list) cannot be in a span, so the search skips them too.
+    const start = bounded ? lowerBound(list, from) : 0;
+    const end = mode === 'last' && to !== Infinity ? upperBound(list, to) : list.length;
+    const saved = ctx.touchpoint;
+    let picked: TouchpointRecord | null = null;
+    let n = 0;
+    if (mode === 'last') {
+      for (let i = end - 1; i >= start; i--) {
+        const t = list[i] as TouchpointRecord;
+        if (fits(ctx, t)) {
+          picked = t;
+          break;
+        }
+      }
+    } else {
+      for (let i = start; i < end; i++) {
+        const t = list[i] as TouchpointRecord;
+        if (bounded && (t.at === null || t.at > to)) break;
+        if (fits(ctx, t)) {
+          if (mode === 'count') n++;
+          else {
+            picked = t;
+            break;
+          }
+        }
+      }
+    }
+    let ok: boolean;
+    switch (mode) {
+      case 'some':
+        ok = picked !== null;
+        break;
+      case 'none':
+        ok = picked === null;
+        break;
+      case 'count':
+        ctx.witness.count = n;
+        ok = check(n);
+        break;
+      default:
+        if (picked === null) ok = false;
+        else {
+          ctx.touchpoint = picked;
+          ok = matches === null || matches(ctx);
+        }
+    }
+    ctx.touchpoint = saved;
+    if (ok && picked !== null) ctx.witness.touchpoint = picked;
+    return ok;
+  };
 }
 
 function bind(ctx: EvalContext, kind: 'deal' | 'ticket', r: unknown): void {

@@ -9,11 +9,12 @@
  */
 import type { Condition } from '../mapping/ast.ts';
 import type { EvalContext } from './context.ts';
-import { evidence, formatDate, traceCondition } from './trace.ts';
+import { evidence, formatDate, formatDateTime, traceCondition } from './trace.ts';
 
 const PLACEHOLDER = /\{([a-zA-Z_]+)(?:\.([a-zA-Z_.]+))?\}/g;
 const TIME_FIELDS = new Set(['createdAt', 'updatedAt', 'stageEnteredAt', 'closedAt', 'firstResponseAt']);
-export const TEMPLATE_ROOTS = ['contact', 'deal', 'ticket', 'count', 'sum', 'stage', 'now'] as const;
+export const TEMPLATE_ROOTS = ['contact', 'deal', 'ticket', 'touchpoint', 'count', 'sum', 'stage', 'now'] as const;
+const TOUCHPOINT_SURVEY = new Set(['survey.type', 'survey.score', 'survey.sentiment']);
 
 /** A value getter; `undefined` means "not there" (drops the enclosing optional group). */
 type Part = string | ((ctx: EvalContext) => string | undefined);
@@ -29,6 +30,22 @@ function placeholder(root: string, field: string | undefined): Part {
       return (ctx) => ctx.journey.stage ?? undefined;
     case 'now':
       return (ctx) => formatDate(ctx.now);
+    case 'touchpoint': {
+      // The touchpoint bound, or the one the rule's quantifier found (the oldest match; last_: the newest).
+      if (!field) return () => undefined;
+      const rawName = field.startsWith('raw.') ? field.slice(4) : null;
+      return (ctx) => {
+        const t = ctx.touchpoint ?? ctx.witness.touchpoint;
+        if (!t) return undefined;
+        if (rawName !== null) return formatValue(t.raw[rawName], false);
+        if (field === 'at') return t.at === null ? undefined : formatDateTime(t.at);
+        if (TOUCHPOINT_SURVEY.has(field)) {
+          const key = field.slice(7) as 'type' | 'score' | 'sentiment';
+          return formatValue(t.survey?.[key] ?? null, false);
+        }
+        return formatValue((t as unknown as Record<string, unknown>)[field], field === 'updatedAt');
+      };
+    }
     case 'contact':
     case 'deal':
     case 'ticket': {

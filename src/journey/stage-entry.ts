@@ -151,6 +151,8 @@ export function customerAsOf(customer: Customer, t: number): Customer {
     contact: lifecycle === c.lifecycle ? c : { ...c, lifecycle },
     deals: customer.deals.map((d) => dealAsOf(d, t)).filter((d): d is DealRecord => d !== null),
     tickets: customer.tickets.map((tk) => ticketAsOf(tk, t)).filter((tk): tk is TicketRecord => tk !== null),
+    // Touchpoints that had happened by then (a stage rule reading touchpoints sees the past).
+    ...(customer.touchpoints ? { touchpoints: customer.touchpoints.filter((tp) => tp.at === null || tp.at <= t) } : {}),
   };
 }
 

@@ -4,22 +4,51 @@
  * Must agree with the compiled predicates (a test checks both on the same customers).
  */
 import type { Condition, Test } from '../mapping/ast.ts';
-import type { DealRecord, TicketRecord } from '../model.ts';
+import type { DealRecord, TicketRecord, TouchpointRecord } from '../model.ts';
 import type { EvalContext } from './context.ts';
 import { compileGetter, type Value } from './fields.ts';
-import { compileNumberTests, compileTest } from './predicates.ts';
+import { compileNumberTests, compileTest, compileWindow, lowerBound } from './predicates.ts';
 
 export interface TraceNode {
   path: string;
   text: string;
   ok: boolean;
   children: TraceNode[];
+  /** Touchpoints this node relied on (the one found, counted or picked), as `objectType/id`. */
+  used?: string[];
+}
+
+/** `objectType/id`: how explain names a touchpoint. */
+export function touchpointKey(t: TouchpointRecord): string {
+  return `${t.objectType}/${t.id}`;
+}
+
+/** `email inbound 2026-11-20 (replied)`, or `nps survey 4 of 0–10 2026-11-20`. */
+export function touchpointName(t: TouchpointRecord): string {
+  const when = t.at === null ? 'no date' : formatDateTime(t.at);
+  if (t.survey) {
+    const score = t.survey.score === null ? 'no score' : `${t.survey.score} of ${t.survey.scale.min}–${t.survey.scale.max}`;
+    return `${t.survey.type} survey ${score} ${when}`;
+  }
+  return `${t.channel}${t.direction ? ` ${t.direction}` : ''} ${when}${t.outcome ? ` (${t.outcome})` : ''}`;
+}
+
+/** Every touchpoint a trace relied on, in trace order, once each. */
+export function usedTouchpoints(t: TraceNode, out: Set<string> = new Set()): Set<string> {
+  if (!t.ok) return out;
+  for (const k of t.used ?? []) out.add(k);
+  for (const ch of t.children) if (ch.ok || t.text.startsWith('not')) usedTouchpoints(ch, out);
+  return out;
 }
 
 export function traceCondition(c: Condition, ctx: EvalContext): TraceNode {
   switch (c.type) {
     case 'always':
       return { path: c.path, text: 'always', ok: true, children: [] };
+    case 'constant':
+      return { path: c.path, text: c.text, ok: c.value, children: [] };
+    case 'touch':
+      return traceTouch(c, ctx);
     case 'all':
     case 'any': {
       const children: TraceNode[] = [];
@@ -93,6 +122,63 @@ export function traceCondition(c: Condition, ctx: EvalContext): TraceNode {
   }
 }
 
+const TOUCH_HEAD = { some: 'any touchpoint', none: 'no touchpoint', count: 'count of touchpoints', first: 'first touchpoint', last: 'last touchpoint' } as const;
+
+function traceTouch(c: Extract<Condition, { type: 'touch' }>, ctx: EvalContext): TraceNode {
+  const list = ctx.touchpoints;
+  const saved = ctx.touchpoint;
+  const span = c.window ? compileWindow(c.window)(ctx) : undefined;
+  const head = `${TOUCH_HEAD[c.mode]}${c.window ? ` ${c.window.text}${span ? ` (${formatDateTime(span.from)} – ${Number.isFinite(span.to) ? formatDateTime(span.to) : '…'})` : ' (no such time: none)'}` : ''}`;
+  const children: TraceNode[] = [];
+  const matched: TouchpointRecord[] = [];
+  if (span !== null) {
+    const start = span ? lowerBound(list, span.from) : 0;
+    const order: number[] = [];
+    for (let i = start; i < list.length; i++) {
+      const t = list[i] as TouchpointRecord;
+      if (span && (t.at as number) > span.to) break;
+      order.push(i);
+    }
+    if (c.mode === 'last') order.reverse();
+    for (const i of order) {
+      const t = list[i] as TouchpointRecord;
+      ctx.touchpoint = t;
+      const w = c.where ? traceCondition(c.where, ctx) : null;
+      if (w === null || w.ok) {
+        matched.push(t);
+        // Only the touchpoints that fit are listed: a customer has dozens.
+        children.push(w === null ? { path: c.path, text: `touchpoint ${touchpointName(t)}`, ok: true, children: [], used: [touchpointKey(t)] } : { ...w, text: `touchpoint ${touchpointName(t)}: ${w.text}`, used: [touchpointKey(t)] });
+        if (c.mode !== 'count') break;
+      }
+    }
+  }
+  let ok: boolean;
+  let used: string[] = [];
+  const picked = matched[0] ?? null;
+  if (c.mode === 'count') {
+    ctx.witness.count = matched.length;
+    ok = compileNumberTests(c.tests)(matched.length);
+    used = matched.map(touchpointKey);
+  } else if (c.mode === 'some') {
+    ok = picked !== null;
+    used = picked ? [touchpointKey(picked)] : [];
+  } else if (c.mode === 'none') {
+    ok = picked === null;
+  } else if (picked === null) {
+    ok = false;
+  } else {
+    ctx.touchpoint = picked;
+    const m = c.matches ? traceCondition(c.matches, ctx) : null;
+    ok = m === null || m.ok;
+    if (m) children.push({ ...m, text: `and it matches: ${m.text}` });
+    used = [touchpointKey(picked)];
+  }
+  ctx.touchpoint = saved;
+  if (ok && picked !== null && c.mode !== 'none') ctx.witness.touchpoint = picked;
+  const tests = c.mode === 'count' ? ` = ${matched.length} ${c.tests.map((t) => `${t.op} ${t.value}`).join(', ')}` : '';
+  return { path: c.path, text: `${head} (${list.length} touchpoints)${tests}`, ok, children: c.mode === 'none' && ok ? [] : children, used: ok ? used : [] };
+}
+
 /** The satisfied leaves that made a passing condition pass: the raw material of a reason. */
 export function evidence(t: TraceNode): string[] {
   if (!t.ok) return [];
@@ -102,6 +188,8 @@ export function evidence(t: TraceNode): string[] {
     const hit = t.children.filter((ch) => ch.ok).at(-1);
     return hit ? [hit.text] : [t.text];
   }
+  if (t.text.startsWith('no touchpoint')) return [t.text.replace(/ \((\d+) touchpoints\)$/, ' (none among $1)')];
+  if (t.text.startsWith('first touchpoint') || t.text.startsWith('last touchpoint')) return t.children.filter((ch) => ch.ok).map((ch) => ch.text);
   if (t.text.startsWith('no ')) return [t.text.replace(/^no (\w+) \((\d+) \w+\)/, 'no matching $1 among $2')];
   return t.children.flatMap(evidence);
 }
@@ -120,6 +208,14 @@ function bind(ctx: EvalContext, kind: 'deal' | 'ticket', r: unknown): void {
 export function recordName(r: DealRecord | TicketRecord): string {
   const name = r.kind === 'deal' ? r.name : r.subject;
   return name ? `"${name.length > 60 ? `${name.slice(0, 57)}…` : name}"` : `#${r.id}`;
+}
+
+/** YYYY-MM-DD HH:MM (UTC): touchpoint windows are hours wide. */
+export function formatDateTime(ms: number): string {
+  const minutes = Math.floor((((ms % 86_400_000) + 86_400_000) % 86_400_000) / 60_000);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return `${formatDate(ms)} ${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}`;
 }
 
 /** YYYY-MM-DD (UTC) without allocating a Date: reasons format many dates (days-to-civil, H. Hinnant). */

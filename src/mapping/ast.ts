@@ -9,6 +9,20 @@ export type FieldRef =
   /** `contact.raw.<crmField>`: the CRM's own field; its type is not known until run time. */
   | { scope: Exclude<Scope, 'journey'>; name: string; raw: true; type: null };
 
+/**
+ * A time window of a touchpoint quantifier, relative to another record's time read where the quantifier
+ * sits (`after: ticket.createdAt`; inside another touchpoint quantifier `after: touchpoint.at` is the
+ * outer touchpoint): touchpoints at or after (`after`) / at or before (`before`) the anchor, and, with
+ * `spanMs`, at most that far from it (`within_hours: 24`: exactly 24 h after still counts).
+ */
+export interface TouchWindow {
+  side: 'after' | 'before';
+  anchor: FieldRef;
+  spanMs: number | null;
+  /** `within 24 hours after ticket.createdAt`, for traces. */
+  text: string;
+}
+
 export type Scalar = string | number | boolean | null;
 
 export type Test =
@@ -30,7 +44,23 @@ export type Condition =
   | { type: 'field'; field: FieldRef; tests: Test[]; path: string }
   | { type: 'some' | 'none' | 'every'; kind: RelatedKind; where: Condition; path: string }
   | { type: 'count'; kind: RelatedKind; where: Condition | null; tests: NumberTest[]; path: string }
-  | { type: 'sum'; kind: RelatedKind; field: FieldRef; where: Condition | null; tests: NumberTest[]; path: string };
+  | { type: 'sum'; kind: RelatedKind; field: FieldRef; where: Condition | null; tests: NumberTest[]; path: string }
+  /**
+   * Over the customer's touchpoints (oldest first): `some` / `none` match `where` within `window`;
+   * `count` compares how many do; `first` / `last` pick the oldest / newest that do and test `matches`
+   * on it (false when there is none).
+   */
+  | {
+      type: 'touch';
+      mode: 'some' | 'none' | 'count' | 'first' | 'last';
+      where: Condition | null;
+      window: TouchWindow | null;
+      matches: Condition | null;
+      tests: NumberTest[];
+      path: string;
+    }
+  /** A test on a field the CRM lacks that still has a meaning: `exists: false` holds (nothing can be there). */
+  | { type: 'constant'; value: boolean; text: string; path: string };
 
 export interface StageDef {
   id: string;

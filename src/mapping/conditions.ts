@@ -7,8 +7,9 @@
  * `sum_deals`…) or field paths (`contact.lifecycle`, `deal.stage`, `contact.raw.hs_lead_status`,
  * `journey.stage`) whose value is an operator map (`{ in: [...] }`) or a shorthand scalar/list.
  */
-import type { Condition, FieldRef, NumberTest, RelatedKind, Scalar, Test } from './ast.ts';
-import { SCOPES, VOCABULARY, type Scope } from './vocabulary.ts';
+import { DAY_MS, HOUR_MS } from '../model.ts';
+import type { Condition, FieldRef, NumberTest, RelatedKind, Scalar, Test, TouchWindow } from './ast.ts';
+import { SCOPES, TOUCHPOINT_VALUES, VOCABULARY, type Scope } from './vocabulary.ts';
 
 export type PathSeg = string | number;
 export interface RawIssue {
@@ -29,6 +30,15 @@ const QUANTIFIERS: Record<string, { type: 'some' | 'none' | 'every'; kind: Relat
   no_ticket: { type: 'none', kind: 'ticket' },
   every_ticket: { type: 'every', kind: 'ticket' },
 };
+/** Quantifiers over the customer's touchpoints (issue 13). */
+const TOUCH_QUANTIFIERS: Record<string, 'some' | 'none' | 'count' | 'first' | 'last'> = {
+  any_touchpoint: 'some',
+  no_touchpoint: 'none',
+  count_touchpoints: 'count',
+  first_touchpoint: 'first',
+  last_touchpoint: 'last',
+};
+const WINDOW_KEYS = ['after', 'before', 'within_hours', 'within_days'] as const;
 const AGGREGATES: Record<string, { type: 'count' | 'sum'; kind: RelatedKind }> = {
   count_deals: { type: 'count', kind: 'deal' },
   count_tickets: { type: 'count', kind: 'ticket' },
@@ -55,8 +65,8 @@ function isScalar(v: unknown): v is Scalar {
 
 /** Which record scopes a condition may read, given where it sits. */
 export interface ConditionScope {
-  /** Record kinds bound at this point (`deal` inside `any_deal`, or for a deal friction rule). */
-  bound: Set<'deal' | 'ticket'>;
+  /** Record kinds bound at this point (`deal` inside `any_deal`, or for a deal friction rule; `touchpoint` inside a touchpoint quantifier). */
+  bound: Set<'deal' | 'ticket' | 'touchpoint'>;
   /** May it read `journey.*`? (not in rules that decide the stage itself). */
   journey: boolean;
 }
@@ -98,10 +108,12 @@ function parseKey(key: string, value: unknown, path: PathSeg[], scope: Condition
   }
   const aggregate = AGGREGATES[key];
   if (aggregate) return parseAggregate(aggregate, value, path, scope, issues);
+  const touch = TOUCH_QUANTIFIERS[key];
+  if (touch) return parseTouch(key, touch, value, path, scope, issues);
   if (key.includes('.')) return parseFieldCondition(key, value, path, scope, issues);
   issues.push({
     path,
-    message: `unknown condition "${key}"; expected all, any, not, always, ${Object.keys(QUANTIFIERS).join(', ')}, ${Object.keys(AGGREGATES).join(', ')} or a field path such as contact.lifecycle`,
+    message: `unknown condition "${key}"; expected all, any, not, always, ${[...Object.keys(QUANTIFIERS), ...Object.keys(AGGREGATES), ...Object.keys(TOUCH_QUANTIFIERS)].join(', ')} or a field path such as contact.lifecycle`,
   });
   return { type: 'always', path: p };
 }
@@ -150,6 +162,92 @@ function parseAggregate(
   return { type: 'count', kind: agg.kind, where, tests, path: p };
 }
 
+/**
+ * `any_touchpoint: { where: {...}, after: ticket.createdAt, within_hours: 24 }` and its siblings. For
+ * any_ / no_ a plain condition is the `where` (as `any_deal: {...}`). The window's anchor is read in the
+ * scope around the quantifier, so `after: touchpoint.at` in a nested one names the outer touchpoint.
+ */
+function parseTouch(
+  key: string,
+  mode: 'some' | 'none' | 'count' | 'first' | 'last',
+  value: unknown,
+  path: PathSeg[],
+  scope: ConditionScope,
+  issues: RawIssue[],
+): Condition {
+  const p = formatPath(path);
+  const inner: ConditionScope = { ...scope, bound: new Set([...scope.bound, 'touchpoint']) };
+  const bare = (where: Condition | null): Condition => ({ type: 'touch', mode, where, window: null, matches: null, tests: [], path: p });
+  // any_touchpoint: true — any touchpoint at all.
+  if (value === true && (mode === 'some' || mode === 'none')) return bare(null);
+  if (!isPlainObject(value)) {
+    issues.push({ path, message: `"${key}" takes a map such as { where: { touchpoint.direction: inbound }, after: ticket.createdAt, within_hours: 24 }, got ${describe(value)}` });
+    return { type: 'always', path: p };
+  }
+  const reserved = new Set<string>(['where', ...WINDOW_KEYS]);
+  if (mode === 'first' || mode === 'last') reserved.add('matches');
+  if (mode === 'count') for (const op of NUMBER_OPERATORS) reserved.add(op);
+  const keys = Object.keys(value);
+  // any_touchpoint: { touchpoint.channel: email } — a bare condition, as any_deal takes.
+  if ((mode === 'some' || mode === 'none') && keys.length > 0 && keys.every((k) => !reserved.has(k))) {
+    return bare(parseCondition(value, path, inner, issues));
+  }
+  let where: Condition | null = null;
+  let matches: Condition | null = null;
+  const tests: NumberTest[] = [];
+  let side: 'after' | 'before' | null = null;
+  let anchor: FieldRef | null = null;
+  let spanMs: number | null = null;
+  let spanText = '';
+  for (const [k, v] of Object.entries(value)) {
+    const at = [...path, k];
+    if (k === 'where') where = parseCondition(v, at, inner, issues);
+    else if (k === 'matches' && reserved.has(k)) matches = parseCondition(v, at, inner, issues);
+    else if (k === 'after' || k === 'before') {
+      if (side !== null) {
+        issues.push({ path: at, message: 'a touchpoint window has one anchor: after or before, not both' });
+        continue;
+      }
+      side = k;
+      if (typeof v !== 'string') {
+        issues.push({ path: at, message: `"${k}" takes a date field such as ticket.createdAt or touchpoint.at, got ${describe(v)}` });
+        continue;
+      }
+      anchor = resolveField(v, at, scope, issues);
+      if (anchor && !anchor.raw && anchor.type !== 'time') {
+        issues.push({ path: at, message: `"${k}" takes a date field, but ${v} is a ${anchor.type}` });
+        anchor = null;
+      }
+    } else if (k === 'within_hours' || k === 'within_days') {
+      if (typeof v !== 'number' || !(v >= 0)) {
+        issues.push({ path: at, message: `"${k}" takes a non-negative number, got ${describe(v)}` });
+        continue;
+      }
+      if (spanMs !== null) issues.push({ path: at, message: 'a touchpoint window takes one of within_hours or within_days' });
+      spanMs = v * (k === 'within_hours' ? HOUR_MS : DAY_MS);
+      spanText = `within ${v} ${k === 'within_hours' ? 'hour' : 'day'}${v === 1 ? '' : 's'} `;
+    } else if (mode === 'count' && (NUMBER_OPERATORS as readonly string[]).includes(k)) {
+      if (typeof v !== 'number') issues.push({ path: at, message: `"${k}" takes a number, got ${describe(v)}` });
+      else tests.push({ op: k as NumberTest['op'], value: v });
+    } else {
+      const allowed = [...reserved].join(', ');
+      const hint = k.startsWith('touchpoint.') ? ' (put touchpoint conditions under where:)' : '';
+      issues.push({ path: at, message: `unknown key "${k}" in ${key}${hint}; expected ${allowed}` });
+    }
+  }
+  if (spanMs !== null && side === null) {
+    issues.push({ path, message: `within_hours / within_days in ${key} are measured from a record's time: add after: or before: (e.g. after: ticket.createdAt); for "in the last N days" write where: { touchpoint.at: { within_days: N } }` });
+  }
+  if (mode === 'count' && tests.length === 0) issues.push({ path, message: `"${key}" needs a comparison such as gte: 3` });
+  if ((mode === 'first' || mode === 'last') && matches === null) {
+    issues.push({ path, message: `"${key}" needs matches: (the test on the ${mode === 'first' ? 'oldest' : 'newest'} touchpoint that fits where), e.g. matches: { touchpoint.survey.score: { lte: 6 } }` });
+  }
+  const window: TouchWindow | null = side !== null && anchor !== null
+    ? { side, anchor, spanMs, text: `${spanText}${side} ${anchor.scope}.${anchor.raw ? 'raw.' : ''}${anchor.name}` }
+    : null;
+  return { type: 'touch', mode, where, window, matches, tests, path: p };
+}
+
 export function resolveField(name: string, path: PathSeg[], scope: ConditionScope, issues: RawIssue[]): FieldRef | null {
   const [head, ...rest] = name.split('.');
   if (!(SCOPES as readonly string[]).includes(head as string)) {
@@ -163,6 +261,10 @@ export function resolveField(name: string, path: PathSeg[], scope: ConditionScop
   }
   if ((s === 'deal' || s === 'ticket') && !scope.bound.has(s)) {
     issues.push({ path, message: `"${name}" needs a ${s} in scope: wrap it in any_${s}, no_${s}, every_${s} or count_${s}s` });
+    return null;
+  }
+  if (s === 'touchpoint' && !scope.bound.has('touchpoint')) {
+    issues.push({ path, message: `"${name}" needs a touchpoint in scope: use it inside any_touchpoint, no_touchpoint, count_touchpoints, first_touchpoint or last_touchpoint` });
     return null;
   }
   if (rest[0] === 'raw' && s !== 'journey') {
@@ -200,7 +302,22 @@ function parseFieldCondition(key: string, value: unknown, path: PathSeg[], scope
     if (test) tests = [test];
   }
   if (!field) return { type: 'always', path: p };
+  if (field.scope === 'touchpoint' && !field.raw) checkTouchpointValues(field.name, tests, path, issues);
   return { type: 'field', field, tests, path: p };
+}
+
+/** `touchpoint.channel: emial` is a typo, not a rule that never holds. */
+function checkTouchpointValues(name: string, tests: Test[], path: PathSeg[], issues: RawIssue[]): void {
+  const allowed = TOUCHPOINT_VALUES[name];
+  if (!allowed) return;
+  for (const t of tests) {
+    const values = t.op === 'eq' || t.op === 'ne' ? [t.value] : t.op === 'in' || t.op === 'not_in' ? t.values : [];
+    for (const v of values) {
+      if (v !== null && !allowed.includes(String(v))) {
+        issues.push({ path, message: `unknown touchpoint ${name} "${String(v)}"; values are ${allowed.join(', ')} (the CRM's own value is in touchpoint.raw${name === 'channel' ? 'Channel' : name === 'outcome' ? 'Outcome' : '.<field>'})` });
+      }
+    }
+  }
 }
 
 function parseTest(op: string, arg: unknown, field: FieldRef | null, path: PathSeg[], issues: RawIssue[]): Test | null {
@@ -268,6 +385,10 @@ export function conditionReadsJourney(c: Condition): boolean {
       return c.where ? conditionReadsJourney(c.where) : false;
     case 'sum':
       return c.field.scope === 'journey' || (c.where ? conditionReadsJourney(c.where) : false);
+    case 'touch':
+      return (c.window?.anchor.scope === 'journey') || (c.where ? conditionReadsJourney(c.where) : false) || (c.matches ? conditionReadsJourney(c.matches) : false);
+    case 'constant':
+      return false;
   }
 }
 

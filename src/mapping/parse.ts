@@ -313,6 +313,8 @@ function conditionReadsFlags(c: Condition): boolean {
     case 'count':
     case 'sum':
       return c.where ? conditionReadsFlags(c.where) : false;
+    case 'touch':
+      return (c.where ? conditionReadsFlags(c.where) : false) || (c.matches ? conditionReadsFlags(c.matches) : false);
     default:
       return false;
   }

@@ -2,9 +2,11 @@
  * The field vocabulary rules can use: the canonical model's normalized fields per record kind,
  * their value types (to check operators at load time), and the journey's own outputs.
  */
+import { SURVEY_TYPES, TOUCHPOINT_CHANNELS, TOUCHPOINT_DIRECTIONS, TOUCHPOINT_OUTCOMES } from '../model.ts';
+
 export type ValueType = 'string' | 'number' | 'boolean' | 'time' | 'list';
 
-export const SCOPES = ['contact', 'deal', 'ticket', 'journey'] as const;
+export const SCOPES = ['contact', 'deal', 'ticket', 'journey', 'touchpoint'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const VOCABULARY: Record<Scope, Record<string, ValueType>> = {
@@ -25,6 +27,22 @@ export const VOCABULARY: Record<Scope, Record<string, ValueType>> = {
     firstResponseHours: 'number',
   },
   journey: { stage: 'string', flags: 'list', segments: 'list' },
+  /** Inside any_touchpoint / no_touchpoint / count_touchpoints / first_touchpoint / last_touchpoint only. */
+  touchpoint: {
+    id: 'string', objectType: 'string', channel: 'string', rawChannel: 'string', direction: 'string', at: 'time',
+    outcome: 'string', rawOutcome: 'string', updatedAt: 'time', ownerId: 'string',
+    'survey.type': 'string', 'survey.score': 'number', 'survey.sentiment': 'string',
+    'survey.scale.min': 'number', 'survey.scale.max': 'number',
+  },
+};
+
+/** Values a normalized touchpoint field can take (checked when the mapping loads: a typo is an error). */
+export const TOUCHPOINT_VALUES: Record<string, readonly string[]> = {
+  channel: TOUCHPOINT_CHANNELS,
+  direction: TOUCHPOINT_DIRECTIONS,
+  outcome: TOUCHPOINT_OUTCOMES,
+  'survey.type': SURVEY_TYPES,
+  'survey.sentiment': ['positive', 'neutral', 'negative'],
 };
 
 /** Normalized fields that are computed by the engine, not filled by connectors. */

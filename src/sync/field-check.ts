@@ -6,7 +6,7 @@
  */
 import type { CrmConnector, FieldAvailability, MissingField } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
-import type { DisabledRule } from '../journey/disabled.ts';
+import { TOUCHPOINTS, type DisabledRule } from '../journey/disabled.ts';
 
 export type { DisabledRule };
 import { compileEngine, type Engine } from '../journey/engine.ts';
@@ -28,7 +28,10 @@ export interface FieldCheck {
 /** Reads the CRM's fields through the connector and returns the engine to run with. */
 export async function checkFields(connector: CrmConnector, engine: Engine): Promise<FieldCheck> {
   const availability = await connector.availableFields(fieldNeeds(engine.mapping));
-  const missing = [...new Set(availability.missing.map(missingKey))].sort();
+  const missing = [...new Set(availability.missing.map(missingKey))];
+  // A connector that cannot read touchpoints: rules on them are off, not "no touchpoint ever".
+  if (!connector.pullTouchpoints) missing.push(TOUCHPOINTS);
+  missing.sort();
   const checked = missing.length === 0 && engine.missing.size === 0 ? engine : compileEngine(engine.mapping, { missing });
   return { engine: checked, disabled: [...checked.disabled], availability };
 }

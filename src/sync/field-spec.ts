@@ -34,6 +34,12 @@ function walk(c: Condition, visit: (scope: string, name: string, raw: boolean) =
       visit(c.field.scope, c.field.name, c.field.raw);
       if (c.where) walk(c.where, visit);
       return;
+    case 'touch':
+      // Touchpoint fields come with the touchpoints (their own pull); the window's anchor is a record field.
+      if (c.window) visit(c.window.anchor.scope, c.window.anchor.name, c.window.anchor.raw);
+      if (c.where) walk(c.where, visit);
+      if (c.matches) walk(c.matches, visit);
+      return;
     default:
       return;
   }
@@ -61,7 +67,7 @@ export function fieldNeeds(mapping: Mapping): FieldNeeds {
   };
   const raw: Record<Kind, Set<string>> = { contact: new Set(), deal: new Set(), ticket: new Set() };
   const add = (scope: string, name: string, isRaw: boolean): void => {
-    if (scope === 'journey') return;
+    if (scope === 'journey' || scope === 'touchpoint') return;
     const k = scope as Kind;
     if (isRaw) raw[k].add(name);
     else {

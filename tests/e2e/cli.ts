@@ -60,6 +60,8 @@ export interface SyncJson {
   dryRun: boolean;
   status: string;
   pulled: { contacts: number; deals: number; tickets: number };
+  /** Touchpoints pulled (issue 13); `supported: false` when the connector cannot read them. */
+  touchpoints?: { supported: boolean; pulled: number; byChannel: Record<string, number>; removed: number; swept: number; rejected: number };
   changed: { contacts: number; deals: number; tickets: number };
   written: number;
   failed: unknown[];

@@ -1,4 +1,4 @@
-import type { ContactRecord, Customer, DealRecord, TicketRecord } from '../../src/model.ts';
+import type { ContactRecord, Customer, DealRecord, TicketRecord, TouchpointRecord } from '../../src/model.ts';
 import { DAY_MS, HOUR_MS } from '../../src/model.ts';
 
 export const NOW = Date.parse('2026-11-23T12:00:00Z');
@@ -32,4 +32,26 @@ export function ticket(p: Partial<TicketRecord> = {}): TicketRecord {
 }
 export function customer(c: Partial<ContactRecord> = {}, deals: DealRecord[] = [], tickets: TicketRecord[] = []): Customer {
   return { contact: contact(c), deals, tickets };
+}
+
+/** A touchpoint at `at` (default: a connected inbound call a day ago). */
+export function touchpoint(p: Partial<TouchpointRecord> = {}): TouchpointRecord {
+  return {
+    kind: 'touchpoint', id: `tp${++seq}`, objectType: 'calls', raw: {}, updatedAt: null, channel: 'phone', rawChannel: 'CALL',
+    direction: 'inbound', at: daysAgo(1), outcome: 'connected', rawOutcome: null, contactIds: [], dealIds: [], ticketIds: [],
+    survey: null, ...p,
+  };
+}
+
+/** A survey answer (HubSpot feedback submission by default). */
+export function answer(type: 'nps' | 'csat' | 'ces', score: number, scale: { min: number; max: number }, at: number): TouchpointRecord {
+  return touchpoint({
+    objectType: 'feedback_submissions', channel: 'survey', rawChannel: type.toUpperCase(), direction: 'inbound', at, outcome: null,
+    survey: { type, score, scale, sentiment: null },
+  });
+}
+
+/** The customer with these touchpoints, sorted oldest first as the store gives them. */
+export function withTouchpoints(c: Customer, touchpoints: TouchpointRecord[]): Customer {
+  return { ...c, touchpoints: [...touchpoints].sort((a, b) => (a.at ?? -1) - (b.at ?? -1)) };
 }

@@ -69,7 +69,9 @@ describe('collectJourneyMap over a seeded store', () => {
     expect(f.abandoned_checkout).toMatchObject({ customers: 1, byStage: { post_purchase: 1 }, byChannel: { EMAIL_MARKETING: 1 } });
     expect(f.repeat_contact?.customers).toBe(0);
     expect(j.friction[0]?.id).toBe('detractor'); // most customers first
-    expect(j.mostAffected[0]).toMatchObject({ kind: 'contact', id: 'c3', score: 10, url: 'https://app.hubspot.com/contacts/123/record/0-1/c3' });
+    // c3 is in decision and the store holds no outbound touchpoint of it: no follow-up (high, 3 points).
+    expect(f.no_follow_up).toMatchObject({ customers: 1, byStage: { decision: 1 } });
+    expect(j.mostAffected[0]).toMatchObject({ kind: 'contact', id: 'c3', score: 13, url: 'https://app.hubspot.com/contacts/123/record/0-1/c3' });
     expect(j.mostAffected.find((r) => r.id === 'd5b')?.url).toBe('https://app.hubspot.com/contacts/123/record/0-3/d5b');
   });
 

@@ -89,6 +89,12 @@ describe('runSync pulls touchpoints', () => {
     delete (t.connector as { pullTouchpoints?: unknown }).pullTouchpoints;
     const s = await runSync({ connector: t.connector, store: t.store, engine: t.engine, installation: INSTALLATION, mode: 'full', dryRun: true, now: NOW });
     expect(s.touchpoints).toMatchObject({ supported: false, pulled: 0 });
-    expect(syncText(s).join('\n')).not.toContain('touchpoints:');
+    const text = syncText(s).join('\n');
+    expect(text).not.toMatch(/touchpoints: \d+ pulled/);
+    // The rules that read touchpoints are off, not "no touchpoint ever" (no follow-up for everyone).
+    expect(s.disabled.map((d) => d.rule)).toEqual(expect.arrayContaining(['friction.no_follow_up', 'friction.unanswered_inbound', 'friction.no_show']));
+    expect(s.disabled.find((d) => d.rule === 'friction.no_show')).toMatchObject({ needs: ['touchpoints'], fix: expect.stringContaining('does not read touchpoints') });
+    // detractor keeps its rollup branches.
+    expect(s.disabled.map((d) => d.rule)).not.toContain('friction.detractor');
   });
 });

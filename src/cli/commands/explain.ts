@@ -8,7 +8,7 @@ import type { ContactRecord, Customer, DealRecord, TicketRecord } from '../../mo
 import { checkFields } from '../../sync/field-check.ts';
 import { fieldNeeds } from '../../sync/field-spec.ts';
 import { openContext } from '../context.ts';
-import { readCustomerFile } from '../customer-file.ts';
+import { readCustomerFile, sortTouchpoints } from '../customer-file.ts';
 import type { CliIo } from '../io.ts';
 
 interface ExplainFlags { mapping?: string; customer?: string; crm?: string; contact?: string; at?: string; json?: boolean }
@@ -28,6 +28,7 @@ export function registerExplain(program: Command, io: CliIo): void {
       if (Number.isNaN(now)) throw new ParcoursError('INPUT_INVALID', `--at: not a date: "${opts.at}"`);
       let customer: Customer;
       let engine;
+      let touchpointSource: string | null = null;
       if (opts.customer) {
         engine = compileEngine(loadMapping(opts.mapping ?? 'mappings/hubspot.yaml'));
         customer = readCustomerFile(opts.customer);
@@ -45,6 +46,14 @@ export function registerExplain(program: Command, io: CliIo): void {
             throw error;
           });
           customer = toCustomer(opts.contact, records);
+          // Touchpoints live when the connector can fetch one customer's; else what the last sync stored.
+          if (ctx.connector.fetchTouchpoints) {
+            customer.touchpoints = sortTouchpoints(await ctx.connector.fetchTouchpoints(opts.contact));
+            touchpointSource = 'read live from the CRM';
+          } else if (ctx.connector.pullTouchpoints) {
+            customer.touchpoints = ctx.store.touchpointsOf(ctx.installation, opts.contact);
+            touchpointSource = 'as stored by the last sync (this connector cannot read one customer\'s touchpoints live)';
+          }
         } finally {
           ctx.close();
         }
@@ -55,9 +64,12 @@ export function registerExplain(program: Command, io: CliIo): void {
       // What the CRM's dated history says (what a first sync writes and backfills); the ledger is not read here.
       const history = stageTimeline(engine, customer, { journeyId: result.state.journeyId, stage: result.state.stage.id }, now);
       const entered = history.at(-1);
-      if (opts.json) io.out(JSON.stringify({ ...result.state, stageHistory: history }, null, 2));
-      else {
+      if (opts.json) {
+        const touchpoints = customer.touchpoints ? { touchpoints: customer.touchpoints, touchpointsUsed: result.touchpointsUsed } : {};
+        io.out(JSON.stringify({ ...result.state, stageHistory: history, ...touchpoints }, null, 2));
+      } else {
         for (const line of result.lines) io.out(line);
+        if (touchpointSource) io.out(`touchpoints: ${touchpointSource}`);
         io.out('');
         io.out(`stage entry by the CRM's dates: ${entered ? sinceText(entered.at, entered.basis) : 'none'}`);
         io.out('stage history the CRM dates (a first sync backfills the ledger with it):');

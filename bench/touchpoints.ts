@@ -1,0 +1,191 @@
+/**
+ * Touchpoint benchmarks (issue 13), goals from the issue:
+ * - engine: the default HubSpot mapping (its touchpoint flags included) over customers with 30 touchpoints
+ *   each, on one core: ≥ 150,000 customers/s. Customers are generated a store page (500) at a time and
+ *   only `evaluate` is timed, so the figure is the engine's, not the generator's (the total is printed too).
+ * - store stream: N customers with 30 touchpoints each written through the store's own batch API into a
+ *   SQLite file, then streamed back (`iterateCustomers`, touchpoints oldest first) and evaluated: peak RSS
+ *   < 1 GiB for 1,000,000 customers.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mulberry32 } from '../sandbox/demo-data.ts';
+import { compileEngine } from '../src/journey/engine.ts';
+import { loadMapping } from '../src/mapping/load.ts';
+import { DAY_MS, HOUR_MS, type Customer, type TouchpointRecord } from '../src/model.ts';
+import { openStore } from '../src/store/index.ts';
+import { benchCustomers } from './customers.ts';
+
+export const ENGINE_GOAL = 150_000;
+export const RSS_GOAL_MIB = 1024;
+const NOW = Date.parse('2026-11-23T12:00:00Z');
+const PAGE = 500;
+
+const KINDS: Array<Pick<TouchpointRecord, 'objectType' | 'channel' | 'rawChannel'>> = [
+  { objectType: 'emails', channel: 'email', rawChannel: 'EMAIL' },
+  { objectType: 'emails', channel: 'email', rawChannel: 'INCOMING_EMAIL' },
+  { objectType: 'calls', channel: 'phone', rawChannel: 'CALL' },
+  { objectType: 'meetings', channel: 'meeting', rawChannel: 'MEETING' },
+  { objectType: 'communications', channel: 'whatsapp', rawChannel: 'WHATS_APP' },
+  { objectType: 'communications', channel: 'sms', rawChannel: 'SMS' },
+  { objectType: 'notes', channel: 'internal', rawChannel: 'NOTE' },
+];
+const OUTCOMES: Record<string, Array<TouchpointRecord['outcome']>> = {
+  email: ['sent', 'opened', 'replied', 'bounced'],
+  phone: ['connected', 'no_answer', 'busy', 'voicemail'],
+  meeting: ['completed', 'completed', 'no_show', 'rescheduled', 'scheduled'],
+  whatsapp: [null],
+  sms: [null],
+  internal: [null],
+};
+
+/** `perCustomer` touchpoints over the last 120 days, oldest first, about 0.3 survey answers per customer among them. */
+export function benchTouchpoints(contactId: string, perCustomer: number, rnd: () => number, now = NOW): TouchpointRecord[] {
+  const out: TouchpointRecord[] = [];
+  for (let i = 0; i < perCustomer; i++) {
+    const at = now - Math.floor(rnd() * 120 * 24) * HOUR_MS - Math.floor(rnd() * 60) * 60_000;
+    if (rnd() < 0.3 / perCustomer * 3 && i % 3 === 0) {
+      const nps = rnd() < 0.5;
+      out.push({
+        kind: 'touchpoint', id: `${contactId}-s${i}`, objectType: 'feedback_submissions', raw: {}, updatedAt: at, channel: 'survey',
+        rawChannel: nps ? 'NPS' : 'CSAT', direction: 'inbound', at, outcome: null, rawOutcome: null, contactIds: [contactId], dealIds: [], ticketIds: [],
+        survey: nps ? { type: 'nps', score: Math.floor(rnd() * 11), scale: { min: 0, max: 10 }, sentiment: null } : { type: 'csat', score: Math.floor(rnd() * 3), scale: { min: 0, max: 2 }, sentiment: null },
+      });
+      continue;
+    }
+    const k = KINDS[Math.floor(rnd() * KINDS.length)] as (typeof KINDS)[number];
+    const outcomes = OUTCOMES[k.channel] ?? [null];
+    const outcome = outcomes[Math.floor(rnd() * outcomes.length)] ?? null;
+    const direction = k.channel === 'internal' ? null : k.rawChannel === 'INCOMING_EMAIL' || rnd() < 0.4 ? 'inbound' : 'outbound';
+    out.push({
+      kind: 'touchpoint', id: `${contactId}-${i}`, objectType: k.objectType, raw: {}, updatedAt: at, channel: k.channel, rawChannel: k.rawChannel,
+      direction, at, outcome, rawOutcome: outcome === null ? null : outcome.toUpperCase(), contactIds: [contactId], dealIds: [], ticketIds: [], survey: null,
+    });
+  }
+  return out.sort((a, b) => (a.at as number) - (b.at as number));
+}
+
+/** Bench customers with their touchpoints, a page at a time. */
+function* pages(count: number, perCustomer: number): Generator<Customer[]> {
+  const rnd = mulberry32(7);
+  let page: Customer[] = [];
+  for (const c of benchCustomers(count, 42, NOW)) {
+    c.touchpoints = benchTouchpoints(c.contact.id, perCustomer, rnd);
+    page.push(c);
+    if (page.length === PAGE) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length) yield page;
+}
+
+export interface TouchpointEngineResult {
+  customers: number;
+  touchpoints: number;
+  engineSeconds: number;
+  totalSeconds: number;
+  perSecond: number;
+  flags: Record<string, number>;
+  peakRssMiB: number;
+}
+
+export function runTouchpointEngineBench(count = 1_000_000, perCustomer = 30, mappingFile = 'mappings/hubspot.yaml'): TouchpointEngineResult {
+  const engine = compileEngine(loadMapping(mappingFile));
+  const flags: Record<string, number> = {};
+  let peak = process.memoryUsage.rss();
+  let engineMs = 0;
+  let n = 0;
+  let touchpoints = 0;
+  const start = performance.now();
+  for (const page of pages(count, perCustomer)) {
+    const t0 = performance.now();
+    for (const c of page) {
+      const s = engine.evaluate(c, NOW);
+      for (const f of s.friction) if (f.on.kind === 'contact') flags[f.id] = (flags[f.id] ?? 0) + 1;
+    }
+    engineMs += performance.now() - t0;
+    n += page.length;
+    for (const c of page) touchpoints += c.touchpoints?.length ?? 0;
+    if (n % 100_000 === 0) peak = Math.max(peak, process.memoryUsage.rss());
+  }
+  const totalSeconds = (performance.now() - start) / 1000;
+  peak = Math.max(peak, process.memoryUsage.rss());
+  if (!flags.unanswered_inbound || !flags.no_show) throw new Error('touchpoint benchmark: the touchpoint flags never fired');
+  return { customers: n, touchpoints, engineSeconds: engineMs / 1000, totalSeconds, perSecond: n / (engineMs / 1000), flags, peakRssMiB: peak / 1024 / 1024 };
+}
+
+export interface StoreStreamResult {
+  customers: number;
+  touchpoints: number;
+  fillSeconds: number;
+  streamSeconds: number;
+  perSecond: number;
+  fileMiB: number;
+  /** Peak RSS over the whole benchmark (the fill included). */
+  peakRssMiB: number;
+  /** Peak RSS while streaming (measured from a fresh store handle after a GC, so the fill's garbage is not counted). */
+  streamPeakRssMiB: number;
+}
+
+/** Fills a SQLite store through its batch API, then streams every customer back through the engine. */
+export function runStoreStreamBench(count = 1_000_000, perCustomer = 30, mappingFile = 'mappings/hubspot.yaml'): StoreStreamResult {
+  const engine = compileEngine(loadMapping(mappingFile));
+  const dir = mkdtempSync(join(tmpdir(), 'parcours-bench-store-'));
+  const file = join(dir, 'bench.db');
+  const installation = 'hubspot:bench';
+  let peak = process.memoryUsage.rss();
+  const sample = (): void => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  };
+  const store = openStore(file);
+  try {
+    const fillStart = performance.now();
+    let written = 0;
+    for (const page of pages(count, perCustomer)) {
+      store.applyPullBatch(installation, { kind: 'contact', records: page.map((c) => c.contact), removed: [] });
+      const deals = page.flatMap((c) => c.deals);
+      const tickets = page.flatMap((c) => c.tickets);
+      if (deals.length) store.applyPullBatch(installation, { kind: 'deal', records: deals, removed: [] });
+      if (tickets.length) store.applyPullBatch(installation, { kind: 'ticket', records: tickets, removed: [] });
+      store.applyTouchpointBatch(installation, { records: page.flatMap((c) => c.touchpoints ?? []), removed: [] });
+      written += page.length;
+      if (written % 50_000 === 0) sample();
+    }
+    const fillSeconds = (performance.now() - fillStart) / 1000;
+    sample();
+    (globalThis as { gc?: () => void }).gc?.();
+    let streamPeak = process.memoryUsage.rss();
+    const streamSample = (): void => {
+      streamPeak = Math.max(streamPeak, process.memoryUsage.rss());
+      sample();
+    };
+    const streamStart = performance.now();
+    let n = 0;
+    let touchpoints = 0;
+    let checksum = 0;
+    for (const c of store.iterateCustomers(installation)) {
+      touchpoints += c.touchpoints?.length ?? 0;
+      checksum += engine.evaluate(c, NOW).friction.length;
+      if (++n % 10_000 === 0) streamSample();
+    }
+    const streamSeconds = (performance.now() - streamStart) / 1000;
+    streamSample();
+    if (n !== count || touchpoints !== count * perCustomer || checksum === 0) throw new Error(`store stream benchmark: streamed ${n} customers / ${touchpoints} touchpoints, expected ${count} / ${count * perCustomer}`);
+    return { customers: n, touchpoints, fillSeconds, streamSeconds, perSecond: n / streamSeconds, fileMiB: statSync(file).size / 1024 / 1024, peakRssMiB: peak / 1024 / 1024, streamPeakRssMiB: streamPeak / 1024 / 1024 };
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function printTouchpointBenches(count: number, perCustomer = 30): void {
+  const e = runTouchpointEngineBench(count, perCustomer);
+  console.log(`Journey engine with touchpoints: ${e.customers.toLocaleString('en')} customers × ${perCustomer} touchpoints (${e.touchpoints.toLocaleString('en')}), default HubSpot mapping, one core`);
+  console.log(`  customers/s ${Math.round(e.perSecond).toLocaleString('en')} (goal >= ${ENGINE_GOAL.toLocaleString('en')}: ${(e.perSecond / ENGINE_GOAL).toFixed(2)}x)   evaluate ${e.engineSeconds.toFixed(1)} s of ${e.totalSeconds.toFixed(1)} s (the rest generates the customers)`);
+  console.log(`  contacts flagged: ${Object.entries(e.flags).sort().map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}`);
+  const s = runStoreStreamBench(count, perCustomer);
+  console.log(`Store stream: ${s.customers.toLocaleString('en')} customers and ${s.touchpoints.toLocaleString('en')} touchpoints written through the store (${s.fillSeconds.toFixed(0)} s, file ${s.fileMiB.toFixed(0)} MiB), then streamed back and evaluated`);
+  console.log(`  peak RSS ${s.peakRssMiB.toFixed(0)} MiB, fill included (goal < ${RSS_GOAL_MIB}: ${(s.peakRssMiB / RSS_GOAL_MIB).toFixed(2)}); while streaming ${s.streamPeakRssMiB.toFixed(0)} MiB (${(s.streamPeakRssMiB / RSS_GOAL_MIB).toFixed(2)})   stream + evaluate ${Math.round(s.perSecond).toLocaleString('en')} customers/s (${s.streamSeconds.toFixed(1)} s)`);
+}
