@@ -22,46 +22,53 @@ export const RSS_GOAL_MIB = 1024;
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const PAGE = 500;
 
-const KINDS: Array<Pick<TouchpointRecord, 'objectType' | 'channel' | 'rawChannel'>> = [
+const MESSAGES: Array<Pick<TouchpointRecord, 'objectType' | 'channel' | 'rawChannel'>> = [
   { objectType: 'emails', channel: 'email', rawChannel: 'EMAIL' },
-  { objectType: 'emails', channel: 'email', rawChannel: 'INCOMING_EMAIL' },
+  { objectType: 'emails', channel: 'email', rawChannel: 'EMAIL' },
   { objectType: 'calls', channel: 'phone', rawChannel: 'CALL' },
-  { objectType: 'meetings', channel: 'meeting', rawChannel: 'MEETING' },
   { objectType: 'communications', channel: 'whatsapp', rawChannel: 'WHATS_APP' },
   { objectType: 'communications', channel: 'sms', rawChannel: 'SMS' },
-  { objectType: 'notes', channel: 'internal', rawChannel: 'NOTE' },
 ];
-const OUTCOMES: Record<string, Array<TouchpointRecord['outcome']>> = {
-  email: ['sent', 'opened', 'replied', 'bounced'],
-  phone: ['connected', 'no_answer', 'busy', 'voicemail'],
-  meeting: ['completed', 'completed', 'no_show', 'rescheduled', 'scheduled'],
-  whatsapp: [null],
-  sms: [null],
-  internal: [null],
-};
+const MEETING_OUTCOMES: Array<TouchpointRecord['outcome']> = ['completed', 'completed', 'completed', 'completed', 'completed', 'completed', 'completed', 'completed', 'completed', 'completed', 'completed', 'no_show', 'rescheduled', 'canceled'];
 
-/** `perCustomer` touchpoints over the last 120 days, oldest first, about 0.3 survey answers per customer among them. */
+/**
+ * `perCustomer` touchpoints over the last 120 days, oldest first, shaped like a CRM timeline: inbound
+ * messages mostly answered within hours (15 % not), outbound emails and calls (some unanswered or bounced),
+ * meetings (mostly completed, a few no-shows), internal notes, and about 0.3 survey answers per customer.
+ */
 export function benchTouchpoints(contactId: string, perCustomer: number, rnd: () => number, now = NOW): TouchpointRecord[] {
   const out: TouchpointRecord[] = [];
-  for (let i = 0; i < perCustomer; i++) {
-    const at = now - Math.floor(rnd() * 120 * 24) * HOUR_MS - Math.floor(rnd() * 60) * 60_000;
-    if (rnd() < 0.3 / perCustomer * 3 && i % 3 === 0) {
-      const nps = rnd() < 0.5;
-      out.push({
-        kind: 'touchpoint', id: `${contactId}-s${i}`, objectType: 'feedback_submissions', raw: {}, updatedAt: at, channel: 'survey',
-        rawChannel: nps ? 'NPS' : 'CSAT', direction: 'inbound', at, outcome: null, rawOutcome: null, contactIds: [contactId], dealIds: [], ticketIds: [],
-        survey: nps ? { type: 'nps', score: Math.floor(rnd() * 11), scale: { min: 0, max: 10 }, sentiment: null } : { type: 'csat', score: Math.floor(rnd() * 3), scale: { min: 0, max: 2 }, sentiment: null },
-      });
-      continue;
-    }
-    const k = KINDS[Math.floor(rnd() * KINDS.length)] as (typeof KINDS)[number];
-    const outcomes = OUTCOMES[k.channel] ?? [null];
-    const outcome = outcomes[Math.floor(rnd() * outcomes.length)] ?? null;
-    const direction = k.channel === 'internal' ? null : k.rawChannel === 'INCOMING_EMAIL' || rnd() < 0.4 ? 'inbound' : 'outbound';
+  const base = { kind: 'touchpoint' as const, raw: {}, contactIds: [contactId], dealIds: [], ticketIds: [] };
+  const push = (i: number, k: Pick<TouchpointRecord, 'objectType' | 'channel' | 'rawChannel'>, direction: TouchpointRecord['direction'], at: number, outcome: TouchpointRecord['outcome']): void => {
+    out.push({ ...base, id: `${contactId}-${i}`, ...k, updatedAt: at, direction, at, outcome, rawOutcome: outcome === null ? null : outcome.toUpperCase(), survey: null });
+  };
+  const time = (): number => now - Math.floor(rnd() * 120 * 24 * 60) * 60_000;
+  let i = 0;
+  if (rnd() < 0.3) {
+    const at = time();
+    const nps = rnd() < 0.5;
     out.push({
-      kind: 'touchpoint', id: `${contactId}-${i}`, objectType: k.objectType, raw: {}, updatedAt: at, channel: k.channel, rawChannel: k.rawChannel,
-      direction, at, outcome, rawOutcome: outcome === null ? null : outcome.toUpperCase(), contactIds: [contactId], dealIds: [], ticketIds: [], survey: null,
+      ...base, id: `${contactId}-s`, objectType: 'feedback_submissions', updatedAt: at, channel: 'survey', rawChannel: nps ? 'NPS' : 'CSAT', direction: 'inbound', at, outcome: null, rawOutcome: null,
+      survey: nps ? { type: 'nps', score: Math.floor(rnd() * 11), scale: { min: 0, max: 10 }, sentiment: null } : { type: 'csat', score: Math.floor(rnd() * 3), scale: { min: 0, max: 2 }, sentiment: null },
     });
+    i++;
+  }
+  while (i < perCustomer) {
+    const r = rnd();
+    const at = time();
+    const k = MESSAGES[Math.floor(rnd() * MESSAGES.length)] as (typeof MESSAGES)[number];
+    if (r < 0.35) {
+      // An inbound message, answered 1–20 h later on the same channel 85 % of the time.
+      push(i++, k, 'inbound', at, k.channel === 'phone' ? 'connected' : null);
+      if (i < perCustomer && rnd() < 0.85) push(i++, k, 'outbound', at + (1 + Math.floor(rnd() * 20)) * HOUR_MS, k.channel === 'email' ? 'sent' : k.channel === 'phone' ? 'connected' : null);
+    } else if (r < 0.75) {
+      const outcome = k.channel === 'phone' ? (rnd() < 0.3 ? 'no_answer' : 'connected') : k.channel === 'email' ? (rnd() < 0.05 ? 'bounced' : 'sent') : null;
+      push(i++, k, 'outbound', at, outcome);
+    } else if (r < 0.87) {
+      push(i++, { objectType: 'meetings', channel: 'meeting', rawChannel: 'MEETING' }, 'outbound', at, at > now ? 'scheduled' : (MEETING_OUTCOMES[Math.floor(rnd() * MEETING_OUTCOMES.length)] ?? null));
+    } else {
+      push(i++, { objectType: 'notes', channel: 'internal', rawChannel: 'NOTE' }, null, at, null);
+    }
   }
   return out.sort((a, b) => (a.at as number) - (b.at as number));
 }

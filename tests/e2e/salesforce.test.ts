@@ -115,7 +115,7 @@ describe('Salesforce end to end: the real CLI against the sandbox org', () => {
     expect(String(sb.data.get('Contact', String(role?.ContactId))?.Parcours_Friction__c)).toContain('abandoned_checkout');
   });
 
-  it('rollback restores the values a run overwrote where the org still holds them', async () => {
+  it('rollback restores the values a run overwrote where the org still holds them', { timeout: 120_000 }, async () => {
     const [c] = sb.data.query("SELECT Id, Parcours_Stage__c, Parcours_Stage_Reason__c FROM Contact WHERE Parcours_Stage__c = 'awareness' LIMIT 1");
     const id = String(c?.Id);
     const [opp] = sb.data.query('SELECT Id FROM Opportunity LIMIT 1');
