@@ -115,25 +115,49 @@ export function createInteractions(stageIds: readonly string[], period: Period):
   let customers = 0;
   let unplaced = 0;
 
-  /** Journey position of the stay at `i`, or -1. */
-  const stageOf = (stays: readonly PlacedStay[], i: number): number => (i < 0 ? -1 : (rank.get((stays[i] as PlacedStay).stage) ?? -1));
+  // Per-customer scratch, reused: each stay's journey position and whether it moved on; "seen" stamps
+  // (the customer's serial number) instead of a Set per customer.
+  let stayStage = new Int32Array(16);
+  let stayMoved = new Uint8Array(16);
+  const reachedStamp = new Uint32Array(cells);
+  let touchedStamp = new Uint32Array(16 * NCH);
 
   return {
     add(customer, stays) {
       const tps = customer.touchpoints;
       if (tps === undefined) return;
       customers++;
+      const serial = customers;
+      if (stays.length > stayStage.length) {
+        stayStage = new Int32Array(stays.length * 2);
+        stayMoved = new Uint8Array(stays.length * 2);
+        touchedStamp = new Uint32Array(stays.length * 2 * NCH);
+      }
+      for (let i = 0; i < stays.length; i++) {
+        const stay = stays[i] as PlacedStay;
+        stayStage[i] = rank.get(stay.stage) ?? -1;
+        stayMoved[i] = movedOn(stay, rank) ? 1 : 0;
+      }
       // CSAT answers per stay (any time in the stay), for satisfaction by channel and moments of truth.
       let stayCsat: Map<number, { n: number; good: number }> | null = null;
-      const reached = new Set<number>();
-      const touched = new Set<number>(); // stay index × NCH + channel
+      const touched: number[] = []; // stay index × NCH + channel, each once
       const kindsOf = new Set<number>(); // stay index × KINDS + kind (integers: no string per touchpoint)
       let waiting: { at: number; cell: number } | null = null;
+      // Touchpoints come oldest first: the covering stay only moves forward (binary search when it does not).
+      let cursor = 0;
 
       for (const t of tps) {
         if (!customerFacing(t)) continue;
-        const stayIdx = t.at === null ? -1 : stayIndexAt(stays, t.at);
-        const s = stageOf(stays, stayIdx);
+        let stayIdx = -1;
+        if (t.at !== null) {
+          const here = stays[cursor];
+          if (here !== undefined && t.at >= here.from && (here.to === null || t.at < here.to)) stayIdx = cursor;
+          else {
+            stayIdx = stayIndexAt(stays, t.at);
+            if (stayIdx >= 0) cursor = stayIdx;
+          }
+        }
+        const s = stayIdx < 0 ? -1 : (stayStage[stayIdx] as number);
         const ch = CHANNEL_INDEX.get(t.channel) ?? OTHER;
         if (t.survey) {
           if (s >= 0 && t.survey.type === 'csat') {
@@ -168,8 +192,15 @@ export function createInteractions(stageIds: readonly string[], period: Period):
         if (s < 0 || !inPeriod(t.at, period)) continue;
         const cell = s * NCH + ch;
         inc(counts.touchpoints, cell);
-        reached.add(cell);
-        touched.add(stayIdx * NCH + ch);
+        if (reachedStamp[cell] !== serial) {
+          reachedStamp[cell] = serial;
+          inc(counts.customers, cell);
+        }
+        const tk = stayIdx * NCH + ch;
+        if (touchedStamp[tk] !== serial) {
+          touchedStamp[tk] = serial;
+          touched.push(tk);
+        }
         if (t.direction === 'inbound') {
           inc(counts.inbound, cell);
           // A survey answer waits for no reply.
@@ -177,13 +208,11 @@ export function createInteractions(stageIds: readonly string[], period: Period):
         } else if (t.direction === 'outbound') inc(counts.outbound, cell);
       }
       if (waiting !== null) inc(counts.unanswered, (waiting as { cell: number }).cell);
-      for (const cell of reached) inc(counts.customers, cell);
       for (const key of touched) {
         const stayIdx = Math.floor(key / NCH);
-        const s = stageOf(stays, stayIdx);
-        const cell = s * NCH + (key % NCH);
+        const cell = (stayStage[stayIdx] as number) * NCH + (key % NCH);
         inc(counts.touchedStays, cell);
-        if (movedOn(stays[stayIdx] as PlacedStay, rank)) inc(counts.movedOn, cell);
+        if (stayMoved[stayIdx]) inc(counts.movedOn, cell);
         const c = stayCsat?.get(stayIdx);
         if (c) {
           inc(counts.csatN, cell, c.n);
@@ -191,21 +220,17 @@ export function createInteractions(stageIds: readonly string[], period: Period):
         }
       }
       // Moments of truth: stays that began in the period, with and without each kind of touchpoint.
-      const counted = new Set<number>();
-      stays.forEach((stay, i) => {
-        const s = rank.get(stay.stage);
-        if (s === undefined || !inPeriod(stay.from, period)) return;
-        counted.add(i);
-        add(stageTotals[s] as KindTotals, movedOn(stay, rank), stayCsat?.get(i));
-      });
+      const counted = (i: number): boolean => (stayStage[i] as number) >= 0 && inPeriod((stays[i] as PlacedStay).from, period);
+      for (let i = 0; i < stays.length; i++) {
+        if (counted(i)) add(stageTotals[stayStage[i] as number] as KindTotals, stayMoved[i] === 1, stayCsat?.get(i));
+      }
       for (const key of kindsOf) {
         const i = Math.floor(key / KINDS);
-        if (!counted.has(i)) continue;
-        const stay = stays[i] as PlacedStay;
-        const m = kindTotals[rank.get(stay.stage) as number] as Map<number, KindTotals>;
+        if (!counted(i)) continue;
+        const m = kindTotals[stayStage[i] as number] as Map<number, KindTotals>;
         let t = m.get(key % KINDS);
         if (!t) m.set(key % KINDS, (t = newTotals()));
-        add(t, movedOn(stay, rank), stayCsat?.get(i));
+        add(t, stayMoved[i] === 1, stayCsat?.get(i));
       }
     },
 
