@@ -118,8 +118,15 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
     if (waiting.length === 0) return;
     const ledger = o.source.staysOf?.(waiting.map((w) => w.customer.contact.id)) ?? new Map<string, ContactStay[]>();
     for (const { customer, state, acc } of waiting) {
-      const mine = (ledger.get(customer.contact.id) ?? []).filter((r) => r.journeyId === state.journeyId);
-      const earliest = customer.touchpoints?.find((t) => t.at !== null)?.at ?? Number.POSITIVE_INFINITY;
+      const all = ledger.get(customer.contact.id) ?? [];
+      const mine = all.every((r) => r.journeyId === state.journeyId) ? all : all.filter((r) => r.journeyId === state.journeyId);
+      let earliest = Number.POSITIVE_INFINITY;
+      for (const t of customer.touchpoints ?? []) {
+        if (t.at !== null) {
+          earliest = t.at; // oldest first: the first dated one is the earliest
+          break;
+        }
+      }
       const current = { journeyId: state.journeyId, stage: state.stage.id };
       const stays = customerStays(mine, earliest, () => stageTimeline(o.engine, customer, current, o.now));
       acc.interactions.add(customer, stays);

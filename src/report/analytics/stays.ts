@@ -32,7 +32,9 @@ export interface PlacedStay {
  * replayed that evidence into the ledger): it replays the engine, so it is the expensive part.
  */
 export function customerStays(ledger: readonly LedgerStay[], earliest: number, evidence: () => readonly StageEntry[]): PlacedStay[] {
-  const sorted = [...ledger].sort((a, b) => a.enteredAt - b.enteredAt);
+  // The store returns stays oldest first; sort a copy only when they are not.
+  const inOrder = ledger.every((s, i) => i === 0 || (ledger[i - 1] as LedgerStay).enteredAt <= s.enteredAt);
+  const sorted = inOrder ? ledger : [...ledger].sort((a, b) => a.enteredAt - b.enteredAt);
   const stays: PlacedStay[] = sorted.map((s, i) => ({ stage: s.stage, from: s.enteredAt, to: s.leftAt, next: s.leftAt === null ? null : (sorted[i + 1]?.stage ?? null), basis: 'ledger' }));
   const until = stays[0]?.from ?? Number.POSITIVE_INFINITY;
   if (earliest >= until || sorted[0]?.backfilled) return stays;
