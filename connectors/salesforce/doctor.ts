@@ -9,6 +9,8 @@ import { ParcoursError } from '../../src/errors.ts';
 import type { SalesforceClient } from './client.ts';
 import { OBJECTS_OF_KIND } from './field-plan.ts';
 import { campaignName, findCampaigns } from './campaigns.ts';
+import { taskChecks } from './tasks.ts';
+import { historyChecks } from './history-tracking.ts';
 
 const SETUP = 'Run `parcours setup --crm salesforce`: it creates the fields, grants them to the Parcours permission set assigned to the integration user, and creates the campaigns.';
 
@@ -87,6 +89,9 @@ export async function doctor(client: SalesforceClient, spec: JourneyFieldSpec): 
       checks.push(failure('salesforce.campaigns', error, 'Give the integration user the Marketing User setting (Campaign access).'));
     }
   }
+
+  // Follow-up tasks (create, assign to owners) and the stage field's history tracking (issue 14).
+  checks.push(...(await taskChecks(client)), ...(await historyChecks(client, spec)));
 
   try {
     const res = await client.call<unknown>('metadata', { method: 'GET', url: '/limits' });

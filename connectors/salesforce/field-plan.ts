@@ -59,6 +59,12 @@ const INTERNAL: Record<SfObject, string[]> = {
   Case: ['Id', 'SystemModstamp', 'IsClosed', 'ContactId'],
 };
 
+/**
+ * The record owner, standard on all four objects (a User, or for Leads and Cases a queue): becomes
+ * `ownerId`, who gets follow-up tasks. Selected last, after what the mapping asks.
+ */
+export const OWNER_FIELD = 'OwnerId';
+
 export interface ObjectPlan {
   object: SfObject;
   kind: ObjectKind;
@@ -111,6 +117,6 @@ export function planObject(object: SfObject, needs: FieldNeeds): ObjectPlan {
     if (list.length > 0) sources[field] = list;
   }
   const raw = [...new Set([...(needs.raw[kind] ?? []).flatMap((r) => namesFor(object, r)), ...(needs.owned[kind] ?? []).map((o) => assertFieldName(o))])];
-  const select = [...new Set([...INTERNAL[object], ...Object.values(sources).flat(), ...raw])];
+  const select = [...new Set([...INTERNAL[object], ...Object.values(sources).flat(), ...raw, OWNER_FIELD])];
   return { object, kind, select, sources, raw, stagesReached, stageHistory };
 }

@@ -16,6 +16,9 @@ import { doctor } from './doctor.ts';
 import { organizationId } from './field-security.ts';
 import { OBJECTS_OF_KIND } from './field-plan.ts';
 import { FieldCatalog, restrictNeeds } from './field-catalog.ts';
+import { salesforceTasks } from './tasks.ts';
+import { readFieldHistory } from './field-history.ts';
+import { ensureHistoryTracking } from './history-tracking.ts';
 
 export type { SalesforceConnectorConfig } from './config.ts';
 export { minimumCalls, type SyncSize, type CallFloor } from './minimum-calls.ts';
@@ -39,6 +42,11 @@ async function ensureSchema(client: SalesforceClient, spec: JourneyFieldSpec): P
     report.updated.push(...grants.updated);
     report.unchanged.push(...grants.unchanged);
   }
+  // The stage field's history, so reps see every stage change (after the field exists and is granted).
+  const history = await ensureHistoryTracking(client, spec);
+  report.updated.push(...history.updated);
+  report.unchanged.push(...history.unchanged);
+  if (history.notes.length > 0) report.notes = [...(report.notes ?? []), ...history.notes];
   if (spec.segments.length > 0) {
     const campaigns = await ensureCampaigns(client, spec.segments);
     report.created.push(...campaigns.created);
@@ -82,5 +90,7 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Cr
     },
     doctor: (spec) => doctor(client, spec),
     stats: () => client.stats(),
+    tasks: salesforceTasks(client),
+    fieldHistory: (ref, fieldName) => readFieldHistory(client, ref, fieldName),
   };
 }

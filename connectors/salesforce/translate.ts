@@ -65,6 +65,15 @@ export function asTime(v: string | number | boolean | null | undefined): number 
   return Number.isNaN(ms) ? null : ms;
 }
 
+/**
+ * The record's owner: a User id (`005…`). A queue (`00G…`, Leads and Cases) is no one a task can be for,
+ * so it reads as no owner (the core falls back to the configured owner).
+ */
+export function ownerOf(row: FlatRow): string | null {
+  const id = asText(row.OwnerId);
+  return id === null || id === '' || id.startsWith('00G') ? null : id;
+}
+
 function rawOf(row: FlatRow, plan: ObjectPlan): RawFields {
   const raw: RawFields = {};
   for (const name of plan.raw) raw[name] = row[name] ?? null;
@@ -78,6 +87,7 @@ export function toContact(row: FlatRow, plan: ObjectPlan): ContactRecord {
     objectType: plan.object,
     raw: rawOf(row, plan),
     updatedAt: asTime(row.SystemModstamp),
+    ownerId: ownerOf(row),
     email: asText(first(row, plan, 'email')),
     name: asText(first(row, plan, 'name')),
     createdAt: asTime(first(row, plan, 'createdAt')),
@@ -99,6 +109,7 @@ export function toDeal(row: FlatRow, plan: ObjectPlan, links: { contactIds: stri
     objectType: 'Opportunity',
     raw: rawOf(row, plan),
     updatedAt: asTime(row.SystemModstamp),
+    ownerId: ownerOf(row),
     name: asText(first(row, plan, 'name')),
     amount: asNumber(first(row, plan, 'amount')),
     pipeline: asText(first(row, plan, 'pipeline')),
@@ -123,6 +134,7 @@ export function toTicket(row: FlatRow, plan: ObjectPlan): TicketRecord {
     objectType: 'Case',
     raw: rawOf(row, plan),
     updatedAt: asTime(row.SystemModstamp),
+    ownerId: ownerOf(row),
     subject: asText(first(row, plan, 'subject')),
     status: asText(first(row, plan, 'status')),
     isOpen: !asBool(row.IsClosed),

@@ -50,6 +50,14 @@ export class Org {
   readonly ids = new IdFactory();
   readonly customFields = new Map<string, CustomFieldRow>();
   apiUserId = '';
+  /**
+   * Objects whose field history is on ("Enable Contact History", Setup > Object Manager > Fields &
+   * Relationships > Set History Tracking), and the standard fields each tracks; custom fields are tracked
+   * when their metadata says `trackHistory: true`. At most 20 tracked fields per object.
+   * https://help.salesforce.com/s/articleView?id=xcloud.tracking_field_history_for_standard_objects.htm
+   */
+  readonly historyEnabled = new Set<string>();
+  readonly trackedStandard = new Map<string, Set<string>>();
   private readonly byId = new Map<string, StoredRecord>();
   private readonly byType = new Map<string, Map<string, StoredRecord>>();
   private readonly hardDeleted = new Set<string>();
@@ -188,6 +196,9 @@ export class Org {
   create(type: string, input: Record<string, unknown>, actor: Actor): WriteResult {
     const def = this.objectDef(type);
     if (!def || !def.createable) return { ok: false, id: null, errors: [recordError('INVALID_TYPE', `sObject type '${type}' is not supported.`)] };
+    // Without "Edit Tasks" the user cannot create tasks (describe shows Task createable = false). The exact
+    // error code is UNCONFIRMED; INSUFFICIENT_ACCESS_OR_READONLY is Salesforce's code for a missing right.
+    if (actor === 'api' && !this.canCreate(def)) return { ok: false, id: null, errors: [recordError('INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id')] };
     if ('Id' in input || 'id' in input) return { ok: false, id: null, errors: [recordError('INVALID_FIELD', 'cannot specify Id in an insert call', ['Id'])] };
     const parsed = this.coerce(def, input, actor, 'create');
     if ('errors' in parsed) return { ok: false, id: null, errors: parsed.errors };
@@ -195,6 +206,8 @@ export class Org {
     for (const f of def.fields.values()) {
       if (values[f.name] === undefined && f.defaultPicklistValue) values[f.name] = f.defaultPicklistValue;
     }
+    // The creating user owns the record unless OwnerId says otherwise.
+    if (def.fields.has('OwnerId') && (values.OwnerId === undefined || values.OwnerId === null)) values.OwnerId = this.apiUserId;
     const missing = def.required.filter((n) => values[n] === undefined || values[n] === null);
     if (def.name === 'CampaignMember' && !values.ContactId && !values.LeadId) missing.push('ContactId');
     if (missing.length > 0) return { ok: false, id: null, errors: [recordError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing)] };
@@ -327,13 +340,30 @@ export class Org {
     return errors.length > 0 ? { errors } : { values };
   }
 
+  /** Whether the API user may create records of `def` (Task needs "Edit Tasks" on a profile or permission set). */
+  canCreate(def: ObjectDef): boolean {
+    if (!def.createable) return false;
+    if (def.name !== 'Task') return true;
+    const assigned = new Set(this.list('PermissionSetAssignment').filter((a) => a.values.AssigneeId === this.apiUserId).map((a) => String(a.values.PermissionSetId)));
+    return this.list('PermissionSet').some((p) => assigned.has(String(p.values.Id)) && p.values.PermissionsEditTask === true);
+  }
+
   private checkReferences(def: ObjectDef, values: Values): RecordError | null {
     for (const [name, v] of Object.entries(values)) {
       const f = def.fields.get(name);
       if (f?.type !== 'reference' || v === null) continue;
       const target = this.get(String(v));
-      if (!target || target.values.IsDeleted === true || target.type !== f.referenceTo) {
+      const allowed = f.referenceToAll ?? [f.referenceTo];
+      // WhoId takes only a Contact or Lead: an Account there is FIELD_INTEGRITY_EXCEPTION (touchpoints.md §6.1, jsforce#1006).
+      if (target && target.values.IsDeleted !== true && def.name === 'Task' && name === 'WhoId' && !allowed.includes(target.type)) {
+        return recordError('FIELD_INTEGRITY_EXCEPTION', 'Contact/Lead ID: id value of incorrect type: ' + String(v), [name]);
+      }
+      if (!target || target.values.IsDeleted === true || !allowed.includes(target.type)) {
         return recordError('INVALID_CROSS_REFERENCE_KEY', `${f.label}: id value of incorrect type: ${String(v)}`, [name]);
+      }
+      // An inactive user cannot own records or tasks (StatusCode INACTIVE_OWNER_OR_USER).
+      if (name === 'OwnerId' && target.type === 'User' && target.values.IsActive !== true) {
+        return recordError('INACTIVE_OWNER_OR_USER', `operation performed with inactive user [${String(v)}] as owner of ${def.name.toLowerCase()}`, [name]);
       }
     }
     if (def.name === 'FieldPermissions' && typeof values.Field === 'string') {
@@ -398,6 +428,47 @@ export class Org {
         if (v.Status === null) v.Status = 'Sent';
         v.HasResponded = v.Status === 'Responded';
         break;
+      case 'Task': {
+        // IsClosed follows the TaskStatus master row; CompletedDateTime is stamped when saved closed.
+        const closed = this.list('TaskStatus').some((s) => s.values.ApiName === v.Status && s.values.IsClosed === true);
+        if (closed && (!prev || prev.IsClosed !== true)) v.CompletedDateTime = now;
+        if (!closed) v.CompletedDateTime = null;
+        v.IsClosed = closed;
+        v.IsHighPriority = this.list('TaskPriority').some((p) => p.values.ApiName === v.Priority && p.values.IsHighPriority === true);
+        if (v.TaskSubtype === null) v.TaskSubtype = 'Task';
+        if (v.WhatId !== null && v.WhatId !== undefined) {
+          const what = this.get(String(v.WhatId));
+          v.AccountId = what?.type === 'Account' ? String(what.values.Id) : ((what?.values.AccountId as string | null | undefined) ?? null);
+        }
+        break;
+      }
+    }
+    if (prev && (rec.type === 'Contact' || rec.type === 'Lead')) this.recordHistory(rec, prev);
+  }
+
+  /** Tracked fields of an object: standard ones the org tracks, and custom fields whose metadata says `trackHistory`. */
+  trackedFields(object: string): string[] {
+    const custom = [...this.customFields.values()].filter((r) => r.object === object && r.metadata.trackHistory === true).map((r) => `${r.developerName}__c`);
+    return [...(this.trackedStandard.get(object) ?? []), ...custom];
+  }
+
+  /** One `<Object>History` row per tracked field whose value changed, when the object's history is on. */
+  private recordHistory(rec: StoredRecord, prev: Values): void {
+    if (!this.historyEnabled.has(rec.type)) return;
+    const at = rec.values.SystemModstamp as number;
+    for (const name of this.trackedFields(rec.type)) {
+      const before = prev[name] ?? null;
+      const after = rec.values[name] ?? null;
+      if (before === after) continue;
+      this.insertRaw(`${rec.type}History`, {
+        [`${rec.type}Id`]: rec.values.Id as string,
+        Field: name,
+        DataType: 'Text',
+        OldValue: before === null ? null : String(before),
+        NewValue: after === null ? null : String(after),
+        CreatedDate: at,
+        CreatedById: (rec.values.LastModifiedById as string | null) ?? this.apiUserId,
+      });
     }
   }
 

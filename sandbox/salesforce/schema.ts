@@ -34,6 +34,8 @@ export interface FieldDef {
   /** For `reference`: the parent object and the relationship name used in SOQL paths (`Account.Industry`). */
   referenceTo?: string;
   relationshipName?: string;
+  /** A polymorphic reference (Task `WhoId`, `WhatId`): every object it may point at; `referenceTo` is the first. */
+  referenceToAll?: string[];
 }
 
 export interface ObjectDef {
@@ -65,6 +67,9 @@ function field(name: string, spec: Spec): FieldDef {
 
 const readOnly = { createable: false, updateable: false } as const;
 const ref = (to: string, relationshipName: string, extra: Partial<FieldDef> = {}): Spec => ({ type: 'reference', referenceTo: to, relationshipName, ...extra });
+const polyRef = (to: string[], relationshipName: string, extra: Partial<FieldDef> = {}): Spec => ({ type: 'reference', referenceTo: to[0], referenceToAll: to, relationshipName, ...extra });
+/** The record owner: a User (queues exist for Leads and Cases; the sandbox seeds none). Defaults to the API user on create. */
+const owner = (): [string, Spec] => ['OwnerId', ref('User', 'Owner', { nillable: false, label: 'Owner ID' })];
 const pick = (values: string[], restricted = false, extra: Partial<FieldDef> = {}): Spec => ({ type: 'picklist', picklistValues: values, restrictedPicklist: restricted, ...extra });
 
 export const OPPORTUNITY_STAGES = [
@@ -91,6 +96,37 @@ export const LEAD_STATUSES = [
   { name: 'Closed - Converted', converted: true, isDefault: false },
   { name: 'Closed - Not Converted', converted: false, isDefault: false },
 ] as const;
+/**
+ * Task picklist masters (`TaskStatus`, `TaskPriority`), the defaults of a new org: touchpoints.md §6.1, §8
+ * (Status default Not Started, values Not Started / In Progress / Completed / Waiting on someone else /
+ * Deferred, `IsClosed` drives closure; Priority default Normal, High/Normal/Low). Orgs customise them:
+ * clients read them at runtime.
+ */
+export const TASK_STATUSES = [
+  { name: 'Not Started', closed: false, isDefault: true },
+  { name: 'In Progress', closed: false, isDefault: false },
+  { name: 'Completed', closed: true, isDefault: false },
+  { name: 'Waiting on someone else', closed: false, isDefault: false },
+  { name: 'Deferred', closed: false, isDefault: false },
+] as const;
+export const TASK_PRIORITIES = [
+  { name: 'High', high: true, isDefault: false },
+  { name: 'Normal', high: false, isDefault: true },
+  { name: 'Low', high: false, isDefault: false },
+] as const;
+
+/** Field history rows (StandardObjectNameHistory): https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_associated_objects_history.htm */
+function historyFields(parent: string): Array<[string, Spec]> {
+  return [
+    [`${parent}Id`, ref(parent, parent, { ...readOnly, nillable: false })],
+    ['Field', { type: 'picklist', ...readOnly, nillable: false, label: 'Changed Field' }],
+    ['DataType', { type: 'picklist', ...readOnly, label: 'Data Type' }],
+    // anyType in the API: strings here, as JSON carries them.
+    ['OldValue', { type: 'string', ...readOnly, label: 'Old Value' }],
+    ['NewValue', { type: 'string', ...readOnly, label: 'New Value' }],
+  ];
+}
+
 export const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other', 'Advertisement', 'Email', 'Social Media', 'Trade Show'];
 export const INDUSTRIES = [
   'Agriculture', 'Apparel', 'Banking', 'Biotechnology', 'Chemicals', 'Communications', 'Construction', 'Consulting',
@@ -144,6 +180,7 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['LeadSource', pick(LEAD_SOURCES)],
       // Set on the losing records of a merge: https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm
       ['MasterRecordId', ref('Contact', 'MasterRecord', readOnly)],
+      owner(),
     ], { required: ['LastName'] }),
     objectDef('Lead', '00Q', [
       ...nameFields(),
@@ -161,6 +198,7 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['ConvertedAccountId', ref('Account', 'ConvertedAccount', readOnly)],
       ['ConvertedOpportunityId', ref('Opportunity', 'ConvertedOpportunity', readOnly)],
       ['ConvertedDate', { type: 'date', ...readOnly }],
+      owner(),
     ], { required: ['LastName', 'Company'] }),
     objectDef('Opportunity', '006', [
       ['Name', { type: 'string', length: 120, nillable: false }],
@@ -174,6 +212,7 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['ForecastCategoryName', pick(['Omitted', 'Pipeline', 'Best Case', 'Commit', 'Closed'], false, readOnly)],
       ['LastStageChangeDate', { type: 'datetime', ...readOnly }],
       ['LeadSource', pick(LEAD_SOURCES)],
+      owner(),
     ], { required: ['Name', 'StageName', 'CloseDate'] }),
     objectDef('OpportunityContactRole', '00K', [
       ['OpportunityId', ref('Opportunity', 'Opportunity', { updateable: false, nillable: false })],
@@ -203,7 +242,44 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['Subject', { type: 'string' }],
       ['Description', { type: 'textarea' }],
       ['ClosedDate', { type: 'datetime', ...readOnly }],
+      owner(),
     ]),
+    // Task (object reference, touchpoints.md §6.1, §8): WhoId is a Contact or Lead, WhatId an Opportunity,
+    // Case or Account; ActivityDate is a date; Status and Priority come from TaskStatus / TaskPriority;
+    // IsClosed follows Status; CompletedDateTime is set when saved closed; TaskSubtype is create-only.
+    objectDef('Task', '00T', [
+      ['Subject', { type: 'string', length: 255 }],
+      ['Description', { type: 'textarea', length: 32000, label: 'Comments' }],
+      ['Status', pick(TASK_STATUSES.map((t) => t.name), false, { nillable: false, defaultPicklistValue: 'Not Started' })],
+      ['Priority', pick(TASK_PRIORITIES.map((t) => t.name), false, { nillable: false, defaultPicklistValue: 'Normal' })],
+      ['ActivityDate', { type: 'date', label: 'Due Date Only' }],
+      owner(),
+      ['WhoId', polyRef(['Contact', 'Lead'], 'Who', { label: 'Name ID' })],
+      ['WhatId', polyRef(['Opportunity', 'Case', 'Account'], 'What', { label: 'Related To ID' })],
+      ['AccountId', ref('Account', 'Account', readOnly)],
+      ['IsClosed', { type: 'boolean', ...readOnly, nillable: false, label: 'Closed' }],
+      ['IsHighPriority', { type: 'boolean', ...readOnly, nillable: false, label: 'High Priority' }],
+      ['CompletedDateTime', { type: 'datetime', ...readOnly }],
+      ['IsArchived', { type: 'boolean', ...readOnly, nillable: false, label: 'Archived' }],
+      ['TaskSubtype', pick(['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'], true, { updateable: false })],
+      ['Type', pick(['Call', 'Email', 'Meeting', 'Other'])],
+    ], { required: ['Status', 'Priority'] }),
+    objectDef('TaskStatus', '01J', [
+      ['MasterLabel', { type: 'string', ...readOnly }],
+      ['ApiName', { type: 'string', ...readOnly }],
+      ['IsClosed', { type: 'boolean', ...readOnly }],
+      ['IsDefault', { type: 'boolean', ...readOnly }],
+      ['SortOrder', { type: 'int', ...readOnly }],
+    ], { createable: false }),
+    objectDef('TaskPriority', '01J', [
+      ['MasterLabel', { type: 'string', ...readOnly }],
+      ['ApiName', { type: 'string', ...readOnly }],
+      ['IsDefault', { type: 'boolean', ...readOnly }],
+      ['IsHighPriority', { type: 'boolean', ...readOnly }],
+      ['SortOrder', { type: 'int', ...readOnly }],
+    ], { createable: false }),
+    objectDef('ContactHistory', '017', historyFields('Contact'), { createable: false }),
+    objectDef('LeadHistory', '017', historyFields('Lead'), { createable: false }),
     objectDef('Campaign', '701', [
       ['Name', { type: 'string', length: 80, nillable: false }],
       ['IsActive', { type: 'boolean', nillable: false }],
@@ -247,6 +323,8 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['Label', { type: 'string', length: 80, nillable: false }],
       ['Description', { type: 'textarea', length: 255 }],
       ['IsOwnedByProfile', { type: 'boolean', ...readOnly }],
+      // "Edit Tasks": create and edit tasks (PermissionSet user-permission field).
+      ['PermissionsEditTask', { type: 'boolean', label: 'Edit Tasks' }],
     ], { required: ['Name', 'Label'], recycleOnDelete: false }),
     objectDef('PermissionSetAssignment', '0Pa', [
       ['AssigneeId', ref('User', 'Assignee', { updateable: false, nillable: false })],

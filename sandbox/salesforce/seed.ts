@@ -4,11 +4,11 @@
  * ladder with OpportunityHistory, contact roles, Cases, and one Campaign — plus the org's setup
  * (API user, its profile permission set, picklist master rows).
  */
-import { generatePersonas, type Persona, type PersonaDeal, type PersonaTicket } from '../demo-data.ts';
+import { DEMO_OWNERS, generatePersonas, type Persona, type PersonaDeal, type PersonaTicket } from '../demo-data.ts';
 import { DAY_MS } from '../../src/model.ts';
 import { sfDate } from './format.ts';
 import type { Org } from './org.ts';
-import { CASE_STATUSES, LEAD_STATUSES, OPPORTUNITY_STAGES, SURVEY_FIELDS } from './schema.ts';
+import { CASE_STATUSES, LEAD_STATUSES, OPPORTUNITY_STAGES, SURVEY_FIELDS, TASK_PRIORITIES, TASK_STATUSES } from './schema.ts';
 
 /** Stage names per neutral deal step; steps 1-3 have two standard stages each, picked per deal. */
 const STEP_STAGES: ReadonlyArray<readonly string[]> = [
@@ -39,12 +39,31 @@ export interface SeedOptions {
   username: string;
 }
 
+export interface OrgSetupOptions {
+  now: number;
+  username: string;
+  /** The integration user's profile grants "Edit Tasks" (default true). */
+  editTasks?: boolean;
+  /** Objects whose field history is off (default: Contact and Lead history on). */
+  historyDisabled?: string[];
+  /** Standard fields an object already tracks (e.g. 20 on Contact: the limit leaves no room). */
+  trackedStandardFields?: Record<string, string[]>;
+}
+
+/** Sales reps: one active User per demo owner, plus a rep who left (inactive) and still owns some records. */
+export function seedUsers(org: Org, now: number): { active: string[]; former: string } {
+  const created = now - 800 * DAY_MS;
+  const active = DEMO_OWNERS.map((o) => org.insertRaw('User', { Username: o.email, FirstName: o.firstName, LastName: o.lastName, Name: `${o.firstName} ${o.lastName}`, Email: o.email, IsActive: true, CreatedDate: created }));
+  const former = org.insertRaw('User', { Username: 'former.rep@parcours-demo.example', FirstName: 'Former', LastName: 'Rep', Name: 'Former Rep', Email: 'former.rep@parcours-demo.example', IsActive: false, CreatedDate: created });
+  return { active, former };
+}
+
 /** Org setup every sandbox has, whatever the data: API user, profile permissions, picklist masters. */
-export function seedOrgSetup(org: Org, opts: { now: number; username: string }): void {
+export function seedOrgSetup(org: Org, opts: OrgSetupOptions): void {
   const created = opts.now - 900 * DAY_MS;
   org.apiUserId = org.insertRaw('User', { Username: opts.username, FirstName: 'Integration', LastName: 'User', Name: 'Integration User', Email: opts.username, IsActive: true, CreatedDate: created });
   // The profile's own permission set grants the org's existing custom fields (salesforce.md §5.3).
-  const profileSet = org.insertRaw('PermissionSet', { Name: 'X00e8d000001IntegrationProfile', Label: 'Integration Profile', IsOwnedByProfile: true, CreatedDate: created });
+  const profileSet = org.insertRaw('PermissionSet', { Name: 'X00e8d000001IntegrationProfile', Label: 'Integration Profile', IsOwnedByProfile: true, PermissionsEditTask: opts.editTasks ?? true, CreatedDate: created });
   org.insertRaw('PermissionSetAssignment', { AssigneeId: org.apiUserId, PermissionSetId: profileSet, CreatedDate: created });
   for (const [obj, field] of SURVEY_FIELDS) {
     if (!org.schema.get(obj)?.fields.has(field)) continue;
@@ -55,6 +74,10 @@ export function seedOrgSetup(org: Org, opts: { now: number; username: string }):
   });
   CASE_STATUSES.forEach((s, i) => org.insertRaw('CaseStatus', { MasterLabel: s.name, ApiName: s.name, IsClosed: s.closed, IsDefault: s.isDefault, SortOrder: i + 1, CreatedDate: created }));
   LEAD_STATUSES.forEach((s, i) => org.insertRaw('LeadStatus', { MasterLabel: s.name, ApiName: s.name, IsConverted: s.converted, IsDefault: s.isDefault, SortOrder: i + 1, CreatedDate: created }));
+  TASK_STATUSES.forEach((s, i) => org.insertRaw('TaskStatus', { MasterLabel: s.name, ApiName: s.name, IsClosed: s.closed, IsDefault: s.isDefault, SortOrder: i + 1, CreatedDate: created }));
+  TASK_PRIORITIES.forEach((p, i) => org.insertRaw('TaskPriority', { MasterLabel: p.name, ApiName: p.name, IsDefault: p.isDefault, IsHighPriority: p.high, SortOrder: i + 1, CreatedDate: created }));
+  for (const object of ['Contact', 'Lead']) if (!(opts.historyDisabled ?? []).includes(object)) org.historyEnabled.add(object);
+  for (const [object, fields] of Object.entries(opts.trackedStandardFields ?? {})) org.trackedStandard.set(object, new Set(fields));
 }
 
 /** Whether the org carries a field (the survey fields exist only in orgs seeded with them). */
@@ -69,6 +92,9 @@ function isLead(p: Persona): boolean {
 
 export function seedPersonas(org: Org, opts: SeedOptions): void {
   const accounts = new Map<string, string>();
+  // Every record has an owner in Salesforce; a persona without one is still owned by the rep who left.
+  const users = seedUsers(org, opts.now);
+  const ownerOf = (index: number | null): string => (index === null ? users.former : (users.active[index] ?? users.former));
   const campaign = org.insertRaw('Campaign', { Name: 'Spring Webinar 2026', IsActive: true, Type: 'Webinar', Status: 'Completed', CreatedDate: opts.now - 60 * DAY_MS });
   for (const p of generatePersonas({ seed: opts.seed, count: opts.contacts, now: opts.now })) {
     const source = p.source ? (LEAD_SOURCE[p.source] ?? 'Other') : null;
@@ -78,7 +104,7 @@ export function seedPersonas(org: Org, opts: SeedOptions): void {
       const leadId = org.insertRaw('Lead', {
         FirstName: p.firstName, LastName: p.lastName, Name: `${p.firstName} ${p.lastName}`, Email: p.email, Phone: p.phone,
         Company: p.company?.name ?? `${p.lastName} (individual)`, Country: p.country, Industry: industry,
-        Status: working ? 'Working - Contacted' : 'Open - Not Contacted', LeadSource: source, CreatedDate: p.createdAt,
+        Status: working ? 'Working - Contacted' : 'Open - Not Contacted', LeadSource: source, CreatedDate: p.createdAt, OwnerId: ownerOf(p.owner),
       });
       if (p.index % 5 === 0) org.insertRaw('CampaignMember', { CampaignId: campaign, LeadId: leadId, Status: 'Sent', CreatedDate: opts.now - 55 * DAY_MS });
       continue;
@@ -93,16 +119,16 @@ export function seedPersonas(org: Org, opts: SeedOptions): void {
     }
     const contactId = org.insertRaw('Contact', {
       FirstName: p.firstName, LastName: p.lastName, Name: `${p.firstName} ${p.lastName}`, Email: p.email, Phone: p.phone,
-      AccountId: accountId, MailingCountry: p.country, LeadSource: source, CreatedDate: p.createdAt,
+      AccountId: accountId, MailingCountry: p.country, LeadSource: source, CreatedDate: p.createdAt, OwnerId: ownerOf(p.owner),
       ...(has(org, 'Contact', 'CSAT__c') ? { NPS_Score__c: p.nps, CSAT__c: p.csat } : {}),
     });
     if (p.index % 5 === 0) org.insertRaw('CampaignMember', { CampaignId: campaign, ContactId: contactId, Status: p.index % 10 === 0 ? 'Responded' : 'Sent', HasResponded: p.index % 10 === 0, CreatedDate: opts.now - 55 * DAY_MS });
-    p.deals.forEach((d, i) => seedDeal(org, d, p.index + i, accountId, contactId));
-    for (const t of p.tickets) seedCase(org, t, contactId, accountId, opts.now);
+    p.deals.forEach((d, i) => seedDeal(org, d, p.index + i, accountId, contactId, ownerOf(d.owner)));
+    for (const t of p.tickets) seedCase(org, t, contactId, accountId, opts.now, ownerOf(t.owner));
   }
 }
 
-function seedDeal(org: Org, d: PersonaDeal, salt: number, accountId: string | null, contactId: string): void {
+function seedDeal(org: Org, d: PersonaDeal, salt: number, accountId: string | null, contactId: string, ownerId: string): void {
   const stageAt = (step: number): string => {
     const options = STEP_STAGES[Math.max(0, Math.min(step, STEP_STAGES.length - 1))]!;
     return options[salt % options.length]!;
@@ -117,7 +143,7 @@ function seedDeal(org: Org, d: PersonaDeal, salt: number, accountId: string | nu
   const oppId = org.insertRaw('Opportunity', {
     Name: d.name, AccountId: accountId, StageName: stage, Amount: d.amount, Probability: meta.probability, CloseDate: closeDate,
     IsClosed: meta.closed, IsWon: meta.won, ForecastCategoryName: meta.forecast, LastStageChangeDate: d.stageEnteredAt,
-    CreatedDate: d.createdAt, LastModifiedDate: d.stageEnteredAt,
+    CreatedDate: d.createdAt, LastModifiedDate: d.stageEnteredAt, OwnerId: ownerId,
   });
   const span = Math.max(0, d.stageEnteredAt - d.createdAt);
   path.forEach((name, i) => {
@@ -128,7 +154,7 @@ function seedDeal(org: Org, d: PersonaDeal, salt: number, accountId: string | nu
   org.insertRaw('OpportunityContactRole', { OpportunityId: oppId, ContactId: contactId, IsPrimary: true, Role: ROLES[salt % ROLES.length]!, CreatedDate: d.createdAt });
 }
 
-function seedCase(org: Org, t: PersonaTicket, contactId: string, accountId: string | null, now: number): void {
+function seedCase(org: Org, t: PersonaTicket, contactId: string, accountId: string | null, now: number, ownerId: string): void {
   const status = t.closedAt !== null ? 'Closed' : t.priority === 'HIGH' && now - t.createdAt > 3 * DAY_MS ? 'Escalated' : t.firstResponseAt !== null ? 'Working' : 'New';
   org.insertRaw('Case', {
     ContactId: contactId, AccountId: accountId, Status: status, IsClosed: status === 'Closed', IsEscalated: status === 'Escalated',
@@ -136,6 +162,6 @@ function seedCase(org: Org, t: PersonaTicket, contactId: string, accountId: stri
     // Case.Description is a 32,000-char long text area; longer pasted threads get cut on entry.
     Description: t.description.slice(0, 32000), CreatedDate: t.createdAt, ClosedDate: t.closedAt,
     ...(has(org, 'Case', 'First_Response_At__c') ? { First_Response_At__c: t.firstResponseAt } : {}),
-    LastModifiedDate: Math.max(t.createdAt, t.closedAt ?? 0, t.firstResponseAt ?? 0),
+    LastModifiedDate: Math.max(t.createdAt, t.closedAt ?? 0, t.firstResponseAt ?? 0), OwnerId: ownerId,
   });
 }

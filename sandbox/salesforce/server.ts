@@ -57,6 +57,12 @@ export interface SalesforceSandboxOptions {
    * Object Reference for Contact or Case).
    */
   surveyFields?: boolean;
+  /** The integration user has "Edit Tasks" (default true); false: Task is not createable for it. */
+  editTasks?: boolean;
+  /** Objects with field history tracking off (default none: Contact and Lead history on). */
+  historyDisabled?: string[];
+  /** Standard fields objects already track, e.g. 20 on Contact so the 20-field limit blocks a new one. */
+  trackedStandardFields?: Record<string, string[]>;
 }
 
 export interface SandboxCall {
@@ -123,7 +129,13 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const org = new Org(opts.clock ?? (() => base + (Date.now() - startedAt)));
   if (opts.surveyFields) addSurveyFields(org.schema);
   const username = opts.username ?? 'integration@parcours.sandbox';
-  seedOrgSetup(org, { now: base, username });
+  seedOrgSetup(org, {
+    now: base,
+    username,
+    ...(opts.editTasks !== undefined ? { editTasks: opts.editTasks } : {}),
+    ...(opts.historyDisabled ? { historyDisabled: opts.historyDisabled } : {}),
+    ...(opts.trackedStandardFields ? { trackedStandardFields: opts.trackedStandardFields } : {}),
+  });
   seedPersonas(org, { seed: opts.seed ?? 1, contacts: opts.contacts ?? 200, now: base, username });
 
   const sessions = new Sessions(org.orgId, opts.sessionTtlMs ?? null);

@@ -101,8 +101,8 @@ describe('which fields the org has (sObject describe)', () => {
     expect(scope.isDone()).toBe(true);
     // Parcours_Stage__c is not on Lead yet (reported in missingOwned, so a writing run stops for setup): read from neither.
     expect(selects).toEqual([
-      'SELECT Id, SystemModstamp, Email, MailingCountry, Account.BillingCountry FROM Contact ORDER BY SystemModstamp, Id',
-      'SELECT Id, SystemModstamp, Email, Country, NumberOfEmployees FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id',
+      'SELECT Id, SystemModstamp, Email, MailingCountry, Account.BillingCountry, OwnerId FROM Contact ORDER BY SystemModstamp, Id',
+      'SELECT Id, SystemModstamp, Email, Country, NumberOfEmployees, OwnerId FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id',
     ]);
     const contact = batches.flatMap((b) => b.records)[0] as ContactRecord;
     expect(contact).toMatchObject({ id: '003A', email: 'a@x.io', country: 'Spain', csat: null, npsScore: null, employees: null });
@@ -127,8 +127,8 @@ describe('which fields the org has (sObject describe)', () => {
       .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, IsConverted, ConvertedContactId, ConvertedDate FROM Lead WHERE IsConverted = true')).reply(200, page('Lead', []));
     const records = (await collect(c.pull({ objects: ['contact'], fields: mine, mode: 'full', cursors: {} }))).flatMap((b) => b.records) as ContactRecord[];
     expect(selects).toEqual([
-      'SELECT Id, SystemModstamp, CSAT__c FROM Contact ORDER BY SystemModstamp, Id',
-      'SELECT Id, SystemModstamp FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id',
+      'SELECT Id, SystemModstamp, CSAT__c, OwnerId FROM Contact ORDER BY SystemModstamp, Id',
+      'SELECT Id, SystemModstamp, OwnerId FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id',
     ]);
     expect(records[0]?.csat).toBe(4);
   });

@@ -114,7 +114,7 @@ describe('pull deals and tickets', () => {
         { Id: '008c', OpportunityId: '006A', StageName: 'Closed Won', CreatedDate: M2 },
       ]))
       .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Opportunity WHERE IsDeleted = true')).reply(200, page('Opportunity', []))
-      .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, SystemModstamp, IsClosed, IsWon, AccountId, StageName, Amount, CloseDate, LastStageChangeDate FROM Opportunity ORDER BY SystemModstamp, Id'))
+      .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, SystemModstamp, IsClosed, IsWon, AccountId, StageName, Amount, CloseDate, LastStageChangeDate, OwnerId FROM Opportunity ORDER BY SystemModstamp, Id'))
       .reply(200, page('Opportunity', [
         { Id: '006A', SystemModstamp: M1, IsClosed: true, IsWon: true, AccountId: '001A', StageName: 'Closed Won', Amount: 1200.5, CloseDate: '2026-02-27', LastStageChangeDate: M2 },
         { Id: '006B', SystemModstamp: M2, IsClosed: false, IsWon: false, AccountId: '001B', StageName: 'Qualification', Amount: null, CloseDate: '2026-06-30', LastStageChangeDate: null },
@@ -143,7 +143,7 @@ describe('pull deals and tickets', () => {
     const keyset = (id: string) => `(SystemModstamp > 2026-03-01T10:00:00Z OR (SystemModstamp = 2026-03-01T10:00:00Z AND Id > '${id}'))`;
     const scope = sf()
       .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id FROM Opportunity WHERE IsDeleted = true AND ${keyset('006A')}`)).reply(200, page('Opportunity', []))
-      .get(`${V}/query`).query(soql((q) => q === `SELECT Id, SystemModstamp, IsClosed, IsWon, AccountId, StageName FROM Opportunity WHERE ${keyset('006A')} ORDER BY SystemModstamp, Id`))
+      .get(`${V}/query`).query(soql((q) => q === `SELECT Id, SystemModstamp, IsClosed, IsWon, AccountId, StageName, OwnerId FROM Opportunity WHERE ${keyset('006A')} ORDER BY SystemModstamp, Id`))
       .reply(200, page('Opportunity', [{ Id: '006B', SystemModstamp: M2, IsClosed: false, IsWon: false, AccountId: null, StageName: 'Qualification' }]))
       // The role 00K1 (006B ↔ 003X) was deleted directly: only 003Y is left.
       .get(`${V}/query`).query(soql((q) => q === "SELECT OpportunityId, ContactId, IsPrimary FROM OpportunityContactRole WHERE OpportunityId IN ('006B')"))
@@ -161,7 +161,7 @@ describe('pull deals and tickets', () => {
     const fields = needs({ normalized: { contact: [], deal: [], ticket: ['status', 'channel', 'closedAt'] }, overrides: { contact: {}, deal: {}, ticket: { firstResponseAt: 'First_Response_At__c' } } });
     const scope = sf()
       .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Case WHERE IsDeleted = true')).reply(200, page('Case', []))
-      .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, SystemModstamp, IsClosed, ContactId, Status, Origin, ClosedDate, First_Response_At__c FROM Case WHERE ContactId != null ORDER BY SystemModstamp, Id'))
+      .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, SystemModstamp, IsClosed, ContactId, Status, Origin, ClosedDate, First_Response_At__c, OwnerId FROM Case WHERE ContactId != null ORDER BY SystemModstamp, Id'))
       .reply(200, page('Case', [{ Id: '500A', SystemModstamp: M1, IsClosed: false, ContactId: '003A', Status: 'Escalated', Origin: 'Email', ClosedDate: null, First_Response_At__c: M2 }]));
     const batches = await collect(connector().pull({ objects: ['ticket'], fields, mode: 'full', cursors: {} }));
     expect(scope.isDone()).toBe(true);
@@ -175,7 +175,7 @@ describe('pull above the bulk threshold', () => {
       .get(`${V}/queryAll`).query(soql((q) => q.includes('FROM Contact WHERE IsDeleted = true'))).reply(200, page('Contact', []))
       .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Contact ORDER BY SystemModstamp, Id')))
       .reply(200, page('Contact', [{ Id: '003A', SystemModstamp: M1 }], `${V}/query/01gYY-2000`, 3))
-      .post(`${V}/jobs/query`, (body) => body.operation === 'query' && body.query === 'SELECT Id, SystemModstamp, Email FROM Contact')
+      .post(`${V}/jobs/query`, (body) => body.operation === 'query' && body.query === 'SELECT Id, SystemModstamp, Email, OwnerId FROM Contact')
       .reply(200, { id: '750Q', operation: 'query', object: 'Contact', state: 'UploadComplete' })
       .get(`${V}/jobs/query/750Q`).reply(200, { id: '750Q', state: 'InProgress' })
       .get(`${V}/jobs/query/750Q`).reply(200, { id: '750Q', state: 'JobComplete' })
@@ -229,7 +229,7 @@ describe('a burst of writes in one second (SystemModstamp has whole seconds)', (
     const cursor = { v: 1, objects: { Contact: { modstamp: Date.parse('2026-11-23T10:00:00Z'), id: id(0) } } };
     sf()
       .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id FROM Contact WHERE IsDeleted = true AND ${keyset(id(0))}`)).reply(200, page('Contact', []))
-      .get(`${V}/query`).query(soql((q) => q === `SELECT Id, SystemModstamp FROM Contact WHERE ${keyset(id(0))} ORDER BY SystemModstamp, Id`))
+      .get(`${V}/query`).query(soql((q) => q === `SELECT Id, SystemModstamp, OwnerId FROM Contact WHERE ${keyset(id(0))} ORDER BY SystemModstamp, Id`))
       .reply(200, page('Contact', rows(1, 3), `${V}/query/0r8xx0000000001-3`, 5))
       .get(`${V}/query/0r8xx0000000001-3`).reply(200, page('Contact', rows(4, 5), undefined, 5));
     noLeads();
@@ -245,7 +245,7 @@ describe('a burst of writes in one second (SystemModstamp has whole seconds)', (
     nock.cleanAll();
     sf()
       .get(`${V}/queryAll`).query(soql((q) => q.includes(keyset(id(3))))).reply(200, page('Contact', []))
-      .get(`${V}/query`).query(soql((q) => q === `SELECT Id, SystemModstamp FROM Contact WHERE ${keyset(id(3))} ORDER BY SystemModstamp, Id`))
+      .get(`${V}/query`).query(soql((q) => q === `SELECT Id, SystemModstamp, OwnerId FROM Contact WHERE ${keyset(id(3))} ORDER BY SystemModstamp, Id`))
       .reply(200, page('Contact', rows(4, 5)));
     noLeads();
     const resumed = await collect(connector().pull({ objects: ['contact'], fields: needs(), mode: 'incremental', cursors: { contact: contactBatches[0]!.cursor! } }));

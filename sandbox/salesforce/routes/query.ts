@@ -17,6 +17,7 @@ import type { FieldDef } from '../schema.ts';
 export const QUERYABLE = new Set([
   'Account', 'Contact', 'Lead', 'Opportunity', 'OpportunityContactRole', 'OpportunityHistory', 'Case', 'Campaign',
   'CampaignMember', 'OpportunityStage', 'CaseStatus', 'LeadStatus', 'PermissionSet', 'PermissionSetAssignment', 'FieldPermissions', 'User',
+  'Task', 'TaskStatus', 'TaskPriority', 'ContactHistory', 'LeadHistory',
 ]);
 
 interface Cursor {

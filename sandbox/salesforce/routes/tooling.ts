@@ -26,6 +26,7 @@ const TYPES: Record<string, FieldType> = {
 
 const metadataSchema = z.looseObject({
   label: z.string().min(1),
+  trackHistory: z.boolean().optional(),
   type: z.string(),
   length: z.number().int().positive().optional(),
   visibleLines: z.number().int().positive().optional(),
@@ -125,6 +126,40 @@ function matches(cond: Condition | null, row: Record<string, unknown>): boolean 
   }
 }
 
+/** Field history tracking allows 20 fields per object (Salesforce Help, "Track Object Field History"). */
+export const TRACKED_FIELDS_MAX = 20;
+
+/**
+ * `trackHistory: true` on a CustomField (Metadata API CustomField; crm-facts salesforce.md §11): refused when
+ * the object's history tracking is off or the object already tracks 20 fields. Salesforce's exact error
+ * code and text for these two cases are UNCONFIRMED; the sandbox answers FIELD_INTEGRITY_EXCEPTION with a
+ * message naming the cause, as a 400 like every other Tooling validation error.
+ * https://help.salesforce.com/s/articleView?id=xcloud.tracking_field_history_for_standard_objects.htm
+ */
+function checkTrackHistory(org: Org, object: string, fieldName: string, next: Metadata, previous: Record<string, unknown> | null): SfHttpError | null {
+  if (next.trackHistory !== true || previous?.trackHistory === true) return null;
+  if (!org.historyEnabled.has(object)) return new SfHttpError(400, 'FIELD_INTEGRITY_EXCEPTION', `Field history tracking is not enabled for ${object}: enable ${object} History before tracking ${fieldName}.`);
+  const tracked = org.trackedFields(object).filter((f) => f !== fieldName);
+  if (tracked.length >= TRACKED_FIELDS_MAX) return new SfHttpError(400, 'FIELD_INTEGRITY_EXCEPTION', `${object} already tracks ${tracked.length} fields; you can track up to ${TRACKED_FIELDS_MAX} fields per object.`);
+  return null;
+}
+
+/**
+ * Tooling `FieldDefinition` rows of the org's objects (https://developer.salesforce.com/docs/platform/api-tooling/references/tooling-objects/tooling-fielddefinition.html):
+ * `EntityDefinitionId` is the object's API name for standard objects, `IsFieldHistoryTracked` says whether
+ * the field's history is tracked — what limit dashboards count against 20.
+ */
+function fieldDefinitionRows(org: Org): Array<Record<string, unknown>> {
+  const rows: Array<Record<string, unknown>> = [];
+  for (const def of org.schema.values()) {
+    const tracked = new Set(org.trackedFields(def.name));
+    for (const f of def.fields.values()) {
+      rows.push({ DurableId: `${def.name}.${f.name}`, QualifiedApiName: f.name, EntityDefinitionId: def.name, IsFieldHistoryTracked: tracked.has(f.name), DataType: f.type, Label: f.label });
+    }
+  }
+  return rows;
+}
+
 export function toolingRouter(ctx: ApiContext): Router {
   const r = express.Router();
   const { org } = ctx;
@@ -140,6 +175,8 @@ export function toolingRouter(ctx: ApiContext): Router {
     }
     const field = toFieldDef(`${devName}__c`, body.data.Metadata);
     if (field instanceof SfHttpError) throw field;
+    const tracking = checkTrackHistory(org, def.name, `${devName}__c`, body.data.Metadata, null);
+    if (tracking) throw tracking;
     const now = org.clock();
     const row: CustomFieldRow = { id: org.ids.next(KEY_PREFIXES.CustomField), object: def.name, developerName: devName, metadata: body.data.Metadata, createdDate: now, lastModifiedDate: now };
     org.defineCustomField(def, row, field);
@@ -153,6 +190,8 @@ export function toolingRouter(ctx: ApiContext): Router {
     const def = org.objectDef(row.object)!;
     const field = toFieldDef(`${row.developerName}__c`, metadata);
     if (field instanceof SfHttpError) throw field;
+    const tracking = checkTrackHistory(org, row.object, `${row.developerName}__c`, metadata, row.metadata);
+    if (tracking) throw tracking;
     row.metadata = metadata;
     row.lastModifiedDate = org.clock();
     def.fields.set(field.name, field);
@@ -169,6 +208,22 @@ export function toolingRouter(ctx: ApiContext): Router {
     const q = typeof req.query.q === 'string' ? req.query.q : '';
     try {
       const ast = parseSoql(q);
+      if (ast.from.name.toLowerCase() === 'fielddefinition') {
+        const version = versionOf(req);
+        const columns = ast.select === 'count' ? [] : ast.select.map((f) => f.path);
+        let rows = fieldDefinitionRows(org).filter((row) => matches(ast.where, row));
+        if (ast.limit !== null) rows = rows.slice(0, ast.limit);
+        const records = ast.select === 'count' ? [] : rows.map((row) => {
+          const out: Record<string, unknown> = { attributes: { type: 'FieldDefinition', url: `/services/data/v${version}/tooling/sobjects/FieldDefinition/${String(row.DurableId)}` } };
+          for (const c of columns) {
+            const key = Object.keys(row).find((k) => k.toLowerCase() === c.toLowerCase());
+            if (!key) throw new SoqlError('INVALID_FIELD', `No such column '${c}' on entity 'FieldDefinition'.`, 0);
+            out[key] = row[key];
+          }
+          return out;
+        });
+        return void res.json({ size: rows.length, totalSize: rows.length, done: true, queryLocator: null, entityTypeName: 'FieldDefinition', records });
+      }
       if (ast.from.name.toLowerCase() !== 'customfield') throw new SoqlError('INVALID_TYPE', `sObject type '${ast.from.name}' is not supported by this sandbox's Tooling API.`, ast.from.pos);
       const version = versionOf(req);
       const columns = ast.select === 'count' ? [] : ast.select.map((f) => f.path);
