@@ -176,6 +176,104 @@ export function hubspotRateFloorSeconds(calls: { standard: number; search: numbe
   return Math.max(windows(calls.standard, burst.max) * (burst.intervalMs / 1000), windows(calls.search, HS_SEARCH_PER_SECOND));
 }
 
+/**
+ * Touchpoints (issue 13): every engagement (calls, emails, meetings, notes, communications, postal mail) and
+ * feedback submission with its contact, deal and ticket associations, plus the form conversions contacts hold.
+ * Per object, either list pages (100, `associations=contacts,deals,tickets` carries the links: one standard call
+ * per 100) or search pages (200, on the 5/s search budget) + v4 batch reads of the three association types
+ * (1,000 ids each; none for an empty object). Form conversions: a search of the contacts that have one (200 per
+ * page) or a list of every contact (100 per page). The deletions a full pass must learn come from its being
+ * complete (what it did not see is gone), so no archived list is needed.
+ * Docs: objects guide (list, `associations`), search guide "Limits", associations v4 guide "Limits" (touchpoints.md §1.1–§1.4, §2).
+ */
+export interface HubspotTouchpointState {
+  /** Live records per engagement / feedback object type. */
+  live: Record<string, number>;
+  /** Contacts holding a form conversion, and all contacts. */
+  converted: number;
+  contacts: number;
+  /** Incremental floors: live records modified since the last run started, archived records (listed whole), contacts converted since. */
+  modified?: Record<string, number>;
+  archived?: Record<string, number>;
+  convertedSince?: number;
+}
+
+/** Association types a touchpoint is read with (contacts, deals, tickets): one v4 call each per 1,000 records. */
+export const HS_TOUCHPOINT_TARGETS = 3;
+
+interface UnitChoice {
+  unit: string;
+  mode: 'list' | 'search';
+  standard: number;
+  search: number;
+}
+
+function touchpointUnits(s: HubspotTouchpointState): Array<[UnitChoice, UnitChoice]> {
+  const units: Array<[UnitChoice, UnitChoice]> = Object.entries(s.live).map(([unit, n]) => [
+    { unit, mode: 'list', standard: pages(n, HS_LIST_PAGE), search: 0 },
+    { unit, mode: 'search', standard: HS_TOUCHPOINT_TARGETS * chunks(n, HS_ASSOC_BATCH), search: pages(n, HS_SEARCH_PAGE) },
+  ]);
+  units.push([
+    { unit: 'form conversions', mode: 'list', standard: pages(s.contacts, HS_LIST_PAGE), search: 0 },
+    { unit: 'form conversions', mode: 'search', standard: 0, search: pages(s.converted, HS_SEARCH_PAGE) },
+  ]);
+  return units;
+}
+
+function touchpointCandidate(picks: UnitChoice[]): Candidate {
+  const standard = picks.reduce((n, p) => n + p.standard, 0);
+  const search = picks.reduce((n, p) => n + p.search, 0);
+  const listed = picks.filter((p) => p.mode === 'list').map((p) => p.unit);
+  const strategy = listed.length === 0 ? 'search + v4 associations for every object' : listed.length === picks.length ? 'list with associations for every object' : `list ${listed.join(', ')}; search + v4 for the rest`;
+  return { strategy, calls: standard + search, standard, search };
+}
+
+/**
+ * Every mix of list / search per object. `reads` is the fewest calls; `fastest` the mix whose rate-limit floor
+ * (`hubspotRateFloorSeconds` under `burst`) is lowest, fewest calls among equals: the two budgets run side by side.
+ */
+export function hubspotTouchpointFloor(s: HubspotTouchpointState, burst: { max: number; intervalMs: number }): Floor & { fastest: Candidate; fastestSeconds: number } {
+  const units = touchpointUnits(s);
+  const cands: Candidate[] = [];
+  for (let mask = 0; mask < 1 << units.length; mask++) cands.push(touchpointCandidate(units.map((u, i) => u[mask & (1 << i) ? 0 : 1])));
+  const floor = floorOf(cands, { calls: 0, detail: 'reads only' });
+  let fastest = floor.reads;
+  let fastestSeconds = hubspotRateFloorSeconds(fastest, burst);
+  for (const c of floor.candidates) {
+    const t = hubspotRateFloorSeconds(c, burst);
+    if (t < fastestSeconds) [fastest, fastestSeconds] = [c, t];
+  }
+  return { ...floor, candidates: floor.candidates.slice(0, 4), fastest, fastestSeconds };
+}
+
+/**
+ * A later run: per object one search for what was modified since the last run (200 per page, at least one) with
+ * v4 reads of its associations, and the archived list read whole (100 per page, at least one: search never
+ * returns deleted records); form conversions: one search of the contacts converted since. Or a full re-read plus
+ * the archived lists, when nearly everything changed.
+ */
+export function hubspotTouchpointIncrementalFloor(s: HubspotTouchpointState, burst: { max: number; intervalMs: number }): Floor {
+  let standard = 0;
+  let search = pages(s.convertedSince ?? 0, HS_SEARCH_PAGE);
+  let archived = 0;
+  for (const unit of Object.keys(s.live)) {
+    const m = s.modified?.[unit] ?? 0;
+    search += pages(m, HS_SEARCH_PAGE);
+    standard += HS_TOUCHPOINT_TARGETS * chunks(m, HS_ASSOC_BATCH);
+    archived += pages(s.archived?.[unit] ?? 0, HS_ARCHIVED_PAGE);
+  }
+  const incremental: Candidate = { strategy: 'touchpoints: search modified since last run + v4 links + archived lists + conversions since', calls: standard + archived + search, standard: standard + archived, search };
+  const full = hubspotTouchpointFloor(s, burst).reads;
+  const reread: Candidate = { strategy: `touchpoints: full re-read (${full.strategy}) + archived lists`, calls: full.calls + archived, standard: full.standard + archived, search: full.search };
+  return floorOf([incremental, reread], { calls: 0, detail: 'reads only' });
+}
+
+/** A sync floor with the touchpoint reads added (the sync core pulls touchpoints on every run). */
+export function withTouchpoints(f: Floor, tp: Candidate): Floor {
+  const reads: Candidate = { strategy: `${f.reads.strategy}; ${tp.strategy}`, calls: f.reads.calls + tp.calls, standard: f.reads.standard + tp.standard, search: f.reads.search + tp.search };
+  return { calls: f.calls + tp.calls, reads, writes: f.writes, candidates: [reads, ...f.candidates.map((c) => ({ ...c, strategy: `${c.strategy}; ${tp.strategy}`, calls: c.calls + tp.calls, standard: c.standard + tp.standard, search: c.search + tp.search }))] };
+}
+
 // ── Salesforce ────────────────────────────────────────────────────────────────────────────────────
 
 export type SalesforceObject = 'Contact' | 'Lead' | 'Opportunity' | 'Case' | 'OpportunityContactRole' | 'OpportunityHistory';

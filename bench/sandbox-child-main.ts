@@ -8,6 +8,7 @@ import { startSalesforceSandbox, type SalesforceSandbox, type SalesforceSandboxO
 import {
   hubspotOwned,
   hubspotState,
+  hubspotTouchpointState,
   hubspotWritesBetween,
   salesforceOwned,
   salesforceState,
@@ -59,6 +60,7 @@ const OPS: Record<string, (...args: never[]) => unknown> = {
   },
   stats: () => callStats(hs ? hs.calls : need(sf, 'start').calls),
   state: (since: number | null, stageHistory: boolean) => (hs ? hubspotState(hs, since) : salesforceState(need(sf, 'start'), since, stageHistory)),
+  touchpointState: (since: number | null = null) => hubspotTouchpointState(need(hs, 'start'), since),
   mark(spec: OwnedSpec) {
     owned = spec;
     before = snapshot();

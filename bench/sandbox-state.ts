@@ -6,7 +6,7 @@
  */
 import type { HubspotSandbox } from '../sandbox/hubspot/index.ts';
 import type { SalesforceSandbox } from '../sandbox/salesforce/server.ts';
-import type { HubspotKind, HubspotState, HubspotWrites, PerKind, SalesforceObject, SalesforceState, SalesforceWrites } from './floors.ts';
+import type { HubspotKind, HubspotState, HubspotTouchpointState, HubspotWrites, PerKind, SalesforceObject, SalesforceState, SalesforceWrites } from './floors.ts';
 
 /** The owned fields per kind and the segment list / campaign name prefix (from the mapping's `writeback`). */
 export interface OwnedSpec {
@@ -35,6 +35,25 @@ export function hubspotState(sb: HubspotSandbox, since: number | null): HubspotS
     if (since !== null) s.modified[t] = ids.filter((id) => (sb.data.getRecord(t, id)?.updatedAt ?? 0) >= since).length;
   }
   return s;
+}
+
+/** Engagement and feedback objects the portal holds, and the contacts that hold a form conversion. */
+export const HS_TOUCHPOINT_TYPES = ['calls', 'emails', 'meetings', 'notes', 'communications', 'postal_mail', 'feedback_submissions'] as const;
+
+export function hubspotTouchpointState(sb: HubspotSandbox, since: number | null = null): HubspotTouchpointState {
+  const live: Record<string, number> = {};
+  const modified: Record<string, number> = {};
+  const archived: Record<string, number> = {};
+  for (const t of HS_TOUCHPOINT_TYPES) {
+    const ids = sb.data.ids(t);
+    live[t] = ids.length;
+    archived[t] = sb.data.archivedIds(t).length;
+    if (since !== null) modified[t] = ids.filter((id) => (sb.data.getRecord(t, id)?.updatedAt ?? 0) >= since).length;
+  }
+  const contacts = sb.data.ids('contacts');
+  const conversions = contacts.map((id) => sb.data.getRecord('contacts', id)?.properties['recent_conversion_date']).filter((v): v is string => v !== undefined);
+  const convertedSince = since === null ? 0 : conversions.filter((v) => Date.parse(v) >= since).length;
+  return { live, converted: conversions.length, contacts: contacts.length, modified, archived, convertedSince };
 }
 
 function ownedFieldsOf(owned: OwnedSpec, kind: 'contact' | 'deal' | 'ticket'): string[] {

@@ -12,7 +12,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { minimumCalls as hubspotMinimum } from '../connectors/hubspot/index.ts';
+import { minimumCalls as hubspotMinimum, minimumTouchpointCalls } from '../connectors/hubspot/index.ts';
 import { minimumCalls as salesforceMinimum } from '../connectors/salesforce/index.ts';
 import { readEnv } from '../src/config.ts';
 import { compileEngine } from '../src/journey/engine.ts';
@@ -21,7 +21,7 @@ import { openStore } from '../src/store/index.ts';
 import { connect } from '../src/sync/connect.ts';
 import { runSync, type SyncSummary } from '../src/sync/run.ts';
 import { runSetup } from '../src/sync/setup.ts';
-import { hubspotFullFloor, hubspotIncrementalFloor, hubspotRateFloorSeconds, salesforceFullFloor, salesforceIncrementalFloor, type Floor } from './floors.ts';
+import { hubspotFullFloor, hubspotIncrementalFloor, hubspotRateFloorSeconds, hubspotTouchpointFloor, hubspotTouchpointIncrementalFloor, salesforceFullFloor, salesforceIncrementalFloor, withTouchpoints, type Floor, type HubspotTouchpointState } from './floors.ts';
 import { ownedSpec, startHubspotChild, startSalesforceChild, type CallStats } from './sandbox-child.ts';
 
 export const GOALS = { calls: 1.1, time: 1.15 } as const;
@@ -146,6 +146,8 @@ export async function runHubspotSyncBench(contacts = 20_000, rate = { max: 100, 
       // lag, so each incremental run starts once that window has passed, as in production.
       if (label !== 'full sync') await new Promise((r) => setTimeout(r, 62_000));
       const state = await sb.state(previousStart);
+      // Every sync also pulls touchpoints (issue 13): their reads count in both floors.
+      const tpState = await sb.request<HubspotTouchpointState>('touchpointState', previousStart);
       await sb.mark(owned);
       const before = await sb.stats();
       const startedAt = Date.now();
@@ -157,16 +159,19 @@ export async function runHubspotSyncBench(contacts = 20_000, rate = { max: 100, 
       previousStart = startedAt;
       const search = Object.entries(calls.byEndpoint).filter(([k]) => k.endsWith('/search')).reduce((n, [, v]) => n + v, 0);
       const counts = { ...state.live, stageHistory: true };
-      const read = label === 'full sync' ? hubspotMinimum(counts, 'full') : label === 'unchanged re-run' ? hubspotMinimum(counts, 'unchanged') : oursEcho(s);
+      const read =
+        (label === 'full sync' ? hubspotMinimum(counts, 'full') : label === 'unchanged re-run' ? hubspotMinimum(counts, 'unchanged') : oursEcho(s)) +
+        minimumTouchpointCalls(tpState, label === 'full sync' ? 'full' : 'unchanged');
+      const tpFloor = label === 'full sync' ? hubspotTouchpointFloor(tpState, rate).reads : hubspotTouchpointIncrementalFloor(tpState, rate).reads;
       runs.push({
         label,
         calls: calls.total,
         ours: read + oursWrites(s, 100, 1000),
-        independent: label === 'full sync' ? hubspotFullFloor(state, writes) : hubspotIncrementalFloor(state, writes),
+        independent: withTouchpoints(label === 'full sync' ? hubspotFullFloor(state, writes) : hubspotIncrementalFloor(state, writes), tpFloor),
         seconds,
         floorSeconds: hubspotRateFloorSeconds({ standard: calls.total - search, search }, rate),
         rateLimited: calls.rateLimited,
-        records: s.pulled.contacts + s.pulled.deals + s.pulled.tickets,
+        records: s.pulled.contacts + s.pulled.deals + s.pulled.tickets + (s.touchpoints?.pulled ?? 0),
         byEndpoint: calls.byEndpoint,
       });
     }

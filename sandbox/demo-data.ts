@@ -141,14 +141,14 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Mixes two integers into one 32-bit seed so (seed, index) streams do not overlap. */
-function mixSeed(seed: number, index: number, salt: number): number {
+export function mixSeed(seed: number, index: number, salt: number): number {
   let h = (seed ^ Math.imul(index + 1, 0x9e3779b1) ^ Math.imul(salt, 0x85ebca77)) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-class Dice {
+export class Dice {
   readonly next: () => number;
   constructor(seed: number) {
     this.next = mulberry32(seed);

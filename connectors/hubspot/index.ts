@@ -15,18 +15,21 @@ import { PropertyCatalogCache, restrictNeeds } from './property-catalog.ts';
 import { ensureProperties } from './property-setup.ts';
 import { pullFull } from './pull-full.ts';
 import { pullIncremental } from './pull-incremental.ts';
+import { pullTouchpoints } from './pull-touchpoints.ts';
+import { fetchTouchpointRecords } from './fetch-touchpoints.ts';
 import { pushChanges } from './push.ts';
 import { readCurrentValues } from './read-current.ts';
 import { readFieldHistory } from './field-history.ts';
 import { hubspotTasks } from './tasks.ts';
 import { HubspotTransport } from './transport.ts';
 import { hubspotPaths } from './paths.ts';
+import { interleave } from './interleave.ts';
 import { z } from 'zod';
 
 const AccountDetails = z.object({ portalId: z.number().int().nonnegative() }).loose();
 
 export type { HubspotConnectorConfig } from './config.ts';
-export { minimumCalls, type MinimumCallsInput } from './minimum-calls.ts';
+export { minimumCalls, minimumTouchpointCalls, type MinimumCallsInput } from './minimum-calls.ts';
 export { hubspotPaths } from './paths.ts';
 
 export type HubspotConnector = CrmConnector & { readonly crm: 'hubspot' };
@@ -76,6 +79,10 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
       return interleave(perKind);
     },
 
+    // Engagements, feedback submissions and form conversions (README § Touchpoints).
+    pullTouchpoints: (options) => pullTouchpoints({ transport, config }, options),
+    fetchTouchpoints: (contactId) => fetchTouchpointRecords(transport, contactId),
+
     fetchCustomer(contactId, input) {
       const fields = restricted(input);
       return fetchCustomerRecords(context(fields, ['contact', 'deal', 'ticket']), contactId, fields);
@@ -114,29 +121,4 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
     tasks: hubspotTasks(transport),
     fieldHistory: (ref, fieldName) => readFieldHistory(transport, ref, fieldName),
   };
-}
-
-/**
- * Batches of several async iterators as each becomes ready. Each source is awaited one batch at a
- * time (the caller stores a batch before the source moves on, so cursors stay behind stored data).
- */
-async function* interleave<T>(sources: Array<AsyncIterator<T> | AsyncIterable<T>>): AsyncGenerator<T> {
-  const its = sources.map((s) => (Symbol.asyncIterator in s ? (s as AsyncIterable<T>)[Symbol.asyncIterator]() : (s as AsyncIterator<T>)));
-  const pending = new Map<number, Promise<{ i: number; r: IteratorResult<T> }>>();
-  const next = (i: number) => pending.set(i, (its[i] as AsyncIterator<T>).next().then((r) => ({ i, r })));
-  its.forEach((_, i) => next(i));
-  try {
-    while (pending.size > 0) {
-      const { i, r } = await Promise.race(pending.values());
-      if (r.done) {
-        pending.delete(i);
-        continue;
-      }
-      yield r.value;
-      next(i);
-    }
-  } finally {
-    // On an error or an early stop, close the other sources so nothing keeps paging.
-    await Promise.allSettled([...pending.keys()].map((i) => its[i]?.return?.()));
-  }
 }

@@ -35,3 +35,15 @@ export function minimumCalls(n: MinimumCallsInput, run: 'full' | 'unchanged'): n
       : pages(n.contacts, 100) + pages(n.deals, 100) + pages(n.tickets, 100);
   return live + archivedCalls + pipelineCalls;
 }
+
+/**
+ * Touchpoints (README § Touchpoints): `full` = per object ⌈N/200⌉ search pages (at least one) + 3 v4 reads per
+ * 1,000 records, + ⌈converted contacts/200⌉ (at least one); `unchanged` = 7 empty searches + 1 conversions search
+ * + 7 archived-list pages. Assumes the burst budget is known by then (the sync pulls touchpoints after the three
+ * kinds): no first page by list.
+ */
+export function minimumTouchpointCalls(n: { live: Record<string, number>; converted: number }, run: 'full' | 'unchanged'): number {
+  const objects = Object.values(n.live);
+  if (run === 'unchanged') return objects.length * 2 + 1;
+  return objects.reduce((sum, k) => sum + pages(k, 200) + 3 * Math.ceil(k / 1000), 0) + pages(n.converted, 200);
+}

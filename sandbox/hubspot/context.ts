@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { validationError } from './http-error.ts';
 import type { PortalStore, StoredRecord } from './store.ts';
-import { LIST_DEFAULT_PROPERTIES, modifiedProperty } from './schema.ts';
+import { LIST_DEFAULT_PROPERTIES, createdProperty, modifiedProperty } from './schema.ts';
 
 export interface SandboxContext {
   store: PortalStore;
@@ -61,7 +61,7 @@ export interface RecordJson {
  */
 export function recordJson(store: PortalStore, rec: StoredRecord, requested: string[] | null): RecordJson {
   const names = new Set(
-    requested && requested.length ? ['hs_object_id', 'createdate', modifiedProperty(rec.type), ...requested] : LIST_DEFAULT_PROPERTIES[rec.type],
+    requested && requested.length ? ['hs_object_id', createdProperty(rec.type), modifiedProperty(rec.type), ...requested] : LIST_DEFAULT_PROPERTIES[rec.type],
   );
   const defined = store.properties[rec.type];
   const properties: Record<string, string | null> = {};

@@ -4,12 +4,54 @@
  */
 import { validationError } from './http-error.ts';
 
-export const OBJECT_TYPES = ['contacts', 'companies', 'deals', 'tickets', 'tasks'] as const;
+/**
+ * Engagement (activity) objects and feedback submissions: the touchpoints of issue 13. Type ids and
+ * paths: touchpoints.md §1.1 (https://developers.hubspot.com/docs/api-reference/legacy/crm/understanding-the-crm).
+ */
+export const ENGAGEMENT_TYPES = ['calls', 'emails', 'meetings', 'notes', 'communications', 'postal_mail', 'feedback_submissions'] as const;
+export type EngagementType = (typeof ENGAGEMENT_TYPES)[number];
+
+export const OBJECT_TYPES = ['contacts', 'companies', 'deals', 'tickets', 'tasks', ...ENGAGEMENT_TYPES] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 
 /** Object type ids: https://developers.hubspot.com/docs/api-reference/latest/crm/using-object-apis */
-export const OBJECT_TYPE_IDS: Record<ObjectType, string> = { contacts: '0-1', companies: '0-2', deals: '0-3', tickets: '0-5', tasks: '0-27' };
-const SINGULAR: Record<ObjectType, string> = { contacts: 'contact', companies: 'company', deals: 'deal', tickets: 'ticket', tasks: 'task' };
+export const OBJECT_TYPE_IDS: Record<ObjectType, string> = {
+  contacts: '0-1',
+  companies: '0-2',
+  deals: '0-3',
+  tickets: '0-5',
+  tasks: '0-27',
+  calls: '0-48',
+  emails: '0-49',
+  meetings: '0-47',
+  notes: '0-46',
+  communications: '0-18',
+  postal_mail: '0-116',
+  feedback_submissions: '0-19',
+};
+const SINGULAR: Record<ObjectType, string> = {
+  contacts: 'contact',
+  companies: 'company',
+  deals: 'deal',
+  tickets: 'ticket',
+  tasks: 'task',
+  calls: 'call',
+  emails: 'email',
+  meetings: 'meeting',
+  notes: 'note',
+  communications: 'communication',
+  postal_mail: 'postal_mail',
+  feedback_submissions: 'feedback_submission',
+};
+
+export function isEngagement(t: ObjectType): t is EngagementType {
+  return (ENGAGEMENT_TYPES as readonly string[]).includes(t);
+}
+
+/** Engagements carry `hs_createdate`; contacts, companies, deals and tickets `createdate` (touchpoints.md §1.2). */
+export function createdProperty(t: ObjectType): string {
+  return isEngagement(t) ? 'hs_createdate' : 'createdate';
+}
 
 /** Accepts `contacts`, `contact`, `CONTACT` or `0-1`, like the API does. */
 export function parseObjectType(raw: string): ObjectType {
@@ -164,7 +206,90 @@ const COMMON: Spec[] = [
   ['hubspot_owner_id', 'Owner', 'enumeration', 'select'],
 ];
 
-const SPECS: Record<ObjectType, Spec[]> = {
+const ENGAGEMENT_COMMON: Spec[] = [
+  ['hs_object_id', 'Record ID', 'number', 'number', { readOnly: true }],
+  ['hs_createdate', 'Create date', 'datetime', 'date', { readOnly: true }],
+  ['hs_lastmodifieddate', 'Last modified date', 'datetime', 'date', { readOnly: true }],
+];
+/** Activity date (required on create) and the HubSpot user shown on the timeline (touchpoints.md §1.2). */
+const ACTIVITY_COMMON: Spec[] = [
+  ['hs_timestamp', 'Activity date', 'datetime', 'date'],
+  ['hubspot_owner_id', 'Activity assigned to', 'enumeration', 'select'],
+  ['hs_activity_type', 'Activity type', 'enumeration', 'select'],
+];
+
+/**
+ * Default call outcomes (`hs_call_disposition`), GUIDs as the calls guide lists them (touchpoints.md §1.2).
+ * https://developers.hubspot.com/docs/api-reference/legacy/crm/activities/calls/guide
+ */
+export const CALL_DISPOSITIONS = {
+  busy: '9d9162e7-6cf3-4944-bf63-4dff82258764',
+  connected: 'f240bbac-87c9-4f6e-bf70-924b57d47db7',
+  live_message: 'a4c4c377-d246-4b32-a13b-75a56a4cd0ff',
+  voicemail: 'b2cf5968-551e-4856-9783-52b3da59a7d0',
+  no_answer: '73a0d17f-1163-4015-bdd5-ec830791da20',
+  wrong_number: '17b47fee-58de-441e-a44c-c6300d46f273',
+} as const;
+/** A portal-defined call outcome: custom outcomes get GUIDs of their own (touchpoints.md pitfall 13). */
+export const CUSTOM_CALL_DISPOSITION = '5b9e1a44-0c2f-4d7e-9a51-2f8c3e6d7a10';
+
+export const CALL_STATUSES = ['BUSY', 'CALLING_CRM_USER', 'CANCELED', 'COMPLETED', 'CONNECTING', 'FAILED', 'IN_PROGRESS', 'NO_ANSWER', 'QUEUED', 'RINGING'] as const;
+export const MEETING_OUTCOMES = ['SCHEDULED', 'COMPLETED', 'RESCHEDULED', 'NO_SHOW', 'CANCELED'] as const;
+export const COMMUNICATION_CHANNELS = ['SMS', 'WHATS_APP', 'LINKEDIN_MESSAGE'] as const;
+
+const ENGAGEMENT_SPECS: Record<EngagementType, Spec[]> = {
+  calls: [
+    ...ACTIVITY_COMMON,
+    ['hs_call_title', 'Call title', 'string', 'text'],
+    ['hs_call_body', 'Call notes', 'string', 'html'],
+    ['hs_call_direction', 'Call direction', 'enumeration', 'select', { options: ['INBOUND', 'OUTBOUND'] }],
+    ['hs_call_status', 'Call status', 'enumeration', 'select', { options: CALL_STATUSES }],
+    ['hs_call_disposition', 'Call outcome', 'enumeration', 'select', { options: [...Object.values(CALL_DISPOSITIONS), CUSTOM_CALL_DISPOSITION] }],
+    ['hs_call_duration', 'Call duration (ms)', 'number', 'number'],
+    ['hs_call_from_number', 'From number', 'string', 'text'],
+    ['hs_call_to_number', 'To number', 'string', 'text'],
+  ],
+  emails: [
+    ...ACTIVITY_COMMON,
+    ['hs_email_direction', 'Email direction', 'enumeration', 'select', { options: ['EMAIL', 'INCOMING_EMAIL', 'FORWARDED_EMAIL'] }],
+    ['hs_email_status', 'Email send status', 'enumeration', 'select', { options: ['BOUNCED', 'FAILED', 'SCHEDULED', 'SENDING', 'SENT'] }],
+    ['hs_email_subject', 'Email subject', 'string', 'text'],
+    ['hs_email_text', 'Email body', 'string', 'textarea'],
+  ],
+  meetings: [
+    ...ACTIVITY_COMMON,
+    ['hs_meeting_title', 'Meeting name', 'string', 'text'],
+    ['hs_meeting_body', 'Meeting description', 'string', 'html'],
+    ['hs_meeting_start_time', 'Meeting start time', 'datetime', 'date'],
+    ['hs_meeting_end_time', 'Meeting end time', 'datetime', 'date'],
+    ['hs_meeting_location', 'Location', 'string', 'text'],
+    ['hs_meeting_outcome', 'Meeting outcome', 'enumeration', 'select', { options: MEETING_OUTCOMES }],
+  ],
+  notes: [...ACTIVITY_COMMON, ['hs_note_body', 'Note body', 'string', 'html']],
+  communications: [
+    ...ACTIVITY_COMMON,
+    ['hs_communication_channel_type', 'Channel type', 'enumeration', 'select', { options: COMMUNICATION_CHANNELS }],
+    ['hs_communication_logged_from', 'Logged from', 'enumeration', 'select', { options: ['CRM'] }],
+    ['hs_communication_body', 'Body', 'string', 'textarea'],
+  ],
+  postal_mail: [...ACTIVITY_COMMON, ['hs_postal_mail_body', 'Body', 'string', 'textarea']],
+  // Read-only object: every property is HubSpot's (touchpoints.md §3.1, §3.2).
+  feedback_submissions: [
+    ['hs_survey_type', 'Survey type', 'enumeration', 'select', { options: ['NPS', 'CSAT', 'CES', 'CUSTOM'], readOnly: true }],
+    ['hs_survey_id', 'Survey id', 'number', 'number', { readOnly: true }],
+    ['hs_survey_name', 'Survey name', 'string', 'text', { readOnly: true }],
+    ['hs_survey_channel', 'Survey channel', 'enumeration', 'select', { options: ['EMAIL', 'WEB', 'CHAT'], readOnly: true }],
+    ['hs_submission_name', 'Submission name', 'string', 'text', { readOnly: true }],
+    ['hs_submission_timestamp', 'Date', 'datetime', 'date', { readOnly: true }],
+    ['hs_value', 'Rating', 'number', 'number', { readOnly: true }],
+    ['hs_response_group', 'Feedback sentiment', 'enumeration', 'select', { options: ['PROMOTER', 'PASSIVE', 'DETRACTOR'], readOnly: true }],
+    ['hs_content', 'Response', 'string', 'textarea', { readOnly: true }],
+    ['hs_contact_id', 'Contact id', 'number', 'number', { readOnly: true }],
+    ['hs_ticket_id', 'Ticket id', 'number', 'number', { readOnly: true }],
+  ],
+};
+
+const SPECS: Record<Exclude<ObjectType, EngagementType>, Spec[]> = {
   contacts: [
     ['email', 'Email', 'string', 'text', { unique: true }],
     ['firstname', 'First Name', 'string', 'text'],
@@ -186,6 +311,13 @@ const SPECS: Record<ObjectType, Spec[]> = {
     ['hs_feedback_last_nps_rating', 'Last NPS survey rating (deprecated)', 'enumeration', 'select', { options: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10'], readOnly: true }],
     ['hs_feedback_last_csat_survey_rating', 'Last CSAT survey rating', 'number', 'calculation_rollup', { readOnly: true }],
     ['hs_feedback_last_csat_survey_date', 'Last CSAT survey date', 'datetime', 'calculation_rollup', { readOnly: true }],
+    // Form conversions the contact holds: first and most recent, and how many (touchpoints.md §2).
+    ['first_conversion_date', 'First Conversion Date', 'datetime', 'date', { readOnly: true }],
+    ['first_conversion_event_name', 'First Conversion', 'string', 'text', { readOnly: true }],
+    ['recent_conversion_date', 'Recent Conversion Date', 'datetime', 'date', { readOnly: true }],
+    ['recent_conversion_event_name', 'Recent Conversion', 'string', 'text', { readOnly: true }],
+    ['num_conversion_events', 'Number of Form Submissions', 'number', 'number', { readOnly: true }],
+    ['num_unique_conversion_events', 'Number of Unique Forms Submitted', 'number', 'number', { readOnly: true }],
     ['lastmodifieddate', 'Last Modified Date', 'datetime', 'date', { readOnly: true }],
     ['num_associated_deals', 'Number of Associated Deals', 'number', 'number', { readOnly: true }],
   ],
@@ -274,14 +406,28 @@ export function stageDatesOnMove(names: StageDateNames, from: string | undefined
   return values;
 }
 
-const DEFAULT_GROUP: Record<ObjectType, string> = { contacts: 'contactinformation', companies: 'companyinformation', deals: 'dealinformation', tickets: 'ticketinformation', tasks: 'taskinformation' };
+const DEFAULT_GROUP: Record<ObjectType, string> = {
+  contacts: 'contactinformation',
+  companies: 'companyinformation',
+  deals: 'dealinformation',
+  tickets: 'ticketinformation',
+  tasks: 'taskinformation',
+  calls: 'callinformation',
+  emails: 'emailinformation',
+  meetings: 'meetinginformation',
+  notes: 'noteinformation',
+  communications: 'communicationinformation',
+  postal_mail: 'postalmailinformation',
+  feedback_submissions: 'feedbacksubmissioninformation',
+};
 
 export function builtinGroups(t: ObjectType): PropertyGroupDef[] {
   return [{ name: DEFAULT_GROUP[t], label: `${singular(t)[0]?.toUpperCase()}${singular(t).slice(1)} information`, displayOrder: 0, archived: false }];
 }
 
 export function builtinProperties(t: ObjectType, now: number, stageDates: StageDateNames = 'v2'): PropertyDef[] {
-  return [...COMMON, ...SPECS[t], ...(t === 'deals' ? stageDateSpecs(stageDates) : [])].map(([name, label, type, fieldType, extra], i) => ({
+  const specs = isEngagement(t) ? [...ENGAGEMENT_COMMON, ...ENGAGEMENT_SPECS[t]] : [...COMMON, ...SPECS[t], ...(t === 'deals' ? stageDateSpecs(stageDates) : [])];
+  return specs.map(([name, label, type, fieldType, extra], i) => ({
     name,
     label,
     type,
@@ -308,6 +454,9 @@ export const SEARCH_DEFAULT_PROPERTIES: Record<ObjectType, string[]> = {
   deals: ['dealname', 'amount', 'closedate', 'pipeline', 'dealstage', 'createdate', 'hs_lastmodifieddate', 'hs_object_id'],
   tickets: ['content', 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_category', 'hs_ticket_priority', 'subject', 'createdate', 'hs_lastmodifieddate', 'hs_object_id'],
   tasks: ['createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  // Engagements and feedback submissions: only these three unless properties are asked for
+  // (touchpoints.md §1.2, §3.1 — "ask for the rest explicitly").
+  ...(Object.fromEntries(ENGAGEMENT_TYPES.map((t) => [t, ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id']])) as Record<EngagementType, string[]>),
 };
 
 /** Properties a GET list / batch read returns when none are asked for. */

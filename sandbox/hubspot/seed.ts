@@ -5,7 +5,8 @@
  */
 import { DAY_MS } from '../../src/model.ts';
 import { DEMO_OWNERS, generatePersonas, type Persona, type PersonaDeal, type PersonaTicket } from '../demo-data.ts';
-import { DEAL_PIPELINES, lifecycleDateProperty, stageDateProperties, type PipelineDef } from './schema.ts';
+import { personaTouchpoints, type DemoFormConversions, type PersonaTouchpoints } from '../demo-touchpoints.ts';
+import { CALL_DISPOSITIONS, CUSTOM_CALL_DISPOSITION, DEAL_PIPELINES, lifecycleDateProperty, stageDateProperties, type ObjectType, type PipelineDef } from './schema.ts';
 import type { PortalStore } from './store.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -31,7 +32,8 @@ export function seedPortal(store: PortalStore, opts: { seed: number; count: numb
   const ownerIds = DEMO_OWNERS.map((o) => store.addOwner({ ...o, archived: false, createdAt: opts.now - 800 * DAY_MS, updatedAt: opts.now - 30 * DAY_MS }).id);
   const ownerOf = (index: number | null): string | null => (index === null ? null : (ownerIds[index] ?? null));
   for (const p of generatePersonas(opts)) {
-    const contactId = addContact(store, p, opts.now, ownerOf(p.owner));
+    const touch = personaTouchpoints(opts.seed, p, opts.now);
+    const contactId = addContact(store, p, opts.now, ownerOf(p.owner), touch.forms);
     let companyId: string | null = null;
     if (p.company) {
       companyId = companyIds.get(p.company.name) ?? null;
@@ -45,18 +47,25 @@ export function seedPortal(store: PortalStore, opts: { seed: number; count: numb
       }
       store.associate('contacts', contactId, 'companies', companyId);
     }
-    p.deals.forEach((deal, i) => {
+    const dealIds = p.deals.map((deal, i) => {
       const dealId = addDeal(store, deal, (p.index + i) % 5 === 4 ? 1 : 0, ownerOf(deal.owner));
       store.associate('contacts', contactId, 'deals', dealId);
       if (companyId) store.associate('deals', dealId, 'companies', companyId);
+      return dealId;
     });
-    for (const t of p.tickets) store.associate('contacts', contactId, 'tickets', addTicket(store, t, opts.now, ownerOf(t.owner)));
+    const ticketIds = p.tickets.map((t) => {
+      const ticketId = addTicket(store, t, opts.now, ownerOf(t.owner));
+      store.associate('contacts', contactId, 'tickets', ticketId);
+      return ticketId;
+    });
+    // Activities are logged by the contact's owner (a shared integration user when it has none).
+    addTouchpoints(store, touch, { contactId, dealIds, ticketIds, owner: ownerOf(p.owner) ?? ownerIds[0] ?? null, now: opts.now });
     const contact = store.mustGet('contacts', contactId);
     contact.properties['num_associated_deals'] = String(p.deals.length);
   }
 }
 
-function addContact(store: PortalStore, p: Persona, now: number, ownerId: string | null): string {
+function addContact(store: PortalStore, p: Persona, now: number, ownerId: string | null, forms: DemoFormConversions | null): string {
   const props: Record<string, string> = { firstname: p.firstName, lastname: p.lastName };
   setIf(props, 'hubspot_owner_id', ownerId);
   setIf(props, 'email', p.email);
@@ -71,10 +80,18 @@ function addContact(store: PortalStore, p: Persona, now: number, ownerId: string
   setIf(props, 'hs_feedback_last_nps_rating_number', p.nps);
   setIf(props, 'hs_feedback_last_nps_rating', p.nps);
   setIf(props, 'hs_feedback_last_csat_survey_rating', p.csat);
+  if (forms) {
+    props['first_conversion_date'] = iso(forms.first.at);
+    props['first_conversion_event_name'] = forms.first.name;
+    props['recent_conversion_date'] = iso(forms.recent.at);
+    props['recent_conversion_event_name'] = forms.recent.name;
+    props['num_conversion_events'] = String(forms.count);
+    props['num_unique_conversion_events'] = String(forms.first.name === forms.recent.name ? 1 : 2);
+  }
   // A portal without a property (see `withoutProperties`) holds no value for it.
   for (const name of Object.keys(props)) if (!store.properties.contacts.has(name)) delete props[name];
   // Last modified: the latest thing that happened to this person, never in the future.
-  const activity = [p.createdAt, ...p.deals.map((d) => d.closedAt ?? d.stageEnteredAt), ...p.tickets.map((t) => t.closedAt ?? t.createdAt)];
+  const activity = [p.createdAt, ...p.deals.map((d) => d.closedAt ?? d.stageEnteredAt), ...p.tickets.map((t) => t.closedAt ?? t.createdAt), forms?.recent.at ?? 0];
   const updatedAt = Math.min(now, Math.max(...activity));
   return store.create('contacts', props, { createdAt: p.createdAt, updatedAt }).id;
 }
@@ -163,4 +180,96 @@ function addTicket(store: PortalStore, t: PersonaTicket, now: number, ownerId: s
   }
   const updatedAt = Math.min(now, Math.max(t.createdAt, t.firstResponseAt ?? 0, t.closedAt ?? 0));
   return store.create('tickets', props, { createdAt: t.createdAt, updatedAt }).id;
+}
+
+const CALL_STATUS: Record<string, string> = { connected: 'COMPLETED', voicemail: 'COMPLETED', live_message: 'COMPLETED', wrong_number: 'COMPLETED', no_answer: 'NO_ANSWER', busy: 'BUSY' };
+const COMMUNICATION_CHANNEL: Record<string, string> = { sms: 'SMS', whatsapp: 'WHATS_APP', linkedin: 'LINKEDIN_MESSAGE' };
+const SURVEY_NAMES = { nps: 'Customer loyalty survey', csat: 'Support satisfaction survey', ces: 'Customer effort survey' } as const;
+
+/**
+ * HubSpot's own bands (touchpoints.md §3.3): NPS 0–6 / 7–8 / 9–10, CES 1–3 / 4–5 / 6–7, CSAT 0 / 1 / 2.
+ * https://knowledge.hubspot.com/customer-feedback/survey-response-properties
+ */
+export function responseGroup(type: 'nps' | 'csat' | 'ces', score: number): 'DETRACTOR' | 'PASSIVE' | 'PROMOTER' {
+  const [passive, promoter] = type === 'nps' ? [7, 9] : type === 'ces' ? [4, 6] : [1, 2];
+  return score >= promoter ? 'PROMOTER' : score >= passive ? 'PASSIVE' : 'DETRACTOR';
+}
+
+/**
+ * One persona's interactions as engagement records (calls, emails, meetings, notes, communications,
+ * postal mail) and its survey answers as feedback submissions, each associated with the contact and with
+ * the deal or ticket it was about. Property names and values: touchpoints.md §1.2, §3.2.
+ */
+function addTouchpoints(store: PortalStore, touch: PersonaTouchpoints, ctx: { contactId: string; dealIds: string[]; ticketIds: string[]; owner: string | null; now: number }): void {
+  let n = 0;
+  const create = (type: ObjectType, at: number, props: Record<string, string>, links: { deal: number | null; ticket: number | null }): void => {
+    // Logged when it happened; a meeting booked ahead was logged when it was booked (as long before now as it is ahead).
+    const createdAt = at <= ctx.now ? at : ctx.now - (at - ctx.now);
+    const rec = store.create(type, props, { createdAt, updatedAt: Math.min(ctx.now, createdAt + 60_000), owned: true });
+    store.associate(type, rec.id, 'contacts', ctx.contactId);
+    const deal = links.deal === null ? undefined : ctx.dealIds[links.deal];
+    const ticket = links.ticket === null ? undefined : ctx.ticketIds[links.ticket];
+    if (deal !== undefined) store.associate(type, rec.id, 'deals', deal);
+    if (ticket !== undefined) store.associate(type, rec.id, 'tickets', ticket);
+    n++;
+  };
+  for (const i of touch.interactions) {
+    const base: Record<string, string> = { hs_timestamp: iso(i.at) };
+    if (ctx.owner !== null) base['hubspot_owner_id'] = ctx.owner;
+    const links = { deal: i.dealIndex, ticket: i.ticketIndex };
+    switch (i.kind) {
+      case 'call': {
+        const outcome = i.outcome ?? 'connected';
+        // Now and then a portal-defined outcome (its own GUID): readers fall back on hs_call_status.
+        const disposition = n % 41 === 7 ? CUSTOM_CALL_DISPOSITION : CALL_DISPOSITIONS[outcome as keyof typeof CALL_DISPOSITIONS];
+        create('calls', i.at, {
+          ...base,
+          hs_call_title: i.title,
+          hs_call_direction: i.direction === 'inbound' ? 'INBOUND' : 'OUTBOUND',
+          hs_call_status: CALL_STATUS[outcome] ?? 'COMPLETED',
+          hs_call_disposition: disposition,
+          hs_call_duration: String(i.durationMs ?? 0),
+        }, links);
+        break;
+      }
+      case 'email': {
+        const props: Record<string, string> = { ...base, hs_email_subject: i.title, hs_email_direction: i.direction === 'inbound' ? 'INCOMING_EMAIL' : 'EMAIL' };
+        if (i.direction === 'outbound') props['hs_email_status'] = (i.outcome ?? 'sent').toUpperCase();
+        create('emails', i.at, props, links);
+        break;
+      }
+      case 'meeting':
+        create('meetings', i.at, {
+          ...base,
+          hs_meeting_title: i.title,
+          hs_meeting_start_time: iso(i.at),
+          hs_meeting_end_time: iso(i.at + (i.durationMs ?? 30 * 60_000)),
+          hs_meeting_outcome: (i.outcome ?? 'scheduled').toUpperCase(),
+        }, links);
+        break;
+      case 'note':
+        create('notes', i.at, { ...base, hs_note_body: i.title }, links);
+        break;
+      case 'postal':
+        create('postal_mail', i.at, { ...base, hs_postal_mail_body: i.title }, links);
+        break;
+      default:
+        create('communications', i.at, { ...base, hs_communication_channel_type: COMMUNICATION_CHANNEL[i.kind] ?? 'SMS', hs_communication_logged_from: 'CRM', hs_communication_body: i.title }, links);
+    }
+  }
+  for (const s of touch.surveys) {
+    const ticket = s.ticketIndex === null ? undefined : ctx.ticketIds[s.ticketIndex];
+    const props: Record<string, string> = {
+      hs_survey_type: s.type.toUpperCase(),
+      hs_survey_name: SURVEY_NAMES[s.type],
+      hs_survey_id: String({ nps: 11, csat: 12, ces: 13 }[s.type]),
+      hs_survey_channel: 'EMAIL',
+      hs_submission_timestamp: iso(s.at),
+      hs_value: String(s.score),
+      hs_response_group: responseGroup(s.type, s.score),
+      hs_contact_id: ctx.contactId,
+    };
+    if (ticket !== undefined) props['hs_ticket_id'] = ticket;
+    create('feedback_submissions', s.at, props, { deal: null, ticket: s.ticketIndex });
+  }
 }

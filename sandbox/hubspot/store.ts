@@ -7,6 +7,7 @@ import {
   OBJECT_TYPES,
   builtinGroups,
   builtinProperties,
+  createdProperty,
   lifecycleDateProperty,
   modifiedProperty,
   stageDatesOnMove,
@@ -64,7 +65,25 @@ const ASSOCIATION_TYPE_IDS: Record<string, number> = {
   'tickets→tasks': 229,
   'tasks→companies': 192,
   'companies→tasks': 191,
+  // Engagements and feedback submissions (touchpoints.md §1.3):
+  // https://developers.hubspot.com/docs/api-reference/latest/crm/associations/associate-records/guide
+  ...engagementTypeIds('calls', { contacts: 194, companies: 182, deals: 206, tickets: 220 }, 193),
+  ...engagementTypeIds('emails', { contacts: 198, companies: 186, deals: 210, tickets: 224 }, 197),
+  ...engagementTypeIds('meetings', { contacts: 200, companies: 188, deals: 212, tickets: 226 }, 199),
+  ...engagementTypeIds('notes', { contacts: 202, companies: 190, deals: 214, tickets: 228 }, 201),
+  ...engagementTypeIds('communications', { contacts: 81, companies: 87, deals: 85, tickets: 83 }, 82),
+  ...engagementTypeIds('postal_mail', { contacts: 453, companies: 459, deals: 457, tickets: 455 }, 454),
+  ...engagementTypeIds('feedback_submissions', { contacts: 98, companies: 928, deals: 984, tickets: 100 }, 97),
+  'tickets→feedback_submissions': 99,
+  'deals→feedback_submissions': 985,
 };
+
+/** `<engagement>→<object>` ids, and the documented reverse `contacts→<engagement>`. */
+function engagementTypeIds(from: string, to: Record<'contacts' | 'companies' | 'deals' | 'tickets', number>, fromContact: number): Record<string, number> {
+  const out: Record<string, number> = { [`contacts→${from}`]: fromContact };
+  for (const [t, id] of Object.entries(to)) out[`${from}→${t}`] = id;
+  return out;
+}
 
 /** Who wrote a value, as `propertiesWithHistory` reports it (`sourceType`). */
 export type HistorySource = 'API' | 'CRM_UI' | 'IMPORT';
@@ -121,7 +140,8 @@ export class PortalStore {
   readonly owners = new Map<string, StoredOwner>();
   /** `type:id` → property → versions, oldest first: every write the portal received since it started. */
   private readonly history = new Map<string, Map<string, PropertyVersion[]>>();
-  private readonly links = new Map<string, Set<string>>();
+  /** `<from>><to>` → record id → associated ids (one map per type pair keeps keys short for large portals). */
+  private readonly links = new Map<string, Map<string, Set<string>>>();
   private nextId = 1001;
   private nextListId = 1;
   readonly clock: () => number;
@@ -141,13 +161,13 @@ export class PortalStore {
   }
 
   /** Creates a record; `createdAt`/`updatedAt` default to the clock. */
-  create(type: ObjectType, properties: Record<string, string>, times: { createdAt?: number; updatedAt?: number } = {}): StoredRecord {
+  create(type: ObjectType, properties: Record<string, string>, times: { createdAt?: number; updatedAt?: number; /** the caller hands `properties` over (no copy) */ owned?: boolean } = {}): StoredRecord {
     const id = String(this.nextId++);
     const createdAt = times.createdAt ?? this.clock();
     const updatedAt = times.updatedAt ?? Math.max(createdAt, this.clock());
-    const rec: StoredRecord = { id, type, properties: { ...properties }, createdAt, updatedAt, archived: false, archivedAt: null };
+    const rec: StoredRecord = { id, type, properties: times.owned ? properties : { ...properties }, createdAt, updatedAt, archived: false, archivedAt: null };
     rec.properties['hs_object_id'] = id;
-    rec.properties['createdate'] = new Date(createdAt).toISOString();
+    rec.properties[createdProperty(type)] = new Date(createdAt).toISOString();
     rec.properties[modifiedProperty(type)] = new Date(updatedAt).toISOString();
     this.records[type].set(id, rec);
     this.order[type].push(Number(id));
@@ -279,8 +299,14 @@ export class PortalStore {
     return lo;
   }
 
-  private key(type: ObjectType, id: string, to: ObjectType): string {
-    return `${type}:${id}:${to}`;
+  private pair(type: ObjectType, to: ObjectType): Map<string, Set<string>> {
+    const k = `${type}>${to}`;
+    let m = this.links.get(k);
+    if (!m) {
+      m = new Map();
+      this.links.set(k, m);
+    }
+    return m;
   }
 
   associate(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string): void {
@@ -289,23 +315,23 @@ export class PortalStore {
   }
 
   dissociate(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string): void {
-    this.links.get(this.key(fromType, fromId, toType))?.delete(toId);
-    this.links.get(this.key(toType, toId, fromType))?.delete(fromId);
+    this.links.get(`${fromType}>${toType}`)?.get(fromId)?.delete(toId);
+    this.links.get(`${toType}>${fromType}`)?.get(toId)?.delete(fromId);
   }
 
   private linkSet(type: ObjectType, id: string, to: ObjectType): Set<string> {
-    const k = this.key(type, id, to);
-    let set = this.links.get(k);
+    const m = this.pair(type, to);
+    let set = m.get(id);
     if (!set) {
       set = new Set();
-      this.links.set(k, set);
+      m.set(id, set);
     }
     return set;
   }
 
   /** Associated ids of live records, ascending. */
   associated(type: ObjectType, id: string, to: ObjectType): string[] {
-    const set = this.links.get(this.key(type, id, to));
+    const set = this.links.get(`${type}>${to}`)?.get(id);
     if (!set) return [];
     return [...set].filter((x) => this.records[to].get(x)?.archived === false).sort((a, b) => Number(a) - Number(b));
   }

@@ -4,6 +4,8 @@ import {
   hubspotFullFloor,
   hubspotIncrementalFloor,
   hubspotRateFloorSeconds,
+  hubspotTouchpointFloor,
+  hubspotTouchpointIncrementalFloor,
   salesforceFullFloor,
   salesforceIncrementalFloor,
   salesforceWrites,
@@ -107,6 +109,42 @@ describe('the independent floor', () => {
       expect(changed.candidates.find((c) => c.strategy === 'full re-read: Composite, 5 query pages per call')?.calls).toBe(6);
       const unchanged = salesforceIncrementalFloor({ rows, modified: { OpportunityHistory: 0 } }, { updated: {}, membersAdded: 0, membersRemoved: 0 });
       expect(unchanged.candidates.find((c) => c.strategy === 'changes since last run: REST query, one call per page')?.calls).toBe(5);
+    });
+  });
+
+  describe('HubSpot touchpoints', () => {
+    // 20,000 contacts' worth: 300,000 records over seven objects, 11,000 contacts with a form conversion.
+    const state = { live: { calls: 50_000, emails: 170_000, meetings: 35_000, notes: 24_000, communications: 11_000, postal_mail: 2_000, feedback_submissions: 8_000 }, converted: 11_000, contacts: 20_000 };
+
+    it('takes search + v4 (0.008 calls per record) over listing (0.01) for every object with more than a few hundred records', () => {
+      const f = hubspotTouchpointFloor(state, { max: 100, intervalMs: 10_000 });
+      // Search pages 250 + 850 + 175 + 120 + 55 + 10 + 40 = 1,500, v4 3 × (50 + 170 + 35 + 24 + 11 + 2 + 8) = 900, forms 55 searches.
+      expect(f.reads).toMatchObject({ strategy: 'search + v4 associations for every object', search: 1_555, standard: 900, calls: 2_455 });
+      expect(f.calls).toBe(2_455);
+      // One page of 100 calls: listed (1 call, links on the page); conversions still searched (55 < 200 contact pages).
+      const small = hubspotTouchpointFloor({ ...state, live: { calls: 100 } }, { max: 100, intervalMs: 10_000 });
+      expect(small.reads.calls).toBe(1 + 55);
+    });
+
+    it('prefers listing a small object (one page carries its links; search would add three v4 reads)', () => {
+      const f = hubspotTouchpointFloor({ live: { postal_mail: 150 }, converted: 0, contacts: 0 }, { max: 100, intervalMs: 10_000 });
+      expect(f.reads).toMatchObject({ strategy: 'list with associations for every object', calls: 3, standard: 3, search: 0 });
+    });
+
+    it('floors an unchanged re-run at one search and one archived page per object, and one conversions search', () => {
+      const f = hubspotTouchpointIncrementalFloor(state, { max: 100, intervalMs: 10_000 });
+      expect(f.reads).toMatchObject({ calls: 7 + 7 + 1, search: 8, standard: 7 });
+      const busy = hubspotTouchpointIncrementalFloor({ ...state, modified: { emails: 1_200 }, archived: { notes: 250 }, convertedSince: 10 }, { max: 100, intervalMs: 10_000 });
+      // Emails: 6 searches + 3 × 2 v4 reads; notes: 3 archived pages.
+      expect(busy.reads.calls).toBe(6 + 6 + 6 + 3 + 6 + 1);
+    });
+
+        it('finds the fastest mix when both budgets run side by side: some objects listed, the rest searched', () => {
+      const f = hubspotTouchpointFloor(state, { max: 100, intervalMs: 10_000 });
+      expect(hubspotRateFloorSeconds(f.reads, { max: 100, intervalMs: 10_000 })).toBe(310); // ⌈1,555 / 5⌉ − 1 windows of a second
+      expect(f.fastestSeconds).toBeLessThan(200);
+      expect(f.fastest.standard).toBeGreaterThan(f.reads.standard);
+      expect(f.fastest.calls).toBeGreaterThan(f.calls);
     });
   });
 });

@@ -130,6 +130,8 @@ export function mountObjectRoutes(app: Express, ctx: SandboxContext): void {
   app.post('/crm/v3/objects/:objectType/batch/update', (req, res) => {
     const startedAt = ctx.clock();
     const type = servedType(req.params.objectType);
+    // Feedback submissions are read-only: v3 has list, get, batch/read and search only (touchpoints.md §3.1).
+    if (type === 'feedback_submissions') throw httpError(404, errorBody('OBJECT_NOT_FOUND', `Unable to route POST request to ${req.path}`));
     const body = parseBody(BatchUpdateBody, req);
     if (body.inputs.length > BATCH_MAX) throw validationError(`The maximum number of inputs supported in a batch request is ${BATCH_MAX}`);
     const ids = body.inputs.map((i) => i.id);

@@ -37,7 +37,7 @@ const SearchBody = z.object({
   query: z.string().optional(),
 });
 
-const QUERY_FIELDS: Record<ObjectType, string[]> = {
+const QUERY_FIELDS: Partial<Record<ObjectType, string[]>> = {
   contacts: ['firstname', 'lastname', 'email', 'phone', 'company'],
   companies: ['name', 'domain'],
   deals: ['dealname'],
@@ -71,14 +71,18 @@ export function mountSearchRoute(app: Express, ctx: SandboxContext, limiter: Rat
     for (const g of groups) for (const f of g.filters) checkFilter(f);
     const q = body.query?.toLowerCase();
     const matches: StoredRecord[] = [];
-    for (const rec of ctx.store.records[type].values()) {
+    const sortFirst = body.sorts?.[0];
+    // Sorted on the id ascending (keyset paging): read in id order, so no sort is needed.
+    const byId = sortFirst !== undefined && (typeof sortFirst === 'string' ? sortFirst === 'hs_object_id' : sortFirst.propertyName === 'hs_object_id' && sortFirst.direction !== 'DESCENDING');
+    const candidates = byId ? ctx.store.order[type].map((id) => ctx.store.records[type].get(String(id))).filter((r): r is StoredRecord => r !== undefined) : ctx.store.records[type].values();
+    for (const rec of candidates) {
       if (rec.archived) continue;
       if (groups.length && !groups.some((g) => g.filters.every((f) => (f.propertyName.startsWith('associations.') ? matchAssociation(ctx, rec, f) : matchFilter(rec, f, defs.get(f.propertyName)))))) continue;
-      if (q && !QUERY_FIELDS[type].some((p) => rec.properties[p]?.toLowerCase().includes(q))) continue;
+      if (q && !(QUERY_FIELDS[type] ?? []).some((p) => rec.properties[p]?.toLowerCase().includes(q))) continue;
       matches.push(rec);
     }
     const sort = body.sorts?.[0];
-    if (sort !== undefined) {
+    if (sort !== undefined && !byId) {
       const { name, desc } = typeof sort === 'string' ? { name: sort.replace(/^-/, ''), desc: sort.startsWith('-') } : { name: sort.propertyName, desc: sort.direction === 'DESCENDING' };
       const def = defs.get(name);
       // Compute each sort key once (dates would otherwise be parsed O(n log n) times).
