@@ -74,7 +74,10 @@ export function mountSearchRoute(app: Express, ctx: SandboxContext, limiter: Rat
     const sortFirst = body.sorts?.[0];
     // Sorted on the id ascending (keyset paging): read in id order, so no sort is needed.
     const byId = sortFirst !== undefined && (typeof sortFirst === 'string' ? sortFirst === 'hs_object_id' : sortFirst.propertyName === 'hs_object_id' && sortFirst.direction !== 'DESCENDING');
-    const candidates = byId ? ctx.store.order[type].map((id) => ctx.store.records[type].get(String(id))).filter((r): r is StoredRecord => r !== undefined) : ctx.store.records[type].values();
+    // A keyset query (every group holds `hs_object_id GTE x`) matches nothing below the smallest x: start there.
+    const floors = groups.map((g) => g.filters.find((f) => f.propertyName === 'hs_object_id' && (f.operator === 'GTE' || f.operator === 'GT')));
+    const from = byId && groups.length > 0 && floors.every((f) => f !== undefined) ? Math.min(...floors.map((f) => Number(f?.value))) : 0;
+    const candidates = byId ? idOrder(ctx, type, Number.isFinite(from) ? from : 0) : ctx.store.records[type].values();
     for (const rec of candidates) {
       if (rec.archived) continue;
       if (groups.length && !groups.some((g) => g.filters.every((f) => (f.propertyName.startsWith('associations.') ? matchAssociation(ctx, rec, f) : matchFilter(rec, f, defs.get(f.propertyName)))))) continue;
@@ -192,4 +195,13 @@ function compareKeys(a: { rec: StoredRecord; k: number | string | undefined }, b
   let c = a.k < b.k ? -1 : a.k > b.k ? 1 : 0;
   if (desc) c = -c;
   return c !== 0 ? c : Number(a.rec.id) - Number(b.rec.id);
+}
+
+/** Records of a type in id order, from the first id ≥ `fromId`. */
+function* idOrder(ctx: SandboxContext, type: ObjectType, fromId: number): Generator<StoredRecord> {
+  const ids = ctx.store.order[type];
+  for (let i = ctx.store.lowerBound(type, fromId); i < ids.length; i++) {
+    const rec = ctx.store.records[type].get(String(ids[i]));
+    if (rec !== undefined) yield rec;
+  }
 }
