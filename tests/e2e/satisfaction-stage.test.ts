@@ -4,8 +4,9 @@
  * a full sync, the answer, the deal won through the sandbox's deals API, an incremental sync (the ledger
  * closes consideration, opens purchase), then `parcours report`.
  *
- * Until the HubSpot connector pulls feedback_submissions (issue 13, connector part), the answer is stored
- * the way a sync stores a pulled touchpoint (store.applyTouchpointBatch, HubSpot's CSAT on its 0–2 scale).
+ * The answer is a feedback submission in the sandbox (HubSpot's CSAT on its 0–2 scale), pulled by the
+ * incremental sync like any other; the portal's seeded survey answers are deleted first, so this one is the
+ * only answer the map can count.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { JourneyMapSchema, type JourneyMap } from '../../src/report/index.ts';
-import { openStore } from '../../src/store/index.ts';
-import { answer } from '../report/touchpoint-builders.ts';
 import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
-
-const INST = 'hubspot:default';
 
 describe('satisfaction per stage counts an answer in the stage of its time (HubSpot, real CLI)', () => {
   let sb: HubspotSandbox;
@@ -29,6 +26,7 @@ describe('satisfaction per stage counts an answer in the stage of its time (HubS
 
   beforeAll(async () => {
     sb = await startHubspotSandbox({ port: 0, seed: 11, contacts: 120 });
+    for (const id of sb.data.ids('feedback_submissions')) sb.data.archiveRecord('feedback_submissions', id);
     env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
     expect((await runJson(['setup', '--crm', 'hubspot'], env)).code).toBe(0);
     expect((await runJson<SyncJson>(['sync', '--crm', 'hubspot', '--full'], env)).code).toBe(0);
@@ -46,12 +44,15 @@ describe('satisfaction per stage counts an answer in the stage of its time (HubS
 
     // The answer, given now, while the customer is in consideration: satisfied (2 on HubSpot's 0–2 CSAT).
     answeredAt = Date.now() - 60_000;
-    const store = openStore(env.PARCOURS_DB as string);
-    try {
-      store.applyTouchpointBatch(INST, { records: [answer('csat', 2, answeredAt, { contactIds: [contactId], objectType: 'feedback_submissions', id: 'fs-e2e-1' })], removed: [] });
-    } finally {
-      store.close();
-    }
+    // touchpoints.md §3.2: hs_survey_type, hs_value, hs_response_group, hs_submission_timestamp.
+    const submission = sb.data.createRecord('feedback_submissions', {
+      hs_survey_type: 'CSAT',
+      hs_value: '2',
+      hs_response_group: 'PROMOTER',
+      hs_survey_channel: 'EMAIL',
+      hs_submission_timestamp: new Date(answeredAt).toISOString(),
+    });
+    sb.data.associate('feedback_submissions', submission.id, 'contacts', contactId);
 
     // Then the deal is won, through the deals batch-update API
     // (https://developers.hubspot.com/docs/api-reference/crm-deals-v3/batch/post-crm-v3-objects-deals-batch-update).
