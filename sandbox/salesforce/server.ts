@@ -13,6 +13,8 @@ import { SfHttpError, notFound } from './http-errors.ts';
 import { oauthRouter } from './oauth.ts';
 import { Org, type Values } from './org.ts';
 import { bulkRouter } from './routes/bulk.ts';
+import { SUBREQUEST_HEADER, compositeRouter } from './routes/composite.ts';
+import { randomBytes } from 'node:crypto';
 import { queryRouter } from './routes/query.ts';
 import { sobjectsRouter } from './routes/sobjects.ts';
 import { toolingRouter } from './routes/tooling.ts';
@@ -148,12 +150,16 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   let url = '';
   const ctx: ApiContext = { org, budget, url: () => url, ingest: { batchSize: opts.bulkIngestBatchSize ?? 10_000, holdAfterBatches: null } };
 
+  // Composite subrequests are served by loopback requests carrying this secret: not counted or logged on their own.
+  const subrequestSecret = randomBytes(16).toString('hex');
+  const isSubrequest = (req: Request): boolean => req.get(SUBREQUEST_HEADER) === subrequestSecret;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use((req, res, next) => {
     // Captured now: routers rewrite req.path while they run.
     const path = req.path;
+    if (isSubrequest(req)) return next();
     res.on('finish', () => calls.push({ method: req.method, path, endpoint: endpointOf(req.method, path), status: res.statusCode, at: Date.now() }));
     next();
   });
@@ -185,6 +191,8 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     const auth = req.get('authorization') ?? '';
     const token = auth.replace(/^(Bearer|OAuth)\s+/i, '');
     if (!token || !sessions.isValid(token)) throw new SfHttpError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    // A composite's subrequests ride on its one counted call (resources_composite_composite_post).
+    if (isSubrequest(req)) return next();
     if (budget.exhausted) throw new SfHttpError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
     budget.used++;
     res.set('Sforce-Limit-Info', budget.header());
@@ -194,6 +202,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   api.use(sobjectsRouter(ctx));
   api.use(toolingRouter(ctx));
   api.use(bulkRouter(ctx));
+  api.use(compositeRouter(ctx, subrequestSecret));
   app.use('/services/data/:version', api);
 
   app.use(() => {

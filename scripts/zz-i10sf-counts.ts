@@ -1,0 +1,11 @@
+import { startSalesforceSandbox } from '/work/wt/i10-sf/sandbox/salesforce/index.ts';
+import { salesforceState } from '/work/wt/i10-sf/bench/sandbox-state.ts';
+import { salesforceFullFloor } from '/work/wt/i10-sf/bench/floors.ts';
+const sb = await startSalesforceSandbox({ seed: 3, contacts: 20000 });
+const s = salesforceState(sb, null, true);
+console.log(s.rows);
+for (const q of ["SELECT Id FROM Lead WHERE IsConverted = true", "SELECT Id FROM Campaign", "SELECT Id FROM Case WHERE ContactId != null", "SELECT Id FROM Account"]) console.log(q, sb.data.query(q).length);
+console.log(sb.data.query("SELECT Id FROM Contact", {all:true}).length);
+const f = salesforceFullFloor(s, { updated: {}, membersAdded: 0, membersRemoved: 0 });
+console.log(f.reads, f.candidates.slice(0,4));
+await sb.close();
