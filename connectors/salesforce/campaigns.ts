@@ -62,32 +62,37 @@ export async function ensureCampaigns(client: SalesforceClient, segments: Journe
 
 export async function syncMembership(client: SalesforceClient, change: MembershipChange): Promise<MembershipReport> {
   const report: MembershipReport = { added: [], removed: [], failed: [] };
+  // Independent calls go out together, packed up to five per Composite call (composite.ts).
   const add = [...new Set(change.add)];
-  for (const part of chunk(add, COLLECTION_SIZE)) {
-    const res = await client.call<unknown>('sobjects.collections', {
-      method: 'POST',
-      url: '/composite/sobjects',
-      body: { allOrNone: false, records: part.map((id) => ({ attributes: { type: 'CampaignMember' }, CampaignId: change.targetId, [isLeadId(id) ? 'LeadId' : 'ContactId']: id })) },
-    });
+  const addParts = chunk(add, COLLECTION_SIZE);
+  const added = await Promise.all(addParts.map((part) => client.call<unknown>('sobjects.collections', {
+    method: 'POST',
+    url: '/composite/sobjects',
+    body: { allOrNone: false, records: part.map((id) => ({ attributes: { type: 'CampaignMember' }, CampaignId: change.targetId, [isLeadId(id) ? 'LeadId' : 'ContactId']: id })) },
+  })));
+  added.forEach((res, k) => {
+    const part = addParts[k] as string[];
     SaveResults.parse(res.body).forEach((r, i) => {
       const id = part[i] as string;
       const { code, message } = errorOf(r);
       if (r.success || code === 'DUPLICATE_VALUE') report.added.push(id);
       else report.failed.push({ contactId: id, code, message });
     });
-  }
+  });
 
   const remove = [...new Set(change.remove)];
   const memberOf = new Map<string, string>(); // CampaignMember id → contact/lead id
-  for (const [column, ids] of [['ContactId', remove.filter((id) => !isLeadId(id))], ['LeadId', remove.filter(isLeadId)]] as const) {
-    for (const part of chunk(ids, IDS_PER_QUERY)) {
-      const rows = await queryRows(client, select(['Id', column], 'CampaignMember', `CampaignId = ${quote(change.targetId)} AND ${column} IN ${inList(part)}`));
-      for (const r of rows) memberOf.set(String(r.Id), String(r[column]));
-    }
-  }
+  const lookups = ([['ContactId', remove.filter((id) => !isLeadId(id))], ['LeadId', remove.filter(isLeadId)]] as const).flatMap(([column, ids]) => chunk(ids, IDS_PER_QUERY).map((part) => [column, part] as const));
+  const found = await Promise.all(lookups.map(([column, part]) => queryRows(client, select(['Id', column], 'CampaignMember', `CampaignId = ${quote(change.targetId)} AND ${column} IN ${inList(part)}`))));
+  found.forEach((rows, k) => {
+    const column = (lookups[k] as readonly [string, string[]])[0];
+    for (const r of rows) memberOf.set(String(r.Id), String(r[column]));
+  });
   const failedIds = new Set<string>();
-  for (const part of chunk([...memberOf.keys()], COLLECTION_SIZE)) {
-    const res = await client.call<unknown>('sobjects.collections', { method: 'DELETE', url: `/composite/sobjects?ids=${part.join(',')}&allOrNone=false` });
+  const deleteParts = chunk([...memberOf.keys()], COLLECTION_SIZE);
+  const deleted = await Promise.all(deleteParts.map((part) => client.call<unknown>('sobjects.collections', { method: 'DELETE', url: `/composite/sobjects?ids=${part.join(',')}&allOrNone=false` })));
+  deleted.forEach((res, k) => {
+    const part = deleteParts[k] as string[];
     SaveResults.parse(res.body).forEach((r, i) => {
       const { code, message } = errorOf(r);
       // Already gone (someone else removed it) is the state we wanted.
@@ -96,7 +101,7 @@ export async function syncMembership(client: SalesforceClient, change: Membershi
       failedIds.add(contactId);
       report.failed.push({ contactId, code, message });
     });
-  }
+  });
   // Non-members need no call and count as removed: the target state holds.
   report.removed.push(...remove.filter((id) => !failedIds.has(id)));
   return report;

@@ -12,9 +12,10 @@ import type { ApiCallStats } from '../../connectors/port.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import type { ResolvedConfig } from './config.ts';
 import { createSession, refreshMessage, type Session } from './session.ts';
+import { CompositeBatcher, packable } from './composite.ts';
 import { DAILY_LIMIT_RESUME_MS, SalesforceCallError, decide, isNetworkError, toParcoursError } from './sf-error.ts';
 
-export const ENDPOINT_CLASSES = ['soql.query', 'sobjects.collections', 'sobjects.record', 'bulk2.query', 'bulk2.ingest', 'tooling', 'metadata'] as const;
+export const ENDPOINT_CLASSES = ['composite', 'soql.query', 'sobjects.collections', 'sobjects.record', 'bulk2.query', 'bulk2.ingest', 'tooling', 'metadata'] as const;
 export type EndpointClass = (typeof ENDPOINT_CLASSES)[number];
 
 export interface SfRequest {
@@ -46,6 +47,12 @@ export class SalesforceClient {
   readonly #attemptStats = new CallStats();
   readonly #pacers = new Map<EndpointClass, Pacer>();
   #usage: ApiUsage | null = null;
+  /** Packs requests made at the same time into Composite calls (composite.ts). */
+  readonly #batcher = new CompositeBatcher({
+    plain: (endpoint, request) => this.#send(endpoint, request),
+    composite: (body) => this.#send('composite', { method: 'POST', url: '/composite', body }),
+    path: (resource) => this.path(resource),
+  });
 
   constructor(config: ResolvedConfig) {
     this.config = config;
@@ -74,6 +81,23 @@ export class SalesforceClient {
   }
 
   async call<T>(endpoint: EndpointClass, request: SfRequest): Promise<SfResponse<T>> {
+    return this.#withPolicy(endpoint, () => (packable(request) ? this.#batcher.one<T>(endpoint, request) : this.#send<T>(endpoint, request)));
+  }
+
+  /**
+   * A query page and up to `more` (≤ 4) next pages after it, chained by reference in one Composite call
+   * (composite.ts). Returns the pages read, in order (at least the first; fewer when a later one fails).
+   */
+  async chain<T>(request: SfRequest, more: number): Promise<{ pages: Array<SfResponse<T>>; error: ParcoursError | null }> {
+    if (more <= 0) return { pages: [await this.call<T>('soql.query', request)], error: null };
+    const { pages, tail } = await this.#withPolicy('soql.query', () => this.#batcher.chain('soql.query', request, more));
+    // A later page that failed as it would have alone: fatal → the query fails after the pages before it;
+    // transient → those pages are kept and the failed one is asked again, under the retry policy.
+    const decision = tail ? decide(tail) : null;
+    return { pages: pages as Array<SfResponse<T>>, error: decision?.kind === 'fatal' ? toParcoursError(decision.error) : null };
+  }
+
+  async #withPolicy<R>(endpoint: EndpointClass, attempt: () => Promise<R>): Promise<R> {
     try {
       return await callWithPolicy(
         {
@@ -86,7 +110,7 @@ export class SalesforceClient {
           minTimeoutMs: this.config.retry.minTimeoutMs,
           maxRetryTimeMs: this.config.retry.maxRetryTimeMs,
         },
-        () => this.#once<T>(endpoint, request),
+        attempt,
       );
     } catch (error) {
       throw toParcoursError(error);
@@ -107,7 +131,8 @@ export class SalesforceClient {
     }
   }
 
-  async #once<T>(endpoint: EndpointClass, request: SfRequest): Promise<SfResponse<T>> {
+  /** One plain request on the wire (one attempt; a 401 → refresh → re-send inside it). */
+  async #send<T>(endpoint: EndpointClass, request: SfRequest): Promise<SfResponse<T>> {
     this.checkReserve(endpoint);
     await this.session.ensure();
     const conn = this.session.conn;

@@ -29,7 +29,7 @@ function add(map: Multi, key: string | null, value: string | null): void {
   map.set(key, list);
 }
 
-function rolesToMap(rows: FlatRow[]): Multi {
+export function rolesToMap(rows: FlatRow[]): Multi {
   const sorted = [...rows].sort((a, b) => Number(asBool(b.IsPrimary)) - Number(asBool(a.IsPrimary)));
   const map: Multi = new Map();
   for (const r of sorted) add(map, asText(r.OpportunityId), asText(r.ContactId));
@@ -37,7 +37,7 @@ function rolesToMap(rows: FlatRow[]): Multi {
 }
 
 /** Rows ordered by CreatedDate, Id (as queried). */
-function historyToMap(rows: FlatRow[]): History {
+export function historyToMap(rows: FlatRow[]): History {
   const map: History = new Map();
   for (const r of rows) {
     const opp = asText(r.OpportunityId);
@@ -52,7 +52,8 @@ function historyToMap(rows: FlatRow[]): History {
 }
 
 const ROLE_FIELDS = ['OpportunityId', 'ContactId', 'IsPrimary'];
-const HISTORY_FIELDS = ['OpportunityId', 'StageName', 'CreatedDate'];
+export const ROLE_FIELDS_WITH_STAMP = [...ROLE_FIELDS, 'SystemModstamp'];
+export const HISTORY_FIELDS = ['OpportunityId', 'StageName', 'CreatedDate'];
 
 /** Full pulls: every role and every history row once, instead of one query per page of deals. */
 export async function loadAllRoles(client: SalesforceClient): Promise<{ roles: Multi; rows: FlatRow[] }> {

@@ -26,9 +26,10 @@ import type { CrmRecord, ObjectKind, RecordRef } from '../../src/model.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import type { SalesforceClient } from './client.ts';
 import { OBJECTS_OF_KIND, planObject, type ObjectPlan, type SfObject } from './field-plan.ts';
-import { queryFirst, queryPages, queryRows } from './rest-query.ts';
+import { queryRows, type QueryPage } from './rest-query.ts';
+import { QueryReader, type QueryStream } from './query-streams.ts';
 import { bulkQueryPages } from './bulk-query.ts';
-import { linkDeals, loadAllHistory, loadAllRoles, type DealLinks, type History, type Multi } from './deal-links.ts';
+import { HISTORY_FIELDS, ROLE_FIELDS_WITH_STAMP, historyToMap, linkDeals, rolesToMap, type DealLinks, type History, type Multi } from './deal-links.ts';
 import { IDS_PER_QUERY, chunk, dateTimeLiteral, inList, quote, select } from './soql.ts';
 import { asBool, asText, asTime, toContact, toDeal, toTicket, type FlatRow } from './translate.ts';
 
@@ -80,41 +81,77 @@ interface Ctx {
   client: SalesforceClient;
   mode: 'full' | 'incremental';
   state: SalesforceCursor;
+  reader: QueryReader;
 }
 
 const snapshot = (state: SalesforceCursor): Cursor => ({ v: 1, objects: { ...state.objects } });
 
-/** Rows of one object: deletions first, then changed/all rows, REST or Bulk. Yields row pages with the mark to save after them. */
-async function* objectPages(
-  ctx: Ctx,
-  object: SfObject | 'OpportunityContactRole',
-  fields: string[],
-  baseWhere: string | null,
-): AsyncGenerator<{ rows: FlatRow[]; deleted: string[]; mark: Mark | undefined }> {
-  const { client } = ctx;
+/**
+ * Whether a full read should switch to a Bulk API 2.0 query job after its first REST page: above
+ * `bulkThreshold`, and only when the job (create, one poll, ⌈rows / bulkResultPageSize⌉ result reads) costs
+ * fewer calls than the pages left, chained five per Composite call.
+ */
+export function bulkPays(client: SalesforceClient, first: QueryPage): boolean {
+  if (!first.next || first.totalSize <= client.config.bulkThreshold) return false;
+  const left = Math.ceil((first.totalSize - first.rows.length) / Math.max(1, first.rows.length));
+  const bulk = 2 + Math.ceil(first.totalSize / client.config.bulkResultPageSize);
+  return bulk < Math.ceil(left / 5);
+}
+
+/** The queries of one object, opened up front so their pages share Composite calls with the others'. */
+interface ObjectRead {
+  object: SfObject | 'OpportunityContactRole';
+  fields: string[];
+  where: string | undefined;
+  mark: Mark | undefined;
+  /** Full reads: the recycle bin (`queryAll … IsDeleted = true`); incremental reads carry deletions in `main`. */
+  deleted: QueryStream | null;
+  main: QueryStream;
+}
+
+function openObject(ctx: Ctx, object: SfObject | 'OpportunityContactRole', fields: string[], baseWhere: string | null): ObjectRead {
   const mark = ctx.mode === 'incremental' ? ctx.state.objects[object] : undefined;
-  const now = Date.now();
-  const since = mark ? sinceClause(mark, now) : null;
+  if (mark) {
+    // One queryAll returns the changed rows and the deleted ones (a delete moves SystemModstamp), in
+    // (SystemModstamp, Id) order: the cursor never passes a deletion it has not reported.
+    const where = sinceClause(mark, Date.now());
+    const main = ctx.reader.open(select([...fields, ...(fields.includes('IsDeleted') ? [] : ['IsDeleted'])], object, where, 'SystemModstamp, Id'), { all: true });
+    return { object, fields, where, mark, deleted: null, main };
+  }
+  const where = baseWhere ?? undefined;
+  const deleted = ctx.reader.open(select(['Id'], object, 'IsDeleted = true'), { all: true });
+  const main = ctx.reader.open(select(fields, object, where, 'SystemModstamp, Id'), { afterFirst: (first) => !bulkPays(ctx.client, first) });
+  return { object, fields, where, mark, deleted, main };
+}
 
-  const deletedRows = await queryRows(client, select(['Id'], object, [ 'IsDeleted = true', since ].filter(Boolean).join(' AND ')), { all: true });
-  if (deletedRows.length > 0) yield { rows: [], deleted: deletedRows.map((r) => String(r.Id)), mark: undefined };
-
-  const where = [since ?? baseWhere].filter(Boolean).join(' AND ') || undefined;
-  const soql = select(fields, object, where, 'SystemModstamp, Id');
-  const first = await queryFirst(client, soql);
-  let last = mark;
-  if (!mark && first.totalSize > client.config.bulkThreshold) {
+/** Rows of one object: deletions first, then changed/all rows, REST or Bulk. Yields row pages with the mark to save after them. */
+async function* objectPages(ctx: Ctx, read: ObjectRead): AsyncGenerator<{ rows: FlatRow[]; deleted: string[]; mark: Mark | undefined }> {
+  const { client } = ctx;
+  if (read.deleted) {
+    const deletedRows = await ctx.reader.rows(read.deleted);
+    if (deletedRows.length > 0) yield { rows: [], deleted: deletedRows.map((r) => String(r.Id)), mark: undefined };
+  }
+  let last = read.mark;
+  const first = await read.main.page();
+  if (!first) return;
+  if (!read.mark && bulkPays(client, first)) {
     // Bulk rows are unordered: the cursor can only move once all of them are stored.
-    for await (const rows of bulkQueryPages(client, select(fields, object, where))) {
+    for await (const rows of bulkQueryPages(client, select(read.fields, read.object, read.where))) {
       for (const r of rows) last = later(last, r);
       yield { rows, deleted: [], mark: undefined };
     }
     yield { rows: [], deleted: [], mark: last };
     return;
   }
-  for await (const page of queryPages(client, soql, { first })) {
-    for (const r of page.rows) last = later(last, r);
-    yield { rows: page.rows, deleted: [], mark: last };
+  for (let page: QueryPage | null = first; page; page = await read.main.page()) {
+    const live: FlatRow[] = [];
+    const gone: string[] = [];
+    for (const r of page.rows) {
+      last = later(last, r);
+      if (read.deleted === null && asBool(r.IsDeleted)) gone.push(String(r.Id));
+      else live.push(r);
+    }
+    yield { rows: live, deleted: gone, mark: last };
   }
 }
 
@@ -126,13 +163,22 @@ function handoverOf(row: FlatRow): Handover | null {
 
 const CONVERSION_FIELDS = ['IsConverted', 'ConvertedContactId', 'ConvertedDate'];
 
-async function* pullSimple(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch> {
+/** Opens a Contact, Lead or Case read (and the Lead hand-over list of a full pull). */
+function openSimple(ctx: Ctx, plan: ObjectPlan): { plan: ObjectPlan; read: ObjectRead; converted: QueryStream | null } {
   const incremental = ctx.mode === 'incremental' && ctx.state.objects[plan.object] !== undefined;
   // Leads: only unconverted ones are customers; a conversion seen incrementally hands the lead over to its Contact.
   // Cases: only those with a contact matter on a full pull; incrementally a case that lost its contact comes back with no contactIds.
   const base = plan.object === 'Lead' ? 'IsConverted = false' : plan.object === 'Case' ? 'ContactId != null' : null;
   const fields = plan.object === 'Lead' && incremental ? [...plan.select, ...CONVERSION_FIELDS.filter((f) => !plan.select.includes(f))] : plan.select;
-  for await (const page of objectPages(ctx, plan.object, fields, base)) {
+  const read = openObject(ctx, plan.object, fields, base);
+  // The full read filters converted Leads out: list them (slim) so their journeys hand over.
+  const converted = plan.object === 'Lead' && ctx.mode === 'full' ? ctx.reader.open(select(['Id', ...CONVERSION_FIELDS], 'Lead', 'IsConverted = true')) : null;
+  return { plan, read, converted };
+}
+
+async function* pullSimple(ctx: Ctx, opened: ReturnType<typeof openSimple>): AsyncGenerator<PullBatch> {
+  const { plan, read, converted } = opened;
+  for await (const page of objectPages(ctx, read)) {
     const removed: RecordRef[] = page.deleted.map((id) => ({ kind: plan.kind, objectType: plan.object, id }));
     const records: CrmRecord[] = [];
     const handovers: Handover[] = [];
@@ -146,25 +192,56 @@ async function* pullSimple(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch
     if (page.mark) ctx.state.objects[plan.object] = page.mark;
     yield { kind: plan.kind, records, removed, ...(handovers.length ? { handovers } : {}), ...(page.mark ? { cursor: snapshot(ctx.state) } : {}) };
   }
-  if (plan.object === 'Lead' && ctx.mode === 'full') {
-    // The full read filters converted Leads out: list them (slim) so their journeys hand over. (A first
-    // pull without a Lead cursor has no Leads in the mirror yet: nothing to hand over.)
-    for await (const page of queryPages(ctx.client, select(['Id', ...CONVERSION_FIELDS], 'Lead', 'IsConverted = true'))) {
+  if (converted) {
+    // (A first pull without a Lead cursor has no Leads in the mirror yet: nothing to hand over.)
+    for (let page = await converted.page(); page; page = await converted.page()) {
       const handovers = page.rows.map(handoverOf).filter((h): h is Handover => h !== null);
       if (handovers.length) yield { kind: 'contact', records: [], removed: [], handovers };
     }
   }
 }
 
-async function* pullDeals(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch> {
-  const { client } = ctx;
+/** Rows of a preload (every role, every history row), REST pages or a Bulk job when that costs fewer calls. */
+async function preloadRows(ctx: Ctx, stream: QueryStream, fields: string[], object: string): Promise<FlatRow[]> {
+  const first = await stream.page();
+  if (!first) return [];
+  if (bulkPays(ctx.client, first)) {
+    const rows: FlatRow[] = [];
+    for await (const page of bulkQueryPages(ctx.client, select(fields, object))) rows.push(...page);
+    return rows;
+  }
+  const rows = [...first.rows];
+  for (let page = await stream.page(); page; page = await stream.page()) rows.push(...page.rows);
+  return rows;
+}
+
+function openDeals(ctx: Ctx, plan: ObjectPlan) {
   const incremental = ctx.mode === 'incremental' && ctx.state.objects.Opportunity !== undefined;
+  const roleMark = ctx.state.objects.OpportunityContactRole;
+  const afterFirst = (first: QueryPage) => !bulkPays(ctx.client, first);
+  // Full: every role and every history row once, read before the deals they link.
+  const roles = incremental ? null : ctx.reader.open(select(ROLE_FIELDS_WITH_STAMP, 'OpportunityContactRole'), { afterFirst });
+  const history = !incremental && plan.stagesReached ? ctx.reader.open(select(HISTORY_FIELDS, 'OpportunityHistory', undefined, 'CreatedDate, Id'), { afterFirst }) : null;
+  const read = openObject(ctx, 'Opportunity', plan.select, null);
+  // Adding or removing a contact role does not touch the Opportunity's SystemModstamp: the roles changed
+  // since their own cursor say which deals to re-read (queryAll also returns deleted roles).
+  const roleChanges = incremental && roleMark
+    ? ctx.reader.open(select(['Id', 'OpportunityId', 'SystemModstamp'], 'OpportunityContactRole', `SystemModstamp >= ${dateTimeLiteral(roleMark.modstamp)}`, 'SystemModstamp, Id'), { all: true })
+    : null;
+  return { plan, incremental, roles, history, read, roleChanges };
+}
+
+async function* pullDeals(ctx: Ctx, opened: ReturnType<typeof openDeals>): AsyncGenerator<PullBatch> {
+  const { client } = ctx;
+  const { plan, incremental, roles, history, read, roleChanges } = opened;
   let preloaded: { roles: Multi; history: History | null } | undefined;
   let newestRole: Mark | undefined;
-  if (!incremental) {
-    const all = await loadAllRoles(client);
-    for (const r of all.rows) newestRole = later(newestRole, r);
-    preloaded = { roles: all.roles, history: plan.stagesReached ? await loadAllHistory(client) : null };
+  if (roles) {
+    const roleRows = await preloadRows(ctx, roles, ROLE_FIELDS_WITH_STAMP, 'OpportunityContactRole');
+    for (const r of roleRows) newestRole = later(newestRole, r);
+    // Bulk rows come unordered: history entries are dated in (CreatedDate, Id) order.
+    const historyRows = history ? sortByCreated(await preloadRows(ctx, history, HISTORY_FIELDS, 'OpportunityHistory')) : null;
+    preloaded = { roles: rolesToMap(roleRows), history: historyRows ? historyToMap(historyRows) : null };
   }
 
   const toRecords = async (rows: FlatRow[]): Promise<CrmRecord[]> => {
@@ -174,7 +251,7 @@ async function* pullDeals(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch>
   };
 
   const seen = new Set<string>();
-  for await (const page of objectPages(ctx, 'Opportunity', plan.select, null)) {
+  for await (const page of objectPages(ctx, read)) {
     for (const r of page.rows) seen.add(String(r.Id));
     const records = await toRecords(page.rows);
     const removed: RecordRef[] = page.deleted.map((id) => ({ kind: 'deal', objectType: 'Opportunity', id }));
@@ -182,11 +259,9 @@ async function* pullDeals(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch>
     yield { kind: 'deal', records, removed, ...(page.mark ? { cursor: snapshot(ctx.state) } : {}) };
   }
 
-  // Adding or removing a contact role does not touch the Opportunity's SystemModstamp: re-read deals
-  // whose roles changed (queryAll also returns deleted roles).
   const roleMark = ctx.state.objects.OpportunityContactRole;
-  if (incremental && roleMark) {
-    const changed = await queryRows(client, select(['Id', 'OpportunityId', 'SystemModstamp'], 'OpportunityContactRole', `SystemModstamp >= ${dateTimeLiteral(roleMark.modstamp)}`, 'SystemModstamp, Id'), { all: true });
+  if (incremental && roleChanges && roleMark) {
+    const changed = await ctx.reader.rows(roleChanges);
     let last: Mark | undefined = roleMark;
     const oppIds = new Set<string>();
     // As for records: a recent cursor second is taken whole (a role can change again within it).
@@ -210,19 +285,28 @@ async function* pullDeals(ctx: Ctx, plan: ObjectPlan): AsyncGenerator<PullBatch>
   }
 }
 
+function sortByCreated(rows: FlatRow[]): FlatRow[] {
+  return rows.sort((a, b) => (asTime(a.CreatedDate) ?? 0) - (asTime(b.CreatedDate) ?? 0) || (String(a.Id) < String(b.Id) ? -1 : String(a.Id) > String(b.Id) ? 1 : 0));
+}
+
 export async function* pull(client: SalesforceClient, options: PullOptions): AsyncGenerator<PullBatch> {
   // One pass id per full pull: a full pull stopped early resumes incrementally, never as the same pass.
   const pass = options.mode === 'full' ? `sf-${Date.now()}` : null;
-  for (const kind of options.objects) {
-    const ctx: Ctx = { client, mode: options.mode, state: readCursor(kind, options.cursors[kind]) };
-    const batches = kind === 'deal' ? pullDeals(ctx, planObject('Opportunity', options.fields)) : pullKind(ctx, kind, options.fields);
-    for await (const batch of batches) yield pass === null ? batch : { ...batch, fullPass: { id: pass } };
+  // Every query of every kind is opened before the first is read, so their pages share Composite calls.
+  const reader = new QueryReader(client);
+  const kinds = options.objects.map((kind) => {
+    const ctx: Ctx = { client, mode: options.mode, state: readCursor(kind, options.cursors[kind]), reader };
+    if (kind === 'deal') {
+      const opened = openDeals(ctx, planObject('Opportunity', options.fields));
+      return { kind, batches: () => pullDeals(ctx, opened) };
+    }
+    const opened = OBJECTS_OF_KIND[kind].map((object) => openSimple(ctx, planObject(object, options.fields)));
+    return { kind, batches: async function* () { for (const o of opened) yield* pullSimple(ctx, o); } };
+  });
+  for (const { kind, batches } of kinds) {
+    for await (const batch of batches()) yield pass === null ? batch : { ...batch, fullPass: { id: pass } };
     if (pass !== null) yield { kind, records: [], removed: [], fullPass: { id: pass, complete: true } };
   }
-}
-
-async function* pullKind(ctx: Ctx, kind: ObjectKind, fields: FieldNeeds): AsyncGenerator<PullBatch> {
-  for (const object of OBJECTS_OF_KIND[kind]) yield* pullSimple(ctx, planObject(object, fields));
 }
 
 export type { FieldNeeds };

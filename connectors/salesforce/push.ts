@@ -48,16 +48,23 @@ async function collectionsRound(client: SalesforceClient, changes: RecordChange[
   const out: Outcome = { ok: [], failed: [] };
   // Same-type records side by side: Salesforce processes a mixed request in at most 10 type chunks.
   const sorted = [...changes].sort((a, b) => a.ref.objectType.localeCompare(b.ref.objectType));
-  for (const part of chunk(sorted, COLLECTION_SIZE)) {
-    let results: SaveResult[];
+  // The 200-record calls go out together: up to five travel in one Composite call (composite.ts), each
+  // answered as if alone.
+  const parts = chunk(sorted, COLLECTION_SIZE);
+  const answers = await Promise.all(parts.map(async (part) => {
     try {
       const res = await client.call<unknown>('sobjects.collections', {
         method: 'PATCH',
         url: '/composite/sobjects',
         body: { allOrNone: false, records: part.map((c) => ({ attributes: { type: c.ref.objectType }, id: c.ref.id, ...clean(c.values) })) },
       });
-      results = SaveResults.parse(res.body);
+      return { part, results: SaveResults.parse(res.body) as SaveResult[] | null, error: null as unknown };
     } catch (error) {
+      return { part, results: null, error };
+    }
+  }));
+  for (const { part, results, error } of answers) {
+    if (results === null) {
       if (error instanceof ParcoursError && !STOPPING.has(error.code)) {
         const retryable = error.code === 'CRM_UNAVAILABLE' || error.code === 'RATE_LIMITED';
         for (const c of part) out.failed.push({ ref: c.ref, code: String(error.context.sfErrorCode ?? error.code), message: error.message, retryable });

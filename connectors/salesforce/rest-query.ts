@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ParcoursError } from '../../src/errors.ts';
 import type { SalesforceClient } from './client.ts';
 import { flattenRest, type FlatRow } from './translate.ts';
+import { QueryReader } from './query-streams.ts';
 
 const QueryResult = z.object({
   totalSize: z.number(),
@@ -27,7 +28,7 @@ export interface QueryPage {
 
 export const QUERY_BATCH_SIZE = 2000;
 
-function parse(body: unknown, soqlOrUrl: string): QueryPage {
+export function parsePage(body: unknown, soqlOrUrl: string): QueryPage {
   const parsed = QueryResult.safeParse(body);
   if (!parsed.success) {
     throw new ParcoursError('CRM_ERROR', `Salesforce query returned an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`, { crm: 'salesforce', endpoint: 'soql.query', query: soqlOrUrl.slice(0, 200) });
@@ -43,7 +44,7 @@ export async function queryFirst(client: SalesforceClient, soql: string, options
     url: `${resource}?q=${encodeURIComponent(soql)}`,
     headers: { 'Sforce-Query-Options': `batchSize=${QUERY_BATCH_SIZE}` },
   });
-  return parse(res.body, soql);
+  return parsePage(res.body, soql);
 }
 
 export async function queryNext(client: SalesforceClient, nextRecordsUrl: string): Promise<QueryPage> {
@@ -52,17 +53,13 @@ export async function queryNext(client: SalesforceClient, nextRecordsUrl: string
     url: nextRecordsUrl,
     headers: { 'Sforce-Query-Options': `batchSize=${QUERY_BATCH_SIZE}` },
   });
-  return parse(res.body, nextRecordsUrl);
+  return parsePage(res.body, nextRecordsUrl);
 }
 
-/** Every page of a query, starting from an already-fetched first page if given. */
-export async function* queryPages(client: SalesforceClient, soql: string, options: { all?: boolean; first?: QueryPage } = {}): AsyncGenerator<QueryPage> {
-  let page = options.first ?? (await queryFirst(client, soql, options));
-  yield page;
-  while (page.next) {
-    page = await queryNext(client, page.next);
-    yield page;
-  }
+/** Every page of a query; next pages are read up to five per Composite call, chained by reference (query-streams.ts). */
+export async function* queryPages(client: SalesforceClient, soql: string, options: { all?: boolean } = {}): AsyncGenerator<QueryPage> {
+  const stream = new QueryReader(client).open(soql, options);
+  for (let page = await stream.page(); page; page = await stream.page()) yield page;
 }
 
 /** All rows of a query expected to be small (ids, memberships, settings). */

@@ -73,6 +73,13 @@ export interface SandboxCall {
   endpoint: string;
   status: number;
   at: number;
+  /** A Composite call's subrequests, in order (the composite itself is the one counted call). */
+  subrequests?: SandboxCall[];
+}
+
+/** Every request served, a Composite call replaced by its subrequests (what was read and written, not what was counted). */
+export function servedRequests(calls: SandboxCall[]): SandboxCall[] {
+  return calls.flatMap((c) => c.subrequests ?? [c]);
 }
 
 export interface SalesforceSandboxData {
@@ -160,7 +167,14 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     // Captured now: routers rewrite req.path while they run.
     const path = req.path;
     if (isSubrequest(req)) return next();
-    res.on('finish', () => calls.push({ method: req.method, path, endpoint: endpointOf(req.method, path), status: res.statusCode, at: Date.now() }));
+    res.on('finish', () => {
+      const subrequests = res.locals.subrequests as Array<{ method: string; path: string; status: number }> | undefined;
+      const at = Date.now();
+      calls.push({
+        method: req.method, path, endpoint: endpointOf(req.method, path), status: res.statusCode, at,
+        ...(subrequests ? { subrequests: subrequests.map((s) => ({ ...s, endpoint: endpointOf(s.method, s.path), at })) } : {}),
+      });
+    });
     next();
   });
   app.use((req, res, next) => {

@@ -5,7 +5,7 @@
  * says what it costs and how to fix it, and syncs stay correct, at 200 rows a page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
+import { startSalesforceSandbox, type SalesforceSandbox, servedRequests } from '../../sandbox/salesforce/index.ts';
 import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
 import { rest } from '../sandbox-salesforce/helpers.ts';
 
@@ -39,7 +39,7 @@ describe('Salesforce end to end: reason fields that are Long Text Areas', () => 
     const stamped = sb.data.query('SELECT Id, Parcours_Stage__c, Parcours_Stage_Reason__c FROM Contact');
     expect(stamped.every((r) => r.Parcours_Stage__c && String(r.Parcours_Stage_Reason__c).length > 0)).toBe(true);
     // The Contact pull came in pages of 200: the first page and ⌈n/200⌉ − 1 more (other queries here fit in one page).
-    const more = sb.calls.slice(before).filter((c) => c.endpoint === 'GET /services/data/vXX.X/query/{locator}').length;
+    const more = servedRequests(sb.calls.slice(before)).filter((c) => c.endpoint === 'GET /services/data/vXX.X/query/{locator}').length;
     expect(more).toBe(Math.ceil(contacts / 200) - 1);
 
     // Nothing changed: the re-run writes nothing (reasons compare equal whatever the field type).

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
-import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
+import { startSalesforceSandbox, type SalesforceSandbox, servedRequests } from '../../sandbox/salesforce/index.ts';
 import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 type Disabled = Array<{ rule: string; needs: string[]; fix: string }>;
@@ -59,7 +59,7 @@ describe('a standard Salesforce org with the default mapping', () => {
     const before = sb.calls.length;
     const second = await runCli(['setup', '--crm', 'salesforce'], env);
     expect(second.code).toBe(0);
-    expect(writes(sb.calls.slice(before))).toEqual([]);
+    expect(writes(servedRequests(sb.calls.slice(before)))).toEqual([]);
     expect(second.stdout).toContain('friction.detractor needs contact.csat, contact.npsScore, touchpoints — fix: map contact.csat to your survey field in mappings/salesforce.yaml');
   });
 
@@ -92,7 +92,7 @@ describe('a standard Salesforce org with the default mapping', () => {
     expect(second.code).toBe(0);
     expect(second.json.written).toBe(0);
     expect(second.json.disabled).toEqual(EXPECTED);
-    expect(writes(sb.calls.slice(before))).toEqual([]);
+    expect(writes(servedRequests(sb.calls.slice(before)))).toEqual([]);
 
     const text = await runCli(['runs', '--id', String(second.json.runId)], env);
     expect(text.stdout).toContain('disabled:  8 rules off');

@@ -1,9 +1,14 @@
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ContactRecord } from '../../src/model.ts';
-import { V, collect, connector, needs, page, sf, soql } from './fixtures.ts';
+import { V, collect, connector, needs, page, sf, soql, compositeEndpoint, type CompositeLog } from './fixtures.ts';
 
 beforeAll(() => nock.disableNetConnect());
+// Concurrent reads and writes travel packed in `POST /composite`; its subrequests are served by the interceptors below.
+let composites: CompositeLog = [];
+beforeEach(() => {
+  composites = compositeEndpoint();
+});
 afterEach(() => {
   nock.cleanAll();
 });
@@ -80,7 +85,9 @@ describe('which fields the org has (sObject describe)', () => {
     expect(availability.missingOwned).toEqual(['Lead.Parcours_Stage__c']);
     // Read once per run: a second ask reuses it.
     await c.availableFields(fields);
-    expect(c.stats().total).toBe(5);
+    // The five describes travel as subrequests of one Composite call (not query operations: no 5-limit).
+    expect(c.stats().byEndpoint).toEqual({ composite: 1 });
+    expect(composites[0]?.map((s) => s.url)).toEqual(['Contact', 'Lead', 'Opportunity', 'Case', 'Account'].map((o) => `${V}/sobjects/${o}/describe`));
   });
 
   it('never selects a field the org lacks: not the custom override, not a hidden relationship field', async () => {

@@ -53,3 +53,57 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x);
   return out;
 }
+
+type SubrequestIn = { method: string; url: string; referenceId: string; body?: unknown; httpHeaders?: Record<string, string> };
+export type CompositeLog = Array<Array<{ method: string; url: string; status: number }>>;
+
+/**
+ * Answers `POST /composite` as Salesforce documents it (resources_composite_composite_post, requests_composite,
+ * responses_composite): at most 25 subrequests, at most 5 of them query operations or sObject Collections (more
+ * fails the test), each subrequest served in order by the test's own interceptors for the same request made
+ * alone, `@{ref.path}` references resolved from earlier results, a failed reference answered 400
+ * PROCESSING_HALTED, top-level 200 with `compositeResponse[]` carrying each `httpStatusCode` and `body`.
+ * Returns the log of each composite call's subrequests.
+ */
+export function compositeEndpoint(headers: Record<string, string> = {}): CompositeLog {
+  const log: CompositeLog = [];
+  sf().persist().post(`${V}/composite`).reply(200, (request: unknown) => serve(request as Request), headers);
+  async function serve(request: Request): Promise<unknown> {
+    const body = (await request.json()) as { allOrNone?: boolean; compositeRequest: SubrequestIn[] };
+    const subs = body.compositeRequest;
+    const heavy = subs.filter((s) => /\/(query|queryAll|composite\/sobjects)(\/|\?|$)/.test(s.url) || s.url.startsWith('@{')).length;
+    if (subs.length > 25 || heavy > 5) throw new Error(`composite limits exceeded: ${subs.length} subrequests, ${heavy} queries/Collections`);
+    const auth = request.headers.get('authorization') ?? '';
+    const done = new Map<string, { status: number; body: unknown }>();
+    const out: unknown[] = [];
+    const entry: CompositeLog[number] = [];
+    log.push(entry);
+    for (const s of subs) {
+      let url = s.url;
+      const ref = /^@\{(\w+)\.(\w+)\}$/.exec(url);
+      if (ref) {
+        const prior = done.get(ref[1] as string);
+        const value = prior && prior.status < 300 ? (prior.body as Record<string, unknown> | null)?.[ref[2] as string] : undefined;
+        if (typeof value !== 'string') {
+          const r = { status: 400, body: [{ errorCode: 'PROCESSING_HALTED', message: `Invalid reference specified. No value for ${ref[1]}.${ref[2]} found in ${ref[1]}.` }] };
+          done.set(s.referenceId, r);
+          out.push({ body: r.body, httpHeaders: {}, httpStatusCode: 400, referenceId: s.referenceId });
+          continue;
+        }
+        url = value;
+      }
+      const res = await fetch(`${INSTANCE}${url}`, {
+        method: s.method,
+        headers: { authorization: auth, ...(s.httpHeaders ?? {}), ...(s.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(s.body !== undefined ? { body: JSON.stringify(s.body) } : {}),
+      });
+      const text = await res.text();
+      const parsed = text === '' ? null : (JSON.parse(text) as unknown);
+      done.set(s.referenceId, { status: res.status, body: parsed });
+      entry.push({ method: s.method, url, status: res.status });
+      out.push({ body: parsed, httpHeaders: {}, httpStatusCode: res.status, referenceId: s.referenceId });
+    }
+    return { compositeResponse: out };
+  }
+  return log;
+}

@@ -1,9 +1,14 @@
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ContactRecord, DealRecord, TicketRecord } from '../../src/model.ts';
-import { V, collect, connector, needs, page, sf, soql, usage } from './fixtures.ts';
+import { V, collect, connector, needs, page, sf, soql, usage, compositeEndpoint, type CompositeLog } from './fixtures.ts';
 
 beforeAll(() => nock.disableNetConnect());
+// Concurrent reads and writes travel packed in `POST /composite`; its subrequests are served by the interceptors below.
+let composites: CompositeLog = [];
+beforeEach(() => {
+  composites = compositeEndpoint();
+});
 afterEach(() => {
   nock.cleanAll();
 });
@@ -18,9 +23,9 @@ describe('pull contacts', () => {
       .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Contact WHERE IsDeleted = true')).reply(200, page('Contact', [{ Id: '003D' }]), usage(1))
       .get(`${V}/query`).matchHeader('sforce-query-options', 'batchSize=2000')
       .query(soql((q) => q.startsWith('SELECT Id, SystemModstamp, Email, MailingCountry, Account.BillingCountry') && q.includes('Parcours_Stage__c') && q.endsWith('FROM Contact ORDER BY SystemModstamp, Id')))
-      .reply(200, page('Contact', [{ Id: '003A', SystemModstamp: M1, Email: 'a@x.io', MailingCountry: null, Account: { attributes: { type: 'Account' }, BillingCountry: 'France', Industry: 'Technology', NumberOfEmployees: 5000 }, LeadSource: 'Web', Parcours_Stage__c: 'Onboarding' }], `${V}/query/01gXX-2000`, 3), usage(2))
+      .reply(200, page('Contact', [{ Id: '003A', SystemModstamp: M1, Email: 'a@x.io', MailingCountry: null, Account: { attributes: { type: 'Account' }, BillingCountry: 'France', Industry: 'Technology', NumberOfEmployees: 5000 }, LeadSource: 'Web', Parcours_Stage__c: 'Onboarding' }], `${V}/query/01gXX-2000`, 2), usage(2))
       .get(`${V}/query/01gXX-2000`).matchHeader('sforce-query-options', 'batchSize=2000')
-      .reply(200, page('Contact', [{ Id: '003B', SystemModstamp: M2, Email: 'b@x.io', MailingCountry: 'Spain', Account: null, LeadSource: null, Parcours_Stage__c: null }], undefined, 3), usage(3))
+      .reply(200, page('Contact', [{ Id: '003B', SystemModstamp: M2, Email: 'b@x.io', MailingCountry: 'Spain', Account: null, LeadSource: null, Parcours_Stage__c: null }], undefined, 2), usage(3))
       .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Lead WHERE IsDeleted = true')).reply(200, page('Lead', []))
       .get(`${V}/query`).query(soql((q) => q.includes('Status') && q.endsWith('FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id')))
       .reply(200, page('Lead', [{ Id: '00QL', SystemModstamp: M1, Email: 'l@x.io', Country: 'Italy', Industry: 'Retail', NumberOfEmployees: 12, Status: 'Working - Contacted', LeadSource: 'Partner Referral', Parcours_Stage__c: null }]))
@@ -52,7 +57,10 @@ describe('pull contacts', () => {
     expect(pass).toEqual(expect.any(String));
     expect(batches.every((b) => b.fullPass?.id === pass)).toBe(true);
     expect(batches.map((b) => b.fullPass?.complete === true)).toEqual([...batches.slice(1).map(() => false), true]);
-    expect(c.stats().byEndpoint['soql.query']).toBe(6); // Contact: deletions + 2 pages; Lead: deletions + 1 page + converted
+    // The five first pages (Contact and Lead deletions and rows, converted Leads) share one Composite call;
+    // Contact's second page is alone, so it goes plain.
+    expect(composites.map((c) => c.length)).toEqual([5]);
+    expect(c.stats().byEndpoint).toEqual({ composite: 1, 'soql.query': 1 });
   });
 
   it('incremental: re-reads the cursor second whole, removes deleted and converted leads', async () => {
@@ -62,15 +70,15 @@ describe('pull contacts', () => {
     vi.setSystemTime(Date.parse('2026-03-02T10:01:00Z'));
     const cursor = { v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003B' }, Lead: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '00QL' } } };
     const scope = sf()
-      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Contact WHERE IsDeleted = true AND SystemModstamp >= 2026-03-02T10:00:00Z')).reply(200, page('Contact', [{ Id: '003Z' }]))
-      .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Contact WHERE SystemModstamp >= 2026-03-02T10:00:00Z ORDER BY SystemModstamp, Id')))
+      // One queryAll per object returns the changed rows and the deleted ones (a delete moves SystemModstamp).
+      .get(`${V}/queryAll`).query(soql((q) => q.includes(', IsDeleted FROM') && q.endsWith('FROM Contact WHERE SystemModstamp >= 2026-03-02T10:00:00Z ORDER BY SystemModstamp, Id')))
       .reply(200, page('Contact', [
-        { Id: '003A', SystemModstamp: '2026-03-02T10:00:00.000+0000' },
-        { Id: '003B', SystemModstamp: '2026-03-02T10:00:00.000+0000' },
-        { Id: '003C', SystemModstamp: '2026-03-02T10:00:00.000+0000' },
+        { Id: '003A', SystemModstamp: '2026-03-02T10:00:00.000+0000', IsDeleted: false },
+        { Id: '003B', SystemModstamp: '2026-03-02T10:00:00.000+0000', IsDeleted: false },
+        { Id: '003C', SystemModstamp: '2026-03-02T10:00:00.000+0000', IsDeleted: false },
+        { Id: '003Z', SystemModstamp: '2026-03-02T10:00:00.000+0000', IsDeleted: true },
       ]))
-      .get(`${V}/queryAll`).query(soql((q) => q.startsWith('SELECT Id FROM Lead WHERE IsDeleted = true AND SystemModstamp >='))).reply(200, page('Lead', []))
-      .get(`${V}/query`).query(soql((q) => q.includes('IsConverted') && q.endsWith('FROM Lead WHERE SystemModstamp >= 2026-03-02T10:00:00Z ORDER BY SystemModstamp, Id')))
+      .get(`${V}/queryAll`).query(soql((q) => q.includes('IsConverted') && q.includes('IsDeleted') && q.endsWith('FROM Lead WHERE SystemModstamp >= 2026-03-02T10:00:00Z ORDER BY SystemModstamp, Id')))
       .reply(200, page('Lead', [
         { Id: '00QM', SystemModstamp: M2.replace('10:00', '11:00'), IsConverted: true, ConvertedContactId: null, ConvertedDate: '2026-03-02' },
         { Id: '00QN', SystemModstamp: M2.replace('10:00', '11:00'), IsConverted: true, ConvertedContactId: '003C', ConvertedDate: '2026-03-02' },
@@ -90,7 +98,8 @@ describe('pull contacts', () => {
     // An incremental pull is no full pass: nothing may be swept after it.
     expect(batches.some((b) => b.fullPass)).toBe(false);
     vi.useRealTimers();
-    expect(batches.at(-1)?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003C' }, Lead: { modstamp: Date.parse('2026-03-02T11:00:00Z'), id: '00QN' } } });
+    // The deleted row is reported in the same batch as the rows around it: the cursor passes it.
+    expect(batches.at(-1)?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003Z' }, Lead: { modstamp: Date.parse('2026-03-02T11:00:00Z'), id: '00QN' } } });
   });
 
   it('rejects a cursor it did not write', async () => {
@@ -142,9 +151,8 @@ describe('pull deals and tickets', () => {
     const cursor = { v: 1, objects: { Opportunity: { modstamp: Date.parse('2026-03-01T10:00:00Z'), id: '006A' }, OpportunityContactRole: { modstamp: Date.parse('2026-03-01T10:00:00Z'), id: '00K2' } } };
     const keyset = (id: string) => `(SystemModstamp > 2026-03-01T10:00:00Z OR (SystemModstamp = 2026-03-01T10:00:00Z AND Id > '${id}'))`;
     const scope = sf()
-      .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id FROM Opportunity WHERE IsDeleted = true AND ${keyset('006A')}`)).reply(200, page('Opportunity', []))
-      .get(`${V}/query`).query(soql((q) => q === `SELECT Id, SystemModstamp, IsClosed, IsWon, AccountId, StageName, OwnerId FROM Opportunity WHERE ${keyset('006A')} ORDER BY SystemModstamp, Id`))
-      .reply(200, page('Opportunity', [{ Id: '006B', SystemModstamp: M2, IsClosed: false, IsWon: false, AccountId: null, StageName: 'Qualification' }]))
+      .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id, SystemModstamp, IsClosed, IsWon, AccountId, StageName, OwnerId, IsDeleted FROM Opportunity WHERE ${keyset('006A')} ORDER BY SystemModstamp, Id`))
+      .reply(200, page('Opportunity', [{ Id: '006B', SystemModstamp: M2, IsClosed: false, IsWon: false, AccountId: null, StageName: 'Qualification', IsDeleted: false }]))
       // The role 00K1 (006B ↔ 003X) was deleted directly: only 003Y is left.
       .get(`${V}/query`).query(soql((q) => q === "SELECT OpportunityId, ContactId, IsPrimary FROM OpportunityContactRole WHERE OpportunityId IN ('006B')"))
       .reply(200, page('OpportunityContactRole', [{ Id: '00K3', OpportunityId: '006B', ContactId: '003Y', IsPrimary: true }]))
@@ -174,21 +182,23 @@ describe('pull above the bulk threshold', () => {
     const scope = sf()
       .get(`${V}/queryAll`).query(soql((q) => q.includes('FROM Contact WHERE IsDeleted = true'))).reply(200, page('Contact', []))
       .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Contact ORDER BY SystemModstamp, Id')))
-      .reply(200, page('Contact', [{ Id: '003A', SystemModstamp: M1 }], `${V}/query/01gYY-2000`, 3))
+      // The first page is the size probe: 30,000 rows left would take 6,000 calls at this page size, a Bulk job 3.
+      // (The job finds 3: the rest were deleted meanwhile.)
+      .reply(200, page('Contact', [{ Id: '003A', SystemModstamp: M1 }], `${V}/query/01gYY-2000`, 30_000))
       .post(`${V}/jobs/query`, (body) => body.operation === 'query' && body.query === 'SELECT Id, SystemModstamp, Email, OwnerId FROM Contact')
       .reply(200, { id: '750Q', operation: 'query', object: 'Contact', state: 'UploadComplete' })
       .get(`${V}/jobs/query/750Q`).reply(200, { id: '750Q', state: 'InProgress' })
       .get(`${V}/jobs/query/750Q`).reply(200, { id: '750Q', state: 'JobComplete' })
-      .get(`${V}/jobs/query/750Q/results`).query({ maxRecords: '2' })
+      .get(`${V}/jobs/query/750Q/results`).query({ maxRecords: '50000' })
       .reply(200, 'Id,SystemModstamp,Email\n003A,2026-03-01T10:00:00.000Z,"a,1@x.io"\n003B,2026-03-02T10:00:00.000Z,\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'MjAwMA', 'Sforce-NumberOfRecords': '2' })
-      .get(`${V}/jobs/query/750Q/results`).query({ maxRecords: '2', locator: 'MjAwMA' })
+      .get(`${V}/jobs/query/750Q/results`).query({ maxRecords: '50000', locator: 'MjAwMA' })
       .reply(200, 'Id,SystemModstamp,Email\n003C,2026-03-01T12:00:00.000Z,"say ""hi""\n@x.io"\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '1' });
     // Lead side stays tiny (REST).
     sf().get(`${V}/queryAll`).query(soql((q) => q.includes('FROM Lead'))).reply(200, page('Lead', []))
       .get(`${V}/query`).query(soql((q) => q.includes('FROM Lead'))).reply(200, page('Lead', []))
       .get(`${V}/query`).query(soql((q) => q.includes('FROM Lead WHERE IsConverted = true'))).reply(200, page('Lead', []));
 
-    const c = connector({ bulkThreshold: 2, bulkResultPageSize: 2 });
+    const c = connector({ bulkThreshold: 2 });
     const batches = await collect(c.pull({ objects: ['contact'], fields: needs({ normalized: { contact: ['email'], deal: [], ticket: [] } }), mode: 'full', cursors: {} }));
     expect(scope.isDone()).toBe(true);
     const records = batches.flatMap((b) => b.records) as ContactRecord[];
@@ -222,14 +232,14 @@ describe('a burst of writes in one second (SystemModstamp has whole seconds)', (
 
   const noLeads = () =>
     sf()
+      // No Lead cursor yet: the Lead read starts from scratch (recycle bin, then every unconverted Lead).
       .get(`${V}/queryAll`).query(soql((q) => q.startsWith('SELECT Id FROM Lead WHERE IsDeleted = true'))).reply(200, page('Lead', []))
       .get(`${V}/query`).query(soql((q) => q.includes('FROM Lead WHERE'))).reply(200, page('Lead', []));
 
   it('pages through one second by Id, saves (second, Id) after each page, and resumes after the last stored row', async () => {
     const cursor = { v: 1, objects: { Contact: { modstamp: Date.parse('2026-11-23T10:00:00Z'), id: id(0) } } };
     sf()
-      .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id FROM Contact WHERE IsDeleted = true AND ${keyset(id(0))}`)).reply(200, page('Contact', []))
-      .get(`${V}/query`).query(soql((q) => q === `SELECT Id, SystemModstamp, OwnerId FROM Contact WHERE ${keyset(id(0))} ORDER BY SystemModstamp, Id`))
+      .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id, SystemModstamp, OwnerId, IsDeleted FROM Contact WHERE ${keyset(id(0))} ORDER BY SystemModstamp, Id`))
       .reply(200, page('Contact', rows(1, 3), `${V}/query/0r8xx0000000001-3`, 5))
       .get(`${V}/query/0r8xx0000000001-3`).reply(200, page('Contact', rows(4, 5), undefined, 5));
     noLeads();
@@ -243,9 +253,9 @@ describe('a burst of writes in one second (SystemModstamp has whole seconds)', (
 
     // A run that stopped after the first page resumes after (second, id 3): the rest once, nothing twice.
     nock.cleanAll();
+    compositeEndpoint();
     sf()
-      .get(`${V}/queryAll`).query(soql((q) => q.includes(keyset(id(3))))).reply(200, page('Contact', []))
-      .get(`${V}/query`).query(soql((q) => q === `SELECT Id, SystemModstamp, OwnerId FROM Contact WHERE ${keyset(id(3))} ORDER BY SystemModstamp, Id`))
+      .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id, SystemModstamp, OwnerId, IsDeleted FROM Contact WHERE ${keyset(id(3))} ORDER BY SystemModstamp, Id`))
       .reply(200, page('Contact', rows(4, 5)));
     noLeads();
     const resumed = await collect(connector().pull({ objects: ['contact'], fields: needs(), mode: 'incremental', cursors: { contact: contactBatches[0]!.cursor! } }));

@@ -1,9 +1,14 @@
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordChange } from '../../connectors/port.ts';
-import { V, connector, sf } from './fixtures.ts';
+import { V, connector, sf, compositeEndpoint, type CompositeLog } from './fixtures.ts';
 
 beforeAll(() => nock.disableNetConnect());
+// Concurrent reads and writes travel packed in `POST /composite`; its subrequests are served by the interceptors below.
+let composites: CompositeLog = [];
+beforeEach(() => {
+  composites = compositeEndpoint();
+});
 afterEach(() => {
   nock.cleanAll();
 });

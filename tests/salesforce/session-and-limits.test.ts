@@ -1,10 +1,15 @@
 import nock from 'nock';
 import { generateKeyPairSync, verify } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ParcoursError } from '../../src/errors.ts';
-import { INSTANCE, LOGIN, V, connector, needs, page, sf, usage } from './fixtures.ts';
+import { INSTANCE, LOGIN, V, connector, needs, page, sf, usage, compositeEndpoint, type CompositeLog } from './fixtures.ts';
 
 beforeAll(() => nock.disableNetConnect());
+// Concurrent reads and writes travel packed in `POST /composite`; its subrequests are served by the interceptors below.
+let composites: CompositeLog = [];
+beforeEach(() => {
+  composites = compositeEndpoint();
+});
 afterEach(() => {
   nock.cleanAll();
 });
@@ -23,12 +28,15 @@ const readCurrentRefs = (n: number) => Array.from({ length: n }, (_, i) => ({ ki
 
 describe('session refresh', () => {
   it('refreshes once for concurrent 401s, retries each call with the new token, and hands over the rotated refresh token', async () => {
+    // The three reads travel in one Composite call; an expired session fails that call as a whole (401), once.
+    nock.cleanAll();
+    const expired = sf().post(`${V}/composite`).matchHeader('authorization', 'Bearer access-0').reply(401, EXPIRED);
+    composites = compositeEndpoint();
     const rotated: string[] = [];
     const token = nock(LOGIN)
       .post('/services/oauth2/token', (body) => body.grant_type === 'refresh_token' && body.refresh_token === 'refresh-1' && body.client_id === 'cid')
       .reply(200, tokenResponse('access-1', { refresh_token: 'refresh-2' }));
     const api = sf()
-      .get(`${V}/query`).query(true).times(3).matchHeader('authorization', 'Bearer access-0').reply(401, EXPIRED)
       .get(`${V}/query`).query(true).times(3).matchHeader('authorization', 'Bearer access-1').reply(200, page('Contact', [{ Id: '003A', P__c: 'x' }]), usage(10));
 
     const c = connector({ refreshToken: 'refresh-1', clientId: 'cid', clientSecret: 'secret', onRefreshToken: (rt) => rotated.push(rt) });
@@ -36,6 +44,8 @@ describe('session refresh', () => {
     expect(results.map((m) => m.get('003A'))).toEqual([{ P__c: 'x' }, { P__c: 'x' }, { P__c: 'x' }]);
     expect(token.isDone()).toBe(true);
     expect(api.isDone()).toBe(true);
+    expect(expired.isDone()).toBe(true);
+    expect(composites.map((c) => c.length)).toEqual([3]);
     expect(rotated).toEqual(['refresh-2']);
     expect(c.stats().byEndpoint['oauth.token']).toBe(1);
 
@@ -106,9 +116,14 @@ describe('limits and faults', () => {
   });
 
   it('stops with QUOTA_RESERVE before the daily budget falls under the reserve, after storing what it read', async () => {
+    // The first pages travel in one Composite call: its response carries the org's usage (one call counted).
+    nock.cleanAll();
+    compositeEndpoint(usage(90_000, 100_000));
     const scope = sf()
-      .get(`${V}/queryAll`).query(true).reply(200, page('Contact', []), usage(89_990, 100_000))
-      .get(`${V}/query`).query(true).reply(200, page('Contact', [{ Id: '003A', SystemModstamp: '2026-03-01T10:00:00.000+0000' }], `${V}/query/01gZZ-2000`, 4000), usage(90_000, 100_000));
+      .get(`${V}/queryAll`).query((q) => String(q.q).includes('FROM Contact')).reply(200, page('Contact', []))
+      .get(`${V}/query`).query((q) => String(q.q).includes('FROM Contact')).reply(200, page('Contact', [{ Id: '003A', SystemModstamp: '2026-03-01T10:00:00.000+0000' }], `${V}/query/01gZZ-2000`, 4000))
+      .get(`${V}/queryAll`).query((q) => String(q.q).includes('FROM Lead')).reply(200, page('Lead', []))
+      .get(`${V}/query`).query((q) => String(q.q).includes('FROM Lead')).times(2).reply(200, page('Lead', []));
     const c = connector();
     const seen: string[] = [];
     const run = async () => {
@@ -121,7 +136,7 @@ describe('limits and faults', () => {
     // 10,000 left = exactly the 10 % reserve: one more call would dip under it.
     expect((error as ParcoursError).context.resumeAt).toBeGreaterThan(Date.now());
     // The next page was never requested.
-    expect(c.stats().total).toBe(2);
+    expect(c.stats().total).toBe(1);
   });
 
   it('does not retry validation errors', async () => {

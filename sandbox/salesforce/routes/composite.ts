@@ -121,10 +121,13 @@ export function compositeRouter(ctx: ApiContext, secret: string): Router {
       const version = String(res.locals.version);
       const done = new Map<string, SubResponse>();
       const out: SubResponse[] = [];
+      const served: Array<{ method: string; path: string; status: number }> = [];
       for (const s of subs) {
         let result: SubResponse;
+        let resolvedUrl: string | null = null;
         try {
           const url = resolveString(s.url, done);
+          resolvedUrl = url;
           const body = s.body === undefined ? undefined : resolveBody(s.body, done);
           if (!supported(url, version)) {
             result = { body: [{ errorCode: 'NOT_FOUND', message: `The requested resource does not exist or is not supported in a composite request: ${url}` }], httpHeaders: {}, httpStatusCode: 404, referenceId: s.referenceId };
@@ -137,7 +140,10 @@ export function compositeRouter(ctx: ApiContext, secret: string): Router {
         }
         done.set(s.referenceId, result);
         out.push(result);
+        // A subrequest whose reference failed is not executed ("Dependent subrequests aren't executed"): not served.
+        if (resolvedUrl !== null) served.push({ method: s.method, path: resolvedUrl.split('?')[0] as string, status: result.httpStatusCode });
       }
+      res.locals.subrequests = served;
       res.status(200).json({ compositeResponse: out });
     } catch (e) {
       next(e);
