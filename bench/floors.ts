@@ -332,18 +332,30 @@ export function salesforceWrites(w: SalesforceWrites): Writes {
   const lookups = w.membersRemoved > 0 ? pages(w.membersRemoved, SF_QUERY_PAGE) : 0;
   const allUpdates = objects.reduce((n, [, k]) => n + k, 0);
   const plain = chunks(allUpdates, SF_COLLECTION) + chunks(w.membersAdded, SF_COLLECTION) + chunks(w.membersRemoved, SF_COLLECTION) + lookups;
+  // Bulk API 2.0 ingest takes insert and delete as well as update ("With Bulk API 2.0, you can insert, update,
+  // upsert, or delete large data sets", bulk_api_2_0_ingest), and CampaignMember supports create and delete
+  // (object reference, CampaignMember "Supported Calls"): member adds and removals are Bulk candidates too.
+  const jobs: Array<[string, number, 'update' | 'insert' | 'delete']> = [
+    ...objects.map(([o, n]) => [o, n, 'update'] as [string, number, 'update']),
+    ...(w.membersAdded > 0 ? [['CampaignMember', w.membersAdded, 'insert'] as [string, number, 'insert']] : []),
+    ...(w.membersRemoved > 0 ? [['CampaignMember', w.membersRemoved, 'delete'] as [string, number, 'delete']] : []),
+  ];
   let best: Writes = { calls: Infinity, detail: '', plain };
-  for (let mask = 0; mask < 1 << objects.length; mask++) {
+  for (let mask = 0; mask < 1 << jobs.length; mask++) {
     let bulk = 0;
     let updates = 0;
+    let adds = 0;
+    let removes = 0;
     const viaBulk: string[] = [];
-    objects.forEach(([o, n], i) => {
+    jobs.forEach(([o, n, op], i) => {
       if (mask & (1 << i)) {
         bulk += SF_BULK_INGEST_CALLS;
-        viaBulk.push(o);
-      } else updates += n;
+        viaBulk.push(op === 'update' ? o : `${o} ${op}`);
+      } else if (op === 'update') updates += n;
+      else if (op === 'insert') adds += n;
+      else removes += n;
     });
-    const subrequests = chunks(updates, SF_COLLECTION) + chunks(w.membersAdded, SF_COLLECTION) + chunks(w.membersRemoved, SF_COLLECTION) + lookups;
+    const subrequests = chunks(updates, SF_COLLECTION) + chunks(adds, SF_COLLECTION) + chunks(removes, SF_COLLECTION) + lookups;
     const calls = bulk + Math.ceil(subrequests / SF_COMPOSITE_QUERIES);
     if (calls < best.calls) {
       best = { calls, plain, detail: `${allUpdates} records changed, ${w.membersAdded}+${w.membersRemoved} campaign members: ${viaBulk.length ? `Bulk 2.0 ingest for ${viaBulk.join('+')}, ` : ''}${subrequests} Collections/lookup subrequest(s) in Composite calls of 5` };

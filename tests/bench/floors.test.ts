@@ -90,6 +90,10 @@ describe('the independent floor', () => {
       expect(salesforceWrites({ updated: {}, membersAdded: 0, membersRemoved: 0 }).calls).toBe(0);
       // Removals first look up the CampaignMember ids: 1 query page + 1 delete = 2 subrequests, one call.
       expect(salesforceWrites({ updated: {}, membersAdded: 0, membersRemoved: 150 }).calls).toBe(1);
+      // Bulk 2.0 ingest inserts CampaignMembers too: 21,571 adds are one job (5 calls), not ⌈108 / 5⌉ = 22 Composite calls.
+      const adds = salesforceWrites({ updated: {}, membersAdded: 21_571, membersRemoved: 0 });
+      expect(adds.calls).toBe(5);
+      expect(adds.detail).toContain('Bulk 2.0 ingest for CampaignMember insert');
     });
 
     it('floors an unchanged re-run at one Composite call of five queryAll requests', () => {
