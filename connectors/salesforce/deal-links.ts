@@ -65,23 +65,23 @@ export async function loadAllHistory(client: SalesforceClient): Promise<History>
   return historyToMap(await queryRows(client, select(HISTORY_FIELDS, 'OpportunityHistory', undefined, 'CreatedDate, Id')));
 }
 
+// The chunks' queries go out together: five travel in one Composite call (composite.ts).
 export async function loadRoles(client: SalesforceClient, oppIds: string[]): Promise<Multi> {
-  const rows: FlatRow[] = [];
-  for (const ids of chunk(oppIds, IDS_PER_QUERY)) rows.push(...(await queryRows(client, select(ROLE_FIELDS, 'OpportunityContactRole', `OpportunityId IN ${inList(ids)}`))));
-  return rolesToMap(rows);
+  const parts = await Promise.all(chunk(oppIds, IDS_PER_QUERY).map((ids) => queryRows(client, select(ROLE_FIELDS, 'OpportunityContactRole', `OpportunityId IN ${inList(ids)}`))));
+  return rolesToMap(parts.flat());
 }
 
 export async function loadHistory(client: SalesforceClient, oppIds: string[]): Promise<History> {
-  const rows: FlatRow[] = [];
-  for (const ids of chunk(oppIds, IDS_PER_QUERY)) rows.push(...(await queryRows(client, select(HISTORY_FIELDS, 'OpportunityHistory', `OpportunityId IN ${inList(ids)}`, 'CreatedDate, Id'))));
-  return historyToMap(rows);
+  const parts = await Promise.all(chunk(oppIds, IDS_PER_QUERY).map((ids) => queryRows(client, select(HISTORY_FIELDS, 'OpportunityHistory', `OpportunityId IN ${inList(ids)}`, 'CreatedDate, Id'))));
+  // Each chunk is in (CreatedDate, Id) order and an opportunity's rows are all in one chunk.
+  return historyToMap(parts.flat());
 }
 
 /** Account id → its primary (earliest-created) contact. */
 export async function primaryContacts(client: SalesforceClient, accountIds: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const ids of chunk([...new Set(accountIds)], IDS_PER_QUERY)) {
-    const rows = await queryRows(client, select(['Id', 'AccountId', 'CreatedDate'], 'Contact', `AccountId IN ${inList(ids)}`, 'CreatedDate, Id'));
+  const parts = await Promise.all(chunk([...new Set(accountIds)], IDS_PER_QUERY).map((ids) => queryRows(client, select(['Id', 'AccountId', 'CreatedDate'], 'Contact', `AccountId IN ${inList(ids)}`, 'CreatedDate, Id'))));
+  for (const rows of parts) {
     for (const r of rows) {
       const account = asText(r.AccountId);
       const id = asText(r.Id);
@@ -104,8 +104,10 @@ export async function linkDeals(
   options: { stagesReached: boolean; preloaded?: { roles: Multi; history: History | null } },
 ): Promise<Map<string, DealLinks>> {
   const ids = rows.map((r) => String(r.Id));
-  const roles = options.preloaded ? options.preloaded.roles : await loadRoles(client, ids);
-  const history: History = !options.stagesReached ? new Map() : options.preloaded?.history ?? (await loadHistory(client, ids));
+  const [roles, history] = await Promise.all([
+    options.preloaded ? options.preloaded.roles : loadRoles(client, ids),
+    !options.stagesReached ? (new Map() as History) : (options.preloaded?.history ?? loadHistory(client, ids)),
+  ]);
   const roleless = rows.filter((r) => !roles.has(String(r.Id)) && asText(r.AccountId));
   const primary = roleless.length > 0 ? await primaryContacts(client, roleless.map((r) => String(r.AccountId))) : new Map<string, string>();
   const out = new Map<string, DealLinks>();
