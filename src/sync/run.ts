@@ -357,9 +357,7 @@ function planSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string,
  */
 async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string, Set<string>>): Promise<void> {
   const names = new Map(journeyFieldSpec(o.engine.mapping).segments.map((s) => [s.id, s.name]));
-  // Segments side by side: their reads and writes are independent, so a CRM that packs concurrent requests
-  // (Salesforce Composite) can send several segments' calls in one.
-  const one = async (segmentId: string, want: Set<string>): Promise<void> => {
+  for (const [segmentId, want] of desired) {
     let targetId = o.store.getSetting(o.installation, `segment-target:${segmentId}`);
     const have = o.store.getSegmentMembers(o.installation, segmentId);
     const outcome: SegmentOutcome = { members: want.size, added: 0, removed: 0 };
@@ -372,7 +370,7 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
       if (read.exists) actual = new Set(read.members);
       else {
         targetId = await replaceTarget(o, segmentId, names, outcome);
-        if (!targetId) return;
+        if (!targetId) continue;
         actual = new Set();
       }
     }
@@ -382,7 +380,7 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
     if (actual) outcome.repaired = add.filter((id) => have.has(id)).length + remove.filter((id) => !have.has(id)).length;
     if (add.length === 0 && remove.length === 0) {
       if (actual) o.store.applyMembership(o.installation, segmentId, [...want].filter((id) => !have.has(id)), [...have].filter((id) => !want.has(id)), o.now);
-      return;
+      continue;
     }
     if (!targetId) {
       throw new ParcoursError('CONFIG_INVALID', `segment "${segmentId}" has no ${o.connector.crm === 'hubspot' ? 'list' : 'campaign'} yet: run "parcours setup --crm ${o.connector.crm}" first`, { crm: o.connector.crm });
@@ -400,7 +398,7 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
       tallyRead(summary, read);
       if (!read.exists) {
         targetId = await replaceTarget(o, segmentId, names, outcome);
-        if (!targetId) return;
+        if (!targetId) continue;
         add = [...want];
         remove = [];
         outcome.repaired = add.filter((id) => have.has(id)).length;
@@ -422,8 +420,7 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
     outcome.removed = removed.length;
     for (const f of report.failed) summary.failed.push({ object: 'contact', id: f.contactId, code: f.code, message: `segment ${segmentId}: ${f.message}` });
     o.onProgress?.({ phase: 'segments', done: added.length + removed.length });
-  };
-  await Promise.all([...desired].map(([segmentId, want]) => one(segmentId, want)));
+  }
   summary.repaired = Object.values(summary.segments).reduce((n, s) => n + (s.repaired ?? 0), 0);
 }
 
