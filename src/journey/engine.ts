@@ -216,6 +216,7 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
         `stage: ${state.stage.id} — ${state.stage.reason}`,
         `segments: ${state.segments.map((s) => s.id).join(', ') || 'none'}`,
         `friction: ${state.friction.map((f) => `${f.id} on ${f.on.kind}/${f.on.id}`).join(', ') || 'none'}`,
+        ...state.friction.map((f) => `  ${f.on.kind}/${f.on.id}: ${f.reason}`),
         '',
         ...(touchpoints.length > 0
           ? [`touchpoints (${touchpoints.length}, oldest first):`, ...touchpoints.map((t, i) => `  #${i + 1} ${touchpointName(t)} — ${touchpointKey(t)}`), '']

@@ -58,6 +58,33 @@ describe('parcours explain', () => {
     expect(r.stdout).toMatch(/✔ decision: any of/);
   });
 
+  it('shows a customer file\'s touchpoints, oldest first, and which ones each rule used (text and --json)', async () => {
+    const file = join(dir, 'customer-touchpoints.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        contact: { id: '7', lifecycle: 'lead', createdAt: '2026-01-01T00:00:00Z' },
+        // Any order in the file; explain sorts them.
+        touchpoints: [
+          { id: 'm1', objectType: 'meetings', channel: 'meeting', direction: 'outbound', at: '2026-11-20T10:00:00Z', outcome: 'no_show', rawOutcome: 'NO_SHOW' },
+          { id: 'e1', objectType: 'emails', channel: 'email', direction: 'inbound', at: '2026-11-18T08:30:00Z', rawChannel: 'INCOMING_EMAIL' },
+          { id: 'e2', objectType: 'emails', channel: 'email', direction: 'outbound', at: '2026-11-19T09:00:00Z', outcome: 'sent' },
+        ],
+      }),
+    );
+    const at = ['--at', '2026-11-23T12:00:00Z'];
+    const r = await runCli(['explain', '--mapping', 'mappings/hubspot.yaml', '--customer', file, ...at], {});
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/touchpoints \(3, oldest first\):\n {2}#1 email inbound 2026-11-18 08:30 — emails\/e1\n {2}#2 email outbound 2026-11-19 09:00 \(sent\) — emails\/e2\n {2}#3 meeting outbound 2026-11-20 10:00 \(no_show\) — meetings\/m1/);
+    // The reply came 24 h 30 min after the inbound email: unanswered within 24 h.
+    expect(r.stdout).toContain('unanswered_inbound: inbound email on 2026-11-18 08:30 with no outbound reply within 24 h');
+    expect(r.stdout).toContain('touchpoints the rules used:\n  unanswered_inbound: #1 emails/e1\n  no_show: #3 meetings/m1');
+    const j = await runCli(['explain', '--mapping', 'mappings/hubspot.yaml', '--customer', file, ...at, '--json'], {});
+    const state = JSON.parse(j.stdout) as { touchpoints: Array<{ id: string }>; touchpointsUsed: Record<string, string[]> };
+    expect(state.touchpoints.map((t) => t.id)).toEqual(['e1', 'e2', 'm1']);
+    expect(state.touchpointsUsed).toEqual({ unanswered_inbound: ['emails/e1'], no_show: ['meetings/m1'] });
+  });
+
   it('names the bad field of a customer file', async () => {
     const file = join(dir, 'bad-customer.json');
     writeFileSync(file, JSON.stringify({ contact: { id: '1', createdAt: 'yesterday' } }));
