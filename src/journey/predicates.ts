@@ -249,7 +249,7 @@ function needsSurvey(c: Condition | null): boolean {
  * in its top-level `all`), so the quantifier can binary-search into the list instead of testing every
  * touchpoint. Conservative: the tests themselves still run on what is inside.
  */
-function compileTimeRange(where: Condition | null): ((now: number) => { from: number; to: number }) | null {
+function timeRange(where: Condition | null): { back: number; gap: number } | null {
   if (where === null) return null;
   const items = where.type === 'all' ? where.items : [where];
   const tests: Test[] = [];
@@ -259,9 +259,8 @@ function compileTimeRange(where: Condition | null): ((now: number) => { from: nu
   const within = tests.flatMap((t) => (t.op === 'within_days' || t.op === 'within_hours' ? [t.value * (t.op === 'within_days' ? DAY_MS : HOUR_MS)] : []));
   const older = tests.flatMap((t) => (t.op === 'older_than_days' || t.op === 'older_than_hours' ? [t.value * (t.op === 'older_than_days' ? DAY_MS : HOUR_MS)] : []));
   if (within.length === 0 && older.length === 0) return null;
-  const back = within.length ? Math.min(...within) : Infinity;
-  const gap = older.length ? Math.max(...older) : -Infinity;
-  return (now) => ({ from: now - back, to: now - gap });
+  // at >= now - back (within) and at < now - gap (older than): the span is [now - back, now - gap].
+  return { back: within.length ? Math.min(...within) : Infinity, gap: older.length ? Math.max(...older) : -Infinity };
 }
 
 function surveyCount(ctx: EvalContext): number {
@@ -283,10 +282,16 @@ function compileTouch(c: TouchCondition): Predicate {
   const { filter, rest } = compileWhere(c.where);
   const matches = c.matches ? compileCondition(c.matches) : null;
   const check = compileNumberTests(c.tests);
-  const win = c.window ? compileWindow(c.window) : null;
   const mode = c.mode;
   const surveysOnly = needsSurvey(c.where);
-  const range = compileTimeRange(c.where);
+  // Spans are plain numbers, computed without allocating: this runs several times per customer.
+  const range = timeRange(c.where);
+  const back = range ? range.back : Infinity;
+  const gap = range ? range.gap : -Infinity;
+  const anchor = c.window ? compileGetter(c.window.anchor) : null;
+  const rawAnchor = c.window?.anchor.raw ?? false;
+  const after = c.window?.side === 'after';
+  const span = c.window?.spanMs ?? Infinity;
   const empty = mode === 'none' ? true : mode === 'count' ? check(0) : false;
   const fits = (ctx: EvalContext, t: TouchpointRecord): boolean => {
     if (filter !== null && !filter(t, ctx.now)) return false;
@@ -302,19 +307,26 @@ function compileTouch(c: TouchCondition): Predicate {
     }
     let from = -Infinity;
     let to = Infinity;
-    if (win) {
-      const span = win(ctx);
-      if (span === null) {
+    if (anchor !== null) {
+      const v = anchor(ctx);
+      const a = rawAnchor ? asTime(v) : (v as number | null);
+      if (a === null) {
         if (mode === 'count') ctx.witness.count = 0;
         return empty;
       }
-      from = span.from;
-      to = span.to;
+      if (after) {
+        from = a;
+        to = a + span;
+      } else {
+        from = a - span;
+        to = a;
+      }
     }
-    if (range) {
-      const r = range(ctx.now);
-      if (r.from > from) from = r.from;
-      if (r.to < to) to = r.to;
+    if (range !== null) {
+      const f = ctx.now - back;
+      const t = ctx.now - gap;
+      if (f > from) from = f;
+      if (t < to) to = t;
     }
     const bounded = from !== -Infinity || to !== Infinity;
     // Bounded: untimed touchpoints (first in the list) cannot be in a span, so the search skips them too.
