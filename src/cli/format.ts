@@ -1,6 +1,7 @@
 /** Human-readable renderings of run summaries, plans and reports. */
 import type { DisabledRule } from '../sync/field-check.ts';
 import type { SyncSummary } from '../sync/run.ts';
+import type { TaskLine, TaskSummary } from '../sync/tasks.ts';
 
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
@@ -24,6 +25,7 @@ export function syncJson(s: SyncSummary): object {
     ...(s.membershipReads ? { membershipReads: s.membershipReads } : {}),
     apiCalls: { total: s.apiCalls.total, byEndpoint: s.apiCalls.byEndpoint },
     disabled: s.disabled,
+    ...(s.tasks ? { tasks: tasksJson(s.tasks) } : {}),
     ...(s.stoppedReason ? { stoppedReason: s.stoppedReason } : {}),
     ...(s.resumeAt ? { resumeAt: new Date(s.resumeAt).toISOString() } : {}),
   };
@@ -67,6 +69,7 @@ export function syncText(s: SyncSummary): string[] {
   if (segs.length) lines.push(`  segments:  ${segs.map(([k, v]) => `${k} ${v.members} (+${v.added} −${v.removed}${v.repaired ? `, ${v.repaired} repaired` : ''}${v.target === 'recreated' ? ', list recreated' : v.target === 'missing' ? ', LIST DELETED in the CRM (not recreated)' : ''})`).join(', ')}`);
   if (s.membershipReads) lines.push(`  memberships read: ${s.membershipReads.members} members in ${s.membershipReads.calls} calls (page size ${s.membershipReads.pageSize}); ${s.repaired} repaired`);
   if (!s.dryRun) lines.push(`  written:   ${s.written} records`);
+  if (s.tasks) lines.push(...tasksText(s.tasks, s.dryRun));
   lines.push(`  API calls: ${s.apiCalls.total}${s.apiCalls.rateLimited ? ` (${s.apiCalls.rateLimited} rate-limited)` : ''} — ${Object.entries(s.apiCalls.byEndpoint).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (s.failed.length) {
     lines.push(`  failed:    ${s.failed.length} records (kept for the next run)`);
@@ -86,6 +89,49 @@ function touchpointsText(t: SyncSummary['touchpoints'] | undefined): string[] {
   if (t.removed || t.swept) head += `; ${t.removed + t.swept} removed${t.swept ? ` (${t.swept} no longer shown by the CRM)` : ''}`;
   if (t.rejected) head += `; ${t.rejected} malformed, skipped`;
   return [head, ...t.rejectedExamples.slice(0, 3).map((r) => `    touchpoint ${r.objectType ?? '?'}/${r.id ?? '?'}: ${r.message}`)];
+}
+
+/** The tasks block of `sync --json`: counts first, then the lists that need a person's attention. */
+export function tasksJson(t: TaskSummary): object {
+  return {
+    created: t.created,
+    completed: t.completed,
+    held: t.held,
+    leftOpen: t.leftOpen.length,
+    doneByOwner: t.doneByOwner,
+    gone: t.gone,
+    unassignable: t.unassignable.length,
+    failed: t.failed.length,
+    leftOpenTasks: t.leftOpen,
+    unassignableTasks: t.unassignable,
+    failedTasks: t.failed,
+    ...(t.toCreate ? { toCreate: t.toCreate.map(lineJson) } : {}),
+    ...(t.toClose ? { toClose: t.toClose.map(lineJson) } : {}),
+    ...(t.unsupported ? { unsupported: t.unsupported } : {}),
+  };
+}
+
+function lineJson(l: TaskLine): object {
+  return { ...l, dueAt: new Date(l.dueAt).toISOString() };
+}
+
+/** `tasks: 3 created, 1 completed, 1 left open (edited), 2 unassignable, 0 failed` and the details. */
+export function tasksText(t: TaskSummary, dryRun: boolean): string[] {
+  if (t.unsupported) return [`  tasks:     ${t.unsupported}`];
+  const lines: string[] = [];
+  const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+  const line = (l: TaskLine): string => `${l.action} on ${l.on.kind} ${l.on.id}${l.taskId ? ` (task ${l.taskId})` : ''} → owner ${l.ownerId ?? '?'}, due ${day(l.dueAt)}: ${show(l.subject)}`;
+  if (dryRun) {
+    lines.push(`  tasks:     ${t.toCreate?.length ?? 0} to create, ${t.toClose?.length ?? 0} to close if still open and unedited, ${t.held} kept open, ${t.unassignable.length} unassignable`);
+    for (const l of (t.toCreate ?? []).slice(0, 50)) lines.push(`    + create ${line(l)}`);
+    for (const l of (t.toClose ?? []).slice(0, 50)) lines.push(`    - close ${line(l)}`);
+  } else {
+    lines.push(`  tasks:     ${t.created} created, ${t.completed} completed, ${t.leftOpen.length} left open (edited), ${t.unassignable.length} unassignable, ${t.failed.length} failed; ${t.held} kept open${t.doneByOwner ? `, ${t.doneByOwner} already done by their owner` : ''}${t.gone ? `, ${t.gone} deleted in the CRM` : ''}`);
+    for (const l of t.leftOpen.slice(0, 20)) lines.push(`    left open: task ${l.taskId} (${l.key}): ${l.why}`);
+    for (const f of t.failed.slice(0, 20)) lines.push(`    failed: ${f.key}: ${f.code} ${f.message}`);
+  }
+  for (const u of t.unassignable.slice(0, 20)) lines.push(`    unassignable: ${u.key}: ${u.why}`);
+  return lines;
 }
 
 /** Rules off because the CRM lacks a field: one line each, with what it needs and the fix. */

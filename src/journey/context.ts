@@ -19,6 +19,8 @@ export interface EvalContext {
   surveys: number;
   journey: { stage: string | null; flags: string[]; segments: string[] };
   witness: { deal: DealRecord | null; ticket: TicketRecord | null; touchpoint: TouchpointRecord | null; count: number | null; sum: number | null };
+  /** Extra template variables (`{flag}`, `{reason}` in action templates); absent while rules run. */
+  vars?: Record<string, string>;
 }
 
 const NO_TOUCHPOINTS: readonly TouchpointRecord[] = Object.freeze([]);

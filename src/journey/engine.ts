@@ -4,6 +4,7 @@
  */
 import type { Condition, Mapping } from '../mapping/ast.ts';
 import { DAY_MS, HOUR_MS, type Customer, type JourneyState, type RecordRef, type Severity } from '../model.ts';
+import { compileActions, type DesiredTask } from './actions.ts';
 import { newContext, resetWitness, type EvalContext } from './context.ts';
 import { conditionFields, findDisabled, pruneCondition, type DisabledRule } from './disabled.ts';
 import { compileCondition, type Predicate } from './predicates.ts';
@@ -41,6 +42,8 @@ export interface Engine {
   /** The missing fields the engine was compiled with. */
   readonly missing: ReadonlySet<string>;
   evaluate(customer: Customer, now: number): JourneyState;
+  /** The follow-up tasks the mapping's `actions:` want open for this customer in this state. */
+  actions(customer: Customer, state: JourneyState, now: number): DesiredTask[];
   explain(customer: Customer, now: number): Explanation;
   /** The stage id of `journeyId` (unknown: the default journey) a customer is in at `now`; stage rules only. */
   stageOf(customer: Customer, now: number, journeyId: string): string;
@@ -197,6 +200,7 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
     stageOf,
     stageWindows: (journeyId) => windows.get(journeyId) ?? windows.get(defaultJourney.id) ?? [],
     evaluate: (customer, now) => run(customer, now, null),
+    actions: compileActions(mapping),
     explain(customer, now) {
       const traces: TraceNode[] = [];
       const state = run(customer, now, traces);

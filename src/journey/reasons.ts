@@ -46,6 +46,10 @@ function placeholder(root: string, field: string | undefined): Part {
         return formatValue((t as unknown as Record<string, unknown>)[field], field === 'updatedAt');
       };
     }
+    case 'flag':
+    case 'reason':
+      // Action templates only (src/journey/actions.ts sets them); elsewhere the text stays as written.
+      return (ctx) => (ctx.vars ? ctx.vars[root] : `{${root}}`);
     case 'contact':
     case 'deal':
     case 'ticket': {

@@ -128,6 +128,34 @@ export interface WritebackDef {
   deletedSegmentList: 'recreate' | 'report';
 }
 
+/** Where a task's owner comes from: the owner of the flagged deal / ticket, or of the customer's contact. */
+export const OWNER_PATHS = ['deal.owner', 'contact.owner', 'ticket.owner'] as const;
+export type OwnerPath = (typeof OWNER_PATHS)[number];
+
+/**
+ * A follow-up task for the record's owner (issue 14): opened when the flag holds (and/or the customer
+ * is in the stage), one per (record, action), closed when it clears if `closeWhenCleared`.
+ */
+export interface ActionDef {
+  id: string;
+  label: string;
+  /** Flag that opens the task; the task is about the record the flag attaches to (deal, ticket or contact). */
+  onFlag: string | null;
+  /** Stage the customer must be in (alone: a task about the contact while it is in the stage). */
+  onStage: string | null;
+  /** Templates over the reason variables, plus `{flag}` and `{reason}` (the flag's reason line). */
+  subject: string;
+  body: string;
+  owner: OwnerPath;
+  /** A CRM user id or an owner's email, when the record has no (active) owner. */
+  fallbackOwner: string | null;
+  /** Null: from the flag's severity (medium for a stage-only action). */
+  priority: Severity | null;
+  dueInDays: number;
+  businessDays: boolean;
+  closeWhenCleared: boolean;
+}
+
 export interface Mapping {
   file: string;
   version: 1;
@@ -136,6 +164,7 @@ export interface Mapping {
   segments: SegmentDef[];
   friction: FrictionDef[];
   kpis: KpiDef[];
+  actions: ActionDef[];
   writeback: WritebackDef;
   /** Admin overrides: normalized field → CRM field name, per kind. */
   fields: Record<'contact' | 'deal' | 'ticket', Record<string, string>>;

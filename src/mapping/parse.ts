@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { MappingError, type MappingIssue } from '../errors.ts';
 import { SEVERITIES, type ObjectKind } from '../model.ts';
 import { KPI_METRICS, type Condition, type FrictionDef, type JourneyDef, type KpiDef, type Mapping, type SegmentDef } from './ast.ts';
+import { parseActions } from './actions.ts';
 import { conditionReadsJourney, parseCondition, type PathSeg, type RawIssue, formatPath } from './conditions.ts';
 import { OVERRIDABLE } from './vocabulary.ts';
 
@@ -83,6 +84,26 @@ const FileSchema = z
             target: numberTest,
             satisfied: numberTest.optional(),
             unit: z.enum(['percent', 'score']).default('percent'),
+          })
+          .strict(),
+      )
+      .default([]),
+    actions: z
+      .array(
+        z
+          .object({
+            id,
+            label: text.optional(),
+            on_flag: id.optional(),
+            on_stage: id.optional(),
+            subject: template,
+            body: z.string().min(1).max(2000).optional(),
+            owner: z.string().min(1),
+            fallback_owner: z.string().min(1).max(255).optional(),
+            priority: z.enum(SEVERITIES).optional(),
+            due_in_days: z.number().int().min(0).max(365).default(1),
+            business_days: z.boolean().default(false),
+            close_when_cleared: z.boolean().default(true),
           })
           .strict(),
       )
@@ -206,6 +227,9 @@ export function parseMapping(source: string, file: string): Mapping {
   });
   checkUnique(raw.kpis.map((k) => k.id), 'kpis', 'KPI', rawIssues);
 
+  const actions = parseActions(raw.actions, friction, journeys, rawIssues);
+  checkUnique(raw.actions.map((a) => a.id), 'actions', 'action', rawIssues);
+
   const stageIds = new Set(journeys.flatMap((j) => j.stages.map((s) => s.id)));
   for (const key of Object.keys(raw.writeback.stage_values)) {
     if (!stageIds.has(key)) {
@@ -237,6 +261,7 @@ export function parseMapping(source: string, file: string): Mapping {
     segments,
     friction,
     kpis,
+    actions,
     writeback: {
       group: wb.group,
       contact: {

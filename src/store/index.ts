@@ -19,6 +19,7 @@ import { createSegments } from './segments.ts';
 import { createSettings } from './settings.ts';
 import { createStageHistory } from './stage-history.ts';
 import { createTouchpoints } from './touchpoints.ts';
+import { createTasks } from './tasks.ts';
 import type { Store } from './types.ts';
 import { createInstallLinks } from './install-links.ts';
 import { createWebhookInbox } from './webhook-inbox.ts';
@@ -66,6 +67,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
   const inbox = createWebhookInbox(db);
   const installLinks = createInstallLinks(db, now);
   const handover = createHandover(db);
+  const tasks = createTasks(db);
   let closed = false;
 
   function guard<T>(operation: string, fn: () => T): T {
@@ -254,6 +256,26 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
     finishRun: (id, r) => guard('finishRun', () => runs.finish(id, r)),
     listRuns: (opts = {}) => guard('listRuns', () => runs.list(opts)),
     getRun: (id) => guard('getRun', () => runs.get(id)),
+
+    openTaskEpisodes(installation, runId, at, episodes) {
+      return guard('openTaskEpisodes', () => {
+        checkInstallation(installation);
+        checkTime(at, 'task opened at');
+        for (const e of episodes) checkKind(e.kind);
+        return tx.run(() => tasks.open(installation, runId, at, episodes));
+      });
+    },
+    openTaskEpisodesOf: (installation) => guard('openTaskEpisodesOf', () => tasks.openEpisodes(installation)),
+    allTaskEpisodes: (installation) => guard('allTaskEpisodes', () => tasks.allEpisodes(installation)),
+    taskEpisodesOfRun: (installation, runId) => guard('taskEpisodesOfRun', () => ({ opened: tasks.openedBy(installation, runId), closed: tasks.closedBy(installation, runId) })),
+    endTaskEpisode(episode, state, runId, at, note, write) {
+      guard('endTaskEpisode', () => {
+        checkTime(at, 'task closed at');
+        tx.run(() => tasks.end(episode, state, runId, at, note, write));
+      });
+    },
+    reopenTaskEpisode: (episode, runId, at, fields) => guard('reopenTaskEpisode', () => tx.run(() => tasks.reopen(episode, runId, at, fields))),
+    taskAuditForRun: (runId) => guard('taskAuditForRun', () => tasks.auditForRun(runId)),
 
     recordFailures(installation, runId, list, at = now()) {
       guard('recordFailures', () => {

@@ -296,6 +296,53 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX stage_history_by_contact ON stage_history (installation, contact_id, entered_at);
     `,
   },
+  {
+    version: 11,
+    name: 'follow-up task episodes and their audit (issue 14)',
+    sql: `
+      -- One row per task Parcours opened: (installation, action, record) -> the CRM task id, the fields
+      -- Parcours last wrote on it (JSON TaskFields: "unedited" means the CRM still shows exactly these),
+      -- the run that opened it and the run that ended the episode. Only ids in this table are ever
+      -- read, edited or closed: a task Parcours did not create is never touched.
+      CREATE TABLE task_episodes (
+        id INTEGER PRIMARY KEY,
+        installation TEXT NOT NULL,
+        action TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('contact', 'deal', 'ticket')),
+        record_id TEXT NOT NULL,
+        contact_id TEXT,
+        flag TEXT,
+        task_id TEXT NOT NULL,
+        fields TEXT NOT NULL,
+        -- open: Parcours keeps it; completed: Parcours completed it; done_by_owner: found completed by a
+        -- person; left_open: the problem cleared but the task was edited (or close_when_cleared is off);
+        -- gone: deleted in the CRM; deleted: removed by a rollback.
+        state TEXT NOT NULL CHECK (state IN ('open', 'completed', 'done_by_owner', 'left_open', 'gone', 'deleted')),
+        opened_run INTEGER NOT NULL,
+        opened_at INTEGER NOT NULL,
+        closed_run INTEGER,
+        closed_at INTEGER,
+        note TEXT
+      );
+      CREATE UNIQUE INDEX task_episodes_one_open ON task_episodes (installation, action, kind, record_id) WHERE state = 'open';
+      CREATE INDEX task_episodes_by_opened_run ON task_episodes (opened_run);
+      CREATE INDEX task_episodes_by_closed_run ON task_episodes (closed_run) WHERE closed_run IS NOT NULL;
+      CREATE UNIQUE INDEX task_episodes_by_task ON task_episodes (installation, task_id);
+      -- Every task write (create, complete, re-open, delete) with the fields before and after (JSON).
+      CREATE TABLE task_audit (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        installation TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        episode_id INTEGER NOT NULL,
+        op TEXT NOT NULL CHECK (op IN ('create', 'complete', 'reopen', 'delete')),
+        before TEXT,
+        after TEXT,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX task_audit_by_run ON task_audit (run_id);
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

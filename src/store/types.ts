@@ -3,7 +3,7 @@
  * Everything is keyed by installation (`hubspot:default`, `salesforce:org-00D…`), so several
  * portals/orgs can share one file.
  */
-import type { ContactLinks, Cursor, Handover, PullBatch, TouchpointBatch } from '../../connectors/port.ts';
+import type { ContactLinks, Cursor, Handover, PullBatch, TaskFields, TouchpointBatch } from '../../connectors/port.ts';
 import type { CrmName, CrmRecord, Customer, ObjectKind, RecordRef, TouchpointRecord } from '../model.ts';
 
 export const RUN_MODES = ['full', 'incremental', 'webhook', 'rollback'] as const;
@@ -208,6 +208,52 @@ export interface OauthStateRow {
   expiresAt: number;
 }
 
+export type TaskEpisodeState = 'open' | 'completed' | 'done_by_owner' | 'left_open' | 'gone' | 'deleted';
+export type TaskWriteOp = 'create' | 'complete' | 'reopen' | 'delete';
+
+/** A task Parcours created, from its creation to the end of the problem that caused it. */
+export interface TaskEpisode {
+  id: number;
+  installation: string;
+  action: string;
+  kind: ObjectKind;
+  recordId: string;
+  contactId: string | null;
+  /** The flag whose episode opened the task (null for a stage-only action). */
+  flag: string | null;
+  taskId: string;
+  /** What Parcours last wrote on the task: the CRM showing exactly this means "unedited". */
+  fields: TaskFields;
+  state: TaskEpisodeState;
+  openedRun: number;
+  openedAt: number;
+  closedRun: number | null;
+  closedAt: number | null;
+  /** Why it ended as it did (`edited by a person: subject`), when that needs saying. */
+  note: string | null;
+}
+
+export interface NewTaskEpisode {
+  action: string;
+  kind: ObjectKind;
+  recordId: string;
+  contactId: string | null;
+  flag: string | null;
+  taskId: string;
+  fields: TaskFields;
+}
+
+export interface TaskAuditRow {
+  runId: number;
+  installation: string;
+  taskId: string;
+  episodeId: number;
+  op: TaskWriteOp;
+  before: TaskFields | null;
+  after: TaskFields | null;
+  at: number;
+}
+
 export interface Store {
   /** Idempotent. */
   close(): void;
@@ -287,6 +333,19 @@ export interface Store {
   /** Newest first; default limit 50. */
   listRuns(opts?: { installation?: string; limit?: number }): RunRow[];
   getRun(id: number): RunRow | undefined;
+
+  // follow-up tasks (issue 14)
+  /** Opens one episode per created task and audits the creates; one transaction. */
+  openTaskEpisodes(installation: string, runId: number, at: number, episodes: NewTaskEpisode[]): TaskEpisode[];
+  openTaskEpisodesOf(installation: string): TaskEpisode[];
+  allTaskEpisodes(installation: string): TaskEpisode[];
+  /** Episodes a run opened, and episodes it ended. */
+  taskEpisodesOfRun(installation: string, runId: number): { opened: TaskEpisode[]; closed: TaskEpisode[] };
+  /** Ends an episode; `write` (complete / delete) is audited with the fields before and after. */
+  endTaskEpisode(episode: TaskEpisode, state: Exclude<TaskEpisodeState, 'open'>, runId: number, at: number, note: string | null, write?: { op: TaskWriteOp; after: TaskFields | null }): void;
+  /** Rollback: open again with these fields; false when another episode is open for the same action and record. */
+  reopenTaskEpisode(episode: TaskEpisode, runId: number, at: number, fields: TaskFields): boolean;
+  taskAuditForRun(runId: number): TaskAuditRow[];
 
   // failures
   /** Upserts the retry queue (attempts + 1) and appends to the per-run failure log. */

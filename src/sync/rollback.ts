@@ -15,6 +15,7 @@ import type { ObjectKind, RecordRef } from '../model.ts';
 import type { MembershipMove, Store } from '../store/index.ts';
 import { sameValue } from './desired.ts';
 import { pauseInstallation, type PausedState } from './pause.ts';
+import { rollbackTasks, type TaskRollback } from './rollback-tasks.ts';
 
 export interface RollbackReport {
   runId: number;
@@ -26,6 +27,8 @@ export interface RollbackReport {
   memberships: { reverted: number; kept: number };
   /** Stage-ledger stays undone; `kept`: customers a later run moved on. */
   stages: { undone: number; kept: number };
+  /** Follow-up tasks: created by the run and untouched → deleted; completed by it and untouched → re-opened. */
+  tasks?: TaskRollback;
   /** The installation is paused from now on, until `parcours resume`. */
   paused: PausedState;
 }
@@ -96,7 +99,10 @@ export async function rollbackRun(connector: CrmConnector, store: Store, install
   await revertMemberships(connector, store, installation, runId, report);
   const stages = store.undoStageChanges(installation, runId);
   report.stages = { undone: stages.undone, kept: stages.kept.length };
-  store.finishRun(rollbackRunId, { finishedAt: Date.now(), status: report.failed.length ? 'partial' : 'succeeded', summary: report });
+  const tasks = await rollbackTasks(connector, store, installation, runId, rollbackRunId, now);
+  if (tasks) report.tasks = tasks;
+  const failed = report.failed.length > 0 || (tasks?.failed.length ?? 0) > 0;
+  store.finishRun(rollbackRunId, { finishedAt: Date.now(), status: failed ? 'partial' : 'succeeded', summary: report });
   return report;
 }
 

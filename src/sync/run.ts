@@ -20,6 +20,8 @@ import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages } from '
 import { assertNotPaused } from './pause.ts';
 import { PushPipeline } from './push-pipeline.ts';
 import { clearingsFor, isGone, type Clearing, type SweptWritten } from './sweep-clear.ts';
+import { syncTasks, type TaskSummary } from './tasks.ts';
+import type { DesiredTask } from '../journey/actions.ts';
 
 export interface SyncOptions {
   connector: CrmConnector;
@@ -109,6 +111,8 @@ export interface SyncSummary {
    * listed). `supported: false` when the connector cannot read touchpoints.
    */
   touchpoints: TouchpointTally;
+  /** Follow-up tasks (the mapping's `actions:`); absent when the mapping has none and none are open. */
+  tasks?: TaskSummary;
 }
 
 export interface TouchpointTally {
@@ -149,9 +153,16 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     const clearings = await pull(o, summary);
     await pullTouchpoints(o, summary);
     await clearSwept(o, summary, clearings);
-    const members = await evaluateAndPush(o, runId, summary, pushes);
+    const desiredTasks = new Map<string, DesiredTask>();
+    const members = await evaluateAndPush(o, runId, summary, pushes, desiredTasks);
     if (!o.dryRun) await syncSegments(o, summary, members);
     else planSegments(o, summary, members);
+    // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
+    const tasks = await syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun });
+    if (tasks) {
+      summary.tasks = tasks;
+      for (const f of tasks.failed) summary.failed.push({ object: f.object, id: f.id, code: f.code, message: f.message });
+    }
     summary.status = summary.failed.length > 0 ? 'partial' : 'succeeded';
   } catch (error) {
     // Pushes still running finish, and are recorded, before the run ends.
@@ -256,7 +267,7 @@ async function clearSwept(o: SyncOptions, summary: SyncSummary, clearings: Clear
 }
 
 /** Returns the desired members of each segment (contact ids). */
-async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSummary, pushes: PushPipeline): Promise<Map<string, Set<string>>> {
+async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSummary, pushes: PushPipeline, tasks: Map<string, DesiredTask>): Promise<Map<string, Set<string>>> {
   const { store, engine, installation, connector } = o;
   const mapping = engine.mapping;
   const typeOf = ownedFieldTypes(engine);
@@ -299,6 +310,8 @@ async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSumma
     summary.stages[state.stage.id] = (summary.stages[state.stage.id] ?? 0) + 1;
     for (const id of new Set(state.friction.filter((f) => f.on.kind === 'contact').map((f) => f.id))) summary.flags[id] = (summary.flags[id] ?? 0) + 1;
     for (const s of state.segments) members.get(s.id)?.add(customer.contact.id);
+    // A deal or ticket shared by two customers wants one task: the first customer citing it wins.
+    for (const t of engine.actions(customer, state, o.now)) if (!tasks.has(t.key)) tasks.set(t.key, t);
     if (plan.entry.kind !== null) summary.stageEntries.byKind[plan.entry.kind] = (summary.stageEntries.byKind[plan.entry.kind] ?? 0) + 1;
     for (const c of plan.stageChanges) if (c.backfilled && c !== plan.stageChanges.at(-1)) summary.stageEntries.backfilled++;
     if (!o.dryRun) stageChanges.push(...plan.stageChanges);

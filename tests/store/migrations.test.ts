@@ -36,7 +36,7 @@ describe('schema migrations', () => {
       [
         'audit', 'cursors', 'failure_log', 'failures', 'installations', 'mirror_links', 'mirror_records',
         'install_links', 'oauth_states', 'runs', 'segment_events', 'segment_members', 'settings', 'stage_history',
-        'touchpoint_cursors', 'touchpoint_links', 'touchpoints',
+        'task_audit', 'task_episodes', 'touchpoint_cursors', 'touchpoint_links', 'touchpoints',
         'webhook_events', 'webhook_inbox', 'written',
       ].sort(),
     );

@@ -88,11 +88,17 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
           io.out(`rollback of run #${report.runId} (as run #${report.rollbackRunId}): ${report.restored} records restored, ${report.skipped.length} fields skipped, ${report.failed.length} failed`);
           io.out(`  memberships: ${report.memberships.reverted} reverted, ${report.memberships.kept} kept (changed again by a later run)`);
           io.out(`  stage ledger: ${report.stages.undone} stays undone, ${report.stages.kept} kept (moved on by a later run)`);
+          if (report.tasks) {
+            const t = report.tasks;
+            io.out(`  tasks: ${t.removed} deleted, ${t.reopened} re-opened, ${t.skipped.length} left alone (touched since), ${t.failed.length} failed`);
+            for (const k of t.skipped.slice(0, 20)) io.out(`  left task ${k.taskId} (${k.key}): ${k.reason}`);
+            for (const f of t.failed.slice(0, 20)) io.out(`  failed task ${f.taskId} (${f.key}): ${f.code} ${f.message}`);
+          }
           for (const s of report.skipped.slice(0, 20)) io.out(`  skipped ${s.object} ${s.id} ${s.field}: ${s.reason}`);
           for (const f of report.failed.slice(0, 20)) io.out(`  failed ${f.object} ${f.id}: ${f.code} ${f.message}`);
           io.out(`PAUSED: ${pausedText(installationId(env, run.crm), run.crm, report.paused)}`);
         }
-        setExit(report.failed.length ? EXIT.partial : EXIT.ok);
+        setExit(report.failed.length || report.tasks?.failed.length ? EXIT.partial : EXIT.ok);
       } finally {
         ctx.close();
       }

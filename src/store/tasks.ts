@@ -1,0 +1,122 @@
+/**
+ * Follow-up task episodes (issue 14): which CRM task Parcours opened for which (action, record), what
+ * it wrote on it, and how the episode ended; plus the audit of every task write.
+ */
+import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
+import { z } from 'zod';
+import type { TaskFields } from '../../connectors/port.ts';
+import { ParcoursError } from '../errors.ts';
+import type { ObjectKind } from '../model.ts';
+import { int, intOrNull, text, textOrNull } from './row-values.ts';
+import type { NewTaskEpisode, TaskAuditRow, TaskEpisode, TaskEpisodeState, TaskWriteOp } from './types.ts';
+
+const fieldsSchema = z.object({
+  subject: z.string(),
+  body: z.string(),
+  status: z.enum(['open', 'completed']),
+  priority: z.enum(['low', 'medium', 'high']),
+  dueAt: z.number(),
+  ownerId: z.string(),
+});
+
+function readFields(value: SQLOutputValue | undefined, column: string): TaskFields {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(value));
+  } catch {
+    parsed = undefined;
+  }
+  const ok = fieldsSchema.safeParse(parsed);
+  if (!ok.success) throw new ParcoursError('STORE_ERROR', `store column ${column} holds unreadable task fields`, { column });
+  return ok.data;
+}
+
+function toEpisode(row: Record<string, SQLOutputValue>): TaskEpisode {
+  return {
+    id: int(row, 'id'),
+    installation: text(row, 'installation'),
+    action: text(row, 'action'),
+    kind: text(row, 'kind') as ObjectKind,
+    recordId: text(row, 'record_id'),
+    contactId: textOrNull(row, 'contact_id'),
+    flag: textOrNull(row, 'flag'),
+    taskId: text(row, 'task_id'),
+    fields: readFields(row['fields'], 'task_episodes.fields'),
+    state: text(row, 'state') as TaskEpisodeState,
+    openedRun: int(row, 'opened_run'),
+    openedAt: int(row, 'opened_at'),
+    closedRun: intOrNull(row, 'closed_run'),
+    closedAt: intOrNull(row, 'closed_at'),
+    note: textOrNull(row, 'note'),
+  };
+}
+
+export function createTasks(db: DatabaseSync) {
+  const insert = db.prepare(`
+    INSERT INTO task_episodes (installation, action, kind, record_id, contact_id, flag, task_id, fields, state, opened_run, opened_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`);
+  const selectOpen = db.prepare("SELECT * FROM task_episodes WHERE installation = ? AND state = 'open' ORDER BY id");
+  const selectAll = db.prepare('SELECT * FROM task_episodes WHERE installation = ? ORDER BY id');
+  const selectOpenedBy = db.prepare('SELECT * FROM task_episodes WHERE installation = ? AND opened_run = ? ORDER BY id');
+  const selectClosedBy = db.prepare('SELECT * FROM task_episodes WHERE installation = ? AND closed_run = ? ORDER BY id');
+  const selectOpenFor = db.prepare("SELECT id FROM task_episodes WHERE installation = ? AND action = ? AND kind = ? AND record_id = ? AND state = 'open'");
+  const end = db.prepare('UPDATE task_episodes SET state = ?, closed_run = ?, closed_at = ?, note = ?, fields = ? WHERE id = ?');
+  const reopen = db.prepare("UPDATE task_episodes SET state = 'open', closed_run = NULL, closed_at = NULL, note = NULL, fields = ? WHERE id = ?");
+  const insertAudit = db.prepare('INSERT INTO task_audit (run_id, installation, task_id, episode_id, op, before, after, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const selectAudit = db.prepare('SELECT * FROM task_audit WHERE run_id = ? ORDER BY id');
+  const selectEpisode = db.prepare('SELECT * FROM task_episodes WHERE id = ?');
+
+  const audit = (runId: number, e: { installation: string; taskId: string; id: number }, op: TaskWriteOp, before: TaskFields | null, after: TaskFields | null, at: number): void => {
+    insertAudit.run(runId, e.installation, e.taskId, e.id, op, before ? JSON.stringify(before) : null, after ? JSON.stringify(after) : null, at);
+  };
+
+  return {
+    /** Opens episodes for tasks just created (and audits the creates); one open episode per (action, record). */
+    open(installation: string, runId: number, at: number, episodes: readonly NewTaskEpisode[]): TaskEpisode[] {
+      return episodes.map((e) => {
+        if (selectOpenFor.get(installation, e.action, e.kind, e.recordId)) {
+          throw new ParcoursError('STORE_ERROR', `a task for ${e.action} on ${e.kind} ${e.recordId} is already open`, { action: e.action, recordId: e.recordId });
+        }
+        const id = Number(insert.run(installation, e.action, e.kind, e.recordId, e.contactId, e.flag, e.taskId, JSON.stringify(e.fields), runId, at).lastInsertRowid);
+        audit(runId, { installation, taskId: e.taskId, id }, 'create', null, e.fields, at);
+        return toEpisode(selectEpisode.get(id) as Record<string, SQLOutputValue>);
+      });
+    },
+
+    openEpisodes: (installation: string): TaskEpisode[] => selectOpen.all(installation).map(toEpisode),
+    allEpisodes: (installation: string): TaskEpisode[] => selectAll.all(installation).map(toEpisode),
+    openedBy: (installation: string, runId: number): TaskEpisode[] => selectOpenedBy.all(installation, runId).map(toEpisode),
+    closedBy: (installation: string, runId: number): TaskEpisode[] => selectClosedBy.all(installation, runId).map(toEpisode),
+
+    /**
+     * Ends an episode. `write`: the task write that ended it (complete / delete), audited with the
+     * fields before and after; `fields` becomes what Parcours last wrote on the task.
+     */
+    end(episode: TaskEpisode, state: Exclude<TaskEpisodeState, 'open'>, runId: number, at: number, note: string | null, write?: { op: TaskWriteOp; after: TaskFields | null }): void {
+      const fields = write?.after ?? episode.fields;
+      end.run(state, runId, at, note, JSON.stringify(fields), episode.id);
+      if (write) audit(runId, episode, write.op, episode.fields, write.after, at);
+    },
+
+    /** Rollback: the episode is open again with `fields` (as re-opened); false when another episode is open for its key. */
+    reopen(episode: TaskEpisode, runId: number, at: number, fields: TaskFields): boolean {
+      if (selectOpenFor.get(episode.installation, episode.action, episode.kind, episode.recordId)) return false;
+      reopen.run(JSON.stringify(fields), episode.id);
+      audit(runId, episode, 'reopen', episode.fields, fields, at);
+      return true;
+    },
+
+    auditForRun(runId: number): TaskAuditRow[] {
+      return selectAudit.all(runId).map((row) => ({
+        runId: int(row, 'run_id'),
+        installation: text(row, 'installation'),
+        taskId: text(row, 'task_id'),
+        episodeId: int(row, 'episode_id'),
+        op: text(row, 'op') as TaskWriteOp,
+        before: row['before'] === null ? null : readFields(row['before'], 'task_audit.before'),
+        after: row['after'] === null ? null : readFields(row['after'], 'task_audit.after'),
+        at: int(row, 'at'),
+      }));
+    },
+  };
+}
