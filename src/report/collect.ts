@@ -10,6 +10,7 @@ import { stageTimeline } from '../journey/stage-entry.ts';
 import type { CrmName, Customer, JourneyState } from '../model.ts';
 import type { ContactStay, SegmentEvent, StageHistoryRow, Store } from '../store/types.ts';
 import { chooseDurationSource, createCurrentStages, MIN_HISTORY_STAYS, type CurrentStages } from './analytics/current-stages.ts';
+import { createActions, type TaskEpisodeRow } from './analytics/actions.ts';
 import { createFriction, type Friction } from './analytics/friction.ts';
 import { createInteractions, MIN_ANSWERS, MIN_GROUP, type Interactions, type InteractionsResult } from './analytics/interactions.ts';
 import { customerStays } from './analytics/stays.ts';
@@ -33,6 +34,8 @@ export interface ReportSource {
    * Without it, only the CRM's dated evidence places them.
    */
   staysOf?(contactIds: readonly string[]): Map<string, ContactStay[]>;
+  /** Follow-up task episodes (absent: the map has no actions block). */
+  taskEpisodes?(): Iterable<TaskEpisodeRow>;
 }
 
 /** Customers with touchpoints whose ledger stays are read in one query. */
@@ -44,6 +47,8 @@ export function storeSource(store: Store, installation: string): ReportSource {
     stageHistory: () => store.iterateStageHistory(installation),
     segmentEvents: (since) => store.iterateSegmentEvents(installation, since),
     staysOf: (ids) => store.stageStaysOf(installation, ids),
+    taskEpisodes: () =>
+      store.allTaskEpisodes(installation).map((e) => ({ action: e.action, flag: e.flag, ownerId: e.fields.ownerId, state: e.state, openedAt: e.openedAt, closedAt: e.closedAt, dueAt: e.fields.dueAt })),
   };
 }
 
@@ -168,6 +173,14 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
     acc?.segments.addEvent(e);
   }
 
+  const episodes = o.source.taskEpisodes?.() ?? [];
+  const actions = createActions(flags, period, o.now);
+  let anyEpisode = false;
+  for (const e of episodes) {
+    anyEpisode = true;
+    actions.add(e);
+  }
+
   const journeys = [...accs.values()].map((acc) => journeyReport(acc, mapping.journeys.find((j) => j.id === acc.id)?.stages ?? [], o, period));
   return JourneyMapSchema.parse({
     crm: o.crm,
@@ -176,6 +189,7 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
     filter: { journey: o.journey ?? null, segment: o.segment ?? null },
     disabled: o.engine.disabled,
     journeys,
+    ...(mapping.actions.length > 0 || anyEpisode ? { actions: actions.result() } : {}),
   });
 }
 

@@ -63,7 +63,17 @@ export function renderCsvTables(doc: JourneyMap): Record<string, string> {
       ])),
     ),
     'segments.csv': csvTable(['journey', 'segment', 'label', 'customers', 'entered', 'exited'], js.flatMap((j) => j.segments.map((s) => [j.id, s.id, s.label, s.customers, s.entered, s.exited]))),
+    ...(doc.actions ? { 'actions.csv': actionsCsv(doc.actions) } : {}),
   };
+}
+
+/** Follow-up tasks: one row for all, then one per flag and one per owner (`scope` says which). */
+function actionsCsv(a: NonNullable<JourneyMap['actions']>): string {
+  const row = (scope: string, g: NonNullable<JourneyMap['actions']>['byFlag'][number]): Cell[] => [scope, g.id, g.label, g.opened, g.completed, g.open, g.overdue, g.medianDaysToCompletion];
+  return csvTable(
+    ['scope', 'id', 'label', 'opened', 'completed', 'open', 'overdue', 'median_days_to_completion'],
+    [row('all', a), ...a.byFlag.map((g) => row('flag', g)), ...a.byOwner.map((g) => row('owner', g))],
+  );
 }
 
 /** Writes the tables into `dir` (created if missing); returns the paths written. */

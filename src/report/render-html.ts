@@ -6,7 +6,7 @@ import { durationSvg, emotionSvg, funnelSvg, heatmapSvg, segmentSvg } from './ch
 import { daysText, esc, kpiText, opText, pctText, ratioText } from './html-text.ts';
 import { channelLabel } from './labels.ts';
 import type { RecordUrl } from './record-links.ts';
-import { JourneyMapSchema, type JourneyMap, type JourneyReport, type KpiResult } from './schema.ts';
+import { JourneyMapSchema, type ActionsGroup, type ActionsReport, type JourneyMap, type JourneyReport, type KpiResult } from './schema.ts';
 
 export interface HtmlOptions {
   /** Builds CRM links for records (e.g. `hubspotRecordUrl(portalId)`); the document's own `url` otherwise, else plain ids. */
@@ -51,6 +51,7 @@ export function renderHtml(input: JourneyMap, options: HtmlOptions = {}): string
 <p class="meta">Period <time data-testid="period-from">${esc(day(doc.period.from))}</time> – <time data-testid="period-to">${esc(day(doc.period.to))}</time> · generated ${esc(doc.generatedAt.replace('T', ' ').slice(0, 16))} UTC${filters ? ` · filtered to ${esc(filters)}` : ''}</p></header>
 ${disabledSection(doc)}
 ${doc.journeys.map((j) => journeySection(j, options)).join('\n')}
+${doc.actions ? actionsSection(doc.actions) : ''}
 ${doc.journeys.length === 0 ? '<p class="muted">No journey to show.</p>' : ''}
 </body></html>
 `;
@@ -94,6 +95,21 @@ ${momentsTable(j)}
 ${touchpointTable(j)}
 <h3>Segment movement</h3>
 ${segmentSvg(j)}
+</section>`;
+}
+
+/** Follow-up tasks: the totals, then one table per flag and one per owner. */
+function actionsSection(a: ActionsReport): string {
+  const row = (scope: string, g: ActionsGroup): string =>
+    `<tr data-testid="actions-${scope}-${esc(g.id)}" data-opened="${g.opened}" data-completed="${g.completed}" data-open="${g.open}" data-overdue="${g.overdue}"><td>${esc(g.label)}</td><td class="n">${g.opened}</td><td class="n">${g.completed}</td><td class="n">${g.open}</td><td class="n${g.overdue > 0 ? ' sev-high' : ''}">${g.overdue}</td><td class="n">${daysText(g.medianDaysToCompletion)}</td></tr>`;
+  const head = (first: string): string => `<thead><tr><th>${first}</th><th class="n">Opened</th><th class="n">Completed</th><th class="n">Open now</th><th class="n">Overdue</th><th class="n">Median days to complete</th></tr></thead>`;
+  return `<section data-testid="actions"><h2>Actions</h2>
+<p class="def">${esc(a.definition)}</p>
+<table data-testid="actions-total">${head('')}<tbody>${row('all', a)}</tbody></table>
+<h3>Per flag</h3>
+<table data-testid="actions-by-flag">${head('Flag')}<tbody>${a.byFlag.map((g) => row('flag', g)).join('')}</tbody></table>
+<h3>Per owner</h3>
+<table data-testid="actions-by-owner">${head('Owner (CRM user id)')}<tbody>${a.byOwner.map((g) => row('owner', g)).join('')}</tbody></table>
 </section>`;
 }
 

@@ -187,6 +187,27 @@ export const JourneyReportSchema = z.object({
   }),
 });
 
+/** Follow-up tasks for one flag, one owner, or all of them. */
+export const ActionsGroupSchema = z.object({
+  /** Flag id (`stage:<action>` for a stage-only action), owner id, or `all`. */
+  id: z.string(),
+  label: z.string(),
+  /** Tasks created within the period. */
+  opened: count,
+  /** Tasks completed within the period (by Parcours when the problem cleared, or by their owner). */
+  completed: count,
+  /** Open now, and of those past their due date. */
+  open: count,
+  overdue: count,
+  medianDaysToCompletion: z.number().nullable(),
+});
+
+export const ActionsReportSchema = ActionsGroupSchema.extend({
+  byFlag: z.array(ActionsGroupSchema),
+  byOwner: z.array(ActionsGroupSchema),
+  definition: z.string(),
+});
+
 export const JourneyMapSchema = z.object({
   crm: z.enum(['hubspot', 'salesforce']),
   generatedAt: z.iso.datetime(),
@@ -195,6 +216,8 @@ export const JourneyMapSchema = z.object({
   /** Rules off because the CRM lacks a field they read (they count as not holding in every figure). */
   disabled: z.array(DisabledRuleSchema).default([]),
   journeys: z.array(JourneyReportSchema),
+  /** Follow-up tasks (the mapping's `actions:`), all journeys together; absent when the mapping has none and none were opened. */
+  actions: ActionsReportSchema.optional(),
 });
 
 export type DurationSummary = z.infer<typeof DurationSummarySchema>;
@@ -209,6 +232,8 @@ export type StageSatisfaction = z.infer<typeof StageSatisfactionSchema>;
 export type StageChannel = z.infer<typeof StageChannelSchema>;
 export type MomentOfTruth = z.infer<typeof MomentSchema>;
 export type JourneyMap = z.infer<typeof JourneyMapSchema>;
+export type ActionsGroup = z.infer<typeof ActionsGroupSchema>;
+export type ActionsReport = z.infer<typeof ActionsReportSchema>;
 
 /** A time window [from, to], epoch ms, both inclusive. */
 export interface Period {

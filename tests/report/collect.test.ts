@@ -121,7 +121,7 @@ describe('renderers', () => {
     expect(csvField('two\nlines')).toBe('"two\nlines"');
     expect(csvField(null)).toBe('');
     const files = writeCsvTables(map, join(tmp, 'csv'));
-    expect(files.map((f) => f.split('/').at(-1)).sort()).toEqual(['channels.csv', 'friction.csv', 'kpis.csv', 'moments.csv', 'satisfaction.csv', 'segments.csv', 'stages.csv', 'touchpoints.csv']);
+    expect(files.map((f) => f.split('/').at(-1)).sort()).toEqual(['actions.csv', 'channels.csv', 'friction.csv', 'kpis.csv', 'moments.csv', 'satisfaction.csv', 'segments.csv', 'stages.csv', 'touchpoints.csv']);
     const stages = readFileSync(join(tmp, 'csv', 'stages.csv'), 'utf8').split('\r\n');
     expect(stages[0]?.startsWith('journey,stage,label,customers,entered_in_period,moved_on,conversion_to_next')).toBe(true);
     expect(stages[2]).toBe('default,consideration,Consideration,1,3,2,0.6667,history,2,22.5,22.5,15,30,30,0,0,0');
