@@ -276,6 +276,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
     },
     reopenTaskEpisode: (episode, runId, at, fields) => guard('reopenTaskEpisode', () => tx.run(() => tasks.reopen(episode, runId, at, fields))),
     taskAuditForRun: (runId) => guard('taskAuditForRun', () => tasks.auditForRun(runId)),
+    ownTaskIds: (installation, ids) => guard('ownTaskIds', () => tasks.ownTaskIds(installation, ids)),
 
     recordFailures(installation, runId, list, at = now()) {
       guard('recordFailures', () => {

@@ -65,6 +65,7 @@ export function createTasks(db: DatabaseSync) {
   const insertAudit = db.prepare('INSERT INTO task_audit (run_id, installation, task_id, episode_id, op, before, after, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const selectAudit = db.prepare('SELECT * FROM task_audit WHERE run_id = ? ORDER BY id');
   const selectEpisode = db.prepare('SELECT * FROM task_episodes WHERE id = ?');
+  const selectTaskIds = db.prepare('SELECT task_id FROM task_episodes WHERE installation = ? AND task_id IN (SELECT value FROM json_each(?))');
 
   const audit = (runId: number, e: { installation: string; taskId: string; id: number }, op: TaskWriteOp, before: TaskFields | null, after: TaskFields | null, at: number): void => {
     insertAudit.run(runId, e.installation, e.taskId, e.id, op, before ? JSON.stringify(before) : null, after ? JSON.stringify(after) : null, at);
@@ -104,6 +105,12 @@ export function createTasks(db: DatabaseSync) {
       reopen.run(JSON.stringify(fields), episode.id);
       audit(runId, episode, 'reopen', episode.fields, fields, at);
       return true;
+    },
+
+    /** Which of these CRM ids are tasks Parcours created. */
+    ownTaskIds(installation: string, ids: readonly string[]): Set<string> {
+      if (ids.length === 0) return new Set();
+      return new Set(selectTaskIds.all(installation, JSON.stringify(ids)).map((row) => text(row, 'task_id')));
     },
 
     auditForRun(runId: number): TaskAuditRow[] {

@@ -346,6 +346,8 @@ export interface Store {
   /** Rollback: open again with these fields; false when another episode is open for the same action and record. */
   reopenTaskEpisode(episode: TaskEpisode, runId: number, at: number, fields: TaskFields): boolean;
   taskAuditForRun(runId: number): TaskAuditRow[];
+  /** Which of these CRM ids are tasks Parcours created (they are not customer touchpoints). */
+  ownTaskIds(installation: string, ids: string[]): Set<string>;
 
   // failures
   /** Upserts the retry queue (attempts + 1) and appends to the per-run failure log. */

@@ -224,7 +224,10 @@ async function pullTouchpoints(o: SyncOptions, summary: SyncSummary): Promise<vo
   // A full run reset every cursor (pull above), the touchpoint cursor included.
   const cursor = o.mode === 'full' ? undefined : o.store.getTouchpointCursor(o.installation);
   let done = 0;
-  for await (const batch of o.connector.pullTouchpoints({ mode: o.mode, ...(cursor ? { cursor } : {}) })) {
+  for await (const pulled of o.connector.pullTouchpoints({ mode: o.mode, ...(cursor ? { cursor } : {}) })) {
+    // Follow-up tasks Parcours created (issue 14) are CRM activities too, but no customer met them.
+    const own = o.store.ownTaskIds(o.installation, pulled.records.map((r) => r.id));
+    const batch = own.size === 0 ? pulled : { ...pulled, records: pulled.records.filter((r) => !own.has(r.id)) };
     const applied = o.store.applyTouchpointBatch(o.installation, batch);
     for (const t of applied.stored) tally.byChannel[t.channel] = (tally.byChannel[t.channel] ?? 0) + 1;
     tally.pulled += applied.stored.length;

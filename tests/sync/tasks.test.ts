@@ -105,6 +105,15 @@ function setup(records: { contacts: ContactRecord[]; deals: DealRecord[] }) {
     doctor: unused('doctor'),
     stats: () => ({ total: 0, byEndpoint: {}, rateLimited: 0 }),
     tasks,
+    // Activities the CRM holds: after the first run, the task Parcours created is among them.
+    async *pullTouchpoints() {
+      const at = NOW - DAY_MS;
+      const touchpoint = (id: string, channel: 'phone' | 'internal') => ({
+        kind: 'touchpoint' as const, id, objectType: 'tasks', raw: {}, updatedAt: at, channel, rawChannel: null, direction: null, at,
+        outcome: null, rawOutcome: null, contactIds: ['c1'], dealIds: [], ticketIds: [], survey: null,
+      });
+      yield { records: [touchpoint('call-1', 'phone'), ...[...tasks.tasks.keys()].map((id) => touchpoint(id, 'internal'))], removed: [] };
+    },
   };
   const sync = (now = NOW, dryRun = false) => runSync({ connector, store, engine, installation: INSTALLATION, mode: 'full', dryRun, now });
   return { tasks, connector, sync, records };
@@ -149,6 +158,15 @@ describe('follow-up tasks through a run', () => {
     expect(store.openTaskEpisodesOf(INSTALLATION)).toEqual([]);
     expect(store.allTaskEpisodes(INSTALLATION).map((e) => [e.recordId, e.state, e.closedRun])).toEqual([['d1', 'completed', run.runId], ['d2', 'left_open', run.runId]]);
     expect(store.taskAuditForRun(run.runId).map((a) => [a.op, a.before?.status, a.after?.status])).toEqual([['complete', 'open', 'completed']]);
+  });
+
+  it('the tasks Parcours created are not taken for customer touchpoints', async () => {
+    const t = setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
+    const first = await t.sync();
+    expect(first.touchpoints.pulled).toBe(1);
+    const second = await t.sync(NOW + 3_600_000);
+    expect(t.tasks.tasks.size).toBe(1);
+    expect(second.touchpoints).toMatchObject({ pulled: 1, byChannel: { phone: 1 } });
   });
 
   it('a task the rep made by hand is never read, edited or closed', async () => {
