@@ -379,3 +379,47 @@ export function salesforceIncrementalFloor(s: SalesforceState, writes: Salesforc
   const incremental = salesforceReads(rows, true).map((c) => ({ ...c, strategy: `changes since last run: ${c.strategy}` }));
   return floorOf([...incremental, ...full.map((c) => ({ ...c, strategy: `full re-read: ${c.strategy}` }))], salesforceWrites(writes));
 }
+
+// ── Salesforce touchpoints (issue 13) ─────────────────────────────────────────────────────────────
+
+/** Salesforce: a page holds at most 200 rows when the select has two or more long-text (custom) fields
+ *  ("Change the Batch Size in Queries", SOQL and SOSL Reference; salesforce.md §2.1, §11). */
+export const SF_QUERY_PAGE_LONG_TEXT = 200;
+
+export interface SalesforceTouchpointRead {
+  /** Rows the read must return. Activities count archived rows too: only queryAll (REST or Bulk 2.0
+   *  `operation: queryAll`) returns Events and closed Tasks older than 365 days. */
+  rows: number;
+  /** Long-text fields the read selects (Task.Description, EmailMessage.TextBody…): two or more cap pages at 200. */
+  longTextFields?: number;
+}
+
+/**
+ * Every interaction of every customer, read once: per object (Task, Event, EmailMessage, the people of mail
+ * outside Cases through EmailMessageRelation, responded CampaignMembers, and where the org has them survey
+ * answers, chats, messaging sessions). Candidates: one REST call per page (2,000 rows, 200 with two long-text
+ * fields), Composite (5 query pages per call), and Bulk 2.0 queryAll jobs (3 calls each) for any subset of objects
+ * with Composite for the rest. Bulk 2.0 pages have no documented size cap, so its floor reads one result page.
+ */
+export function salesforceTouchpointFloor(reads: Record<string, SalesforceTouchpointRead>): Floor & { restPages: number } {
+  const qs = Object.entries(reads).map(([o, r]) => [o, pages(r.rows, (r.longTextFields ?? 0) >= 2 ? SF_QUERY_PAGE_LONG_TEXT : SF_QUERY_PAGE)] as const);
+  const restPages = qs.reduce((n, [, p]) => n + p, 0);
+  const cands: Candidate[] = [
+    { strategy: 'REST queryAll, one call per page', calls: restPages, standard: restPages, search: 0 },
+    { strategy: 'Composite, 5 query pages per call', calls: Math.ceil(restPages / SF_COMPOSITE_QUERIES), standard: Math.ceil(restPages / SF_COMPOSITE_QUERIES), search: 0 },
+  ];
+  for (let mask = 1; mask < 1 << qs.length; mask++) {
+    let bulk = 0;
+    let left = 0;
+    const viaBulk: string[] = [];
+    qs.forEach(([o, p], i) => {
+      if (mask & (1 << i)) {
+        bulk += SF_BULK_QUERY_CALLS;
+        viaBulk.push(o);
+      } else left += p;
+    });
+    const calls = bulk + Math.ceil(left / SF_COMPOSITE_QUERIES);
+    cands.push({ strategy: `Bulk 2.0 queryAll for ${viaBulk.join('+')}, Composite for the rest`, calls, standard: calls, search: 0 });
+  }
+  return { ...floorOf(cands, { calls: 0, detail: 'read only' }), restPages };
+}

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [engine|hubspot|salesforce|hubspot-touchpoints|report|report-touchpoints|webhooks|all] [--contacts N]`: benchmarks that print
+ * `npm run bench [engine|hubspot|salesforce|hubspot-touchpoints|salesforce-touchpoints|report|report-touchpoints|webhooks|all] [--contacts N]`: benchmarks that print
  * (`engine` also runs the touchpoint benchmarks of bench/touchpoints.ts: 30 touchpoints per customer, in
  * memory and streamed through a SQLite store);
  * ratios (API calls vs our own and the independent floor, time vs the rate-limit floor, records/s, latency,
@@ -21,6 +21,7 @@ const BENCHES: Record<string, string> = {
   hubspot: `const { runHubspotSyncBench } = await import('./bench/sync.ts'); await runHubspotSyncBench(${contacts ?? 20_000});`,
   salesforce: `const { runSalesforceSyncBench } = await import('./bench/sync.ts'); await runSalesforceSyncBench(${contacts ?? 20_000}, false); await runSalesforceSyncBench(${contacts ?? 20_000}, true);`,
   'hubspot-touchpoints': `const { runTouchpointBench } = await import('./bench/touchpoint-pull.ts'); await runTouchpointBench(${contacts ?? 20_000});`,
+  'salesforce-touchpoints': `const { runSalesforceTouchpointBench } = await import('./bench/salesforce-touchpoints.ts'); await runSalesforceTouchpointBench(${contacts ?? 20_000}, false); await runSalesforceTouchpointBench(${contacts ?? 20_000}, true);`,
   report: `const m = await import('./bench/report.ts'); m.printReportBench(m.runReportBench(${contacts ?? 1_000_000}));`,
   // The same map with 15 touchpoints a customer (issue 13's realistic volume) and 0.3 survey answers a customer.
   'report-touchpoints': `const m = await import('./bench/report.ts'); m.printReportBench(m.runReportBench(${contacts ?? 1_000_000}, 'mappings/hubspot.yaml', 15));`,

@@ -12,6 +12,7 @@ import {
   hubspotWritesBetween,
   salesforceOwned,
   salesforceState,
+  salesforceTouchpointState,
   salesforceWritesBetween,
   type OwnedSnapshot,
   type OwnedSpec,
@@ -60,7 +61,8 @@ const OPS: Record<string, (...args: never[]) => unknown> = {
   },
   stats: () => callStats(hs ? hs.calls : need(sf, 'start').calls),
   state: (since: number | null, stageHistory: boolean) => (hs ? hubspotState(hs, since) : salesforceState(need(sf, 'start'), since, stageHistory)),
-  touchpointState: (since: number | null = null) => hubspotTouchpointState(need(hs, 'start'), since),
+  // The touchpoint state of whichever sandbox this child started.
+  touchpointState: (since: number | null = null) => (hs ? hubspotTouchpointState(hs, since) : salesforceTouchpointState(need(sf, 'start'), since)),
   mark(spec: OwnedSpec) {
     owned = spec;
     before = snapshot();

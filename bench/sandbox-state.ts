@@ -160,3 +160,45 @@ export function salesforceWritesBetween(before: OwnedSnapshot, after: OwnedSnaps
     listsChanged: c.listsChanged,
   };
 }
+
+/**
+ * Rows a full touchpoint read must return, from the org's own data (touchpoint floor, bench/floors.ts):
+ * every Task and Event (archived ones too: queryAll), every EmailMessage, the Contact/Lead relations of mail
+ * outside Cases (a Case's mail reaches its contact through the Case), responded CampaignMembers, and the
+ * optional objects where the org has them. With `since`, the rows touched from then on (changes and deletions:
+ * one queryAll per object). No long-text field is needed for a touchpoint.
+ */
+export function salesforceTouchpointState(sb: SalesforceSandbox, since: number | null): Record<string, { rows: number }> {
+  const count = (soql: string): number => sb.data.query(soql, { all: true }).filter((r) => r['IsDeleted'] !== true).length;
+  const sinceClause = since === null ? '' : ` WHERE SystemModstamp >= ${soqlDateTime(since)}`;
+  const out: Record<string, { rows: number }> = {};
+  if (since !== null) {
+    for (const o of ['Task', 'Event', 'EmailMessage', 'CampaignMember', 'SurveyQuestionResponse', 'LiveChatTranscript', 'MessagingSession']) {
+      try {
+        out[o] = { rows: sb.data.query(`SELECT Id FROM ${o}${sinceClause}`, { all: true }).length };
+      } catch {
+        // The org does not have this object.
+      }
+    }
+    return out;
+  }
+  out.Task = { rows: count('SELECT Id, IsDeleted FROM Task') };
+  out.Event = { rows: count('SELECT Id, IsDeleted FROM Event') };
+  out.EmailMessage = { rows: count('SELECT Id, IsDeleted FROM EmailMessage') };
+  const outsideCases = new Set(sb.data.query('SELECT Id FROM EmailMessage WHERE ParentId = null').map((r) => String(r['Id'])));
+  out.EmailMessageRelation = { rows: sb.data.query("SELECT EmailMessageId FROM EmailMessageRelation WHERE RelationObjectType IN ('Contact', 'Lead')").filter((r) => outsideCases.has(String(r['EmailMessageId']))).length };
+  out.CampaignMember = { rows: count('SELECT Id, IsDeleted FROM CampaignMember WHERE HasResponded = true') };
+  for (const o of ['SurveyQuestionResponse', 'LiveChatTranscript', 'MessagingSession']) {
+    try {
+      out[o] = { rows: count(`SELECT Id, IsDeleted FROM ${o}`) };
+    } catch {
+      // Not in this org.
+    }
+  }
+  if (out.SurveyQuestionResponse) {
+    // Each answer's question and response: the questions are few (one page), the responses one per answer.
+    out.SurveyQuestion = { rows: sb.data.query('SELECT Id FROM SurveyQuestion').length };
+    out.SurveyResponse = { rows: sb.data.query('SELECT Id FROM SurveyResponse').length };
+  }
+  return out;
+}

@@ -7,6 +7,9 @@ import type { SalesforceConnectorConfig } from './config.ts';
 import { resolveConfig } from './config.ts';
 import { SalesforceClient } from './client.ts';
 import { pull } from './pull.ts';
+import { fetchTouchpoints, pullTouchpoints } from './pull-touchpoints.ts';
+import { readTouchpointCatalog } from './touchpoint-objects.ts';
+import { AgedValue } from '../../src/http/aged-value.ts';
 import { push } from './push.ts';
 import { ensureCustomField, findCustomFields } from './custom-fields.ts';
 import { grantFieldAccess } from './field-security.ts';
@@ -23,6 +26,7 @@ import { ensureHistoryTracking } from './history-tracking.ts';
 export type { SalesforceConnectorConfig } from './config.ts';
 export { minimumCalls, type SyncSize, type CallFloor } from './minimum-calls.ts';
 export { SalesforceCursor } from './pull.ts';
+export { TouchpointCursor } from './pull-touchpoints.ts';
 
 async function ensureSchema(client: SalesforceClient, spec: JourneyFieldSpec): Promise<SchemaReport> {
   const report: SchemaReport = { created: [], updated: [], unchanged: [], segmentTargets: {} };
@@ -62,6 +66,8 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Cr
   // at most every 10 minutes in the long-running service.
   // Pull and live reads restrict to that read; before any (a caller that never asked) they ask for what they are told.
   const catalog = new FieldCatalog(client);
+  // The touchpoint objects and fields the org has: read once per run (service: at most every 10 minutes).
+  const touchpointCatalog = new AgedValue(() => readTouchpointCatalog(client), 10 * 60_000);
   const restricted = (needs: FieldNeeds): FieldNeeds => {
     const known = catalog.last();
     return known ? restrictNeeds(needs, known).needs : needs;
@@ -72,6 +78,10 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Cr
     pushChunk: Math.max(1_000, Math.ceil((client.config.bulkThreshold * 5) / 200) * 200),
     availableFields: async (needs) => restrictNeeds(needs, await catalog.current()).availability,
     pull: (options) => pull(client, { ...options, fields: restricted(options.fields) }),
+    pullTouchpoints: async function* (options) {
+      yield* pullTouchpoints(client, options, await touchpointCatalog.current());
+    },
+    fetchTouchpoints: async (contactId) => fetchTouchpoints(client, contactId, await touchpointCatalog.current()),
     fetchCustomer: (contactId, fields) => fetchCustomer(client, contactId, restricted(fields)),
     async ensureSchema(spec) {
       try {

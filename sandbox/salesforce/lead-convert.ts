@@ -9,7 +9,10 @@
  *   custom fields only where an admin mapped them (none here, so Parcours's fields do not carry over);
  * - the Lead gets IsConverted, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId,
  *   ConvertedDate and a converted Status, and is read-only from then on (CANNOT_UPDATE_CONVERTED_LEAD);
- * - the Lead's campaign memberships stay, now on the Contact (CampaignMember.ContactId is filled).
+ * - the Lead's campaign memberships stay, now on the Contact (CampaignMember.ContactId is filled);
+ * - its open and completed activities are attached to the Contact ("Convert Leads", Salesforce Help:
+ *   https://help.salesforce.com/s/articleView?id=sf.leads_convert.htm): Task/Event `WhoId`, and the mail logged
+ *   to the Lead (Enhanced Email shows it as an activity; moving its EmailMessageRelation is inferred, UNCONFIRMED).
  * Merge: https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_merge.htm
  * - related records move to the master; the losers go to the recycle bin with MasterRecordId set.
  */
@@ -72,6 +75,7 @@ export function convertLead(org: Org, leadId: string, opts: ConvertLeadOptions =
     created(org.create('OpportunityContactRole', { OpportunityId: opportunityId, ContactId: contactId, IsPrimary: true }, 'admin'), 'create OpportunityContactRole', id);
   }
   org.systemWrite(id, { IsConverted: true, ConvertedContactId: contactId, ConvertedAccountId: accountId, ConvertedOpportunityId: opportunityId, ConvertedDate: today, Status: status as string });
+  moveActivities(org, id, contactId);
   for (const m of org.list('CampaignMember')) {
     if (m.values.LeadId !== id) continue;
     const already = org.list('CampaignMember').some((o) => o.values.CampaignId === m.values.CampaignId && o.values.ContactId === contactId);
@@ -95,6 +99,13 @@ export function mergeContacts(org: Org, masterId: string, loserId: string): void
     if (dup) org.remove(String(cm.values.Id));
     else org.systemWrite(String(cm.values.Id), { ContactId: m });
   }
+  moveActivities(org, l, m);
   org.systemWrite(l, { MasterRecordId: m });
   org.remove(l);
+}
+
+/** Activities of one person (Task/Event `WhoId`, mail relations) move to another, as conversion and merge do. */
+function moveActivities(org: Org, from: string, to: string): void {
+  for (const type of ['Task', 'Event']) for (const a of org.list(type, true)) if (a.values.WhoId === from) org.systemWrite(String(a.values.Id), { WhoId: to });
+  for (const r of org.list('EmailMessageRelation')) if (r.values.RelationId === from) org.systemWrite(String(r.values.Id), { RelationId: to, RelationObjectType: 'Contact' });
 }

@@ -77,6 +77,14 @@ export class Org {
     for (const name of this.schema.keys()) this.byType.set(name, new Map());
   }
 
+  /** Objects an org has only with a feature turned on (Surveys, Chat, Messaging). */
+  addObjects(defs: ObjectDef[]): void {
+    for (const def of defs) {
+      this.schema.set(def.name, def);
+      if (!this.byType.has(def.name)) this.byType.set(def.name, new Map());
+    }
+  }
+
   objectDef(name: string): ObjectDef | undefined {
     // Object names are case-insensitive in the API.
     const direct = this.schema.get(name);
@@ -140,8 +148,8 @@ export class Org {
     const id = this.ids.next(def.keyPrefix);
     const now = this.clock();
     const created = typeof values.CreatedDate === 'number' ? values.CreatedDate : now;
-    const rec: StoredRecord = { type, values: {} };
-    for (const f of def.fields.values()) rec.values[f.name] = f.type === 'boolean' ? false : null;
+    const shape = shapeOf(def);
+    const rec: StoredRecord = { type, values: { ...shape.blank } };
     Object.assign(rec.values, { CreatedById: this.apiUserId || null, LastModifiedById: this.apiUserId || null }, values, {
       Id: id,
       IsDeleted: false,
@@ -149,9 +157,9 @@ export class Org {
       LastModifiedDate: values.LastModifiedDate ?? created,
       SystemModstamp: values.SystemModstamp ?? values.LastModifiedDate ?? created,
     });
-    for (const f of def.fields.values()) {
-      const v = rec.values[f.name];
-      if (f.type === 'datetime' && typeof v === 'number') rec.values[f.name] = wholeSecond(v);
+    for (const name of shape.datetimes) {
+      const v = rec.values[name];
+      if (typeof v === 'number') rec.values[name] = wholeSecond(v);
     }
     if (type === 'Case' && rec.values.CaseNumber === null) rec.values.CaseNumber = String(++this.caseNumber).padStart(8, '0');
     this.store(rec);
@@ -354,9 +362,11 @@ export class Org {
       if (f?.type !== 'reference' || v === null) continue;
       const target = this.get(String(v));
       const allowed = f.referenceToAll ?? [f.referenceTo];
-      // WhoId takes only a Contact or Lead: an Account there is FIELD_INTEGRITY_EXCEPTION (touchpoints.md §6.1, jsforce#1006).
-      if (target && target.values.IsDeleted !== true && def.name === 'Task' && name === 'WhoId' && !allowed.includes(target.type)) {
-        return recordError('FIELD_INTEGRITY_EXCEPTION', 'Contact/Lead ID: id value of incorrect type: ' + String(v), [name]);
+      // A polymorphic lookup given a record of a type it does not take (a Task WhoId that is an Account):
+      // FIELD_INTEGRITY_EXCEPTION (touchpoints.md §6.1, jsforce/jsforce#1006).
+      if (f.referenceToAll && target && target.values.IsDeleted !== true && !allowed.includes(target.type)) {
+        const label = def.name === 'Task' && name === 'WhoId' ? 'Contact/Lead ID' : f.label;
+        return recordError('FIELD_INTEGRITY_EXCEPTION', `${label}: id value of incorrect type: ${String(v)}`, [name]);
       }
       if (!target || target.values.IsDeleted === true || !allowed.includes(target.type)) {
         return recordError('INVALID_CROSS_REFERENCE_KEY', `${f.label}: id value of incorrect type: ${String(v)}`, [name]);
@@ -427,6 +437,7 @@ export class Org {
       case 'CampaignMember':
         if (v.Status === null) v.Status = 'Sent';
         v.HasResponded = v.Status === 'Responded';
+        if (v.HasResponded && v.FirstRespondedDate === null) v.FirstRespondedDate = new Date(now).toISOString().slice(0, 10);
         break;
       case 'Task': {
         // IsClosed follows the TaskStatus master row; CompletedDateTime is stamped when saved closed.
@@ -440,6 +451,11 @@ export class Org {
           const what = this.get(String(v.WhatId));
           v.AccountId = what?.type === 'Account' ? String(what.values.Id) : ((what?.values.AccountId as string | null | undefined) ?? null);
         }
+        break;
+      }
+      case 'EmailMessageRelation': {
+        const target = typeof v.RelationId === 'string' ? this.get(v.RelationId) : undefined;
+        v.RelationObjectType = target?.type ?? null;
         break;
       }
     }
@@ -478,6 +494,22 @@ export class Org {
     obj.fields.set(f.name, f);
     for (const rec of this.list(obj.name, true)) if (!(f.name in rec.values)) rec.values[f.name] = f.type === 'boolean' ? false : null;
   }
+}
+
+/** A blank record of an object (booleans false, the rest null) and its dateTime fields, cached per field count. */
+const shapes = new WeakMap<ObjectDef, { size: number; blank: Values; datetimes: string[] }>();
+function shapeOf(def: ObjectDef): { blank: Values; datetimes: string[] } {
+  const cached = shapes.get(def);
+  if (cached && cached.size === def.fields.size) return cached;
+  const blank: Values = {};
+  const datetimes: string[] = [];
+  for (const f of def.fields.values()) {
+    blank[f.name] = f.type === 'boolean' ? false : null;
+    if (f.type === 'datetime') datetimes.push(f.name);
+  }
+  const shape = { size: def.fields.size, blank, datetimes };
+  shapes.set(def, shape);
+  return shape;
 }
 
 export function wholeSecond(ms: number): number {

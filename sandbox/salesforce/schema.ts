@@ -2,6 +2,8 @@
  * The org's object model: which objects exist, their fields, field types and picklists.
  * Types use describe's names (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm).
  */
+import { touchpointObjects } from './schema-touchpoints.ts';
+
 export type FieldType =
   | 'id'
   | 'string'
@@ -49,9 +51,9 @@ export interface ObjectDef {
   createable: boolean;
 }
 
-type Spec = Partial<FieldDef> & { type: FieldType };
+export type Spec = Partial<FieldDef> & { type: FieldType };
 
-function field(name: string, spec: Spec): FieldDef {
+export function field(name: string, spec: Spec): FieldDef {
   const lengths: Partial<Record<FieldType, number>> = { id: 18, reference: 18, string: 255, email: 80, phone: 40, textarea: 32000, picklist: 255, multipicklist: 4099 };
   return {
     name,
@@ -65,12 +67,12 @@ function field(name: string, spec: Spec): FieldDef {
   };
 }
 
-const readOnly = { createable: false, updateable: false } as const;
-const ref = (to: string, relationshipName: string, extra: Partial<FieldDef> = {}): Spec => ({ type: 'reference', referenceTo: to, relationshipName, ...extra });
-const polyRef = (to: string[], relationshipName: string, extra: Partial<FieldDef> = {}): Spec => ({ type: 'reference', referenceTo: to[0], referenceToAll: to, relationshipName, ...extra });
+export const readOnly = { createable: false, updateable: false } as const;
+export const ref = (to: string, relationshipName: string, extra: Partial<FieldDef> = {}): Spec => ({ type: 'reference', referenceTo: to, relationshipName, ...extra });
+export const polyRef = (to: string[], relationshipName: string, extra: Partial<FieldDef> = {}): Spec => ({ type: 'reference', referenceTo: to[0], referenceToAll: to, relationshipName, ...extra });
 /** The record owner: a User (queues exist for Leads and Cases; the sandbox seeds none). Defaults to the API user on create. */
-const owner = (): [string, Spec] => ['OwnerId', ref('User', 'Owner', { nillable: false, label: 'Owner ID' })];
-const pick = (values: string[], restricted = false, extra: Partial<FieldDef> = {}): Spec => ({ type: 'picklist', picklistValues: values, restrictedPicklist: restricted, ...extra });
+export const owner = (): [string, Spec] => ['OwnerId', ref('User', 'Owner', { nillable: false, label: 'Owner ID' })];
+export const pick = (values: string[], restricted = false, extra: Partial<FieldDef> = {}): Spec => ({ type: 'picklist', picklistValues: values, restrictedPicklist: restricted, ...extra });
 
 export const OPPORTUNITY_STAGES = [
   { name: 'Prospecting', probability: 10, closed: false, won: false, forecast: 'Pipeline' },
@@ -148,7 +150,7 @@ function systemFields(): Array<[string, Spec]> {
   ];
 }
 
-function objectDef(name: string, keyPrefix: string, fields: Array<[string, Spec]>, opts: Partial<Pick<ObjectDef, 'required' | 'recycleOnDelete' | 'createable' | 'label'>> = {}): ObjectDef {
+export function objectDef(name: string, keyPrefix: string, fields: Array<[string, Spec]>, opts: Partial<Pick<ObjectDef, 'required' | 'recycleOnDelete' | 'createable' | 'label'>> = {}): ObjectDef {
   const map = new Map<string, FieldDef>();
   for (const [n, spec] of [...systemFields(), ...fields]) map.set(n, field(n, spec));
   return { name, label: opts.label ?? name, keyPrefix, fields: map, required: opts.required ?? [], recycleOnDelete: opts.recycleOnDelete ?? true, createable: opts.createable ?? true };
@@ -255,14 +257,19 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['ActivityDate', { type: 'date', label: 'Due Date Only' }],
       owner(),
       ['WhoId', polyRef(['Contact', 'Lead'], 'Who', { label: 'Name ID' })],
-      ['WhatId', polyRef(['Opportunity', 'Case', 'Account'], 'What', { label: 'Related To ID' })],
+      ['WhatId', polyRef(['Opportunity', 'Case', 'Account', 'Campaign'], 'What', { label: 'Related To ID' })],
       ['AccountId', ref('Account', 'Account', readOnly)],
       ['IsClosed', { type: 'boolean', ...readOnly, nillable: false, label: 'Closed' }],
       ['IsHighPriority', { type: 'boolean', ...readOnly, nillable: false, label: 'High Priority' }],
       ['CompletedDateTime', { type: 'datetime', ...readOnly }],
       ['IsArchived', { type: 'boolean', ...readOnly, nillable: false, label: 'Archived' }],
-      ['TaskSubtype', pick(['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'], true, { updateable: false })],
+      ['TaskSubtype', pick(['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'], true, { updateable: false, defaultPicklistValue: 'Task' })],
       ['Type', pick(['Call', 'Email', 'Meeting', 'Other'])],
+      // Logged calls (touchpoints, issue 13): standard Task call fields, Object Reference "Task".
+      ['CallType', pick(['Inbound', 'Internal', 'Outbound'], true)],
+      ['CallDisposition', { type: 'string', length: 255, label: 'Call Result' }],
+      ['CallDurationInSeconds', { type: 'int', label: 'Call Duration' }],
+      ['CallObject', { type: 'string', length: 255, label: 'Call Object Identifier' }],
     ], { required: ['Status', 'Priority'] }),
     objectDef('TaskStatus', '01J', [
       ['MasterLabel', { type: 'string', ...readOnly }],
@@ -293,6 +300,8 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['LeadId', ref('Lead', 'Lead', { updateable: false })],
       ['Status', { type: 'picklist', picklistValues: ['Sent', 'Responded'], restrictedPicklist: false }],
       ['HasResponded', { type: 'boolean', ...readOnly, nillable: false }],
+      // Set when the member first gets a "responded" status (object reference, CampaignMember).
+      ['FirstRespondedDate', { type: 'date', ...readOnly }],
     ], { required: ['CampaignId'], recycleOnDelete: false }),
     objectDef('OpportunityStage', '01J', [
       ['MasterLabel', { type: 'string', ...readOnly }],
@@ -345,6 +354,7 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['Email', { type: 'email' }],
       ['IsActive', { type: 'boolean' }],
     ], { createable: false }),
+    ...touchpointObjects(),
   ];
   return new Map(defs.map((d) => [d.name, d]));
 }

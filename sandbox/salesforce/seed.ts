@@ -9,6 +9,8 @@ import { DAY_MS } from '../../src/model.ts';
 import { sfDate } from './format.ts';
 import type { Org } from './org.ts';
 import { CASE_STATUSES, LEAD_STATUSES, OPPORTUNITY_STAGES, SURVEY_FIELDS, TASK_PRIORITIES, TASK_STATUSES } from './schema.ts';
+import type { TouchpointObjectOptions } from './schema-touchpoints.ts';
+import { seedSurveyQuestions, seedTouchpoints, type SeededPerson, type TouchpointSeedContext } from './seed-touchpoints.ts';
 
 /** Stage names per neutral deal step; steps 1-3 have two standard stages each, picked per deal. */
 const STEP_STAGES: ReadonlyArray<readonly string[]> = [
@@ -37,6 +39,8 @@ export interface SeedOptions {
   contacts: number;
   now: number;
   username: string;
+  /** Seed interactions (Task, Event, EmailMessage…); the optional objects only where the org has them. */
+  touchpoints?: { features: TouchpointObjectOptions } | false;
 }
 
 export interface OrgSetupOptions {
@@ -96,6 +100,15 @@ export function seedPersonas(org: Org, opts: SeedOptions): void {
   const users = seedUsers(org, opts.now);
   const ownerOf = (index: number | null): string => (index === null ? users.former : (users.active[index] ?? users.former));
   const campaign = org.insertRaw('Campaign', { Name: 'Spring Webinar 2026', IsActive: true, Type: 'Webinar', Status: 'Completed', CreatedDate: opts.now - 60 * DAY_MS });
+  const tp: TouchpointSeedContext | null = opts.touchpoints === false ? null : {
+    seed: opts.seed, now: opts.now, features: opts.touchpoints?.features ?? {},
+    questions: opts.touchpoints?.features.surveys ? seedSurveyQuestions(org, opts.now) : null,
+  };
+  const touch = (person: SeededPerson): void => {
+    if (tp) seedTouchpoints(org, person, tp);
+  };
+  // A webinar response is dated a few days after the invitation went out.
+  const responded = sfDate(opts.now - 52 * DAY_MS);
   for (const p of generatePersonas({ seed: opts.seed, count: opts.contacts, now: opts.now })) {
     const source = p.source ? (LEAD_SOURCE[p.source] ?? 'Other') : null;
     const industry = p.company?.industry ? (INDUSTRY[p.company.industry] ?? 'Other') : null;
@@ -106,7 +119,8 @@ export function seedPersonas(org: Org, opts: SeedOptions): void {
         Company: p.company?.name ?? `${p.lastName} (individual)`, Country: p.country, Industry: industry,
         Status: working ? 'Working - Contacted' : 'Open - Not Contacted', LeadSource: source, CreatedDate: p.createdAt, OwnerId: ownerOf(p.owner),
       });
-      if (p.index % 5 === 0) org.insertRaw('CampaignMember', { CampaignId: campaign, LeadId: leadId, Status: 'Sent', CreatedDate: opts.now - 55 * DAY_MS });
+      if (p.index % 5 === 0) org.insertRaw('CampaignMember', { CampaignId: campaign, LeadId: leadId, Status: p.index % 15 === 0 ? 'Responded' : 'Sent', HasResponded: p.index % 15 === 0, FirstRespondedDate: p.index % 15 === 0 ? responded : null, CreatedDate: opts.now - 55 * DAY_MS, LastModifiedDate: opts.now - (p.index % 15 === 0 ? 52 : 55) * DAY_MS });
+      touch({ persona: p, personId: leadId, isLead: true, ownerId: ownerOf(p.owner), deals: [], cases: [] });
       continue;
     }
     let accountId: string | null = null;
@@ -122,13 +136,14 @@ export function seedPersonas(org: Org, opts: SeedOptions): void {
       AccountId: accountId, MailingCountry: p.country, LeadSource: source, CreatedDate: p.createdAt, OwnerId: ownerOf(p.owner),
       ...(has(org, 'Contact', 'CSAT__c') ? { NPS_Score__c: p.nps, CSAT__c: p.csat } : {}),
     });
-    if (p.index % 5 === 0) org.insertRaw('CampaignMember', { CampaignId: campaign, ContactId: contactId, Status: p.index % 10 === 0 ? 'Responded' : 'Sent', HasResponded: p.index % 10 === 0, CreatedDate: opts.now - 55 * DAY_MS });
-    p.deals.forEach((d, i) => seedDeal(org, d, p.index + i, accountId, contactId, ownerOf(d.owner)));
-    for (const t of p.tickets) seedCase(org, t, contactId, accountId, opts.now, ownerOf(t.owner));
+    if (p.index % 5 === 0) org.insertRaw('CampaignMember', { CampaignId: campaign, ContactId: contactId, Status: p.index % 10 === 0 ? 'Responded' : 'Sent', HasResponded: p.index % 10 === 0, FirstRespondedDate: p.index % 10 === 0 ? responded : null, CreatedDate: opts.now - 55 * DAY_MS, LastModifiedDate: opts.now - (p.index % 10 === 0 ? 52 : 55) * DAY_MS });
+    const deals = p.deals.map((d, i) => ({ id: seedDeal(org, d, p.index + i, accountId, contactId, ownerOf(d.owner)), deal: d }));
+    const cases = p.tickets.map((t) => ({ id: seedCase(org, t, contactId, accountId, opts.now, ownerOf(t.owner)), ticket: t }));
+    touch({ persona: p, personId: contactId, isLead: false, ownerId: ownerOf(p.owner), deals, cases });
   }
 }
 
-function seedDeal(org: Org, d: PersonaDeal, salt: number, accountId: string | null, contactId: string, ownerId: string): void {
+function seedDeal(org: Org, d: PersonaDeal, salt: number, accountId: string | null, contactId: string, ownerId: string): string {
   const stageAt = (step: number): string => {
     const options = STEP_STAGES[Math.max(0, Math.min(step, STEP_STAGES.length - 1))]!;
     return options[salt % options.length]!;
@@ -152,11 +167,12 @@ function seedDeal(org: Org, d: PersonaDeal, salt: number, accountId: string | nu
     org.insertRaw('OpportunityHistory', { OpportunityId: oppId, StageName: name, Amount: d.amount, CloseDate: closeDate, Probability: m.probability, CreatedDate: at });
   });
   org.insertRaw('OpportunityContactRole', { OpportunityId: oppId, ContactId: contactId, IsPrimary: true, Role: ROLES[salt % ROLES.length]!, CreatedDate: d.createdAt });
+  return oppId;
 }
 
-function seedCase(org: Org, t: PersonaTicket, contactId: string, accountId: string | null, now: number, ownerId: string): void {
+function seedCase(org: Org, t: PersonaTicket, contactId: string, accountId: string | null, now: number, ownerId: string): string {
   const status = t.closedAt !== null ? 'Closed' : t.priority === 'HIGH' && now - t.createdAt > 3 * DAY_MS ? 'Escalated' : t.firstResponseAt !== null ? 'Working' : 'New';
-  org.insertRaw('Case', {
+  return org.insertRaw('Case', {
     ContactId: contactId, AccountId: accountId, Status: status, IsClosed: status === 'Closed', IsEscalated: status === 'Escalated',
     Origin: ORIGIN[t.channel] ?? 'Web', Priority: PRIORITY[t.priority] ?? 'Medium', Subject: t.subject,
     // Case.Description is a 32,000-char long text area; longer pasted threads get cut on entry.

@@ -19,6 +19,7 @@ import { queryRouter } from './routes/query.ts';
 import { sobjectsRouter } from './routes/sobjects.ts';
 import { toolingRouter } from './routes/tooling.ts';
 import { addSurveyFields } from './schema.ts';
+import { optionalTouchpointObjects, type TouchpointObjectOptions } from './schema-touchpoints.ts';
 import { seedOrgSetup, seedPersonas } from './seed.ts';
 import { Sessions } from './sessions.ts';
 import { jsonValue, runSoql, toJsonRecord } from './soql/run.ts';
@@ -65,6 +66,14 @@ export interface SalesforceSandboxOptions {
   historyDisabled?: string[];
   /** Standard fields objects already track, e.g. 20 on Contact so the 20-field limit blocks a new one. */
   trackedStandardFields?: Record<string, string[]>;
+  /**
+   * Touchpoint objects only some orgs have (schema-touchpoints.ts): Salesforce Surveys, legacy Chat,
+   * Messaging. Each off by default, as in a new org (Surveys must be enabled in Setup; Chat and Messaging
+   * need Service Cloud licences). Task, Event, EmailMessage and CampaignMember are always there.
+   */
+  touchpointObjects?: TouchpointObjectOptions;
+  /** Seed interactions at all (default true); tests of unrelated behaviour may turn them off. */
+  seedTouchpoints?: boolean;
 }
 
 export interface SandboxCall {
@@ -137,6 +146,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   // The org's clock starts at `now` and moves with real time, so writes stamp after seeded data.
   const org = new Org(opts.clock ?? (() => base + (Date.now() - startedAt)));
   if (opts.surveyFields) addSurveyFields(org.schema);
+  org.addObjects(optionalTouchpointObjects(opts.touchpointObjects ?? {}));
   const username = opts.username ?? 'integration@parcours.sandbox';
   seedOrgSetup(org, {
     now: base,
@@ -145,7 +155,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     ...(opts.historyDisabled ? { historyDisabled: opts.historyDisabled } : {}),
     ...(opts.trackedStandardFields ? { trackedStandardFields: opts.trackedStandardFields } : {}),
   });
-  seedPersonas(org, { seed: opts.seed ?? 1, contacts: opts.contacts ?? 200, now: base, username });
+  seedPersonas(org, { seed: opts.seed ?? 1, contacts: opts.contacts ?? 200, now: base, username, touchpoints: opts.seedTouchpoints === false ? false : { features: opts.touchpointObjects ?? {} } });
 
   const sessions = new Sessions(org.orgId, opts.sessionTtlMs ?? null);
   const refreshToken = sessions.issueRefresh(undefined, opts.refreshToken);

@@ -8,6 +8,7 @@ import {
   hubspotTouchpointIncrementalFloor,
   salesforceFullFloor,
   salesforceIncrementalFloor,
+  salesforceTouchpointFloor,
   salesforceWrites,
   type HubspotState,
 } from '../../bench/floors.ts';
@@ -149,6 +150,32 @@ describe('the independent floor', () => {
       expect(f.fastestSeconds).toBeLessThan(200);
       expect(f.fastest.standard).toBeGreaterThan(f.reads.standard);
       expect(f.fastest.calls).toBeGreaterThan(f.calls);
+    });
+  });
+
+  describe('Salesforce touchpoints', () => {
+    const reads = { Task: { rows: 170_000 }, Event: { rows: 27_000 }, EmailMessage: { rows: 71_000 }, EmailMessageRelation: { rows: 40_000 }, CampaignMember: { rows: 1_700 } };
+
+    it('counts REST pages of 2,000 and takes the cheapest of REST, Composite and Bulk 2.0 queryAll mixes', () => {
+      const f = salesforceTouchpointFloor(reads);
+      // 85 + 14 + 36 + 20 + 1 pages.
+      expect(f.restPages).toBe(156);
+      expect(f.candidates.find((c) => c.strategy === 'REST queryAll, one call per page')?.calls).toBe(156);
+      expect(f.candidates.find((c) => c.strategy === 'Composite, 5 query pages per call')?.calls).toBe(32);
+      // Bulk for the three biggest (3 × 3); Event's 14 pages and the campaign page in ⌈15/5⌉ Composite calls.
+      expect(f.calls).toBe(12);
+      expect(f.reads.strategy).toBe('Bulk 2.0 queryAll for Task+EmailMessage+EmailMessageRelation, Composite for the rest');
+      // Event by Bulk too: 4 × 3 + ⌈1/5⌉ = 13.
+      expect(f.candidates.find((c) => c.strategy === 'Bulk 2.0 queryAll for Task+Event+EmailMessage+EmailMessageRelation, Composite for the rest')?.calls).toBe(13);
+      expect(f.candidates.map((c) => c.calls)).toEqual([...f.candidates.map((c) => c.calls)].sort((a, b) => a - b));
+    });
+
+    it('caps pages at 200 rows when a read selects two long-text fields', () => {
+      const f = salesforceTouchpointFloor({ Task: { rows: 10_000, longTextFields: 2 } });
+      expect(f.restPages).toBe(50);
+      expect(salesforceTouchpointFloor({ Task: { rows: 10_000, longTextFields: 1 } }).restPages).toBe(5);
+      // Every object is read at least once, even when empty.
+      expect(salesforceTouchpointFloor({ Task: { rows: 0 }, Event: { rows: 0 } }).restPages).toBe(2);
     });
   });
 });

@@ -13,7 +13,8 @@ describe('Salesforce end to end: reason fields that are Long Text Areas', () => 
   let sb: SalesforceSandbox;
   let env: Record<string, string>;
   beforeAll(async () => {
-    sb = await startSalesforceSandbox({ port: 0, seed: 9, contacts: 500 });
+    // No interactions seeded: the page count below is about the Contact pull alone.
+    sb = await startSalesforceSandbox({ port: 0, seed: 9, contacts: 500, seedTouchpoints: false });
     env = { SALESFORCE_INSTANCE_URL: sb.url, SALESFORCE_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
     for (const name of ['Parcours_Stage_Reason__c', 'Parcours_Friction_Reason__c']) {
       const res = await rest(sb, 'POST', '/services/data/v66.0/tooling/sobjects/CustomField', { FullName: `Contact.${name}`, Metadata: { label: name, type: 'LongTextArea', length: 32768, visibleLines: 3 } });

@@ -22,7 +22,8 @@ function campaignMembers(sb: SalesforceSandbox, db: string, segment: string): Ar
   return sb.data.campaignMembers(campaignId);
 }
 
-describe('Salesforce end to end: the real CLI against the sandbox org', () => {
+// Every sync also pulls the org's interactions (touchpoints): on a loaded machine a test's two CLI runs need more than 30 s.
+describe('Salesforce end to end: the real CLI against the sandbox org', { timeout: 120_000 }, () => {
   let sb: SalesforceSandbox;
   let env: Record<string, string>;
   beforeAll(async () => {

@@ -31,15 +31,10 @@ describe('a standard Salesforce org with the default mapping', () => {
     await sb.close();
   });
 
-  // Until the Salesforce connector reads touchpoints (issue 13), the rules on them are off too; once it
-  // does, slow_first_response and detractor run from touchpoints on this org and only the KPIs stay off.
-  const NO_TOUCHPOINTS = 'this CRM connector does not read touchpoints: the touchpoint rules count as not holding';
+  // The connector reads touchpoints (issue 13): slow_first_response and detractor run from them on this
+  // org (first outbound EmailMessage on the Case; survey answers where the org has Surveys), the touchpoint
+  // flags run, and only the KPIs that need the missing fields stay off.
   const EXPECTED: Disabled = [
-    { rule: 'friction.slow_first_response', needs: ['ticket.firstResponseAt', 'touchpoints'], fix: `map ticket.firstResponseAt to your first-response date field in mappings/salesforce.yaml; ${NO_TOUCHPOINTS}` },
-    { rule: 'friction.detractor', needs: ['contact.csat', 'contact.npsScore', 'touchpoints'], fix: `map contact.csat to your survey field in mappings/salesforce.yaml; map contact.npsScore to your survey field in mappings/salesforce.yaml; ${NO_TOUCHPOINTS}` },
-    { rule: 'friction.no_follow_up', needs: ['touchpoints'], fix: NO_TOUCHPOINTS },
-    { rule: 'friction.unanswered_inbound', needs: ['touchpoints'], fix: NO_TOUCHPOINTS },
-    { rule: 'friction.no_show', needs: ['touchpoints'], fix: NO_TOUCHPOINTS },
     { rule: 'kpis.satisfaction_per_stage', needs: ['contact.csat'], fix: 'map contact.csat to your survey field in mappings/salesforce.yaml' },
     { rule: 'kpis.nps', needs: ['contact.npsScore'], fix: 'map contact.npsScore to your survey field in mappings/salesforce.yaml' },
     { rule: 'kpis.first_contact_resolution', needs: ['ticket.firstResponseAt'], fix: 'map ticket.firstResponseAt to your first-response date field in mappings/salesforce.yaml' },
@@ -60,7 +55,8 @@ describe('a standard Salesforce org with the default mapping', () => {
     const second = await runCli(['setup', '--crm', 'salesforce'], env);
     expect(second.code).toBe(0);
     expect(writes(servedRequests(sb.calls.slice(before)))).toEqual([]);
-    expect(second.stdout).toContain('friction.detractor needs contact.csat, contact.npsScore, touchpoints — fix: map contact.csat to your survey field in mappings/salesforce.yaml');
+    expect(second.stdout).toContain('kpis.nps needs contact.npsScore — fix: map contact.npsScore to your survey field in mappings/salesforce.yaml');
+    expect(second.stdout).not.toContain('friction.detractor needs');
   });
 
   it('doctor passes and lists each disabled rule with its fix', async () => {
@@ -81,11 +77,12 @@ describe('a standard Salesforce org with the default mapping', () => {
     const customers = [...sb.data.query('SELECT Id, Parcours_Stage__c, Parcours_Friction__c FROM Contact'), ...sb.data.query('SELECT Id, Parcours_Stage__c, Parcours_Friction__c FROM Lead WHERE IsConverted = false')];
     expect(customers.length).toBe(120);
     expect(customers.every((r) => typeof r.Parcours_Stage__c === 'string')).toBe(true);
-    // Rules on standard fields hold where they should; the disabled ones hold nowhere.
+    // Rules on standard fields hold where they should. Without a first-response field, slow_first_response is
+    // measured from the first outbound EmailMessage on the Case; without Surveys, no answer makes a detractor.
     const flags = customers.flatMap((r) => String(r.Parcours_Friction__c ?? '').split(';').filter(Boolean));
     expect(flags).toContain('unresolved_ticket');
+    expect(flags).toContain('slow_first_response');
     expect(flags).not.toContain('detractor');
-    expect(flags).not.toContain('slow_first_response');
 
     const before = sb.calls.length;
     const second = await runJson<Summary>(['sync', '--crm', 'salesforce'], env);
@@ -95,7 +92,7 @@ describe('a standard Salesforce org with the default mapping', () => {
     expect(writes(servedRequests(sb.calls.slice(before)))).toEqual([]);
 
     const text = await runCli(['runs', '--id', String(second.json.runId)], env);
-    expect(text.stdout).toContain('disabled:  8 rules off');
+    expect(text.stdout).toContain(`disabled:  ${EXPECTED.length} rules off`);
     expect(text.stdout).toContain('kpis.nps needs contact.npsScore — fix: map contact.npsScore to your survey field in mappings/salesforce.yaml');
   });
 
@@ -110,7 +107,7 @@ describe('a standard Salesforce org with the default mapping', () => {
     expect(kpis.find((k) => k.id === 'checkout_abandonment')?.disabled).toBeUndefined();
     const html = join(tempDb(), '..', 'map.html');
     expect((await runCli(['report', '--crm', 'salesforce', '--format', 'html', '--out', html], env)).code).toBe(0);
-    expect(readFileSync(html, 'utf8')).toContain('data-testid="disabled-friction.detractor"');
+    expect(readFileSync(html, 'utf8')).toContain('data-testid="disabled-kpis.nps"');
   });
 });
 

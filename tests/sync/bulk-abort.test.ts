@@ -20,7 +20,8 @@ describe('runSync with a Bulk API 2.0 ingest that outruns the poll timeout', () 
   let sb: SalesforceSandbox;
   let store: Store;
   beforeAll(async () => {
-    sb = await startSalesforceSandbox({ port: 0, seed: 5, contacts: 120, bulkIngestBatchSize: 20 });
+    // No interactions seeded: with bulkThreshold 30 their pull would run Bulk query jobs under the 300 ms poll timeout meant for ingest.
+    sb = await startSalesforceSandbox({ port: 0, seed: 5, contacts: 120, bulkIngestBatchSize: 20, seedTouchpoints: false });
     store = openStore(':memory:');
   });
   afterAll(async () => {

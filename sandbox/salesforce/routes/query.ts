@@ -18,6 +18,8 @@ export const QUERYABLE = new Set([
   'Account', 'Contact', 'Lead', 'Opportunity', 'OpportunityContactRole', 'OpportunityHistory', 'Case', 'Campaign',
   'CampaignMember', 'OpportunityStage', 'CaseStatus', 'LeadStatus', 'PermissionSet', 'PermissionSetAssignment', 'FieldPermissions', 'User',
   'Task', 'TaskStatus', 'TaskPriority', 'ContactHistory', 'LeadHistory',
+  // Touchpoints (schema-touchpoints.ts); the optional ones answer INVALID_TYPE where the org lacks them.
+  'Event', 'EmailMessage', 'EmailMessageRelation', 'SurveyQuestion', 'SurveyResponse', 'SurveyQuestionResponse', 'LiveChatTranscript', 'MessagingSession',
 ]);
 
 interface Cursor {

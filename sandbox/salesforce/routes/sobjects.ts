@@ -42,6 +42,7 @@ function describe(org: Org, def: ObjectDef, version: string): Record<string, unk
         picklistValues: (f.picklistValues ?? []).map((v) => ({ active: true, defaultValue: v === f.defaultPicklistValue, label: v, validFor: null, value: v })),
         restrictedPicklist: f.restrictedPicklist ?? false,
         referenceTo: f.referenceToAll ?? (f.referenceTo ? [f.referenceTo] : []),
+        polymorphicForeignKey: f.referenceToAll !== undefined,
         relationshipName: f.relationshipName ?? null,
         // Further DescribeFieldResult members clients read (same doc): ids, names, numbers, formulas.
         calculated: false,

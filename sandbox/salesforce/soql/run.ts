@@ -5,6 +5,7 @@
 import { normalizeId } from '../ids.ts';
 import { sfDate, sfDateTime } from '../format.ts';
 import type { FieldDef, ObjectDef } from '../schema.ts';
+import { ARCHIVABLE } from '../schema-touchpoints.ts';
 import type { Actor, Org, StoredRecord, Value } from '../org.ts';
 import { parseSoql, SoqlError, type Condition, type FieldRef, type Literal } from './parser.ts';
 
@@ -42,12 +43,17 @@ export function runSoql(org: Org, q: string, opts: RunOptions): QueryResult {
   const fields = ast.select === 'count' ? [] : ast.select.map(bind);
   const where = ast.where ? compile(ast.where, bind, org) : () => true;
   const order = ast.orderBy.map((o) => ({ ...o, bound: bind(o.field) }));
-  let records = org.list(object.name, opts.includeDeleted).filter(where);
+  // `query` hides archived activities; `queryAll` returns them with the recycle bin (schema-touchpoints.ts).
+  const archivable = ARCHIVABLE.has(object.name) && !opts.includeDeleted;
+  let records = org.list(object.name, opts.includeDeleted).filter((r) => !(archivable && r.values.IsArchived === true) && where(r));
   if (order.length > 0) {
-    records = [...records].sort((a, b) => {
-      for (const o of order) {
-        const va = valueOf(org, a, o.bound);
-        const vb = valueOf(org, b, o.bound);
+    // Sort keys computed once per record (parent lookups are not free), not once per comparison.
+    const keyed = records.map((rec) => ({ rec, keys: order.map((o) => valueOf(org, rec, o.bound)) }));
+    keyed.sort((x, y) => {
+      for (let i = 0; i < order.length; i++) {
+        const o = order[i]!;
+        const va = x.keys[i] ?? null;
+        const vb = y.keys[i] ?? null;
         if (va === vb) continue;
         if (va === null || vb === null) return (va === null) === o.nullsLast ? 1 : -1;
         const c = compareValues(va, vb, isId(o.bound));
@@ -55,6 +61,7 @@ export function runSoql(org: Org, q: string, opts: RunOptions): QueryResult {
       }
       return 0;
     });
+    records = keyed.map((k) => k.rec);
   }
   if (ast.limit !== null) records = records.slice(0, ast.limit);
   return { object, count: ast.select === 'count', fields, records };

@@ -13,7 +13,11 @@ export function registerSandbox(program: Command, io: CliIo): void {
     .option('--seed <n>', 'demo data seed', '1')
     .option('--contacts <n>', 'customers seeded in each CRM', '2000')
     .option('--rate-limit <max/interval>', 'HubSpot burst limit, e.g. 100/10s (default: unlimited headers)')
-    .action(async (opts: { portHubspot: string; portSalesforce: string; seed: string; contacts: string; rateLimit?: string }) => {
+    .option('--salesforce-features <list>', 'Salesforce features the org has beyond a standard org, comma-separated: surveys, chat, messaging (default: none)', '')
+    .action(async (opts: { portHubspot: string; portSalesforce: string; seed: string; contacts: string; rateLimit?: string; salesforceFeatures: string }) => {
+      const features = opts.salesforceFeatures.split(',').map((f) => f.trim()).filter(Boolean);
+      const unknown = features.filter((f) => !['surveys', 'chat', 'messaging'].includes(f));
+      if (unknown.length) throw new ParcoursError('INPUT_INVALID', `--salesforce-features: unknown feature "${unknown[0]}"; choose from surveys, chat, messaging`);
       let rateLimit: { max: number; intervalMs: number } | null = null;
       if (opts.rateLimit) {
         const m = /^(\d+)\/(\d+)s$/.exec(opts.rateLimit);
@@ -23,7 +27,8 @@ export function registerSandbox(program: Command, io: CliIo): void {
       const seed = Number(opts.seed);
       const contacts = Number(opts.contacts);
       const hs = await startHubspotSandbox({ port: Number(opts.portHubspot), seed, contacts, rateLimit });
-      const sf = await startSalesforceSandbox({ port: Number(opts.portSalesforce), seed, contacts });
+      const touchpointObjects = { surveys: features.includes('surveys'), liveChat: features.includes('chat'), messaging: features.includes('messaging') };
+      const sf = await startSalesforceSandbox({ port: Number(opts.portSalesforce), seed, contacts, touchpointObjects });
       io.out(`# Parcours sandbox: ${contacts} customers per CRM (seed ${seed}). Paste these lines into .env or your shell:`);
       io.out(`HUBSPOT_BASE_URL=${hs.url}`);
       io.out(`HUBSPOT_ACCESS_TOKEN=${hs.accessToken}`);
