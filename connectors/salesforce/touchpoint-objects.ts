@@ -9,7 +9,8 @@
  * describe lists.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_describeGlobal.htm
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
- * Cost: 1 + one per present object (standard org: 1 + 5 — EmailMessageRelation is described too).
+ * Cost: 1 + one per present object, the describes made together and so packed in one Composite call
+ * (composite.ts; standard org: 1 + 1 carrying 5 — EmailMessageRelation is described too).
  */
 import { z } from 'zod';
 import type { SalesforceClient } from './client.ts';
