@@ -262,6 +262,17 @@ export interface DoctorCheck {
   fix?: string;
 }
 
+/**
+ * Schema reads kept across runs and processes (property catalogues, pipelines, describe results): JSON
+ * values by name. The sync core backs it with the store; connectors never see the store. `get` checks
+ * the value with the given schema (a zod schema fits) and answers undefined when nothing is kept or
+ * the kept value no longer parses.
+ */
+export interface SchemaCache {
+  get<T>(name: string, schema: { parse(value: unknown): T }): T | undefined;
+  set(name: string, value: unknown): void;
+}
+
 export interface CrmConnector {
   readonly crm: CrmName;
   /**
@@ -270,11 +281,13 @@ export interface CrmConnector {
    */
   readonly pushChunk: number;
   /**
-   * Which of the fields `needs` asks for the CRM lacks (schema read at most once per run; see the
-   * connector README for its cost). Once asked, `pull` and `fetchCustomer` never request a field
-   * reported here; the sync core asks before every run.
+   * Which of the fields `needs` asks for the CRM lacks. The schema read behind it is kept in the
+   * connector's `SchemaCache` across runs and read again only when `refresh` is set (full runs, setup,
+   * doctor), when `needs` asks for a field the kept read does not settle, or after the CRM named a field
+   * unknown (see the connector README for its cost). Once asked, `pull` and `fetchCustomer` never request
+   * a field reported here; the sync core asks before every run.
    */
-  availableFields(needs: FieldNeeds): Promise<FieldAvailability>;
+  availableFields(needs: FieldNeeds, options?: { refresh?: boolean }): Promise<FieldAvailability>;
   /** Pages of canonical records; the caller stores each batch before asking for the next. */
   pull(options: PullOptions): AsyncIterable<PullBatch>;
   /** Touchpoints (issue 13); absent on a connector that cannot read them. */

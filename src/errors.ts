@@ -27,6 +27,8 @@ export interface ErrorContext {
   file?: string;
   /** Earliest time (epoch ms) at which retrying makes sense. */
   resumeAt?: number;
+  /** The CRM named a field or property unknown: a kept schema read is out of date (read it again, retry once). */
+  schemaStale?: boolean;
   [key: string]: unknown;
 }
 

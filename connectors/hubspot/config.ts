@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SchemaCache } from '../../connectors/port.ts';
 import { ParcoursError } from '../../src/errors.ts';
 
 export interface HubspotConnectorConfig {
@@ -29,6 +30,8 @@ export interface HubspotConnectorConfig {
   requestTimeoutMs?: number;
   /** Stop with QUOTA_RESERVE when `X-HubSpot-RateLimit-Daily-Remaining` falls to this (0 = use it all). */
   dailyReserve?: number;
+  /** Where property catalogues and pipelines are kept across runs (the sync core: the store); default in memory. */
+  schemaCache?: SchemaCache;
 }
 
 const configSchema = z.object({

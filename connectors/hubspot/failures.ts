@@ -103,6 +103,8 @@ export function toParcoursError(error: HubspotHttpError, extra: { recordId?: str
     endpoint: error.endpoint,
     category: body.category,
     errors: body.errors?.map((e) => e.message ?? e.code ?? '').filter(Boolean),
+    // A property the kept catalogue still lists was deleted (error-handling doc: `PROPERTY_DOESNT_EXIST`).
+    ...(status === 400 && (body.category === 'PROPERTY_DOESNT_EXIST' || body.errors?.some((e) => e.code === 'PROPERTY_DOESNT_EXIST')) ? { schemaStale: true } : {}),
     ...extra,
   }, { cause: error });
 }

@@ -11,7 +11,7 @@ import { fetchCustomerRecords } from './fetch-customer.ts';
 import { ensureList, readListMembers, syncListMembership } from './lists.ts';
 import type { PullContext } from './page-builder.ts';
 import { PipelineCache } from './pipelines.ts';
-import { PropertyCatalogCache, restrictNeeds } from './property-catalog.ts';
+import { propertyCatalog, restrictNeeds } from './property-catalog.ts';
 import { ensureProperties } from './property-setup.ts';
 import { pullFull } from './pull-full.ts';
 import { pullIncremental } from './pull-incremental.ts';
@@ -37,18 +37,19 @@ export type HubspotConnector = CrmConnector & { readonly crm: 'hubspot' };
 export function createHubspotConnector(input: HubspotConnectorConfig): HubspotConnector {
   const config = resolveHubspotConfig(input);
   const transport = new HubspotTransport(config);
-  // What the portal has (properties API): read by availableFields once per run (a connector lives one CLI
-  // run), or at most every 10 minutes in the long-running service.
-  // Pull and live reads restrict to that read; before any (a caller that never asked) they ask for what they are told.
-  const catalog = new PropertyCatalogCache(transport);
-  const context = (fields: PullOptions['fields'], objects: PullOptions['objects']): PullContext => {
+  // What the portal has (properties API) and its pipelines: kept across runs in the caller's schema cache
+  // (README § Schema cache). Pull and live reads restrict to the property catalogue; before any (a caller
+  // that never asked) they ask for what they are told.
+  const cache = input.schemaCache;
+  const catalog = propertyCatalog(transport, cache);
+  const context = (fields: PullOptions['fields'], objects: PullOptions['objects'], fresh = false): PullContext => {
     const dealProperties = catalog.last()?.deal;
     return {
       transport,
       config,
       fields,
       objects,
-      pipelines: new PipelineCache(transport), // once per pull
+      pipelines: new PipelineCache(transport, cache, { fresh }), // per pull; full pulls read them again
       ...(dealProperties ? { dealProperties } : {}),
     };
   };
@@ -62,11 +63,11 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
     // Batch update takes 100 inputs: ten full calls per push.
     pushChunk: 1_000,
 
-    availableFields: async (needs) => restrictNeeds(needs, await catalog.current()).availability,
+    availableFields: (needs, opts) => catalog.availability((c) => restrictNeeds(needs, c).availability, opts?.refresh ?? false),
 
     pull(input: PullOptions): AsyncIterable<PullBatch> {
       const options = { ...input, fields: restricted(input.fields) };
-      const ctx = context(options.fields, options.objects);
+      const ctx = context(options.fields, options.objects, options.mode === 'full');
       const now = Date.now();
       const perKind = OBJECT_KINDS.filter((k) => options.objects.includes(k)).map((kind) => {
         const cursor = readCursor(options.cursors[kind]);

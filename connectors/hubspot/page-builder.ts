@@ -80,7 +80,11 @@ export async function buildPage(ctx: PullContext, kind: ObjectKind, objects: Crm
   if (toRead.length > 0) {
     for (const [id, ids] of await readAssociations(ctx.transport, objectType, 'contacts', toRead)) contactIds.set(id, ids);
   }
-  const catalog = await ctx.pipelines.get(kind === 'deal' ? 'deals' : 'tickets');
+  const text = (v: string | null | undefined): string | null => (v === undefined || v === null || v === '' ? null : v);
+  const stages = objects.map((o): [string | null, string | null] =>
+    kind === 'deal' ? [text(o.properties.pipeline), text(o.properties.dealstage)] : [text(o.properties.hs_pipeline), text(o.properties.hs_pipeline_stage)],
+  );
+  const catalog = await ctx.pipelines.covering(kind === 'deal' ? 'deals' : 'tickets', stages);
   const records = objects.map((o) =>
     kind === 'deal' ? toDeal(o, ctx.fields, catalog, contactIds.get(o.id) ?? []) : toTicket(o, ctx.fields, catalog, contactIds.get(o.id) ?? []),
   );

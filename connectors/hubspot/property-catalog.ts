@@ -6,12 +6,15 @@
  * HubSpot silently omits a requested property that does not exist, so without this read a rule on a
  * property the portal lacks (a CSAT rollup on a portal without feedback surveys) would be quietly
  * dead. `restrictNeeds` reports such fields missing (the sync core disables the rules that read
- * them) and drops them from what the connector requests. Cost: 3 calls, read once per run
- * (`availableFields`); live reads between runs reuse the last read for up to 10 minutes.
+ * them) and drops them from what the connector requests. Cost: 3 calls, kept across runs in the
+ * installation's schema cache (src/http/kept-schema.ts) and read again on full runs, setup, doctor and
+ * when the mapping needs a property the kept read lacks.
  */
 import type { FieldAvailability, FieldNeeds, MissingField } from '../../connectors/port.ts';
 import type { ObjectKind } from '../../src/model.ts';
-import { AgedValue } from '../../src/http/aged-value.ts';
+import { z } from 'zod';
+import type { SchemaCache } from '../../connectors/port.ts';
+import { KeptSchema } from '../../src/http/kept-schema.ts';
 import { readProperties } from './property-setup.ts';
 import { DEFAULT_PROPERTIES, OBJECT_TYPE, sourceProperties } from './properties.ts';
 import type { HubspotTransport } from './transport.ts';
@@ -72,14 +75,19 @@ export function restrictNeeds(needs: FieldNeeds, catalog: PropertyCatalog): { ne
   return { needs: { normalized, raw, overrides, owned }, availability: { missing, missingOwned } };
 }
 
-const MAX_AGE_MS = 10 * 60_000;
+const KeptCatalog = z.object({ contact: z.array(z.string()), deal: z.array(z.string()), ticket: z.array(z.string()) });
 
-/** The portal's property names, read on demand and kept for the connector's lifetime (refreshed per run). */
-export class PropertyCatalogCache extends AgedValue<PropertyCatalog> {
-  constructor(transport: HubspotTransport, now: () => number = Date.now) {
-    super(async () => {
+/** The portal's property names, kept in the schema cache across runs. */
+export function propertyCatalog(transport: HubspotTransport, cache: SchemaCache | undefined): KeptSchema<PropertyCatalog, z.infer<typeof KeptCatalog>> {
+  return new KeptSchema<PropertyCatalog, z.infer<typeof KeptCatalog>>({
+    name: 'hubspot.properties',
+    cache,
+    schema: KeptCatalog,
+    read: async () => {
       const [contact, deal, ticket] = await Promise.all(KINDS.map(async (k) => new Set((await readProperties(transport, OBJECT_TYPE[k])).keys())));
       return { contact: contact as Set<string>, deal: deal as Set<string>, ticket: ticket as Set<string> };
-    }, MAX_AGE_MS, now);
-  }
+    },
+    encode: (c) => ({ contact: [...c.contact], deal: [...c.deal], ticket: [...c.ticket] }),
+    decode: (j) => ({ contact: new Set(j.contact), deal: new Set(j.deal), ticket: new Set(j.ticket) }),
+  });
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ParcoursError } from '../../src/errors.ts';
+import type { SchemaCache } from '../port.ts';
 
 export interface SalesforceRetryConfig {
   /** Attempts after the first for transient failures (503, network, REQUEST_LIMIT_EXCEEDED). */
@@ -52,6 +53,8 @@ export interface SalesforceConnectorConfig {
   pollTimeoutMs?: number;
   /** Rows per Bulk API 2.0 query result page (`maxRecords`). */
   bulkResultPageSize?: number;
+  /** Where describe results are kept across runs (the sync core: the store); default in memory. */
+  schemaCache?: SchemaCache;
 }
 
 export interface ResolvedConfig {

@@ -8,13 +8,14 @@
  * `restrictNeeds` rewrites what the mapping asks for so that the field plan never selects a field the
  * org lacks: a normalized field with none of its sources present is reported missing (the sync core
  * disables the rules that read it) and requested from no object; sources present on one object only
- * become `Object:Field` overrides. Cost: 5 describe calls, read once per run (`availableFields`); live
- * reads between runs reuse the last read for up to 10 minutes.
+ * become `Object:Field` overrides. Cost: 5 describe calls, kept across runs in the installation's schema
+ * cache (src/http/kept-schema.ts) and read again on full runs, setup, doctor, when the mapping needs a
+ * field the kept read lacks, and after a query names a field unknown (INVALID_FIELD).
  */
 import { z } from 'zod';
-import type { FieldAvailability, FieldNeeds, MissingField } from '../port.ts';
+import type { FieldAvailability, FieldNeeds, MissingField, SchemaCache } from '../port.ts';
 import type { ObjectKind } from '../../src/model.ts';
-import { AgedValue } from '../../src/http/aged-value.ts';
+import { KeptSchema } from '../../src/http/kept-schema.ts';
 import type { SalesforceClient } from './client.ts';
 import { DEFAULT_SOURCES, OBJECTS_OF_KIND, namesFor, type SfObject } from './field-plan.ts';
 
@@ -130,16 +131,20 @@ export function restrictNeeds(needs: FieldNeeds, catalog: Catalog): { needs: Fie
   return { needs: { normalized: needs.normalized, raw, overrides, owned }, availability: { missing, missingOwned } };
 }
 
-const MAX_AGE_MS = 10 * 60_000;
+const KeptFields = z.record(z.string(), z.array(z.object({ name: z.string(), relationshipName: z.string().nullable(), referenceTo: z.array(z.string()) })));
 
-/** The org's fields, read on demand and kept for the connector's lifetime (refreshed per run). */
-export class FieldCatalog extends AgedValue<Catalog> {
-  constructor(client: SalesforceClient, now: () => number = Date.now) {
-    // Every object the sync reads, described side by side.
-    super(async () => {
+/** The org's fields (describe of every object the sync reads, side by side), kept in the schema cache across runs. */
+export function fieldCatalog(client: SalesforceClient, cache: SchemaCache | undefined): KeptSchema<Catalog, z.infer<typeof KeptFields>> {
+  return new KeptSchema({
+    name: 'salesforce.describe',
+    cache,
+    schema: KeptFields,
+    read: async () => {
       const objects = [...new Set<string>([...KINDS.flatMap((k) => OBJECTS_OF_KIND[k]), ...parentObjects()])];
       const bodies = await Promise.all(objects.map(async (object) => (await client.call<unknown>('metadata', { method: 'GET', url: `/sobjects/${object}/describe` })).body));
       return catalogFrom(bodies);
-    }, MAX_AGE_MS, now);
-  }
+    },
+    encode: (c) => Object.fromEntries([...c].map(([object, o]) => [object, [...o.fields.values()]])),
+    decode: (j) => new Map(Object.entries(j).map(([object, fields]) => [object, { fields: new Map(fields.map((f) => [f.name.toLowerCase(), f])) }])),
+  });
 }

@@ -18,7 +18,7 @@ import { fetchCustomer, readCurrent } from './live-records.ts';
 import { doctor } from './doctor.ts';
 import { organizationId } from './field-security.ts';
 import { OBJECTS_OF_KIND } from './field-plan.ts';
-import { FieldCatalog, restrictNeeds } from './field-catalog.ts';
+import { fieldCatalog, restrictNeeds } from './field-catalog.ts';
 import { salesforceTasks } from './tasks.ts';
 import { readFieldHistory } from './field-history.ts';
 import { ensureHistoryTracking } from './history-tracking.ts';
@@ -62,11 +62,11 @@ async function ensureSchema(client: SalesforceClient, spec: JourneyFieldSpec): P
 
 export function createSalesforceConnector(config: SalesforceConnectorConfig): CrmConnector & { crm: 'salesforce' } {
   const client = new SalesforceClient(resolveConfig(config));
-  // What the org has (describe): read by availableFields once per run (a connector lives one CLI run), or
-  // at most every 10 minutes in the long-running service.
+  // What the org has (describe): kept across runs in the caller's schema cache (README, "A standard org").
   // Pull and live reads restrict to that read; before any (a caller that never asked) they ask for what they are told.
-  const catalog = new FieldCatalog(client);
-  // The touchpoint objects and fields the org has: read once per run (service: at most every 10 minutes).
+  const catalog = fieldCatalog(client, config.schemaCache);
+  // The touchpoint objects and fields the org has: read once per run (service: at most every 10 minutes); not yet
+  // kept in the schema cache.
   const touchpointCatalog = new AgedValue(() => readTouchpointCatalog(client), 10 * 60_000);
   const restricted = (needs: FieldNeeds): FieldNeeds => {
     const known = catalog.last();
@@ -76,7 +76,7 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Cr
     crm: 'salesforce',
     // Collections take 200 per call; a chunk well above the Bulk threshold lets big pushes go through Bulk API 2.0.
     pushChunk: Math.max(1_000, Math.ceil((client.config.bulkThreshold * 5) / 200) * 200),
-    availableFields: async (needs) => restrictNeeds(needs, await catalog.current()).availability,
+    availableFields: (needs, opts) => catalog.availability((c) => restrictNeeds(needs, c).availability, opts?.refresh ?? false),
     pull: (options) => pull(client, { ...options, fields: restricted(options.fields) }),
     pullTouchpoints: async function* (options) {
       yield* pullTouchpoints(client, options, await touchpointCatalog.current());

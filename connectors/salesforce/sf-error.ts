@@ -67,7 +67,8 @@ export function toParcoursError(error: unknown): ParcoursError {
     const message = error instanceof Error ? error.message : String(error);
     return new ParcoursError('CRM_ERROR', `Salesforce call failed: ${message}`, { crm: 'salesforce' }, { cause: error });
   }
-  const context = { crm: 'salesforce' as const, status: error.status ?? undefined, endpoint: error.endpoint, sfErrorCode: error.errorCode };
+  // INVALID_FIELD: a field the kept describe still lists was deleted or hidden (salesforce.md §5.3).
+  const context = { crm: 'salesforce' as const, status: error.status ?? undefined, endpoint: error.endpoint, sfErrorCode: error.errorCode, ...(error.errorCode === 'INVALID_FIELD' ? { schemaStale: true } : {}) };
   let code: ErrorCode;
   let message = `Salesforce ${error.endpoint} failed: ${error.errorCode}: ${error.message}`;
   if (error.errorCode === 'REFRESH_FAILED') {

@@ -11,6 +11,7 @@ import type { Env } from '../config.ts';
 import { ParcoursError } from '../errors.ts';
 import type { InstallationRow, Store } from '../store/index.ts';
 import { connect } from '../sync/connect.ts';
+import { storeSchemaCache } from '../sync/schema-cache.ts';
 import type { ServerSettings } from './config.ts';
 import { openSecrets, sealSecrets, type HubspotSecrets, type SalesforceSecrets } from './installation-secrets.ts';
 import { refreshHubspotToken } from './oauth/hubspot-tokens.ts';
@@ -59,6 +60,7 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
       bulkThreshold: o.env.SALESFORCE_BULK_THRESHOLD,
       apiReserve: o.env.SALESFORCE_API_RESERVE,
       campaignNamePrefix: '',
+      schemaCache: storeSchemaCache(o.store, row.id),
       onRefreshToken: (refreshToken) => {
         o.store.setInstallationSecrets(row.id, sealSecrets(o.box as SecretBox, row.id, { ...secrets, refreshToken }));
         secrets.refreshToken = refreshToken;
@@ -84,7 +86,7 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
       const latest = o.store.getInstallation(row.id) ?? row;
       const secrets = await freshHubspotSecrets(latest);
       if (cached && cached.token === secrets.accessToken) return cached.connector;
-      const connector = createHubspotConnector({ accessToken: secrets.accessToken, baseUrl: o.env.HUBSPOT_BASE_URL, authKind: 'oauth', listNamePrefix: '' });
+      const connector = createHubspotConnector({ accessToken: secrets.accessToken, baseUrl: o.env.HUBSPOT_BASE_URL, authKind: 'oauth', listNamePrefix: '', schemaCache: storeSchemaCache(o.store, row.id) });
       cache.set(row.id, { connector, token: secrets.accessToken });
       return connector;
     },

@@ -11,6 +11,7 @@ import { ParcoursError } from '../errors.ts';
 import type { CrmName } from '../model.ts';
 import { createSecretBox, type SecretBox } from '../secret-box.ts';
 import type { Store } from '../store/index.ts';
+import { storeSchemaCache } from './schema-cache.ts';
 
 export interface ConnectOptions {
   env: Env;
@@ -22,7 +23,7 @@ export function connect(crm: CrmName, o: ConnectOptions): CrmConnector {
   if (crm === 'hubspot') {
     const cfg = hubspotConfig(o.env);
     // Segment list names arrive complete from the mapping (writeback.segment_list_prefix).
-    return createHubspotConnector({ ...cfg, listNamePrefix: '' });
+    return createHubspotConnector({ ...cfg, listNamePrefix: '', schemaCache: storeSchemaCache(o.store, o.installation) });
   }
   const cfg = salesforceConfig(o.env);
   let keyPem: string | undefined;
@@ -53,6 +54,7 @@ export function connect(crm: CrmName, o: ConnectOptions): CrmConnector {
     bulkThreshold: cfg.bulkThreshold,
     apiReserve: cfg.apiReserve,
     campaignNamePrefix: '',
+    schemaCache: storeSchemaCache(o.store, o.installation),
     onRefreshToken: (rt) => {
       // Never stored in the clear: without the key, the run stops and says which variable is missing.
       if (!box) {

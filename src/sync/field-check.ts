@@ -25,9 +25,12 @@ export interface FieldCheck {
   availability: FieldAvailability;
 }
 
-/** Reads the CRM's fields through the connector and returns the engine to run with. */
-export async function checkFields(connector: CrmConnector, engine: Engine): Promise<FieldCheck> {
-  const availability = await connector.availableFields(fieldNeeds(engine.mapping));
+/**
+ * Asks the connector which fields the CRM has and returns the engine to run with. `refresh` reads the
+ * schema again instead of using the kept read (full runs, setup, doctor).
+ */
+export async function checkFields(connector: CrmConnector, engine: Engine, options: { refresh?: boolean } = {}): Promise<FieldCheck> {
+  const availability = await connector.availableFields(fieldNeeds(engine.mapping), options);
   const missing = [...new Set(availability.missing.map(missingKey))];
   // A connector that cannot read touchpoints: rules on them are off, not "no touchpoint ever".
   if (!connector.pullTouchpoints) missing.push(TOUCHPOINTS);

@@ -145,12 +145,26 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
   // Pushes run behind the evaluation, at most two in flight.
   const pushes = new PushPipeline(2);
   try {
-    const checked = await checkFields(connector, o.engine);
-    if (!o.dryRun) requireOwnedFields(connector.crm, checked.availability);
-    summary.disabled = checked.disabled;
-    o = { ...o, engine: checked.engine };
-    if (!o.dryRun) rememberMissing(store, installation, checked.engine);
-    const clearings = await pull(o, summary);
+    const engine = o.engine;
+    const check = async (refresh: boolean): Promise<void> => {
+      const checked = await checkFields(connector, engine, { refresh });
+      if (!o.dryRun) requireOwnedFields(connector.crm, checked.availability);
+      summary.disabled = checked.disabled;
+      o = { ...o, engine: checked.engine };
+      if (!o.dryRun) rememberMissing(store, installation, checked.engine);
+    };
+    // Full runs read the CRM's schema again; other runs use the kept read (connector README: schema cache).
+    await check(o.mode === 'full');
+    let clearings: Clearing[];
+    try {
+      clearings = await pull(o, summary, false);
+    } catch (error) {
+      // The CRM named a field unknown that the kept schema still had: read the schema again, once, and
+      // go on from the cursors the stored batches saved.
+      if (!(error instanceof ParcoursError && error.context.schemaStale === true)) throw error;
+      await check(true);
+      clearings = await pull(o, summary, true);
+    }
     await pullTouchpoints(o, summary);
     await clearSwept(o, summary, clearings);
     const desiredTasks = new Map<string, DesiredTask>();
@@ -190,9 +204,10 @@ function finish(store: Store, summary: SyncSummary, connector: CrmConnector, bef
 }
 
 /** Pulls into the mirror; returns the clearing writes the records a full pass swept call for. */
-async function pull(o: SyncOptions, summary: SyncSummary): Promise<Clearing[]> {
+async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean): Promise<Clearing[]> {
   const needs = fieldNeeds(o.engine.mapping);
-  if (o.mode === 'full') o.store.resetCursors(o.installation);
+  // A retried pull resumes from the cursors its first attempt's stored batches saved.
+  if (o.mode === 'full' && !resume) o.store.resetCursors(o.installation);
   const cursors = o.store.getCursors(o.installation);
   const sweptWritten: SweptWritten[] = [];
   const converted = new Set<string>();

@@ -19,6 +19,6 @@ export async function runSetup(connector: CrmConnector, store: Store, installati
   for (const [segmentId, targetId] of Object.entries(report.segmentTargets)) {
     store.setSetting(installation, `segment-target:${segmentId}`, targetId);
   }
-  const { disabled } = await checkFields(connector, compileEngine(mapping));
+  const { disabled } = await checkFields(connector, compileEngine(mapping), { refresh: true });
   return { ...report, disabled };
 }

@@ -139,7 +139,7 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
         // Rules the CRM cannot feed are warnings, not failures: they stay off and the rest runs.
         let warnings: Array<{ id: string; ok: true; warning: true; detail: string; fix: string }> = [];
         try {
-          const { disabled } = await checkFields(ctx.connector, ctx.engine);
+          const { disabled } = await checkFields(ctx.connector, ctx.engine, { refresh: true });
           warnings = disabled.map((d) => ({ id: `rules.disabled.${d.rule}`, ok: true, warning: true, detail: `${d.rule} is off: it needs ${d.needs.join(', ')}, which the CRM lacks`, fix: d.fix }));
         } catch (error) {
           checks.push({ id: 'rules.fields', ok: false, detail: `could not read which fields the CRM has: ${error instanceof Error ? error.message : String(error)}`, fix: 'Fix the checks above (session, scopes), then run doctor again.' });

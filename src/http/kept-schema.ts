@@ -1,0 +1,134 @@
+/**
+ * A CRM schema read (HubSpot property catalogues and pipelines, Salesforce describe results) kept
+ * across runs in the caller's `SchemaCache` (the sync core backs it with the store), so a run that
+ * changes nothing does not pay for it again. Schema changes rarely and no CRM offers a cheap
+ * freshness check (HubSpot's properties API has no `If-Modified-Since` or version), so the kept read
+ * is replaced on explicit `refresh` (full runs, setup, doctor), when a need is not settled by it, and
+ * after the CRM named a field unknown (`forget`). Without a cache the read is kept in memory, for the
+ * connector's lifetime.
+ */
+import type { FieldAvailability, SchemaCache } from '../../connectors/port.ts';
+
+export interface KeptSchemaOptions<T, J> {
+  /** The cache entry's name (one per installation). */
+  name: string;
+  read: () => Promise<T>;
+  cache?: SchemaCache | undefined;
+  /** Checks the kept JSON (a zod schema fits); a value that no longer parses is read again. */
+  schema: { parse(value: unknown): J };
+  encode: (value: T) => J;
+  decode: (json: J) => T;
+}
+
+/** A cache that lives as long as the connector: used when the caller hands none. */
+export function memorySchemaCache(): SchemaCache {
+  const values = new Map<string, unknown>();
+  return {
+    get<T>(name: string, schema: { parse(value: unknown): T }): T | undefined {
+      if (!values.has(name)) return undefined;
+      try {
+        return schema.parse(values.get(name));
+      } catch {
+        return undefined;
+      }
+    },
+    set(name: string, value: unknown): void {
+      values.set(name, value);
+    },
+  };
+}
+
+/** What is kept under the name: the encoded read, and the needs it was found to lack (see `availability`). */
+interface Entry<J> {
+  value: J;
+  lacking: string[];
+}
+
+export class KeptSchema<T, J> {
+  readonly #o: KeptSchemaOptions<T, J>;
+  readonly #cache: SchemaCache;
+  #last: { value: T; json: J; lacking: string[] } | null = null;
+  #reading: Promise<T> | null = null;
+
+  constructor(o: KeptSchemaOptions<T, J>) {
+    this.#o = o;
+    this.#cache = o.cache ?? memorySchemaCache();
+  }
+
+  /** The value this connector last used (read or kept), or null before the first. */
+  last(): T | null {
+    return this.#last?.value ?? null;
+  }
+
+  /** The kept value, without a call; null when none is kept (or it no longer parses). */
+  kept(): T | null {
+    const entry = this.#cache.get(this.#o.name, {
+      parse: (v: unknown): Entry<J> | null => {
+        if (v === null || typeof v !== 'object') return null;
+        const e = v as { value?: unknown; lacking?: unknown };
+        const lacking = Array.isArray(e.lacking) ? e.lacking.filter((x): x is string => typeof x === 'string') : [];
+        return { value: this.#o.schema.parse(e.value), lacking };
+      },
+    });
+    if (entry === undefined || entry === null) return null;
+    this.#last = { value: this.#o.decode(entry.value), json: entry.value, lacking: entry.lacking };
+    return this.#last.value;
+  }
+
+  /** Reads from the CRM now and keeps the result (concurrent callers share one read). */
+  refresh(): Promise<T> {
+    this.#reading ??= this.#o
+      .read()
+      .then((value) => {
+        this.#last = { value, json: this.#o.encode(value), lacking: [] };
+        this.#save();
+        return value;
+      })
+      .finally(() => (this.#reading = null));
+    return this.#reading;
+  }
+
+  /** The kept value, else a fresh read. */
+  async current(): Promise<T> {
+    return this.kept() ?? this.refresh();
+  }
+
+  /** What was kept is no longer true (setup changed the schema, the CRM named a field unknown). */
+  forget(): void {
+    this.#cache.set(this.#o.name, null);
+    this.#last = null;
+  }
+
+  /**
+   * Which of the mapping's fields the CRM lacks, from the kept read when it settles them: every field it
+   * finds missing was already missing when the read was made (so a portal without a CSAT rollup does not
+   * pay a read per run), and a field the mapping newly needs that the kept read lacks is read again —
+   * it may have been created since. `refresh` reads whatever is kept.
+   */
+  async availability(restrict: (value: T) => FieldAvailability, refresh = false): Promise<FieldAvailability> {
+    if (!refresh) {
+      const kept = this.kept();
+      const last = this.#last;
+      if (kept !== null && last !== null) {
+        const found = restrict(kept);
+        const known = new Set(last.lacking);
+        if (lackingKeys(found).every((k) => known.has(k))) return found;
+      }
+    }
+    const fresh = restrict(await this.refresh());
+    if (this.#last) {
+      this.#last.lacking = lackingKeys(fresh);
+      this.#save();
+    }
+    return fresh;
+  }
+
+  #save(): void {
+    if (this.#last) this.#cache.set(this.#o.name, { value: this.#last.json, lacking: this.#last.lacking } satisfies Entry<J>);
+  }
+}
+
+/** One key per field found missing, naming the CRM fields looked for (an override that changes them is a new need). */
+function lackingKeys(a: FieldAvailability): string[] {
+  return [...a.missing.map((m) => `${m.kind}${m.raw ? '.raw' : ''}.${m.field}:${m.looked.join(',')}`), ...a.missingOwned.map((o) => `owned:${o}`)];
+}
