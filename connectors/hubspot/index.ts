@@ -69,15 +69,20 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
       const options = { ...input, fields: restricted(input.fields) };
       const ctx = context(options.fields, options.objects, options.mode === 'full');
       const now = Date.now();
-      const perKind = OBJECT_KINDS.filter((k) => options.objects.includes(k)).map((kind) => {
+      const kinds = OBJECT_KINDS.filter((k) => options.objects.includes(k));
+      const pass = (kind: (typeof kinds)[number]): AsyncIterable<PullBatch> => {
         const cursor = readCursor(options.cursors[kind]);
         // No watermark yet, or an unfinished full pass: incremental is not possible, finish a full pass.
         if (options.mode === 'full' || cursor.watermark === undefined || cursor.full !== undefined) return pullFull(ctx, kind, cursor, now);
         return pullIncremental(ctx, kind, { ...cursor, watermark: cursor.watermark });
-      });
+      };
       // Kinds page independently (each `after` depends only on its own previous page), so they run
       // side by side: one page's latency no longer idles the shared rate-limit budget.
-      return interleave(perKind);
+      if (options.mode !== 'full' || !kinds.includes('contact')) return interleave(kinds.map(pass));
+      // Full runs: deals and tickets first, contacts after. All three share the search budget, so the pass
+      // takes as long either way; but every contact page then completes its customers (their deals and
+      // tickets are stored), so the core can evaluate and write them back while the rest is still read.
+      return concat([interleave(kinds.filter((k) => k !== 'contact').map(pass)), pass('contact')]);
     },
 
     // Engagements, feedback submissions and form conversions (README § Touchpoints).
@@ -122,4 +127,9 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
     tasks: hubspotTasks(transport),
     fieldHistory: (ref, fieldName) => readFieldHistory(transport, ref, fieldName),
   };
+}
+
+/** The batches of each source in turn. */
+async function* concat<T>(sources: Array<AsyncIterable<T>>): AsyncGenerator<T> {
+  for (const source of sources) yield* source;
 }

@@ -47,10 +47,8 @@ async function* searchPass(ctx: PullContext, kind: ObjectKind, from: string, pro
   const objectType = OBJECT_TYPE[kind];
   const cap = ctx.config.searchWindowCap;
   const buffered: CrmObject[] = [];
-  let windowFrom = from;
-  let offset = 0;
-  for (;;) {
-    const page = await ctx.transport.data({
+  const fetchPage = (windowFrom: string, offset: number) => {
+    const p = ctx.transport.data({
       endpoint: `objects.${objectType}.search`,
       endpointClass: 'search',
       method: 'POST',
@@ -58,8 +56,28 @@ async function* searchPass(ctx: PullContext, kind: ObjectKind, from: string, pro
       body: keysetSearchBody(windowFrom, properties, offset),
       schema: searchPageSchema,
     });
-    buffered.push(...page.results);
+    // A page asked ahead may fail while the caller still works on the one before: the failure is thrown
+    // where the page is awaited, not reported as unhandled meanwhile (and dropped if the pass stops first).
+    p.catch(() => undefined);
+    return p;
+  };
+  let windowFrom = from;
+  let request = fetchPage(windowFrom, 0);
+  for (;;) {
+    const page = await request;
     const next = page.paging?.next?.after;
+    const lastSeen = page.results.at(-1);
+    // The next page's position depends only on this response: ask for it before this page is stored, so
+    // the search budget is not idle while the caller stores and evaluates (the cursor still only moves
+    // with stored batches).
+    if (next !== undefined) {
+      // Keyset past the 10,000-result cap: a new query from the id after the last one seen.
+      if (Number(next) + SEARCH_PAGE_SIZE > cap && lastSeen !== undefined) {
+        windowFrom = nextId(lastSeen.id);
+        request = fetchPage(windowFrom, 0);
+      } else request = fetchPage(windowFrom, Number(next));
+    }
+    buffered.push(...page.results);
     const last = buffered.at(-1);
     // Gather pages so each v4 association read for deals/tickets is full; the cursor moves with the batch.
     if (last !== undefined && (next === undefined || buffered.length >= ASSOCIATION_BATCH_MAX)) {
@@ -67,12 +85,6 @@ async function* searchPass(ctx: PullContext, kind: ObjectKind, from: string, pro
       yield { kind, ...content, cursor: toCursor({ ...pos.base, full: { after: next === undefined ? null : nextId(last.id), startedAt: pos.startedAt } }) };
     }
     if (next === undefined) return;
-    const lastSeen = page.results.at(-1);
-    if (Number(next) + SEARCH_PAGE_SIZE > cap && lastSeen !== undefined) {
-      // Keyset past the 10,000-result cap: a new query from the id after the last one seen.
-      windowFrom = nextId(lastSeen.id);
-      offset = 0;
-    } else offset = Number(next);
   }
 }
 

@@ -6,11 +6,11 @@
  * Time-based rules change without any record changing, so every run re-evaluates every customer
  * and writes only what changed.
  */
-import type { CrmConnector, MembershipRead, MembershipReport, RecordChange, RecordFailure } from '../../connectors/port.ts';
+import type { CrmConnector, MembershipRead, MembershipReport, OwnedFieldSpec, RecordChange, RecordFailure } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
 import type { EntryKind } from '../journey/stage-entry.ts';
-import type { CrmName, ObjectKind, RecordRef, TouchpointChannel } from '../model.ts';
+import type { CrmName, Customer, ObjectKind, RecordRef, TouchpointChannel } from '../model.ts';
 import type { RunStatus, StageChange, Store } from '../store/index.ts';
 import type { Values } from './desired.ts';
 import type { DisabledRule } from './field-check.ts';
@@ -155,20 +155,24 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     };
     // Full runs read the CRM's schema again; other runs use the kept read (connector README: schema cache).
     await check(o.mode === 'full');
+    // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
+    const desiredTasks = new Map<string, DesiredTask>();
+    const evaluator = createEvaluator(() => o, runId, summary, pushes, desiredTasks);
     let clearings: Clearing[];
     try {
-      clearings = await pull(o, summary, false);
+      clearings = await pull(o, summary, false, evaluator);
     } catch (error) {
       // The CRM named a field unknown that the kept schema still had: read the schema again, once, and
-      // go on from the cursors the stored batches saved.
-      if (!(error instanceof ParcoursError && error.context.schemaStale === true)) throw error;
+      // go on from the cursors the stored batches saved. (Only before any customer was evaluated: the
+      // engine may change with the schema.)
+      const evaluated = Object.keys(summary.stages).length > 0;
+      if (!(error instanceof ParcoursError && error.context.schemaStale === true) || evaluated) throw error;
       await check(true);
-      clearings = await pull(o, summary, true);
+      clearings = await pull(o, summary, true, evaluator);
     }
     await pullTouchpoints(o, summary);
     await clearSwept(o, summary, clearings);
-    const desiredTasks = new Map<string, DesiredTask>();
-    const members = await evaluateAndPush(o, runId, summary, pushes, desiredTasks);
+    const members = await evaluator.finish();
     if (!o.dryRun) await syncSegments(o, summary, members);
     else planSegments(o, summary, members);
     // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
@@ -204,17 +208,24 @@ function finish(store: Store, summary: SyncSummary, connector: CrmConnector, bef
 }
 
 /** Pulls into the mirror; returns the clearing writes the records a full pass swept call for. */
-async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean): Promise<Clearing[]> {
+async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evaluator: Evaluator): Promise<Clearing[]> {
   const needs = fieldNeeds(o.engine.mapping);
   // A retried pull resumes from the cursors its first attempt's stored batches saved.
   if (o.mode === 'full' && !resume) o.store.resetCursors(o.installation);
   const cursors = o.store.getCursors(o.installation);
   const sweptWritten: SweptWritten[] = [];
   const converted = new Set<string>();
+  // Full runs: once this run's deal and ticket passes are complete, every deal and ticket (with its contact
+  // links) is in the mirror, so a contact stored after that is a complete customer: evaluated and written
+  // back at once, while the pull goes on (the connector README says which order its passes run in).
+  // A connector that also pulls touchpoints does so after the three kinds: customers are complete only then.
+  const streams = o.mode === 'full' && o.connector.pullTouchpoints === undefined;
+  const complete = new Set<ObjectKind>();
   let done = 0;
   for await (const batch of o.connector.pull({ objects: ['contact', 'deal', 'ticket'], fields: needs, mode: o.mode, cursors })) {
     // The cursor is saved in the same transaction as the records it covers.
     const applied = o.store.applyPullBatch(o.installation, batch);
+    if (batch.fullPass?.complete) complete.add(batch.kind);
     sweptWritten.push(...applied.sweptWritten);
     for (const h of batch.handovers ?? []) converted.add(h.from.id);
     for (const ref of applied.removed) summary.removed[PLURAL[ref.kind]]++;
@@ -224,6 +235,9 @@ async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean): Prom
     summary.pulled.removed += batch.removed.length;
     done += batch.records.length;
     o.onProgress?.({ phase: 'pull', done });
+    if (streams && batch.kind === 'contact' && complete.has('deal') && complete.has('ticket') && batch.records.length > 0 && !(batch.handovers?.length)) {
+      await evaluator.evaluate(o.store.iterateCustomers(o.installation, { contactIds: batch.records.map((r) => r.id) }));
+    }
   }
   return clearingsFor(sweptWritten, converted);
 }
@@ -284,17 +298,29 @@ async function clearSwept(o: SyncOptions, summary: SyncSummary, clearings: Clear
   recordFailures(o.store, o.installation, summary.runId, report.failed.filter((f) => !isGone(f)), summary);
 }
 
-/** Returns the desired members of each segment (contact ids). */
-async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSummary, pushes: PushPipeline, tasks: Map<string, DesiredTask>): Promise<Map<string, Set<string>>> {
-  const { store, engine, installation, connector } = o;
-  const mapping = engine.mapping;
-  const typeOf = ownedFieldTypes(engine);
+/**
+ * Evaluates customers and pushes what changed, a customer at a time: the run feeds it customers whose
+ * records are complete while the pull still goes on (`streamed`), then every other customer. Returns
+ * the desired members of each segment (contact ids) when finished.
+ */
+interface Evaluator {
+  /** Plans these customers (and the tasks they want) (each once per run) and flushes full chunks behind the evaluation. */
+  evaluate(customers: Iterable<Customer>): Promise<void>;
+  /** Plans every customer not planned yet, flushes the rest, waits for the pushes. */
+  finish(): Promise<Map<string, Set<string>>>;
+}
+
+function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSummary, pushes: PushPipeline, tasks: Map<string, DesiredTask>): Evaluator {
+  const o = run();
+  const { store, installation, connector } = o;
+  let types: Map<string, OwnedFieldSpec['type']> | null = null;
   const flushSize = o.flushSize ?? connector.pushChunk;
   const pending: Record<ObjectKind, Array<{ change: RecordChange; before: Values }>> = { contact: [], deal: [], ticket: [] };
   const seen: Record<'deal' | 'ticket', Set<string>> = { deal: new Set(), ticket: new Set() };
+  const planned = new Set<string>();
   const stageChanges: StageChange[] = [];
-  const members = new Map<string, Set<string>>(mapping.segments.map((s) => [s.id, new Set()]));
-  const total = store.countRecords(installation).contacts;
+  let members: Map<string, Set<string>> | null = null;
+  let n = 0;
 
   // Pushes run behind the evaluation, so CPU time spent evaluating and storing overlaps the
   // rate-limited calls instead of adding to them. Every push settles into the pipeline; a failed
@@ -320,52 +346,66 @@ async function evaluateAndPush(o: SyncOptions, runId: number, summary: SyncSumma
     });
   };
 
-  let n = 0;
-  for (const [customer, current] of withCurrentStages(store, installation, store.iterateCustomers(installation))) {
-    n++;
-    const plan = planCustomer(engine, current, customer, o.now, typeOf);
-    const state = plan.state;
-    summary.stages[state.stage.id] = (summary.stages[state.stage.id] ?? 0) + 1;
-    for (const id of new Set(state.friction.filter((f) => f.on.kind === 'contact').map((f) => f.id))) summary.flags[id] = (summary.flags[id] ?? 0) + 1;
-    for (const s of state.segments) members.get(s.id)?.add(customer.contact.id);
-    // A deal or ticket shared by two customers wants one task: the first customer citing it wins.
-    for (const t of engine.actions(customer, state, o.now)) if (!tasks.has(t.key)) tasks.set(t.key, t);
-    if (plan.entry.kind !== null) summary.stageEntries.byKind[plan.entry.kind] = (summary.stageEntries.byKind[plan.entry.kind] ?? 0) + 1;
-    for (const c of plan.stageChanges) if (c.backfilled && c !== plan.stageChanges.at(-1)) summary.stageEntries.backfilled++;
-    if (!o.dryRun) stageChanges.push(...plan.stageChanges);
+  const evaluate = async (customers: Iterable<Customer>, total?: number): Promise<void> => {
+    // The run's engine as its schema check left it (a stale schema is read again before any customer is planned).
+    const engine = run().engine;
+    types ??= ownedFieldTypes(engine);
+    members ??= new Map(engine.mapping.segments.map((s) => [s.id, new Set()]));
+    for (const [customer, current] of withCurrentStages(store, installation, customers)) {
+      if (planned.has(customer.contact.id)) continue;
+      planned.add(customer.contact.id);
+      n++;
+      const plan = planCustomer(engine, current, customer, o.now, types);
+      const state = plan.state;
+      summary.stages[state.stage.id] = (summary.stages[state.stage.id] ?? 0) + 1;
+      for (const id of new Set(state.friction.filter((f) => f.on.kind === 'contact').map((f) => f.id))) summary.flags[id] = (summary.flags[id] ?? 0) + 1;
+      for (const s of state.segments) members.get(s.id)?.add(customer.contact.id);
+      // A deal or ticket shared by two customers wants one task: the first customer citing it wins.
+      for (const t of engine.actions(customer, state, o.now)) if (!tasks.has(t.key)) tasks.set(t.key, t);
+      if (plan.entry.kind !== null) summary.stageEntries.byKind[plan.entry.kind] = (summary.stageEntries.byKind[plan.entry.kind] ?? 0) + 1;
+      for (const c of plan.stageChanges) if (c.backfilled && c !== plan.stageChanges.at(-1)) summary.stageEntries.backfilled++;
+      if (!o.dryRun) stageChanges.push(...plan.stageChanges);
 
-    for (const kind of plan.unchanged) {
-      if (kind !== 'contact') continue;
-      summary.unchanged.contacts++;
-    }
-    // A deal or ticket shared by two contacts is planned once.
-    const fresh = (kind: ObjectKind, id: string): boolean => {
-      if (kind === 'contact') return true;
-      if (seen[kind].has(id)) return false;
-      seen[kind].add(id);
-      return true;
-    };
-    for (const d of customer.deals) if (!plan.changes.some((c) => c.kind === 'deal' && c.change.ref.id === d.id) && fresh('deal', d.id)) summary.unchanged.deals++;
-    for (const t of customer.tickets) if (!plan.changes.some((c) => c.kind === 'ticket' && c.change.ref.id === t.id) && fresh('ticket', t.id)) summary.unchanged.tickets++;
-    for (const p of plan.changes) {
-      if (!fresh(p.kind, p.change.ref.id)) continue;
-      summary.changed[PLURAL[p.kind]]++;
-      for (const [field, value] of Object.entries(p.change.values)) {
-        const entry = (summary.plan[`${p.kind}.${field}`] ??= { changes: 0, examples: [] });
-        entry.changes++;
-        if (entry.examples.length < 3) entry.examples.push({ id: p.change.ref.id, before: p.before[field] ?? null, after: value });
+      for (const kind of plan.unchanged) {
+        if (kind !== 'contact') continue;
+        summary.unchanged.contacts++;
       }
-      pending[p.kind].push({ change: p.change, before: p.before });
-      await flush(p.kind, false);
+      // A deal or ticket shared by two contacts is planned once.
+      const fresh = (kind: ObjectKind, id: string): boolean => {
+        if (kind === 'contact') return true;
+        if (seen[kind].has(id)) return false;
+        seen[kind].add(id);
+        return true;
+      };
+      for (const d of customer.deals) if (!plan.changes.some((c) => c.kind === 'deal' && c.change.ref.id === d.id) && fresh('deal', d.id)) summary.unchanged.deals++;
+      for (const t of customer.tickets) if (!plan.changes.some((c) => c.kind === 'ticket' && c.change.ref.id === t.id) && fresh('ticket', t.id)) summary.unchanged.tickets++;
+      for (const p of plan.changes) {
+        if (!fresh(p.kind, p.change.ref.id)) continue;
+        summary.changed[PLURAL[p.kind]]++;
+        for (const [field, value] of Object.entries(p.change.values)) {
+          const entry = (summary.plan[`${p.kind}.${field}`] ??= { changes: 0, examples: [] });
+          entry.changes++;
+          if (entry.examples.length < 3) entry.examples.push({ id: p.change.ref.id, before: p.before[field] ?? null, after: value });
+        }
+        pending[p.kind].push({ change: p.change, before: p.before });
+        await flush(p.kind, false);
+      }
+      if (stageChanges.length >= 1000) store.recordStageChanges(installation, stageChanges.splice(0), runId);
+      if (n % 1000 === 0) o.onProgress?.({ phase: 'evaluate', done: n, ...(total !== undefined ? { total } : {}) });
     }
-    if (stageChanges.length >= 1000) store.recordStageChanges(installation, stageChanges.splice(0), runId);
-    if (n % 1000 === 0) o.onProgress?.({ phase: 'evaluate', done: n, total });
-  }
-  summary.customers = n;
-  if (stageChanges.length) store.recordStageChanges(installation, stageChanges.splice(0), runId);
-  for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true);
-  await pushes.drain();
-  return members;
+  };
+
+  return {
+    evaluate: (customers) => evaluate(customers),
+    async finish() {
+      await evaluate(store.iterateCustomers(installation), store.countRecords(installation).contacts);
+      summary.customers = n;
+      if (stageChanges.length) store.recordStageChanges(installation, stageChanges.splice(0), runId);
+      for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true);
+      await pushes.drain();
+      return members ?? new Map();
+    },
+  };
 }
 
 function planSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string, Set<string>>): void {
