@@ -2,6 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { runCli, runJson, startCli, tempDb, type SyncJson } from './cli.ts';
+import { hubspotIncrementalFloor } from '../../bench/floors.ts';
+import { ownedSpec } from '../../bench/sandbox-child.ts';
+import { hubspotOwned, hubspotState, hubspotWritesBetween } from '../../bench/sandbox-state.ts';
+import { compileEngine } from '../../src/journey/engine.ts';
+import { loadMapping } from '../../src/mapping/load.ts';
 
 
 const writeCalls = (s: SyncJson) =>
@@ -60,6 +65,20 @@ describe('HubSpot end to end: the real CLI against the sandbox', { timeout: 120_
     expect(again.json.pulled.contacts).toBeGreaterThan(0);
     expect(again.json.written).toBe(0);
     expect(writeCalls(again.json)).toBe(0);
+  });
+
+  it('an unchanged re-run makes exactly the independent floor of calls: the schema and pipelines come from the store', async () => {
+    const owned = ownedSpec(compileEngine(loadMapping('mappings/hubspot.yaml')).mapping);
+    const since = Date.now();
+    const before = hubspotOwned(sb, owned);
+    const callsBefore = sb.calls.length;
+    const r = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
+    expect(r.code).toBe(0);
+    // From the sandbox's own call log and state, not from Parcours's counters.
+    const calls = sb.calls.slice(callsBefore);
+    const floor = hubspotIncrementalFloor(hubspotState(sb, since), hubspotWritesBetween(before, hubspotOwned(sb, owned)));
+    expect(calls.filter((c) => /\/properties\/|\/pipelines\//.test(c.path))).toEqual([]);
+    expect(calls.length).toBe(floor.calls);
   });
 
   it('a change in the CRM shows up in the next incremental run, and only the affected records are written', async () => {

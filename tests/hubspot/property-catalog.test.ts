@@ -1,7 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ContactRecord } from '../../src/model.ts';
-import { api, collect, connector, contact, needs, props } from './helpers.ts';
+import type { ContactRecord, DealRecord } from '../../src/model.ts';
+import { openStore } from '../../src/store/index.ts';
+import { storeSchemaCache } from '../../src/sync/schema-cache.ts';
+import { DEAL_PIPELINES, api, collect, connector, contact, needs, props } from './helpers.ts';
 
 beforeEach(() => nock.disableNetConnect());
 afterEach(() => {
@@ -111,5 +116,115 @@ describe('which properties the portal has (properties API)', () => {
     const record = batches.flatMap((b) => b.records)[0] as ContactRecord;
     expect(record).toMatchObject({ lifecycle: 'customer', npsScore: 4, csat: null, raw: { parcours_stage: 'awareness' } });
     expect(Object.keys(record.raw)).toEqual(['parcours_stage']);
+  });
+});
+
+describe('property catalogues and pipelines kept in the store across runs', () => {
+  // Deals need their stage history: the deal pipelines shape what an incremental search asks for.
+  const fields = needs({
+    normalized: { contact: ['lifecycle', 'csat'], deal: ['stage', 'stagesReached'], ticket: [] },
+    owned: { contact: ['parcours_stage'] },
+  });
+  const T0 = Date.parse('2026-11-01T00:00:00.000Z');
+  const cursors = { contact: { watermark: T0 }, deal: { watermark: T0 }, ticket: { watermark: T0 } };
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'parcours-hs-cache-'));
+  });
+  // One store file; each "run" opens it and builds a new connector, as a CLI run does.
+  const run = async <T>(body: (c: ReturnType<typeof connector>) => Promise<T>): Promise<T> => {
+    const store = openStore(join(dir, 'p.db'));
+    try {
+      return await body(connector({ schemaCache: storeSchemaCache(store, 'hubspot:test') }));
+    } finally {
+      store.close();
+    }
+  };
+  const schemaCalls = (c: ReturnType<typeof connector>): Record<string, number> =>
+    Object.fromEntries(Object.entries(c.stats().byEndpoint).filter(([k]) => k.startsWith('properties.') || k.startsWith('pipelines.')));
+  /** An incremental run that finds nothing changed: one empty search and one archived page per kind. */
+  const nothingChanged = (dealSearch: unknown = { total: 0, results: [] }) =>
+    api()
+      .post('/crm/v3/objects/contacts/search').reply(200, { total: 0, results: [] })
+      .post('/crm/v3/objects/deals/search').reply(200, dealSearch)
+      .post('/crm/v3/objects/tickets/search').reply(200, { total: 0, results: [] })
+      .get(/\/crm\/v3\/objects\/(contacts|deals|tickets)/).query((q) => q.archived === 'true').times(3).reply(200, { results: [] });
+  const incremental = (c: ReturnType<typeof connector>) => collect(c.pull({ objects: ['contact', 'deal', 'ticket'], fields, mode: 'incremental', cursors }));
+
+  it('a second run with a warm store makes no properties or pipelines call', async () => {
+    portal();
+    api().get('/crm/v3/pipelines/deals').reply(200, DEAL_PIPELINES);
+    nothingChanged();
+    const first = await run(async (c) => {
+      const availability = await c.availableFields(fields, { refresh: true });
+      await incremental(c);
+      return { availability, schema: schemaCalls(c) };
+    });
+    expect(first.schema).toEqual({ 'properties.list': 3, 'pipelines.deals': 1 });
+    expect(first.availability.missing.map((m) => m.field)).toEqual(['csat']);
+
+    // Only the searches and archived pages are mocked now: a properties or pipelines call would fail the run.
+    const scope = nothingChanged();
+    const second = await run(async (c) => {
+      const availability = await c.availableFields(fields);
+      const batches = await incremental(c);
+      return { availability, batches: batches.length, total: c.stats().total, schema: schemaCalls(c) };
+    });
+    expect(scope.isDone()).toBe(true);
+    expect(second).toEqual({ availability: first.availability, batches: 3, total: 6, schema: {} });
+  });
+
+  it('a full run reads the catalogues and pipelines again', async () => {
+    portal();
+    api().get('/crm/v3/pipelines/deals').reply(200, DEAL_PIPELINES);
+    nothingChanged();
+    await run(async (c) => (await c.availableFields(fields, { refresh: true }), await incremental(c)));
+
+    const reread = portal();
+    const pipelines = api().get('/crm/v3/pipelines/deals').reply(200, DEAL_PIPELINES);
+    api()
+      .get(/\/crm\/v3\/objects\/(contacts|deals|tickets)/).query((q) => q.archived === 'false').times(3).reply(200, { results: [] })
+      .get(/\/crm\/v3\/objects\/(contacts|deals|tickets)/).query((q) => q.archived === 'true').times(3).reply(200, { results: [] });
+    const schema = await run(async (c) => {
+      await c.availableFields(fields, { refresh: true });
+      await collect(c.pull({ objects: ['contact', 'deal', 'ticket'], fields, mode: 'full', cursors: {} }));
+      return schemaCalls(c);
+    });
+    expect(reread.isDone() && pipelines.isDone()).toBe(true);
+    expect(schema).toEqual({ 'properties.list': 3, 'pipelines.deals': 1 });
+  });
+
+  it('a property the mapping newly needs and the kept catalogue lacks is read again, once', async () => {
+    portal();
+    await run((c) => c.availableFields(fields, { refresh: true }));
+    const more = needs({ ...fields, raw: { contact: ['hs_lead_status'] } });
+    const again = portal();
+    const found = await run(async (c) => ({ missing: (await c.availableFields(more)).missing.map((m) => m.field), schema: schemaCalls(c) }));
+    expect(again.isDone()).toBe(true);
+    expect(found).toEqual({ missing: ['csat', 'hs_lead_status'], schema: { 'properties.list': 3 } });
+    // Still lacking on the next run: the kept read settles it, no call.
+    expect(await run(async (c) => (await c.availableFields(more), c.stats().total))).toBe(0);
+  });
+
+  it('a deal in a stage the kept pipelines do not know reads them again, once per run', async () => {
+    portal();
+    api().get('/crm/v3/pipelines/deals').reply(200, DEAL_PIPELINES);
+    nothingChanged();
+    await run(async (c) => (await c.availableFields(fields, { refresh: true }), await incremental(c)));
+
+    // An admin added pipeline 7002 with stage 9101 since: two deals sit in it.
+    const added = { results: [...DEAL_PIPELINES.results, { id: '7002', label: 'Partners', stages: [{ id: '9101', label: 'Won', metadata: { isClosed: 'true', probability: '1.0' } }] }] };
+    const pipelines = api().get('/crm/v3/pipelines/deals').reply(200, added);
+    const deal = (id: string) => ({ id, properties: { hs_object_id: id, pipeline: '7002', dealstage: '9101', hs_lastmodifieddate: '2026-11-01T10:00:00.000Z' }, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-11-01T10:00:00.000Z', archived: false });
+    nothingChanged({ total: 2, results: [deal('801'), deal('802')] });
+    api().post('/crm/v4/associations/deals/contacts/batch/read').reply(200, { status: 'COMPLETE', results: [] });
+    const r = await run(async (c) => {
+      await c.availableFields(fields);
+      const records = (await incremental(c)).flatMap((b) => b.records);
+      return { records, schema: schemaCalls(c) };
+    });
+    expect(pipelines.isDone()).toBe(true);
+    expect(r.schema).toEqual({ 'pipelines.deals': 1 });
+    expect(r.records.map((d) => [d.id, (d as DealRecord).isClosed, (d as DealRecord).isWon])).toEqual([['801', true, true], ['802', true, true]]);
   });
 });

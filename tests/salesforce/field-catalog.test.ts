@@ -1,6 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import nock from 'nock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ContactRecord } from '../../src/model.ts';
+import { openStore } from '../../src/store/index.ts';
+import { storeSchemaCache } from '../../src/sync/schema-cache.ts';
 import { V, collect, connector, needs, page, sf, soql, compositeEndpoint, type CompositeLog } from './fixtures.ts';
 
 beforeAll(() => nock.disableNetConnect());
@@ -138,5 +143,55 @@ describe('which fields the org has (sObject describe)', () => {
       'SELECT Id, SystemModstamp, OwnerId FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id',
     ]);
     expect(records[0]?.csat).toBe(4);
+  });
+});
+
+describe('describe results kept in the store across runs', () => {
+  const fields = needs({
+    normalized: { contact: ['email', 'country', 'csat'], deal: ['stage'], ticket: ['channel'] },
+    overrides: { contact: { csat: 'Contact:CSAT__c' }, deal: {}, ticket: {} },
+    owned: { contact: ['Parcours_Stage__c'], deal: [], ticket: [] },
+  });
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'parcours-sf-cache-'));
+  });
+  // One store file; each "run" opens it and builds a new connector, as a CLI run does.
+  const run = async <T>(body: (c: ReturnType<typeof connector>) => Promise<T>): Promise<T> => {
+    const store = openStore(join(dir, 'p.db'));
+    try {
+      return await body(connector({ schemaCache: storeSchemaCache(store, 'salesforce:test') }));
+    } finally {
+      store.close();
+    }
+  };
+  const describeCalls = (c: ReturnType<typeof connector>): number => Object.entries(c.stats().byEndpoint).filter(([k]) => k.includes('describe') || k.startsWith('metadata')).reduce((n, [, v]) => n + v, 0);
+
+  it('a second run with the kept describe makes no describe call and finds the same fields missing', async () => {
+    const scope = standardOrg();
+    const first = await run(async (c) => ({ availability: await c.availableFields(fields, { refresh: true }), calls: c.stats().total }));
+    expect(scope.isDone()).toBe(true);
+    expect(first.calls).toBe(5);
+    // No describe mocked any more: a call would fail the run (nock refuses it).
+    const second = await run(async (c) => ({ availability: await c.availableFields(fields), calls: c.stats().total }));
+    expect(second).toEqual({ availability: first.availability, calls: 0 });
+    expect(second.availability.missing.map((m) => m.field)).toEqual(['csat']);
+  });
+
+  it('reads again on a full run (refresh), and when the mapping needs a field the kept read lacks', async () => {
+    standardOrg();
+    await run((c) => c.availableFields(fields, { refresh: true }));
+    // A full run, setup and doctor ask with refresh: five describes again.
+    const full = standardOrg();
+    expect(await run(async (c) => (await c.availableFields(fields, { refresh: true }), describeCalls(c)))).toBe(5);
+    expect(full.isDone()).toBe(true);
+    // The admin maps a new field the kept describe lacks: it may exist now, so describe again — once.
+    const more = needs({ ...fields, normalized: { ...fields.normalized, contact: [...fields.normalized.contact, 'npsScore'] }, overrides: { contact: { csat: 'Contact:CSAT__c', npsScore: 'Contact:NPS__c' }, deal: {}, ticket: {} } });
+    const fresh = standardOrg();
+    const after = await run(async (c) => ({ missing: (await c.availableFields(more)).missing.map((m) => m.field), calls: describeCalls(c) }));
+    expect(fresh.isDone()).toBe(true);
+    expect(after).toEqual({ missing: ['csat', 'npsScore'], calls: 5 });
+    // Still missing on the next run: settled by the kept read, no describe.
+    expect(await run(async (c) => (await c.availableFields(more), describeCalls(c)))).toBe(0);
   });
 });
