@@ -22,12 +22,12 @@ const pages = (n: number, size: number): number => Math.max(1, Math.ceil(n / siz
  *   Then archived-list pages + one pipelines read each for deals and tickets (when there are any, or when
  *   stage history forces it for deals).
  * - `unchanged`: an incremental run with nothing modified: one empty search per kind + one archived-list
- *   page per kind (+ the deal pipelines when stage history is needed, as it shapes the search properties).
+ *   page per kind. The property catalogues and pipelines come from the schema cache (read by the full run).
  */
 export function minimumCalls(n: MinimumCallsInput, run: 'full' | 'unchanged'): number {
   const archived = n.archived ?? {};
   const archivedCalls = pages(archived.contacts ?? 0, 100) + pages(archived.deals ?? 0, 100) + pages(archived.tickets ?? 0, 100);
-  if (run === 'unchanged') return 3 + archivedCalls + (n.stageHistory ? 1 : 0);
+  if (run === 'unchanged') return 3 + archivedCalls;
   const pipelineCalls = (n.deals > 0 || n.stageHistory ? 1 : 0) + (n.tickets > 0 ? 1 : 0);
   const live =
     (n.fullPullBy ?? 'search') === 'search'

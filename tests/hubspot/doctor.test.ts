@@ -122,6 +122,7 @@ describe('minimumCalls', () => {
     expect(minimumCalls({ contacts: 20_000, deals: 2_500, tickets: 1_000 }, 'full')).toBe(100 + 13 + 5 + 3 + 1 + 3 + 2);
     expect(minimumCalls({ contacts: 1000, deals: 250, tickets: 0, fullPullBy: 'list' }, 'full')).toBe(10 + 3 + 1 + 3 + 1);
     expect(minimumCalls({ contacts: 1000, deals: 250, tickets: 0 }, 'unchanged')).toBe(6);
-    expect(minimumCalls({ contacts: 10, deals: 10, tickets: 10, stageHistory: true }, 'unchanged')).toBe(7);
+    // The deal pipelines that shape the stage-history search properties are kept from the full run.
+    expect(minimumCalls({ contacts: 10, deals: 10, tickets: 10, stageHistory: true }, 'unchanged')).toBe(6);
   });
 });
