@@ -144,6 +144,7 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
   };
   // Pushes run behind the evaluation, at most two in flight.
   const pushes = new PushPipeline(2);
+  let memberships: { result(): Promise<Map<string, MembershipRead>> } | undefined;
   try {
     const engine = o.engine;
     const check = async (refresh: boolean): Promise<void> => {
@@ -155,6 +156,9 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     };
     // Full runs read the CRM's schema again; other runs use the kept read (connector README: schema cache).
     await check(o.mode === 'full');
+    // Full runs read every list / campaign back; those reads need nothing from the pull, so they go side by
+    // side with it (on the budget a search pull leaves idle) instead of after the writes.
+    memberships = o.mode === 'full' && !o.dryRun ? readMemberships(o) : undefined;
     // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
     const desiredTasks = new Map<string, DesiredTask>();
     const evaluator = createEvaluator(() => o, runId, summary, pushes, desiredTasks);
@@ -173,7 +177,7 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     await pullTouchpoints(o, summary);
     await clearSwept(o, summary, clearings);
     const members = await evaluator.finish();
-    if (!o.dryRun) await syncSegments(o, summary, members);
+    if (!o.dryRun) await syncSegments(o, summary, members, await memberships?.result());
     else planSegments(o, summary, members);
     // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
     const tasks = await syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun });
@@ -183,8 +187,9 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
     }
     summary.status = summary.failed.length > 0 ? 'partial' : 'succeeded';
   } catch (error) {
-    // Pushes still running finish, and are recorded, before the run ends.
+    // Pushes still running finish, and are recorded, before the run ends; so do the list reads.
     await pushes.settle();
+    await memberships?.result().catch(() => undefined);
     if (error instanceof ParcoursError && (error.code === 'DAILY_LIMIT' || error.code === 'QUOTA_RESERVE')) {
       summary.status = 'stopped';
       summary.stoppedReason = error.message;
@@ -426,7 +431,22 @@ function planSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string,
  * leaves) and a removed record is only taken out where the CRM still holds it. A list / campaign an
  * admin deleted is created again (or, with `writeback.deleted_segment_list: report`, reported and skipped).
  */
-async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string, Set<string>>): Promise<void> {
+/**
+ * The members each segment's list / campaign holds, read as the run starts (full runs). A failed read is
+ * kept, not thrown, until the run asks for the result (an unhandled rejection must not end the process
+ * while the pull is still going).
+ */
+function readMemberships(o: SyncOptions): { result(): Promise<Map<string, MembershipRead>> } {
+  const targets = o.engine.mapping.segments.flatMap((s) => {
+    const targetId = o.store.getSetting(o.installation, `segment-target:${s.id}`);
+    return targetId ? [[s.id, targetId] as const] : [];
+  });
+  const reads = Promise.all(targets.map(async ([segmentId, targetId]) => [`${segmentId}\u0000${targetId}`, await o.connector.readMembership(targetId)] as const)).then((r) => new Map(r));
+  reads.catch(() => undefined);
+  return { result: () => reads };
+}
+
+async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string, Set<string>>, prefetched?: Map<string, MembershipRead>): Promise<void> {
   const names = new Map(journeyFieldSpec(o.engine.mapping).segments.map((s) => [s.id, s.name]));
   for (const [segmentId, want] of desired) {
     let targetId = o.store.getSetting(o.installation, `segment-target:${segmentId}`);
@@ -436,7 +456,7 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
     // The CRM's members: read on full runs; otherwise the store's record stands for them.
     let actual: Set<string> | null = null;
     if (o.mode === 'full' && targetId) {
-      const read = await o.connector.readMembership(targetId);
+      const read = prefetched?.get(`${segmentId}\u0000${targetId}`) ?? (await o.connector.readMembership(targetId));
       tallyRead(summary, read);
       if (read.exists) actual = new Set(read.members);
       else {
