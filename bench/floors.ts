@@ -19,6 +19,10 @@ export const HS_LIST_PAGE = 100;
  *  https://developers.hubspot.com/docs/api-reference/legacy/crm/search-the-crm "Limits" (hubspot.md §2.2) */
 export const HS_SEARCH_PAGE = 200;
 export const HS_SEARCH_PER_SECOND = 5;
+/** HubSpot: the burst limit of a private app on a Free/Starter portal, 100 requests per rolling 10 s; CRM search is
+ *  not counted in it (it has its own 5/s above). https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
+ *  (hubspot.md §2.1–2.2). Higher tiers only raise it. */
+export const HS_BURST = { max: 100, intervalMs: 10_000 } as const;
 /** HubSpot: batch read/update take at most 100 inputs. https://developers.hubspot.com/docs/api-reference/latest/crm/using-object-apis "Limits" (hubspot.md §3.2) */
 export const HS_BATCH = 100;
 /** HubSpot: associations v4 batch read takes at most 1,000 inputs. https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide (hubspot.md §5) */
@@ -167,11 +171,12 @@ export function hubspotIncrementalFloor(s: HubspotState, writes: HubspotWrites):
 }
 
 /**
- * Seconds the calls need at least under the documented budgets, both spent side by side: the burst window
+ * Seconds the calls need at least under the documented budgets (nothing here knows how the calls are scheduled),
+ * both spent side by side — a lower bound for any client making these calls: the burst window
  * admits `max` calls per rolling `intervalMs` (the first `max` at once, the next ones an interval later…),
  * search 5 per rolling second. Calls that fit in one window cost no waiting, so a handful of calls floors at 0.
  */
-export function hubspotRateFloorSeconds(calls: { standard: number; search: number }, burst: { max: number; intervalMs: number }): number {
+export function hubspotRateFloorSeconds(calls: { standard: number; search: number }, burst: { max: number; intervalMs: number } = HS_BURST): number {
   const windows = (n: number, perWindow: number): number => Math.max(0, Math.ceil(n / perWindow) - 1);
   return Math.max(windows(calls.standard, burst.max) * (burst.intervalMs / 1000), windows(calls.search, HS_SEARCH_PER_SECOND));
 }

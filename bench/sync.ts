@@ -36,6 +36,8 @@ export interface RunMeasure {
   seconds: number;
   /** Rate-limit floor of the calls made, or null where the CRM has no burst limit (Salesforce). */
   floorSeconds: number | null;
+  /** Rate-limit floor of the independent floor's calls (its cheapest reads + writes), or null (Salesforce). */
+  independentFloorSeconds?: number | null;
   rateLimited: number;
   records: number;
   /** Requests per route pattern, as the sandbox logged them. */
@@ -111,6 +113,7 @@ export function printSyncBench(r: SyncBenchResult): void {
       `  ${m.label.padEnd(27)} calls ${String(m.calls).padStart(5)}   ours ${String(m.ours).padStart(5)} → ${ratio(m.calls, m.ours)}   independent ${String(f.calls).padStart(5)} → ${ratio(m.calls, f.calls)} (goal ≤ ${GOALS.calls}×)   ${time}   429s ${m.rateLimited}   ${Math.round(m.records / Math.max(m.seconds, 0.001)).toLocaleString('en')} records/s`,
     );
     console.log(`      independent = reads ${f.reads.calls} [${f.reads.strategy}] + writes ${f.writes.calls} [${f.writes.detail}]`);
+    if (m.independentFloorSeconds) console.log(`      time vs the rate floor of the independent floor's calls (${f.reads.search} search, ${f.reads.standard + f.writes.calls} standard): ${m.independentFloorSeconds.toFixed(1)} s → ${(m.seconds / m.independentFloorSeconds).toFixed(2)}×`);
     const top = Object.entries(m.byEndpoint).sort((a, b) => b[1] - a[1]);
     console.log(`      our calls: ${top.map(([k, v]) => `${k} ${v}`).join(', ')}`);
     const runnerUp = f.candidates.find((c) => c.strategy !== f.reads.strategy);
@@ -163,13 +166,15 @@ export async function runHubspotSyncBench(contacts = 20_000, rate = { max: 100, 
         (label === 'full sync' ? hubspotMinimum(counts, 'full') : label === 'unchanged re-run' ? hubspotMinimum(counts, 'unchanged') : oursEcho(s)) +
         minimumTouchpointCalls(tpState, label === 'full sync' ? 'full' : 'unchanged');
       const tpFloor = label === 'full sync' ? hubspotTouchpointFloor(tpState, rate).reads : hubspotTouchpointIncrementalFloor(tpState, rate).reads;
+      const independent = withTouchpoints(label === 'full sync' ? hubspotFullFloor(state, writes) : hubspotIncrementalFloor(state, writes), tpFloor);
       runs.push({
         label,
         calls: calls.total,
         ours: read + oursWrites(s, 100, 1000),
-        independent: withTouchpoints(label === 'full sync' ? hubspotFullFloor(state, writes) : hubspotIncrementalFloor(state, writes), tpFloor),
+        independent,
         seconds,
         floorSeconds: hubspotRateFloorSeconds({ standard: calls.total - search, search }, rate),
+        independentFloorSeconds: hubspotRateFloorSeconds({ standard: independent.reads.standard + independent.writes.calls, search: independent.reads.search }, rate),
         rateLimited: calls.rateLimited,
         records: s.pulled.contacts + s.pulled.deals + s.pulled.tickets + (s.touchpoints?.pulled ?? 0),
         byEndpoint: calls.byEndpoint,
