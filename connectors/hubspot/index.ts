@@ -60,8 +60,9 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
 
   return {
     crm: 'hubspot',
-    // Batch update takes 100 inputs: ten full calls per push.
-    pushChunk: 1_000,
+    // Batch update takes 100 inputs: four full calls per push, sent side by side. Small enough that what is
+    // left to write when a full run's pull ends is a few calls, not tens.
+    pushChunk: 400,
 
     availableFields: (needs, opts) => catalog.availability((c) => restrictNeeds(needs, c).availability, opts?.refresh ?? false),
 

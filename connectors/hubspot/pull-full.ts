@@ -43,6 +43,9 @@ export function keysetSearchBody(fromId: string, properties: string[], after: nu
 
 const nextId = (id: string): string => (BigInt(id) + 1n).toString();
 
+/** Search pages of one pass in flight at once (the search pacer admits two). */
+const AHEAD = 2;
+
 async function* searchPass(ctx: PullContext, kind: ObjectKind, from: string, properties: string[], pos: Position): AsyncGenerator<PullBatch> {
   const objectType = OBJECT_TYPE[kind];
   const cap = ctx.config.searchWindowCap;
@@ -61,22 +64,42 @@ async function* searchPass(ctx: PullContext, kind: ObjectKind, from: string, pro
     p.catch(() => undefined);
     return p;
   };
+  // Pages are asked ahead (at most AHEAD in flight), so one page's latency does not idle the search budget
+  // while the caller stores and evaluates the page before it; the cursor still moves only with stored
+  // batches. A page's position is its offset in the query window: the next one is known from `paging`, and
+  // the ones after it from the window's `total` (first page). Pages asked past an end that moved are dropped.
   let windowFrom = from;
-  let request = fetchPage(windowFrom, 0);
+  let known: number | undefined;
+  let asked = -SEARCH_PAGE_SIZE;
+  const queue: Array<{ offset: number; page: ReturnType<typeof fetchPage> }> = [];
+  const topUp = (needed: number): void => {
+    if (queue[0]?.offset !== needed) {
+      queue.length = 0;
+      asked = needed - SEARCH_PAGE_SIZE;
+    }
+    while (queue.length < AHEAD) {
+      const offset = asked + SEARCH_PAGE_SIZE;
+      if (offset !== needed && (known === undefined || offset >= known)) return;
+      if (offset + SEARCH_PAGE_SIZE > cap) return;
+      asked = offset;
+      queue.push({ offset, page: fetchPage(windowFrom, offset) });
+    }
+  };
+  topUp(0);
   for (;;) {
-    const page = await request;
+    const head = queue.shift() as (typeof queue)[number];
+    const page = await head.page;
+    if (head.offset === 0 && page.total !== undefined) known = Math.min(page.total, cap);
     const next = page.paging?.next?.after;
     const lastSeen = page.results.at(-1);
-    // The next page's position depends only on this response: ask for it before this page is stored, so
-    // the search budget is not idle while the caller stores and evaluates (the cursor still only moves
-    // with stored batches).
-    if (next !== undefined) {
+    if (next === undefined) queue.length = 0;
+    else if (Number(next) + SEARCH_PAGE_SIZE > cap && lastSeen !== undefined) {
       // Keyset past the 10,000-result cap: a new query from the id after the last one seen.
-      if (Number(next) + SEARCH_PAGE_SIZE > cap && lastSeen !== undefined) {
-        windowFrom = nextId(lastSeen.id);
-        request = fetchPage(windowFrom, 0);
-      } else request = fetchPage(windowFrom, Number(next));
-    }
+      windowFrom = nextId(lastSeen.id);
+      known = undefined;
+      queue.length = 0;
+      topUp(0);
+    } else topUp(Number(next));
     buffered.push(...page.results);
     const last = buffered.at(-1);
     // Gather pages so each v4 association read for deals/tickets is full; the cursor moves with the batch.

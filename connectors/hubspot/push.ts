@@ -144,8 +144,15 @@ export async function pushChanges(transport: HubspotTransport, changes: RecordCh
     let pending = list;
     for (let round = 0; pending.length > 0; round++) {
       const retry: RecordChange[] = [];
-      for (let i = 0; i < pending.length; i += UPDATE_BATCH_MAX) {
-        const outcome = await writeBatch(transport, objectType, pending.slice(i, i + UPDATE_BATCH_MAX));
+      const slices: RecordChange[][] = [];
+      for (let i = 0; i < pending.length; i += UPDATE_BATCH_MAX) slices.push(pending.slice(i, i + UPDATE_BATCH_MAX));
+      // The batches of one push go side by side (the pacer keeps them in the burst budget), so one call's
+      // latency does not idle the budget; all settle before a failure is thrown.
+      const settled = await Promise.allSettled(slices.map((slice) => writeBatch(transport, objectType, slice)));
+      const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (rejected) throw rejected.reason;
+      for (const r of settled) {
+        const outcome = (r as PromiseFulfilledResult<Awaited<ReturnType<typeof writeBatch>>>).value;
         report.written.push(...outcome.written.map((c): RecordRef => c.ref));
         for (const f of outcome.failed) {
           if (f.requeue && round < RETRY_ROUNDS) retry.push(f.change);
