@@ -156,12 +156,14 @@ describe('HubSpot end to end: the real CLI against the sandbox', { timeout: 120_
 
 describe('HubSpot end to end: a run killed mid-push', () => {
   it('is finished by the next run: every record correct, no duplicate list member', { timeout: 240_000 }, async () => {
-    const sb = await startHubspotSandbox({ port: 0, seed: 5, contacts: 400 });
+    // 800 contacts: two pushes of 400 (the four batch updates of one push go side by side), so killing the
+    // run once the first batch update has been answered stops it mid-push.
+    const sb = await startHubspotSandbox({ port: 0, seed: 5, contacts: 800 });
     const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
     try {
       expect((await runCli(['setup', '--crm', 'hubspot'], env)).code).toBe(0);
-      // The first full sync writes 400 contacts (4 batches) plus deals and tickets; slow each batch
-      // update and kill the process once the first has been answered.
+      // The first full sync writes 800 contacts (2 pushes of 4 batches) plus deals and tickets; slow each
+      // batch update and kill the process once the first has been answered.
       sb.faults.add({ method: 'POST', path: /batch\/update$/, delayMs: 700, times: 20 });
       const child = startCli(['sync', '--crm', 'hubspot'], env);
       // The pushes start after the pull, touchpoints included (≈ 6,400 here): allow for a loaded machine.
@@ -172,7 +174,7 @@ describe('HubSpot end to end: a run killed mid-push', () => {
       sb.faults.clear();
       const written = sb.data.ids('contacts').filter((id) => sb.data.getRecord('contacts', id)?.properties.parcours_stage).length;
       expect(written).toBeGreaterThan(0);
-      expect(written).toBeLessThan(400); // killed mid-push
+      expect(written).toBeLessThan(800); // killed mid-push
 
       const next = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
       expect(next.code).toBe(0);
