@@ -79,8 +79,7 @@ export class HubspotTransport {
       standard: new Pacer({ ...config.pacing, maxConcurrent: 8, headroom: 0.97 }, now),
       // Search: 5 requests/s per account and no headers to correct us, so a fixed window, 10% wider than
       // 1 s because the server counts arrivals, not our start times (network jitter would otherwise 429).
-      // Two in flight, so one page's latency does not idle the budget (a full pass asks for its next page ahead).
-      search: new Pacer({ max: Math.max(1, Math.floor(config.searchPerSecond)), intervalMs: 1100, maxConcurrent: 2 }, now),
+      search: new Pacer({ max: Math.max(1, Math.floor(config.searchPerSecond)), intervalMs: 1100, maxConcurrent: 1 }, now),
       // Associations v4 have their own burst limit (100 / 10 s on Free/Starter, 150 Pro/Enterprise):
       // https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide
       associations: new Pacer({ ...config.pacing, maxConcurrent: 4, headroom: 0.95 }, now),
