@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { runCli, runJson, startCli, tempDb, type SyncJson } from './cli.ts';
-import { hubspotIncrementalFloor } from '../../bench/floors.ts';
+import { HS_BURST, hubspotIncrementalFloor, hubspotTouchpointIncrementalFloor, withTouchpoints } from '../../bench/floors.ts';
 import { ownedSpec } from '../../bench/sandbox-child.ts';
-import { hubspotOwned, hubspotState, hubspotWritesBetween } from '../../bench/sandbox-state.ts';
+import { hubspotOwned, hubspotState, hubspotTouchpointState, hubspotWritesBetween } from '../../bench/sandbox-state.ts';
 import { compileEngine } from '../../src/journey/engine.ts';
 import { loadMapping } from '../../src/mapping/load.ts';
 
@@ -76,7 +76,9 @@ describe('HubSpot end to end: the real CLI against the sandbox', { timeout: 120_
     expect(r.code).toBe(0);
     // From the sandbox's own call log and state, not from Parcours's counters.
     const calls = sb.calls.slice(callsBefore);
-    const floor = hubspotIncrementalFloor(hubspotState(sb, since), hubspotWritesBetween(before, hubspotOwned(sb, owned)));
+    // Every run also pulls touchpoints: their floor (changed since the last run) is added, as the benchmark does.
+    const tp = hubspotTouchpointIncrementalFloor(hubspotTouchpointState(sb, since), HS_BURST).reads;
+    const floor = withTouchpoints(hubspotIncrementalFloor(hubspotState(sb, since), hubspotWritesBetween(before, hubspotOwned(sb, owned))), tp);
     expect(calls.filter((c) => /\/properties\/|\/pipelines\//.test(c.path))).toEqual([]);
     expect(calls.length).toBe(floor.calls);
   });
@@ -156,13 +158,13 @@ describe('HubSpot end to end: the real CLI against the sandbox', { timeout: 120_
 
 describe('HubSpot end to end: a run killed mid-push', () => {
   it('is finished by the next run: every record correct, no duplicate list member', { timeout: 240_000 }, async () => {
-    // 800 contacts: two pushes of 400 (the four batch updates of one push go side by side), so killing the
-    // run once the first batch update has been answered stops it mid-push.
-    const sb = await startHubspotSandbox({ port: 0, seed: 5, contacts: 800 });
+    // 1,200 contacts: three pushes of 400 (the four batch updates of one push go side by side, two pushes at
+    // a time), so killing the run once the first batch update has been answered stops it mid-push.
+    const sb = await startHubspotSandbox({ port: 0, seed: 5, contacts: 1200 });
     const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
     try {
       expect((await runCli(['setup', '--crm', 'hubspot'], env)).code).toBe(0);
-      // The first full sync writes 800 contacts (2 pushes of 4 batches) plus deals and tickets; slow each
+      // The first full sync writes 1,200 contacts (3 pushes of 4 batches) plus deals and tickets; slow each
       // batch update and kill the process once the first has been answered.
       sb.faults.add({ method: 'POST', path: /batch\/update$/, delayMs: 700, times: 20 });
       const child = startCli(['sync', '--crm', 'hubspot'], env);
@@ -174,7 +176,7 @@ describe('HubSpot end to end: a run killed mid-push', () => {
       sb.faults.clear();
       const written = sb.data.ids('contacts').filter((id) => sb.data.getRecord('contacts', id)?.properties.parcours_stage).length;
       expect(written).toBeGreaterThan(0);
-      expect(written).toBeLessThan(800); // killed mid-push
+      expect(written).toBeLessThan(1200); // killed mid-push
 
       const next = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
       expect(next.code).toBe(0);
