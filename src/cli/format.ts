@@ -115,6 +115,8 @@ function lineJson(l: TaskLine): object {
   return { ...l, dueAt: new Date(l.dueAt).toISOString() };
 }
 
+const UNASSIGNABLE_SHOWN = 5;
+
 /** `tasks: 3 created, 1 completed, 1 left open (edited), 2 unassignable, 0 failed` and the details. */
 export function tasksText(t: TaskSummary, dryRun: boolean): string[] {
   if (t.unsupported) return [`  tasks:     ${t.unsupported}`];
@@ -130,7 +132,9 @@ export function tasksText(t: TaskSummary, dryRun: boolean): string[] {
     for (const l of t.leftOpen.slice(0, 20)) lines.push(`    left open: task ${l.taskId} (${l.key}): ${l.why}`);
     for (const f of t.failed.slice(0, 20)) lines.push(`    failed: ${f.key}: ${f.code} ${f.message}`);
   }
-  for (const u of t.unassignable.slice(0, 20)) lines.push(`    unassignable: ${u.key}: ${u.why}`);
+  // A few examples, not hundreds of lines: the full list is in `--json` and `parcours runs --id`.
+  for (const u of t.unassignable.slice(0, UNASSIGNABLE_SHOWN)) lines.push(`    unassignable: ${u.key}: ${u.why}`);
+  if (t.unassignable.length > UNASSIGNABLE_SHOWN) lines.push(`    … and ${t.unassignable.length - UNASSIGNABLE_SHOWN} more unassignable (all of them in --json); set fallback_owner on the action to assign them`);
   return lines;
 }
 
