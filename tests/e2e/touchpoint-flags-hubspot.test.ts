@@ -93,4 +93,19 @@ describe('touchpoint flags, HubSpot end to end', { timeout: 240_000 }, () => {
     expect(r.stdout).toContain('touchpoints (2, oldest first):');
     expect(r.stdout).toMatch(/touchpoints the rules used:\n {2}unanswered_inbound: #1 emails\/\d+/);
   });
+
+  it('explain, live, prints the stage history reps see, from HubSpot\'s own property history', async () => {
+    const stage = sb.data.getRecord('contacts', ids.unanswered as string)?.properties.parcours_stage;
+    expect(stage).toBeTruthy();
+    const r = await runCli(['explain', '--crm', 'hubspot', '--contact', ids.unanswered as string], env);
+    expect(r.code, r.stderr).toBe(0);
+    const section = r.stdout.split('stage history reps see in the CRM (parcours_stage')[1];
+    expect(section, r.stdout).toBeDefined();
+    // The value Parcours wrote is in the CRM's history of the field, with its time.
+    expect(section).toMatch(new RegExp(`\\n {2}\\d{4}-\\d{2}-\\d{2}[^\\n]* ${String(stage)}\\b`));
+    const json = await runCli(['explain', '--crm', 'hubspot', '--contact', ids.unanswered as string, '--json'], env);
+    const parsed = JSON.parse(json.stdout) as { crmStageHistory: { field: string; entries: Array<{ value: string | null }> } };
+    expect(parsed.crmStageHistory.field).toBe('parcours_stage');
+    expect(parsed.crmStageHistory.entries.at(-1)?.value).toBe(stage);
+  });
 });

@@ -4,6 +4,7 @@ import { sinceText, stageTimeline } from '../../journey/stage-entry.ts';
 import { formatDate } from '../../journey/trace.ts';
 import { loadMapping } from '../../mapping/load.ts';
 import { ParcoursError } from '../../errors.ts';
+import type { FieldHistoryEntry } from '../../../connectors/port.ts';
 import type { ContactRecord, Customer, DealRecord, TicketRecord } from '../../model.ts';
 import { checkFields } from '../../sync/field-check.ts';
 import { fieldNeeds } from '../../sync/field-spec.ts';
@@ -29,6 +30,8 @@ export function registerExplain(program: Command, io: CliIo): void {
       let customer: Customer;
       let engine;
       let touchpointSource: string | null = null;
+      // The stage field's history as the CRM keeps it (what a rep sees on the record), live runs only.
+      let crmHistory: { field: string; entries: FieldHistoryEntry[] } | { field: string; error: string } | null = null;
       if (opts.customer) {
         engine = compileEngine(loadMapping(opts.mapping ?? 'mappings/hubspot.yaml'));
         customer = readCustomerFile(opts.customer);
@@ -46,6 +49,14 @@ export function registerExplain(program: Command, io: CliIo): void {
             throw error;
           });
           customer = toCustomer(opts.contact, records);
+          const stageField = ctx.engine.mapping.writeback.contact.stage;
+          if (ctx.connector.fieldHistory && stageField) {
+            const ref = { kind: 'contact' as const, objectType: customer.contact.objectType, id: customer.contact.id };
+            crmHistory = await ctx.connector.fieldHistory(ref, stageField).then(
+              (entries) => ({ field: stageField, entries }),
+              (error: unknown) => ({ field: stageField, error: error instanceof Error ? error.message : String(error) }),
+            );
+          }
           // Touchpoints live when the connector can fetch one customer's; else what the last sync stored.
           if (ctx.connector.fetchTouchpoints) {
             customer.touchpoints = sortTouchpoints(await ctx.connector.fetchTouchpoints(opts.contact));
@@ -66,7 +77,7 @@ export function registerExplain(program: Command, io: CliIo): void {
       const entered = history.at(-1);
       if (opts.json) {
         const touchpoints = customer.touchpoints ? { touchpoints: customer.touchpoints, touchpointsUsed: result.touchpointsUsed } : {};
-        io.out(JSON.stringify({ ...result.state, stageHistory: history, ...touchpoints }, null, 2));
+        io.out(JSON.stringify({ ...result.state, stageHistory: history, ...touchpoints, ...(crmHistory ? { crmStageHistory: crmHistory } : {}) }, null, 2));
       } else {
         for (const line of result.lines) io.out(line);
         if (touchpointSource) io.out(`touchpoints: ${touchpointSource}`);
@@ -74,6 +85,12 @@ export function registerExplain(program: Command, io: CliIo): void {
         io.out(`stage entry by the CRM's dates: ${entered ? sinceText(entered.at, entered.basis) : 'none'}`);
         io.out('stage history the CRM dates (a first sync backfills the ledger with it):');
         for (const e of history) io.out(`  ${formatDate(e.at)} ${e.stage} — ${e.basis}`);
+        if (crmHistory) {
+          io.out(`stage history reps see in the CRM (${crmHistory.field}, the CRM's own field history):`);
+          if ('error' in crmHistory) io.out(`  unavailable: ${crmHistory.error}`);
+          else if (crmHistory.entries.length === 0) io.out('  none yet (Parcours has not written this record, or history tracking is off)');
+          else for (const e of crmHistory.entries) io.out(`  ${formatDate(e.at)} ${e.value ?? '(cleared)'}${e.source ? ` — ${e.source}` : ''}`);
+        }
       }
     });
 }
