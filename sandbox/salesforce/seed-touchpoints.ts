@@ -9,6 +9,14 @@
  * inbound question; while a deal is open, calls, meetings (some no-shows) and two-way email; as a customer,
  * support mail on Cases (some inbound never answered), check-in calls, surveys. About 15 interactions a
  * contact on average, more for customers, fewer for cold leads.
+ *
+ * Which object holds which interaction, per the Salesforce Object Reference (shapes: schema-touchpoints.ts):
+ * Task (TaskSubtype Call/Email/ListEmail, CallType) https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm ;
+ * Event https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_event.htm ;
+ * EmailMessage (Enhanced Email logs a Task with ActivityId; Incoming; ParentId for Email-to-Case)
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_emailmessage.htm ;
+ * CampaignMember (HasResponded, FirstRespondedDate) https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_campaignmember.htm ;
+ * activities older than 365 days are archived and returned only by queryAll (../../../shared/crm-facts/touchpoints.md).
  */
 import { mulberry32, type Persona, type PersonaDeal, type PersonaTicket } from '../demo-data.ts';
 import { DAY_MS, HOUR_MS } from '../../src/model.ts';
