@@ -292,6 +292,10 @@ const ENGAGEMENT_SPECS: Record<EngagementType, Spec[]> = {
 const SPECS: Record<Exclude<ObjectType, EngagementType>, Spec[]> = {
   contacts: [
     ['email', 'Email', 'string', 'text', { unique: true }],
+    // Secondary addresses, `;`-separated (a default property on every portal; the contacts v1 secondary-email
+    // reference says they are "included in the hs_additional_emails property"; type and fieldType as a portal's
+    // properties API lists them). https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/v1/get-contacts-v1-secondary-email-v-id
+    ['hs_additional_emails', 'Additional email addresses', 'enumeration', 'select', { readOnly: true }],
     ['firstname', 'First Name', 'string', 'text'],
     ['lastname', 'Last Name', 'string', 'text'],
     ['phone', 'Phone Number', 'string', 'phonenumber'],
@@ -421,12 +425,38 @@ const DEFAULT_GROUP: Record<ObjectType, string> = {
   feedback_submissions: 'feedbacksubmissioninformation',
 };
 
+/**
+ * Contact properties HubSpot's Salesforce integration adds to a portal where it is installed (and only there):
+ * the ids of the Salesforce Contact / Lead the contact syncs with, in the "Salesforce information" group
+ * (`salesforceinformation`, the group of the integration's synced properties such as `leadsource`). The
+ * integration sets them; they are not written through the API. HubSpot contacts sync with Salesforce Leads and
+ * Contacts, matched by e-mail on the first sync and by these ids afterwards:
+ * https://knowledge.hubspot.com/integrations/sync-salesforce-leads-and-contacts-to-hubspot ,
+ * https://knowledge.hubspot.com/articles/kcs_article/salesforce/does-a-hubspot-field-need-separate-mappings-for-leads-and-contacts
+ * (property names as HubSpot exports them: `salesforcecontactid`, `salesforceleadid`, `salesforceaccountid`).
+ */
+export const SALESFORCE_INTEGRATION_GROUP: PropertyGroupDef = { name: 'salesforceinformation', label: 'Salesforce information', displayOrder: 1, archived: false };
+const SALESFORCE_INTEGRATION_SPECS: Spec[] = [
+  ['salesforcecontactid', 'Salesforce Contact ID', 'string', 'text', { readOnly: true, group: SALESFORCE_INTEGRATION_GROUP.name }],
+  ['salesforceleadid', 'Salesforce Lead ID', 'string', 'text', { readOnly: true, group: SALESFORCE_INTEGRATION_GROUP.name }],
+  ['salesforceaccountid', 'Salesforce Account ID', 'string', 'text', { readOnly: true, group: SALESFORCE_INTEGRATION_GROUP.name }],
+];
+
+/** The integration's contact properties, as the properties API lists them once it is installed. */
+export function salesforceIntegrationProperties(now: number): PropertyDef[] {
+  return toDefs(SALESFORCE_INTEGRATION_SPECS, 'contacts', now, 1000);
+}
+
 export function builtinGroups(t: ObjectType): PropertyGroupDef[] {
   return [{ name: DEFAULT_GROUP[t], label: `${singular(t)[0]?.toUpperCase()}${singular(t).slice(1)} information`, displayOrder: 0, archived: false }];
 }
 
 export function builtinProperties(t: ObjectType, now: number, stageDates: StageDateNames = 'v2'): PropertyDef[] {
   const specs = isEngagement(t) ? [...ENGAGEMENT_COMMON, ...ENGAGEMENT_SPECS[t]] : [...COMMON, ...SPECS[t], ...(t === 'deals' ? stageDateSpecs(stageDates) : [])];
+  return toDefs(specs, t, now, 0);
+}
+
+function toDefs(specs: Spec[], t: ObjectType, now: number, firstOrder: number): PropertyDef[] {
   return specs.map(([name, label, type, fieldType, extra], i) => ({
     name,
     label,
@@ -435,7 +465,7 @@ export function builtinProperties(t: ObjectType, now: number, stageDates: StageD
     groupName: extra?.group ?? DEFAULT_GROUP[t],
     description: '',
     options: (extra?.options ?? []).map((v, order) => ({ label: v, value: v, hidden: false, displayOrder: order })),
-    displayOrder: i,
+    displayOrder: firstOrder + i,
     hidden: false,
     formField: !extra?.readOnly,
     hasUniqueValue: extra?.unique ?? false,

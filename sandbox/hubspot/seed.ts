@@ -8,6 +8,7 @@ import { DEMO_OWNERS, generatePersonas, type Persona, type PersonaDeal, type Per
 import { personaTouchpoints, type DemoFormConversions, type PersonaTouchpoints } from '../demo-touchpoints.ts';
 import { CALL_DISPOSITIONS, CUSTOM_CALL_DISPOSITION, DEAL_PIPELINES, lifecycleDateProperty, stageDateProperties, type ObjectType, type PipelineDef } from './schema.ts';
 import type { PortalStore } from './store.ts';
+import { hubspotSide, hubspotTouchpoints, linkedPlan, personalAddress, signupAddress, type LinkedPlan } from '../linked-population.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -26,14 +27,37 @@ function setIf(target: Record<string, string>, key: string, value: string | numb
   if (value !== null && value !== undefined && value !== '') target[key] = String(value);
 }
 
-export function seedPortal(store: PortalStore, opts: { seed: number; count: number; now: number }): void {
+/** The Salesforce record a persona became, as the linked Salesforce sandbox seeded it (sandbox/linked.ts). */
+export interface LinkedSalesforceRecord {
+  objectType: 'Contact' | 'Lead';
+  id: string;
+  accountId: string | null;
+}
+
+export interface SeedPortalOptions {
+  seed: number;
+  count: number;
+  now: number;
+  /**
+   * Seed the HubSpot side of a linked pair (sandbox/linked-population.ts): personas only in Salesforce are left
+   * out, those in both keep their marketing side here, and those the integration synced carry the ids of their
+   * Salesforce record (the properties exist: the portal has the integration installed).
+   */
+  linked?: { salesforce: ReadonlyMap<number, LinkedSalesforceRecord> };
+}
+
+export function seedPortal(store: PortalStore, opts: SeedPortalOptions): void {
   const companyIds = new Map<string, string>();
   // The reps: one owner each (owners API), created long before the data.
   const ownerIds = DEMO_OWNERS.map((o) => store.addOwner({ ...o, archived: false, createdAt: opts.now - 800 * DAY_MS, updatedAt: opts.now - 30 * DAY_MS }).id);
   const ownerOf = (index: number | null): string | null => (index === null ? null : (ownerIds[index] ?? null));
-  for (const p of generatePersonas(opts)) {
-    const touch = personaTouchpoints(opts.seed, p, opts.now);
-    const contactId = addContact(store, p, opts.now, ownerOf(p.owner), touch.forms);
+  for (const persona of generatePersonas(opts)) {
+    const plan = opts.linked ? linkedPlan(opts.seed, persona) : null;
+    if (plan?.role === 'salesforce_only') continue;
+    const p = plan ? hubspotSide(persona, plan) : persona;
+    const touch = plan ? hubspotTouchpoints(personaTouchpoints(opts.seed, persona, opts.now), plan) : personaTouchpoints(opts.seed, p, opts.now);
+    const contactId = addContact(store, p, opts.now, ownerOf(p.owner), touch.forms, plan && opts.linked ? linkedProperties(p, plan, opts.linked.salesforce.get(p.index)) : undefined);
+    if (plan?.hubspotDuplicate && p.email) addSignupDuplicate(store, p, ownerOf(p.owner));
     let companyId: string | null = null;
     if (p.company) {
       companyId = companyIds.get(p.company.name) ?? null;
@@ -65,7 +89,34 @@ export function seedPortal(store: PortalStore, opts: { seed: number; count: numb
   }
 }
 
-function addContact(store: PortalStore, p: Persona, now: number, ownerId: string | null, forms: DemoFormConversions | null): string {
+/** The linked persona's e-mail properties and, when the integration synced it, its Salesforce ids. */
+function linkedProperties(p: Persona, plan: LinkedPlan, sf: LinkedSalesforceRecord | undefined): Record<string, string> {
+  const props: Record<string, string> = {};
+  if (plan.role !== 'both') return props;
+  if (plan.match === 'additional_email' && p.email) {
+    props['email'] = personalAddress(p.email, p.index);
+    props['hs_additional_emails'] = p.email;
+  }
+  if (plan.match === 'integration_ids' && sf) {
+    props[sf.objectType === 'Contact' ? 'salesforcecontactid' : 'salesforceleadid'] = sf.id;
+    if (sf.accountId) props['salesforceaccountid'] = sf.accountId;
+  }
+  return props;
+}
+
+/**
+ * An old sign-up of the same person: another contact (HubSpot keeps `email` unique) whose additional addresses
+ * hold the person's work address — two HubSpot records with one e-mail.
+ */
+function addSignupDuplicate(store: PortalStore, p: Persona, ownerId: string | null): void {
+  if (!p.email) return;
+  const props: Record<string, string> = { firstname: p.firstName, lastname: p.lastName, email: signupAddress(p.email), hs_additional_emails: p.email, lifecyclestage: 'subscriber' };
+  setIf(props, 'hubspot_owner_id', ownerId);
+  props[lifecycleDateProperty('subscriber')] = iso(p.createdAt - 200 * DAY_MS);
+  store.create('contacts', props, { createdAt: p.createdAt - 200 * DAY_MS, updatedAt: p.createdAt - 200 * DAY_MS });
+}
+
+function addContact(store: PortalStore, p: Persona, now: number, ownerId: string | null, forms: DemoFormConversions | null, linked?: Record<string, string>): string {
   const props: Record<string, string> = { firstname: p.firstName, lastname: p.lastName };
   setIf(props, 'hubspot_owner_id', ownerId);
   setIf(props, 'email', p.email);
@@ -88,6 +139,7 @@ function addContact(store: PortalStore, p: Persona, now: number, ownerId: string
     props['num_conversion_events'] = String(forms.count);
     props['num_unique_conversion_events'] = String(forms.first.name === forms.recent.name ? 1 : 2);
   }
+  if (linked) Object.assign(props, linked);
   // A portal without a property (see `withoutProperties`) holds no value for it.
   for (const name of Object.keys(props)) if (!store.properties.contacts.has(name)) delete props[name];
   // Last modified: the latest thing that happened to this person, never in the future.

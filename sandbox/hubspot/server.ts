@@ -20,8 +20,8 @@ import { mountObjectByIdRoute } from './routes/object-by-id.ts';
 import { mountOauthRoutes, mountUsageRoute } from './routes/oauth.ts';
 import { mountSchemaRoutes } from './routes/schema-routes.ts';
 import { mountSearchRoute } from './routes/search.ts';
-import { parseObjectType, type ObjectType, type StageDateNames } from './schema.ts';
-import { seedPortal } from './seed.ts';
+import { SALESFORCE_INTEGRATION_GROUP, parseObjectType, salesforceIntegrationProperties, type ObjectType, type StageDateNames } from './schema.ts';
+import { seedPortal, type LinkedSalesforceRecord } from './seed.ts';
 import { PortalStore } from './store.ts';
 
 /** Route patterns, most specific first, so faulted and rate-limited calls are counted under the same key as served ones. */
@@ -88,6 +88,12 @@ export interface HubspotSandboxOptions {
   withoutProperties?: Partial<Record<'contacts' | 'deals' | 'tickets', string[]>>;
   /** Scopes the private-app token lacks (e.g. `crm.objects.owners.read`: the owners API answers 403 MISSING_SCOPES). */
   withoutScopes?: string[];
+  /**
+   * The HubSpot side of a linked pair (issue 16; sandbox/linked.ts starts both): HubSpot's Salesforce
+   * integration is installed, so the contact properties it adds exist (schema.ts `salesforceIntegrationProperties`),
+   * and the portal holds the linked population (sandbox/linked-population.ts) with the Salesforce ids given here.
+   */
+  linked?: { salesforce: ReadonlyMap<number, LinkedSalesforceRecord> };
 }
 
 export interface SandboxCall {
@@ -172,7 +178,11 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
   for (const [type, names] of Object.entries(opts.withoutProperties ?? {}) as Array<['contacts' | 'deals' | 'tickets', string[]]>) {
     for (const name of names) store.properties[type].delete(name);
   }
-  seedPortal(store, { seed: opts.seed ?? 1, count: opts.contacts ?? 200, now: opts.now ?? clock() });
+  if (opts.linked) {
+    for (const def of salesforceIntegrationProperties(clock())) store.properties.contacts.set(def.name, def);
+    store.groups.contacts.set(SALESFORCE_INTEGRATION_GROUP.name, { ...SALESFORCE_INTEGRATION_GROUP });
+  }
+  seedPortal(store, { seed: opts.seed ?? 1, count: opts.contacts ?? 200, now: opts.now ?? clock(), ...(opts.linked ? { linked: opts.linked } : {}) });
   const ctx: SandboxContext = { store, clock, associationPageSize: opts.associationPageSize ?? 500, multiStatus: opts.multiStatus ?? true };
   const creds = new Credentials({
     accessToken: opts.accessToken ?? DEFAULT_SANDBOX_TOKEN,

@@ -10,6 +10,7 @@ import { sfDate } from './format.ts';
 import type { Org } from './org.ts';
 import { CASE_STATUSES, LEAD_STATUSES, OPPORTUNITY_STAGES, SURVEY_FIELDS, TASK_PRIORITIES, TASK_STATUSES } from './schema.ts';
 import type { TouchpointObjectOptions } from './schema-touchpoints.ts';
+import { linkedPlan, otherCase, salesforceSide } from '../linked-population.ts';
 import { seedSurveyQuestions, seedTouchpoints, type SeededPerson, type TouchpointSeedContext } from './seed-touchpoints.ts';
 
 /** Stage names per neutral deal step; steps 1-3 have two standard stages each, picked per deal. */
@@ -41,7 +42,15 @@ export interface SeedOptions {
   username: string;
   /** Seed interactions (Task, Event, EmailMessage…); the optional objects only where the org has them. */
   touchpoints?: { features: TouchpointObjectOptions } | false;
+  /**
+   * Seed the Salesforce side of a linked pair (sandbox/linked-population.ts): personas only in HubSpot are left
+   * out, those in both keep their sales and service side here, and duplicates get a second Lead.
+   */
+  linked?: boolean;
 }
+
+/** The Contact or Lead each seeded persona became (its index → record), for the linked HubSpot sandbox. */
+export type PersonRecords = Map<number, { objectType: 'Contact' | 'Lead'; id: string; accountId: string | null }>;
 
 export interface OrgSetupOptions {
   now: number;
@@ -94,7 +103,8 @@ function isLead(p: Persona): boolean {
   return p.deals.length === 0 && p.tickets.length === 0 && (p.lifecycle === null || ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'other'].includes(p.lifecycle));
 }
 
-export function seedPersonas(org: Org, opts: SeedOptions): void {
+export function seedPersonas(org: Org, opts: SeedOptions): PersonRecords {
+  const records: PersonRecords = new Map();
   const accounts = new Map<string, string>();
   // Every record has an owner in Salesforce; a persona without one is still owned by the rep who left.
   const users = seedUsers(org, opts.now);
@@ -109,18 +119,31 @@ export function seedPersonas(org: Org, opts: SeedOptions): void {
   };
   // A webinar response is dated a few days after the invitation went out.
   const responded = sfDate(opts.now - 52 * DAY_MS);
-  for (const p of generatePersonas({ seed: opts.seed, count: opts.contacts, now: opts.now })) {
+  for (const persona of generatePersonas({ seed: opts.seed, count: opts.contacts, now: opts.now })) {
+    const plan = opts.linked ? linkedPlan(opts.seed, persona) : null;
+    if (plan?.role === 'hubspot_only') continue;
+    const p = plan ? salesforceSide(persona, plan) : persona;
+    // Salesforce keeps the letter case a rep typed; HubSpot's matching must not care.
+    const email = plan?.salesforceEmailCase && p.email ? otherCase(p.email) : p.email;
     const source = p.source ? (LEAD_SOURCE[p.source] ?? 'Other') : null;
+    if (plan?.salesforceDuplicate && p.email) {
+      // A rep entered the person again as a Lead (from a trade-show list): one e-mail on two Salesforce records.
+      org.insertRaw('Lead', {
+        FirstName: p.firstName, LastName: p.lastName, Name: `${p.firstName} ${p.lastName}`, Email: p.email, Company: p.company?.name ?? `${p.lastName} (individual)`,
+        Status: 'Open - Not Contacted', LeadSource: 'Trade Show', CreatedDate: Math.min(opts.now, p.createdAt + 30 * DAY_MS), OwnerId: ownerOf(p.owner),
+      });
+    }
     const industry = p.company?.industry ? (INDUSTRY[p.company.industry] ?? 'Other') : null;
     if (isLead(p)) {
       const working = p.lifecycle === 'marketingqualifiedlead' || p.lifecycle === 'salesqualifiedlead';
       const leadId = org.insertRaw('Lead', {
-        FirstName: p.firstName, LastName: p.lastName, Name: `${p.firstName} ${p.lastName}`, Email: p.email, Phone: p.phone,
+        FirstName: p.firstName, LastName: p.lastName, Name: `${p.firstName} ${p.lastName}`, Email: email, Phone: p.phone,
         Company: p.company?.name ?? `${p.lastName} (individual)`, Country: p.country, Industry: industry,
         Status: working ? 'Working - Contacted' : 'Open - Not Contacted', LeadSource: source, CreatedDate: p.createdAt, OwnerId: ownerOf(p.owner),
       });
       if (p.index % 5 === 0) org.insertRaw('CampaignMember', { CampaignId: campaign, LeadId: leadId, Status: p.index % 15 === 0 ? 'Responded' : 'Sent', HasResponded: p.index % 15 === 0, FirstRespondedDate: p.index % 15 === 0 ? responded : null, CreatedDate: opts.now - 55 * DAY_MS, LastModifiedDate: opts.now - (p.index % 15 === 0 ? 52 : 55) * DAY_MS });
       touch({ persona: p, personId: leadId, isLead: true, ownerId: ownerOf(p.owner), deals: [], cases: [] });
+      records.set(p.index, { objectType: 'Lead', id: leadId, accountId: null });
       continue;
     }
     let accountId: string | null = null;
@@ -132,7 +155,7 @@ export function seedPersonas(org: Org, opts: SeedOptions): void {
       }
     }
     const contactId = org.insertRaw('Contact', {
-      FirstName: p.firstName, LastName: p.lastName, Name: `${p.firstName} ${p.lastName}`, Email: p.email, Phone: p.phone,
+      FirstName: p.firstName, LastName: p.lastName, Name: `${p.firstName} ${p.lastName}`, Email: email, Phone: p.phone,
       AccountId: accountId, MailingCountry: p.country, LeadSource: source, CreatedDate: p.createdAt, OwnerId: ownerOf(p.owner),
       ...(has(org, 'Contact', 'CSAT__c') ? { NPS_Score__c: p.nps, CSAT__c: p.csat } : {}),
     });
@@ -140,7 +163,9 @@ export function seedPersonas(org: Org, opts: SeedOptions): void {
     const deals = p.deals.map((d, i) => ({ id: seedDeal(org, d, p.index + i, accountId, contactId, ownerOf(d.owner)), deal: d }));
     const cases = p.tickets.map((t) => ({ id: seedCase(org, t, contactId, accountId, opts.now, ownerOf(t.owner)), ticket: t }));
     touch({ persona: p, personId: contactId, isLead: false, ownerId: ownerOf(p.owner), deals, cases });
+    records.set(p.index, { objectType: 'Contact', id: contactId, accountId });
   }
+  return records;
 }
 
 function seedDeal(org: Org, d: PersonaDeal, salt: number, accountId: string | null, contactId: string, ownerId: string): string {

@@ -20,7 +20,7 @@ import { sobjectsRouter } from './routes/sobjects.ts';
 import { toolingRouter } from './routes/tooling.ts';
 import { addSurveyFields } from './schema.ts';
 import { optionalTouchpointObjects, type TouchpointObjectOptions } from './schema-touchpoints.ts';
-import { seedOrgSetup, seedPersonas } from './seed.ts';
+import { seedOrgSetup, seedPersonas, type PersonRecords } from './seed.ts';
 import { Sessions } from './sessions.ts';
 import { jsonValue, runSoql, toJsonRecord } from './soql/run.ts';
 
@@ -74,6 +74,11 @@ export interface SalesforceSandboxOptions {
   touchpointObjects?: TouchpointObjectOptions;
   /** Seed interactions at all (default true); tests of unrelated behaviour may turn them off. */
   seedTouchpoints?: boolean;
+  /**
+   * The Salesforce side of a linked pair (issue 16; sandbox/linked.ts starts both): the linked population
+   * (sandbox/linked-population.ts) instead of every persona. Nothing in the org's API changes.
+   */
+  linked?: boolean;
 }
 
 export interface SandboxCall {
@@ -126,6 +131,8 @@ export interface SalesforceSandbox {
   calls: SandboxCall[];
   stats(): { total: number; byEndpoint: Record<string, number> };
   data: SalesforceSandboxData;
+  /** The Contact or Lead each seeded persona became (persona index → record), as seeded. */
+  personRecords: PersonRecords;
   apiUsage(): { used: number; max: number };
   close(): Promise<void>;
 }
@@ -155,7 +162,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     ...(opts.historyDisabled ? { historyDisabled: opts.historyDisabled } : {}),
     ...(opts.trackedStandardFields ? { trackedStandardFields: opts.trackedStandardFields } : {}),
   });
-  seedPersonas(org, { seed: opts.seed ?? 1, contacts: opts.contacts ?? 200, now: base, username, touchpoints: opts.seedTouchpoints === false ? false : { features: opts.touchpointObjects ?? {} } });
+  const personRecords = seedPersonas(org, { seed: opts.seed ?? 1, contacts: opts.contacts ?? 200, now: base, username, touchpoints: opts.seedTouchpoints === false ? false : { features: opts.touchpointObjects ?? {} }, ...(opts.linked ? { linked: true } : {}) });
 
   const sessions = new Sessions(org.orgId, opts.sessionTtlMs ?? null);
   const refreshToken = sessions.issueRefresh(undefined, opts.refreshToken);
@@ -321,6 +328,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       return { total: calls.length, byEndpoint };
     },
     data,
+    personRecords,
     apiUsage: () => ({ used: budget.used, max: budget.max }),
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startHubspotSandbox } from '../../../sandbox/hubspot/index.ts';
 import { startSalesforceSandbox } from '../../../sandbox/salesforce/index.ts';
+import { startLinkedSandboxes } from '../../../sandbox/linked.ts';
 import { ParcoursError } from '../../errors.ts';
 import type { CliIo } from '../io.ts';
 
@@ -14,7 +15,8 @@ export function registerSandbox(program: Command, io: CliIo): void {
     .option('--contacts <n>', 'customers seeded in each CRM', '2000')
     .option('--rate-limit <max/interval>', 'HubSpot burst limit, e.g. 100/10s (default: unlimited headers)')
     .option('--salesforce-features <list>', 'Salesforce features the org has beyond a standard org, comma-separated: surveys, chat, messaging (default: none)', '')
-    .action(async (opts: { portHubspot: string; portSalesforce: string; seed: string; contacts: string; rateLimit?: string; salesforceFeatures: string }) => {
+    .option('--linked', "one company's two CRMs: an overlapping population, HubSpot's Salesforce integration installed (PARCOURS_LINK=hubspot,salesforce)")
+    .action(async (opts: { portHubspot: string; portSalesforce: string; seed: string; contacts: string; rateLimit?: string; salesforceFeatures: string; linked?: boolean }) => {
       const features = opts.salesforceFeatures.split(',').map((f) => f.trim()).filter(Boolean);
       const unknown = features.filter((f) => !['surveys', 'chat', 'messaging'].includes(f));
       if (unknown.length) throw new ParcoursError('INPUT_INVALID', `--salesforce-features: unknown feature "${unknown[0]}"; choose from surveys, chat, messaging`);
@@ -26,10 +28,15 @@ export function registerSandbox(program: Command, io: CliIo): void {
       }
       const seed = Number(opts.seed);
       const contacts = Number(opts.contacts);
-      const hs = await startHubspotSandbox({ port: Number(opts.portHubspot), seed, contacts, rateLimit });
       const touchpointObjects = { surveys: features.includes('surveys'), liveChat: features.includes('chat'), messaging: features.includes('messaging') };
-      const sf = await startSalesforceSandbox({ port: Number(opts.portSalesforce), seed, contacts, touchpointObjects });
-      io.out(`# Parcours sandbox: ${contacts} customers per CRM (seed ${seed}). Paste these lines into .env or your shell:`);
+      const hubspotOptions = { port: Number(opts.portHubspot), rateLimit };
+      const salesforceOptions = { port: Number(opts.portSalesforce), touchpointObjects };
+      const { hs, sf } = opts.linked
+        ? await startLinkedSandboxes({ seed, contacts, hubspot: hubspotOptions, salesforce: salesforceOptions }).then((l) => ({ hs: l.hubspot, sf: l.salesforce }))
+        : { hs: await startHubspotSandbox({ ...hubspotOptions, seed, contacts }), sf: await startSalesforceSandbox({ ...salesforceOptions, seed, contacts }) };
+      io.out(opts.linked
+        ? `# Parcours sandbox, linked: ${contacts} people, about 70 % of the HubSpot contacts also in Salesforce (seed ${seed}). Paste these lines into .env or your shell:`
+        : `# Parcours sandbox: ${contacts} customers per CRM (seed ${seed}). Paste these lines into .env or your shell:`);
       io.out(`HUBSPOT_BASE_URL=${hs.url}`);
       io.out(`HUBSPOT_ACCESS_TOKEN=${hs.accessToken}`);
       io.out(`HUBSPOT_CLIENT_ID=${hs.oauth.clientId}`);
@@ -41,6 +48,7 @@ export function registerSandbox(program: Command, io: CliIo): void {
       io.out(`SALESFORCE_CLIENT_ID=${sf.oauth.clientId}`);
       io.out(`SALESFORCE_CLIENT_SECRET=${sf.oauth.clientSecret}`);
       io.out(`SALESFORCE_REFRESH_TOKEN=${sf.oauth.refreshToken}`);
+      if (opts.linked) io.out('PARCOURS_LINK=hubspot,salesforce');
       io.out('# (sandbox credentials only: they open nothing but these loopback servers) — Ctrl-C to stop');
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
