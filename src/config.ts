@@ -13,6 +13,8 @@ const EnvSchema = z.object({
   PARCOURS_DB: nonEmpty.default('./data/parcours.db'),
   PARCOURS_MAPPING: nonEmpty.optional(),
   PARCOURS_INSTALLATION: nonEmpty.optional(),
+  /** Links the environment's two installations (issue 16): `hubspot,salesforce`. */
+  PARCOURS_LINK: z.string().regex(/^\s*(hubspot\s*,\s*salesforce|salesforce\s*,\s*hubspot)\s*$/, 'expected "hubspot,salesforce" (the environment installations to link)').optional(),
   /** Encrypts tokens Parcours stores (rotated Salesforce refresh tokens, OAuth installs): AES-256-GCM. */
   PARCOURS_SECRET_KEY: nonEmpty.optional(),
 
@@ -65,6 +67,23 @@ export function defaultMapping(env: Env, crm: CrmName): string {
 
 export function installationId(env: Env, crm: CrmName): string {
   return env.PARCOURS_INSTALLATION ?? `${crm}:default`;
+}
+
+/** The id of the environment's link (`PARCOURS_LINK`): what `--link` without an id means. */
+export const ENV_LINK_ID = 'default';
+
+/**
+ * The environment's link (issue 16), when `PARCOURS_LINK` is set: the environment's HubSpot installation and
+ * its Salesforce installation. Undefined when unset.
+ */
+export function envLink(env: Env): { id: string; hubspot: string; salesforce: string } | undefined {
+  if (!env.PARCOURS_LINK) return undefined;
+  const hubspot = installationId(env, 'hubspot');
+  const salesforce = installationId(env, 'salesforce');
+  if (hubspot === salesforce) {
+    throw new ParcoursError('CONFIG_INVALID', `PARCOURS_LINK: PARCOURS_INSTALLATION (${hubspot}) names one installation; a link needs the HubSpot and the Salesforce one apart: unset PARCOURS_INSTALLATION`);
+  }
+  return { id: ENV_LINK_ID, hubspot, salesforce };
 }
 
 export interface HubspotEnvConfig {

@@ -30,6 +30,8 @@ interface RecordBase {
    * Absent when the connector did not pull it.
    */
   ownerId?: string | null;
+  /** Linked customers only (issue 16): the CRM that holds the record, so writes go to that side. Never set by a connector. */
+  crm?: CrmName;
 }
 
 export interface ContactRecord extends RecordBase {
@@ -53,6 +55,21 @@ export interface ContactRecord extends RecordBase {
    * Evidence for stage-entry times and the backfilled ledger; absent when not pulled or not in the CRM.
    */
   lifecycleDates?: Record<string, number>;
+  /**
+   * Other addresses of the contact (HubSpot `hs_additional_emails`, `;`-separated), as the CRM holds them.
+   * Identity (issue 16) matches on them too; absent when not pulled.
+   */
+  additionalEmails?: string[];
+  /**
+   * The Salesforce ids HubSpot's Salesforce integration keeps on a HubSpot contact (`salesforcecontactid`,
+   * `salesforceleadid`); absent when the portal has no such properties (no integration) or they were not pulled.
+   */
+  integrationIds?: { salesforceContactId: string | null; salesforceLeadId: string | null };
+  /**
+   * Linked customers only (issue 16): each side's own contact record, so a linked mapping reaches
+   * `contact.hubspot.raw.x` / `contact.salesforce.raw.y`. Never set by a connector.
+   */
+  sides?: Partial<Record<CrmName, ContactRecord>>;
 }
 
 export interface DealRecord extends RecordBase {
@@ -181,6 +198,52 @@ export interface RecordRef {
   kind: ObjectKind;
   objectType: string;
   id: string;
+  /** Set on linked customers' records (issue 16): the CRM that holds it. */
+  crm?: CrmName;
+}
+
+/**
+ * Linked installations (issue 16): one HubSpot and one Salesforce installation read as one set of
+ * customers. Identity, in order: the Salesforce ids HubSpot's integration keeps on the contact, then the
+ * same e-mail (trimmed, case-insensitive); nothing else.
+ */
+export const IDENTITY_REASONS = ['integration-id', 'email'] as const;
+export type IdentityReason = (typeof IDENTITY_REASONS)[number];
+
+/** One HubSpot contact and the Salesforce Contact or Lead it is, and why. */
+export interface IdentityMatch {
+  /** HubSpot contact (`objectType` `contacts`). */
+  hubspot: RecordRef;
+  /** Salesforce Contact or unconverted Lead (`objectType` `Contact` / `Lead`). */
+  salesforce: RecordRef;
+  reason: IdentityReason;
+  /** The shared address (normalized: trimmed, lower case) when `reason` is `email`; else null. */
+  email: string | null;
+}
+
+/** One e-mail on several contact records of one side: never merged by guess; each record is evaluated on its side. */
+export interface IdentityConflict {
+  side: CrmName;
+  /** Normalized (trimmed, lower case). */
+  email: string;
+  /** The records holding it (two or more), sorted by id. */
+  records: RecordRef[];
+}
+
+/**
+ * One customer of a linked installation. `hubspot` / `salesforce`: that side's customer (contact with its
+ * deals, tickets, touchpoints) as its own mirror holds it, null when the person is not on that side (or is
+ * in a conflict there and evaluated per side). Linked (`match` set): both sides. The engine evaluates the
+ * merged view (`src/journey/linked.ts`), whose records carry `crm` so each write goes to the side holding it.
+ */
+export interface LinkedCustomer {
+  /** Stable key: `hubspot:<contact id>` when the HubSpot side is present, else `salesforce:<id>`. */
+  key: string;
+  hubspot: Customer | null;
+  salesforce: Customer | null;
+  match: IdentityMatch | null;
+  /** Set when this record's e-mail is on several records of its side (the customer is then one-sided). */
+  conflict: IdentityConflict | null;
 }
 
 /** What the engine concluded for one customer. */

@@ -22,6 +22,8 @@ import { createTouchpoints } from './touchpoints.ts';
 import { createTasks } from './tasks.ts';
 import type { Store } from './types.ts';
 import { createInstallLinks } from './install-links.ts';
+import { linkedCustomers } from './linked-customers.ts';
+import { createLinks } from './links.ts';
 import { createWebhookInbox } from './webhook-inbox.ts';
 import { createWritten } from './written.ts';
 
@@ -68,6 +70,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
   const installLinks = createInstallLinks(db, now);
   const handover = createHandover(db);
   const tasks = createTasks(db);
+  const links = createLinks(db, now);
   let closed = false;
 
   function guard<T>(operation: string, fn: () => T): T {
@@ -120,6 +123,8 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
           const handedOver: Handover[] = [];
           for (const h of batch.handovers ?? []) {
             const moved = handover.handOver(installation, h.from.id, h.to.id) + touchpoints.handOver(installation, h.from.id, h.to.id);
+            // Ids other records still hold (HubSpot's salesforceleadid) follow the record on (issue 16).
+            links.recordAlias(installation, h.from.id, h.to.id, h.at);
             if (moved > 0) handedOver.push(h);
           }
           // Removal after links, so a removed contact never keeps links re-added in the same batch.
@@ -344,6 +349,34 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
     getEvent: (id) => guard('getEvent', () => inbox.get(id)),
     retryEvent: (id, at) => guard('retryEvent', () => inbox.retry(id, at)),
     forgetDoneEventsBefore: (at) => guard('forgetDoneEventsBefore', () => inbox.pruneDone(at)),
+
+    saveLink: (input) => guard('saveLink', () => tx.run(() => links.save(input))),
+    getLink: (id) => guard('getLink', () => links.get(id)),
+    listLinks: () => guard('listLinks', () => links.list()),
+    linkOf: (installation) => guard('linkOf', () => links.of(installation)),
+    removeLink: (id) => guard('removeLink', () => tx.run(() => links.remove(id))),
+    replaceLinkIdentity(id, identity, at) {
+      guard('replaceLinkIdentity', () => {
+        checkTime(at, 'identity found at');
+        tx.run(() => links.replaceIdentity(id, identity.matches, identity.conflicts, at));
+      });
+    },
+    linkMatches: (id) => guard('linkMatches', () => links.matches(id)),
+    linkConflicts: (id) => guard('linkConflicts', () => links.conflicts(id)),
+    linkMatchOf: (id, side, recordId) => guard('linkMatchOf', () => links.matchOf(id, side, recordId)),
+    resolveAliases: (installation, ids) => guard('resolveAliases', () => links.resolveAliases(installation, ids)),
+    iterateContacts(installation, opts = {}) {
+      const pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
+      return guardIterable('iterateContacts', () => mirror.iterateContacts(installation, pageSize));
+    },
+    iterateLinkedCustomers(id, opts = {}) {
+      const pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
+      return guardIterable('iterateLinkedCustomers', () => {
+        const link = links.get(id);
+        if (!link) throw new ParcoursError('NOT_FOUND', `no link ${id}`, { link: id });
+        return linkedCustomers(mirror, links, link, pageSize, opts.touchpoints ?? true);
+      });
+    },
 
     saveInstallLink(tokenHash, crm, expiresAt) {
       guard('saveInstallLink', () => {

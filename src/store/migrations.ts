@@ -343,6 +343,53 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX task_audit_by_run ON task_audit (run_id);
     `,
   },
+  {
+    version: 12,
+    name: 'linked installations: links, identity matches and conflicts, record aliases (issue 16)',
+    sql: `
+      -- A link pairs one HubSpot installation with one Salesforce installation (each in at most one link:
+      -- two links on one installation would write two journeys on the same records).
+      CREATE TABLE links (
+        id TEXT PRIMARY KEY,
+        hubspot TEXT NOT NULL UNIQUE,
+        salesforce TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL CHECK (source IN ('env', 'admin')),
+        label TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- The identity the last linked run found: one row per matched pair (each record in at most one pair).
+      CREATE TABLE link_matches (
+        link_id TEXT NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+        hubspot_id TEXT NOT NULL,
+        salesforce_type TEXT NOT NULL CHECK (salesforce_type IN ('Contact', 'Lead')),
+        salesforce_id TEXT NOT NULL,
+        reason TEXT NOT NULL CHECK (reason IN ('integration-id', 'email')),
+        email TEXT,
+        matched_at INTEGER NOT NULL,
+        PRIMARY KEY (link_id, hubspot_id)
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX link_matches_by_salesforce ON link_matches (link_id, salesforce_id);
+      -- One e-mail on several records of one side: records is the JSON array of their RecordRefs.
+      CREATE TABLE link_conflicts (
+        link_id TEXT NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+        side TEXT NOT NULL CHECK (side IN ('hubspot', 'salesforce')),
+        email TEXT NOT NULL,
+        records TEXT NOT NULL,
+        found_at INTEGER NOT NULL,
+        PRIMARY KEY (link_id, side, email)
+      ) WITHOUT ROWID;
+      -- A record that became another (a converted Lead -> its Contact): ids other records still hold
+      -- (HubSpot's salesforceleadid) resolve to the record that carries the journey on.
+      CREATE TABLE record_aliases (
+        installation TEXT NOT NULL,
+        from_id TEXT NOT NULL,
+        to_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (installation, from_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -184,6 +184,18 @@ export function createMirror(db: DatabaseSync, now: () => number, touchpoints: T
       }
     },
 
+    /** Contact records only (no deals, tickets or touchpoints), in id order, a page at a time: what identity reads. */
+    *iterateContacts(installation: string, pageSize: number): Generator<ContactRecord> {
+      let after = '';
+      for (;;) {
+        const rows = contactsAfter.all(installation, after, pageSize);
+        for (const row of rows) yield readRecord(row['json'], 'contact', text(row, 'id')) as ContactRecord;
+        const last = rows.at(-1);
+        if (!last || rows.length < pageSize) return;
+        after = text(last, 'id');
+      }
+    },
+
     contactsLinkedTo(installation: string, refs: ReadonlyArray<{ kind: LinkedKind; id: string }>): string[] {
       const found = new Set<string>();
       for (const kind of ['deal', 'ticket'] as const) {

@@ -4,7 +4,7 @@
  * portals/orgs can share one file.
  */
 import type { ContactLinks, Cursor, Handover, PullBatch, TaskFields, TouchpointBatch } from '../../connectors/port.ts';
-import type { CrmName, CrmRecord, Customer, ObjectKind, RecordRef, TouchpointRecord } from '../model.ts';
+import type { ContactRecord, CrmName, CrmRecord, Customer, IdentityConflict, IdentityMatch, LinkedCustomer, ObjectKind, RecordRef, TouchpointRecord } from '../model.ts';
 
 export const RUN_MODES = ['full', 'incremental', 'webhook', 'rollback'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
@@ -208,6 +208,25 @@ export interface OauthStateRow {
   expiresAt: number;
 }
 
+/**
+ * A linked installation (issue 16): one HubSpot and one Salesforce installation whose customers are read
+ * as one. Each installation is in at most one link. `env`: the environment's pair (`PARCOURS_LINK`);
+ * `admin`: made with `parcours link` / `POST /api/links`.
+ */
+export interface LinkRow {
+  id: string;
+  /** HubSpot installation id (`hubspot:default`, an OAuth installation id). */
+  hubspot: string;
+  /** Salesforce installation id. */
+  salesforce: string;
+  source: 'env' | 'admin';
+  label: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type LinkInput = Omit<LinkRow, 'createdAt' | 'updatedAt'>;
+
 export type TaskEpisodeState = 'open' | 'completed' | 'done_by_owner' | 'left_open' | 'gone' | 'deleted';
 export type TaskWriteOp = 'create' | 'complete' | 'reopen' | 'delete';
 
@@ -402,6 +421,36 @@ export interface Store {
   /** A dead-lettered event back to pending, attempts reset. False when it is not failed. */
   retryEvent(id: number, at: number): boolean;
   forgetDoneEventsBefore(at: number): number;
+
+  // linked installations (issue 16)
+  /**
+   * Creates or replaces a link (keeps created_at). INPUT_INVALID when an installation is already in another
+   * link, or a stored installation is of the other CRM. Re-pointing an id at another pair forgets its identity.
+   */
+  saveLink(input: LinkInput): LinkRow;
+  getLink(id: string): LinkRow | undefined;
+  listLinks(): LinkRow[];
+  /** The link an installation is in, if any. */
+  linkOf(installation: string): LinkRow | undefined;
+  /** Removes the link and its identity; the two installations' mirrors, ledgers and runs stay. False when unknown. */
+  removeLink(id: string): boolean;
+  /** Replaces the link's matches and conflicts with what a linked run found; one transaction. */
+  replaceLinkIdentity(id: string, identity: { matches: readonly IdentityMatch[]; conflicts: readonly IdentityConflict[] }, at: number): void;
+  /** The matches the last linked run kept, by HubSpot contact id. */
+  linkMatches(id: string): IdentityMatch[];
+  /** The conflicts the last linked run found (one e-mail on several records of one side), by side and e-mail. */
+  linkConflicts(id: string): IdentityConflict[];
+  /** The match holding this record of that side, if any. */
+  linkMatchOf(id: string, side: CrmName, recordId: string): IdentityMatch | undefined;
+  /** Ids that became another record (converted Leads, recorded from hand-overs) → the record they are now. */
+  resolveAliases(installation: string, ids: readonly string[]): Map<string, string>;
+  /** Contact records only, in id order, a page at a time (identity input; no deals, tickets or touchpoints). */
+  iterateContacts(installation: string, opts?: { pageSize?: number }): Iterable<ContactRecord>;
+  /**
+   * The link's customers from both mirrors and its kept identity: each matched pair once (both sides), then
+   * every other record of each side alone (unlinked or in a conflict). Streams like `iterateCustomers`.
+   */
+  iterateLinkedCustomers(id: string, opts?: { pageSize?: number; touchpoints?: boolean }): Iterable<LinkedCustomer>;
 
   // install links
   saveInstallLink(tokenHash: string, crm: CrmName, expiresAt: number): void;

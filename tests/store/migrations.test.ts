@@ -34,7 +34,8 @@ describe('schema migrations', () => {
     expect(schemaVersion(db)).toBe(LATEST);
     expect(tables(db)).toEqual(
       [
-        'audit', 'cursors', 'failure_log', 'failures', 'installations', 'mirror_links', 'mirror_records',
+        'audit', 'cursors', 'failure_log', 'failures', 'installations', 'link_conflicts', 'link_matches', 'links', 'mirror_links', 'mirror_records',
+        'record_aliases',
         'install_links', 'oauth_states', 'runs', 'segment_events', 'segment_members', 'settings', 'stage_history',
         'task_audit', 'task_episodes', 'touchpoint_cursors', 'touchpoint_links', 'touchpoints',
         'webhook_events', 'webhook_inbox', 'written',
