@@ -1,7 +1,8 @@
 /**
- * `npm run bench [engine|hubspot|salesforce|hubspot-touchpoints|salesforce-touchpoints|report|report-touchpoints|webhooks|all] [--contacts N]`: benchmarks that print
+ * `npm run bench [engine|hubspot|salesforce|hubspot-touchpoints|salesforce-touchpoints|report|report-touchpoints|webhooks|all] [--contacts N] [--store FILE]`: benchmarks that print
  * (`engine` also runs the touchpoint benchmarks of bench/touchpoints.ts: 30 touchpoints per customer, in
- * memory and streamed through a SQLite store);
+ * memory and streamed through a SQLite store, filled and streamed in two further processes; `--store FILE`
+ * keeps that store's file and reuses it when it exists, since a million customers take minutes to write);
  * ratios (API calls vs our own and the independent floor, time vs the rate-limit floor, records/s, latency,
  * peak memory). Each runs in its own process so peak RSS belongs to one benchmark; the sync and webhook
  * benchmarks start the sandbox CRM in a further child process (bench/sandbox-child.ts).
@@ -9,15 +10,18 @@
 import { spawnSync } from 'node:child_process';
 
 const args = process.argv.slice(2);
-const which = args.find((a) => !a.startsWith('--')) ?? 'all';
 const contactsArg = args.indexOf('--contacts');
 const contacts = contactsArg >= 0 ? Number(args[contactsArg + 1]) : undefined;
+const storeArg = args.indexOf('--store');
+// engine: keep the touchpoint store benchmark's SQLite file there, and reuse it (no fill) when it exists.
+const store = storeArg >= 0 ? args[storeArg + 1] : undefined;
+const positional = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--contacts' && args[i - 1] !== '--store');
 
 const BENCHES: Record<string, string> = {
   engine: `const { runEngineBench } = await import('./bench/engine.ts'); const r = runEngineBench(${contacts ?? 1_000_000});
     console.log('Journey engine, default HubSpot mapping, ' + r.customers.toLocaleString('en') + ' generated customers, one core');
     console.log('  customers/s ' + Math.round(r.perSecond).toLocaleString('en') + ' (goal >= 250,000: ' + (r.perSecond / 250000).toFixed(2) + 'x)   peak RSS ' + r.peakRssMiB.toFixed(0) + ' MiB (goal < 512: ' + (r.peakRssMiB / 512).toFixed(2) + ')');
-    const t = await import('./bench/touchpoints.ts'); t.printTouchpointBenches(${contacts ?? 1_000_000}, 30);`,
+    const t = await import('./bench/touchpoints.ts'); t.printTouchpointBenches(${contacts ?? 1_000_000}, 30, ${JSON.stringify(store)});`,
   hubspot: `const { runHubspotSyncBench } = await import('./bench/sync.ts'); await runHubspotSyncBench(${contacts ?? 20_000});`,
   salesforce: `const { runSalesforceSyncBench } = await import('./bench/sync.ts'); await runSalesforceSyncBench(${contacts ?? 20_000}, false); await runSalesforceSyncBench(${contacts ?? 20_000}, true);`,
   'hubspot-touchpoints': `const { runTouchpointBench } = await import('./bench/touchpoint-pull.ts'); await runTouchpointBench(${contacts ?? 20_000});`,
@@ -28,6 +32,7 @@ const BENCHES: Record<string, string> = {
   webhooks: `const m = await import('./bench/webhooks.ts'); m.printWebhookBench(await m.runWebhookBench(1000, ${contacts ?? 2000}));`,
 };
 
+const which = positional[0] ?? 'all';
 const selected = which === 'all' ? Object.keys(BENCHES) : [which];
 let failed = false;
 for (const name of selected) {

@@ -3,23 +3,26 @@
  * - engine: the default HubSpot mapping (its touchpoint flags included) over customers with 30 touchpoints
  *   each, on one core: ≥ 150,000 customers/s. 20,000 distinct customers are built first and evaluated in
  *   turn; only `evaluate` is timed, so the figure is the engine's, not the generator's (the total is printed).
- * - store stream: N customers with 30 touchpoints each written through the store's own batch API into a
- *   SQLite file, then streamed back (`iterateCustomers`, touchpoints oldest first) and evaluated: peak RSS
- *   < 1 GiB for 1,000,000 customers.
+ * - store stream: N customers with 30 touchpoints each written by the store's own write code into a SQLite
+ *   file (one process), then streamed back (`iterateCustomers`, touchpoints oldest first) and evaluated in
+ *   another process (bench/touchpoint-store.ts): peak RSS of the stream < 1 GiB for 1,000,000 customers.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../sandbox/demo-data.ts';
 import { compileEngine } from '../src/journey/engine.ts';
 import { loadMapping } from '../src/mapping/load.ts';
 import { DAY_MS, HOUR_MS, type Customer, type TouchpointRecord } from '../src/model.ts';
-import { openStore } from '../src/store/index.ts';
 import { benchCustomers } from './customers.ts';
+import type { FillResult, StreamResult } from './touchpoint-store.ts';
 
 export const ENGINE_GOAL = 150_000;
 export const RSS_GOAL_MIB = 1024;
-const NOW = Date.parse('2026-11-23T12:00:00Z');
+export const BENCH_NOW = Date.parse('2026-11-23T12:00:00Z');
+const NOW = BENCH_NOW;
 const PAGE = 500;
 
 const MESSAGES: Array<Pick<TouchpointRecord, 'objectType' | 'channel' | 'rawChannel'>> = [
@@ -74,7 +77,7 @@ export function benchTouchpoints(contactId: string, perCustomer: number, rnd: ()
 }
 
 /** Bench customers with their touchpoints, a page at a time. */
-function* pages(count: number, perCustomer: number): Generator<Customer[]> {
+export function* pages(count: number, perCustomer: number): Generator<Customer[]> {
   const rnd = mulberry32(7);
   let page: Customer[] = [];
   for (const c of benchCustomers(count, 42, NOW)) {
@@ -130,75 +133,55 @@ export function runTouchpointEngineBench(count = 1_000_000, perCustomer = 30, ma
 }
 
 export interface StoreStreamResult {
-  customers: number;
-  touchpoints: number;
-  fillSeconds: number;
-  streamSeconds: number;
-  perSecond: number;
-  fileMiB: number;
-  /** Peak RSS over the whole benchmark (the fill included). */
-  peakRssMiB: number;
-  /** Peak RSS while streaming (measured from a fresh store handle after a GC, so the fill's garbage is not counted). */
-  streamPeakRssMiB: number;
+  /** null when an existing file was reused. */
+  fill: FillResult | null;
+  stream: StreamResult;
+  file: string;
 }
 
-/** Fills a SQLite store through its batch API, then streams every customer back through the engine. */
-export function runStoreStreamBench(count = 1_000_000, perCustomer = 30, mappingFile = 'mappings/hubspot.yaml'): StoreStreamResult {
-  const engine = compileEngine(loadMapping(mappingFile));
-  const dir = mkdtempSync(join(tmpdir(), 'parcours-bench-store-'));
-  const file = join(dir, 'bench.db');
-  const installation = 'hubspot:bench';
-  let peak = process.memoryUsage.rss();
-  const sample = (): void => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  };
-  const store = openStore(file);
+/** Runs `node bench/touchpoint-store.ts <mode> …` in its own process and returns the JSON it prints last. */
+function child<T>(mode: 'fill' | 'stream', file: string, count: number, perCustomer: number): T {
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('./touchpoint-store.ts', import.meta.url)), mode, file, String(count), String(perCustomer)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  const last = r.stdout?.trim().split('\n').at(-1);
+  if (r.status !== 0 || !last) throw new Error(`store stream benchmark: the ${mode} process failed (status ${r.status}, signal ${r.signal})`);
+  return JSON.parse(last) as T;
+}
+
+/**
+ * Fills a SQLite store with `count` customers × `perCustomer` touchpoints in one process, then streams
+ * every customer back through the engine in another (bench/touchpoint-store.ts), so the stream's peak
+ * RSS is the stream's alone. The file lives in the OS temp folder (≈ 10 GiB for 1,000,000 customers) and
+ * is deleted after, unless `keep` names a file: that one is kept, and reused (no fill) when it exists — the
+ * stream then checks it holds exactly the customers and touchpoints asked for.
+ */
+export function runStoreStreamBench(count = 1_000_000, perCustomer = 30, keep?: string): StoreStreamResult {
+  if (keep && existsSync(keep)) return { fill: null, stream: child<StreamResult>('stream', keep, count, perCustomer), file: keep };
+  const dir = keep ? null : mkdtempSync(join(tmpdir(), 'parcours-bench-store-'));
+  const file = keep ?? join(dir as string, 'bench.db');
   try {
-    const fillStart = performance.now();
-    let written = 0;
-    for (const page of pages(count, perCustomer)) {
-      store.applyPullBatch(installation, { kind: 'contact', records: page.map((c) => c.contact), removed: [] });
-      const deals = page.flatMap((c) => c.deals);
-      const tickets = page.flatMap((c) => c.tickets);
-      if (deals.length) store.applyPullBatch(installation, { kind: 'deal', records: deals, removed: [] });
-      if (tickets.length) store.applyPullBatch(installation, { kind: 'ticket', records: tickets, removed: [] });
-      store.applyTouchpointBatch(installation, { records: page.flatMap((c) => c.touchpoints ?? []), removed: [] });
-      written += page.length;
-      if (written % 50_000 === 0) sample();
-    }
-    const fillSeconds = (performance.now() - fillStart) / 1000;
-    sample();
-    (globalThis as { gc?: () => void }).gc?.();
-    let streamPeak = process.memoryUsage.rss();
-    const streamSample = (): void => {
-      streamPeak = Math.max(streamPeak, process.memoryUsage.rss());
-      sample();
-    };
-    const streamStart = performance.now();
-    let n = 0;
-    let touchpoints = 0;
-    let checksum = 0;
-    for (const c of store.iterateCustomers(installation)) {
-      touchpoints += c.touchpoints?.length ?? 0;
-      checksum += engine.evaluate(c, NOW).friction.length;
-      if (++n % 10_000 === 0) streamSample();
-    }
-    const streamSeconds = (performance.now() - streamStart) / 1000;
-    streamSample();
-    if (n !== count || touchpoints !== count * perCustomer || checksum === 0) throw new Error(`store stream benchmark: streamed ${n} customers / ${touchpoints} touchpoints, expected ${count} / ${count * perCustomer}`);
-    return { customers: n, touchpoints, fillSeconds, streamSeconds, perSecond: n / streamSeconds, fileMiB: statSync(file).size / 1024 / 1024, peakRssMiB: peak / 1024 / 1024, streamPeakRssMiB: streamPeak / 1024 / 1024 };
+    const fill = child<FillResult>('fill', file, count, perCustomer);
+    const stream = child<StreamResult>('stream', file, count, perCustomer);
+    return { fill, stream, file };
   } finally {
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export function printTouchpointBenches(count: number, perCustomer = 30): void {
+const n = (x: number): string => Math.round(x).toLocaleString('en');
+
+export function printTouchpointBenches(count: number, perCustomer = 30, keep?: string): void {
   const e = runTouchpointEngineBench(count, perCustomer);
-  console.log(`Journey engine with touchpoints: ${e.customers.toLocaleString('en')} customers × ${perCustomer} touchpoints (${e.touchpoints.toLocaleString('en')}), default HubSpot mapping, one core`);
-  console.log(`  customers/s ${Math.round(e.perSecond).toLocaleString('en')} (goal >= ${ENGINE_GOAL.toLocaleString('en')}: ${(e.perSecond / ENGINE_GOAL).toFixed(2)}x)   evaluate ${e.engineSeconds.toFixed(1)} s of ${e.totalSeconds.toFixed(1)} s (the rest builds ${POOL.toLocaleString('en')} distinct customers, evaluated in turn)`);
-  console.log(`  contacts flagged among the ${Math.min(POOL, count).toLocaleString('en')}: ${Object.entries(e.flags).sort().map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}`);
-  const s = runStoreStreamBench(count, perCustomer);
-  console.log(`Store stream: ${s.customers.toLocaleString('en')} customers and ${s.touchpoints.toLocaleString('en')} touchpoints written through the store (${s.fillSeconds.toFixed(0)} s, file ${s.fileMiB.toFixed(0)} MiB), then streamed back and evaluated`);
-  console.log(`  peak RSS ${s.peakRssMiB.toFixed(0)} MiB, fill included (goal < ${RSS_GOAL_MIB}: ${(s.peakRssMiB / RSS_GOAL_MIB).toFixed(2)}); while streaming ${s.streamPeakRssMiB.toFixed(0)} MiB (${(s.streamPeakRssMiB / RSS_GOAL_MIB).toFixed(2)})   stream + evaluate ${Math.round(s.perSecond).toLocaleString('en')} customers/s (${s.streamSeconds.toFixed(1)} s)`);
+  console.log(`Journey engine with touchpoints: ${n(e.customers)} customers × ${perCustomer} touchpoints (${n(e.touchpoints)}), default HubSpot mapping, one core`);
+  console.log(`  customers/s ${n(e.perSecond)} (goal >= ${n(ENGINE_GOAL)}: ${(e.perSecond / ENGINE_GOAL).toFixed(2)}x)   evaluate ${e.engineSeconds.toFixed(1)} s of ${e.totalSeconds.toFixed(1)} s (the rest builds ${n(POOL)} distinct customers, evaluated in turn)`);
+  console.log(`  contacts flagged among the ${n(Math.min(POOL, count))}: ${Object.entries(e.flags).sort().map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
+  const { fill: f, stream: s, file } = runStoreStreamBench(count, perCustomer, keep);
+  console.log(`Store stream: ${n(s.customers)} customers and ${n(s.touchpoints)} touchpoints streamed from a SQLite store (iterateCustomers, openStore as the CLI opens it) through the engine, in a process of its own`);
+  console.log(`  peak RSS ${s.peakRssMiB.toFixed(0)} MiB (goal < ${RSS_GOAL_MIB}: ${(s.peakRssMiB / RSS_GOAL_MIB).toFixed(2)})   stream + evaluate ${n(s.perSecond)} customers/s (${s.seconds.toFixed(1)} s; ${n(s.customers / s.cpuSeconds)} per CPU second, ${s.cpuSeconds.toFixed(1)} s CPU — the engine alone is ${(e.perSecond / (s.customers / s.cpuSeconds)).toFixed(1)}x that)`);
+  const tenths = s.peakRssByTenthMiB;
+  console.log(`  peak RSS after each tenth of the customers: ${tenths.map((x) => x.toFixed(0)).join(', ')} MiB (last / first: ${((tenths.at(-1) ?? 0) / (tenths[0] ?? 1)).toFixed(2)}; started at ${s.startRssMiB.toFixed(0)} MiB)`);
+  if (f) console.log(`  fill (a separate process, the store's write code on a bulk-load connection): ${f.seconds.toFixed(0)} s (${f.cpuSeconds.toFixed(0)} s CPU, ${n(f.touchpoints / f.seconds)} touchpoints/s), file ${f.fileMiB.toFixed(0)} MiB, peak RSS ${f.peakRssMiB.toFixed(0)} MiB`);
+  else console.log(`  fill: none, ${file} reused (${(statSync(file).size / 1024 / 1024).toFixed(0)} MiB)`);
 }

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { contact, INST, touchpoint } from './fixtures.ts';
@@ -119,5 +123,23 @@ describe('touchpoints in the store', () => {
   it('a touchpoint without a time comes first in its customer\'s list', () => {
     store.applyTouchpointBatch(INST, { records: [touchpoint('t', ['1'], { at: T0 }), touchpoint('n', ['1'], { at: null })], removed: [] });
     expect(store.touchpointsOf(INST, '1').map((t) => [t.id, t.at])).toEqual([['n', null], ['t', T0]]);
+  });
+
+  it('a damaged stored touchpoint stops the stream with a store error naming it, not a crash in a rule', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parcours-tp-'));
+    const file = join(dir, 'store.db');
+    try {
+      const fileStore = openStore(file);
+      fileStore.applyPullBatch(INST, { kind: 'contact', records: [contact('1')], removed: [] });
+      fileStore.applyTouchpointBatch(INST, { records: [touchpoint('ok', ['1'], { at: T0 }), touchpoint('bad', ['1'], { at: T0 + 1 })], removed: [] });
+      expect([...fileStore.iterateCustomers(INST)][0]?.touchpoints?.map((t) => t.id)).toEqual(['ok', 'bad']);
+      const raw = new DatabaseSync(file);
+      raw.prepare("UPDATE touchpoints SET json = '{not json' WHERE id = 'bad'").run();
+      raw.close();
+      expect(() => [...fileStore.iterateCustomers(INST)]).toThrow(expect.objectContaining({ code: 'STORE_ERROR', message: expect.stringContaining('calls/bad') }));
+      fileStore.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
