@@ -15,6 +15,7 @@
  */
 import { DatabaseSync } from 'node:sqlite';
 import { statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { compileEngine } from '../src/journey/engine.ts';
 import { loadMapping } from '../src/mapping/load.ts';
 import { migrate, openStore } from '../src/store/index.ts';
@@ -34,6 +35,8 @@ export interface FillResult {
   /** CPU time (user + system): steadier than wall time on a shared machine. */
   cpuSeconds: number;
   fileMiB: number;
+  /** The machine's 1-minute load average at the end (2 cores shared: wall times are only comparable at a like load). */
+  load: number;
   /** The kernel's peak RSS of the fill process. */
   peakRssMiB: number;
 }
@@ -51,6 +54,7 @@ export interface StreamResult {
   /** RSS before the first customer (engine compiled, store open). */
   startRssMiB: number;
   flagged: number;
+  load: number;
 }
 
 const mib = (bytes: number): number => bytes / 1024 / 1024;
@@ -95,7 +99,7 @@ export function fill(file: string, count: number, perCustomer: number): FillResu
   } finally {
     db.close();
   }
-  return { customers: count, touchpoints, seconds: (performance.now() - start) / 1000, cpuSeconds: cpuSeconds(cpu), fileMiB: mib(statSync(file).size), peakRssMiB: maxRssMiB() };
+  return { customers: count, touchpoints, seconds: (performance.now() - start) / 1000, cpuSeconds: cpuSeconds(cpu), fileMiB: mib(statSync(file).size), load: loadavg()[0] ?? 0, peakRssMiB: maxRssMiB() };
 }
 
 export function stream(file: string, count: number, perCustomer: number, mappingFile = 'mappings/hubspot.yaml'): StreamResult {
@@ -124,7 +128,7 @@ export function stream(file: string, count: number, perCustomer: number, mapping
     if (n !== count || touchpoints !== count * perCustomer || flagged === 0) {
       throw new Error(`store stream benchmark: streamed ${n} customers / ${touchpoints} touchpoints, expected ${count} / ${count * perCustomer}`);
     }
-    return { customers: n, touchpoints, seconds, cpuSeconds: cpuTime, perSecond: n / seconds, peakRssMiB: maxRssMiB(), peakRssByTenthMiB: byTenth, startRssMiB, flagged };
+    return { customers: n, touchpoints, seconds, cpuSeconds: cpuTime, perSecond: n / seconds, peakRssMiB: maxRssMiB(), peakRssByTenthMiB: byTenth, startRssMiB, flagged, load: loadavg()[0] ?? 0 };
   } finally {
     store.close();
   }
