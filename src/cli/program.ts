@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { MappingError, ParcoursError } from '../errors.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerExplain } from './commands/explain.ts';
+import { registerLinks } from './commands/links.ts';
 import { registerMapping } from './commands/mapping.ts';
 import { registerReport } from './commands/report.ts';
 import { registerRuns } from './commands/runs.ts';
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerReport(program, io);
   registerServe(program, io);
   registerWebhooks(program, io);
+  registerLinks(program, io);
   return program;
 }
 

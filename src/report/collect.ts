@@ -53,7 +53,7 @@ export function storeSource(store: Store, installation: string): ReportSource {
 }
 
 export interface CollectOptions {
-  crm: CrmName;
+  crm: CrmName | 'linked';
   engine: Engine;
   source: ReportSource;
   now: number;
@@ -67,6 +67,8 @@ export interface CollectOptions {
   minHistoryStays?: number;
   /** Links for the most affected records (see record-links.ts); plain ids without it. */
   recordUrl?: RecordUrl;
+  /** Each customer in scope with what the engine concluded (the linked map counts sources per stage with it). */
+  onCustomer?: (customer: Customer, state: JourneyState) => void;
 }
 
 interface JourneyAcc {
@@ -147,6 +149,7 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
     if (needMembers) members.add(customer.contact.id);
     if (needJourneyOf) journeyOf.set(customer.contact.id, state.journeyId);
     acc.customers++;
+    o.onCustomer?.(customer, state);
     acc.current.add(state);
     acc.touchpoints.add(state.stage.id, customer);
     acc.friction.add(state.stage.id, customer, state);

@@ -64,6 +64,22 @@ export function renderCsvTables(doc: JourneyMap): Record<string, string> {
     ),
     'segments.csv': csvTable(['journey', 'segment', 'label', 'customers', 'entered', 'exited'], js.flatMap((j) => j.segments.map((s) => [j.id, s.id, s.label, s.customers, s.entered, s.exited]))),
     ...(doc.actions ? { 'actions.csv': actionsCsv(doc.actions) } : {}),
+    ...(doc.link ? linkCsv(doc.link) : {}),
+  };
+}
+
+/** Linked maps: per stage, deals / tickets / touchpoints by the CRM holding them; the link's counts; its conflicts. */
+function linkCsv(l: NonNullable<JourneyMap['link']>): Record<string, string> {
+  return {
+    'link.csv': csvTable(
+      ['link', 'hubspot', 'salesforce', 'customers', 'linked', 'linked_by_integration_id', 'linked_by_email', 'unlinked', 'unlinked_hubspot', 'unlinked_salesforce', 'conflicting', 'conflict_emails'],
+      [[l.id, l.hubspot, l.salesforce, l.customers, l.linked, l.matchedBy['integration-id'], l.matchedBy.email, l.unlinked, l.unlinkedBySide.hubspot, l.unlinkedBySide.salesforce, l.conflicting, l.conflicts.length]],
+    ),
+    'sources.csv': csvTable(
+      ['journey', 'stage', 'crm', 'customers', 'linked', 'deals', 'tickets', 'touchpoints'],
+      l.bySource.flatMap((r) => (['hubspot', 'salesforce'] as const).map((crm) => [r.journey, r.stage, crm, r.customers, r.linked, r.deals[crm], r.tickets[crm], r.touchpoints[crm]])),
+    ),
+    'conflicts.csv': csvTable(['side', 'email', 'records'], l.conflicts.map((c) => [c.side, c.email, c.records.map((r) => `${r.objectType}:${r.id}`).join(' ')])),
   };
 }
 

@@ -6,7 +6,7 @@ import { durationSvg, emotionSvg, funnelSvg, heatmapSvg, segmentSvg } from './ch
 import { daysText, esc, kpiText, opText, pctText, ratioText } from './html-text.ts';
 import { channelLabel } from './labels.ts';
 import type { RecordUrl } from './record-links.ts';
-import { JourneyMapSchema, type ActionsGroup, type ActionsReport, type JourneyMap, type JourneyReport, type KpiResult } from './schema.ts';
+import { JourneyMapSchema, type ActionsGroup, type ActionsReport, type JourneyMap, type LinkReport, type JourneyReport, type KpiResult } from './schema.ts';
 
 export interface HtmlOptions {
   /** Builds CRM links for records (e.g. `hubspotRecordUrl(portalId)`); the document's own `url` otherwise, else plain ids. */
@@ -14,7 +14,7 @@ export interface HtmlOptions {
   title?: string;
 }
 
-const CRM_NAME = { hubspot: 'HubSpot', salesforce: 'Salesforce' } as const;
+const CRM_NAME = { hubspot: 'HubSpot', salesforce: 'Salesforce', linked: 'HubSpot + Salesforce' } as const;
 
 const CSS = `
 :root{--ink:#1d2330;--muted:#5c6475;--line:#d9dde5;--ok:#1a7f37;--ok-bg:#e6f4ea;--bad:#b42318;--bad-bg:#fdecea;--bar:#3b6fd8}
@@ -50,6 +50,7 @@ export function renderHtml(input: JourneyMap, options: HtmlOptions = {}): string
 <header><h1>${esc(title)}</h1>
 <p class="meta">Period <time data-testid="period-from">${esc(day(doc.period.from))}</time> – <time data-testid="period-to">${esc(day(doc.period.to))}</time> · generated ${esc(doc.generatedAt.replace('T', ' ').slice(0, 16))} UTC${filters ? ` · filtered to ${esc(filters)}` : ''}</p></header>
 ${disabledSection(doc)}
+${doc.link ? linkSection(doc.link) : ''}
 ${doc.journeys.map((j) => journeySection(j, options)).join('\n')}
 ${doc.actions ? actionsSection(doc.actions) : ''}
 ${doc.journeys.length === 0 ? '<p class="muted">No journey to show.</p>' : ''}
@@ -203,13 +204,26 @@ function frictionTable(j: JourneyReport): string {
   return `<table><thead><tr><th>Flag (most customers first)</th><th>Severity</th><th class="n">Customers</th><th>By channel</th><th>Example reasons</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** A linked installation's map: who is linked, how, the conflicts, and which CRM each record came from. */
+function linkSection(l: LinkReport): string {
+  const side = (x: { hubspot: number; salesforce: number }): string => `<td class="n">${x.hubspot}</td><td class="n">${x.salesforce}</td>`;
+  const rows = l.bySource.map((r) => `<tr data-testid="link-source-${esc(r.journey)}-${esc(r.stage)}"><td>${esc(r.journey)}</td><td>${esc(r.stage)}</td><td class="n">${r.customers}</td><td class="n">${r.linked}</td>${side(r.deals)}${side(r.tickets)}${side(r.touchpoints)}</tr>`).join('');
+  const conflicts = l.conflicts.slice(0, 50).map((c) => `<li>${esc(CRM_NAME[c.side])} <code>${esc(c.email)}</code>: ${c.records.map((r) => `${esc(r.objectType)} ${esc(r.id)}`).join(', ')}</li>`).join('');
+  return `<section data-testid="link"><h2>Linked installation ${esc(l.id)} <span class="muted">· ${esc(l.hubspot)} + ${esc(l.salesforce)}</span></h2>
+<p><span data-testid="link-customers">${l.customers}</span> customers, each person once: <span data-testid="link-linked">${l.linked}</span> linked in both CRMs (${l.matchedBy['integration-id']} by the integration's ids, ${l.matchedBy.email} by e-mail), <span data-testid="link-unlinked">${l.unlinked}</span> in one CRM only (HubSpot ${l.unlinkedBySide.hubspot}, Salesforce ${l.unlinkedBySide.salesforce}), <span data-testid="link-conflicting">${l.conflicting}</span> evaluated per CRM because of ${l.conflicts.length} conflicting e-mail${l.conflicts.length === 1 ? '' : 's'}.</p>
+<p class="def">${esc(l.definition)}</p>
+<table data-testid="link-sources"><thead><tr><th>Journey</th><th>Stage now</th><th class="n">Customers</th><th class="n">Linked</th><th class="n">Deals HubSpot</th><th class="n">Deals Salesforce</th><th class="n">Tickets HubSpot</th><th class="n">Cases Salesforce</th><th class="n">Touchpoints HubSpot</th><th class="n">Touchpoints Salesforce</th></tr></thead><tbody>${rows}</tbody></table>
+${conflicts ? `<h3>Conflicts (not merged)</h3><ul data-testid="link-conflicts">${conflicts}</ul>` : ''}
+</section>`;
+}
+
 function affectedTable(j: JourneyReport, o: HtmlOptions): string {
   if (j.mostAffected.length === 0) return '<p class="muted">No flagged record.</p>';
   const rows = j.mostAffected.map((r) => {
     const url = o.recordUrl?.(r.kind, r.id, r.objectType) ?? r.url;
     const name = `${esc(r.objectType)} ${esc(r.id)}`;
     const link = url && /^https?:\/\//.test(url) ? `<a href="${esc(url)}" rel="noreferrer">${name}</a>` : name;
-    return `<tr data-testid="affected-${esc(j.id)}-${esc(r.kind)}-${esc(r.id)}"><td>${link}</td><td>${esc(r.flags.join(', '))}</td><td class="n">${r.score}</td><td>${r.reasons.map((x) => esc(x)).join('<br>')}</td></tr>`;
+    return `<tr data-testid="affected-${esc(j.id)}-${esc(r.kind)}-${esc(r.id)}"><td>${r.crm ? `${esc(CRM_NAME[r.crm])} ` : ''}${link}</td><td>${esc(r.flags.join(', '))}</td><td class="n">${r.score}</td><td>${r.reasons.map((x) => esc(x)).join('<br>')}</td></tr>`;
   });
   return `<table data-testid="affected-${esc(j.id)}"><thead><tr><th>Record</th><th>Flags</th><th class="n">Score</th><th>Why</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

@@ -123,6 +123,8 @@ export const AffectedRecordSchema = z.object({
   score: count,
   reasons: z.array(z.string()),
   url: z.string().nullable(),
+  /** Linked maps (issue 16): the CRM that holds the record. */
+  crm: z.enum(['hubspot', 'salesforce']).optional(),
 });
 
 export const KpiSchema = z.object({
@@ -208,8 +210,32 @@ export const ActionsReportSchema = ActionsGroupSchema.extend({
   definition: z.string(),
 });
 
+const bySide = z.object({ hubspot: count, salesforce: count });
+
+/** A linked installation's map (issue 16): who was linked, and which CRM each deal, ticket and touchpoint came from. */
+export const LinkReportSchema = z.object({
+  id: z.string(),
+  hubspot: z.string(),
+  salesforce: z.string(),
+  /** Customers in the map: a linked person counts once. */
+  customers: count,
+  /** Customers present in both CRMs, by how they were matched. */
+  linked: count,
+  matchedBy: z.object({ 'integration-id': count, email: count }),
+  /** Customers in one CRM only (not in a conflict), by CRM. */
+  unlinked: count,
+  unlinkedBySide: bySide,
+  /** Customers evaluated per side because their e-mail is on several records of one CRM, and those e-mails. */
+  conflicting: count,
+  conflicts: z.array(z.object({ side: z.enum(['hubspot', 'salesforce']), email: z.string(), records: z.array(z.object({ objectType: z.string(), id: z.string() })) })),
+  /** Per journey and current stage: customers, and their deals, tickets and touchpoints by the CRM that holds them. */
+  bySource: z.array(z.object({ journey: z.string(), stage: z.string(), customers: count, linked: count, deals: bySide, tickets: bySide, touchpoints: bySide })),
+  definition: z.string(),
+});
+
 export const JourneyMapSchema = z.object({
-  crm: z.enum(['hubspot', 'salesforce']),
+  /** `linked`: a linked installation's map over both CRMs (`link` says which). */
+  crm: z.enum(['hubspot', 'salesforce', 'linked']),
   generatedAt: z.iso.datetime(),
   period: z.object({ from: z.iso.datetime(), to: z.iso.datetime() }),
   filter: z.object({ journey: z.string().nullable(), segment: z.string().nullable() }),
@@ -218,6 +244,7 @@ export const JourneyMapSchema = z.object({
   journeys: z.array(JourneyReportSchema),
   /** Follow-up tasks (the mapping's `actions:`), all journeys together; absent when the mapping has none and none were opened. */
   actions: ActionsReportSchema.optional(),
+  link: LinkReportSchema.optional(),
 });
 
 export type DurationSummary = z.infer<typeof DurationSummarySchema>;
@@ -232,6 +259,7 @@ export type StageSatisfaction = z.infer<typeof StageSatisfactionSchema>;
 export type StageChannel = z.infer<typeof StageChannelSchema>;
 export type MomentOfTruth = z.infer<typeof MomentSchema>;
 export type JourneyMap = z.infer<typeof JourneyMapSchema>;
+export type LinkReport = z.infer<typeof LinkReportSchema>;
 export type ActionsGroup = z.infer<typeof ActionsGroupSchema>;
 export type ActionsReport = z.infer<typeof ActionsReportSchema>;
 

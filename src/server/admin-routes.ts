@@ -6,7 +6,8 @@
 import express, { type Express, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { ParcoursError } from '../errors.ts';
-import type { InstallationRow, Store } from '../store/index.ts';
+import type { InstallationRow, LinkRow, Store } from '../store/index.ts';
+import { createLink } from '../sync/link-admin.ts';
 import { requireAdmin } from './admin-auth.ts';
 import type { Jobs } from './jobs.ts';
 import { duration } from './config.ts';
@@ -36,6 +37,14 @@ const EventsQuery = z.object({
   state: z.enum(['pending', 'done', 'failed']).optional(),
   installation: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+const LinkBody = z.strictObject({
+  hubspot: z.string().min(1).max(200),
+  salesforce: z.string().min(1).max(200),
+  /** Default: from the two installation ids. */
+  id: z.string().min(1).max(64).optional(),
+  label: z.string().min(1).max(200).optional(),
 });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -158,5 +167,35 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
     res.status(202).json(publicEvent(o.store.getEvent(id) ?? event));
   });
 
+  // Linked installations (issue 16): one HubSpot + one Salesforce installation read as one journey.
+  api.get('/links', (_req: Request, res: Response) => {
+    res.json(o.store.listLinks().map((l) => publicLink(o.store, l)));
+  });
+
+  api.get('/links/:id', (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    const link = o.store.getLink(id);
+    if (!link) throw new ParcoursError('NOT_FOUND', `no link ${id}`, { link: id });
+    res.json({ ...publicLink(o.store, link), conflictList: o.store.linkConflicts(id).slice(0, 1000) });
+  });
+
+  api.post('/links', (req: Request, res: Response) => {
+    const body = parse(LinkBody, req.body ?? {}, 'link request');
+    const link = createLink(o.store, null, body);
+    res.status(201).json(publicLink(o.store, link));
+  });
+
+  api.delete('/links/:id', (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    if (!o.store.removeLink(id)) throw new ParcoursError('NOT_FOUND', `no link ${id}`, { link: id });
+    res.json({ link: id, removed: true });
+  });
+
   app.use('/api', api);
 }
+
+/** A link as the admin API shows it: the pair and what its last linked run found. */
+export function publicLink(store: Store, link: LinkRow) {
+  return { ...link, linkedCustomers: store.linkMatches(link.id).length, conflicts: store.linkConflicts(link.id).length };
+}
+

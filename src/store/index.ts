@@ -223,6 +223,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
     },
 
     auditForRun: (runId) => guard('auditForRun', () => written.auditForRun(runId)),
+    auditOfRecords: (installation, kind, ids) => guard('auditOfRecords', () => written.auditOfRecords(installation, kind, ids)),
 
     currentStages: (installation, contactIds, journeyId) =>
       guard('currentStages', () => history.current(installation, contactIds, journeyId)),

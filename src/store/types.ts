@@ -320,6 +320,8 @@ export interface Store {
   /** Merges `after` into each record's snapshot and appends one audit row per written field; one transaction. */
   recordWrites(installation: string, runId: number, writes: RecordWrite[], at?: number): void;
   auditForRun(runId: number): AuditRow[];
+  /** Every field write audited on these records, oldest first (echo checks of linked installations). */
+  auditOfRecords(installation: string, kind: ObjectKind, ids: readonly string[]): AuditRow[];
 
   // stage history
   /** Open stage per contact; with several journeys and no `journeyId`, the most recently entered wins. */

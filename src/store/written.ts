@@ -2,7 +2,7 @@
  * What Parcours last wrote on each record (to ignore its own echoes, pitfall 12) and the audit log
  * of every field written (before -> after, the rollback image, pitfall 14).
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import type { ObjectKind, RecordRef } from '../model.ts';
 import { readFieldValues } from './json-columns.ts';
 import { int, text, textOrNull } from './row-values.ts';
@@ -21,6 +21,10 @@ export function createWritten(db: DatabaseSync) {
     INSERT INTO audit (run_id, installation, kind, record_id, field, before, after, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const selectAudit = db.prepare(`
     SELECT run_id, installation, kind, record_id, field, before, after, at FROM audit WHERE run_id = ? ORDER BY id`);
+  // Index audit_by_record (installation, kind, record_id).
+  const selectRecordAudit = db.prepare(`
+    SELECT run_id, installation, kind, record_id, field, before, after, at FROM audit
+    WHERE installation = ? AND kind = ? AND record_id IN (SELECT value FROM json_each(?)) ORDER BY id`);
 
   return {
     get(installation: string, kind: ObjectKind, ids: readonly string[]): Map<string, FieldValues> {
@@ -49,17 +53,26 @@ export function createWritten(db: DatabaseSync) {
       for (const ref of refs) deleteSnapshot.run(installation, ref.kind, ref.id);
     },
 
-    auditForRun(runId: number): AuditRow[] {
-      return selectAudit.all(runId).map((row) => ({
-        runId: int(row, 'run_id'),
-        installation: text(row, 'installation'),
-        kind: text(row, 'kind') as ObjectKind,
-        recordId: text(row, 'record_id'),
-        field: text(row, 'field'),
-        before: textOrNull(row, 'before'),
-        after: textOrNull(row, 'after'),
-        at: int(row, 'at'),
-      }));
+    auditOfRecords(installation: string, kind: ObjectKind, ids: readonly string[]): AuditRow[] {
+      if (ids.length === 0) return [];
+      return selectRecordAudit.all(installation, kind, JSON.stringify(ids)).map(toAudit);
     },
+
+    auditForRun(runId: number): AuditRow[] {
+      return selectAudit.all(runId).map(toAudit);
+    },
+  };
+}
+
+function toAudit(row: Record<string, SQLOutputValue>): AuditRow {
+  return {
+    runId: int(row, 'run_id'),
+    installation: text(row, 'installation'),
+    kind: text(row, 'kind') as ObjectKind,
+    recordId: text(row, 'record_id'),
+    field: text(row, 'field'),
+    before: textOrNull(row, 'before'),
+    after: textOrNull(row, 'after'),
+    at: int(row, 'at'),
   };
 }

@@ -5,14 +5,92 @@ import { formatDate } from '../../journey/trace.ts';
 import { loadMapping } from '../../mapping/load.ts';
 import { ParcoursError } from '../../errors.ts';
 import type { FieldHistoryEntry } from '../../../connectors/port.ts';
-import type { ContactRecord, Customer, DealRecord, TicketRecord } from '../../model.ts';
+import type { ContactRecord, Customer, DealRecord, LinkedCustomer, TicketRecord } from '../../model.ts';
+import { mergeLinkedCustomer } from '../../journey/linked.ts';
+import { openLink } from '../link-context.ts';
+import { LINKED_MAPPING } from './report.ts';
 import { checkFields } from '../../sync/field-check.ts';
 import { fieldNeeds } from '../../sync/field-spec.ts';
 import { openContext } from '../context.ts';
 import { readCustomerFile, sortTouchpoints } from '../customer-file.ts';
 import type { CliIo } from '../io.ts';
 
-interface ExplainFlags { mapping?: string; customer?: string; crm?: string; contact?: string; at?: string; json?: boolean }
+interface ExplainFlags { mapping?: string; customer?: string; crm?: string; contact?: string; link?: string | true; email?: string; at?: string; json?: boolean }
+
+const normEmail = (e: string | null | undefined): string => (e ?? '').trim().toLowerCase();
+
+/** The addresses a side's contact answers to (HubSpot: `email` and `hs_additional_emails`). */
+function addresses(c: ContactRecord): string[] {
+  return [c.email, ...(c.additionalEmails ?? [])].map(normEmail).filter(Boolean);
+}
+
+/** How a linked customer's two records were matched, in words. */
+function matchText(lc: LinkedCustomer): string {
+  if (lc.match && lc.hubspot && lc.salesforce) {
+    if (lc.match.reason === 'email') return `linked by e-mail: ${lc.match.email ?? '?'} on both records`;
+    const ids = lc.hubspot.contact.integrationIds;
+    const property = ids?.salesforceContactId === lc.salesforce.contact.id ? 'salesforcecontactid' : ids?.salesforceLeadId === lc.salesforce.contact.id ? 'salesforceleadid' : 'salesforcecontactid / salesforceleadid';
+    return `linked by the integration's id: HubSpot ${property} = ${lc.salesforce.contact.id}`;
+  }
+  if (lc.conflict) return `not merged: ${lc.conflict.email} is on ${lc.conflict.records.length} ${lc.conflict.side} records (${lc.conflict.records.map((r) => `${r.objectType} ${r.id}`).join(', ')}) — a conflict, evaluated per record`;
+  return `not linked: only in ${lc.hubspot ? 'HubSpot' : 'Salesforce'} (no integration id, no record with this e-mail on the other side)`;
+}
+
+function recordText(crm: 'HubSpot' | 'Salesforce', c: Customer): string[] {
+  const k = c.contact;
+  const lines = [`  ${crm} ${k.objectType} ${k.id}: ${[k.email, ...(k.additionalEmails ?? [])].filter(Boolean).join(', ') || '(no e-mail)'}; lifecycle ${k.lifecycle ?? '—'}; created ${k.createdAt === null ? '—' : formatDate(k.createdAt)}; ${c.deals.length} deal${c.deals.length === 1 ? '' : 's'}, ${c.tickets.length} ticket${c.tickets.length === 1 ? '' : 's'}, ${c.touchpoints?.length ?? 0} touchpoints`];
+  for (const d of c.deals) lines.push(`    deal ${d.objectType} ${d.id} "${d.name ?? ''}": ${d.stage ?? '—'}${d.isWon ? ', won' : d.isClosed ? ', lost' : ''}${d.closedAt !== null ? ` ${formatDate(d.closedAt)}` : ''}`);
+  for (const t of c.tickets) lines.push(`    ticket ${t.objectType} ${t.id} "${t.subject ?? ''}": ${t.isOpen ? 'open' : 'closed'}`);
+  return lines;
+}
+
+/** `explain --link [ID] --email x`: both records as the mirrors hold them, how they were matched, the merged evaluation. */
+function explainLinked(io: CliIo, opts: ExplainFlags, now: number): void {
+  if (!opts.email) throw new ParcoursError('INPUT_INVALID', 'explain --link needs --email <address> (the person\'s e-mail on either side)');
+  const ctx = openLink(opts.link ?? true);
+  try {
+    const engine = compileEngine(loadMapping(opts.mapping ?? LINKED_MAPPING));
+    const wanted = normEmail(opts.email);
+    const found: LinkedCustomer[] = [];
+    for (const lc of ctx.store.iterateLinkedCustomers(ctx.link.id, { touchpoints: true })) {
+      const sides = [lc.hubspot, lc.salesforce].filter((c): c is Customer => c !== null);
+      if (sides.some((c) => addresses(c.contact).includes(wanted))) found.push(lc);
+    }
+    if (found.length === 0) throw new ParcoursError('NOT_FOUND', `no customer of link ${ctx.link.id} has the e-mail ${opts.email} (as the last sync stored them: run "parcours sync --link${ctx.link.id === 'default' ? '' : ` ${ctx.link.id}`}" first)`, { link: ctx.link.id });
+    const results = found.map((lc) => {
+      const merged = mergeLinkedCustomer(lc);
+      return { lc, merged, explained: engine.explain(merged, now) };
+    });
+    if (opts.json) {
+      io.out(JSON.stringify({
+        link: ctx.link.id,
+        email: wanted,
+        customers: results.map(({ lc, explained }) => ({
+          key: lc.key,
+          matched: matchText(lc),
+          match: lc.match,
+          conflict: lc.conflict,
+          hubspot: lc.hubspot,
+          salesforce: lc.salesforce,
+          state: explained.state,
+          touchpointsUsed: explained.touchpointsUsed,
+        })),
+      }, null, 2));
+      return;
+    }
+    io.out(`link ${ctx.link.id} (${ctx.link.hubspot} + ${ctx.link.salesforce}): ${results.length} customer${results.length === 1 ? '' : 's'} with ${wanted}`);
+    for (const { lc, explained } of results) {
+      io.out('');
+      io.out(`customer ${lc.key} — ${matchText(lc)}`);
+      if (lc.hubspot) for (const line of recordText('HubSpot', lc.hubspot)) io.out(line);
+      if (lc.salesforce) for (const line of recordText('Salesforce', lc.salesforce)) io.out(line);
+      io.out(lc.hubspot && lc.salesforce ? 'merged evaluation (both records as one customer; written to both):' : 'evaluation (this record alone):');
+      for (const line of explained.lines) io.out(`  ${line}`);
+    }
+  } finally {
+    ctx.close();
+  }
+}
 
 export function registerExplain(program: Command, io: CliIo): void {
   program
@@ -21,12 +99,15 @@ export function registerExplain(program: Command, io: CliIo): void {
     .option('--mapping <file>', 'mapping file (default mappings/<crm>.yaml, or mappings/hubspot.yaml with --customer)')
     .option('--customer <file>', 'the customer as canonical JSON (contact, deals, tickets)')
     .option('--crm <crm>', 'fetch the customer live from this CRM (with --contact)')
+    .option('--link [id]', 'a customer of a link (with --email): both records, how they were matched, the merged evaluation (default: the environment link)')
+    .option('--email <address>', 'with --link: the person\'s e-mail on either side')
     .option('--contact <id>', 'CRM id of the contact (HubSpot contact id; Salesforce Contact or Lead id)')
     .option('--at <date>', 'evaluation time (ISO 8601); default now')
     .option('--json', 'print the journey state as JSON')
     .action(async (opts: ExplainFlags) => {
       const now = opts.at ? Date.parse(opts.at) : Date.now();
       if (Number.isNaN(now)) throw new ParcoursError('INPUT_INVALID', `--at: not a date: "${opts.at}"`);
+      if (opts.link !== undefined) return explainLinked(io, opts, now);
       let customer: Customer;
       let engine;
       let touchpointSource: string | null = null;

@@ -5,20 +5,26 @@ import { defaultMapping, installationId, readEnv } from '../../config.ts';
 import { ParcoursError } from '../../errors.ts';
 import { compileEngine } from '../../journey/engine.ts';
 import { loadMapping } from '../../mapping/load.ts';
-import { collectJourneyMap, renderHtml, renderJson, storeSource, writeCsvTables } from '../../report/index.ts';
+import { collectJourneyMap, JourneyMapSchema, renderHtml, renderJson, storeSource, writeCsvTables, type JourneyMap } from '../../report/index.ts';
+import { linkedReportSource } from '../../report/linked-source.ts';
+import { crmOrLink, openLink } from '../link-context.ts';
 import { openStore } from '../../store/index.ts';
 import { withLastMissing } from '../../sync/field-check.ts';
 import { parseCrm } from '../context.ts';
 import type { CliIo } from '../io.ts';
 
-interface ReportFlags { crm?: string; mapping?: string; journey?: string; segment?: string; since?: string; format: string; out: string }
+interface ReportFlags { crm?: string; link?: string | true; mapping?: string; journey?: string; segment?: string; since?: string; format: string; out: string }
+
+/** The default mapping of a linked installation (issue 16): the same stages, flags and segments over both CRMs. */
+export const LINKED_MAPPING = 'mappings/linked.yaml';
 
 export function registerReport(program: Command, io: CliIo): void {
   program
     .command('report')
     .description('draw the journey map (funnel, durations, touchpoints, friction, KPIs, segment movement) from the store')
-    .requiredOption('--crm <crm>', 'hubspot or salesforce')
-    .option('--mapping <file>', 'mapping file (default mappings/<crm>.yaml or PARCOURS_MAPPING)')
+    .option('--crm <crm>', 'hubspot or salesforce')
+    .option('--link [id]', 'one map across the two CRMs of a link (default: the environment link, PARCOURS_LINK)')
+    .option('--mapping <file>', 'mapping file (default mappings/<crm>.yaml or PARCOURS_MAPPING; with --link mappings/linked.yaml)')
     .option('--journey <id>', 'only this journey')
     .option('--segment <id>', "only this segment's current members")
     .option('--since <date>', 'period start, YYYY-MM-DD (default: 90 days ago)')
@@ -26,6 +32,7 @@ export function registerReport(program: Command, io: CliIo): void {
     .requiredOption('--out <path>', 'output file (html, json) or directory (csv)')
     .action((opts: ReportFlags) => {
       if (!['html', 'json', 'csv'].includes(opts.format)) throw new ParcoursError('INPUT_INVALID', `--format: "${opts.format}" is not html, json or csv`);
+      if (crmOrLink(opts) === 'link') return void writeMap(io, opts, linkedMap(opts));
       const crm = parseCrm(opts.crm);
       const env = readEnv();
       // The map reads the store only: no CRM credentials needed.
@@ -43,15 +50,41 @@ export function registerReport(program: Command, io: CliIo): void {
           ...(opts.journey ? { journey: opts.journey } : {}),
           ...(opts.segment ? { segment: opts.segment } : {}),
         });
-        if (opts.format === 'csv') {
-          for (const f of writeCsvTables(map, opts.out)) io.out(f);
-          return;
-        }
-        mkdirSync(dirname(opts.out), { recursive: true });
-        writeFileSync(opts.out, opts.format === 'json' ? renderJson(map) : renderHtml(map));
-        io.out(opts.out);
+        writeMap(io, opts, map);
       } finally {
         store.close();
       }
     });
+}
+
+function writeMap(io: CliIo, opts: ReportFlags, map: JourneyMap): void {
+  if (opts.format === 'csv') {
+    for (const f of writeCsvTables(map, opts.out)) io.out(f);
+    return;
+  }
+  mkdirSync(dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, opts.format === 'json' ? renderJson(map) : renderHtml(map));
+  io.out(opts.out);
+}
+
+/** `report --link`: one map across both CRMs from the two mirrors and the identity the last linked run kept. */
+function linkedMap(opts: ReportFlags): JourneyMap {
+  const ctx = openLink(opts.link ?? true);
+  try {
+    const engine = compileEngine(loadMapping(opts.mapping ?? LINKED_MAPPING));
+    const linked = linkedReportSource(ctx.store, ctx.link);
+    const map = collectJourneyMap({
+      crm: 'linked',
+      engine,
+      source: linked.source,
+      onCustomer: linked.onCustomer,
+      now: Date.now(),
+      ...(opts.since ? { since: opts.since } : {}),
+      ...(opts.journey ? { journey: opts.journey } : {}),
+      ...(opts.segment ? { segment: opts.segment } : {}),
+    });
+    return JourneyMapSchema.parse({ ...map, link: linked.result() });
+  } finally {
+    ctx.close();
+  }
 }

@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
 import { readEnv, installationId, type Env } from '../../config.ts';
 import { ParcoursError } from '../../errors.ts';
-import { openStore, type RunRow, type Store } from '../../store/index.ts';
+import { openStore, type LinkRow, type RunRow, type Store } from '../../store/index.ts';
+import type { CrmConnector } from '../../../connectors/port.ts';
+import type { Engine } from '../../journey/engine.ts';
+import { CRMS } from '../../model.ts';
+import { checkFields } from '../../sync/field-check.ts';
+import { journeyFieldSpec } from '../../sync/field-spec.ts';
+import { findEchoes, type OwnedContactFields } from '../../sync/link-echo.ts';
+import { crmOrLink, openLink, openLinkSides } from '../link-context.ts';
+import { conflictLines } from './links.ts';
 import { rollbackRun } from '../../sync/rollback.ts';
 import { openContext, parseCrm } from '../context.ts';
 import { pausedState, pausedText, resumeInstallation, type PausedState } from '../../sync/pause.ts';
@@ -28,8 +36,10 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
     .description('list recent runs, or show one run with its failures and audit')
     .option('--id <runId>', 'show one run')
     .option('--limit <n>', 'how many runs to list', '20')
+    .option('--link [id]', "only the runs of a link's two installations (default: the environment link, PARCOURS_LINK)")
     .option('--json', 'print JSON')
-    .action((opts: { id?: string; limit: string; json?: boolean }) => {
+    .action((opts: { id?: string; limit: string; link?: string | true; json?: boolean }) => {
+      if (opts.link !== undefined && !opts.id) return listLinkRuns(io, opts.link, Number(opts.limit), Boolean(opts.json));
       const env = readEnv();
       const store = openStore(env.PARCOURS_DB);
       try {
@@ -127,39 +137,115 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
   program
     .command('doctor')
     .description('preflight: token, scopes, owned fields and options, lists/campaigns, rate limits — each problem with its fix')
-    .requiredOption('--crm <crm>', 'hubspot or salesforce')
+    .option('--crm <crm>', 'hubspot or salesforce')
+    .option('--link [id]', 'both CRMs of a link, and the echo check (default: the environment link, PARCOURS_LINK)')
     .option('--mapping <file>', 'mapping file')
     .option('--json', 'print JSON')
-    .action(async (opts: { crm?: string; mapping?: string; json?: boolean }) => {
-      const ctx = openContext(opts.crm, opts);
-      try {
-        const { journeyFieldSpec } = await import('../../sync/field-spec.ts');
-        const { checkFields } = await import('../../sync/field-check.ts');
-        const checks = await ctx.connector.doctor(journeyFieldSpec(ctx.engine.mapping));
-        // Rules the CRM cannot feed are warnings, not failures: they stay off and the rest runs.
-        let warnings: Array<{ id: string; ok: true; warning: true; detail: string; fix: string }> = [];
+    .action(async (opts: { crm?: string; link?: string | true; mapping?: string; json?: boolean }) => {
+      let checks: DoctorCheck[];
+      let warnings: DoctorWarning[];
+      if (crmOrLink(opts) === 'link') {
+        if (opts.mapping) throw new ParcoursError('INPUT_INVALID', '--mapping with --link: each side is checked against its own mapping (mappings/hubspot.yaml, mappings/salesforce.yaml)');
+        const ctx = openLinkSides(opts.link ?? true);
         try {
-          const { disabled } = await checkFields(ctx.connector, ctx.engine, { refresh: true });
-          warnings = disabled.map((d) => ({ id: `rules.disabled.${d.rule}`, ok: true, warning: true, detail: `${d.rule} is off: it needs ${d.needs.join(', ')}, which the CRM lacks`, fix: d.fix }));
-        } catch (error) {
-          checks.push({ id: 'rules.fields', ok: false, detail: `could not read which fields the CRM has: ${error instanceof Error ? error.message : String(error)}`, fix: 'Fix the checks above (session, scopes), then run doctor again.' });
-        }
-        if (opts.json) io.out(JSON.stringify([...checks, ...warnings], null, 2));
-        else {
-          for (const c of checks) {
-            io.out(`${c.ok ? '✔' : '✘'} ${c.id}: ${c.detail}`);
-            if (!c.ok && c.fix) io.out(`    fix: ${c.fix}`);
+          checks = [];
+          warnings = [];
+          for (const crm of CRMS) {
+            const side = await doctorChecks(ctx.sides[crm].connector, ctx.sides[crm].engine);
+            checks.push(...side.checks.map((c) => ({ ...c, id: `${crm}.${c.id}` })));
+            warnings.push(...side.warnings.map((w) => ({ ...w, id: `${crm}.${w.id}` })));
           }
-          for (const w of warnings) {
-            io.out(`! ${w.id}: ${w.detail}`);
-            io.out(`    fix: ${w.fix}`);
-          }
+          const link = linkChecks(ctx.store, ctx.link, { hubspot: ctx.sides.hubspot.engine.mapping.writeback.contact, salesforce: ctx.sides.salesforce.engine.mapping.writeback.contact });
+          checks.push(...link.checks);
+          warnings.push(...link.warnings);
+        } finally {
+          ctx.close();
         }
-        setExit(checks.every((c) => c.ok) ? EXIT.ok : EXIT.failed);
-      } finally {
-        ctx.close();
+      } else {
+        const ctx = openContext(opts.crm, opts);
+        try {
+          ({ checks, warnings } = await doctorChecks(ctx.connector, ctx.engine));
+        } finally {
+          ctx.close();
+        }
       }
+      if (opts.json) io.out(JSON.stringify([...checks, ...warnings], null, 2));
+      else {
+        for (const c of checks) {
+          io.out(`${c.ok ? '✔' : '✘'} ${c.id}: ${c.detail}`);
+          if (!c.ok && c.fix) io.out(`    fix: ${c.fix}`);
+        }
+        for (const w of warnings) {
+          io.out(`! ${w.id}: ${w.detail}`);
+          io.out(`    fix: ${w.fix}`);
+          for (const e of w.examples ?? []) io.out(`    ${e}`);
+        }
+      }
+      setExit(checks.every((c) => c.ok) ? EXIT.ok : EXIT.failed);
     });
+}
+
+type DoctorCheck = Awaited<ReturnType<CrmConnector['doctor']>>[number];
+interface DoctorWarning { id: string; ok: true; warning: true; detail: string; fix: string; examples?: string[] }
+
+/** One CRM's preflight: the connector's checks, then the rules its fields cannot feed (warnings). */
+async function doctorChecks(connector: CrmConnector, engine: Engine): Promise<{ checks: DoctorCheck[]; warnings: DoctorWarning[] }> {
+  const checks = await connector.doctor(journeyFieldSpec(engine.mapping));
+  // Rules the CRM cannot feed are warnings, not failures: they stay off and the rest runs.
+  let warnings: DoctorWarning[] = [];
+  try {
+    const { disabled } = await checkFields(connector, engine, { refresh: true });
+    warnings = disabled.map((d) => ({ id: `rules.disabled.${d.rule}`, ok: true, warning: true, detail: `${d.rule} is off: it needs ${d.needs.join(', ')}, which the CRM lacks`, fix: d.fix }));
+  } catch (error) {
+    checks.push({ id: 'rules.fields', ok: false, detail: `could not read which fields the CRM has: ${error instanceof Error ? error.message : String(error)}`, fix: 'Fix the checks above (session, scopes), then run doctor again.' });
+  }
+  return { checks, warnings };
+}
+
+const ECHO_FIX = "Parcours's fields must not be mapped in HubSpot's Salesforce integration: in HubSpot, Settings › Integrations › Connected Apps › Salesforce › Contacts › Contact property mappings, set each parcours_* mapping's sync rule to \"Don't sync\" or delete it (README § Linked HubSpot and Salesforce, echo safety)";
+
+/** A link's own checks, from the store: the identity its last linked run kept, and echoes of our writes. */
+function linkChecks(store: Store, link: LinkRow, owned: OwnedContactFields): { checks: DoctorCheck[]; warnings: DoctorWarning[] } {
+  const checks: DoctorCheck[] = [];
+  const warnings: DoctorWarning[] = [];
+  const matches = store.linkMatches(link.id).length;
+  const conflicts = store.linkConflicts(link.id);
+  checks.push({ id: 'link.identity', ok: true, detail: matches === 0 && conflicts.length === 0 ? `link ${link.id} (${link.hubspot} + ${link.salesforce}): no linked run yet` : `link ${link.id}: ${matches} linked customers, ${conflicts.length} conflicts at the last linked run` });
+  if (conflicts.length > 0) {
+    warnings.push({ id: 'link.conflicts', ok: true, warning: true, detail: `${conflicts.length} e-mail${conflicts.length === 1 ? ' is' : 's are'} on several records of one side: those customers are evaluated per side, not merged`, fix: `parcours links conflicts --link ${link.id} lists them; merge the duplicates in the CRM`, examples: conflictLines(conflicts.slice(0, 5)).map((l) => l.trim()) });
+  }
+  const echo = findEchoes(store, link, owned);
+  if (echo.findings.length > 0) {
+    warnings.push({
+      id: 'link.echo', ok: true, warning: true,
+      detail: `${echo.findings.length} owned field value${echo.findings.length === 1 ? '' : 's'} arrived on one side that Parcours did not write there but wrote on the other side (of ${echo.pairs} linked customers): HubSpot's Salesforce integration copies Parcours's fields`,
+      fix: ECHO_FIX,
+      examples: echo.findings.slice(0, 5).map((f) => `${f.side} ${f.record.objectType} ${f.record.id} ${f.field} = ${JSON.stringify(f.value)} (Parcours wrote ${f.wroteHere === null ? 'nothing' : JSON.stringify(f.wroteHere)} there; it wrote this on ${f.from.side} ${f.from.record.objectType} ${f.from.record.id} ${f.from.field} at ${new Date(f.from.at).toISOString()})`),
+    });
+  } else {
+    checks.push({ id: 'link.echo', ok: true, detail: `no echo: on ${echo.pairs} linked customers no owned field (${echo.fields.join(', ') || 'none on both sides'}) holds a value Parcours wrote only on the other side` });
+  }
+  return { checks, warnings };
+}
+
+/** `runs --link`: both installations' runs, newest first. */
+function listLinkRuns(io: CliIo, option: string | true, limit: number, json: boolean): void {
+  const ctx = openLink(option);
+  try {
+    const runs = [...ctx.store.listRuns({ installation: ctx.link.hubspot, limit }), ...ctx.store.listRuns({ installation: ctx.link.salesforce, limit })]
+      .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
+      .slice(0, limit);
+    if (json) return void io.out(JSON.stringify({ link: ctx.link.id, runs }, null, 2));
+    io.out(`link ${ctx.link.id}: ${ctx.link.hubspot} + ${ctx.link.salesforce}`);
+    if (runs.length === 0) io.out('no runs yet');
+    for (const r of runs) {
+      const s = r.summary as { written?: number; failed?: unknown[]; apiCalls?: { total?: number } } | null;
+      const took = r.finishedAt ? formatDuration(r.finishedAt - r.startedAt) : 'running';
+      io.out(`#${r.id}  ${new Date(r.startedAt).toISOString()}  ${r.installation}  ${r.mode}${r.dryRun ? ' dry-run' : ''}  ${r.status}  ${took}  written ${s?.written ?? 0}  failed ${s?.failed?.length ?? 0}  calls ${s?.apiCalls?.total ?? 0}`);
+    }
+  } finally {
+    ctx.close();
+  }
 }
 
 /** The paused installations among those the listed runs belong to (and this environment's own). */

@@ -5,6 +5,7 @@ import { disabledText, syncJson, syncText } from '../format.ts';
 import { runSync } from '../../sync/run.ts';
 import { runSetup } from '../../sync/setup.ts';
 import { EXIT } from '../exit.ts';
+import { crmOrLink, setupLink } from './setup-link.ts';
 
 interface SyncFlags { crm?: string; mapping?: string; dryRun?: boolean; full?: boolean; json?: boolean }
 
@@ -12,10 +13,12 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
   program
     .command('setup')
     .description("provision Parcours's own fields, options and one list/campaign per segment (idempotent)")
-    .requiredOption('--crm <crm>', 'hubspot or salesforce')
+    .option('--crm <crm>', 'hubspot or salesforce')
+    .option('--link [id]', 'both CRMs of a link (default: the environment link, PARCOURS_LINK)')
     .option('--mapping <file>', 'mapping file (default mappings/<crm>.yaml or PARCOURS_MAPPING)')
     .option('--json', 'print the report as JSON')
-    .action(async (opts: SyncFlags) => {
+    .action(async (opts: SyncFlags & { link?: string | true }) => {
+      if (crmOrLink(opts) === 'link') return setupLink(io, opts);
       const ctx = openContext(opts.crm, opts);
       try {
         const report = await runSetup(ctx.connector, ctx.store, ctx.installation, ctx.engine.mapping);

@@ -92,7 +92,7 @@ export function createFriction(flags: readonly FlagInfo[], topRecords = 10): Fri
       }
       for (const rec of byRecord.values()) {
         const score = rec.flags.reduce((s, id) => s + WEIGHT[severity.get(id) ?? 'low'], 0);
-        offer({ kind: rec.ref.kind, objectType: rec.ref.objectType, id: rec.ref.id, contactId: customer.contact.id, flags: rec.flags, score, reasons: rec.reasons });
+        offer({ kind: rec.ref.kind, objectType: rec.ref.objectType, id: rec.ref.id, contactId: customer.contact.id, flags: rec.flags, score, reasons: rec.reasons, ...(rec.ref.crm ? { crm: rec.ref.crm } : {}) });
       }
     },
     result() {

@@ -1,0 +1,71 @@
+/**
+ * `--link [ID]` (issue 16): the link a command names and, for commands that call the CRMs (setup, doctor),
+ * each side's engine and connector. Without an id, the environment link (`PARCOURS_LINK`).
+ */
+import type { CrmConnector } from '../../connectors/port.ts';
+import { installationId, readEnv, type Env } from '../config.ts';
+import { ParcoursError } from '../errors.ts';
+import { compileEngine, type Engine } from '../journey/engine.ts';
+import { loadMapping } from '../mapping/load.ts';
+import { CRMS, type CrmName } from '../model.ts';
+import { openStore, type LinkRow, type Store } from '../store/index.ts';
+import { connect } from '../sync/connect.ts';
+import { resolveLink } from '../sync/link-admin.ts';
+
+export interface LinkSide {
+  crm: CrmName;
+  installation: string;
+  engine: Engine;
+  connector: CrmConnector;
+}
+
+export interface LinkSides {
+  env: Env;
+  store: Store;
+  link: LinkRow;
+  sides: Record<CrmName, LinkSide>;
+  close(): void;
+}
+
+/** Exactly one of `--crm` / `--link`. */
+export function crmOrLink(opts: { crm?: string | undefined; link?: string | true | undefined }): 'crm' | 'link' {
+  if (opts.crm !== undefined && opts.link !== undefined) throw new ParcoursError('INPUT_INVALID', '--crm and --link: give one (--link runs on both CRMs of the link)');
+  if (opts.crm === undefined && opts.link === undefined) throw new ParcoursError('INPUT_INVALID', `--crm (${CRMS.join(' or ')}) or --link [ID] is required`);
+  return opts.crm !== undefined ? 'crm' : 'link';
+}
+
+/** The link alone (store-only commands: runs, report, explain, links). */
+export function openLink(option: string | true): { env: Env; store: Store; link: LinkRow; close(): void } {
+  const env = readEnv();
+  const store = openStore(env.PARCOURS_DB);
+  try {
+    return { env, store, link: resolveLink(store, env, option), close: () => store.close() };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+/**
+ * The link with each side connected. The CLI holds credentials for the environment's installations only, so
+ * each side must be one of them (installations made by OAuth installs are the service's); each side's mapping is
+ * its CRM's default (`mappings/<crm>.yaml`), the owned names that side's setup creates.
+ */
+export function openLinkSides(option: string | true): LinkSides {
+  const base = openLink(option);
+  try {
+    const sides = {} as Record<CrmName, LinkSide>;
+    for (const crm of CRMS) {
+      const installation = base.link[crm];
+      if (installation !== installationId(base.env, crm)) {
+        throw new ParcoursError('CONFIG_INVALID', `link ${base.link.id}: its ${crm} side is installation "${installation}", whose credentials the service holds, not this environment (which has ${installationId(base.env, crm)}); use the service (POST /api/installations/${installation}/sync) or link the environment's installations`, { installation });
+      }
+      const engine = compileEngine(loadMapping(`mappings/${crm}.yaml`));
+      sides[crm] = { crm, installation, engine, connector: connect(crm, { env: base.env, store: base.store, installation }) };
+    }
+    return { ...base, sides };
+  } catch (error) {
+    base.close();
+    throw error;
+  }
+}
