@@ -268,6 +268,8 @@ export function parseMapping(source: string, file: string): Mapping {
   let fields: Mapping['fields'];
   let sides: Mapping['sides'];
   if (sidesRaw) {
+    // Not silently ignored: a linked run does not open or close follow-up tasks (yet).
+    if (raw.actions.length > 0) rawIssues.push({ path: ['actions'], message: 'follow-up tasks (actions:) are not run on a linked installation: keep them in each side\'s own mapping' });
     checkStageValues(sidesRaw.writeback.hubspot, ['writeback', 'hubspot']);
     checkStageValues(sidesRaw.writeback.salesforce, ['writeback', 'salesforce']);
     sides = {

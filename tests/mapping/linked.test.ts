@@ -80,6 +80,16 @@ describe('linked mappings (crm: linked, issue 16)', () => {
     expect(problems(linkedBase('          contact.lifecycle: lead', 'writeback:\n  contact: { stage: parcours_stage }\n')).join('\n')).toMatch(/mappings\/x\.yaml:14 .*writeback\.contact.*unknown key "contact"/);
   });
 
+  it('refuses actions in a linked mapping (a linked run does not run tasks), by line', () => {
+    const text = `${linkedBase('          contact.lifecycle: lead')}actions:
+  - id: follow_up
+    on_stage: decision
+    owner: contact.owner
+    subject: 'Follow up'
+`;
+    expect(problems(text)).toEqual([expect.stringMatching(/^mappings\/x\.yaml:18 actions: follow-up tasks \(actions:\) are not run on a linked installation/)]);
+  });
+
   it('a merged field is missing only when neither side feeds it; a side field when its side lacks it', () => {
     const missing = linkedMissing({ hubspot: new Set(['ticket.firstResponseAt', 'contact.raw.X']), salesforce: new Set(['ticket.firstResponseAt', 'contact.csat']) });
     expect([...missing].sort()).toEqual(['contact.hubspot.raw.X', 'contact.salesforce.csat', 'ticket.firstResponseAt']);
