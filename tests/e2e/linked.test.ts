@@ -69,7 +69,7 @@ describe('one customer across a linked HubSpot portal and Salesforce org (issue 
     ids.cyHs = hs.data.createRecord('contacts', { email: 'cy@home.test', firstname: 'Cy', lastname: 'Integrated', lifecyclestage: 'lead', salesforceleadid: ids.cyLead }).id;
 
     for (const crm of ['hubspot', 'salesforce']) expect((await runCli(['setup', '--crm', crm], env)).code).toBe(0);
-  });
+  }, 240_000); // two sandboxes and two setups through the CLI: on a loaded two-core machine well over 30 s
   afterAll(async () => {
     await hs?.close();
     await sf?.close();
