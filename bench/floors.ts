@@ -52,9 +52,12 @@ export const SF_COMPOSITE_QUERIES = 5;
 /** Salesforce Bulk API 2.0 query: create job, poll until JobComplete (≥ 1), read results (`maxRecords` has no
  *  documented maximum: one results call at the floor). query_get_job_results (salesforce.md §3.4). */
 export const SF_BULK_QUERY_CALLS = 3;
-/** Salesforce Bulk API 2.0 ingest: create job, upload CSV, PATCH UploadComplete, poll (≥ 1), read failedResults.
- *  walkthrough_upload_data, close_job, get_job_failed_results (salesforce.md §3.4). */
-export const SF_BULK_INGEST_CALLS = 5;
+/** Salesforce Bulk API 2.0 ingest: create job, upload CSV, PATCH UploadComplete, poll (≥ 1). The job info a poll
+ *  returns counts `numberRecordsProcessed` and `numberRecordsFailed` (get_job_info), so failedResults need be read
+ *  only when records failed — the floor counts records that did change, so none did.
+ *  walkthrough_upload_data, close_job, get_job_info (https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_info.htm),
+ *  get_job_failed_results (salesforce.md §3.4). */
+export const SF_BULK_INGEST_CALLS = 4;
 
 // ── Shapes ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -297,53 +300,80 @@ export interface SalesforceWrites {
   /** CampaignMember rows created and deleted. */
   membersAdded: number;
   membersRemoved: number;
+  /** Tasks the run created, and tasks it changed (owner follow-ups, issue 14): Collections or Bulk like any write. */
+  tasksCreated?: number;
+  tasksUpdated?: number;
 }
 
-/** Query pages for a set of queries: each returns at least one page. */
-function queryPages(rows: Partial<Record<SalesforceObject, number>>): Array<[SalesforceObject, number, number]> {
-  return (Object.entries(rows) as Array<[SalesforceObject, number]>).map(([o, n]) => [o, n, pages(n, SF_QUERY_PAGE)]);
+/** One query a read needs: its rows and the rows a REST page can hold (2,000, or 200 with two long-text fields). */
+interface QueryRead {
+  object: string;
+  rows: number;
+  pageSize: number;
 }
 
-/** Reads for a set of queries: REST pages, Composite-packed pages, Bulk 2.0 jobs, and the best per-object mix. */
-function salesforceReads(rows: Partial<Record<SalesforceObject, number>>, allowBulk: boolean): Candidate[] {
-  const qs = queryPages(rows);
-  const total = qs.reduce((n, [, , p]) => n + p, 0);
-  const rest: Candidate = { strategy: 'REST query, one call per page', calls: total, standard: total, search: 0 };
+const recordQueries = (rows: Partial<Record<SalesforceObject, number>>): QueryRead[] =>
+  (Object.entries(rows) as Array<[SalesforceObject, number]>).map(([object, n]) => ({ object, rows: n, pageSize: SF_QUERY_PAGE }));
+
+const touchpointQueries = (reads: Record<string, SalesforceTouchpointRead>): QueryRead[] =>
+  Object.entries(reads).map(([object, r]) => ({ object, rows: r.rows, pageSize: (r.longTextFields ?? 0) >= 2 ? SF_QUERY_PAGE_LONG_TEXT : SF_QUERY_PAGE }));
+
+/**
+ * Reads for a set of queries: REST pages (each query at least one), Composite-packed pages, and every subset of
+ * objects read by Bulk 2.0 query jobs with the other pages packed five to a Composite call. Queries of any object
+ * share Composite calls ("up to 5 … query operations" per call, whatever they read).
+ */
+function queryCandidates(qs: QueryRead[], allowBulk: boolean, verb = 'query'): Candidate[] {
+  const paged = qs.map((q) => ({ ...q, pages: pages(q.rows, q.pageSize) }));
+  const total = paged.reduce((n, q) => n + q.pages, 0);
+  const rest: Candidate = { strategy: `REST ${verb}, one call per page`, calls: total, standard: total, search: 0 };
   const composite = Math.ceil(total / SF_COMPOSITE_QUERIES);
   const cands: Candidate[] = [rest, { strategy: 'Composite, 5 query pages per call', calls: composite, standard: composite, search: 0 }];
-  if (allowBulk && qs.length > 0) {
-    // Every subset of objects read by Bulk 2.0 query jobs; the others' pages packed into Composite calls.
-    for (let mask = 1; mask < 1 << qs.length; mask++) {
+  if (allowBulk && paged.length > 0) {
+    for (let mask = 1; mask < 1 << paged.length; mask++) {
       let bulk = 0;
       let left = 0;
       const viaBulk: string[] = [];
-      qs.forEach(([o, , p], i) => {
+      paged.forEach((q, i) => {
         if (mask & (1 << i)) {
           bulk += SF_BULK_QUERY_CALLS;
-          viaBulk.push(o);
-        } else left += p;
+          viaBulk.push(q.object);
+        } else left += q.pages;
       });
+      // A subset whose jobs cost no less than its pages never wins: skip it (keeps the list short).
       const calls = bulk + Math.ceil(left / SF_COMPOSITE_QUERIES);
-      cands.push({ strategy: `Bulk 2.0 query for ${viaBulk.join('+')}, Composite for the rest`, calls, standard: calls, search: 0 });
+      if (calls > composite) continue;
+      cands.push({ strategy: `Bulk 2.0 ${verb} for ${viaBulk.join('+')}, Composite for the rest`, calls, standard: calls, search: 0 });
     }
   }
   return cands;
 }
 
+/** Reads for a set of record queries (kept for the record-only breakdown). */
+function salesforceReads(rows: Partial<Record<SalesforceObject, number>>, allowBulk: boolean): Candidate[] {
+  return queryCandidates(recordQueries(rows), allowBulk);
+}
+
 export function salesforceWrites(w: SalesforceWrites): Writes {
   const objects = Object.entries(w.updated).filter(([, n]) => (n ?? 0) > 0) as Array<[string, number]>;
-  // Collections calls: updates (object types may mix in one call), CampaignMember creates, deletes; removals
-  // first need the CampaignMember ids (a query page per 2,000).
+  const tasksCreated = w.tasksCreated ?? 0;
+  const tasksUpdated = w.tasksUpdated ?? 0;
+  // Collections calls: updates and creates may each mix object types in one call ("The list can contain objects
+  // of different types", resources_composite_sobjects_collections_create / _update), deletes; removals first need
+  // the CampaignMember ids (a query page per 2,000).
   const lookups = w.membersRemoved > 0 ? pages(w.membersRemoved, SF_QUERY_PAGE) : 0;
   const allUpdates = objects.reduce((n, [, k]) => n + k, 0);
-  const plain = chunks(allUpdates, SF_COLLECTION) + chunks(w.membersAdded, SF_COLLECTION) + chunks(w.membersRemoved, SF_COLLECTION) + lookups;
+  const plain = chunks(allUpdates + tasksUpdated, SF_COLLECTION) + chunks(w.membersAdded + tasksCreated, SF_COLLECTION) + chunks(w.membersRemoved, SF_COLLECTION) + lookups;
   // Bulk API 2.0 ingest takes insert and delete as well as update ("With Bulk API 2.0, you can insert, update,
   // upsert, or delete large data sets", bulk_api_2_0_ingest), and CampaignMember supports create and delete
   // (object reference, CampaignMember "Supported Calls"): member adds and removals are Bulk candidates too.
-  const jobs: Array<[string, number, 'update' | 'insert' | 'delete']> = [
-    ...objects.map(([o, n]) => [o, n, 'update'] as [string, number, 'update']),
-    ...(w.membersAdded > 0 ? [['CampaignMember', w.membersAdded, 'insert'] as [string, number, 'insert']] : []),
-    ...(w.membersRemoved > 0 ? [['CampaignMember', w.membersRemoved, 'delete'] as [string, number, 'delete']] : []),
+  type Op = 'update' | 'insert' | 'delete';
+  const jobs: Array<[string, number, Op]> = [
+    ...objects.map(([o, n]) => [o, n, 'update'] as [string, number, Op]),
+    ...(w.membersAdded > 0 ? [['CampaignMember', w.membersAdded, 'insert'] as [string, number, Op]] : []),
+    ...(w.membersRemoved > 0 ? [['CampaignMember', w.membersRemoved, 'delete'] as [string, number, Op]] : []),
+    ...(tasksCreated > 0 ? [['Task', tasksCreated, 'insert'] as [string, number, Op]] : []),
+    ...(tasksUpdated > 0 ? [['Task', tasksUpdated, 'update'] as [string, number, Op]] : []),
   ];
   let best: Writes = { calls: Infinity, detail: '', plain };
   for (let mask = 0; mask < 1 << jobs.length; mask++) {
@@ -355,7 +385,7 @@ export function salesforceWrites(w: SalesforceWrites): Writes {
     jobs.forEach(([o, n, op], i) => {
       if (mask & (1 << i)) {
         bulk += SF_BULK_INGEST_CALLS;
-        viaBulk.push(op === 'update' ? o : `${o} ${op}`);
+        viaBulk.push(op === 'update' && o !== 'Task' ? o : `${o} ${op}`);
       } else if (op === 'update') updates += n;
       else if (op === 'insert') adds += n;
       else removes += n;
@@ -363,26 +393,48 @@ export function salesforceWrites(w: SalesforceWrites): Writes {
     const subrequests = chunks(updates, SF_COLLECTION) + chunks(adds, SF_COLLECTION) + chunks(removes, SF_COLLECTION) + lookups;
     const calls = bulk + Math.ceil(subrequests / SF_COMPOSITE_QUERIES);
     if (calls < best.calls) {
-      best = { calls, plain, detail: `${allUpdates} records changed, ${w.membersAdded}+${w.membersRemoved} campaign members: ${viaBulk.length ? `Bulk 2.0 ingest for ${viaBulk.join('+')}, ` : ''}${subrequests} Collections/lookup subrequest(s) in Composite calls of 5` };
+      const tasks = tasksCreated + tasksUpdated > 0 ? `, ${tasksCreated}+${tasksUpdated} tasks created+updated` : '';
+      best = { calls, plain, detail: `${allUpdates} records changed, ${w.membersAdded}+${w.membersRemoved} campaign members${tasks}: ${viaBulk.length ? `Bulk 2.0 ingest for ${viaBulk.join('+')}, ` : ''}${subrequests} Collections/lookup subrequest(s) in Composite calls of 5` };
     }
   }
   return best;
 }
 
-/** Every Contact, unconverted Lead, Opportunity, Case and contact role (Case.ContactId and Opportunity.AccountId are fields). */
-export function salesforceFullFloor(s: SalesforceState, writes: SalesforceWrites): Floor {
-  return floorOf(salesforceReads(s.rows, true), salesforceWrites(writes));
+/** A sync floor and its parts: the record reads alone, the touchpoint reads alone (each its own cheapest), the writes. */
+export interface SalesforceSyncFloor extends Floor {
+  parts: { records: Candidate; touchpoints: Candidate | null; writes: Writes };
+}
+
+function syncFloor(reads: Candidate[], records: Candidate[], touchpoints: Candidate[] | null, writes: Writes): SalesforceSyncFloor {
+  const f = floorOf(reads, writes);
+  const best = (c: Candidate[]): Candidate => cheapest(c)[0] as Candidate;
+  return { ...f, parts: { records: best(records), touchpoints: touchpoints ? best(touchpoints) : null, writes } };
+}
+
+/**
+ * Every Contact, unconverted Lead, Opportunity, Case and contact role (Case.ContactId and Opportunity.AccountId are
+ * fields) — and, when the sync also pulls touchpoints (issue 13: every run does), every touchpoint row
+ * (`salesforceTouchpointState`). All their queries share Composite calls and any of them may go by Bulk 2.0.
+ */
+export function salesforceFullFloor(s: SalesforceState, writes: SalesforceWrites, touchpoints?: Record<string, SalesforceTouchpointRead>): SalesforceSyncFloor {
+  const records = recordQueries(s.rows);
+  const tp = touchpoints ? touchpointQueries(touchpoints) : [];
+  return syncFloor(queryCandidates([...records, ...tp], true), queryCandidates(records, true), touchpoints ? queryCandidates(tp, true, 'queryAll') : null, salesforceWrites(writes));
 }
 
 /** A later run: one queryAll per object `WHERE SystemModstamp >= last run` returns changed and deleted rows;
- *  OpportunityHistory only for changed Opportunities (none changed, no query). */
-export function salesforceIncrementalFloor(s: SalesforceState, writes: SalesforceWrites): Floor {
+ *  OpportunityHistory only for changed Opportunities (none changed, no query). Touchpoints (`modified` rows per
+ *  object since the last run): one queryAll each, likewise. Or a full re-read of the records. */
+export function salesforceIncrementalFloor(s: SalesforceState, writes: SalesforceWrites, touchpoints?: Record<string, SalesforceTouchpointRead>): SalesforceSyncFloor {
   const rows: Partial<Record<SalesforceObject, number>> = {};
   for (const o of ['Contact', 'Lead', 'Opportunity', 'Case', 'OpportunityContactRole'] as const) rows[o] = s.modified[o] ?? 0;
   if (s.rows.OpportunityHistory !== undefined && (s.modified.Opportunity ?? 0) > 0) rows.OpportunityHistory = s.modified.OpportunityHistory ?? 0;
-  const full = salesforceReads(s.rows, true);
-  const incremental = salesforceReads(rows, true).map((c) => ({ ...c, strategy: `changes since last run: ${c.strategy}` }));
-  return floorOf([...incremental, ...full.map((c) => ({ ...c, strategy: `full re-read: ${c.strategy}` }))], salesforceWrites(writes));
+  const tp = touchpoints ? touchpointQueries(touchpoints) : [];
+  const full = queryCandidates([...recordQueries(s.rows), ...tp], true);
+  const incremental = queryCandidates([...recordQueries(rows), ...tp], true).map((c) => ({ ...c, strategy: `changes since last run: ${c.strategy}` }));
+  const reads = [...incremental, ...full.map((c) => ({ ...c, strategy: `full re-read: ${c.strategy}` }))];
+  const records = [...queryCandidates(recordQueries(rows), true), ...salesforceReads(s.rows, true)];
+  return syncFloor(reads, records, touchpoints ? queryCandidates(tp, true, 'queryAll') : null, salesforceWrites(writes));
 }
 
 // ── Salesforce touchpoints (issue 13) ─────────────────────────────────────────────────────────────
@@ -407,24 +459,7 @@ export interface SalesforceTouchpointRead {
  * with Composite for the rest. Bulk 2.0 pages have no documented size cap, so its floor reads one result page.
  */
 export function salesforceTouchpointFloor(reads: Record<string, SalesforceTouchpointRead>): Floor & { restPages: number } {
-  const qs = Object.entries(reads).map(([o, r]) => [o, pages(r.rows, (r.longTextFields ?? 0) >= 2 ? SF_QUERY_PAGE_LONG_TEXT : SF_QUERY_PAGE)] as const);
-  const restPages = qs.reduce((n, [, p]) => n + p, 0);
-  const cands: Candidate[] = [
-    { strategy: 'REST queryAll, one call per page', calls: restPages, standard: restPages, search: 0 },
-    { strategy: 'Composite, 5 query pages per call', calls: Math.ceil(restPages / SF_COMPOSITE_QUERIES), standard: Math.ceil(restPages / SF_COMPOSITE_QUERIES), search: 0 },
-  ];
-  for (let mask = 1; mask < 1 << qs.length; mask++) {
-    let bulk = 0;
-    let left = 0;
-    const viaBulk: string[] = [];
-    qs.forEach(([o, p], i) => {
-      if (mask & (1 << i)) {
-        bulk += SF_BULK_QUERY_CALLS;
-        viaBulk.push(o);
-      } else left += p;
-    });
-    const calls = bulk + Math.ceil(left / SF_COMPOSITE_QUERIES);
-    cands.push({ strategy: `Bulk 2.0 queryAll for ${viaBulk.join('+')}, Composite for the rest`, calls, standard: calls, search: 0 });
-  }
-  return { ...floorOf(cands, { calls: 0, detail: 'read only' }), restPages };
+  const qs = touchpointQueries(reads);
+  const restPages = qs.reduce((n, q) => n + pages(q.rows, q.pageSize), 0);
+  return { ...floorOf(queryCandidates(qs, true, 'queryAll'), { calls: 0, detail: 'read only' }), restPages };
 }

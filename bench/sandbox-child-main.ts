@@ -12,6 +12,7 @@ import {
   hubspotWritesBetween,
   salesforceOwned,
   salesforceState,
+  salesforceTaskWrites,
   salesforceTouchpointState,
   salesforceWritesBetween,
   type OwnedSnapshot,
@@ -30,6 +31,7 @@ let hs: HubspotSandbox | null = null;
 let sf: SalesforceSandbox | null = null;
 let owned: OwnedSpec | null = null;
 let before: OwnedSnapshot | null = null;
+let markedAt = 0;
 let peakRss = process.memoryUsage.rss();
 setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 200).unref();
 
@@ -65,12 +67,30 @@ const OPS: Record<string, (...args: never[]) => unknown> = {
   touchpointState: (since: number | null = null) => (hs ? hubspotTouchpointState(hs, since) : salesforceTouchpointState(need(sf, 'start'), since)),
   mark(spec: OwnedSpec) {
     owned = spec;
+    markedAt = Date.now();
     before = snapshot();
   },
   writes() {
     const after = snapshot();
     const b = need(before, 'mark');
-    return hs ? hubspotWritesBetween(b, after) : salesforceWritesBetween(b, after);
+    return hs ? hubspotWritesBetween(b, after) : salesforceWritesBetween(b, after, salesforceTaskWrites(need(sf, 'start'), markedAt));
+  },
+  // Salesforce calls from index `from` on: Composite calls carrying any write vs only reads, and Bulk 2.0 status
+  // reads past the first per job (the sandbox advances a job one state per status read).
+  compositeSplit(from: number) {
+    const calls = need(sf, 'start').calls.slice(from);
+    let reads = 0;
+    let writes = 0;
+    const statusReads = new Map<string, number>();
+    for (const c of calls) {
+      if (c.endpoint === 'POST /services/data/vXX.X/composite') {
+        if ((c.subrequests ?? []).some((r) => r.method !== 'GET')) writes++;
+        else reads++;
+      }
+      if (c.method === 'GET' && /\/jobs\/(query|ingest)\/[^/]+$/.test(c.path)) statusReads.set(c.path, (statusReads.get(c.path) ?? 0) + 1);
+    }
+    const polls = [...statusReads.values()].reduce((n, k) => n + k - 1, 0);
+    return { reads, writes, polls };
   },
   peakRssMiB: () => Math.max(peakRss, process.memoryUsage.rss()) / 1024 / 1024,
   // HubSpot data, as a user would change it in the UI.

@@ -151,9 +151,22 @@ export function salesforceOwned(sb: SalesforceSandbox, owned: OwnedSpec): OwnedS
   return { records, members };
 }
 
-export function salesforceWritesBetween(before: OwnedSnapshot, after: OwnedSnapshot): SalesforceWrites & { listsChanged: number } {
+/**
+ * Tasks written since `since` (epoch ms, the mark): created from then on, and older ones changed since (owner
+ * follow-ups, issue 14, are writes the mapping asks for like any owned field). The sandbox's clock is real time.
+ */
+export function salesforceTaskWrites(sb: SalesforceSandbox, since: number): { tasksCreated: number; tasksUpdated: number } {
+  const at = soqlDateTime(since);
+  return {
+    tasksCreated: sb.data.query(`SELECT Id FROM Task WHERE CreatedDate >= ${at}`).length,
+    tasksUpdated: sb.data.query(`SELECT Id FROM Task WHERE SystemModstamp >= ${at} AND CreatedDate < ${at}`).length,
+  };
+}
+
+export function salesforceWritesBetween(before: OwnedSnapshot, after: OwnedSnapshot, tasks?: { tasksCreated: number; tasksUpdated: number }): SalesforceWrites & { listsChanged: number } {
   const c = ownedChanges(before, after);
   return {
+    ...(tasks ?? {}),
     updated: { Contact: c.updated['Contact'] ?? 0, Lead: c.updated['Lead'] ?? 0, Opportunity: c.updated['Opportunity'] ?? 0, Case: c.updated['Case'] ?? 0 },
     membersAdded: c.added,
     membersRemoved: c.removed,

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { minimumCalls as hubspotMinimum, minimumTouchpointCalls } from '../connectors/hubspot/index.ts';
-import { minimumCalls as salesforceMinimum } from '../connectors/salesforce/index.ts';
+import { minimumCalls as salesforceMinimum, minimumTouchpointCalls as salesforceTouchpointMinimum, minimumWriteCalls as salesforceWriteMinimum } from '../connectors/salesforce/index.ts';
 import { readEnv } from '../src/config.ts';
 import { compileEngine } from '../src/journey/engine.ts';
 import { loadMapping } from '../src/mapping/load.ts';
@@ -21,7 +21,7 @@ import { openStore } from '../src/store/index.ts';
 import { connect } from '../src/sync/connect.ts';
 import { runSync, type SyncSummary } from '../src/sync/run.ts';
 import { runSetup } from '../src/sync/setup.ts';
-import { hubspotFullFloor, hubspotIncrementalFloor, hubspotRateFloorSeconds, hubspotTouchpointFloor, hubspotTouchpointIncrementalFloor, salesforceFullFloor, salesforceIncrementalFloor, withTouchpoints, type Floor, type HubspotTouchpointState } from './floors.ts';
+import { hubspotFullFloor, hubspotIncrementalFloor, hubspotRateFloorSeconds, hubspotTouchpointFloor, hubspotTouchpointIncrementalFloor, salesforceFullFloor, salesforceIncrementalFloor, withTouchpoints, type Floor, type HubspotTouchpointState, type SalesforceSyncFloor, type SalesforceTouchpointRead } from './floors.ts';
 import { ownedSpec, startHubspotChild, startSalesforceChild, type CallStats } from './sandbox-child.ts';
 
 export const GOALS = { calls: 1.1, time: 1.15 } as const;
@@ -42,6 +42,8 @@ export interface RunMeasure {
   records: number;
   /** Requests per route pattern, as the sandbox logged them. */
   byEndpoint: Record<string, number>;
+  /** Salesforce: our calls split into reads and writes, Bulk status reads past the first per job, and the floor's parts. */
+  breakdown?: { reads: number; writes: number; polls: number; parts: SalesforceSyncFloor['parts'] };
 }
 
 export interface SyncBenchResult {
@@ -114,6 +116,15 @@ export function printSyncBench(r: SyncBenchResult): void {
     );
     console.log(`      independent = reads ${f.reads.calls} [${f.reads.strategy}] + writes ${f.writes.calls} [${f.writes.detail}]`);
     if (m.independentFloorSeconds) console.log(`      time vs the rate floor of the independent floor's calls (${f.reads.search} search, ${f.reads.standard + f.writes.calls} standard): ${m.independentFloorSeconds.toFixed(1)} s → ${(m.seconds / m.independentFloorSeconds).toFixed(2)}×`);
+    const b = m.breakdown;
+    if (b) {
+      const tp = b.parts.touchpoints;
+      console.log(
+        `      breakdown: our reads ${b.reads} vs independent ${f.reads.calls} → ${ratio(b.reads, f.reads.calls)} (records alone ${b.parts.records.calls} [${b.parts.records.strategy}]${tp ? ` + touchpoints alone ${tp.calls} [${tp.strategy}]` : ''}, packed together ${f.reads.calls})` +
+          `; our writes ${b.writes} vs independent ${f.writes.calls} → ${ratio(b.writes, f.writes.calls)}`,
+      );
+      if (b.polls > 0) console.log(`      of our calls, ${b.polls} are Bulk 2.0 status reads past the first per job (the sandbox moves a job one state per status read; the floor counts one): without them ${m.calls - b.polls} → ${ratio(m.calls - b.polls, f.calls)}`);
+    }
     const top = Object.entries(m.byEndpoint).sort((a, b) => b[1] - a[1]);
     console.log(`      our calls: ${top.map(([k, v]) => `${k} ${v}`).join(', ')}`);
     const runnerUp = f.candidates.find((c) => c.strategy !== f.reads.strategy);
@@ -190,15 +201,28 @@ export async function runHubspotSyncBench(contacts = 20_000, rate = { max: 100, 
   return { title, runs, peakRssMiB, sandboxPeakRssMiB };
 }
 
+/** Calls the sandbox answered, split into writes (ingest jobs, Collections, Composite calls carrying any write) and reads. */
+function splitCalls(byEndpoint: Record<string, number>, composites: { reads: number; writes: number }): { reads: number; writes: number } {
+  let reads = composites.reads;
+  let writes = composites.writes;
+  for (const [k, v] of Object.entries(byEndpoint)) {
+    if (k === 'POST /services/data/vXX.X/composite') continue;
+    if (/jobs\/ingest|composite\/sobjects/.test(k) && !k.startsWith('GET /services/data/vXX.X/composite/sobjects')) writes += v;
+    else reads += v;
+  }
+  return { reads, writes };
+}
+
 export async function runSalesforceSyncBench(contacts = 20_000, bulk = false): Promise<SyncBenchResult> {
   const sb = await startSalesforceChild({ port: 0, seed: 3, contacts, dailyApiLimit: 10_000_000 });
   const db = tempDb();
+  const threshold = bulk ? 2_000 : 10_000_000;
   const env = readEnv({
     PARCOURS_DB: db,
     SALESFORCE_INSTANCE_URL: sb.url,
     SALESFORCE_ACCESS_TOKEN: sb.accessToken,
     SALESFORCE_LOGIN_URL: sb.url,
-    SALESFORCE_BULK_THRESHOLD: String(bulk ? 2_000 : 10_000_000),
+    SALESFORCE_BULK_THRESHOLD: String(threshold),
   });
   const store = openStore(db);
   const installation = 'salesforce:bench';
@@ -220,6 +244,9 @@ export async function runSalesforceSyncBench(contacts = 20_000, bulk = false): P
       // transaction could still be in flight (2 min), so space the incremental runs like a schedule.
       if (label !== 'full sync') await new Promise((r) => setTimeout(r, 125_000));
       const state = await sb.state(previousStart, { stageHistory });
+      // Every sync also pulls touchpoints (issue 13): their reads count in both floors (full: every row; later
+      // runs: the rows changed since the previous run started).
+      const tpState = await sb.request<Record<string, SalesforceTouchpointRead>>('touchpointState', previousStart);
       await sb.mark(owned);
       const before = await sb.stats();
       const startedAt = Date.now();
@@ -227,9 +254,11 @@ export async function runSalesforceSyncBench(contacts = 20_000, bulk = false): P
       const s = await runSync({ connector: connect('salesforce', { env, store, installation }), store, engine, installation, mode: label === 'full sync' ? 'full' : 'incremental', dryRun: false, now: Date.now() });
       const seconds = (performance.now() - t0) / 1000;
       const calls = delta(before, await sb.stats());
+      const composites = await sb.request<{ reads: number; writes: number; polls: number }>('compositeSplit', before.total);
       const writes = await sb.writes();
       previousStart = startedAt;
       const rows = state.rows;
+      const full = label === 'full sync';
       const floor = salesforceMinimum({
         contacts: rows.Contact ?? 0,
         leads: rows.Lead ?? 0,
@@ -237,19 +266,24 @@ export async function runSalesforceSyncBench(contacts = 20_000, bulk = false): P
         tickets: rows.Case ?? 0,
         contactRoles: rows.OpportunityContactRole ?? 0,
         ...(rows.OpportunityHistory !== undefined ? { historyRows: rows.OpportunityHistory } : {}),
-        bulkThreshold: bulk ? 2_000 : 10_000_000,
+        bulkThreshold: threshold,
       });
-      const read = label === 'full sync' ? floor.fullSync : label === 'unchanged re-run' ? floor.unchangedRerun : floor.unchangedRerun + Math.ceil((s.pulled.contacts + s.pulled.deals + s.pulled.tickets) / 2000);
+      const read = full ? floor.fullSync : label === 'unchanged re-run' ? floor.unchangedRerun : floor.unchangedRerun + Math.ceil((s.pulled.contacts + s.pulled.deals + s.pulled.tickets) / 2000 / 5);
+      const tpRows = Object.fromEntries(Object.entries(tpState).map(([o, r]) => [o, r.rows]));
+      const ours = read + salesforceTouchpointMinimum(tpRows, full ? 'full' : 'incremental', threshold) + salesforceWriteMinimum(writes, threshold);
+      const independent = full ? salesforceFullFloor(state, writes, tpState) : salesforceIncrementalFloor(state, writes, tpState);
+      const split = splitCalls(calls.byEndpoint, composites);
       runs.push({
         label,
         calls: calls.total,
-        ours: read + oursWrites(s, 200, 200, bulk ? 2_000 : Infinity),
-        independent: label === 'full sync' ? salesforceFullFloor(state, writes) : salesforceIncrementalFloor(state, writes),
+        ours,
+        independent,
         seconds,
         floorSeconds: null,
         rateLimited: calls.rateLimited,
-        records: s.pulled.contacts + s.pulled.deals + s.pulled.tickets,
+        records: s.pulled.contacts + s.pulled.deals + s.pulled.tickets + (s.touchpoints?.pulled ?? 0),
         byEndpoint: calls.byEndpoint,
+        breakdown: { ...split, polls: composites.polls, parts: independent.parts },
       });
     }
   } finally {

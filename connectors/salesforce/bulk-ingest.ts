@@ -1,10 +1,14 @@
 /**
- * Bulk API 2.0 ingest (update) for large pushes: create job, upload CSV, close (UploadComplete),
- * poll, then read successfulResults / failedResults.
+ * Bulk API 2.0 ingest for large writes (updates of a push; campaign member inserts and deletes): create job,
+ * upload CSV, close (UploadComplete), poll. The job info a poll returns counts `numberRecordsProcessed` and
+ * `numberRecordsFailed` (https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_info.htm):
+ * a job that completed with every row processed and none failed wrote every row, and no result is read; otherwise
+ * successfulResults and failedResults say which rows did what.
  * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/walkthrough_upload_data.htm
  * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_failed_results.htm
  * Nulls are written as `#N/A` (an empty cell leaves the field unchanged). Results come back in any
- * order; we match them on the `Id` column we sent. Cost: 3 + polls + 2 calls per job.
+ * order, with the columns we sent; we match them on a key the caller takes from those columns (the `Id` for
+ * updates and deletes). Cost: 3 + polls per job, + 2 when a row failed.
  *
  * A job still running at the poll timeout is aborted (`PATCH {"state":"Aborted"}`,
  * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/abort_job.htm), never left
@@ -36,13 +40,36 @@ export interface IngestOutcome {
 
 const Created = z.object({ id: z.string() });
 
+/**
+ * Whether `n` records go cheaper through one ingest job (create, upload, UploadComplete, 1 poll: 4 calls when
+ * nothing fails) than as 200-record Collections calls five to a Composite call — and only above `bulkThreshold`.
+ */
+export function ingestPays(client: SalesforceClient, n: number): boolean {
+  return n > client.config.bulkThreshold && 4 < Math.ceil(Math.ceil(n / 200) / 5);
+}
+
 export async function bulkUpdate(client: SalesforceClient, object: string, rows: Array<{ id: string; values: Record<string, string | null> }>): Promise<IngestOutcome> {
   const columns = ['Id', ...new Set(rows.flatMap((r) => Object.keys(r.values)))];
-  const csv = toCsv(columns, rows.map((r) => ({ Id: r.id, ...r.values })));
+  return bulkIngest(client, object, 'update', columns, rows.map((r) => ({ Id: r.id, ...r.values })), (r) => r.Id || r.sf__Id || '');
+}
+
+/**
+ * One ingest job over `rows` (cells by column name); `key` names a row from its columns (input rows and result
+ * rows alike: results carry the columns sent). Returns the keys written, failed and never processed.
+ */
+export async function bulkIngest(
+  client: SalesforceClient,
+  object: string,
+  operation: 'update' | 'insert' | 'delete',
+  columns: string[],
+  rows: Array<Record<string, string | null>>,
+  key: (row: Record<string, string | null | undefined>) => string,
+): Promise<IngestOutcome> {
+  const csv = toCsv(columns, rows);
   const created = await client.call<unknown>('bulk2.ingest', {
     method: 'POST',
     url: '/jobs/ingest',
-    body: { object, operation: 'update', contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' },
+    body: { object, operation, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' },
   });
   const { id } = Created.parse(created.body);
   await client.call('bulk2.ingest', { method: 'PUT', url: `/jobs/ingest/${id}/batches`, body: csv, contentType: 'text/csv' });
@@ -50,33 +77,36 @@ export async function bulkUpdate(client: SalesforceClient, object: string, rows:
   const polled = await pollUntilDone(client, 'ingest', id);
   const abortedAt = polled.timedOut ? polled.job.state : null;
   const final = polled.timedOut ? await abort(client, id) : polled.job;
+  const keys = rows.map(key);
+  // Every row processed, none failed: nothing to read back (get_job_info).
+  if (final.state === 'JobComplete' && final.numberRecordsFailed === 0 && final.numberRecordsProcessed === rows.length) return { ok: keys, failed: [], unprocessed: [], aborted: null };
 
   const ok = parseCsv((await client.call<string>('bulk2.ingest', { method: 'GET', url: `/jobs/ingest/${id}/successfulResults`, text: true })).body)
-    .map((r) => r.Id || r.sf__Id || '')
+    .map(key)
     .filter(Boolean);
   const failed = parseCsv((await client.call<string>('bulk2.ingest', { method: 'GET', url: `/jobs/ingest/${id}/failedResults`, text: true })).body).map((r) => {
     // sf__Error reads "UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record:--".
     const text = r.sf__Error ?? '';
     const at = text.indexOf(':');
     return {
-      id: r.Id || r.sf__Id || '',
+      id: key(r),
       code: at > 0 ? text.slice(0, at) : 'BULK_ERROR',
       message: (at > 0 ? text.slice(at + 1) : text).replace(/:--$/, '').trim(),
     };
   });
   const seen = new Set([...ok, ...failed.map((f) => f.id)]);
-  const notSeen = rows.map((r) => r.id).filter((rid) => !seen.has(rid));
+  const notSeen = keys.filter((k) => !seen.has(k));
   if (abortedAt === null || final.state !== 'Aborted') return { ok, failed, unprocessed: notSeen, aborted: null };
 
-  // Unprocessed rows carry the original columns (our Id column).
-  const unprocessedIds = new Set(
-    parseCsv((await client.call<string>('bulk2.ingest', { method: 'GET', url: `/jobs/ingest/${id}/unprocessedrecords`, text: true })).body).map((r) => r.Id ?? ''),
+  // Unprocessed rows carry the original columns.
+  const unprocessedKeys = new Set(
+    parseCsv((await client.call<string>('bulk2.ingest', { method: 'GET', url: `/jobs/ingest/${id}/unprocessedrecords`, text: true })).body).map(key),
   );
   return {
     ok,
     failed,
-    unprocessed: notSeen.filter((rid) => unprocessedIds.has(rid)),
-    aborted: { jobId: id, stateAtTimeout: abortedAt, unknown: notSeen.filter((rid) => !unprocessedIds.has(rid)) },
+    unprocessed: notSeen.filter((k) => unprocessedKeys.has(k)),
+    aborted: { jobId: id, stateAtTimeout: abortedAt, unknown: notSeen.filter((k) => !unprocessedKeys.has(k)) },
   };
 }
 

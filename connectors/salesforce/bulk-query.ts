@@ -11,8 +11,9 @@ import { ParcoursError } from '../../src/errors.ts';
 import type { SalesforceClient } from './client.ts';
 import { parseCsv } from './csv.ts';
 import { flattenCsv, type FlatRow } from './translate.ts';
+import type { QueryPage } from './rest-query.ts';
 
-export const JobInfo = z.object({ id: z.string(), state: z.string(), errorMessage: z.string().nullish() });
+export const JobInfo = z.object({ id: z.string(), state: z.string(), errorMessage: z.string().nullish(), numberRecordsProcessed: z.number().nullish(), numberRecordsFailed: z.number().nullish() });
 export type JobInfo = z.infer<typeof JobInfo>;
 
 export const JOB_TERMINAL_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
@@ -45,7 +46,29 @@ export async function pollJob(client: SalesforceClient, kind: 'query' | 'ingest'
   return job;
 }
 
-export async function* bulkQueryPages(client: SalesforceClient, soql: string, options: { all?: boolean } = {}): AsyncGenerator<FlatRow[]> {
+/**
+ * Whether a full read should go by a Bulk 2.0 job after its first REST page: above `bulkThreshold` rows and
+ * cheaper than the pages left at five per Composite call — the job is create + 1 poll + one results read
+ * sized from `totalSize` (bulk-query.ts `resultPageSize`).
+ */
+export function jobPays(client: SalesforceClient, first: QueryPage): boolean {
+  if (!first.next || first.totalSize <= client.config.bulkThreshold) return false;
+  const left = Math.ceil((first.totalSize - first.rows.length) / Math.max(1, first.rows.length));
+  return 3 < Math.ceil(left / 5);
+}
+
+/**
+ * Rows per results call: the job's expected size when known (a REST probe's `totalSize`, with a margin for rows
+ * added since), else `bulkResultPageSize`. `maxRecords` has no documented maximum — "If you don't provide a value
+ * for this parameter, the server uses a default value based on the service" (query_get_job_results) — so a job
+ * whose size we know is read in one call; a larger one follows `Sforce-Locator` as usual.
+ */
+export function resultPageSize(client: SalesforceClient, expected?: number): number {
+  return Math.max(client.config.bulkResultPageSize, expected === undefined ? 0 : Math.ceil(expected * 1.01) + 100);
+}
+
+/** Creates a query job and waits for JobComplete; returns the job id (results are read by `bulkResultPages`). */
+export async function runBulkQuery(client: SalesforceClient, soql: string, options: { all?: boolean } = {}): Promise<string> {
   const created = await client.call<unknown>('bulk2.query', {
     method: 'POST',
     url: '/jobs/query',
@@ -56,13 +79,33 @@ export async function* bulkQueryPages(client: SalesforceClient, soql: string, op
   if (job.state !== 'JobComplete') {
     throw new ParcoursError('CRM_ERROR', `Salesforce Bulk API 2.0 query job ${id} ended ${job.state}: ${job.errorMessage ?? 'no message'}`, { crm: 'salesforce', endpoint: 'bulk2.query', jobId: id });
   }
+  return id;
+}
+
+export async function* bulkResultPages(client: SalesforceClient, id: string, pageSize: number): AsyncGenerator<FlatRow[]> {
   let locator: string | null = null;
   do {
-    const params = new URLSearchParams({ maxRecords: String(client.config.bulkResultPageSize) });
+    const params = new URLSearchParams({ maxRecords: String(pageSize) });
     if (locator) params.set('locator', locator);
     const res = await client.call<string>('bulk2.query', { method: 'GET', url: `/jobs/query/${id}/results?${params}`, text: true });
     yield parseCsv(res.body).map(flattenCsv);
     const next = res.headers['sforce-locator'];
     locator = next && next !== 'null' ? next : null;
   } while (locator);
+}
+
+/**
+ * A query job started now (create + polls run in the background) whose rows are read when asked for: several
+ * jobs run side by side while the caller consumes them one after another. A failure surfaces when read.
+ */
+export function startBulkQuery(client: SalesforceClient, soql: string, options: { all?: boolean; expected?: number } = {}): () => AsyncGenerator<FlatRow[]> {
+  const job = runBulkQuery(client, soql, options);
+  job.catch(() => undefined);
+  return async function* () {
+    yield* bulkResultPages(client, await job, resultPageSize(client, options.expected));
+  };
+}
+
+export async function* bulkQueryPages(client: SalesforceClient, soql: string, options: { all?: boolean; expected?: number } = {}): AsyncGenerator<FlatRow[]> {
+  yield* startBulkQuery(client, soql, options)();
 }

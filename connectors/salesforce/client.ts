@@ -85,6 +85,22 @@ export class SalesforceClient {
   }
 
   /**
+   * Independent packable requests (describes) sent together as one group: they take one pacing slot and
+   * travel in the same Composite call(s) (composite.ts), with whatever else is submitted at that moment.
+   * Each answer is the response or the typed error the same request alone yields (a describe of an object
+   * the org lacks: NOT_FOUND); a transient failure of any of them retries the group under the policy.
+   */
+  async callAll<T>(endpoint: EndpointClass, requests: SfRequest[]): Promise<Array<SfResponse<T> | ParcoursError>> {
+    if (requests.length === 0) return [];
+    const settled = await this.#withPolicy(endpoint, async () => {
+      const results = await Promise.allSettled(requests.map((r) => (packable(r) ? this.#batcher.one<T>(endpoint, r) : this.#send<T>(endpoint, r))));
+      for (const r of results) if (r.status === 'rejected' && decide(r.reason).kind !== 'fatal') throw r.reason;
+      return results;
+    });
+    return settled.map((r) => (r.status === 'fulfilled' ? r.value : toParcoursError(r.reason)));
+  }
+
+  /**
    * A query page and up to `more` (≤ 4) next pages after it, chained by reference in one Composite call
    * (composite.ts). Returns the pages read, in order (at least the first; fewer when a later one fails).
    */

@@ -141,8 +141,12 @@ export function fieldCatalog(client: SalesforceClient, cache: SchemaCache | unde
     schema: KeptFields,
     read: async () => {
       const objects = [...new Set<string>([...KINDS.flatMap((k) => OBJECTS_OF_KIND[k]), ...parentObjects()])];
-      const bodies = await Promise.all(objects.map(async (object) => (await client.call<unknown>('metadata', { method: 'GET', url: `/sobjects/${object}/describe` })).body));
-      return catalogFrom(bodies);
+      // One group: one Composite call, shared with the touchpoint describes when both are read at once.
+      const answers = await client.callAll<unknown>('metadata', objects.map((object) => ({ method: 'GET' as const, url: `/sobjects/${object}/describe` })));
+      return catalogFrom(answers.map((a) => {
+        if (a instanceof Error) throw a;
+        return a.body;
+      }));
     },
     encode: (c) => Object.fromEntries([...c].map(([object, o]) => [object, [...o.fields.values()]])),
     decode: (j) => new Map(Object.entries(j).map(([object, fields]) => [object, { fields: new Map(fields.map((f) => [f.name.toLowerCase(), f])) }])),

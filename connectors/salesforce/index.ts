@@ -8,12 +8,11 @@ import { resolveConfig } from './config.ts';
 import { SalesforceClient } from './client.ts';
 import { pull } from './pull.ts';
 import { fetchTouchpoints, pullTouchpoints } from './pull-touchpoints.ts';
-import { readTouchpointCatalog } from './touchpoint-objects.ts';
-import { AgedValue } from '../../src/http/aged-value.ts';
+import { touchpointCatalog as keptTouchpointCatalog, type TouchpointCatalog } from './touchpoint-objects.ts';
 import { push } from './push.ts';
 import { ensureCustomField, findCustomFields } from './custom-fields.ts';
 import { grantFieldAccess } from './field-security.ts';
-import { ensureCampaigns, readCampaignMembers, syncMembership } from './campaigns.ts';
+import { MembershipReader, MembershipWriter, ensureCampaigns } from './campaigns.ts';
 import { fetchCustomer, readCurrent } from './live-records.ts';
 import { doctor } from './doctor.ts';
 import { organizationId } from './field-security.ts';
@@ -24,7 +23,7 @@ import { readFieldHistory } from './field-history.ts';
 import { ensureHistoryTracking } from './history-tracking.ts';
 
 export type { SalesforceConnectorConfig } from './config.ts';
-export { minimumCalls, type SyncSize, type CallFloor } from './minimum-calls.ts';
+export { minimumCalls, minimumTouchpointCalls, minimumWriteCalls, type SyncSize, type CallFloor, type WriteSize } from './minimum-calls.ts';
 export { SalesforceCursor } from './pull.ts';
 export { TouchpointCursor } from './pull-touchpoints.ts';
 
@@ -65,36 +64,59 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Cr
   // What the org has (describe): kept across runs in the caller's schema cache (README, "A standard org").
   // Pull and live reads restrict to that read; before any (a caller that never asked) they ask for what they are told.
   const catalog = fieldCatalog(client, config.schemaCache);
-  // The touchpoint objects and fields the org has: read once per run (service: at most every 10 minutes); not yet
-  // kept in the schema cache.
-  const touchpointCatalog = new AgedValue(() => readTouchpointCatalog(client), 10 * 60_000);
+  // The touchpoint objects and fields the org has, kept in the schema cache too: read again when the field
+  // catalogue is (full runs, setup, doctor), in the same Composite call as its describes.
+  const touchpoints = keptTouchpointCatalog(client, config.schemaCache);
+  let touchpointRead: Promise<TouchpointCatalog> | null = null;
+  const touchpointCatalog = async (): Promise<TouchpointCatalog> => {
+    if (touchpointRead) {
+      const read = touchpointRead;
+      touchpointRead = null;
+      // A failed early read is tried again below, where the caller sees its error.
+      const value = await read.catch(() => null);
+      if (value) return value;
+    }
+    return touchpoints.current();
+  };
+  // Membership changes asked for together (the core syncs every segment at once) are written together.
+  const memberships = new MembershipWriter(client);
+  const membershipReads = new MembershipReader(client);
   const restricted = (needs: FieldNeeds): FieldNeeds => {
     const known = catalog.last();
     return known ? restrictNeeds(needs, known).needs : needs;
   };
   return {
     crm: 'salesforce',
-    // Collections take 200 per call; a chunk well above the Bulk threshold lets big pushes go through Bulk API 2.0.
-    pushChunk: Math.max(1_000, Math.ceil((client.config.bulkThreshold * 5) / 200) * 200),
-    availableFields: (needs, opts) => catalog.availability((c) => restrictNeeds(needs, c).availability, opts?.refresh ?? false),
+    // Collections take 200 per call; a chunk well above the Bulk threshold lets big pushes go through Bulk API 2.0,
+    // and at least 100,000 keeps one ingest job per object for most runs (a job costs the same calls at any size,
+    // up to its 150 MB upload: far more than 100,000 rows of owned fields).
+    pushChunk: Math.max(100_000, Math.ceil((client.config.bulkThreshold * 5) / 200) * 200),
+    availableFields: (needs, opts) => {
+      if (opts?.refresh) {
+        touchpointRead = touchpoints.refresh();
+        touchpointRead.catch(() => undefined);
+      }
+      return catalog.availability((c) => restrictNeeds(needs, c).availability, opts?.refresh ?? false);
+    },
     pull: (options) => pull(client, { ...options, fields: restricted(options.fields) }),
     pullTouchpoints: async function* (options) {
-      yield* pullTouchpoints(client, options, await touchpointCatalog.current());
+      yield* pullTouchpoints(client, options, await touchpointCatalog());
     },
-    fetchTouchpoints: async (contactId) => fetchTouchpoints(client, contactId, await touchpointCatalog.current()),
+    fetchTouchpoints: async (contactId) => fetchTouchpoints(client, contactId, await touchpointCatalog()),
     fetchCustomer: (contactId, fields) => fetchCustomer(client, contactId, restricted(fields)),
     async ensureSchema(spec) {
       try {
         return await ensureSchema(client, spec);
       } finally {
         catalog.forget();
+        touchpoints.forget();
       }
     },
     readCurrent: (refs, fieldNames) => readCurrent(client, refs, fieldNames),
     push: (changes) => push(client, changes),
-    syncMembership: (change) => syncMembership(client, change),
+    syncMembership: (change) => memberships.sync(change),
     accountId: () => organizationId(client),
-    readMembership: (targetId) => readCampaignMembers(client, targetId),
+    readMembership: (targetId) => membershipReads.read(targetId),
     async ensureSegmentTarget(segment) {
       return (await ensureCampaigns(client, [segment])).targets[segment.id] as string;
     },

@@ -14,7 +14,6 @@ export interface SyncSize {
   /** OpportunityHistory rows, when the mapping uses `stagesReached` (default: none requested). */
   historyRows?: number;
   bulkThreshold?: number;
-  bulkResultPageSize?: number;
 }
 
 export interface CallFloor {
@@ -28,32 +27,86 @@ const SLOTS = 5;
 const pages = (n: number): number => Math.max(1, Math.ceil(n / PAGE));
 
 /**
- * Query subrequests of an object's full read, and the Bulk calls when a job pays (see pull.ts `bulkPays`):
- * the deletions query, then REST pages — or the probe page plus create + 1 poll + result pages.
+ * Query subrequests of an object's full read, and the Bulk calls when a job pays (see bulk-query.ts `jobPays`):
+ * REST pages (the recycle bin comes in the same queryAll) — or the probe page plus create + 1 poll + one result
+ * read sized from the probe's `totalSize`.
  */
-function objectFull(n: number, threshold: number, bulkPage: number, deletions = 1): { subrequests: number; bulk: number } {
+function objectFull(n: number, threshold: number): { subrequests: number; bulk: number } {
   const left = pages(n) - 1;
-  const job = 2 + Math.max(1, Math.ceil(n / bulkPage));
-  if (n > threshold && job < Math.ceil(left / SLOTS)) return { subrequests: deletions + 1, bulk: job };
-  return { subrequests: deletions + pages(n), bulk: 0 };
+  if (n > threshold && 3 < Math.ceil(left / SLOTS)) return { subrequests: 1, bulk: 3 };
+  return { subrequests: pages(n), bulk: 0 };
 }
 
 /** Every query page travels five to a Composite call (query-streams.ts); Bulk jobs are calls of their own. */
 export function minimumCalls(size: SyncSize): CallFloor {
   const threshold = size.bulkThreshold ?? 10_000;
-  const bulkPage = size.bulkResultPageSize ?? 50_000;
   const roles = size.contactRoles ?? size.deals;
   const reads = [
-    objectFull(size.contacts, threshold, bulkPage),
-    objectFull(size.leads ?? 0, threshold, bulkPage),
+    objectFull(size.contacts, threshold),
+    objectFull(size.leads ?? 0, threshold),
     { subrequests: pages(size.convertedLeads ?? 0), bulk: 0 },
-    objectFull(size.deals, threshold, bulkPage),
-    objectFull(roles, threshold, bulkPage, 0),
-    ...(size.historyRows !== undefined ? [objectFull(size.historyRows, threshold, bulkPage, 0)] : []),
-    objectFull(size.tickets, threshold, bulkPage),
+    objectFull(size.deals, threshold),
+    objectFull(roles, threshold),
+    ...(size.historyRows !== undefined ? [objectFull(size.historyRows, threshold)] : []),
+    objectFull(size.tickets, threshold),
   ];
   const subrequests = reads.reduce((n, r) => n + r.subrequests, 0);
   const bulk = reads.reduce((n, r) => n + r.bulk, 0);
   // Unchanged re-run: one queryAll of changes (deletions included) per object and one of role changes: 5 subrequests, one call.
   return { fullSync: Math.ceil(subrequests / SLOTS) + bulk, unchangedRerun: 1 };
+}
+
+/**
+ * The touchpoint pull's plan (pull-touchpoints.ts): every object's query opened at once, first pages and next
+ * pages five to a Composite call; a full read above `bulkThreshold` rows for which a job pays (create + 1 poll
+ * + one result read sized from the first page's `totalSize`) spends its probe page and 3 calls. Later runs: one
+ * queryAll per object of the rows changed since its cursor. Describes are kept in the schema cache: 0.
+ */
+export function minimumTouchpointCalls(rows: Record<string, number>, run: 'full' | 'incremental', bulkThreshold = 10_000): number {
+  let subrequests = 0;
+  let bulk = 0;
+  for (const n of Object.values(rows)) {
+    const p = pages(n);
+    if (run === 'full' && n > bulkThreshold && 3 < Math.ceil((p - 1) / SLOTS)) {
+      subrequests += 1;
+      bulk += 3;
+    } else subrequests += p;
+  }
+  return Math.ceil(subrequests / SLOTS) + bulk;
+}
+
+export interface WriteSize {
+  /** Records written per object. */
+  updated: Partial<Record<string, number>>;
+  membersAdded: number;
+  membersRemoved: number;
+  tasksCreated?: number;
+  tasksUpdated?: number;
+}
+
+/** Calls of one Bulk 2.0 ingest job where nothing fails: create, upload, UploadComplete, 1 poll (bulk-ingest.ts). */
+export const INGEST_CALLS = 4;
+
+/**
+ * The write plan (push.ts, campaigns.ts, tasks.ts): an object with more than `bulkThreshold` records to write goes
+ * in one Bulk 2.0 ingest job; so do the campaign member adds (and removals) of all segments together when they
+ * are more than `bulkThreshold` and the job costs fewer calls (bulk-ingest.ts `ingestPays`). Everything else travels as 200-record Collections calls (removals after their
+ * CampaignMember id lookups, 300 ids a query), five to a Composite call.
+ */
+export function minimumWriteCalls(w: WriteSize, bulkThreshold = 10_000): number {
+  const pays = (n: number): boolean => n > bulkThreshold && INGEST_CALLS < Math.ceil(Math.ceil(n / 200) / SLOTS);
+  let jobs = 0;
+  let updates = 0;
+  for (const n of Object.values(w.updated)) {
+    if ((n ?? 0) > bulkThreshold) jobs++;
+    else updates += n ?? 0;
+  }
+  updates += w.tasksUpdated ?? 0;
+  let subrequests = Math.ceil(updates / 200) + Math.ceil((w.tasksCreated ?? 0) / 200);
+  if (pays(w.membersAdded)) jobs++;
+  else subrequests += Math.ceil(w.membersAdded / 200);
+  if (w.membersRemoved > 0) subrequests += Math.ceil(w.membersRemoved / 300);
+  if (pays(w.membersRemoved)) jobs++;
+  else subrequests += Math.ceil(w.membersRemoved / 200);
+  return jobs * INGEST_CALLS + Math.ceil(subrequests / SLOTS);
 }

@@ -23,10 +23,10 @@ import type { Cursor, TouchpointBatch, TouchpointPullOptions } from '../port.ts'
 import type { TouchpointRecord } from '../../src/model.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import type { SalesforceClient } from './client.ts';
-import { bulkQueryPages } from './bulk-query.ts';
+import { jobPays, startBulkQuery } from './bulk-query.ts';
 import { sinceClause, type Mark } from './pull.ts';
-import { queryRows, type QueryPage } from './rest-query.ts';
-import { QueryReader } from './query-streams.ts';
+import { queryRows } from './rest-query.ts';
+import { QueryReader, type QueryStream } from './query-streams.ts';
 import { IDS_PER_QUERY, chunk, inList, quote, select } from './soql.ts';
 import { readTouchpointCatalog, type TouchpointCatalog, type TouchpointObject, type TouchpointPlan } from './touchpoint-objects.ts';
 import { asBool, asNumber, asText, asTime, type FlatRow } from './translate.ts';
@@ -70,63 +70,91 @@ interface Ctx {
   emailsReadInFull: boolean;
 }
 
-/** Pages of one object's rows (REST, or Bulk for a big full read) with the mark to save after each. */
-async function* rowPages(ctx: Ctx, plan: TouchpointPlan, full: boolean): AsyncGenerator<{ rows: FlatRow[]; mark: Mark | undefined }> {
-  const { client } = ctx;
+/**
+ * One object's read, opened before any is consumed so that their first pages share one Composite call and
+ * their next pages fill the free query slots of each other's calls (query-streams.ts). A full read whose first
+ * page says a job pays starts that job at once (it runs while earlier objects are consumed).
+ */
+interface OpenRead {
+  stream: QueryStream;
+  mark: Mark | undefined;
+  bulk: (() => AsyncGenerator<FlatRow[]>) | null;
+}
+
+function openRead(ctx: Ctx, reader: QueryReader, soql: string, bulkSoql: string, options: { all: boolean; full: boolean; mark?: Mark }): OpenRead {
+  const read: OpenRead = { stream: null as unknown as QueryStream, mark: options.mark, bulk: null };
+  read.stream = reader.open(soql, {
+    all: options.all,
+    afterFirst: (first) => {
+      if (!options.full || !jobPays(ctx.client, first)) return true;
+      // Bulk 2.0 queryAll also returns archived activities; rows are unordered, so the mark moves at the end.
+      read.bulk = startBulkQuery(ctx.client, bulkSoql, { all: options.all, expected: first.totalSize });
+      return false;
+    },
+  });
+  return read;
+}
+
+function openObject(ctx: Ctx, reader: QueryReader, plan: TouchpointPlan, full: boolean): OpenRead {
   const mark = full ? undefined : ctx.state.touchpoints[plan.object];
   const where = mark ? sinceClause(mark, ctx.now) : ['IsDeleted = false', FULL_FILTER[plan.object]].filter(Boolean).join(' AND ');
-  const soql = select(plan.select, plan.object, where, 'SystemModstamp, Id');
-  const useBulk = (p: QueryPage): boolean => !mark && p.totalSize > client.config.bulkThreshold;
-  // Next pages are read five per Composite call (query-streams.ts); a big full read stops after page one.
-  const stream = new QueryReader(client).open(soql, { all: true, afterFirst: (p) => !useBulk(p) });
-  const first = await stream.page();
-  let last = mark;
-  if (first && useBulk(first)) {
-    stream.close();
-    // Bulk 2.0 queryAll also returns archived activities; rows are unordered, so the mark moves at the end.
-    for await (const rows of bulkQueryPages(client, select(plan.select, plan.object, where), { all: true })) {
+  return openRead(ctx, reader, select(plan.select, plan.object, where, 'SystemModstamp, Id'), select(plan.select, plan.object, where), { all: true, full: !mark, ...(mark ? { mark } : {}) });
+}
+
+/** Pages of one object's rows (REST, or the Bulk job its first page started) with the mark to save after each. */
+async function* rowPages(read: OpenRead): AsyncGenerator<{ rows: FlatRow[]; mark: Mark | undefined }> {
+  let last = read.mark;
+  const first = await read.stream.page();
+  if (read.bulk) {
+    read.stream.close();
+    for await (const rows of read.bulk()) {
       for (const r of rows) last = later(last, r);
       yield { rows, mark: undefined };
     }
     yield { rows: [], mark: last };
     return;
   }
-  for (let page = first; page; page = await stream.page()) {
+  for (let page = first; page; page = await read.stream.page()) {
     for (const r of page.rows) last = later(last, r);
     yield { rows: page.rows, mark: last };
   }
 }
 
-/** EmailMessage id → Contact/Lead ids on it (EmailMessageRelation; RelationId null = an address with no record). */
-async function emailPeople(client: SalesforceClient, catalog: TouchpointCatalog, emailIds: string[] | null): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
+/** The EmailMessageRelation filters this org allows, or null when the user cannot read the relations. */
+function relationFilter(catalog: TouchpointCatalog): { person: string; outsideCases: string } | null {
   const rel = catalog.helpers.get('EmailMessageRelation');
-  if (!rel || !rel.fields.has('RelationId') || !rel.fields.has('EmailMessageId')) return out;
-  const personFilter = rel.fields.has('RelationObjectType') ? "RelationObjectType IN ('Contact', 'Lead')" : 'RelationId != null';
-  // A Case's mail reaches its contact through the Case (`Parent.ContactId`): the full read skips its relations.
-  const outsideCases = rel.relationships.has('EmailMessage') ? ' AND EmailMessage.ParentId = null' : '';
-  const add = (rows: FlatRow[]): void => {
-    for (const r of rows) {
-      const person = asText(r.RelationId);
-      if (!person || !(person.startsWith('003') || person.startsWith('00Q'))) continue;
-      const email = String(r.EmailMessageId);
-      out.set(email, [...(out.get(email) ?? []), person]);
-    }
+  if (!rel || !rel.fields.has('RelationId') || !rel.fields.has('EmailMessageId')) return null;
+  return {
+    person: rel.fields.has('RelationObjectType') ? "RelationObjectType IN ('Contact', 'Lead')" : 'RelationId != null',
+    // A Case's mail reaches its contact through the Case (`Parent.ContactId`): the full read skips its relations.
+    outsideCases: rel.relationships.has('EmailMessage') ? ' AND EmailMessage.ParentId = null' : '',
   };
-  if (emailIds === null) {
-    const soql = select(['EmailMessageId', 'RelationId'], 'EmailMessageRelation', personFilter + outsideCases);
-    const big = (p: QueryPage): boolean => p.totalSize > client.config.bulkThreshold;
-    const stream = new QueryReader(client).open(soql, { afterFirst: (p) => !big(p) });
-    const first = await stream.page();
-    if (first && big(first)) {
-      stream.close();
-      for await (const rows of bulkQueryPages(client, soql)) add(rows);
-    } else {
-      for (let page = first; page; page = await stream.page()) add(page.rows);
-    }
-  } else {
-    for (const ids of chunk(emailIds, IDS_PER_QUERY)) add(await queryRows(client, select(['EmailMessageId', 'RelationId'], 'EmailMessageRelation', `EmailMessageId IN ${inList(ids)} AND ${personFilter}`)));
+}
+
+/** EmailMessage id → Contact/Lead ids on it (EmailMessageRelation; RelationId null = an address with no record). */
+function addPeople(out: Map<string, string[]>, rows: FlatRow[]): void {
+  for (const r of rows) {
+    const person = asText(r.RelationId);
+    if (!person || !(person.startsWith('003') || person.startsWith('00Q'))) continue;
+    const email = String(r.EmailMessageId);
+    out.set(email, [...(out.get(email) ?? []), person]);
   }
+}
+
+/** The full pass's read of the people on mail outside Cases (one read for the pass), or null. */
+function openPeople(ctx: Ctx, reader: QueryReader): OpenRead | null {
+  const f = relationFilter(ctx.catalog);
+  if (!f) return null;
+  const soql = select(['EmailMessageId', 'RelationId'], 'EmailMessageRelation', f.person + f.outsideCases);
+  return openRead(ctx, reader, soql, soql, { all: false, full: true });
+}
+
+/** The people on these (changed) emails: 300 ids a query. */
+async function emailPeople(client: SalesforceClient, catalog: TouchpointCatalog, emailIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const f = relationFilter(catalog);
+  if (!f) return out;
+  for (const ids of chunk(emailIds, IDS_PER_QUERY)) addPeople(out, await queryRows(client, select(['EmailMessageId', 'RelationId'], 'EmailMessageRelation', `EmailMessageId IN ${inList(ids)} AND ${f.person}`)));
   return out;
 }
 
@@ -219,13 +247,23 @@ export async function* pullTouchpoints(client: SalesforceClient, options: Touchp
   const ctx: Ctx = { client, catalog: known, state, now: Date.now(), emailActivities: new Set(), emailPeople: null, surveyQuestions: null, emailsReadInFull: false };
   const tag = (b: TouchpointBatch): TouchpointBatch => (pass === null ? b : { ...b, fullPass: { id: pass } });
 
-  for (const plan of known.plans) {
+  // Every read is opened before the first is consumed: first pages share a Composite call, next pages fill the
+  // free slots of each other's calls, and the Bulk jobs of big full reads run side by side. (Query cursors are
+  // not limited in number since API 56.0 and live 2 days: salesforce-app-limits-platform-apicursors.)
+  const reader = new QueryReader(client);
+  const reads = known.plans.map((plan) => {
     const full = state.touchpoints[plan.object] === undefined;
+    const people = plan.object === 'EmailMessage' && full ? openPeople(ctx, reader) : null;
+    return { plan, full, people, read: openObject(ctx, reader, plan, full) };
+  });
+  for (const { plan, full, people, read } of reads) {
     if (plan.object === 'EmailMessage' && full) {
-      ctx.emailPeople = await emailPeople(client, known, null);
+      const map = new Map<string, string[]>();
+      if (people) for await (const page of rowPages(people)) addPeople(map, page.rows);
+      ctx.emailPeople = map;
       ctx.emailsReadInFull = true;
     }
-    for await (const page of rowPages(ctx, plan, full)) {
+    for await (const page of rowPages(read)) {
       const { records, removed } = await translatePage(ctx, plan.object, page.rows, full);
       if (page.mark) state.touchpoints[plan.object] = page.mark;
       yield tag({ records, removed: removed.map((id) => ({ objectType: plan.object, id })), ...(page.mark ? { cursor: snapshot(state) } : {}) });

@@ -5,8 +5,9 @@
  * before the saved (SystemModstamp, Id) dropped client-side. SystemModstamp moves on user *and*
  * system changes, unlike LastModifiedDate
  * (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/system_fields.htm).
- * Deletions (recycle bin, incl. merged-away records) come from `queryAll … IsDeleted = true` and are
- * read *before* the changes, so the cursor never passes a deletion we have not reported.
+ * Deletions (recycle bin, incl. merged-away records) come in the same `queryAll` as the rows (`IsDeleted`
+ * selected; a delete moves SystemModstamp), in (SystemModstamp, Id) order, so the cursor never passes a
+ * deletion we have not reported — full and incremental reads alike, at no extra query.
  * Full: everything, ordered the same way (so per-page cursors stay safe); above `bulkThreshold`
  * (known from the first page's `totalSize`, so the size probe costs nothing when we stay on REST)
  * the rows come from a Bulk API 2.0 query job instead, unordered, with the cursor on the last batch.
@@ -28,7 +29,7 @@ import type { SalesforceClient } from './client.ts';
 import { OBJECTS_OF_KIND, planObject, type ObjectPlan, type SfObject } from './field-plan.ts';
 import { queryRows, type QueryPage } from './rest-query.ts';
 import { QueryReader, type QueryStream } from './query-streams.ts';
-import { bulkQueryPages } from './bulk-query.ts';
+import { bulkQueryPages, jobPays } from './bulk-query.ts';
 import { HISTORY_FIELDS, ROLE_FIELDS_WITH_STAMP, historyToMap, linkDeals, rolesToMap, type DealLinks, type History, type Multi } from './deal-links.ts';
 import { IDS_PER_QUERY, chunk, dateTimeLiteral, inList, quote, select } from './soql.ts';
 import { asBool, asText, asTime, toContact, toDeal, toTicket, type FlatRow } from './translate.ts';
@@ -88,14 +89,11 @@ const snapshot = (state: SalesforceCursor): Cursor => ({ v: 1, objects: { ...sta
 
 /**
  * Whether a full read should switch to a Bulk API 2.0 query job after its first REST page: above
- * `bulkThreshold`, and only when the job (create, one poll, ⌈rows / bulkResultPageSize⌉ result reads) costs
- * fewer calls than the pages left, chained five per Composite call.
+ * `bulkThreshold`, and only when the job (create, one poll, one results read sized from `totalSize`:
+ * bulk-query.ts `resultPageSize`) costs fewer calls than the pages left, chained five per Composite call.
  */
 export function bulkPays(client: SalesforceClient, first: QueryPage): boolean {
-  if (!first.next || first.totalSize <= client.config.bulkThreshold) return false;
-  const left = Math.ceil((first.totalSize - first.rows.length) / Math.max(1, first.rows.length));
-  const bulk = 2 + Math.ceil(first.totalSize / client.config.bulkResultPageSize);
-  return bulk < Math.ceil(left / 5);
+  return jobPays(client, first);
 }
 
 /** The queries of one object, opened up front so their pages share Composite calls with the others'. */
@@ -118,10 +116,12 @@ function openObject(ctx: Ctx, object: SfObject | 'OpportunityContactRole', field
     const main = ctx.reader.open(select([...fields, ...(fields.includes('IsDeleted') ? [] : ['IsDeleted'])], object, where, 'SystemModstamp, Id'), { all: true });
     return { object, fields, where, mark, deleted: null, main };
   }
+  // Full: one queryAll returns every row and the recycle bin together (`IsDeleted` says which), so the
+  // deletions cost no query of their own; a Bulk job reads the same (`operation: queryAll`).
   const where = baseWhere ?? undefined;
-  const deleted = ctx.reader.open(select(['Id'], object, 'IsDeleted = true'), { all: true });
-  const main = ctx.reader.open(select(fields, object, where, 'SystemModstamp, Id'), { afterFirst: (first) => !bulkPays(ctx.client, first) });
-  return { object, fields, where, mark, deleted, main };
+  const withDeleted = [...fields, ...(fields.includes('IsDeleted') ? [] : ['IsDeleted'])];
+  const main = ctx.reader.open(select(withDeleted, object, where, 'SystemModstamp, Id'), { all: true, afterFirst: (first) => !bulkPays(ctx.client, first) });
+  return { object, fields: withDeleted, where, mark, deleted: null, main };
 }
 
 /** Rows of one object: deletions first, then changed/all rows, REST or Bulk. Yields row pages with the mark to save after them. */
@@ -136,9 +136,15 @@ async function* objectPages(ctx: Ctx, read: ObjectRead): AsyncGenerator<{ rows: 
   if (!first) return;
   if (!read.mark && bulkPays(client, first)) {
     // Bulk rows are unordered: the cursor can only move once all of them are stored.
-    for await (const rows of bulkQueryPages(client, select(read.fields, read.object, read.where))) {
-      for (const r of rows) last = later(last, r);
-      yield { rows, deleted: [], mark: undefined };
+    for await (const rows of bulkQueryPages(client, select(read.fields, read.object, read.where), { all: true, expected: first.totalSize })) {
+      const live: FlatRow[] = [];
+      const gone: string[] = [];
+      for (const r of rows) {
+        last = later(last, r);
+        if (asBool(r.IsDeleted)) gone.push(String(r.Id));
+        else live.push(r);
+      }
+      yield { rows: live, deleted: gone, mark: undefined };
     }
     yield { rows: [], deleted: [], mark: last };
     return;
@@ -148,7 +154,7 @@ async function* objectPages(ctx: Ctx, read: ObjectRead): AsyncGenerator<{ rows: 
     const gone: string[] = [];
     for (const r of page.rows) {
       last = later(last, r);
-      if (read.deleted === null && asBool(r.IsDeleted)) gone.push(String(r.Id));
+      if (asBool(r.IsDeleted)) gone.push(String(r.Id));
       else live.push(r);
     }
     yield { rows: live, deleted: gone, mark: last };
@@ -207,7 +213,7 @@ async function preloadRows(ctx: Ctx, stream: QueryStream, fields: string[], obje
   if (!first) return [];
   if (bulkPays(ctx.client, first)) {
     const rows: FlatRow[] = [];
-    for await (const page of bulkQueryPages(ctx.client, select(fields, object))) rows.push(...page);
+    for await (const page of bulkQueryPages(ctx.client, select(fields, object), { expected: first.totalSize })) rows.push(...page);
     return rows;
   }
   const rows = [...first.rows];

@@ -6,10 +6,11 @@
  * in the same call. The first page's `totalSize` and size say how many pages are left, so a chain never asks
  * past the last page. Buffers are bounded (`MAX_BUFFERED` pages per stream) so memory does not grow with the org.
  *
- * Query cursors stay open on Salesforce between pages (at most 10 per user, 15 minutes idle:
- * https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_limits.htm);
- * a pull holds at most one per query it reads (≤ 11), the oldest released first if over 10 — the streams of a
- * kind are consumed before the next kind's, whose cursors were opened at the start.
+ * Query cursors stay open on Salesforce between pages. Since API 56.0 their number is not limited and a cursor and
+ * its results live 2 days ("There isn't a limit on the number of open cursors", API Query Cursor Limits:
+ * https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-apicursors.html;
+ * help 000384958; salesforce.md §2 — the old 10-per-user, 15-minutes-idle rule is gone), so a pull may hold one
+ * open per query it reads while the streams of one kind are consumed before the next kind's.
  */
 import type { SalesforceClient } from './client.ts';
 import { QUERY_BATCH_SIZE, parsePage, type QueryPage } from './rest-query.ts';

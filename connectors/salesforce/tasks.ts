@@ -48,8 +48,13 @@ function valueOf(row: z.infer<typeof Master>): string {
 
 /** The org's task statuses and priorities (2 queries), mapped onto Parcours's open/completed and low/medium/high. */
 export async function readTaskPicklists(client: SalesforceClient): Promise<TaskPicklists> {
-  const statuses = (await queryRows(client, 'SELECT ApiName, MasterLabel, IsClosed, IsDefault, SortOrder FROM TaskStatus ORDER BY SortOrder')).map((r) => ({ ...Master.parse(r), IsClosed: asBool(r.IsClosed) }));
-  const priorities = (await queryRows(client, 'SELECT ApiName, MasterLabel, IsDefault, IsHighPriority, SortOrder FROM TaskPriority ORDER BY SortOrder')).map((r) => ({ ...Master.parse(r), IsHighPriority: asBool(r.IsHighPriority) }));
+  // Both queries at once: one Composite call (with the owners read, when asked at the same moment).
+  const [statusRows, priorityRows] = await Promise.all([
+    queryRows(client, 'SELECT ApiName, MasterLabel, IsClosed, IsDefault, SortOrder FROM TaskStatus ORDER BY SortOrder'),
+    queryRows(client, 'SELECT ApiName, MasterLabel, IsDefault, IsHighPriority, SortOrder FROM TaskPriority ORDER BY SortOrder'),
+  ]);
+  const statuses = statusRows.map((r) => ({ ...Master.parse(r), IsClosed: asBool(r.IsClosed) }));
+  const priorities = priorityRows.map((r) => ({ ...Master.parse(r), IsHighPriority: asBool(r.IsHighPriority) }));
   const closed = statuses.filter((s) => s.IsClosed);
   const open = statuses.filter((s) => !s.IsClosed);
   if (closed.length === 0 || open.length === 0 || priorities.length === 0) {
@@ -138,11 +143,17 @@ export function salesforceTasks(client: SalesforceClient): CrmTasks {
       const out: Awaited<ReturnType<CrmTasks['create']>> = { created: [], failed: [] };
       if (tasks.length === 0) return out;
       const p = await lists();
-      for (const part of chunk(tasks, COLLECTION_SIZE)) {
-        let results: SaveResult[];
+      // The 200-record calls go out together: five travel in one Composite call (composite.ts).
+      const parts = chunk(tasks, COLLECTION_SIZE);
+      const answers = await Promise.all(parts.map(async (part) => {
         try {
-          results = await collection(client, 'POST', part.map((t) => ({ attributes: { type: 'Task' }, ...taskValues(t.fields, p), ...links(t), TaskSubtype: 'Task' })));
+          return { part, results: await collection(client, 'POST', part.map((t) => ({ attributes: { type: 'Task' }, ...taskValues(t.fields, p), ...links(t), TaskSubtype: 'Task' }))), error: null as unknown };
         } catch (error) {
+          return { part, results: null, error };
+        }
+      }));
+      for (const { part, results, error } of answers) {
+        if (results === null) {
           out.failed.push(...failedAll(part.map((t) => t.key), error));
           continue;
         }
@@ -178,11 +189,16 @@ export function salesforceTasks(client: SalesforceClient): CrmTasks {
       for (const u of updates) merged.set(u.id, { ...merged.get(u.id), ...u.fields });
       if (merged.size === 0) return out;
       const p = await lists();
-      for (const part of chunk([...merged], COLLECTION_SIZE)) {
-        let results: SaveResult[];
+      const parts = chunk([...merged], COLLECTION_SIZE);
+      const answers = await Promise.all(parts.map(async (part) => {
         try {
-          results = await collection(client, 'PATCH', part.map(([id, fields]) => ({ attributes: { type: 'Task' }, id, ...taskValues(fields, p) })));
+          return { part, results: await collection(client, 'PATCH', part.map(([id, fields]) => ({ attributes: { type: 'Task' }, id, ...taskValues(fields, p) }))), error: null as unknown };
         } catch (error) {
+          return { part, results: null, error };
+        }
+      }));
+      for (const { part, results, error } of answers) {
+        if (results === null) {
           out.failed.push(...failedAll(part.map(([id]) => id), error));
           continue;
         }
@@ -215,7 +231,11 @@ export function salesforceTasks(client: SalesforceClient): CrmTasks {
       return out;
     },
 
-    owners: () => readActiveUsers(client),
+    owners: () => {
+      // The picklists are needed right after (to create): asked now, they share the owners' Composite call.
+      lists().catch(() => undefined);
+      return readActiveUsers(client);
+    },
   };
 }
 

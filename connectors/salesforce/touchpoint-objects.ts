@@ -1,18 +1,23 @@
 /**
  * Which touchpoint objects the org has and which of their fields the integration user can see.
  *
- * One global describe (`GET /sobjects`) says which objects exist: Task, Event, EmailMessage and CampaignMember
- * in every org; SurveyQuestionResponse (Salesforce Surveys), LiveChatTranscript (Chat) and MessagingSession
- * (Messaging) only where the feature is on. Then one sObject describe per present object: a field hidden by
- * field-level security is absent from describe exactly as it is absent to SOQL, and SOQL fails the whole
- * query with INVALID_FIELD on a field it does not know (salesforce.md §5.3–5.4), so we select only what
- * describe lists.
- * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_describeGlobal.htm
+ * One sObject describe per candidate object — Task, Event, EmailMessage and CampaignMember exist in every org;
+ * SurveyQuestionResponse (Salesforce Surveys), LiveChatTranscript (Chat) and MessagingSession (Messaging) only
+ * where the feature is on — and per lookup object (EmailMessageRelation, SurveyQuestion, SurveyResponse). An
+ * object the org lacks answers 404 NOT_FOUND ("The requested resource does not exist", errorcodes), so no global
+ * describe is needed to learn which exist. A field hidden by field-level security is absent from describe exactly
+ * as it is absent to SOQL, and SOQL fails the whole query with INVALID_FIELD on a field it does not know
+ * (salesforce.md §5.3–5.4), so we select only what describe lists.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
- * Cost: 1 + one per present object, the describes made together and so packed in one Composite call
- * (composite.ts; standard org: 1 + 1 carrying 5 — EmailMessageRelation is described too).
+ * Cost: the ten describes go out as one group (client.callAll), in one Composite call with whatever else is
+ * described at that moment (the field catalogue's five on a full run: 15 subrequests, ≤ 25 a call). The result
+ * is kept in the schema cache (`salesforce.touchpoint-describe`) and read again on full runs, setup and doctor:
+ * other runs pay nothing for it.
  */
 import { z } from 'zod';
+import { ParcoursError } from '../../src/errors.ts';
+import { KeptSchema } from '../../src/http/kept-schema.ts';
+import type { SchemaCache } from '../port.ts';
 import type { SalesforceClient } from './client.ts';
 
 /** Objects read as touchpoints, in pull order: EmailMessage before Task (a Task an EmailMessage points at is that email). */
@@ -62,9 +67,9 @@ export const FIELDS: Record<TouchpointObject, { required: string[]; wanted: stri
   },
 };
 
-const Global = z.object({ sobjects: z.array(z.object({ name: z.string(), queryable: z.boolean().optional() }).loose()) }).loose();
 const Describe = z.object({
   name: z.string(),
+  queryable: z.boolean().optional(),
   fields: z.array(z.object({ name: z.string(), relationshipName: z.string().nullish() }).loose()),
 }).loose();
 
@@ -88,6 +93,8 @@ export interface TouchpointCatalog {
   skipped: Array<{ object: TouchpointObject; missing: string[] }>;
   /** Optional objects the org does not have. */
   absent: TouchpointObject[];
+  /** The describes it was built from (what the schema cache keeps). */
+  described?: TouchpointDescribes;
 }
 
 function visible(f: ObjectFields, path: string): boolean {
@@ -96,21 +103,36 @@ function visible(f: ObjectFields, path: string): boolean {
   return rest === undefined ? f.fields.has(head) : f.relationships.has(head);
 }
 
-async function describe(client: SalesforceClient, object: string): Promise<ObjectFields> {
-  const body = Describe.parse((await client.call<unknown>('metadata', { method: 'GET', url: `/sobjects/${object}/describe` })).body);
-  return {
-    fields: new Set(body.fields.map((f) => f.name)),
-    relationships: new Set(body.fields.map((f) => f.relationshipName).filter((r): r is string => typeof r === 'string')),
-  };
+/** What describe said of each candidate object, as kept: its visible fields and relationships, or null (the org lacks it). */
+export const TouchpointDescribes = z.record(z.string(), z.object({ fields: z.array(z.string()), relationships: z.array(z.string()) }).nullable());
+export type TouchpointDescribes = z.infer<typeof TouchpointDescribes>;
+
+const CANDIDATES = [...TOUCHPOINT_OBJECTS, ...new Set(Object.values(HELPERS).flat())];
+
+/** One describe per candidate object, sent as one group; 404 NOT_FOUND (or not queryable) = the org lacks it. */
+export async function describeTouchpointObjects(client: SalesforceClient): Promise<TouchpointDescribes> {
+  const answers = await client.callAll<unknown>('metadata', CANDIDATES.map((o) => ({ method: 'GET' as const, url: `/sobjects/${o}/describe` })));
+  const out: TouchpointDescribes = {};
+  answers.forEach((answer, i) => {
+    const object = CANDIDATES[i] as string;
+    if (answer instanceof ParcoursError) {
+      if (answer.context.status === 404) {
+        out[object] = null;
+        return;
+      }
+      throw answer;
+    }
+    const body = Describe.parse(answer.body);
+    out[object] = body.queryable === false ? null : { fields: body.fields.map((f) => f.name), relationships: body.fields.map((f) => f.relationshipName).filter((r): r is string => typeof r === 'string') };
+  });
+  return out;
 }
 
-export async function readTouchpointCatalog(client: SalesforceClient): Promise<TouchpointCatalog> {
-  const global = Global.parse((await client.call<unknown>('metadata', { method: 'GET', url: '/sobjects' })).body);
-  const present = new Set(global.sobjects.filter((o) => o.queryable !== false).map((o) => o.name));
-  const objects = TOUCHPOINT_OBJECTS.filter((o) => present.has(o));
-  const helperNames = objects.flatMap((o) => HELPERS[o] ?? []).filter((h) => present.has(h));
-  const described = await Promise.all([...objects, ...helperNames].map(async (o) => [o, await describe(client, o)] as const));
-  const byName = new Map(described);
+export function catalogOf(described: TouchpointDescribes): TouchpointCatalog {
+  const byName = new Map<string, ObjectFields>();
+  for (const [name, d] of Object.entries(described)) if (d) byName.set(name, { fields: new Set(d.fields), relationships: new Set(d.relationships) });
+  const objects = TOUCHPOINT_OBJECTS.filter((o) => byName.has(o));
+  const helperNames = [...new Set(objects.flatMap((o) => HELPERS[o] ?? []))].filter((h) => byName.has(h));
   const plans: TouchpointPlan[] = [];
   const skipped: TouchpointCatalog['skipped'] = [];
   for (const object of objects) {
@@ -125,5 +147,21 @@ export async function readTouchpointCatalog(client: SalesforceClient): Promise<T
     plans.push({ object, select: [...FIELDS[object].required, ...FIELDS[object].wanted.filter((name) => visible(f, name))] });
   }
   const helpers = new Map(helperNames.map((h) => [h, byName.get(h) as ObjectFields]));
-  return { plans, helpers, skipped, absent: TOUCHPOINT_OBJECTS.filter((o) => !present.has(o)) };
+  return { plans, helpers, skipped, absent: TOUCHPOINT_OBJECTS.filter((o) => !byName.has(o)), described };
+}
+
+export async function readTouchpointCatalog(client: SalesforceClient): Promise<TouchpointCatalog> {
+  return catalogOf(await describeTouchpointObjects(client));
+}
+
+/** The touchpoint catalogue kept in the schema cache across runs, like the field catalogue (field-catalog.ts). */
+export function touchpointCatalog(client: SalesforceClient, cache: SchemaCache | undefined): KeptSchema<TouchpointCatalog, TouchpointDescribes> {
+  return new KeptSchema({
+    name: 'salesforce.touchpoint-describe',
+    cache,
+    schema: TouchpointDescribes,
+    read: async () => catalogOf(await describeTouchpointObjects(client)),
+    encode: (c) => c.described ?? {},
+    decode: (json) => catalogOf(json),
+  });
 }

@@ -506,7 +506,10 @@ function readMemberships(o: SyncOptions): { result(): Promise<Map<string, Member
 
 async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string, Set<string>>, prefetched?: Map<string, MembershipRead>): Promise<void> {
   const names = new Map(journeyFieldSpec(o.engine.mapping).segments.map((s) => [s.id, s.name]));
-  for (const [segmentId, want] of desired) {
+  // Every segment at once: the connector writes changes asked for together together (Salesforce packs their
+  // Collections calls, or makes one Bulk job of them: connector README).
+  for (const [segmentId] of desired) summary.segments[segmentId] = { members: 0, added: 0, removed: 0 };
+  await Promise.all([...desired].map(async ([segmentId, want]) => {
     let targetId = o.store.getSetting(o.installation, `segment-target:${segmentId}`);
     const have = o.store.getSegmentMembers(o.installation, segmentId);
     const outcome: SegmentOutcome = { members: want.size, added: 0, removed: 0 };
@@ -519,7 +522,7 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
       if (read.exists) actual = new Set(read.members);
       else {
         targetId = await replaceTarget(o, segmentId, names, outcome);
-        if (!targetId) continue;
+        if (!targetId) return;
         actual = new Set();
       }
     }
@@ -529,7 +532,7 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
     if (actual) outcome.repaired = add.filter((id) => have.has(id)).length + remove.filter((id) => !have.has(id)).length;
     if (add.length === 0 && remove.length === 0) {
       if (actual) o.store.applyMembership(o.installation, segmentId, [...want].filter((id) => !have.has(id)), [...have].filter((id) => !want.has(id)), o.now);
-      continue;
+      return;
     }
     if (!targetId) {
       throw new ParcoursError('CONFIG_INVALID', `segment "${segmentId}" has no ${o.connector.crm === 'hubspot' ? 'list' : 'campaign'} yet: run "parcours setup --crm ${o.connector.crm}" first`, { crm: o.connector.crm });
@@ -547,7 +550,7 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
       tallyRead(summary, read);
       if (!read.exists) {
         targetId = await replaceTarget(o, segmentId, names, outcome);
-        if (!targetId) continue;
+        if (!targetId) return;
         add = [...want];
         remove = [];
         outcome.repaired = add.filter((id) => have.has(id)).length;
@@ -569,7 +572,7 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
     outcome.removed = removed.length;
     for (const f of report.failed) summary.failed.push({ object: 'contact', id: f.contactId, code: f.code, message: `segment ${segmentId}: ${f.message}` });
     o.onProgress?.({ phase: 'segments', done: added.length + removed.length });
-  }
+  }));
   summary.repaired = Object.values(summary.segments).reduce((n, s) => n + (s.repaired ?? 0), 0);
 }
 

@@ -83,18 +83,47 @@ describe('the independent floor', () => {
 
     it('writes through Collections in Composite calls, or Bulk 2.0 ingest jobs where fewer', () => {
       const w = salesforceWrites({ updated: { Contact: 12_000, Lead: 8_000, Opportunity: 500, Case: 0 }, membersAdded: 3_000, membersRemoved: 0 });
-      // Bulk for Contact and Lead (2 × 5) + ⌈(3 + 15) / 5⌉ = 4 Composite calls.
-      expect(w.calls).toBe(14);
+      // Bulk for Contact and Lead (2 × 4: create, upload, close, one poll whose job info counts no failed record —
+      // get_job_info) + ⌈(3 + 15) / 5⌉ = 4 Composite calls.
+      expect(w.calls).toBe(12);
       // One request per Collections call: ⌈20,500/200⌉ + ⌈3,000/200⌉ = 103 + 15.
       expect(w.plain).toBe(118);
       expect(salesforceWrites({ updated: { Contact: 150 }, membersAdded: 0, membersRemoved: 0 }).calls).toBe(1);
       expect(salesforceWrites({ updated: {}, membersAdded: 0, membersRemoved: 0 }).calls).toBe(0);
       // Removals first look up the CampaignMember ids: 1 query page + 1 delete = 2 subrequests, one call.
       expect(salesforceWrites({ updated: {}, membersAdded: 0, membersRemoved: 150 }).calls).toBe(1);
-      // Bulk 2.0 ingest inserts CampaignMembers too: 21,571 adds are one job (5 calls), not ⌈108 / 5⌉ = 22 Composite calls.
+      // Bulk 2.0 ingest inserts CampaignMembers too: 21,571 adds are one job (4 calls), not ⌈108 / 5⌉ = 22 Composite calls.
       const adds = salesforceWrites({ updated: {}, membersAdded: 21_571, membersRemoved: 0 });
-      expect(adds.calls).toBe(5);
+      expect(adds.calls).toBe(4);
       expect(adds.detail).toContain('Bulk 2.0 ingest for CampaignMember insert');
+    });
+
+    it('counts the tasks a run creates and changes: creates share Collections calls with member adds (types may mix)', () => {
+      // 150 adds + 7,870 task creates = ⌈8,020/200⌉ = 41 Collections → 9 Composite calls, or Bulk for the tasks (4) + 1.
+      const w = salesforceWrites({ updated: {}, membersAdded: 150, membersRemoved: 0, tasksCreated: 7_870, tasksUpdated: 10 });
+      expect(w.calls).toBe(4 + 1);
+      expect(w.detail).toContain('Bulk 2.0 ingest for Task insert');
+      expect(w.plain).toBe(1 + 41);
+      expect(salesforceWrites({ updated: {}, membersAdded: 0, membersRemoved: 0, tasksCreated: 300 }).calls).toBe(1);
+    });
+
+    it('adds the touchpoint reads to a sync: their queries share Composite calls and Bulk jobs with the records\' ', () => {
+      const rows = { Contact: 12_683, Lead: 7_317, Opportunity: 12_324, Case: 14_587, OpportunityContactRole: 12_324, OpportunityHistory: 55_402 };
+      const tp = { Task: { rows: 193_135 }, Event: { rows: 27_061 }, EmailMessage: { rows: 84_732 }, EmailMessageRelation: { rows: 49_472 }, CampaignMember: { rows: 1_720 } };
+      const none = { updated: {}, membersAdded: 0, membersRemoved: 0 };
+      const f = salesforceFullFloor({ rows, modified: {} }, none, tp);
+      // Records alone: Bulk for the history (3) + 33 pages in 7 calls = 10; touchpoints alone: 3 jobs + 15 pages in 3 = 12.
+      expect(f.parts.records.calls).toBe(10);
+      expect(f.parts.touchpoints?.calls).toBe(12);
+      // Together: 4 jobs (12) + 48 pages in 10 calls = 22.
+      expect(f.reads.calls).toBe(22);
+      expect(f.reads.strategy).toBe('Bulk 2.0 query for OpportunityHistory+Task+EmailMessage+EmailMessageRelation, Composite for the rest');
+      expect(salesforceFullFloor({ rows, modified: {} }, none).parts.touchpoints).toBeNull();
+      // A later run: the changed rows of records and touchpoints, one queryAll each, packed: 9 queries → 2 calls.
+      const later = salesforceIncrementalFloor({ rows, modified: {} }, none, { Task: { rows: 0 }, Event: { rows: 0 }, EmailMessage: { rows: 0 }, CampaignMember: { rows: 0 } });
+      expect(later.calls).toBe(2);
+      expect(later.parts.records.calls).toBe(1);
+      expect(later.parts.touchpoints?.calls).toBe(1);
     });
 
     it('floors an unchanged re-run at one Composite call of five queryAll requests', () => {

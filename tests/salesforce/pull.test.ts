@@ -20,14 +20,16 @@ describe('pull contacts', () => {
   it('pages through nextRecordsUrl with batchSize=2000, reads Account fields, and reports deletions from queryAll', async () => {
     const fields = needs({ normalized: { contact: ['email', 'country', 'industry', 'employees', 'lifecycle', 'source'], deal: [], ticket: [] }, owned: { contact: ['Parcours_Stage__c'], deal: [], ticket: [] } });
     const scope = sf()
-      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Contact WHERE IsDeleted = true')).reply(200, page('Contact', [{ Id: '003D' }]), usage(1))
-      .get(`${V}/query`).matchHeader('sforce-query-options', 'batchSize=2000')
-      .query(soql((q) => q.startsWith('SELECT Id, SystemModstamp, Email, MailingCountry, Account.BillingCountry') && q.includes('Parcours_Stage__c') && q.endsWith('FROM Contact ORDER BY SystemModstamp, Id')))
-      .reply(200, page('Contact', [{ Id: '003A', SystemModstamp: M1, Email: 'a@x.io', MailingCountry: null, Account: { attributes: { type: 'Account' }, BillingCountry: 'France', Industry: 'Technology', NumberOfEmployees: 5000 }, LeadSource: 'Web', Parcours_Stage__c: 'Onboarding' }], `${V}/query/01gXX-2000`, 2), usage(2))
+      // One queryAll returns the rows and the recycle bin (IsDeleted) together: no deletions query of its own.
+      .get(`${V}/queryAll`).matchHeader('sforce-query-options', 'batchSize=2000')
+      .query(soql((q) => q.startsWith('SELECT Id, SystemModstamp, Email, MailingCountry, Account.BillingCountry') && q.includes('Parcours_Stage__c') && q.endsWith(', IsDeleted FROM Contact ORDER BY SystemModstamp, Id')))
+      .reply(200, page('Contact', [
+        { Id: '003A', SystemModstamp: M1, IsDeleted: false, Email: 'a@x.io', MailingCountry: null, Account: { attributes: { type: 'Account' }, BillingCountry: 'France', Industry: 'Technology', NumberOfEmployees: 5000 }, LeadSource: 'Web', Parcours_Stage__c: 'Onboarding' },
+        { Id: '003D', SystemModstamp: M1, IsDeleted: true, Email: 'd@x.io', MailingCountry: null, Account: null, LeadSource: null, Parcours_Stage__c: null },
+      ], `${V}/query/01gXX-2000`, 3), usage(2))
       .get(`${V}/query/01gXX-2000`).matchHeader('sforce-query-options', 'batchSize=2000')
-      .reply(200, page('Contact', [{ Id: '003B', SystemModstamp: M2, Email: 'b@x.io', MailingCountry: 'Spain', Account: null, LeadSource: null, Parcours_Stage__c: null }], undefined, 2), usage(3))
-      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Lead WHERE IsDeleted = true')).reply(200, page('Lead', []))
-      .get(`${V}/query`).query(soql((q) => q.includes('Status') && q.endsWith('FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id')))
+      .reply(200, page('Contact', [{ Id: '003B', SystemModstamp: M2, IsDeleted: false, Email: 'b@x.io', MailingCountry: 'Spain', Account: null, LeadSource: null, Parcours_Stage__c: null }], undefined, 3), usage(3))
+      .get(`${V}/queryAll`).query(soql((q) => q.includes('Status') && q.endsWith(', IsDeleted FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id')))
       .reply(200, page('Lead', [{ Id: '00QL', SystemModstamp: M1, Email: 'l@x.io', Country: 'Italy', Industry: 'Retail', NumberOfEmployees: 12, Status: 'Working - Contacted', LeadSource: 'Partner Referral', Parcours_Stage__c: null }]))
       // The full read leaves converted Leads out; a slim query lists them for the hand-over.
       .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, IsConverted, ConvertedContactId, ConvertedDate FROM Lead WHERE IsConverted = true'))
@@ -38,7 +40,8 @@ describe('pull contacts', () => {
     expect(scope.isDone()).toBe(true);
 
     expect(batches[0]?.removed).toEqual([{ kind: 'contact', objectType: 'Contact', id: '003D' }]);
-    expect(batches[0]?.cursor).toBeUndefined();
+    // The deleted row is reported in the batch whose cursor passes it.
+    expect(batches[0]?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-01T10:00:00Z'), id: '003D' } } });
     const contacts = batches.flatMap((b) => b.records) as ContactRecord[];
     expect(contacts.map((r) => r.id)).toEqual(['003A', '003B', '00QL']);
     expect(contacts[0]).toMatchObject({ objectType: 'Contact', email: 'a@x.io', country: 'France', industry: 'Technology', employees: 5000, source: 'Web', lifecycle: null, raw: { Parcours_Stage__c: 'Onboarding' }, updatedAt: Date.parse('2026-03-01T10:00:00Z') });
@@ -47,7 +50,7 @@ describe('pull contacts', () => {
     // Fields the mapping did not ask for are not requested, so stay null.
     expect(contacts[0]?.name).toBeNull();
     // The cursor after the last Contact page points at its newest row; the Lead cursor follows.
-    expect(batches[2]?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003B' } } });
+    expect(batches[1]?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003B' } } });
     expect(batches.filter((b) => b.cursor).at(-1)?.cursor).toMatchObject({ objects: { Lead: { id: '00QL' } } });
     expect(batches.flatMap((b) => b.handovers ?? [])).toEqual([
       { from: { kind: 'contact', objectType: 'Lead', id: '00QC' }, to: { kind: 'contact', objectType: 'Contact', id: '003A' }, at: Date.parse('2026-02-20') },
@@ -57,9 +60,9 @@ describe('pull contacts', () => {
     expect(pass).toEqual(expect.any(String));
     expect(batches.every((b) => b.fullPass?.id === pass)).toBe(true);
     expect(batches.map((b) => b.fullPass?.complete === true)).toEqual([...batches.slice(1).map(() => false), true]);
-    // The five first pages (Contact and Lead deletions and rows, converted Leads) share one Composite call;
-    // Contact's second page is alone, so it goes plain.
-    expect(composites.map((c) => c.length)).toEqual([5]);
+    // The three first pages (Contact and Lead rows with their recycle bins, converted Leads) share one Composite
+    // call; Contact's second page is alone, so it goes plain.
+    expect(composites.map((c) => c.length)).toEqual([3]);
     expect(c.stats().byEndpoint).toEqual({ composite: 1, 'soql.query': 1 });
   });
 
@@ -122,8 +125,7 @@ describe('pull deals and tickets', () => {
         { Id: '008b', OpportunityId: '006A', StageName: 'Closed Won', CreatedDate: M2 },
         { Id: '008c', OpportunityId: '006A', StageName: 'Closed Won', CreatedDate: M2 },
       ]))
-      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Opportunity WHERE IsDeleted = true')).reply(200, page('Opportunity', []))
-      .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, SystemModstamp, IsClosed, IsWon, AccountId, StageName, Amount, CloseDate, LastStageChangeDate, OwnerId FROM Opportunity ORDER BY SystemModstamp, Id'))
+      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id, SystemModstamp, IsClosed, IsWon, AccountId, StageName, Amount, CloseDate, LastStageChangeDate, OwnerId, IsDeleted FROM Opportunity ORDER BY SystemModstamp, Id'))
       .reply(200, page('Opportunity', [
         { Id: '006A', SystemModstamp: M1, IsClosed: true, IsWon: true, AccountId: '001A', StageName: 'Closed Won', Amount: 1200.5, CloseDate: '2026-02-27', LastStageChangeDate: M2 },
         { Id: '006B', SystemModstamp: M2, IsClosed: false, IsWon: false, AccountId: '001B', StageName: 'Qualification', Amount: null, CloseDate: '2026-06-30', LastStageChangeDate: null },
@@ -168,8 +170,7 @@ describe('pull deals and tickets', () => {
   it('reads cases with a contact, Origin as channel and the first-response override', async () => {
     const fields = needs({ normalized: { contact: [], deal: [], ticket: ['status', 'channel', 'closedAt'] }, overrides: { contact: {}, deal: {}, ticket: { firstResponseAt: 'First_Response_At__c' } } });
     const scope = sf()
-      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id FROM Case WHERE IsDeleted = true')).reply(200, page('Case', []))
-      .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, SystemModstamp, IsClosed, ContactId, Status, Origin, ClosedDate, First_Response_At__c, OwnerId FROM Case WHERE ContactId != null ORDER BY SystemModstamp, Id'))
+      .get(`${V}/queryAll`).query(soql((q) => q === 'SELECT Id, SystemModstamp, IsClosed, ContactId, Status, Origin, ClosedDate, First_Response_At__c, OwnerId, IsDeleted FROM Case WHERE ContactId != null ORDER BY SystemModstamp, Id'))
       .reply(200, page('Case', [{ Id: '500A', SystemModstamp: M1, IsClosed: false, ContactId: '003A', Status: 'Escalated', Origin: 'Email', ClosedDate: null, First_Response_At__c: M2 }]));
     const batches = await collect(connector().pull({ objects: ['ticket'], fields, mode: 'full', cursors: {} }));
     expect(scope.isDone()).toBe(true);
@@ -180,22 +181,23 @@ describe('pull deals and tickets', () => {
 describe('pull above the bulk threshold', () => {
   it('switches to a Bulk API 2.0 query job and follows Sforce-Locator', async () => {
     const scope = sf()
-      .get(`${V}/queryAll`).query(soql((q) => q.includes('FROM Contact WHERE IsDeleted = true'))).reply(200, page('Contact', []))
-      .get(`${V}/query`).query(soql((q) => q.endsWith('FROM Contact ORDER BY SystemModstamp, Id')))
+      .get(`${V}/queryAll`).query(soql((q) => q.endsWith('FROM Contact ORDER BY SystemModstamp, Id')))
       // The first page is the size probe: 30,000 rows left would take 6,000 calls at this page size, a Bulk job 3.
       // (The job finds 3: the rest were deleted meanwhile.)
       .reply(200, page('Contact', [{ Id: '003A', SystemModstamp: M1 }], `${V}/query/01gYY-2000`, 30_000))
-      .post(`${V}/jobs/query`, (body) => body.operation === 'query' && body.query === 'SELECT Id, SystemModstamp, Email, OwnerId FROM Contact')
+      // queryAll: the recycle bin comes with the rows (IsDeleted), as in the REST read.
+      .post(`${V}/jobs/query`, (body) => body.operation === 'queryAll' && body.query === 'SELECT Id, SystemModstamp, Email, OwnerId, IsDeleted FROM Contact')
       .reply(200, { id: '750Q', operation: 'query', object: 'Contact', state: 'UploadComplete' })
       .get(`${V}/jobs/query/750Q`).reply(200, { id: '750Q', state: 'InProgress' })
       .get(`${V}/jobs/query/750Q`).reply(200, { id: '750Q', state: 'JobComplete' })
+      // One results read sized from the probe's totalSize (30,000 + 1 % + 100 ≥ 50,000? no: the 50,000 floor);
+      // a job larger than asked follows Sforce-Locator.
       .get(`${V}/jobs/query/750Q/results`).query({ maxRecords: '50000' })
-      .reply(200, 'Id,SystemModstamp,Email\n003A,2026-03-01T10:00:00.000Z,"a,1@x.io"\n003B,2026-03-02T10:00:00.000Z,\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'MjAwMA', 'Sforce-NumberOfRecords': '2' })
+      .reply(200, 'Id,SystemModstamp,Email,IsDeleted\n003A,2026-03-01T10:00:00.000Z,"a,1@x.io",false\n003B,2026-03-02T10:00:00.000Z,,false\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'MjAwMA', 'Sforce-NumberOfRecords': '2' })
       .get(`${V}/jobs/query/750Q/results`).query({ maxRecords: '50000', locator: 'MjAwMA' })
-      .reply(200, 'Id,SystemModstamp,Email\n003C,2026-03-01T12:00:00.000Z,"say ""hi""\n@x.io"\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '1' });
+      .reply(200, 'Id,SystemModstamp,Email,IsDeleted\n003C,2026-03-01T12:00:00.000Z,"say ""hi""\n@x.io",false\n003X,2026-03-01T12:00:00.000Z,,true\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '2' });
     // Lead side stays tiny (REST).
     sf().get(`${V}/queryAll`).query(soql((q) => q.includes('FROM Lead'))).reply(200, page('Lead', []))
-      .get(`${V}/query`).query(soql((q) => q.includes('FROM Lead'))).reply(200, page('Lead', []))
       .get(`${V}/query`).query(soql((q) => q.includes('FROM Lead WHERE IsConverted = true'))).reply(200, page('Lead', []));
 
     const c = connector({ bulkThreshold: 2 });
@@ -203,6 +205,8 @@ describe('pull above the bulk threshold', () => {
     expect(scope.isDone()).toBe(true);
     const records = batches.flatMap((b) => b.records) as ContactRecord[];
     expect(records.map((r) => [r.id, r.email])).toEqual([['003A', 'a,1@x.io'], ['003B', null], ['003C', 'say "hi"\n@x.io']]);
+    // A row of the recycle bin is a removal.
+    expect(batches.flatMap((b) => b.removed)).toEqual([{ kind: 'contact', objectType: 'Contact', id: '003X' }]);
     // Unordered bulk rows: no cursor until every page is stored, then the newest (SystemModstamp, Id).
     const contactBatches = batches.filter((b) => b.records.some((r) => r.objectType === 'Contact'));
     expect(contactBatches.every((b) => b.cursor === undefined)).toBe(true);
@@ -232,9 +236,8 @@ describe('a burst of writes in one second (SystemModstamp has whole seconds)', (
 
   const noLeads = () =>
     sf()
-      // No Lead cursor yet: the Lead read starts from scratch (recycle bin, then every unconverted Lead).
-      .get(`${V}/queryAll`).query(soql((q) => q.startsWith('SELECT Id FROM Lead WHERE IsDeleted = true'))).reply(200, page('Lead', []))
-      .get(`${V}/query`).query(soql((q) => q.includes('FROM Lead WHERE'))).reply(200, page('Lead', []));
+      // No Lead cursor yet: the Lead read starts from scratch (every unconverted Lead and the recycle bin, one queryAll).
+      .get(`${V}/queryAll`).query(soql((q) => q.includes('FROM Lead WHERE IsConverted = false'))).reply(200, page('Lead', []));
 
   it('pages through one second by Id, saves (second, Id) after each page, and resumes after the last stored row', async () => {
     const cursor = { v: 1, objects: { Contact: { modstamp: Date.parse('2026-11-23T10:00:00Z'), id: id(0) } } };

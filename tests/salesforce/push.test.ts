@@ -87,7 +87,24 @@ describe('push through sObject Collections', () => {
   });
 });
 
+/** 4,001 records that Salesforce writes without a word (a job the size of a real one). */
+const FILLERS = Array.from({ length: 4_001 }, (_, i) => change(`003F${String(i).padStart(11, '0')}`, { Parcours_Stage__c: 'Active' }));
+const fillerRows = (cols: string): string => FILLERS.map((c) => `"${c.ref.id}","false","${c.ref.id}"${cols}`).join('\n');
+
 describe('push through Bulk API 2.0 ingest', () => {
+  it('writes records through one job and reads no result when the job info counts every record processed and none failed', async () => {
+    const scope = sf()
+      .post(`${V}/jobs/ingest`).reply(200, { id: '750K', state: 'Open', object: 'Contact', operation: 'update' })
+      .put(`${V}/jobs/ingest/750K/batches`).reply(201)
+      .patch(`${V}/jobs/ingest/750K`, { state: 'UploadComplete' }).reply(200, { id: '750K', state: 'UploadComplete' })
+      // get_job_info: numberRecordsProcessed / numberRecordsFailed.
+      .get(`${V}/jobs/ingest/750K`).reply(200, { id: '750K', state: 'JobComplete', numberRecordsProcessed: 4_001, numberRecordsFailed: 0 });
+    const report = await connector({ bulkThreshold: 2 }).push(FILLERS);
+    expect(scope.isDone()).toBe(true);
+    expect(report.written).toHaveLength(4_001);
+    expect(report.failed).toEqual([]);
+  });
+
   it('creates the job, uploads CSV with #N/A for nulls, closes it, polls, and reads successful and failed results', async () => {
     let uploaded = '';
     const scope = sf()
@@ -101,18 +118,20 @@ describe('push through Bulk API 2.0 ingest', () => {
       .reply(201)
       .patch(`${V}/jobs/ingest/750I`, { state: 'UploadComplete' }).reply(200, { id: '750I', state: 'UploadComplete' })
       .get(`${V}/jobs/ingest/750I`).reply(200, { id: '750I', state: 'InProgress' })
-      .get(`${V}/jobs/ingest/750I`).reply(200, { id: '750I', state: 'JobComplete', numberRecordsProcessed: 3, numberRecordsFailed: 1 })
-      .get(`${V}/jobs/ingest/750I/successfulResults`).reply(200, '"sf__Id","sf__Created",Id,Parcours_Stage__c,Parcours_Reason__c\n003A,false,003A,Active,"a, b"\n003B,false,003B,#N/A,\n', { 'Content-Type': 'text/csv' })
+      .get(`${V}/jobs/ingest/750I`).reply(200, { id: '750I', state: 'JobComplete', numberRecordsProcessed: 4_004, numberRecordsFailed: 1 })
+      .get(`${V}/jobs/ingest/750I/successfulResults`).reply(200, `"sf__Id","sf__Created",Id,Parcours_Stage__c,Parcours_Reason__c\n003A,false,003A,Active,"a, b"\n003B,false,003B,#N/A,\n${fillerRows(',"Active",')}\n`, { 'Content-Type': 'text/csv' })
       .get(`${V}/jobs/ingest/750I/failedResults`).reply(200, '"sf__Id","sf__Error",Id,Parcours_Stage__c,Parcours_Reason__c\n003C,FIELD_CUSTOM_VALIDATION_EXCEPTION:Stage cannot go back:--,003C,Lead,\n', { 'Content-Type': 'text/csv' });
 
     const report = await connector({ bulkThreshold: 2 }).push([
       change('003A', { Parcours_Stage__c: 'Active', Parcours_Reason__c: 'a, b' }),
       change('003B', { Parcours_Stage__c: null }),
       change('003C', { Parcours_Stage__c: 'Lead' }),
+      ...FILLERS,
     ]);
     expect(scope.isDone()).toBe(true);
-    expect(uploaded).toBe('Id,Parcours_Stage__c,Parcours_Reason__c\n003A,Active,"a, b"\n003B,#N/A,\n003C,Lead,\n');
-    expect(report.written.map((r) => r.id)).toEqual(['003A', '003B']);
+    expect(uploaded.startsWith('Id,Parcours_Stage__c,Parcours_Reason__c\n003A,Active,"a, b"\n003B,#N/A,\n003C,Lead,\n003F00000000000,Active,\n')).toBe(true);
+    expect(report.written.map((r) => r.id).slice(0, 2)).toEqual(['003A', '003B']);
+    expect(report.written).toHaveLength(4_003);
     expect(report.failed).toEqual([{ ref: { kind: 'contact', objectType: 'Contact', id: '003C' }, code: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Stage cannot go back', retryable: false }]);
   });
 });
@@ -132,20 +151,22 @@ describe('Bulk API 2.0 ingest that outruns the poll timeout', () => {
       // Documented CSV shapes: sf__Id, sf__Created / sf__Id, sf__Error, then the uploaded columns; unprocessed: the uploaded columns.
       .get(`${V}/jobs/ingest/750T/successfulResults`).reply(200, '"sf__Id","sf__Created","Id","Parcours_Stage__c"\n"003A","false","003A","Active"\n', { 'Content-Type': 'text/csv' })
       .get(`${V}/jobs/ingest/750T/failedResults`).reply(200, '"sf__Id","sf__Error","Id","Parcours_Stage__c"\n"003B","FIELD_CUSTOM_VALIDATION_EXCEPTION:Stage cannot go back:--","003B","Lead"\n', { 'Content-Type': 'text/csv' })
-      .get(`${V}/jobs/ingest/750T/unprocessedrecords`).reply(200, '"Id","Parcours_Stage__c"\n"003C","Active"\n', { 'Content-Type': 'text/csv' });
+      .get(`${V}/jobs/ingest/750T/unprocessedrecords`).reply(200, `"Id","Parcours_Stage__c"\n"003C","Active"\n${FILLERS.map((c) => `"${c.ref.id}","Active"`).join('\n')}\n`, { 'Content-Type': 'text/csv' });
 
     const report = await connector({ bulkThreshold: 2, pollTimeoutMs: 20, pollIntervalMs: 1 }).push([
       change('003A', { Parcours_Stage__c: 'Active' }),
       change('003B', { Parcours_Stage__c: 'Lead' }),
       change('003C', { Parcours_Stage__c: 'Active' }),
       change('003D', { Parcours_Stage__c: 'Active' }),
+      ...FILLERS,
     ]);
     expect(polls).toBeGreaterThan(0);
     // Every interceptor used (the abort included), and no other call: no in-push re-send of the rest.
     expect(scope.pendingMocks().filter((m) => !(m.startsWith('GET') && m.endsWith('/jobs/ingest/750T')))).toEqual([]);
     expect(report.written.map((r) => r.id)).toEqual(['003A']);
     const ref = (id: string) => ({ kind: 'contact', objectType: 'Contact', id });
-    expect([...report.failed].sort((a, b) => a.ref.id.localeCompare(b.ref.id))).toEqual([
+    expect(report.failed.filter((f) => f.ref.id.startsWith('003F')).every((f) => f.code === 'BULK_ABORTED')).toBe(true);
+    expect([...report.failed].filter((f) => !f.ref.id.startsWith('003F')).sort((a, b) => a.ref.id.localeCompare(b.ref.id))).toEqual([
       { ref: ref('003B'), code: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Stage cannot go back', retryable: false },
       { ref: ref('003C'), code: 'BULK_ABORTED', message: expect.stringContaining('job 750T was still InProgress after 20 ms and was aborted'), retryable: true },
       { ref: ref('003D'), code: 'BULK_OUTCOME_UNKNOWN', message: expect.stringContaining('may still be written'), retryable: true },
@@ -160,12 +181,13 @@ describe('Bulk API 2.0 ingest that outruns the poll timeout', () => {
       .patch(`${V}/jobs/ingest/750T`, { state: 'UploadComplete' }).reply(200, { id: '750T', state: 'UploadComplete' })
       .get(`${V}/jobs/ingest/750T`).times(Infinity).reply(200, () => (abortTried ? { ...inProgress, state: 'JobComplete', numberRecordsProcessed: 2, numberRecordsFailed: 0 } : inProgress))
       .patch(`${V}/jobs/ingest/750T`, { state: 'Aborted' }).reply(() => ((abortTried = true), [400, [{ errorCode: 'INVALIDJOBSTATE', message: 'Job 750T is already JobComplete' }]]))
-      .get(`${V}/jobs/ingest/750T/successfulResults`).reply(200, '"sf__Id","sf__Created","Id","Parcours_Stage__c"\n"003A","false","003A","Active"\n"003B","false","003B","Active"\n', { 'Content-Type': 'text/csv' })
+      .get(`${V}/jobs/ingest/750T/successfulResults`).reply(200, `"sf__Id","sf__Created","Id","Parcours_Stage__c"\n"003A","false","003A","Active"\n"003B","false","003B","Active"\n${fillerRows(',"Active"')}\n`, { 'Content-Type': 'text/csv' })
       .get(`${V}/jobs/ingest/750T/failedResults`).reply(200, '"sf__Id","sf__Error","Id","Parcours_Stage__c"\n', { 'Content-Type': 'text/csv' });
-    const report = await connector({ bulkThreshold: 1, pollTimeoutMs: 20, pollIntervalMs: 1 }).push([change('003A', { Parcours_Stage__c: 'Active' }), change('003B', { Parcours_Stage__c: 'Active' })]);
+    const report = await connector({ bulkThreshold: 1, pollTimeoutMs: 20, pollIntervalMs: 1 }).push([change('003A', { Parcours_Stage__c: 'Active' }), change('003B', { Parcours_Stage__c: 'Active' }), ...FILLERS]);
     expect(abortTried).toBe(true);
     expect(scope.pendingMocks().filter((m) => !m.startsWith('GET'))).toEqual([]);
-    expect(report.written.map((r) => r.id)).toEqual(['003A', '003B']);
+    expect(report.written.map((r) => r.id).slice(0, 2)).toEqual(['003A', '003B']);
+    expect(report.written).toHaveLength(4_003);
     expect(report.failed).toEqual([]);
   });
 });

@@ -241,15 +241,54 @@ describe('syncMembership', () => {
 describe('readMembership', () => {
   it('reads CampaignMember rows (a converted lead counts as its Contact); no rows: one query tells a deleted campaign from an empty one', async () => {
     const scope = sf()
-      .get(`${V}/query`).query(soql((q) => q === "SELECT Id, ContactId, LeadId FROM CampaignMember WHERE CampaignId = '701A' ORDER BY Id"))
-      .reply(200, page('CampaignMember', [{ Id: '00v1', ContactId: '003A', LeadId: null }, { Id: '00v2', ContactId: '003C', LeadId: '00QC' }, { Id: '00v3', ContactId: null, LeadId: '00QL' }]))
-      .get(`${V}/query`).query(soql((q) => q === "SELECT Id, ContactId, LeadId FROM CampaignMember WHERE CampaignId = '701D' ORDER BY Id"))
+      .get(`${V}/query`).query(soql((q) => q === "SELECT Id, CampaignId, ContactId, LeadId FROM CampaignMember WHERE CampaignId IN ('701A') ORDER BY CampaignId, Id"))
+      .reply(200, page('CampaignMember', [{ Id: '00v1', CampaignId: '701A', ContactId: '003A', LeadId: null }, { Id: '00v2', CampaignId: '701A', ContactId: '003C', LeadId: '00QC' }, { Id: '00v3', CampaignId: '701A', ContactId: null, LeadId: '00QL' }]))
+      .get(`${V}/query`).query(soql((q) => q === "SELECT Id, CampaignId, ContactId, LeadId FROM CampaignMember WHERE CampaignId IN ('701D') ORDER BY CampaignId, Id"))
       .reply(200, page('CampaignMember', []))
-      .get(`${V}/query`).query(soql((q) => q === "SELECT Id FROM Campaign WHERE Id = '701D'"))
+      .get(`${V}/query`).query(soql((q) => q === "SELECT Id FROM Campaign WHERE Id IN ('701D')"))
       .reply(200, page('Campaign', []));
     const c = connector();
     expect(await c.readMembership('701A')).toEqual({ members: ['003A', '003C', '00QL'], exists: true, calls: 1, pageSize: 2000 });
     expect(await c.readMembership('701D')).toEqual({ members: [], exists: false, calls: 2, pageSize: 2000 });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('writes the adds of every campaign asked for at once as one Bulk 2.0 insert job when they are many (DUPLICATE_VALUE is a member)', async () => {
+    let uploaded = '';
+    const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(12, '0')}`);
+    const a = ids('003', 3_000);
+    const b = [...ids('00Q', 1_000), ...ids('003', 2)];
+    const scope = sf()
+      .post(`${V}/jobs/ingest`, { object: 'CampaignMember', operation: 'insert', contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' }).reply(200, { id: '750M', state: 'Open' })
+      .put(`${V}/jobs/ingest/750M/batches`, (body) => ((uploaded = String(body)), true)).reply(201)
+      .patch(`${V}/jobs/ingest/750M`, { state: 'UploadComplete' }).reply(200, { id: '750M', state: 'UploadComplete' })
+      .get(`${V}/jobs/ingest/750M`).reply(200, { id: '750M', state: 'JobComplete', numberRecordsProcessed: 4_002, numberRecordsFailed: 2 })
+      // get_job_successful_results / get_job_failed_results: sf__Id (+ sf__Created | sf__Error), then the uploaded columns.
+      .get(`${V}/jobs/ingest/750M/successfulResults`).reply(200, ['"sf__Id","sf__Created","CampaignId","ContactId","LeadId"', ...a.map((id, i) => `"00v${i}","true","701A","${id}",""`), ...b.slice(0, 1_000).map((id, i) => `"00w${i}","true","701B","","${id}"`)].join('\n') + '\n', { 'Content-Type': 'text/csv' })
+      .get(`${V}/jobs/ingest/750M/failedResults`).reply(200, `"sf__Id","sf__Error","CampaignId","ContactId","LeadId"\n"","DUPLICATE_VALUE:Already a campaign member.:--","701B","${b[1_000]}",""\n"","INVALID_CROSS_REFERENCE_KEY:invalid cross reference id:--","701B","${b[1_001]}",""\n`, { 'Content-Type': 'text/csv' });
+    const c = connector({ bulkThreshold: 1_000 });
+    const [ra, rb] = await Promise.all([c.syncMembership({ segmentId: 'a', targetId: '701A', add: a, remove: [] }), c.syncMembership({ segmentId: 'b', targetId: '701B', add: b, remove: [] })]);
+    expect(scope.isDone()).toBe(true);
+    expect(uploaded.split('\n').slice(0, 2)).toEqual(['CampaignId,ContactId,LeadId', `701A,${a[0]},`]);
+    expect(uploaded).toContain(`701B,,${b[0]}`);
+    expect(ra).toEqual({ added: a, removed: [], failed: [] });
+    expect(rb?.added).toHaveLength(1_001);
+    expect(rb?.failed).toEqual([{ contactId: b[1_001], code: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id' }]);
+  });
+
+  it('reads every campaign asked for at once with one members query and one existence query', async () => {
+    const scope = sf()
+      .get(`${V}/query`).query(soql((q) => q === "SELECT Id, CampaignId, ContactId, LeadId FROM CampaignMember WHERE CampaignId IN ('701A', '701E', '701D') ORDER BY CampaignId, Id"))
+      .reply(200, page('CampaignMember', [{ Id: '00v1', CampaignId: '701A', ContactId: '003A', LeadId: null }, { Id: '00v3', CampaignId: '701A', ContactId: null, LeadId: '00QL' }]))
+      .get(`${V}/query`).query(soql((q) => q === "SELECT Id FROM Campaign WHERE Id IN ('701E', '701D')"))
+      // 701E is empty; 701D was deleted (a plain query no longer returns it).
+      .reply(200, page('Campaign', [{ Id: '701E' }]));
+    const c = connector();
+    const [a, e, d] = await Promise.all(['701A', '701E', '701D'].map((id) => c.readMembership(id)));
+    expect(a).toMatchObject({ members: ['003A', '00QL'], exists: true });
+    expect(e).toMatchObject({ members: [], exists: true });
+    expect(d).toMatchObject({ members: [], exists: false });
+    expect([a, e, d].reduce((n, r) => n + (r?.calls ?? 0), 0)).toBe(2);
     expect(scope.isDone()).toBe(true);
   });
 });

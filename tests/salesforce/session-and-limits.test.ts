@@ -120,10 +120,9 @@ describe('limits and faults', () => {
     nock.cleanAll();
     compositeEndpoint(usage(90_000, 100_000));
     const scope = sf()
-      .get(`${V}/queryAll`).query((q) => String(q.q).includes('FROM Contact')).reply(200, page('Contact', []))
-      .get(`${V}/query`).query((q) => String(q.q).includes('FROM Contact')).reply(200, page('Contact', [{ Id: '003A', SystemModstamp: '2026-03-01T10:00:00.000+0000' }], `${V}/query/01gZZ-2000`, 4000))
+      .get(`${V}/queryAll`).query((q) => String(q.q).includes('FROM Contact')).reply(200, page('Contact', [{ Id: '003A', SystemModstamp: '2026-03-01T10:00:00.000+0000' }], `${V}/query/01gZZ-2000`, 4000))
       .get(`${V}/queryAll`).query((q) => String(q.q).includes('FROM Lead')).reply(200, page('Lead', []))
-      .get(`${V}/query`).query((q) => String(q.q).includes('FROM Lead')).times(2).reply(200, page('Lead', []));
+      .get(`${V}/query`).query((q) => String(q.q).includes('FROM Lead')).reply(200, page('Lead', []));
     const c = connector();
     const seen: string[] = [];
     const run = async () => {

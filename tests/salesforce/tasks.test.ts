@@ -4,11 +4,17 @@
  * (touchpoints.md §6.1, §8), the org's TaskStatus/TaskPriority values, active Users, ContactHistory.
  */
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskCreate } from '../../connectors/port.ts';
-import { V, connector, page, sf, soql } from './fixtures.ts';
+import { V, compositeEndpoint, connector, page, sf, soql, type CompositeLog } from './fixtures.ts';
 
 beforeAll(() => nock.disableNetConnect());
+// Requests made together (the picklist and owner queries, a create's 200-record calls) travel packed in
+// POST /composite; its subrequests are served by this file's interceptors.
+let composites: CompositeLog = [];
+beforeEach(() => {
+  composites = compositeEndpoint();
+});
 afterEach(() => {
   nock.cleanAll();
 });
@@ -114,8 +120,9 @@ describe('Salesforce tasks through sObject Collections', () => {
     // Already deleted is not an error; a refusal is.
     expect(r).toEqual({ removed: ['00TA', '00TB'], failed: [{ id: '00TC', code: 'INSUFFICIENT_ACCESS_OR_READONLY', message: expect.any(String), retryable: false }] });
     expect(scope.isDone()).toBe(true);
-    // The org's values were read once for the connector.
-    expect(c.stats().byEndpoint['soql.query']).toBe(3);
+    // The org's values were read once for the connector, their two queries in one Composite call.
+    expect(composites.filter((call) => call.some((r) => r.url.includes('TaskStatus')) && call.some((r) => r.url.includes('TaskPriority')))).toHaveLength(1);
+    expect(composites.flat().filter((r) => r.url.includes('TaskStatus'))).toHaveLength(1);
   });
 
   it('owners are the active Users; fieldHistory reads ContactHistory oldest first', async () => {

@@ -4,11 +4,16 @@
  * sObject describe …/resources_sobject_describe.htm, query/queryAll …/resources_queryall.htm; fields and values from
  * the Object Reference (Task, Event, EmailMessage, EmailMessageRelation, CampaignMember, Survey*; touchpoints.md §6–7).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import nock from 'nock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TouchpointBatch } from '../../connectors/port.ts';
 import type { TouchpointRecord } from '../../src/model.ts';
-import { V, collect, compositeEndpoint, connector, page, sf, soql } from './fixtures.ts';
+import { openStore } from '../../src/store/index.ts';
+import { storeSchemaCache } from '../../src/sync/schema-cache.ts';
+import { V, collect, compositeEndpoint, connector, needs, page, sf, soql } from './fixtures.ts';
 
 beforeAll(() => nock.disableNetConnect());
 // Requests made together travel packed in POST /composite (connectors/salesforce/composite.ts); each
@@ -35,8 +40,13 @@ function describeBody(name: string, fields: FieldSpec[]) {
   };
 }
 
-function globalBody(names: string[]) {
-  return { encoding: 'UTF-8', maxBatchSize: 200, sobjects: names.map((name) => ({ name, label: name, queryable: true, custom: false, urls: { sobject: `${V}/sobjects/${name}` } })) };
+/** Every object the touchpoint catalogue describes (touchpoint-objects.ts): Task, Event, … and their lookups. */
+const CANDIDATES = ['EmailMessage', 'Task', 'Event', 'CampaignMember', 'LiveChatTranscript', 'MessagingSession', 'SurveyQuestionResponse', 'EmailMessageRelation', 'SurveyQuestion', 'SurveyResponse'];
+
+/** An org without these objects: their describe answers 404 NOT_FOUND (errorcodes.htm), the others are described by the test. */
+function absent(scope: nock.Scope, present: string[]): nock.Scope {
+  for (const name of CANDIDATES.filter((c) => !present.includes(c))) scope.get(`${V}/sobjects/${name}/describe`).reply(404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+  return scope;
 }
 
 const STANDARD = ['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'Campaign', 'CampaignMember', 'Task', 'Event', 'EmailMessage', 'EmailMessageRelation'];
@@ -47,10 +57,10 @@ const EMAIL_FIELDS: FieldSpec[] = ['Incoming', 'MessageDate', 'Status', ['Parent
 const MEMBER_FIELDS: FieldSpec[] = [['ContactId', 'Contact'], ['LeadId', 'Lead'], 'Status', 'HasResponded', 'FirstRespondedDate', ['CampaignId', 'Campaign']];
 const RELATION_FIELDS: FieldSpec[] = [['EmailMessageId', 'EmailMessage'], ['RelationId', 'Relation'], 'RelationType', 'RelationObjectType'];
 
-/** Global describe + one describe per object: what readTouchpointCatalog asks. */
+/** One describe per candidate object (404 for those the org lacks): what readTouchpointCatalog asks. */
 function standardCatalog(scope: nock.Scope, extra: Record<string, FieldSpec[]> = {}): nock.Scope {
   const objects: Record<string, FieldSpec[]> = { Task: TASK_FIELDS, Event: EVENT_FIELDS, EmailMessage: EMAIL_FIELDS, EmailMessageRelation: RELATION_FIELDS, CampaignMember: MEMBER_FIELDS, ...extra };
-  scope.get(`${V}/sobjects`).reply(200, globalBody([...STANDARD, ...Object.keys(extra)]));
+  absent(scope, [...STANDARD, ...Object.keys(extra)]);
   for (const [name, fields] of Object.entries(objects)) scope.get(`${V}/sobjects/${name}/describe`).reply(200, describeBody(name, fields));
   return scope;
 }
@@ -112,13 +122,13 @@ describe('pullTouchpoints — full pass on a standard org', () => {
     expect(batches.every((b) => b.fullPass?.id === pass)).toBe(true);
     expect(batches.at(-1)).toMatchObject({ fullPass: { id: pass, complete: true }, cursor: { v: 1, touchpoints: { Task: { id: '00TT' }, CampaignMember: { id: '00vR' } } } });
     expect(batches.slice(0, -1).some((b) => b.fullPass?.complete)).toBe(false);
-    // 1 global describe + 5 describes packed in one Composite call; 1 relation read + 4 object reads.
-    expect(c.stats().byEndpoint).toMatchObject({ metadata: 1, composite: 1, 'soql.query': 5 });
+    // The ten describes (the absent objects answer 404) in one Composite call; the relation read and the four
+    // object reads, opened together, in one more: 2 calls, no global describe.
+    expect(c.stats().byEndpoint).toEqual({ composite: 2 });
   });
 
   it('skips an object whose required field the user cannot see and reports nothing else for it', async () => {
-    const scope = sf()
-      .get(`${V}/sobjects`).reply(200, globalBody(['Contact', 'Task']))
+    const scope = absent(sf(), ['Contact', 'Task'])
       .get(`${V}/sobjects/Task/describe`).reply(200, describeBody('Task', ['TaskSubtype']));
     const batches = await collect(connector().pullTouchpoints!({ mode: 'full' }));
     expect(scope.isDone()).toBe(true);
@@ -186,8 +196,7 @@ describe('pullTouchpoints — incremental', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.parse('2026-03-09T10:00:30Z'));
     const cursor = { v: 1, touchpoints: { Event: { modstamp: Date.parse('2026-03-09T10:00:00Z'), id: '00UB' } } };
-    const scope = sf()
-      .get(`${V}/sobjects`).reply(200, globalBody(['Event']))
+    const scope = absent(sf(), ['Event'])
       .get(`${V}/sobjects/Event/describe`).reply(200, describeBody('Event', EVENT_FIELDS))
       .get(`${V}/queryAll`).query(soql((q) => q.endsWith('FROM Event WHERE SystemModstamp >= 2026-03-09T10:00:00Z ORDER BY SystemModstamp, Id')))
       .reply(200, page('Event', [
@@ -200,7 +209,7 @@ describe('pullTouchpoints — incremental', () => {
   });
 
   it('rejects a cursor it did not write', async () => {
-    sf().get(`${V}/sobjects`).reply(200, globalBody(['Task']));
+    absent(sf(), ['Task']);
     sf().get(`${V}/sobjects/Task/describe`).reply(200, describeBody('Task', TASK_FIELDS));
     await expect(collect(connector().pullTouchpoints!({ mode: 'incremental', cursor: { v: 1, objects: {} } }))).rejects.toMatchObject({ code: 'INPUT_INVALID' });
   });
@@ -208,8 +217,7 @@ describe('pullTouchpoints — incremental', () => {
 
 describe('pullTouchpoints — Salesforce Surveys, where the org has them', () => {
   it('reads numeric answers with their question type and the response submitter; NPS and 1–5 CSAT get their bands', async () => {
-    const scope = sf()
-      .get(`${V}/sobjects`).reply(200, globalBody(['Contact', 'SurveyQuestion', 'SurveyResponse', 'SurveyQuestionResponse']))
+    const scope = absent(sf(), ['Contact', 'SurveyQuestion', 'SurveyResponse', 'SurveyQuestionResponse'])
       .get(`${V}/sobjects/SurveyQuestionResponse/describe`).reply(200, describeBody('SurveyQuestionResponse', ['NumberValue', ['QuestionId', 'Question'], ['ResponseId', 'Response'], 'ChoiceValue']))
       .get(`${V}/sobjects/SurveyQuestion/describe`).reply(200, describeBody('SurveyQuestion', ['QuestionType']))
       .get(`${V}/sobjects/SurveyResponse/describe`).reply(200, describeBody('SurveyResponse', [['SubmitterId', 'Submitter'], 'CompletionDateTime', 'Status']))
@@ -233,8 +241,7 @@ describe('pullTouchpoints — Salesforce Surveys, where the org has them', () =>
 
 describe('fetchTouchpoints (explain)', () => {
   it("reads one person's touchpoints: activities by WhoId, mail through the Case's contact or a relation, archived included", async () => {
-    const scope = sf()
-      .get(`${V}/sobjects`).reply(200, globalBody(['Contact', 'Task', 'EmailMessage', 'EmailMessageRelation']))
+    const scope = absent(sf(), ['Contact', 'Task', 'EmailMessage', 'EmailMessageRelation'])
       .get(`${V}/sobjects/EmailMessage/describe`).reply(200, describeBody('EmailMessage', EMAIL_FIELDS))
       .get(`${V}/sobjects/EmailMessageRelation/describe`).reply(200, describeBody('EmailMessageRelation', RELATION_FIELDS))
       .get(`${V}/sobjects/Task/describe`).reply(200, describeBody('Task', TASK_FIELDS))
@@ -260,5 +267,33 @@ describe('fetchTouchpoints (explain)', () => {
     expect(records[1]?.contactIds).toEqual(['003P']);
     // A date-only ActivityDate dates the archived call when it has no completion time.
     expect(records[2]).toMatchObject({ at: Date.parse('2024-01-05'), ticketIds: ['500C'] });
+  });
+});
+
+describe('the touchpoint catalogue kept in the schema cache (the store)', () => {
+  it('is described with the field catalogue in one Composite call on a full run, and not at all on the next run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parcours-sf-tp-cache-'));
+    // Each "run" opens the store and builds a new connector, as a CLI run does.
+    const run = async <T>(body: (c: ReturnType<typeof connector>) => Promise<T>): Promise<T> => {
+      const store = openStore(join(dir, 'p.db'));
+      try {
+        return await body(connector({ schemaCache: storeSchemaCache(store, 'salesforce:test') }));
+      } finally {
+        store.close();
+      }
+    };
+    const scope = standardCatalog(sf());
+    for (const o of ['Contact', 'Lead', 'Opportunity', 'Case', 'Account']) scope.get(`${V}/sobjects/${o}/describe`).reply(200, describeBody(o, []));
+    // A full run asks for the fields with refresh: the five field describes and the ten touchpoint ones, together.
+    expect(await run(async (c) => (await c.availableFields(needs(), { refresh: true }), c.stats().total))).toBe(1);
+    expect(scope.isDone()).toBe(true);
+    // The next run: no describe is mocked (nock would refuse it); the kept catalogue plans the four reads.
+    const mark = { modstamp: Date.parse('2026-03-01T10:00:00Z'), id: '000000000000000' };
+    const cursor = { v: 1, touchpoints: { EmailMessage: mark, Task: mark, Event: mark, CampaignMember: mark } };
+    const reads = sf().get(`${V}/queryAll`).query(soql((q) => q.includes('WHERE (SystemModstamp > 2026-03-01T10:00:00Z'))).times(4).reply(200, (uri: string) => page(new URL(uri, 'http://x').searchParams.get('q')?.split(' FROM ')[1]?.split(' ')[0] ?? 'Task', []));
+    const calls = await run(async (c) => (await collect(c.pullTouchpoints!({ mode: 'incremental', cursor })), c.stats()));
+    expect(reads.isDone()).toBe(true);
+    // Four queryAll reads opened together: one Composite call, no describe.
+    expect(calls.byEndpoint).toEqual({ composite: 1 });
   });
 });
