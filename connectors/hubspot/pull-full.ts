@@ -43,8 +43,11 @@ export function keysetSearchBody(fromId: string, properties: string[], after: nu
 
 const nextId = (id: string): string => (BigInt(id) + 1n).toString();
 
-/** Search pages of one pass in flight at once (the search pacer admits two). */
-const AHEAD = 2;
+/**
+ * Search pages of one pass asked ahead: a second of the search budget (5/s), so the pass keeps it busy while
+ * the caller stores and evaluates a batch (a full sync's contact pass runs alone on it, last).
+ */
+const AHEAD = 5;
 
 async function* searchPass(ctx: PullContext, kind: ObjectKind, from: string, properties: string[], pos: Position): AsyncGenerator<PullBatch> {
   const objectType = OBJECT_TYPE[kind];

@@ -77,9 +77,12 @@ export class HubspotTransport {
     this.#client = new Client({ accessToken: config.accessToken, basePath: config.baseUrl, numberOfApiCallRetries: 0 });
     this.#pacers = {
       standard: new Pacer({ ...config.pacing, maxConcurrent: 8, headroom: 0.97 }, now),
-      // Search: 5 requests/s per account and no headers to correct us, so a fixed window, 10% wider than
-      // 1 s because the server counts arrivals, not our start times (network jitter would otherwise 429).
-      search: new Pacer({ max: Math.max(1, Math.floor(config.searchPerSecond)), intervalMs: 1100, maxConcurrent: 1 }, now),
+      // Search: 5 requests/s per account and no headers to correct us. The server counts arrivals, which
+      // fall between our send and its answer: a slot is held from the send until 1 s after the answer, so
+      // no delay on the way (a loaded machine, a queue) can put a sixth arrival in any second. Calls may
+      // overlap (up to the budget), so one page's latency does not idle the budget.
+      // https://developers.hubspot.com/docs/api-reference/legacy/crm/search-the-crm ("Limits")
+      search: new Pacer({ max: Math.max(1, Math.floor(config.searchPerSecond)), intervalMs: 1000, maxConcurrent: Math.max(1, Math.floor(config.searchPerSecond)), countFrom: 'end' }, now),
       // Associations v4 have their own burst limit (100 / 10 s on Free/Starter, 150 Pro/Enterprise):
       // https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide
       associations: new Pacer({ ...config.pacing, maxConcurrent: 4, headroom: 0.95 }, now),

@@ -11,6 +11,13 @@ export interface PacerOptions {
   maxConcurrent?: number;
   /** Share of the window we allow ourselves (headroom for other clients of the same budget). */
   headroom?: number;
+  /**
+   * What a call's place in the window is timed from. `start` (default): when it is sent. `end`: when its
+   * response came back — for a server that counts arrivals and tells nothing back (HubSpot search): a call
+   * arrives after we send it and before we hear back, so a slot freed `intervalMs` after the response is
+   * free at the server too, whatever the network and the server's queue did in between.
+   */
+  countFrom?: 'start' | 'end';
 }
 
 export class Pacer {
@@ -18,6 +25,8 @@ export class Pacer {
   #intervalMs: number;
   readonly #maxConcurrent: number;
   readonly #headroom: number;
+  readonly #countFrom: 'start' | 'end';
+  /** Window entries (send times, or response times with `countFrom: 'end'`), oldest first. */
   readonly #starts: number[] = [];
   #inFlight = 0;
   #pausedUntil = 0;
@@ -30,6 +39,7 @@ export class Pacer {
     this.#intervalMs = options.intervalMs;
     this.#maxConcurrent = options.maxConcurrent ?? 8;
     this.#headroom = options.headroom ?? 1;
+    this.#countFrom = options.countFrom ?? 'start';
     this.#now = now;
   }
 
@@ -44,6 +54,8 @@ export class Pacer {
       return await fn();
     } finally {
       this.#inFlight -= 1;
+      // Counted from the response: the slot is held while in flight, then for a window from now.
+      if (this.#countFrom === 'end') this.#starts.push(this.#now());
       this.#drain();
     }
   }
@@ -85,9 +97,15 @@ export class Pacer {
       const now = this.#now();
       this.#prune(now);
       const allowed = Math.max(1, Math.floor(this.#max * this.#headroom));
+      // Counted from the response, a call in flight holds its slot until it ends.
+      const held = this.#starts.length + (this.#countFrom === 'end' ? this.#inFlight : 0);
       let waitMs = 0;
       if (now < this.#pausedUntil) waitMs = this.#pausedUntil - now;
-      else if (this.#starts.length >= allowed) waitMs = (this.#starts[0] as number) + this.#intervalMs - now + 1;
+      else if (held >= allowed) {
+        // Every slot held by a call in flight: the next response frees one (run() drains then).
+        if (this.#starts.length === 0) return;
+        waitMs = (this.#starts[0] as number) + this.#intervalMs - now + 1;
+      }
       if (waitMs > 0) {
         this.#timer = setTimeout(() => {
           this.#timer = null;
@@ -97,7 +115,7 @@ export class Pacer {
       }
       if (this.#inFlight >= this.#maxConcurrent) return;
       this.#inFlight += 1;
-      this.#starts.push(now);
+      if (this.#countFrom === 'start') this.#starts.push(now);
       const next = this.#queue.shift() as () => void;
       next();
     }
