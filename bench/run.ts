@@ -1,5 +1,5 @@
 /**
- * `npm run bench [engine|hubspot|salesforce|hubspot-touchpoints|salesforce-touchpoints|report|report-touchpoints|webhooks|all] [--contacts N] [--store FILE]`: benchmarks that print
+ * `npm run bench [engine|hubspot|salesforce|hubspot-touchpoints|salesforce-touchpoints|report|report-touchpoints|webhooks|linked|all] [--contacts N] [--store FILE]`: benchmarks that print
  * (`engine` also runs the touchpoint benchmarks of bench/touchpoints.ts: 30 touchpoints per customer, in
  * memory and streamed through a SQLite store, filled and streamed in two further processes; `--store FILE`
  * keeps that store's file and reuses it when it exists, since a million customers take minutes to write);
@@ -30,6 +30,8 @@ const BENCHES: Record<string, string> = {
   // The same map with 15 touchpoints a customer (issue 13's realistic volume) and 0.3 survey answers a customer.
   'report-touchpoints': `const m = await import('./bench/report.ts'); m.printReportBench(m.runReportBench(${contacts ?? 1_000_000}, 'mappings/hubspot.yaml', 15));`,
   webhooks: `const m = await import('./bench/webhooks.ts'); m.printWebhookBench(await m.runWebhookBench(1000, ${contacts ?? 2000}));`,
+  // Issue 16: linked full sync of 20,000 HubSpot + 15,000 Salesforce customers (--contacts N: N HubSpot, 3/4 N Salesforce), and matching.
+  linked: `const m = await import('./bench/linked.ts'); await m.runLinkedBench(${contacts ?? 20_000}, ${Math.round((contacts ?? 20_000) * 0.75)});`,
 };
 
 const which = positional[0] ?? 'all';

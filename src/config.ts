@@ -14,6 +14,8 @@ const EnvSchema = z.object({
   PARCOURS_MAPPING: nonEmpty.optional(),
   PARCOURS_INSTALLATION: nonEmpty.optional(),
   /** Links the environment's two installations (issue 16): `hubspot,salesforce`. */
+  /** The linked installation's mapping (issue 16; default mappings/linked.yaml). */
+  PARCOURS_LINK_MAPPING: nonEmpty.optional(),
   PARCOURS_LINK: z.string().regex(/^\s*(hubspot\s*,\s*salesforce|salesforce\s*,\s*hubspot)\s*$/, 'expected "hubspot,salesforce" (the environment installations to link)').optional(),
   /** Encrypts tokens Parcours stores (rotated Salesforce refresh tokens, OAuth installs): AES-256-GCM. */
   PARCOURS_SECRET_KEY: nonEmpty.optional(),
@@ -63,6 +65,11 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 
 export function defaultMapping(env: Env, crm: CrmName): string {
   return env.PARCOURS_MAPPING ?? `mappings/${crm}.yaml`;
+}
+
+/** A linked installation's mapping (`crm: linked`). */
+export function defaultLinkedMapping(env: Env): string {
+  return env.PARCOURS_LINK_MAPPING ?? 'mappings/linked.yaml';
 }
 
 export function installationId(env: Env, crm: CrmName): string {

@@ -29,6 +29,14 @@ export const DEFAULT_PROPERTIES: Record<ObjectKind, Record<string, string[]>> = 
     // the enumeration (property dumps of real portals). The first one the portal has and fills wins.
     npsScore: ['hs_feedback_last_nps_rating_number', 'hs_feedback_last_nps_rating'],
     csat: ['hs_feedback_last_csat_survey_rating'],
+    // Identity for linked installations (issue 16; not rule fields, asked for by a linked run only).
+    // Secondary addresses, `;`-separated and read-only:
+    // https://legacydocs.hubspot.com/docs/methods/contacts/get-secondary-email-addresses-by-vid
+    additionalEmails: ['hs_additional_emails'],
+    // The Salesforce Contact / Lead id HubSpot's Salesforce integration keeps on the contact. Portals
+    // without the integration lack both properties: the catalogue read then reports the field missing
+    // and neither is requested (a portal with one of them is asked for that one only).
+    integrationIds: ['salesforcecontactid', 'salesforceleadid'],
   },
   deal: {
     name: ['dealname'],

@@ -97,7 +97,18 @@ export function toContact(obj: CrmObject, fields: FieldNeeds): ContactRecord {
     npsScore: parseNumber(field('contact', 'npsScore', p, fields)),
     csat: parseNumber(field('contact', 'csat', p, fields)),
     ...(needsLifecycleDates(fields) ? { lifecycleDates: lifecycleDates(p) } : {}),
+    ...(wants('contact', 'additionalEmails', fields) ? { additionalEmails: additionalEmails(p) } : {}),
+    ...(wants('contact', 'integrationIds', fields)
+      ? { integrationIds: { salesforceContactId: str(p.salesforcecontactid), salesforceLeadId: str(p.salesforceleadid) } }
+      : {}),
   };
+}
+
+/** `hs_additional_emails`: the contact's secondary addresses, `;`-separated (as stored; identity normalizes). */
+function additionalEmails(p: Props): string[] {
+  const value = p.hs_additional_emails;
+  if (!value) return [];
+  return value.split(';').map((s) => s.trim()).filter((s) => s !== '');
 }
 
 /** `hs_lifecyclestage_<value>_date` of every lifecycle value the contact reached. */

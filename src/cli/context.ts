@@ -1,11 +1,11 @@
 /** What most commands need: environment, store, mapping, engine and connector for one CRM. */
 import type { CrmConnector } from '../../connectors/port.ts';
-import { defaultMapping, installationId, readEnv, type Env } from '../config.ts';
+import { defaultLinkedMapping, defaultMapping, ENV_LINK_ID, envLink, installationId, readEnv, type Env } from '../config.ts';
 import { ParcoursError } from '../errors.ts';
 import { compileEngine, type Engine } from '../journey/engine.ts';
 import { loadMapping } from '../mapping/load.ts';
 import { CRMS, type CrmName } from '../model.ts';
-import { openStore, type Store } from '../store/index.ts';
+import { openStore, type LinkRow, type Store } from '../store/index.ts';
 import { connect } from '../sync/connect.ts';
 
 export interface CommandContext {
@@ -29,6 +29,9 @@ export function openContext(crmOption: string | undefined, opts: { mapping?: str
   const env = readEnv();
   // The mapping is checked before anything else: a bad mapping fails before any call or write.
   const engine = compileEngine(loadMapping(opts.mapping ?? defaultMapping(env, crm)));
+  if (engine.mapping.crm === 'linked') {
+    throw new ParcoursError('CONFIG_INVALID', `${engine.mapping.file} is a linked mapping (crm: linked): run it with --link, or give --crm a ${crm} mapping`, { file: engine.mapping.file });
+  }
   const store = openStore(env.PARCOURS_DB);
   const installation = installationId(env, crm);
   let connector: CrmConnector;
@@ -39,4 +42,58 @@ export function openContext(crmOption: string | undefined, opts: { mapping?: str
     throw error;
   }
   return { env, crm, installation, store, engine, connector, close: () => store.close() };
+}
+
+/** What linked commands need (issue 16): the link, its two installations' connectors, the linked engine. */
+export interface LinkContext {
+  env: Env;
+  link: LinkRow;
+  store: Store;
+  /** Compiled from a `crm: linked` mapping (default mappings/linked.yaml or PARCOURS_LINK_MAPPING). */
+  engine: Engine;
+  connectors: Record<CrmName, CrmConnector>;
+  close(): void;
+}
+
+/**
+ * `--link [ID]`: the stored link with that id, or without one (`true`) the environment's (`PARCOURS_LINK`),
+ * saved in the store on first use. Each side's connector is built from the environment's credentials for
+ * that CRM, on that side's installation (its own cursors, schema cache and tokens).
+ */
+export function openLinkContext(linkOption: string | true, opts: { mapping?: string } = {}): LinkContext {
+  const env = readEnv();
+  const engine = compileEngine(loadMapping(opts.mapping ?? defaultLinkedMapping(env)));
+  if (engine.mapping.crm !== 'linked') {
+    throw new ParcoursError('CONFIG_INVALID', `${engine.mapping.file} is not a linked mapping (crm: linked): give --mapping a linked mapping, e.g. mappings/linked.yaml`, { file: engine.mapping.file });
+  }
+  const store = openStore(env.PARCOURS_DB);
+  try {
+    const link = resolveLink(store, env, linkOption);
+    const connectors = {
+      hubspot: connect('hubspot', { env, store, installation: link.hubspot }),
+      salesforce: connect('salesforce', { env, store, installation: link.salesforce }),
+    };
+    return { env, link, store, engine, connectors, close: () => store.close() };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+/** The link `--link [ID]` names; the environment's is (re)saved from PARCOURS_LINK so the store lists it. */
+export function resolveLink(store: Store, env: Env, linkOption: string | true): LinkRow {
+  const fromEnv = envLink(env);
+  if (linkOption === true || linkOption === ENV_LINK_ID) {
+    if (!fromEnv) {
+      const stored = linkOption === ENV_LINK_ID ? store.getLink(ENV_LINK_ID) : undefined;
+      if (stored) return stored;
+      throw new ParcoursError('CONFIG_INVALID', '--link without an id means the environment link: set PARCOURS_LINK=hubspot,salesforce (and both CRMs\' credentials), or name a link: --link ID (parcours links)');
+    }
+    const stored = store.getLink(fromEnv.id);
+    if (stored && stored.hubspot === fromEnv.hubspot && stored.salesforce === fromEnv.salesforce) return stored;
+    return store.saveLink({ ...fromEnv, source: 'env', label: 'Environment (PARCOURS_LINK)' });
+  }
+  const link = store.getLink(linkOption);
+  if (!link) throw new ParcoursError('NOT_FOUND', `no link "${linkOption}" (parcours links lists them)`, { link: linkOption });
+  return link;
 }

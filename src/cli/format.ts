@@ -1,5 +1,6 @@
 /** Human-readable renderings of run summaries, plans and reports. */
 import type { DisabledRule } from '../sync/field-check.ts';
+import type { LinkedSyncSummary } from '../sync/linked-run.ts';
 import type { SyncSummary } from '../sync/run.ts';
 import type { TaskLine, TaskSummary } from '../sync/tasks.ts';
 
@@ -149,4 +150,36 @@ export function disabledText(disabled: readonly DisabledRule[] | undefined, inde
 function show(v: string | null): string {
   if (v === null) return '(empty)';
   return JSON.stringify(v.length > 70 ? `${v.slice(0, 67)}…` : v);
+}
+
+/** `sync --link --json`: one summary, a `hubspot` and a `salesforce` part plus the identity counts. */
+export function linkedSyncJson(s: LinkedSyncSummary): object {
+  return {
+    link: s.link,
+    mode: s.mode,
+    dryRun: s.dryRun,
+    status: s.status,
+    customers: s.customers,
+    linked: s.linked,
+    matchedBy: s.matchedBy,
+    unlinked: s.unlinked,
+    unlinkedBySide: s.unlinkedBySide,
+    conflicts: s.conflicts,
+    stages: s.stages,
+    hubspot: syncJson(s.hubspot),
+    salesforce: syncJson(s.salesforce),
+  };
+}
+
+export function linkedSyncText(s: LinkedSyncSummary): string[] {
+  const lines = [
+    `${s.dryRun ? 'DRY RUN — nothing written. ' : ''}linked run ${s.link} ${s.mode}: ${s.status} in ${formatDuration(s.finishedAt - s.startedAt)}`,
+    `  customers: ${s.customers} — ${s.linked} linked (${s.matchedBy['integration-id']} by integration id, ${s.matchedBy.email} by e-mail), ${s.unlinked} on one side only (${s.unlinkedBySide.hubspot} HubSpot, ${s.unlinkedBySide.salesforce} Salesforce), ${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'}${s.conflicts ? ` (parcours links conflicts --link ${s.link})` : ''}`,
+    `  stages:    ${Object.entries(s.stages).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
+    'HubSpot side:',
+    ...syncText(s.hubspot).map((l) => `  ${l}`),
+    'Salesforce side:',
+    ...syncText(s.salesforce).map((l) => `  ${l}`),
+  ];
+  return lines;
 }

@@ -25,9 +25,10 @@ export interface DisabledRule {
  */
 export const TOUCHPOINTS = 'touchpoints';
 
-/** `contact.csat`, or `contact.raw.<name>` for a raw CRM field. */
-export function fieldKey(f: Pick<FieldRef, 'scope' | 'name' | 'raw'>): string {
-  return f.raw ? `${f.scope}.raw.${f.name}` : `${f.scope}.${f.name}`;
+/** `contact.csat`, or `contact.raw.<name>` for a raw CRM field; one side of a linked pair: `contact.hubspot.raw.<name>`. */
+export function fieldKey(f: Pick<FieldRef, 'scope' | 'name' | 'raw' | 'side'>): string {
+  const scope = f.side ? `${f.scope}.${f.side}` : f.scope;
+  return f.raw ? `${scope}.raw.${f.name}` : `${scope}.${f.name}`;
 }
 
 /** Every connector-filled field a condition reads (derived fields resolve to their sources). */

@@ -143,7 +143,7 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
     ctx.journey.segments = segmentIds;
 
     const friction: JourneyState['friction'] = [];
-    const contactRef: RecordRef = { kind: 'contact', objectType: customer.contact.objectType, id: customer.contact.id };
+    const contactRef: RecordRef = { kind: 'contact', objectType: customer.contact.objectType, id: customer.contact.id, ...(customer.contact.crm ? { crm: customer.contact.crm } : {}) };
     for (const f of flags) {
       if (f.per === null) {
         if (check(f)) friction.push({ id: f.id, severity: f.severity, on: contactRef, reason: reasonFor(f.id, f.reason, f.when, ctx) });
@@ -156,7 +156,7 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
         else ctx.ticket = r as EvalContext['ticket'];
         if (check(f)) {
           const reason = reasonFor(f.id, f.reason, f.when, ctx);
-          friction.push({ id: f.id, severity: f.severity, on: { kind: r.kind, objectType: r.objectType, id: r.id }, reason });
+          friction.push({ id: f.id, severity: f.severity, on: { kind: r.kind, objectType: r.objectType, id: r.id, ...(r.crm ? { crm: r.crm } : {}) }, reason });
           contactReason ??= reason;
         }
       }

@@ -8,6 +8,12 @@ export type Getter = (ctx: EvalContext) => Value;
 /** Compiles a field reference to a getter over the evaluation context. */
 export function compileGetter(field: FieldRef): Getter {
   const { scope, name } = field;
+  if (field.side !== undefined) {
+    // Linked mappings: one side's own contact (absent when the customer is not on that side).
+    const side = field.side;
+    if (field.raw) return (c) => c.contact.sides?.[side]?.raw[name] ?? null;
+    return (c) => ((c.contact.sides?.[side] as unknown as Record<string, Value> | undefined)?.[name] ?? null);
+  }
   if (field.raw) {
     if (scope === 'contact') return (c) => c.contact.raw[name] ?? null;
     if (scope === 'deal') return (c) => c.deal?.raw[name] ?? null;

@@ -53,34 +53,43 @@ export function contactEmails(c: ContactRecord): string[] {
 /** Address → the one record holding it, or every record holding it (several: a conflict). */
 type EmailIndex = Map<string, ContactRecord | ContactRecord[]>;
 
-function index(records: Iterable<ContactRecord>, emailsOf: (c: ContactRecord) => string[], byId?: Map<string, ContactRecord>): EmailIndex {
+/** Indexes each record's addresses; `shared` collects the addresses found on several records (the conflicts), once each. */
+function index(records: readonly ContactRecord[], emails: readonly (readonly string[])[], shared: string[]): EmailIndex {
   const out: EmailIndex = new Map();
-  for (const c of records) {
-    byId?.set(c.id, c);
-    for (const e of emailsOf(c)) {
+  for (let i = 0; i < records.length; i++) {
+    const c = records[i] as ContactRecord;
+    for (const e of emails[i] as readonly string[]) {
       const held = out.get(e);
       if (held === undefined) out.set(e, c);
       else if (Array.isArray(held)) held.push(c);
-      else if (held.id !== c.id) out.set(e, [held, c]);
+      else if (held.id !== c.id) {
+        out.set(e, [held, c]);
+        shared.push(e);
+      }
     }
   }
   return out;
 }
 
-const salesforceEmails = (c: ContactRecord): string[] => {
+const NONE: readonly string[] = [];
+
+function salesforceEmails(c: ContactRecord): readonly string[] {
   const e = normalizeEmail(c.email);
-  return e === null ? [] : [e];
-};
+  return e === null ? NONE : [e];
+}
 
 function ref(c: ContactRecord): RecordRef {
   return { kind: 'contact', objectType: c.objectType, id: c.id };
 }
 
-function conflictsOf(side: 'hubspot' | 'salesforce', idx: EmailIndex, inConflict: Set<string>): IdentityConflict[] {
+function byId(a: RecordRef, b: RecordRef): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function conflictsOf(side: 'hubspot' | 'salesforce', idx: EmailIndex, shared: readonly string[], inConflict: Set<string>): IdentityConflict[] {
   const out: IdentityConflict[] = [];
-  for (const [email, held] of idx) {
-    if (!Array.isArray(held)) continue;
-    const records = held.map(ref).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const email of shared) {
+    const records = (idx.get(email) as ContactRecord[]).map(ref).sort(byId);
     for (const r of records) inConflict.add(r.id);
     out.push({ side, email, records });
   }
@@ -94,11 +103,16 @@ function conflictsOf(side: 'hubspot' | 'salesforce', idx: EmailIndex, inConflict
 export function matchIdentities(hubspot: readonly ContactRecord[], salesforce: readonly ContactRecord[], options: MatchOptions = {}): Identity {
   const aliases = options.aliases;
   const sfById = new Map<string, ContactRecord>();
-  const sfIdx = index(salesforce, salesforceEmails, sfById);
-  const hsIdx = index(hubspot, contactEmails);
+  for (const c of salesforce) sfById.set(c.id, c);
+  // Each record's addresses, normalized once.
+  const hsEmails = hubspot.map(contactEmails);
+  const sfShared: string[] = [];
+  const hsShared: string[] = [];
+  const sfIdx = index(salesforce, salesforce.map(salesforceEmails), sfShared);
+  const hsIdx = index(hubspot, hsEmails, hsShared);
   const hsConflicted = new Set<string>();
   const sfConflicted = new Set<string>();
-  const conflicts = [...conflictsOf('hubspot', hsIdx, hsConflicted), ...conflictsOf('salesforce', sfIdx, sfConflicted)];
+  const conflicts = [...conflictsOf('hubspot', hsIdx, hsShared, hsConflicted), ...conflictsOf('salesforce', sfIdx, sfShared, sfConflicted)];
 
   const claimed = new Set<string>();
   const byHubspot = new Map<string, IdentityMatch>();
@@ -121,9 +135,10 @@ export function matchIdentities(hubspot: readonly ContactRecord[], salesforce: r
   }
 
   // 2. The same address, on one record of each side.
-  for (const h of hubspot) {
+  for (let i = 0; i < hubspot.length; i++) {
+    const h = hubspot[i] as ContactRecord;
     if (byHubspot.has(h.id) || hsConflicted.has(h.id)) continue;
-    for (const e of contactEmails(h)) {
+    for (const e of hsEmails[i] as readonly string[]) {
       const held = sfIdx.get(e);
       if (held === undefined || Array.isArray(held) || claimed.has(held.id) || sfConflicted.has(held.id)) continue;
       claimed.add(held.id);

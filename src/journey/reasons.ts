@@ -54,14 +54,20 @@ function placeholder(root: string, field: string | undefined): Part {
     case 'deal':
     case 'ticket': {
       if (!field) return () => undefined;
-      const isTime = TIME_FIELDS.has(field);
-      const rawName = field.startsWith('raw.') ? field.slice(4) : null;
+      // Linked mappings: `{contact.hubspot.raw.x}` reads one side's own contact.
+      const sideMatch = root === 'contact' ? /^(hubspot|salesforce)\.(.+)$/.exec(field) : null;
+      const side = sideMatch ? (sideMatch[1] as 'hubspot' | 'salesforce') : null;
+      const name = sideMatch ? (sideMatch[2] as string) : field;
+      const isTime = TIME_FIELDS.has(name);
+      const rawName = name.startsWith('raw.') ? name.slice(4) : null;
       const pickRecord =
-        root === 'contact' ? (c: EvalContext) => c.contact : root === 'deal' ? (c: EvalContext) => c.deal ?? c.witness.deal : (c: EvalContext) => c.ticket ?? c.witness.ticket;
+        side !== null
+          ? (c: EvalContext) => c.contact.sides?.[side]
+          : root === 'contact' ? (c: EvalContext) => c.contact : root === 'deal' ? (c: EvalContext) => c.deal ?? c.witness.deal : (c: EvalContext) => c.ticket ?? c.witness.ticket;
       return (ctx) => {
         const record = pickRecord(ctx);
         if (!record) return undefined;
-        const v = rawName !== null ? record.raw[rawName] : (record as unknown as Record<string, unknown>)[field];
+        const v = rawName !== null ? record.raw[rawName] : (record as unknown as Record<string, unknown>)[name];
         return formatValue(v, isTime);
       };
     }

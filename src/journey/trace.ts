@@ -69,7 +69,7 @@ export function traceCondition(c: Condition, ctx: EvalContext): TraceNode {
       const v = compileGetter(c.field)(ctx);
       const checks = c.tests.map((t) => ({ t, ok: compileTest(t, c.field)(v, ctx.now) }));
       const ok = checks.every((x) => x.ok);
-      const name = `${c.field.scope}.${c.field.raw ? 'raw.' : ''}${c.field.name}`;
+      const name = `${c.field.scope}.${c.field.side ? `${c.field.side}.` : ''}${c.field.raw ? 'raw.' : ''}${c.field.name}`;
       const text = `${name} = ${show(v, c.field.type === 'time')} ${checks.map((x) => describeTest(x.t)).join(', ')}`;
       return { path: c.path, text, ok, children: [] };
     }

@@ -1,13 +1,20 @@
 /**
  * The parsed, typed form of a mapping file. Produced by `parse.ts`, consumed by the journey engine.
  */
-import type { ObjectKind, Severity } from '../model.ts';
+import type { CrmName, ObjectKind, Severity } from '../model.ts';
 import type { Scope, ValueType } from './vocabulary.ts';
 
-export type FieldRef =
+export type FieldRef = (
   | { scope: Scope; name: string; raw: false; type: ValueType }
   /** `contact.raw.<crmField>`: the CRM's own field; its type is not known until run time. */
-  | { scope: Exclude<Scope, 'journey'>; name: string; raw: true; type: null };
+  | { scope: Exclude<Scope, 'journey'>; name: string; raw: true; type: null }
+) & {
+  /**
+   * Linked mappings only (issue 16), contact scope: one side's own contact (`contact.hubspot.raw.x`,
+   * `contact.salesforce.lifecycle`) instead of the merged one.
+   */
+  side?: CrmName;
+};
 
 /**
  * A time window of a touchpoint quantifier, relative to another record's time read where the quantifier
@@ -159,7 +166,8 @@ export interface ActionDef {
 export interface Mapping {
   file: string;
   version: 1;
-  crm: 'hubspot' | 'salesforce' | 'any';
+  /** `linked`: a linked installation's mapping (issue 16): rules over the merged customer, writeback per side. */
+  crm: 'hubspot' | 'salesforce' | 'any' | 'linked';
   journeys: JourneyDef[];
   segments: SegmentDef[];
   friction: FrictionDef[];
@@ -168,4 +176,11 @@ export interface Mapping {
   writeback: WritebackDef;
   /** Admin overrides: normalized field → CRM field name, per kind. */
   fields: Record<'contact' | 'deal' | 'ticket', Record<string, string>>;
+  /**
+   * Linked mappings only: each side's owned field names and field overrides (`writeback.hubspot`,
+   * `writeback.salesforce`; `fields: { hubspot.contact.csat: … }`). `writeback` above is HubSpot's.
+   */
+  sides?: Record<CrmName, { writeback: WritebackDef; fields: Mapping['fields'] }>;
+  /** Set on a side's view of a linked mapping (`sideMapping`): its connector also reads what identity needs. */
+  identity?: boolean;
 }

@@ -69,6 +69,8 @@ export interface ConditionScope {
   bound: Set<'deal' | 'ticket' | 'touchpoint'>;
   /** May it read `journey.*`? (not in rules that decide the stage itself). */
   journey: boolean;
+  /** A linked mapping (`crm: linked`): `contact.hubspot.…` / `contact.salesforce.…`, and no unsided `contact.raw.…`. */
+  linked?: boolean;
 }
 
 export function parseCondition(node: unknown, path: PathSeg[], scope: ConditionScope, issues: RawIssue[]): Condition {
@@ -267,21 +269,37 @@ export function resolveField(name: string, path: PathSeg[], scope: ConditionScop
     issues.push({ path, message: `"${name}" needs a touchpoint in scope: use it inside any_touchpoint, no_touchpoint, count_touchpoints, first_touchpoint or last_touchpoint` });
     return null;
   }
+  let side: 'hubspot' | 'salesforce' | undefined;
+  if (s === 'contact' && (rest[0] === 'hubspot' || rest[0] === 'salesforce')) {
+    if (!scope.linked) {
+      issues.push({ path, message: `"${name}" names one side of a linked installation: only a linked mapping (crm: linked) can; write contact.${rest.slice(1).join('.') || '<field>'}` });
+      return null;
+    }
+    side = rest.shift() as 'hubspot' | 'salesforce';
+    if (rest.length === 0) {
+      issues.push({ path, message: `"${name}" names no field; write contact.${side}.<field> or contact.${side}.raw.<CRM field>` });
+      return null;
+    }
+  } else if (s === 'contact' && rest[0] === 'raw' && scope.linked) {
+    issues.push({ path, message: `"${name}": a linked mapping reads a CRM's own contact field from one side: write contact.hubspot.${rest.join('.')} or contact.salesforce.${rest.join('.')}` });
+    return null;
+  }
   if (rest[0] === 'raw' && s !== 'journey') {
     const rawName = rest.slice(1).join('.');
     if (!rawName) {
       issues.push({ path, message: `"${name}" names no CRM field; write ${s}.raw.<field name>` });
       return null;
     }
-    return { scope: s, name: rawName, raw: true, type: null };
+    return { scope: s, name: rawName, raw: true, type: null, ...(side ? { side } : {}) };
   }
   const field = rest.join('.');
   const type = VOCABULARY[s][field];
   if (!type) {
-    issues.push({ path, message: `unknown field "${name}"; ${s} fields are ${Object.keys(VOCABULARY[s]).join(', ')} (or ${s}.raw.<CRM field>)` });
+    const prefix = side ? `${s}.${side}` : s;
+    issues.push({ path, message: `unknown field "${name}"; ${prefix} fields are ${Object.keys(VOCABULARY[s]).join(', ')} (or ${prefix}.raw.<CRM field>)` });
     return null;
   }
-  return { scope: s, name: field, raw: false, type };
+  return { scope: s, name: field, raw: false, type, ...(side ? { side } : {}) };
 }
 
 function parseFieldCondition(key: string, value: unknown, path: PathSeg[], scope: ConditionScope, issues: RawIssue[]): Condition {

@@ -28,10 +28,33 @@ const overrideField = z
   .string()
   .regex(/^(?:[A-Za-z]+:)?[A-Za-z][A-Za-z0-9_]*(?:\s*,\s*(?:[A-Za-z]+:)?[A-Za-z][A-Za-z0-9_]*)*$/, 'expected a CRM field name, or Object:Field pairs separated by commas');
 
+const writebackSchema = z
+  .object({
+    group: z.object({ name: crmField, label: text }).strict().default({ name: 'parcours', label: 'Parcours' }),
+    contact: z
+      .object({
+        stage: crmField,
+        stage_entered_at: crmField,
+        stage_reason: crmField,
+        friction: crmField,
+        friction_reason: crmField,
+        segments: crmField,
+      })
+      .partial()
+      .strict(),
+    deal: z.object({ friction: crmField, friction_reason: crmField }).partial().strict().default({}),
+    ticket: z.object({ friction: crmField, friction_reason: crmField }).partial().strict().default({}),
+    stage_values: z.record(z.string(), z.string().min(1).max(255)).default({}),
+    segment_list_prefix: z.string().max(80).default('Parcours: '),
+    // A segment's list / campaign deleted in the CRM: create it again, or only report it.
+    deleted_segment_list: z.enum(['recreate', 'report']).default('recreate'),
+  })
+  .strict();
+
 const FileSchema = z
   .object({
     version: z.literal(1),
-    crm: z.enum(['hubspot', 'salesforce', 'any']).default('any'),
+    crm: z.enum(['hubspot', 'salesforce', 'any', 'linked']).default('any'),
     journeys: z
       .array(
         z
@@ -108,31 +131,20 @@ const FileSchema = z
           .strict(),
       )
       .default([]),
-    writeback: z
-      .object({
-        group: z.object({ name: crmField, label: text }).strict().default({ name: 'parcours', label: 'Parcours' }),
-        contact: z
-          .object({
-            stage: crmField,
-            stage_entered_at: crmField,
-            stage_reason: crmField,
-            friction: crmField,
-            friction_reason: crmField,
-            segments: crmField,
-          })
-          .partial()
-          .strict(),
-        deal: z.object({ friction: crmField, friction_reason: crmField }).partial().strict().default({}),
-        ticket: z.object({ friction: crmField, friction_reason: crmField }).partial().strict().default({}),
-        stage_values: z.record(z.string(), z.string().min(1).max(255)).default({}),
-        segment_list_prefix: z.string().max(80).default('Parcours: '),
-        // A segment's list / campaign deleted in the CRM: create it again, or only report it.
-        deleted_segment_list: z.enum(['recreate', 'report']).default('recreate'),
-      })
-      .strict(),
+    writeback: writebackSchema,
     fields: z.record(z.string(), overrideField).default({}),
   })
   .strict();
+
+/**
+ * A linked mapping (issue 16): the same rules, with each side's owned names and field overrides:
+ * `writeback: { hubspot: {…}, salesforce: {…} }`, `fields: { hubspot: {…}, salesforce: {…} }`.
+ */
+const overrides = z.record(z.string(), overrideField).default({});
+const LinkedFileSchema = FileSchema.extend({
+  writeback: z.object({ hubspot: writebackSchema, salesforce: writebackSchema }).strict(),
+  fields: z.object({ hubspot: overrides, salesforce: overrides }).partial().strict().default({}),
+});
 
 export function parseMapping(source: string, file: string): Mapping {
   const lineCounter = new LineCounter();
@@ -148,7 +160,8 @@ export function parseMapping(source: string, file: string): Mapping {
     throw new MappingError(issues);
   }
   const data: unknown = doc.toJS();
-  const parsed = FileSchema.safeParse(data);
+  const linked = isLinked(data);
+  const parsed = (linked ? LinkedFileSchema : FileSchema).safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
@@ -164,15 +177,16 @@ export function parseMapping(source: string, file: string): Mapping {
       issues.push({ file, line: locate(path), path: formatPath(path), message });
     }
     // Rules are checked too, wherever the structure around them is readable: every problem at once.
-    for (const i of ruleIssues(data)) issues.push({ file, line: locate(i.path), path: formatPath(i.path), message: i.message });
+    for (const i of ruleIssues(data, linked)) issues.push({ file, line: locate(i.path), path: formatPath(i.path), message: i.message });
     throw new MappingError(byLine(issues));
   }
-  const raw = parsed.data;
+  const raw = parsed.data as z.infer<typeof FileSchema>;
+  const sidesRaw = linked ? (parsed.data as z.infer<typeof LinkedFileSchema>) : null;
   const rawIssues: RawIssue[] = [];
 
   // Segments: base segments first (no journey.*), derived ones may read stage and flags.
   const segments: SegmentDef[] = raw.segments.map((s, i) => {
-    const when = parseCondition(s.when, ['segments', i, 'when'], { bound: new Set(), journey: true }, rawIssues);
+    const when = parseCondition(s.when, ['segments', i, 'when'], { bound: new Set(), journey: true, linked }, rawIssues);
     return { id: s.id, label: s.label, kind: s.kind as SegmentDef['kind'], when, reason: s.reason ?? null, derived: conditionReadsJourney(when) };
   });
   checkUnique(raw.segments.map((s) => s.id), 'segments', 'segment', rawIssues);
@@ -187,7 +201,7 @@ export function parseMapping(source: string, file: string): Mapping {
       when:
         st.when === undefined
           ? ({ type: 'always', path: formatPath(['journeys', ji, 'stages', si]) } as Condition)
-          : parseCondition(st.when, ['journeys', ji, 'stages', si, 'when'], { bound: new Set(), journey: false }, rawIssues),
+          : parseCondition(st.when, ['journeys', ji, 'stages', si, 'when'], { bound: new Set(), journey: false, linked }, rawIssues),
       reason: st.reason ?? null,
     })),
   }));
@@ -208,7 +222,7 @@ export function parseMapping(source: string, file: string): Mapping {
     const on = (Array.isArray(f.on) ? f.on : [f.on]) as ObjectKind[];
     const bound = new Set(on.filter((k): k is 'deal' | 'ticket' => k !== 'contact'));
     if (bound.size > 1) rawIssues.push({ path: ['friction', i, 'on'], message: 'a flag attaches to deals or to tickets, not both (the contact may be added)' });
-    const when = parseCondition(f.when, ['friction', i, 'when'], { bound, journey: true }, rawIssues);
+    const when = parseCondition(f.when, ['friction', i, 'when'], { bound, journey: true, linked }, rawIssues);
     return { id: f.id, label: f.label, severity: f.severity, on, when, reason: f.reason ?? null };
   });
   checkUnique(raw.friction.map((f) => f.id), 'friction', 'flag', rawIssues);
@@ -231,59 +245,81 @@ export function parseMapping(source: string, file: string): Mapping {
   checkUnique(raw.actions.map((a) => a.id), 'actions', 'action', rawIssues);
 
   const stageIds = new Set(journeys.flatMap((j) => j.stages.map((s) => s.id)));
-  for (const key of Object.keys(raw.writeback.stage_values)) {
-    if (!stageIds.has(key)) {
-      rawIssues.push({ path: ['writeback', 'stage_values', key], message: `unknown stage id "${key}"; stages are ${[...stageIds].join(', ')}` });
+  const checkStageValues = (wb: RawWriteback, at: PathSeg[]): void => {
+    for (const key of Object.keys(wb.stage_values)) {
+      if (!stageIds.has(key)) rawIssues.push({ path: [...at, 'stage_values', key], message: `unknown stage id "${key}"; stages are ${[...stageIds].join(', ')}` });
     }
-  }
+  };
+  const readFields = (entries: Record<string, string>, at: PathSeg[]): Mapping['fields'] => {
+    const fields: Mapping['fields'] = { contact: {}, deal: {}, ticket: {} };
+    for (const [key, crmName] of Object.entries(entries)) {
+      const [kind, name, ...extra] = key.split('.');
+      if ((kind !== 'contact' && kind !== 'deal' && kind !== 'ticket') || !name || extra.length > 0 || !OVERRIDABLE[kind].includes(name)) {
+        const allowed = Object.entries(OVERRIDABLE).flatMap(([k, names]) => names.map((n) => `${k}.${n}`));
+        rawIssues.push({ path: [...at, key], message: `cannot map "${key}"; mappable fields: ${allowed.join(', ')}` });
+        continue;
+      }
+      fields[kind][name] = crmName;
+    }
+    return fields;
+  };
 
-  const fields: Mapping['fields'] = { contact: {}, deal: {}, ticket: {} };
-  for (const [key, crmName] of Object.entries(raw.fields)) {
-    const [kind, name, ...extra] = key.split('.');
-    if ((kind !== 'contact' && kind !== 'deal' && kind !== 'ticket') || !name || extra.length > 0 || !OVERRIDABLE[kind].includes(name)) {
-      const allowed = Object.entries(OVERRIDABLE).flatMap(([k, names]) => names.map((n) => `${k}.${n}`));
-      rawIssues.push({ path: ['fields', key], message: `cannot map "${key}"; mappable fields: ${allowed.join(', ')}` });
-      continue;
-    }
-    fields[kind][name] = crmName;
+  let writeback: Mapping['writeback'];
+  let fields: Mapping['fields'];
+  let sides: Mapping['sides'];
+  if (sidesRaw) {
+    // Not silently ignored: a linked run does not open or close follow-up tasks (yet).
+    if (raw.actions.length > 0) rawIssues.push({ path: ['actions'], message: 'follow-up tasks (actions:) are not run on a linked installation: keep them in each side\'s own mapping' });
+    checkStageValues(sidesRaw.writeback.hubspot, ['writeback', 'hubspot']);
+    checkStageValues(sidesRaw.writeback.salesforce, ['writeback', 'salesforce']);
+    sides = {
+      hubspot: { writeback: toWriteback(sidesRaw.writeback.hubspot), fields: readFields(sidesRaw.fields.hubspot ?? {}, ['fields', 'hubspot']) },
+      salesforce: { writeback: toWriteback(sidesRaw.writeback.salesforce), fields: readFields(sidesRaw.fields.salesforce ?? {}, ['fields', 'salesforce']) },
+    };
+    // The merged customer has no CRM fields of its own to override; each side's overrides feed its own records.
+    writeback = sides.hubspot.writeback;
+    fields = { contact: {}, deal: {}, ticket: {} };
+  } else {
+    checkStageValues(raw.writeback, ['writeback']);
+    writeback = toWriteback(raw.writeback);
+    fields = readFields(raw.fields, ['fields']);
   }
 
   if (rawIssues.length > 0) {
     throw new MappingError(byLine(rawIssues.map((i) => ({ file, line: locate(i.path), path: formatPath(i.path), message: i.message }))));
   }
 
-  const wb = raw.writeback;
+  return { file, version: 1, crm: raw.crm, journeys, segments, friction, kpis, actions, writeback, fields, ...(sides ? { sides } : {}) };
+}
+
+type RawWriteback = z.infer<typeof writebackSchema>;
+
+function toWriteback(wb: RawWriteback): Mapping['writeback'] {
   return {
-    file,
-    version: 1,
-    crm: raw.crm,
-    journeys,
-    segments,
-    friction,
-    kpis,
-    actions,
-    writeback: {
-      group: wb.group,
-      contact: {
-        stage: wb.contact.stage,
-        stageEnteredAt: wb.contact.stage_entered_at,
-        stageReason: wb.contact.stage_reason,
-        friction: wb.contact.friction,
-        frictionReason: wb.contact.friction_reason,
-        segments: wb.contact.segments,
-      },
-      deal: { friction: wb.deal.friction, frictionReason: wb.deal.friction_reason },
-      ticket: { friction: wb.ticket.friction, frictionReason: wb.ticket.friction_reason },
-      stageValues: wb.stage_values,
-      segmentListPrefix: wb.segment_list_prefix,
-      deletedSegmentList: wb.deleted_segment_list,
+    group: wb.group,
+    contact: {
+      stage: wb.contact.stage,
+      stageEnteredAt: wb.contact.stage_entered_at,
+      stageReason: wb.contact.stage_reason,
+      friction: wb.contact.friction,
+      frictionReason: wb.contact.friction_reason,
+      segments: wb.contact.segments,
     },
-    fields,
+    deal: { friction: wb.deal.friction, frictionReason: wb.deal.friction_reason },
+    ticket: { friction: wb.ticket.friction, frictionReason: wb.ticket.friction_reason },
+    stageValues: wb.stage_values,
+    segmentListPrefix: wb.segment_list_prefix,
+    deletedSegmentList: wb.deleted_segment_list,
   };
 }
 
+/** `crm: linked` decides the file's shape (writeback and fields per side), so it is read first. */
+function isLinked(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && !Array.isArray(data) && (data as Record<string, unknown>)['crm'] === 'linked';
+}
+
 /** Condition problems in a document whose structure is otherwise broken (best effort, read-only walk). */
-function ruleIssues(data: unknown): RawIssue[] {
+function ruleIssues(data: unknown, linked: boolean): RawIssue[] {
   const out: RawIssue[] = [];
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
   const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -291,18 +327,18 @@ function ruleIssues(data: unknown): RawIssue[] {
   list(doc.journeys).forEach((j, ji) =>
     list(obj(j).stages).forEach((st, si) => {
       const when = obj(st).when;
-      if (when !== undefined) parseCondition(when, ['journeys', ji, 'stages', si, 'when'], { bound: new Set(), journey: false }, out);
+      if (when !== undefined) parseCondition(when, ['journeys', ji, 'stages', si, 'when'], { bound: new Set(), journey: false, linked }, out);
     }),
   );
   list(doc.segments).forEach((sg, i) => {
     const when = obj(sg).when;
-    if (when !== undefined) parseCondition(when, ['segments', i, 'when'], { bound: new Set(), journey: true }, out);
+    if (when !== undefined) parseCondition(when, ['segments', i, 'when'], { bound: new Set(), journey: true, linked }, out);
   });
   list(doc.friction).forEach((f, i) => {
     const on = obj(f).on;
     const kinds = (Array.isArray(on) ? on : [on]).filter((k): k is 'deal' | 'ticket' => k === 'deal' || k === 'ticket');
     const when = obj(f).when;
-    if (when !== undefined) parseCondition(when, ['friction', i, 'when'], { bound: new Set(kinds), journey: true }, out);
+    if (when !== undefined) parseCondition(when, ['friction', i, 'when'], { bound: new Set(kinds), journey: true, linked }, out);
   });
   return out;
 }

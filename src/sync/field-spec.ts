@@ -95,6 +95,15 @@ export function fieldNeeds(mapping: Mapping): FieldNeeds {
     if (scope === 'contact' && name === 'lifecycle' && !isRaw) stagesReadLifecycle = true;
   });
   if (stagesReadLifecycle) normalized.contact.add('lifecycleDates');
+  // One side of a linked installation (issue 16): identity reads the addresses, and on HubSpot the
+  // Salesforce ids its integration keeps (src/journey/identity.ts).
+  if (mapping.identity) {
+    normalized.contact.add('email');
+    if (mapping.crm === 'hubspot') {
+      normalized.contact.add('additionalEmails');
+      normalized.contact.add('integrationIds');
+    }
+  }
   const owned: Record<Kind, string[]> = { contact: [], deal: [], ticket: [] };
   for (const k of KINDS) owned[k] = Object.values(mapping.writeback[k]).filter((v): v is string => typeof v === 'string');
   const sorted = (s: Set<string>) => [...s].sort();

@@ -4,6 +4,7 @@
  */
 import type { ApiCallStats, OwnedFieldSpec, RecordChange } from '../../connectors/port.ts';
 import type { Engine } from '../journey/engine.ts';
+import type { Mapping } from '../mapping/ast.ts';
 import type { Customer, JourneyState, ObjectKind } from '../model.ts';
 import type { CurrentStage, StageChange, Store } from '../store/index.ts';
 import { chooseStageEntry, sinceText, stageTimeline, type EntryKind } from '../journey/stage-entry.ts';
@@ -56,8 +57,27 @@ export function* withCurrentStages(store: Store, installation: string, customers
 }
 
 export function planCustomer(engine: Engine, current: CurrentStage | undefined, customer: Customer, now: number, types: Map<string, OwnedFieldSpec['type']>): CustomerPlan {
-  const mapping = engine.mapping;
   const state = engine.evaluate(customer, now);
+  return planState({ mapping: engine.mapping, state, timeline: (at) => stageTimeline(engine, customer, at, now), current, customer, now, types });
+}
+
+export interface StatePlanInput {
+  /** Whose writeback names and stage values the values are written with. */
+  mapping: Mapping;
+  /** The state the customer is in (evaluated once; a linked customer's, as seen from one side). */
+  state: JourneyState;
+  /** The customer's dated stage history, replayed by the engine that evaluated the state. */
+  timeline: (at: { journeyId: string; stage: string }) => ReturnType<typeof stageTimeline>;
+  current: CurrentStage | undefined;
+  /** The records to write (one side's, on a linked installation). */
+  customer: Customer;
+  now: number;
+  types: Map<string, OwnedFieldSpec['type']>;
+}
+
+/** The plan of a customer whose state is known: stage entry, ledger rows, and the owned values that differ. */
+export function planState(input: StatePlanInput): CustomerPlan {
+  const { mapping, state, current, customer, now, types } = input;
   const { stage: stageField, stageEnteredAt: enteredField } = mapping.writeback.contact;
   const open = current?.journeyId === state.journeyId ? current : undefined;
   let entry: CustomerPlan['entry'];
@@ -68,7 +88,7 @@ export function planCustomer(engine: Engine, current: CurrentStage | undefined, 
     const inCrm = stageField ? currentValue(customer.contact, stageField) : null;
     const crmEntered = enteredField ? currentValue(customer.contact, enteredField) : null;
     const wanted = mapping.writeback.stageValues[state.stage.id] ?? state.stage.id;
-    const timeline = stageTimeline(engine, customer, { journeyId: state.journeyId, stage: state.stage.id }, now);
+    const timeline = input.timeline({ journeyId: state.journeyId, stage: state.stage.id });
     const decision = chooseStageEntry({ timeline, open, crmEntered: inCrm === wanted && crmEntered ? toTime(crmEntered) : null, now });
     entry = { at: decision.at, basis: decision.basis, kind: decision.kind };
     for (const e of decision.entries) stageChanges.push({ contactId: customer.contact.id, journeyId: state.journeyId, stage: e.stage, at: e.at, basis: e.basis, backfilled: e.backfilled });

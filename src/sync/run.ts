@@ -11,12 +11,12 @@ import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
 import type { EntryKind } from '../journey/stage-entry.ts';
 import type { CrmName, Customer, ObjectKind, RecordRef, TouchpointChannel } from '../model.ts';
-import type { RunStatus, StageChange, Store } from '../store/index.ts';
+import type { CurrentStage, RunStatus, StageChange, Store } from '../store/index.ts';
 import type { Values } from './desired.ts';
 import type { DisabledRule } from './field-check.ts';
 import { checkFields, rememberMissing, requireOwnedFields } from './field-check.ts';
 import { fieldNeeds, journeyFieldSpec } from './field-spec.ts';
-import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages } from './plan.ts';
+import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages, type CustomerPlan } from './plan.ts';
 import { assertNotPaused } from './pause.ts';
 import { PushPipeline } from './push-pipeline.ts';
 import { clearingsFor, isGone, type Clearing, type SweptWritten } from './sweep-clear.ts';
@@ -128,6 +128,48 @@ export interface TouchpointTally {
 const PLURAL: Record<ObjectKind, 'contacts' | 'deals' | 'tickets'> = { contact: 'contacts', deal: 'deals', ticket: 'tickets' };
 
 export async function runSync(o: SyncOptions): Promise<SyncSummary> {
+  // A linked mapping's writeback is per side: only runLinkedSync (src/sync/linked-run.ts) can run it.
+  if (o.engine.mapping.crm === 'linked') {
+    throw new ParcoursError('CONFIG_INVALID', `${o.engine.mapping.file} is a linked mapping (crm: linked): it runs on a linked installation (sync --link)`, { file: o.engine.mapping.file });
+  }
+  const run = startInstallationRun(o);
+  try {
+    await run.prepare();
+    await run.pull(true);
+    await run.complete();
+  } catch (error) {
+    await run.fail(error);
+  }
+  return run.end();
+}
+
+/** Plans one customer: evaluates it (the default), or applies a state evaluated elsewhere (a linked customer's). */
+export type Planner = (engine: Engine, current: CurrentStage | undefined, customer: Customer, now: number, types: Map<string, OwnedFieldSpec['type']>) => CustomerPlan;
+
+/**
+ * One installation's run, step by step: `runSync` takes the steps in order; a linked run (issue 16) takes
+ * them for its two sides, pulling both before it evaluates any customer.
+ */
+export interface InstallationRun {
+  readonly summary: SyncSummary;
+  /** The run's options as the schema check left them (the engine compiled with the missing fields). */
+  options(): SyncOptions;
+  /** Field check (the schema read again on full runs) and, on full runs, the list / campaign reads side by side with the pull. */
+  prepare(): Promise<void>;
+  /** Pull into the mirror (the three kinds, then touchpoints), then clear what a full pass swept. `stream`: evaluate complete customers while a full pull goes on. */
+  pull(stream: boolean): Promise<void>;
+  /** Plans these customers (each once per run) and pushes what changed behind the evaluation. */
+  evaluate(customers: Iterable<Customer>, planner?: Planner): Promise<void>;
+  /** Plans every customer not planned yet (unless `rest: false`), waits for the pushes, syncs memberships and (unless `tasks: false`) follow-up tasks. */
+  complete(options?: { rest?: boolean; tasks?: boolean }): Promise<void>;
+  /** After an error: pushes and reads settle; a stopped run (daily limit, reserve) is kept, any other error is recorded and rethrown. */
+  fail(error: unknown): Promise<void>;
+  /** Records the run's end (its own API calls, status) and returns its summary. */
+  end(): SyncSummary;
+}
+
+export function startInstallationRun(options: SyncOptions): InstallationRun {
+  let o = options;
   const { connector, store, installation } = o;
   // A paused installation (after a rollback) is not written to; a dry run only shows the plan.
   if (!o.dryRun) assertNotPaused(store, installation, connector.crm);
@@ -145,64 +187,80 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
   // Pushes run behind the evaluation, at most two in flight.
   const pushes = new PushPipeline(2);
   let memberships: { result(): Promise<Map<string, MembershipRead>> } | undefined;
-  try {
-    const engine = o.engine;
-    const check = async (refresh: boolean): Promise<void> => {
-      const checked = await checkFields(connector, engine, { refresh });
-      if (!o.dryRun) requireOwnedFields(connector.crm, checked.availability);
-      summary.disabled = checked.disabled;
-      o = { ...o, engine: checked.engine };
-      if (!o.dryRun) rememberMissing(store, installation, checked.engine);
-    };
-    // Full runs read the CRM's schema again; other runs use the kept read (connector README: schema cache).
-    await check(o.mode === 'full');
-    // Full runs read every list / campaign back; those reads need nothing from the pull, so they go side by
-    // side with it (on the budget a search pull leaves idle) instead of after the writes.
-    memberships = o.mode === 'full' && !o.dryRun ? readMemberships(o) : undefined;
-    // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
-    const desiredTasks = new Map<string, DesiredTask>();
-    const evaluator = createEvaluator(() => o, runId, summary, pushes, desiredTasks);
-    let clearings: Clearing[];
-    try {
-      clearings = await pull(o, summary, false, evaluator);
-    } catch (error) {
-      // The CRM named a field unknown that the kept schema still had: read the schema again, once, and
-      // go on from the cursors the stored batches saved. (Only before any customer was evaluated: the
-      // engine may change with the schema.)
-      const evaluated = Object.keys(summary.stages).length > 0;
-      if (!(error instanceof ParcoursError && error.context.schemaStale === true) || evaluated) throw error;
-      await check(true);
-      clearings = await pull(o, summary, true, evaluator);
-    }
-    await pullTouchpoints(o, summary);
-    await clearSwept(o, summary, clearings);
-    const members = await evaluator.finish();
-    if (!o.dryRun) await syncSegments(o, summary, members, await memberships?.result());
-    else planSegments(o, summary, members);
-    // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
-    const tasks = await syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun });
-    if (tasks) {
-      summary.tasks = tasks;
-      for (const f of tasks.failed) summary.failed.push({ object: f.object, id: f.id, code: f.code, message: f.message });
-    }
-    summary.status = summary.failed.length > 0 ? 'partial' : 'succeeded';
-  } catch (error) {
-    // Pushes still running finish, and are recorded, before the run ends; so do the list reads.
-    await pushes.settle();
-    await memberships?.result().catch(() => undefined);
-    if (error instanceof ParcoursError && (error.code === 'DAILY_LIMIT' || error.code === 'QUOTA_RESERVE')) {
-      summary.status = 'stopped';
-      summary.stoppedReason = error.message;
-      if (error.context.resumeAt !== undefined) summary.resumeAt = error.context.resumeAt;
-    } else {
+  // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
+  const desiredTasks = new Map<string, DesiredTask>();
+  const evaluator = createEvaluator(() => o, runId, summary, pushes, desiredTasks);
+
+  const check = async (refresh: boolean): Promise<void> => {
+    const checked = await checkFields(connector, o.engine, { refresh });
+    if (!o.dryRun) requireOwnedFields(connector.crm, checked.availability);
+    summary.disabled = checked.disabled;
+    o = { ...o, engine: checked.engine };
+    if (!o.dryRun) rememberMissing(store, installation, checked.engine);
+  };
+
+  return {
+    summary,
+    options: () => o,
+    async prepare() {
+      // Full runs read the CRM's schema again; other runs use the kept read (connector README: schema cache).
+      await check(o.mode === 'full');
+      // Full runs read every list / campaign back; those reads need nothing from the pull, so they go side by
+      // side with it (on the budget a search pull leaves idle) instead of after the writes.
+      memberships = o.mode === 'full' && !o.dryRun ? readMemberships(o) : undefined;
+    },
+    async pull(stream) {
+      const streaming = stream ? evaluator : null;
+      let clearings: Clearing[];
+      try {
+        clearings = await pull(o, summary, false, streaming);
+      } catch (error) {
+        // The CRM named a field unknown that the kept schema still had: read the schema again, once, and
+        // go on from the cursors the stored batches saved. (Only before any customer was evaluated: the
+        // engine may change with the schema.)
+        const evaluated = Object.keys(summary.stages).length > 0;
+        if (!(error instanceof ParcoursError && error.context.schemaStale === true) || evaluated) throw error;
+        await check(true);
+        clearings = await pull(o, summary, true, streaming);
+      }
+      await pullTouchpoints(o, summary);
+      await clearSwept(o, summary, clearings);
+    },
+    evaluate: (customers, planner) => evaluator.evaluate(customers, planner),
+    async complete(opts = {}) {
+      const members = await evaluator.finish(opts.rest ?? true);
+      if (!o.dryRun) await syncSegments(o, summary, members, await memberships?.result());
+      else planSegments(o, summary, members);
+      if (opts.tasks ?? true) {
+        // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
+        const tasks = await syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun });
+        if (tasks) {
+          summary.tasks = tasks;
+          for (const f of tasks.failed) summary.failed.push({ object: f.object, id: f.id, code: f.code, message: f.message });
+        }
+      }
+      summary.status = summary.failed.length > 0 ? 'partial' : 'succeeded';
+    },
+    async fail(error) {
+      // Pushes still running finish, and are recorded, before the run ends; so do the list reads.
+      await pushes.settle();
+      await memberships?.result().catch(() => undefined);
+      if (error instanceof ParcoursError && (error.code === 'DAILY_LIMIT' || error.code === 'QUOTA_RESERVE')) {
+        summary.status = 'stopped';
+        summary.stoppedReason = error.message;
+        if (error.context.resumeAt !== undefined) summary.resumeAt = error.context.resumeAt;
+        return;
+      }
       summary.status = 'failed';
       summary.stoppedReason = error instanceof Error ? error.message : String(error);
       finish(store, summary, connector, callsBefore);
       throw error;
-    }
-  }
-  finish(store, summary, connector, callsBefore);
-  return summary;
+    },
+    end() {
+      finish(store, summary, connector, callsBefore);
+      return summary;
+    },
+  };
 }
 
 /** API calls of this run only (a connector instance may have served setup or earlier runs). */
@@ -213,7 +271,7 @@ function finish(store: Store, summary: SyncSummary, connector: CrmConnector, bef
 }
 
 /** Pulls into the mirror; returns the clearing writes the records a full pass swept call for. */
-async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evaluator: Evaluator): Promise<Clearing[]> {
+async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evaluator: Evaluator | null): Promise<Clearing[]> {
   const needs = fieldNeeds(o.engine.mapping);
   // A retried pull resumes from the cursors its first attempt's stored batches saved.
   if (o.mode === 'full' && !resume) o.store.resetCursors(o.installation);
@@ -224,7 +282,7 @@ async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evalu
   // links) is in the mirror, so a contact stored after that is a complete customer: evaluated and written
   // back at once, while the pull goes on (the connector README says which order its passes run in).
   // A connector that also pulls touchpoints does so after the three kinds: customers are complete only then.
-  const streams = o.mode === 'full' && o.connector.pullTouchpoints === undefined;
+  const streams = evaluator !== null && o.mode === 'full' && o.connector.pullTouchpoints === undefined;
   const complete = new Set<ObjectKind>();
   let done = 0;
   for await (const batch of o.connector.pull({ objects: ['contact', 'deal', 'ticket'], fields: needs, mode: o.mode, cursors })) {
@@ -241,7 +299,7 @@ async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evalu
     done += batch.records.length;
     o.onProgress?.({ phase: 'pull', done });
     if (streams && batch.kind === 'contact' && complete.has('deal') && complete.has('ticket') && batch.records.length > 0 && !(batch.handovers?.length)) {
-      await evaluator.evaluate(o.store.iterateCustomers(o.installation, { contactIds: batch.records.map((r) => r.id) }));
+      await evaluator?.evaluate(o.store.iterateCustomers(o.installation, { contactIds: batch.records.map((r) => r.id) }));
     }
   }
   return clearingsFor(sweptWritten, converted);
@@ -310,9 +368,9 @@ async function clearSwept(o: SyncOptions, summary: SyncSummary, clearings: Clear
  */
 interface Evaluator {
   /** Plans these customers (and the tasks they want) (each once per run) and flushes full chunks behind the evaluation. */
-  evaluate(customers: Iterable<Customer>): Promise<void>;
-  /** Plans every customer not planned yet, flushes the rest, waits for the pushes. */
-  finish(): Promise<Map<string, Set<string>>>;
+  evaluate(customers: Iterable<Customer>, planner?: Planner): Promise<void>;
+  /** Plans every customer not planned yet (unless `rest` is false), flushes the rest, waits for the pushes. */
+  finish(rest: boolean): Promise<Map<string, Set<string>>>;
 }
 
 function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSummary, pushes: PushPipeline, tasks: Map<string, DesiredTask>): Evaluator {
@@ -351,7 +409,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
     });
   };
 
-  const evaluate = async (customers: Iterable<Customer>, total?: number): Promise<void> => {
+  const evaluate = async (customers: Iterable<Customer>, planner: Planner, total?: number): Promise<void> => {
     // The run's engine as its schema check left it (a stale schema is read again before any customer is planned).
     const engine = run().engine;
     types ??= ownedFieldTypes(engine);
@@ -360,7 +418,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
       if (planned.has(customer.contact.id)) continue;
       planned.add(customer.contact.id);
       n++;
-      const plan = planCustomer(engine, current, customer, o.now, types);
+      const plan = planner(engine, current, customer, o.now, types);
       const state = plan.state;
       summary.stages[state.stage.id] = (summary.stages[state.stage.id] ?? 0) + 1;
       for (const id of new Set(state.friction.filter((f) => f.on.kind === 'contact').map((f) => f.id))) summary.flags[id] = (summary.flags[id] ?? 0) + 1;
@@ -401,9 +459,9 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
   };
 
   return {
-    evaluate: (customers) => evaluate(customers),
-    async finish() {
-      await evaluate(store.iterateCustomers(installation), store.countRecords(installation).contacts);
+    evaluate: (customers, planner) => evaluate(customers, planner ?? planCustomer),
+    async finish(rest) {
+      if (rest) await evaluate(store.iterateCustomers(installation), planCustomer, store.countRecords(installation).contacts);
       summary.customers = n;
       if (stageChanges.length) store.recordStageChanges(installation, stageChanges.splice(0), runId);
       for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true);

@@ -228,3 +228,42 @@ describe('property catalogues and pipelines kept in the store across runs', () =
     expect(r.records.map((d) => [d.id, (d as DealRecord).isClosed, (d as DealRecord).isWon])).toEqual([['801', true, true], ['802', true, true]]);
   });
 });
+
+describe('identity properties for linked installations (issue 16)', () => {
+  const identity = needs({ normalized: { contact: ['email', 'additionalEmails', 'integrationIds'] } });
+  const portalWith = (names: string[]) =>
+    api()
+      .get('/crm/v3/properties/contacts').reply(200, { results: [property('lastmodifieddate', 'datetime', 'date'), property('hs_merged_object_ids', 'enumeration', 'checkbox'), property('email', 'string', 'text'), ...names.map((n) => property(n, 'string', 'text'))] })
+      .get('/crm/v3/properties/deals').reply(200, { results: [] })
+      .get('/crm/v3/properties/tickets').reply(200, { results: [] });
+  const readWith = async (names: string[], values: Record<string, string>) => {
+    portalWith(names);
+    const c = connector();
+    const availability = await c.availableFields(identity);
+    let asked: string[] = [];
+    api()
+      .get('/crm/v3/objects/contacts').query((q) => q.archived === 'false' && ((asked = props(q)), true)).reply(200, { results: [contact('1', values)] })
+      .get('/crm/v3/objects/contacts').query((q) => q.archived === 'true').reply(200, { results: [] });
+    const records = (await collect(c.pull({ objects: ['contact'], fields: identity, mode: 'full', cursors: {} }))).flatMap((b) => b.records) as ContactRecord[];
+    return { missing: availability.missing.map((m) => m.field), asked, record: records[0] as ContactRecord };
+  };
+
+  it('a portal with the Salesforce integration: both ids and the secondary addresses, typed on the record', async () => {
+    const r = await readWith(['hs_additional_emails', 'salesforcecontactid', 'salesforceleadid'], {
+      email: 'ada@x.io', hs_additional_emails: 'ada@home.io; ADA@work.io;', salesforcecontactid: '0035g00000ABCDEAAA', salesforceleadid: '',
+    });
+    expect(r.missing).toEqual([]);
+    expect(r.asked).toEqual(expect.arrayContaining(['email', 'hs_additional_emails', 'salesforcecontactid', 'salesforceleadid']));
+    expect(r.record.additionalEmails).toEqual(['ada@home.io', 'ADA@work.io']);
+    expect(r.record.integrationIds).toEqual({ salesforceContactId: '0035g00000ABCDEAAA', salesforceLeadId: null });
+  });
+
+  it('a standard portal without the integration: the ids are reported missing and never requested', async () => {
+    const r = await readWith(['hs_additional_emails'], { email: 'ada@x.io', hs_additional_emails: '' });
+    expect(r.missing).toEqual(['integrationIds']);
+    expect(r.asked).not.toContain('salesforcecontactid');
+    expect(r.asked).not.toContain('salesforceleadid');
+    expect(r.record.integrationIds).toBeUndefined();
+    expect(r.record.additionalEmails).toEqual([]);
+  });
+});

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
-import { openContext } from '../context.ts';
-import { disabledText, syncJson, syncText } from '../format.ts';
+import { openContext, openLinkContext } from '../context.ts';
+import { disabledText, linkedSyncJson, linkedSyncText, syncJson, syncText } from '../format.ts';
 import { runSync } from '../../sync/run.ts';
+import { runLinkedSync } from '../../sync/linked-run.ts';
+import { ParcoursError } from '../../errors.ts';
 import { runSetup } from '../../sync/setup.ts';
 import { EXIT } from '../exit.ts';
 import { crmOrLink, setupLink } from './setup-link.ts';
@@ -39,12 +41,35 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
   program
     .command('sync')
     .description('pull, evaluate every customer, write back what changed, sync segment memberships')
-    .requiredOption('--crm <crm>', 'hubspot or salesforce')
-    .option('--mapping <file>', 'mapping file (default mappings/<crm>.yaml or PARCOURS_MAPPING)')
+    .option('--crm <crm>', 'hubspot or salesforce')
+    .option('--link [id]', 'a linked HubSpot + Salesforce installation (no id: the environment link, PARCOURS_LINK)')
+    .option('--mapping <file>', 'mapping file (default mappings/<crm>.yaml or PARCOURS_MAPPING; with --link mappings/linked.yaml or PARCOURS_LINK_MAPPING)')
     .option('--dry-run', 'print the plan and write nothing to the CRM')
     .option('--full', 'ignore the saved cursors: read everything and reconcile associations and deletions')
     .option('--json', 'print the run summary as JSON')
-    .action(async (opts: SyncFlags) => {
+    .action(async (opts: SyncFlags & { link?: string | true }) => {
+      if (opts.link !== undefined) {
+        if (opts.crm) throw new ParcoursError('INPUT_INVALID', 'sync takes --crm or --link, not both');
+        const lctx = openLinkContext(opts.link, opts);
+        try {
+          const hasCursors = [lctx.link.hubspot, lctx.link.salesforce].every((i) => Object.keys(lctx.store.getCursors(i)).length > 0);
+          const summary = await runLinkedSync({
+            store: lctx.store,
+            link: lctx.link,
+            engine: lctx.engine,
+            connectors: lctx.connectors,
+            mode: opts.full || !hasCursors ? 'full' : 'incremental',
+            dryRun: Boolean(opts.dryRun),
+            now: Date.now(),
+          });
+          if (opts.json) io.out(JSON.stringify(linkedSyncJson(summary), null, 2));
+          else for (const line of linkedSyncText(summary)) io.out(line);
+          setExit(summary.status === 'succeeded' ? EXIT.ok : EXIT.partial);
+        } finally {
+          lctx.close();
+        }
+        return;
+      }
       const ctx = openContext(opts.crm, opts);
       try {
         const hasCursor = Object.keys(ctx.store.getCursors(ctx.installation)).length > 0;
