@@ -3,9 +3,10 @@
  * each side's engine and connector. Without an id, the environment link (`PARCOURS_LINK`).
  */
 import type { CrmConnector } from '../../connectors/port.ts';
-import { installationId, readEnv, type Env } from '../config.ts';
+import { defaultLinkedMapping, installationId, readEnv, type Env } from '../config.ts';
 import { ParcoursError } from '../errors.ts';
 import { compileEngine, type Engine } from '../journey/engine.ts';
+import { sideMapping } from '../mapping/linked.ts';
 import { loadMapping } from '../mapping/load.ts';
 import { CRMS, type CrmName } from '../model.ts';
 import { openStore, type LinkRow, type Store } from '../store/index.ts';
@@ -49,18 +50,20 @@ export function openLink(option: string | true): { env: Env; store: Store; link:
 /**
  * The link with each side connected. The CLI holds credentials for the environment's installations only, so
  * each side must be one of them (installations made by OAuth installs are the service's); each side's mapping is
- * its CRM's default (`mappings/<crm>.yaml`), the owned names that side's setup creates.
+ * the linked mapping's view of it (`sideMapping`: that CRM's owned names, lists / campaigns and rules).
  */
-export function openLinkSides(option: string | true): LinkSides {
+export function openLinkSides(option: string | true, mapping?: string): LinkSides {
   const base = openLink(option);
   try {
+    // Each side as the linked sync runs it: the linked mapping's view for that CRM (its owned names, lists).
+    const linked = loadMapping(mapping ?? defaultLinkedMapping(base.env));
     const sides = {} as Record<CrmName, LinkSide>;
     for (const crm of CRMS) {
       const installation = base.link[crm];
       if (installation !== installationId(base.env, crm)) {
         throw new ParcoursError('CONFIG_INVALID', `link ${base.link.id}: its ${crm} side is installation "${installation}", whose credentials the service holds, not this environment (which has ${installationId(base.env, crm)}); use the service (POST /api/installations/${installation}/sync) or link the environment's installations`, { installation });
       }
-      const engine = compileEngine(loadMapping(`mappings/${crm}.yaml`));
+      const engine = compileEngine(sideMapping(linked, crm));
       sides[crm] = { crm, installation, engine, connector: connect(crm, { env: base.env, store: base.store, installation }) };
     }
     return { ...base, sides };

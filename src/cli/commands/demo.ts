@@ -17,10 +17,15 @@ import { openStore, type Store } from '../../store/index.ts';
 import { connect } from '../../sync/connect.ts';
 import { runSync, type SyncProgress, type SyncSummary } from '../../sync/run.ts';
 import { runSetup } from '../../sync/setup.ts';
-import { collectJourneyMap, renderHtml, renderJson, storeSource } from '../../report/index.ts';
+import { collectJourneyMap, JourneyMapSchema, renderHtml, renderJson, storeSource } from '../../report/index.ts';
+import { linkedReportSource } from '../../report/linked-source.ts';
+import { startLinkedSandboxes } from '../../../sandbox/linked.ts';
+import { defaultLinkedMapping } from '../../config.ts';
+import { sideMapping } from '../../mapping/linked.ts';
+import { runLinkedSync, type LinkedSyncSummary } from '../../sync/linked-run.ts';
 import { writeFileSync } from 'node:fs';
 import { EXIT } from '../exit.ts';
-import { formatDuration, syncText } from '../format.ts';
+import { formatDuration, linkedSyncText, syncText } from '../format.ts';
 import { withLastMissing } from '../../sync/field-check.ts';
 import type { CliIo } from '../io.ts';
 import { progressReporter } from '../progress.ts';
@@ -37,6 +42,13 @@ export interface DemoResult {
   db: string;
   /** The journey map of each CRM: HTML and the JSON of the same data. */
   maps: Record<CrmName, { html: string; json: string }>;
+  /** The linked run (issue 16): one company's two CRMs as one set of customers, and its map. */
+  linked: { summary: LinkedSyncSummary; map: { html: string; json: string } };
+}
+
+/** Fewer people in the linked pair than in each CRM above: it shows the same engine twice over, kept quick. */
+export function linkedDemoPeople(contacts: number): number {
+  return Math.max(100, Math.round(contacts / 3));
 }
 
 export async function runDemo(o: DemoOptions, io: CliIo): Promise<DemoResult> {
@@ -68,13 +80,66 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<DemoResult> {
       io.out(`journey map: ${maps[crm].html}`);
     }
   } finally {
-    store.close();
     await Promise.all([hs.close(), sf.close()]);
+  }
+  let linked: DemoResult['linked'];
+  try {
+    linked = await demoLinked(store, io, o, dirname(db));
+  } finally {
+    store.close();
   }
   io.out('');
   io.out(`Done in ${formatDuration(Date.now() - started)}. Store: ${db}`);
-  io.out('Next: "npx parcours runs", "npx parcours sandbox" to keep the CRMs running, README § Connecting a real CRM.');
-  return { summaries, db, maps };
+  io.out('Next: "npx parcours runs", "npx parcours sandbox --linked" to keep linked CRMs running, README § Connecting a real CRM and § Linked HubSpot and Salesforce.');
+  return { summaries, db, maps, linked };
+}
+
+/**
+ * The linked run (issue 16): a HubSpot portal and a Salesforce org of one company (HubSpot's Salesforce
+ * integration installed, about 70 % of the contacts in both), synced as one set of customers; then its map.
+ */
+async function demoLinked(store: Store, io: CliIo, o: DemoOptions, dir: string): Promise<DemoResult['linked']> {
+  const people = linkedDemoPeople(o.contacts);
+  io.out('');
+  io.out(`── Linked: HubSpot + Salesforce of one company (${people} people, HubSpot's Salesforce integration installed) ──`);
+  const pair = await startLinkedSandboxes({ seed: o.seed, contacts: people });
+  try {
+    const env = readEnv({
+      HUBSPOT_BASE_URL: pair.hubspot.url,
+      HUBSPOT_ACCESS_TOKEN: pair.hubspot.accessToken,
+      SALESFORCE_INSTANCE_URL: pair.salesforce.url,
+      SALESFORCE_ACCESS_TOKEN: pair.salesforce.accessToken,
+      SALESFORCE_LOGIN_URL: pair.salesforce.url,
+      SALESFORCE_CLIENT_ID: pair.salesforce.oauth.clientId,
+      SALESFORCE_CLIENT_SECRET: pair.salesforce.oauth.clientSecret,
+      SALESFORCE_REFRESH_TOKEN: pair.salesforce.oauth.refreshToken,
+    });
+    const link = store.saveLink({ id: 'demo', hubspot: 'hubspot:linked-demo', salesforce: 'salesforce:linked-demo', source: 'admin', label: "Demo: one company's two CRMs" });
+    const engine = compileEngine(loadMapping(defaultLinkedMapping(env)));
+    const connectors = {
+      hubspot: connect('hubspot', { env, store, installation: link.hubspot }),
+      salesforce: connect('salesforce', { env, store, installation: link.salesforce }),
+    };
+    for (const crm of ['hubspot', 'salesforce'] as const) {
+      const setup = await runSetup(connectors[crm], store, link[crm], sideMapping(engine.mapping, crm));
+      io.out(`setup ${crm}: ${setup.created.length} created, ${setup.updated.length} updated, ${setup.unchanged.length} already in place`);
+    }
+    const progress = o.quiet ? undefined : progressReporter(io, 'linked full sync');
+    const summary = await runLinkedSync({ store, link, engine, connectors, mode: 'full', dryRun: false, now: Date.now(), ...(progress ? { onProgress: progress.update } : {}) });
+    progress?.done();
+    for (const line of linkedSyncText(summary)) io.out(line);
+    const source = linkedReportSource(store, link);
+    const collected = collectJourneyMap({ crm: 'linked', engine, source: source.source, onCustomer: source.onCustomer, now: Date.now() });
+    const map = JourneyMapSchema.parse({ ...collected, link: source.result() });
+    const html = resolve(dir, 'journey-map-linked.html');
+    const json = resolve(dir, 'journey-map-linked.json');
+    writeFileSync(html, renderHtml(map));
+    writeFileSync(json, renderJson(map));
+    io.out(`linked journey map: ${html} (${map.link?.customers ?? 0} customers, each person once)`);
+    return { summary, map: { html, json } };
+  } finally {
+    await pair.close();
+  }
 }
 
 function writeJourneyMap(crm: CrmName, store: Store, dir: string): { html: string; json: string } {
@@ -148,7 +213,7 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
     .option('--quiet', 'no progress bar')
     .action(async (opts: { contacts: string; seed: string; db: string; quiet?: boolean }) => {
       const result = await runDemo({ contacts: Number(opts.contacts), seed: Number(opts.seed), db: opts.db, quiet: Boolean(opts.quiet) }, io);
-      const failed = Object.values(result.summaries).some((s) => s.full.status !== 'succeeded' || s.incremental.status !== 'succeeded');
+      const failed = Object.values(result.summaries).some((s) => s.full.status !== 'succeeded' || s.incremental.status !== 'succeeded') || result.linked.summary.status !== 'succeeded';
       setExit(failed ? EXIT.partial : EXIT.ok);
     });
 }

@@ -8,7 +8,7 @@ import type { FieldHistoryEntry } from '../../../connectors/port.ts';
 import type { ContactRecord, Customer, DealRecord, LinkedCustomer, TicketRecord } from '../../model.ts';
 import { mergeLinkedCustomer } from '../../journey/linked.ts';
 import { openLink } from '../link-context.ts';
-import { LINKED_MAPPING } from './report.ts';
+import { defaultLinkedMapping } from '../../config.ts';
 import { checkFields } from '../../sync/field-check.ts';
 import { fieldNeeds } from '../../sync/field-spec.ts';
 import { openContext } from '../context.ts';
@@ -49,7 +49,7 @@ function explainLinked(io: CliIo, opts: ExplainFlags, now: number): void {
   if (!opts.email) throw new ParcoursError('INPUT_INVALID', 'explain --link needs --email <address> (the person\'s e-mail on either side)');
   const ctx = openLink(opts.link ?? true);
   try {
-    const engine = compileEngine(loadMapping(opts.mapping ?? LINKED_MAPPING));
+    const engine = compileEngine(loadMapping(opts.mapping ?? defaultLinkedMapping(ctx.env)));
     const wanted = normEmail(opts.email);
     const found: LinkedCustomer[] = [];
     for (const lc of ctx.store.iterateLinkedCustomers(ctx.link.id, { touchpoints: true })) {

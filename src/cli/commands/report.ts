@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { defaultMapping, installationId, readEnv } from '../../config.ts';
+import { defaultLinkedMapping, defaultMapping, installationId, readEnv } from '../../config.ts';
 import { ParcoursError } from '../../errors.ts';
 import { compileEngine } from '../../journey/engine.ts';
 import { loadMapping } from '../../mapping/load.ts';
@@ -15,8 +15,7 @@ import type { CliIo } from '../io.ts';
 
 interface ReportFlags { crm?: string; link?: string | true; mapping?: string; journey?: string; segment?: string; since?: string; format: string; out: string }
 
-/** The default mapping of a linked installation (issue 16): the same stages, flags and segments over both CRMs. */
-export const LINKED_MAPPING = 'mappings/linked.yaml';
+
 
 export function registerReport(program: Command, io: CliIo): void {
   program
@@ -24,7 +23,7 @@ export function registerReport(program: Command, io: CliIo): void {
     .description('draw the journey map (funnel, durations, touchpoints, friction, KPIs, segment movement) from the store')
     .option('--crm <crm>', 'hubspot or salesforce')
     .option('--link [id]', 'one map across the two CRMs of a link (default: the environment link, PARCOURS_LINK)')
-    .option('--mapping <file>', 'mapping file (default mappings/<crm>.yaml or PARCOURS_MAPPING; with --link mappings/linked.yaml)')
+    .option('--mapping <file>', 'mapping file (default mappings/<crm>.yaml or PARCOURS_MAPPING; with --link mappings/linked.yaml or PARCOURS_LINK_MAPPING)')
     .option('--journey <id>', 'only this journey')
     .option('--segment <id>', "only this segment's current members")
     .option('--since <date>', 'period start, YYYY-MM-DD (default: 90 days ago)')
@@ -71,7 +70,7 @@ function writeMap(io: CliIo, opts: ReportFlags, map: JourneyMap): void {
 function linkedMap(opts: ReportFlags): JourneyMap {
   const ctx = openLink(opts.link ?? true);
   try {
-    const engine = compileEngine(loadMapping(opts.mapping ?? LINKED_MAPPING));
+    const engine = compileEngine(loadMapping(opts.mapping ?? defaultLinkedMapping(ctx.env)));
     const linked = linkedReportSource(ctx.store, ctx.link);
     const map = collectJourneyMap({
       crm: 'linked',

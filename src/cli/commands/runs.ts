@@ -145,8 +145,7 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
       let checks: DoctorCheck[];
       let warnings: DoctorWarning[];
       if (crmOrLink(opts) === 'link') {
-        if (opts.mapping) throw new ParcoursError('INPUT_INVALID', '--mapping with --link: each side is checked against its own mapping (mappings/hubspot.yaml, mappings/salesforce.yaml)');
-        const ctx = openLinkSides(opts.link ?? true);
+        const ctx = openLinkSides(opts.link ?? true, opts.mapping);
         try {
           checks = [];
           warnings = [];

@@ -1,5 +1,4 @@
 /** `setup --link` (issue 16): both sides of a link, each from its own mapping, with its own credentials. */
-import { ParcoursError } from '../../errors.ts';
 import { CRMS, type CrmName } from '../../model.ts';
 import { runSetup } from '../../sync/setup.ts';
 import { disabledText } from '../format.ts';
@@ -20,8 +19,7 @@ export function setupLines(crm: string, report: Awaited<ReturnType<typeof runSet
 
 /** `setup --link`: each side's own fields, options and lists / campaigns, with its own credentials. */
 export async function setupLink(io: CliIo, opts: { link?: string | true; mapping?: string; json?: boolean }): Promise<void> {
-  if (opts.mapping) throw new ParcoursError('INPUT_INVALID', '--mapping with --link: each side is set up from its own mapping (mappings/hubspot.yaml, mappings/salesforce.yaml)');
-  const ctx = openLinkSides(opts.link ?? true);
+  const ctx = openLinkSides(opts.link ?? true, opts.mapping);
   try {
     const reports = {} as Record<CrmName, Awaited<ReturnType<typeof runSetup>>>;
     for (const crm of CRMS) {
