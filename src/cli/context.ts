@@ -1,12 +1,13 @@
 /** What most commands need: environment, store, mapping, engine and connector for one CRM. */
 import type { CrmConnector } from '../../connectors/port.ts';
-import { defaultLinkedMapping, defaultMapping, ENV_LINK_ID, envLink, installationId, readEnv, type Env } from '../config.ts';
+import { defaultLinkedMapping, defaultMapping, installationId, readEnv, type Env } from '../config.ts';
 import { ParcoursError } from '../errors.ts';
 import { compileEngine, type Engine } from '../journey/engine.ts';
 import { loadMapping } from '../mapping/load.ts';
 import { CRMS, type CrmName } from '../model.ts';
 import { openStore, type LinkRow, type Store } from '../store/index.ts';
 import { connect } from '../sync/connect.ts';
+import { resolveLink } from '../sync/link-admin.ts';
 
 export interface CommandContext {
   env: Env;
@@ -80,20 +81,3 @@ export function openLinkContext(linkOption: string | true, opts: { mapping?: str
   }
 }
 
-/** The link `--link [ID]` names; the environment's is (re)saved from PARCOURS_LINK so the store lists it. */
-export function resolveLink(store: Store, env: Env, linkOption: string | true): LinkRow {
-  const fromEnv = envLink(env);
-  if (linkOption === true || linkOption === ENV_LINK_ID) {
-    if (!fromEnv) {
-      const stored = linkOption === ENV_LINK_ID ? store.getLink(ENV_LINK_ID) : undefined;
-      if (stored) return stored;
-      throw new ParcoursError('CONFIG_INVALID', '--link without an id means the environment link: set PARCOURS_LINK=hubspot,salesforce (and both CRMs\' credentials), or name a link: --link ID (parcours links)');
-    }
-    const stored = store.getLink(fromEnv.id);
-    if (stored && stored.hubspot === fromEnv.hubspot && stored.salesforce === fromEnv.salesforce) return stored;
-    return store.saveLink({ ...fromEnv, source: 'env', label: 'Environment (PARCOURS_LINK)' });
-  }
-  const link = store.getLink(linkOption);
-  if (!link) throw new ParcoursError('NOT_FOUND', `no link "${linkOption}" (parcours links lists them)`, { link: linkOption });
-  return link;
-}
