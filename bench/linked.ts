@@ -25,8 +25,8 @@ import { connect } from '../src/sync/connect.ts';
 import { runLinkedSync } from '../src/sync/linked-run.ts';
 import { runSetup } from '../src/sync/setup.ts';
 import { hubspotFullFloor, hubspotTouchpointFloor, salesforceFullFloor, withTouchpoints, type Floor, type HubspotTouchpointState } from './floors.ts';
-import { ownedSpec, startHubspotChild, startSalesforceChild, type CallStats } from './sandbox-child.ts';
-import { GOALS } from './sync.ts';
+import { ownedSpec, startHubspotChild, startSalesforceChild } from './sandbox-child.ts';
+import { delta, GOALS, trackPeak } from './sync.ts';
 
 function contact(id: string, objectType: string, email: string | null, extra: Partial<ContactRecord> = {}): ContactRecord {
   return { kind: 'contact', id, objectType, raw: {}, updatedAt: null, email, name: null, createdAt: null, lifecycle: null, source: null, country: null, industry: null, employees: null, npsScore: null, csat: null, ...extra };
@@ -70,21 +70,6 @@ export function runMatchingBench(people: number): { records: number; customers: 
   // A linked pair is one customer.
   const customers = records - result.matches.length;
   return { records, customers, seconds: best, perSecond: customers / best, matches: result.matches.length, conflicts: result.conflicts.length };
-}
-
-function delta(before: CallStats, after: CallStats): CallStats {
-  const byEndpoint: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after.byEndpoint)) {
-    const d = v - (before.byEndpoint[k] ?? 0);
-    if (d > 0) byEndpoint[k] = d;
-  }
-  return { total: after.total - before.total, byEndpoint, rateLimited: after.rateLimited - before.rateLimited };
-}
-
-function trackPeak(): { stop: () => number } {
-  let peak = process.memoryUsage.rss();
-  const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 200);
-  return { stop: () => (clearInterval(t), Math.max(peak, process.memoryUsage.rss())) };
 }
 
 export async function runLinkedBench(hubspotContacts = 20_000, salesforceContacts = 15_000, people = 1_000_000): Promise<void> {

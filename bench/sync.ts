@@ -84,13 +84,13 @@ function oursEcho(s: SyncSummary): number {
   return Math.ceil(p.contacts / 200) + Math.ceil(p.deals / 200) + Math.ceil(p.tickets / 200) + 2 * Math.ceil(p.contacts / 1000) + Math.ceil(p.deals / 1000) + Math.ceil(p.tickets / 1000) + 3 + 2;
 }
 
-function trackPeak(): { stop: () => number } {
+export function trackPeak(): { stop: () => number } {
   let peak = process.memoryUsage.rss();
   const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 200);
   return { stop: () => (clearInterval(t), Math.max(peak, process.memoryUsage.rss())) };
 }
 
-function delta(before: CallStats, after: CallStats): CallStats {
+export function delta(before: CallStats, after: CallStats): CallStats {
   const byEndpoint: Record<string, number> = {};
   for (const [k, v] of Object.entries(after.byEndpoint)) {
     const d = v - (before.byEndpoint[k] ?? 0);
