@@ -76,7 +76,7 @@ const OPS: Record<string, (...args: never[]) => unknown> = {
     return hs ? hubspotWritesBetween(b, after) : salesforceWritesBetween(b, after, salesforceTaskWrites(need(sf, 'start'), markedAt));
   },
   // Salesforce calls from index `from` on: Composite calls carrying any write vs only reads, and Bulk 2.0 status
-  // reads past the first per job (the sandbox advances a job one state per status read).
+  // reads past the first per job (a job still running when read is read again).
   compositeSplit(from: number) {
     const calls = need(sf, 'start').calls.slice(from);
     let reads = 0;

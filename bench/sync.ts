@@ -123,7 +123,7 @@ export function printSyncBench(r: SyncBenchResult): void {
         `      breakdown: our reads ${b.reads} vs independent ${f.reads.calls} → ${ratio(b.reads, f.reads.calls)} (records alone ${b.parts.records.calls} [${b.parts.records.strategy}]${tp ? ` + touchpoints alone ${tp.calls} [${tp.strategy}]` : ''}, packed together ${f.reads.calls})` +
           `; our writes ${b.writes} vs independent ${f.writes.calls} → ${ratio(b.writes, f.writes.calls)}`,
       );
-      if (b.polls > 0) console.log(`      of our calls, ${b.polls} are Bulk 2.0 status reads past the first per job (the sandbox moves a job one state per status read; the floor counts one): without them ${m.calls - b.polls} → ${ratio(m.calls - b.polls, f.calls)}`);
+      if (b.polls > 0) console.log(`      of our calls, ${b.polls} are Bulk 2.0 status reads past the first per job (jobs run by elapsed time in the sandbox; a job read before it was done costs another; the floor counts one): without them ${m.calls - b.polls} → ${ratio(m.calls - b.polls, f.calls)}`);
     }
     const top = Object.entries(m.byEndpoint).sort((a, b) => b[1] - a[1]);
     console.log(`      our calls: ${top.map(([k, v]) => `${k} ${v}`).join(', ')}`);

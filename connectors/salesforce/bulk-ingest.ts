@@ -74,7 +74,7 @@ export async function bulkIngest(
   const { id } = Created.parse(created.body);
   await client.call('bulk2.ingest', { method: 'PUT', url: `/jobs/ingest/${id}/batches`, body: csv, contentType: 'text/csv' });
   await client.call('bulk2.ingest', { method: 'PATCH', url: `/jobs/ingest/${id}`, body: { state: 'UploadComplete' } });
-  const polled = await pollUntilDone(client, 'ingest', id);
+  const polled = await pollUntilDone(client, 'ingest', id, rows.length);
   const abortedAt = polled.timedOut ? polled.job.state : null;
   const final = polled.timedOut ? await abort(client, id) : polled.job;
   const keys = rows.map(key);

@@ -18,25 +18,45 @@ export type JobInfo = z.infer<typeof JobInfo>;
 
 export const JOB_TERMINAL_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
 
+/** The longest wait between two status reads of one job. */
+export const MAX_POLL_INTERVAL_MS = 30_000;
+
 /**
- * Polls a Bulk 2.0 job (query or ingest) until it reaches a terminal state or the poll timeout;
- * returns the last job info read and whether the timeout ended the polling.
+ * When to read a job's status. A job runs in the background once queued (UploadComplete) and no status read moves
+ * it ("Once the job is de-queued, Salesforce starts processing… Once the job has been fully processed, Salesforce
+ * moves the job to the JobComplete state", How Requests Are Processed,
+ * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/how_requests_are_processed.htm), so a
+ * read before it can be done is a call spent for nothing. The first read waits `pollIntervalMs` plus the job's
+ * expected rows at `bulkRowsPerSecond` (the documents give no throughput, it varies with org load: an estimate we
+ * configure); a job still running is read again after `pollIntervalMs`, doubling to at most 30 s — jsforce's Bulk2
+ * polls at a fixed interval up to a timeout, which costs a call every interval on a long job.
  */
-export async function pollUntilDone(client: SalesforceClient, kind: 'query' | 'ingest', id: string): Promise<{ job: JobInfo; timedOut: boolean }> {
+export function* pollWaits(client: SalesforceClient, expectedRows: number): Generator<number, never> {
+  const { pollIntervalMs, bulkRowsPerSecond } = client.config;
+  yield pollIntervalMs + Math.ceil((Math.max(0, expectedRows) * 1000) / bulkRowsPerSecond);
+  for (let wait = pollIntervalMs; ; wait = Math.min(Math.max(pollIntervalMs, MAX_POLL_INTERVAL_MS), wait * 2)) yield wait;
+}
+
+/**
+ * Polls a Bulk 2.0 job (query or ingest) of about `expectedRows` rows until it reaches a terminal state or the poll
+ * timeout (`pollWaits`); returns the last job info read and whether the timeout ended the polling.
+ */
+export async function pollUntilDone(client: SalesforceClient, kind: 'query' | 'ingest', id: string, expectedRows = 0): Promise<{ job: JobInfo; timedOut: boolean }> {
   const endpoint = kind === 'query' ? 'bulk2.query' : 'bulk2.ingest';
   const deadline = Date.now() + client.config.pollTimeoutMs;
+  const waits = pollWaits(client, expectedRows);
   for (;;) {
+    await sleep(Math.max(0, Math.min(waits.next().value, deadline - Date.now())));
     const res = await client.call<unknown>(endpoint, { method: 'GET', url: `/jobs/${kind}/${id}` });
     const job = JobInfo.parse(res.body);
     if (JOB_TERMINAL_STATES.has(job.state)) return { job, timedOut: false };
     if (Date.now() >= deadline) return { job, timedOut: true };
-    await sleep(client.config.pollIntervalMs);
   }
 }
 
 /** Polls a Bulk 2.0 job until it reaches a terminal state; throws at the poll timeout. */
-export async function pollJob(client: SalesforceClient, kind: 'query' | 'ingest', id: string): Promise<JobInfo> {
-  const { job, timedOut } = await pollUntilDone(client, kind, id);
+export async function pollJob(client: SalesforceClient, kind: 'query' | 'ingest', id: string, expectedRows = 0): Promise<JobInfo> {
+  const { job, timedOut } = await pollUntilDone(client, kind, id, expectedRows);
   if (timedOut) {
     const endpoint = kind === 'query' ? 'bulk2.query' : 'bulk2.ingest';
     throw new ParcoursError('CRM_UNAVAILABLE', `Salesforce Bulk API 2.0 ${kind} job ${id} still ${job.state} after ${client.config.pollTimeoutMs} ms; it keeps running server-side.`, {
@@ -68,14 +88,14 @@ export function resultPageSize(client: SalesforceClient, expected?: number): num
 }
 
 /** Creates a query job and waits for JobComplete; returns the job id (results are read by `bulkResultPages`). */
-export async function runBulkQuery(client: SalesforceClient, soql: string, options: { all?: boolean } = {}): Promise<string> {
+export async function runBulkQuery(client: SalesforceClient, soql: string, options: { all?: boolean; expected?: number } = {}): Promise<string> {
   const created = await client.call<unknown>('bulk2.query', {
     method: 'POST',
     url: '/jobs/query',
     body: { operation: options.all ? 'queryAll' : 'query', query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' },
   });
   const { id } = JobInfo.parse(created.body);
-  const job = await pollJob(client, 'query', id);
+  const job = await pollJob(client, 'query', id, options.expected ?? 0);
   if (job.state !== 'JobComplete') {
     throw new ParcoursError('CRM_ERROR', `Salesforce Bulk API 2.0 query job ${id} ended ${job.state}: ${job.errorMessage ?? 'no message'}`, { crm: 'salesforce', endpoint: 'bulk2.query', jobId: id });
   }

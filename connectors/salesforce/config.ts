@@ -48,9 +48,13 @@ export interface SalesforceConnectorConfig {
   permissionSetName?: string;
   retry?: SalesforceRetryConfig;
   pacing?: SalesforcePacingConfig;
-  /** Bulk API 2.0 job polling interval and give-up time. */
+  /**
+   * Bulk API 2.0 job polling (bulk-query.ts `pollWaits`): the base interval, the give-up time, and the rows a
+   * second we expect a job to process (the first status read waits for the job's expected rows at this rate).
+   */
   pollIntervalMs?: number;
   pollTimeoutMs?: number;
+  bulkRowsPerSecond?: number;
   /** Rows per Bulk API 2.0 query result page (`maxRecords`). */
   bulkResultPageSize?: number;
   /** Where describe results are kept across runs (the sync core: the store); default in memory. */
@@ -75,6 +79,7 @@ export interface ResolvedConfig {
   pacing: Required<SalesforcePacingConfig>;
   pollIntervalMs: number;
   pollTimeoutMs: number;
+  bulkRowsPerSecond: number;
   bulkResultPageSize: number;
 }
 
@@ -108,6 +113,7 @@ const schema = z.object({
     .prefault({}),
   pollIntervalMs: z.number().int().min(0).default(2_000),
   pollTimeoutMs: z.number().int().positive().default(30 * 60_000),
+  bulkRowsPerSecond: z.number().positive().default(20_000),
   bulkResultPageSize: z.number().int().positive().default(50_000),
 });
 
@@ -148,6 +154,7 @@ export function resolveConfig(config: SalesforceConnectorConfig): ResolvedConfig
     pacing: c.pacing,
     pollIntervalMs: c.pollIntervalMs,
     pollTimeoutMs: c.pollTimeoutMs,
+    bulkRowsPerSecond: c.bulkRowsPerSecond,
     bulkResultPageSize: c.bulkResultPageSize,
   };
 }

@@ -32,15 +32,26 @@ export class ApiBudget {
 }
 
 /**
- * How ingest jobs advance. Salesforce splits an ingest job's data into internal batches of 10,000
- * records ("Salesforce creates a separate batch for each 10,000 records in your job data",
- * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/how_requests_are_processed.htm);
- * the sandbox processes one internal batch per status read. `holdAfterBatches` (a test control) keeps
- * jobs InProgress after that many internal batches, like a busy org's queue, until released.
+ * How Bulk API 2.0 jobs progress: by elapsed time, never by status reads. Salesforce "queues a new job for
+ * processing once you've created it, uploaded data for the job, and moved the job to the UploadComplete state.
+ * Once the job is de-queued, Salesforce starts processing the job operation and moves the job to the InProgress
+ * state. Once the job has been fully processed, Salesforce moves the job to the JobComplete state"
+ * (How Requests Are Processed, https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/how_requests_are_processed.htm;
+ * Job States, https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_bulk_v2/bulk_api_2_job_states.htm).
+ * The sandbox model: a job waits `queueDelayMs` in the queue after UploadComplete (query jobs: after creation),
+ * then processes `rowsPerSecond` rows a second; an ingest job in internal batches of `batchSize` (Salesforce: 10,000
+ * records, "Salesforce creates a separate batch for every 10,000 records in your job data", same page), each
+ * committed when its last row's time has come. The documents state no queue time or throughput (they vary with
+ * org load): these are test settings, fast by default. `holdAfterBatches` (a test control) keeps ingest jobs
+ * InProgress after that many internal batches, like a busy org's queue, until released.
  */
 export interface IngestSettings {
   batchSize: number;
   holdAfterBatches: number | null;
+  queueDelayMs: number;
+  rowsPerSecond: number;
+  /** Set by the Bulk routes: makes held jobs move again once `holdAfterBatches` is lifted. */
+  resume?: () => void;
 }
 
 export interface ApiContext {

@@ -54,6 +54,12 @@ export interface SalesforceSandboxOptions {
    */
   bulkIngestBatchSize?: number;
   /**
+   * Bulk API 2.0 job timing (context.ts `IngestSettings`): milliseconds a job waits in the queue before
+   * InProgress (default 20), and rows processed per second once it runs (default 200,000).
+   */
+  bulkQueueDelayMs?: number;
+  bulkRowsPerSecond?: number;
+  /**
    * Add the org's own survey and first-response custom fields (`Contact.CSAT__c`, `Contact.NPS_Score__c`,
    * `Case.First_Response_At__c`), granted to the integration user and seeded. Default false: a standard
    * org, standard fields only, as a new customer's org is (none of the three is a standard field in the
@@ -126,7 +132,7 @@ export interface SalesforceSandbox {
     clear(): void;
     expireSessions(): void;
     /** Bulk ingest jobs stay InProgress once they have processed this many internal batches (a slow org's queue). */
-    holdIngestJobs(afterBatches: number): void;
+    holdIngestJobs(afterBatches: number | null): void;
   };
   calls: SandboxCall[];
   stats(): { total: number; byEndpoint: Record<string, number> };
@@ -172,7 +178,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const faults = salesforceFaults();
   const calls: SandboxCall[] = [];
   let url = '';
-  const ctx: ApiContext = { org, budget, url: () => url, ingest: { batchSize: opts.bulkIngestBatchSize ?? 10_000, holdAfterBatches: null } };
+  const ctx: ApiContext = { org, budget, url: () => url, ingest: { batchSize: opts.bulkIngestBatchSize ?? 10_000, holdAfterBatches: null, queueDelayMs: opts.bulkQueueDelayMs ?? 20, rowsPerSecond: opts.bulkRowsPerSecond ?? 200_000 } };
 
   // Composite subrequests are served by loopback requests carrying this secret: not counted or logged on their own.
   const subrequestSecret = randomBytes(16).toString('hex');
@@ -315,10 +321,12 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       clear: () => {
         faults.clear();
         ctx.ingest.holdAfterBatches = null;
+        ctx.ingest.resume?.();
       },
       expireSessions: () => sessions.expireAll(),
       holdIngestJobs: (afterBatches) => {
         ctx.ingest.holdAfterBatches = afterBatches;
+        if (afterBatches === null) ctx.ingest.resume?.();
       },
     },
     calls,

@@ -29,3 +29,15 @@ export async function rest(sb: SalesforceSandbox, method: string, path: string, 
   }
   return { status: res.status, headers: res.headers, json, text };
 }
+
+/**
+ * Waits until `check` holds (checked every 5 ms). Bulk API 2.0 jobs progress in the background as time passes
+ * (sandbox/salesforce/context.ts `IngestSettings`): a test waits for the state it needs, never for a fixed time.
+ */
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,7 +1,9 @@
 /**
- * Bulk API 2.0 ingest and query jobs. The state machine advances one step per status read
- * (UploadComplete → InProgress → JobComplete), so callers always see the documented progression; an
- * ingest job processes one internal batch (`ctx.ingest.batchSize`, 10,000 by default) per status read.
+ * Bulk API 2.0 ingest and query jobs. Jobs progress in the background as time passes, whether or not anyone
+ * reads their status, as in a real org (context.ts `IngestSettings`: a queue delay after UploadComplete, then
+ * rows at a throughput; an ingest job commits internal batches of `ctx.ingest.batchSize`, 10,000 by default).
+ * A timer moves each job; every request about a job first catches it up with the clock, so what a client reads
+ * never depends on timer lateness. Job states: https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_bulk_v2/bulk_api_2_job_states.htm
  * Ingest: https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/bulk_api_2_0.htm
  * Abort (`PATCH {"state":"Aborted"}`): https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/abort_job.htm —
  * "When a job is aborted, no more records are processed. If changes to data have already been
@@ -44,6 +46,9 @@ interface IngestJob {
   /** Rows processed so far, and internal batches done. */
   next: number;
   batchesDone: number;
+  /** When the job left the queue (InProgress) and the time its processing is measured from (ms, real clock). */
+  queuedAt: number | null;
+  startedAt: number | null;
 }
 
 interface QueryJob {
@@ -57,6 +62,8 @@ interface QueryJob {
   modstamp: number;
   header: string[];
   rows: string[][];
+  queuedAt: number;
+  startedAt: number | null;
 }
 
 const ingestBody = z.object({
@@ -110,8 +117,11 @@ export function bulkRouter(ctx: ApiContext): Router {
     return { header, rows };
   };
 
-  /** Processes the next internal batch; a header naming an unknown field fails the whole job like Salesforce. */
-  const processNextBatch = (j: IngestJob): void => {
+  /**
+   * Processes the next internal batch (`limit` 0: only parses the upload); a header naming an unknown field fails the
+   * whole job like Salesforce.
+   */
+  const processNextBatch = (j: IngestJob, limit = ctx.ingest.batchSize): void => {
     const def = org.objectDef(j.object)!;
     if (j.rows === null) {
       const { header, rows } = parsed(j);
@@ -127,7 +137,8 @@ export function bulkRouter(ctx: ApiContext): Router {
     }
     const header = j.header;
     const idCol = header.findIndex((h) => h.toLowerCase() === 'id');
-    const batch = j.rows.slice(j.next, j.next + ctx.ingest.batchSize);
+    if (limit === 0) return;
+    const batch = j.rows.slice(j.next, j.next + limit);
     for (const row of batch) {
       const fields: Record<string, unknown> = {};
       header.forEach((h, i) => {
@@ -149,6 +160,66 @@ export function bulkRouter(ctx: ApiContext): Router {
     if (j.next >= j.rows.length) j.state = 'JobComplete';
   };
 
+  const msPerRow = (): number => 1000 / Math.max(1, ctx.ingest.rowsPerSecond);
+  const timers = new Map<string, NodeJS.Timeout>();
+  /** Runs `step` for a job at `at` (real clock), replacing any earlier timer; the timer never keeps the process alive. */
+  const wake = (id: string, at: number, step: () => void): void => {
+    clearTimeout(timers.get(id));
+    const t = setTimeout(() => {
+      timers.delete(id);
+      step();
+    }, Math.max(0, at - Date.now()));
+    t.unref();
+    timers.set(id, t);
+  };
+
+  /** Moves an ingest job as far as the clock says: out of the queue, then every internal batch whose time has come. */
+  const catchUpIngest = (j: IngestJob): void => {
+    const now = Date.now();
+    if (j.queuedAt === null || TERMINAL.includes(j.state)) return;
+    if (j.state === 'UploadComplete') {
+      if (now < j.queuedAt + ctx.ingest.queueDelayMs) return wake(j.id, j.queuedAt + ctx.ingest.queueDelayMs, () => catchUpIngest(j));
+      j.state = 'InProgress';
+      j.startedAt = j.queuedAt + ctx.ingest.queueDelayMs;
+      j.modstamp = org.clock();
+    }
+    for (;;) {
+      if (j.state !== 'InProgress') return;
+      if (ctx.ingest.holdAfterBatches !== null && j.batchesDone >= ctx.ingest.holdAfterBatches) return; // resumed by `resume`
+      if (j.rows === null) {
+        processNextBatch(j, 0);
+        if (j.state !== 'InProgress') return;
+      }
+      const rows = j.rows as string[][];
+      const end = Math.min(rows.length, j.next + ctx.ingest.batchSize);
+      const due = (j.startedAt as number) + end * msPerRow();
+      if (now < due) return wake(j.id, due, () => catchUpIngest(j));
+      processNextBatch(j);
+      j.modstamp = org.clock();
+    }
+  };
+
+  /** Moves a query job as far as the clock says: the query runs when the job leaves the queue. */
+  const catchUpQuery = (j: QueryJob): void => {
+    const now = Date.now();
+    if (TERMINAL.includes(j.state)) return;
+    if (j.state === 'UploadComplete') {
+      if (now < j.queuedAt + ctx.ingest.queueDelayMs) return wake(j.id, j.queuedAt + ctx.ingest.queueDelayMs, () => catchUpQuery(j));
+      const run = runSoql(org, j.query, { includeDeleted: j.operation === 'queryAll', actor: 'api', allowed: QUERYABLE });
+      j.rows = run.records.map((rec) => csvCells(org, rec, run.fields));
+      j.state = 'InProgress';
+      j.startedAt = j.queuedAt + ctx.ingest.queueDelayMs;
+      j.modstamp = org.clock();
+    }
+    const due = (j.startedAt as number) + j.rows.length * msPerRow();
+    if (now < due) return wake(j.id, due, () => catchUpQuery(j));
+    j.state = 'JobComplete';
+    j.modstamp = org.clock();
+  };
+  ctx.ingest.resume = () => {
+    for (const j of ingest.values()) catchUpIngest(j);
+  };
+
   r.post('/jobs/ingest', (req, res) => {
     const body = ingestBody.safeParse(req.body);
     if (!body.success) throw new SfHttpError(400, 'INVALIDJOB', `Invalid job: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -160,7 +231,7 @@ export function bulkRouter(ctx: ApiContext): Router {
     const now = org.clock();
     const j: IngestJob = {
       id: org.ids.next(KEY_PREFIXES.Job), object: def.name, operation: body.data.operation, state: 'Open', version: versionOf(req), createdDate: now,
-      modstamp: now, csv: '', success: [], failed: [], unprocessed: [], header: [], rows: null, next: 0, batchesDone: 0,
+      modstamp: now, csv: '', success: [], failed: [], unprocessed: [], header: [], rows: null, next: 0, batchesDone: 0, queuedAt: null, startedAt: null,
       ...(body.data.externalIdFieldName ? { externalIdFieldName: body.data.externalIdFieldName } : {}),
     };
     ingest.set(j.id, j);
@@ -181,12 +252,19 @@ export function bulkRouter(ctx: ApiContext): Router {
     const j = getIngest(req);
     const body = stateBody.safeParse(req.body);
     if (!body.success) throw new SfHttpError(400, 'INVALIDJOBSTATE', 'state must be UploadComplete or Aborted');
+    catchUpIngest(j);
     if (TERMINAL.includes(j.state) || (body.data.state === 'UploadComplete' && j.state !== 'Open')) {
       throw new SfHttpError(409, 'INVALIDJOBSTATE', `Job ${j.id} cannot move from ${j.state} to ${body.data.state}`);
     }
     j.state = body.data.state;
     j.modstamp = org.clock();
+    if (j.state === 'UploadComplete') {
+      // Queued now; processing starts after the queue delay, read or not.
+      j.queuedAt = Date.now();
+      catchUpIngest(j);
+    }
     if (j.state === 'Aborted') {
+      clearTimeout(timers.get(j.id));
       // Internal batches already processed stay written; the rest is never processed.
       if (j.rows === null) {
         const { header, rows } = parsed(j);
@@ -200,10 +278,7 @@ export function bulkRouter(ctx: ApiContext): Router {
 
   r.get('/jobs/ingest/:id', (req, res) => {
     const j = getIngest(req);
-    const held = ctx.ingest.holdAfterBatches !== null && j.batchesDone >= ctx.ingest.holdAfterBatches;
-    if (j.state === 'UploadComplete') j.state = 'InProgress';
-    else if (j.state === 'InProgress' && !held) processNextBatch(j);
-    j.modstamp = org.clock();
+    catchUpIngest(j);
     res.json(ingestInfo(j));
   });
 
@@ -216,11 +291,13 @@ export function bulkRouter(ctx: ApiContext): Router {
   const columns = (j: IngestJob): string[] => (j.header.length > 0 ? j.header : (parseCsv(j.csv)[0] ?? []));
   r.get('/jobs/ingest/:id/successfulResults', (req, res) => {
     const j = getIngest(req);
+    catchUpIngest(j);
     finished(j);
     resultCsv(res, ['sf__Id', 'sf__Created', ...columns(j)], j.success);
   });
   r.get('/jobs/ingest/:id/failedResults', (req, res) => {
     const j = getIngest(req);
+    catchUpIngest(j);
     finished(j);
     resultCsv(res, ['sf__Id', 'sf__Error', ...columns(j)], j.failed);
   });
@@ -230,6 +307,7 @@ export function bulkRouter(ctx: ApiContext): Router {
   });
   r.delete('/jobs/ingest/:id', (req, res) => {
     const j = getIngest(req);
+    catchUpIngest(j);
     if (j.state === 'InProgress') throw new SfHttpError(400, 'INVALIDJOBSTATE', 'An in-progress job cannot be deleted');
     ingest.delete(j.id);
     res.status(204).end();
@@ -250,26 +328,26 @@ export function bulkRouter(ctx: ApiContext): Router {
       throw soqlHttpError(e, body.data.query);
     }
     const now = org.clock();
-    const j: QueryJob = { id: org.ids.next(KEY_PREFIXES.Job), operation: body.data.operation, object, query: body.data.query, state: 'UploadComplete', version: versionOf(req), createdDate: now, modstamp: now, header, rows: [] };
+    const j: QueryJob = {
+      id: org.ids.next(KEY_PREFIXES.Job), operation: body.data.operation, object, query: body.data.query, state: 'UploadComplete', version: versionOf(req),
+      createdDate: now, modstamp: now, header, rows: [], queuedAt: Date.now(), startedAt: null,
+    };
     queries.set(j.id, j);
     ctx.budget.bulkQueryJobs++;
+    // The response shows the job queued (UploadComplete, query_create_job); it runs after the queue delay, read or not.
     res.json(queryInfo(j));
+    catchUpQuery(j);
   });
 
   r.get('/jobs/query/:id', (req, res) => {
     const j = getQuery(req);
-    if (j.state === 'UploadComplete') j.state = 'InProgress';
-    else if (j.state === 'InProgress') {
-      const run = runSoql(org, j.query, { includeDeleted: j.operation === 'queryAll', actor: 'api', allowed: QUERYABLE });
-      j.rows = run.records.map((rec) => csvCells(org, rec, run.fields));
-      j.state = 'JobComplete';
-    }
-    j.modstamp = org.clock();
+    catchUpQuery(j);
     res.json(queryInfo(j));
   });
 
   r.get('/jobs/query/:id/results', (req, res) => {
     const j = getQuery(req);
+    catchUpQuery(j);
     if (j.state !== 'JobComplete') throw new SfHttpError(400, 'INVALIDJOBSTATE', `Job ${j.id} is not complete (state: ${j.state})`);
     // Locators are opaque to clients; here the base64 of the next row offset.
     const locator = typeof req.query.locator === 'string' && req.query.locator !== '' ? req.query.locator : null;
@@ -284,13 +362,16 @@ export function bulkRouter(ctx: ApiContext): Router {
 
   r.patch('/jobs/query/:id', (req, res) => {
     const j = getQuery(req);
+    catchUpQuery(j);
     const body = stateBody.safeParse(req.body);
     if (!body.success || body.data.state !== 'Aborted' || TERMINAL.includes(j.state)) throw new SfHttpError(400, 'INVALIDJOBSTATE', 'only an unfinished query job can be aborted');
     j.state = 'Aborted';
+    clearTimeout(timers.get(j.id));
     res.json(queryInfo(j));
   });
   r.delete('/jobs/query/:id', (req, res) => {
     const j = getQuery(req);
+    clearTimeout(timers.get(j.id));
     queries.delete(j.id);
     res.status(204).end();
   });
