@@ -15,6 +15,14 @@
  * batch, so the core removes what the CRM no longer shows (a converted Lead, a Case detached from its
  * Contact, a record purged from the recycle bin). A pull stopped early never sends `complete`.
  *
+ * Merged Contacts and Leads: a merge deletes the losers and sets their `MasterRecordId` to the survivor ("When a
+ * record is deleted after losing a merge operation, its MasterRecordId field is set to the ID of the winning record",
+ * https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/apex_triggers_merge_statements.htm;
+ * "Use queryAll() to view records that have been deleted during a merge",
+ * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_merge.htm). The Contact and Lead
+ * reads select `MasterRecordId` next to `IsDeleted`, so a deleted loser is handed over to its survivor (issue 16:
+ * stage ledger, memberships, touchpoints and links follow) instead of being a plain removal — at no extra query.
+ *
  * Converted Leads (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_lead.htm):
  * `IsConverted`, `ConvertedContactId`, `ConvertedDate`; the Lead is then read-only. Each conversion
  * is handed over to the Contact it became. Incremental: the conversion bumps the Lead's
@@ -107,8 +115,9 @@ interface ObjectRead {
   main: QueryStream;
 }
 
-function openObject(ctx: Ctx, object: SfObject | 'OpportunityContactRole', fields: string[], baseWhere: string | null): ObjectRead {
+function openObject(ctx: Ctx, object: SfObject | 'OpportunityContactRole', selected: string[], baseWhere: string | null): ObjectRead {
   const mark = ctx.mode === 'incremental' ? ctx.state.objects[object] : undefined;
+  const fields = MERGEABLE.has(object) && !selected.includes(MERGE_FIELD) ? [...selected, MERGE_FIELD] : selected;
   if (mark) {
     // One queryAll returns the changed rows and the deleted ones (a delete moves SystemModstamp), in
     // (SystemModstamp, Id) order: the cursor never passes a deletion it has not reported.
@@ -124,12 +133,24 @@ function openObject(ctx: Ctx, object: SfObject | 'OpportunityContactRole', field
   return { object, fields: withDeleted, where, mark, deleted: null, main };
 }
 
+/** Merge losers carry the survivor's id (Contact and Lead only: the objects merge() takes that Parcours reads as customers). */
+const MERGEABLE: ReadonlySet<string> = new Set(['Contact', 'Lead']);
+const MERGE_FIELD = 'MasterRecordId';
+
+/** A deleted row of a read: its id, and the survivor's when a merge deleted it. */
+interface Deleted {
+  id: string;
+  mergedInto: string | null;
+  at: number | null;
+}
+const deletedOf = (r: FlatRow): Deleted => ({ id: String(r.Id), mergedInto: asText(r[MERGE_FIELD]) ?? null, at: asTime(r.SystemModstamp) ?? null });
+
 /** Rows of one object: deletions first, then changed/all rows, REST or Bulk. Yields row pages with the mark to save after them. */
-async function* objectPages(ctx: Ctx, read: ObjectRead): AsyncGenerator<{ rows: FlatRow[]; deleted: string[]; mark: Mark | undefined }> {
+async function* objectPages(ctx: Ctx, read: ObjectRead): AsyncGenerator<{ rows: FlatRow[]; deleted: Deleted[]; mark: Mark | undefined }> {
   const { client } = ctx;
   if (read.deleted) {
     const deletedRows = await ctx.reader.rows(read.deleted);
-    if (deletedRows.length > 0) yield { rows: [], deleted: deletedRows.map((r) => String(r.Id)), mark: undefined };
+    if (deletedRows.length > 0) yield { rows: [], deleted: deletedRows.map(deletedOf), mark: undefined };
   }
   let last = read.mark;
   const first = await read.main.page();
@@ -138,10 +159,10 @@ async function* objectPages(ctx: Ctx, read: ObjectRead): AsyncGenerator<{ rows: 
     // Bulk rows are unordered: the cursor can only move once all of them are stored.
     for await (const rows of bulkQueryPages(client, select(read.fields, read.object, read.where), { all: true, expected: first.totalSize })) {
       const live: FlatRow[] = [];
-      const gone: string[] = [];
+      const gone: Deleted[] = [];
       for (const r of rows) {
         last = later(last, r);
-        if (asBool(r.IsDeleted)) gone.push(String(r.Id));
+        if (asBool(r.IsDeleted)) gone.push(deletedOf(r));
         else live.push(r);
       }
       yield { rows: live, deleted: gone, mark: undefined };
@@ -151,10 +172,10 @@ async function* objectPages(ctx: Ctx, read: ObjectRead): AsyncGenerator<{ rows: 
   }
   for (let page: QueryPage | null = first; page; page = await read.main.page()) {
     const live: FlatRow[] = [];
-    const gone: string[] = [];
+    const gone: Deleted[] = [];
     for (const r of page.rows) {
       last = later(last, r);
-      if (asBool(r.IsDeleted)) gone.push(String(r.Id));
+      if (asBool(r.IsDeleted)) gone.push(deletedOf(r));
       else live.push(r);
     }
     yield { rows: live, deleted: gone, mark: last };
@@ -185,9 +206,15 @@ function openSimple(ctx: Ctx, plan: ObjectPlan): { plan: ObjectPlan; read: Objec
 async function* pullSimple(ctx: Ctx, opened: ReturnType<typeof openSimple>): AsyncGenerator<PullBatch> {
   const { plan, read, converted } = opened;
   for await (const page of objectPages(ctx, read)) {
-    const removed: RecordRef[] = page.deleted.map((id) => ({ kind: plan.kind, objectType: plan.object, id }));
+    const removed: RecordRef[] = [];
     const records: CrmRecord[] = [];
     const handovers: Handover[] = [];
+    for (const d of page.deleted) {
+      const from: RecordRef = { kind: plan.kind, objectType: plan.object, id: d.id };
+      // A merge loser: the customer lives on as the survivor (same object: merge() takes records of one type).
+      if (d.mergedInto && d.mergedInto !== d.id) handovers.push({ from, to: { kind: plan.kind, objectType: plan.object, id: d.mergedInto }, at: d.at ?? Date.now() });
+      else removed.push(from);
+    }
     for (const row of page.rows) {
       if (plan.object === 'Lead' && asBool(row.IsConverted)) {
         const h = handoverOf(row);
@@ -260,7 +287,7 @@ async function* pullDeals(ctx: Ctx, opened: ReturnType<typeof openDeals>): Async
   for await (const page of objectPages(ctx, read)) {
     for (const r of page.rows) seen.add(String(r.Id));
     const records = await toRecords(page.rows);
-    const removed: RecordRef[] = page.deleted.map((id) => ({ kind: 'deal', objectType: 'Opportunity', id }));
+    const removed: RecordRef[] = page.deleted.map((d) => ({ kind: 'deal', objectType: 'Opportunity', id: d.id }));
     if (page.mark) ctx.state.objects.Opportunity = page.mark;
     yield { kind: 'deal', records, removed, ...(page.mark ? { cursor: snapshot(ctx.state) } : {}) };
   }

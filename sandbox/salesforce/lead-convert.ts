@@ -14,7 +14,12 @@
  *   https://help.salesforce.com/s/articleView?id=sf.leads_convert.htm): Task/Event `WhoId`, and the mail logged
  *   to the Lead (Enhanced Email shows it as an activity; moving its EmailMessageRelation is inferred, UNCONFIRMED).
  * Merge: https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_merge.htm
- * - related records move to the master; the losers go to the recycle bin with MasterRecordId set.
+ * - Contacts with Contacts, Leads with Leads (records of the same type); related records move to the master;
+ * - the losers go to the recycle bin with MasterRecordId set ("When a record is deleted after losing a merge
+ *   operation, its MasterRecordId field is set to the ID of the winning record", Triggers and Merge Statements,
+ *   https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/apex_triggers_merge_statements.htm),
+ *   which `queryAll` shows ("Use queryAll() to view records that have been deleted during a merge", merge());
+ * - the master is updated (its SystemModstamp moves: "a single update event for the winning record").
  */
 import { ParcoursError } from '../../src/errors.ts';
 import type { Org, Values } from './org.ts';
@@ -84,28 +89,38 @@ export function convertLead(org: Org, leadId: string, opts: ConvertLeadOptions =
   return { contactId, accountId, opportunityId };
 }
 
-/** Merges `loserId` into `masterId`: cases, contact roles and campaign memberships move; the loser is deleted. */
+/** Merges `loserId` into `masterId` (two Contacts or two Leads): cases, contact roles, campaign memberships and activities move; the loser is deleted. */
 export function mergeContacts(org: Org, masterId: string, loserId: string): void {
   const master = org.get(masterId);
   const loser = org.get(loserId);
-  if (!master || master.type !== 'Contact' || !loser || loser.type !== 'Contact') throw new ParcoursError('CRM_VALIDATION', 'sandbox merge failed: both records must be live Contacts', { crm: 'salesforce', recordId: loserId });
+  const type = master?.type;
+  if (!master || !loser || (type !== 'Contact' && type !== 'Lead') || loser.type !== type || master.values.IsDeleted === true || loser.values.IsDeleted === true) {
+    throw new ParcoursError('CRM_VALIDATION', 'sandbox merge failed: both records must be live Contacts, or both live Leads', { crm: 'salesforce', recordId: loserId });
+  }
+  if (type === 'Lead' && (master.values.IsConverted === true || loser.values.IsConverted === true)) {
+    throw new ParcoursError('CRM_VALIDATION', 'sandbox merge failed: CANNOT_UPDATE_CONVERTED_LEAD: a converted lead cannot be merged', { crm: 'salesforce', recordId: loserId });
+  }
   const m = String(master.values.Id);
   const l = String(loser.values.Id);
-  for (const c of org.list('Case')) if (c.values.ContactId === l) org.systemWrite(String(c.values.Id), { ContactId: m });
-  for (const r of org.list('OpportunityContactRole')) if (r.values.ContactId === l) org.systemWrite(String(r.values.Id), { ContactId: m });
-  for (const cm of org.list('CampaignMember')) {
-    if (cm.values.ContactId !== l) continue;
-    const dup = org.list('CampaignMember').some((o) => o.values.CampaignId === cm.values.CampaignId && o.values.ContactId === m);
-    if (dup) org.remove(String(cm.values.Id));
-    else org.systemWrite(String(cm.values.Id), { ContactId: m });
+  const person = type === 'Contact' ? 'ContactId' : 'LeadId';
+  if (type === 'Contact') {
+    for (const c of org.list('Case')) if (c.values.ContactId === l) org.systemWrite(String(c.values.Id), { ContactId: m });
+    for (const r of org.list('OpportunityContactRole')) if (r.values.ContactId === l) org.systemWrite(String(r.values.Id), { ContactId: m });
   }
-  moveActivities(org, l, m);
+  for (const cm of org.list('CampaignMember')) {
+    if (cm.values[person] !== l) continue;
+    const dup = org.list('CampaignMember').some((o) => o.values.CampaignId === cm.values.CampaignId && o.values[person] === m);
+    if (dup) org.remove(String(cm.values.Id));
+    else org.systemWrite(String(cm.values.Id), { [person]: m });
+  }
+  moveActivities(org, l, m, type);
   org.systemWrite(l, { MasterRecordId: m });
   org.remove(l);
+  org.systemWrite(m, {});
 }
 
 /** Activities of one person (Task/Event `WhoId`, mail relations) move to another, as conversion and merge do. */
-function moveActivities(org: Org, from: string, to: string): void {
+function moveActivities(org: Org, from: string, to: string, toType: 'Contact' | 'Lead' = 'Contact'): void {
   for (const type of ['Task', 'Event']) for (const a of org.list(type, true)) if (a.values.WhoId === from) org.systemWrite(String(a.values.Id), { WhoId: to });
-  for (const r of org.list('EmailMessageRelation')) if (r.values.RelationId === from) org.systemWrite(String(r.values.Id), { RelationId: to, RelationObjectType: 'Contact' });
+  for (const r of org.list('EmailMessageRelation')) if (r.values.RelationId === from) org.systemWrite(String(r.values.Id), { RelationId: to, RelationObjectType: toType });
 }

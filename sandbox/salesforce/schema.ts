@@ -196,6 +196,8 @@ export function standardSchema(): Map<string, ObjectDef> {
       ['Status', pick(LEAD_STATUSES.map((s) => s.name), false, { nillable: false, defaultPicklistValue: 'Open - Not Contacted' })],
       ['LeadSource', pick(LEAD_SOURCES)],
       ['IsConverted', { type: 'boolean', ...readOnly, nillable: false }],
+      // Set on the losing records of a merge, as on Contact: https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_lead.htm
+      ['MasterRecordId', ref('Lead', 'MasterRecord', readOnly)],
       ['ConvertedContactId', ref('Contact', 'ConvertedContact', readOnly)],
       ['ConvertedAccountId', ref('Account', 'ConvertedAccount', readOnly)],
       ['ConvertedOpportunityId', ref('Opportunity', 'ConvertedOpportunity', readOnly)],

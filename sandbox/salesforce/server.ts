@@ -114,7 +114,7 @@ export interface SalesforceSandboxData {
   campaignMembers(campaignId: string): Array<{ Id: string; ContactId: string | null; LeadId: string | null; Status: string | null }>;
   /** A user converting a Lead (convertLead() semantics, see lead-convert.ts). */
   convertLead(leadId: string, opts?: ConvertLeadOptions): ConvertLeadResult;
-  /** A user merging two Contacts: the loser's related records move to the master, the loser is deleted. */
+  /** A user merging two Contacts, or two Leads (merge(), lead-convert.ts): the loser's related records move to the master, the loser is deleted with MasterRecordId set. */
   mergeContacts(masterId: string, loserId: string): void;
   /** emptyRecycleBin(): deleted records are gone for good (queryAll no longer returns them). */
   emptyRecycleBin(ids: string[]): void;

@@ -22,14 +22,14 @@ describe('pull contacts', () => {
     const scope = sf()
       // One queryAll returns the rows and the recycle bin (IsDeleted) together: no deletions query of its own.
       .get(`${V}/queryAll`).matchHeader('sforce-query-options', 'batchSize=2000')
-      .query(soql((q) => q.startsWith('SELECT Id, SystemModstamp, Email, MailingCountry, Account.BillingCountry') && q.includes('Parcours_Stage__c') && q.endsWith(', IsDeleted FROM Contact ORDER BY SystemModstamp, Id')))
+      .query(soql((q) => q.startsWith('SELECT Id, SystemModstamp, Email, MailingCountry, Account.BillingCountry') && q.includes('Parcours_Stage__c') && q.endsWith(', MasterRecordId, IsDeleted FROM Contact ORDER BY SystemModstamp, Id')))
       .reply(200, page('Contact', [
         { Id: '003A', SystemModstamp: M1, IsDeleted: false, Email: 'a@x.io', MailingCountry: null, Account: { attributes: { type: 'Account' }, BillingCountry: 'France', Industry: 'Technology', NumberOfEmployees: 5000 }, LeadSource: 'Web', Parcours_Stage__c: 'Onboarding' },
         { Id: '003D', SystemModstamp: M1, IsDeleted: true, Email: 'd@x.io', MailingCountry: null, Account: null, LeadSource: null, Parcours_Stage__c: null },
       ], `${V}/query/01gXX-2000`, 3), usage(2))
       .get(`${V}/query/01gXX-2000`).matchHeader('sforce-query-options', 'batchSize=2000')
       .reply(200, page('Contact', [{ Id: '003B', SystemModstamp: M2, IsDeleted: false, Email: 'b@x.io', MailingCountry: 'Spain', Account: null, LeadSource: null, Parcours_Stage__c: null }], undefined, 3), usage(3))
-      .get(`${V}/queryAll`).query(soql((q) => q.includes('Status') && q.endsWith(', IsDeleted FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id')))
+      .get(`${V}/queryAll`).query(soql((q) => q.includes('Status') && q.endsWith(', MasterRecordId, IsDeleted FROM Lead WHERE IsConverted = false ORDER BY SystemModstamp, Id')))
       .reply(200, page('Lead', [{ Id: '00QL', SystemModstamp: M1, Email: 'l@x.io', Country: 'Italy', Industry: 'Retail', NumberOfEmployees: 12, Status: 'Working - Contacted', LeadSource: 'Partner Referral', Parcours_Stage__c: null }]))
       // The full read leaves converted Leads out; a slim query lists them for the hand-over.
       .get(`${V}/query`).query(soql((q) => q === 'SELECT Id, IsConverted, ConvertedContactId, ConvertedDate FROM Lead WHERE IsConverted = true'))
@@ -66,7 +66,7 @@ describe('pull contacts', () => {
     expect(c.stats().byEndpoint).toEqual({ composite: 1, 'soql.query': 1 });
   });
 
-  it('incremental: re-reads the cursor second whole, removes deleted and converted leads', async () => {
+  it('incremental: re-reads the cursor second whole, removes deleted and converted leads, hands merge losers over to their survivor', async () => {
     // The cursor second is recent (in-flight window): it is re-read whole, and every row in it is delivered —
     // 003A sorts before the cursor's Id but changed again within that second (same stamp). Only Date is faked.
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -79,30 +79,36 @@ describe('pull contacts', () => {
         { Id: '003A', SystemModstamp: '2026-03-02T10:00:00.000+0000', IsDeleted: false },
         { Id: '003B', SystemModstamp: '2026-03-02T10:00:00.000+0000', IsDeleted: false },
         { Id: '003C', SystemModstamp: '2026-03-02T10:00:00.000+0000', IsDeleted: false },
-        { Id: '003Z', SystemModstamp: '2026-03-02T10:00:00.000+0000', IsDeleted: true },
+        { Id: '003Y', SystemModstamp: '2026-03-02T10:00:00.000+0000', IsDeleted: true, MasterRecordId: '003A' },
+        { Id: '003Z', SystemModstamp: '2026-03-02T10:00:00.000+0000', IsDeleted: true, MasterRecordId: null },
       ]))
       .get(`${V}/queryAll`).query(soql((q) => q.includes('IsConverted') && q.includes('IsDeleted') && q.endsWith('FROM Lead WHERE SystemModstamp >= 2026-03-02T10:00:00Z ORDER BY SystemModstamp, Id')))
       .reply(200, page('Lead', [
         { Id: '00QM', SystemModstamp: M2.replace('10:00', '11:00'), IsConverted: true, ConvertedContactId: null, ConvertedDate: '2026-03-02' },
         { Id: '00QN', SystemModstamp: M2.replace('10:00', '11:00'), IsConverted: true, ConvertedContactId: '003C', ConvertedDate: '2026-03-02' },
+        { Id: '00QO', SystemModstamp: M2.replace('10:00', '11:00'), IsDeleted: true, IsConverted: false, MasterRecordId: '00QP' },
       ]));
 
     const batches = await collect(connector().pull({ objects: ['contact'], fields: needs(), mode: 'incremental', cursors: { contact: cursor } }));
     expect(scope.isDone()).toBe(true);
     expect(batches.flatMap((b) => b.records).map((r) => r.id)).toEqual(['003A', '003B', '003C']);
-    // Converted into a Contact: handed over; converted without one (e.g. a person account): removed.
+    // Converted into a Contact: handed over; converted without one (e.g. a person account): removed. Deleted by a
+    // merge (MasterRecordId set, merge(): https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_merge.htm):
+    // handed over to the survivor, a record of the same object; deleted otherwise: removed.
     expect(batches.flatMap((b) => b.removed)).toEqual([
       { kind: 'contact', objectType: 'Contact', id: '003Z' },
       { kind: 'contact', objectType: 'Lead', id: '00QM' },
     ]);
     expect(batches.flatMap((b) => b.handovers ?? [])).toEqual([
+      { from: { kind: 'contact', objectType: 'Contact', id: '003Y' }, to: { kind: 'contact', objectType: 'Contact', id: '003A' }, at: Date.parse('2026-03-02T10:00:00Z') },
+      { from: { kind: 'contact', objectType: 'Lead', id: '00QO' }, to: { kind: 'contact', objectType: 'Lead', id: '00QP' }, at: Date.parse('2026-03-02T11:00:00Z') },
       { from: { kind: 'contact', objectType: 'Lead', id: '00QN' }, to: { kind: 'contact', objectType: 'Contact', id: '003C' }, at: Date.parse('2026-03-02') },
     ]);
     // An incremental pull is no full pass: nothing may be swept after it.
     expect(batches.some((b) => b.fullPass)).toBe(false);
     vi.useRealTimers();
     // The deleted row is reported in the same batch as the rows around it: the cursor passes it.
-    expect(batches.at(-1)?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003Z' }, Lead: { modstamp: Date.parse('2026-03-02T11:00:00Z'), id: '00QN' } } });
+    expect(batches.at(-1)?.cursor).toEqual({ v: 1, objects: { Contact: { modstamp: Date.parse('2026-03-02T10:00:00Z'), id: '003Z' }, Lead: { modstamp: Date.parse('2026-03-02T11:00:00Z'), id: '00QO' } } });
   });
 
   it('rejects a cursor it did not write', async () => {
@@ -186,7 +192,7 @@ describe('pull above the bulk threshold', () => {
       // (The job finds 3: the rest were deleted meanwhile.)
       .reply(200, page('Contact', [{ Id: '003A', SystemModstamp: M1 }], `${V}/query/01gYY-2000`, 30_000))
       // queryAll: the recycle bin comes with the rows (IsDeleted), as in the REST read.
-      .post(`${V}/jobs/query`, (body) => body.operation === 'queryAll' && body.query === 'SELECT Id, SystemModstamp, Email, OwnerId, IsDeleted FROM Contact')
+      .post(`${V}/jobs/query`, (body) => body.operation === 'queryAll' && body.query === 'SELECT Id, SystemModstamp, Email, OwnerId, MasterRecordId, IsDeleted FROM Contact')
       .reply(200, { id: '750Q', operation: 'query', object: 'Contact', state: 'UploadComplete' })
       .get(`${V}/jobs/query/750Q`).reply(200, { id: '750Q', state: 'InProgress' })
       .get(`${V}/jobs/query/750Q`).reply(200, { id: '750Q', state: 'JobComplete' })
@@ -242,7 +248,7 @@ describe('a burst of writes in one second (SystemModstamp has whole seconds)', (
   it('pages through one second by Id, saves (second, Id) after each page, and resumes after the last stored row', async () => {
     const cursor = { v: 1, objects: { Contact: { modstamp: Date.parse('2026-11-23T10:00:00Z'), id: id(0) } } };
     sf()
-      .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id, SystemModstamp, OwnerId, IsDeleted FROM Contact WHERE ${keyset(id(0))} ORDER BY SystemModstamp, Id`))
+      .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id, SystemModstamp, OwnerId, MasterRecordId, IsDeleted FROM Contact WHERE ${keyset(id(0))} ORDER BY SystemModstamp, Id`))
       .reply(200, page('Contact', rows(1, 3), `${V}/query/0r8xx0000000001-3`, 5))
       .get(`${V}/query/0r8xx0000000001-3`).reply(200, page('Contact', rows(4, 5), undefined, 5));
     noLeads();
@@ -258,7 +264,7 @@ describe('a burst of writes in one second (SystemModstamp has whole seconds)', (
     nock.cleanAll();
     compositeEndpoint();
     sf()
-      .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id, SystemModstamp, OwnerId, IsDeleted FROM Contact WHERE ${keyset(id(3))} ORDER BY SystemModstamp, Id`))
+      .get(`${V}/queryAll`).query(soql((q) => q === `SELECT Id, SystemModstamp, OwnerId, MasterRecordId, IsDeleted FROM Contact WHERE ${keyset(id(3))} ORDER BY SystemModstamp, Id`))
       .reply(200, page('Contact', rows(4, 5)));
     noLeads();
     const resumed = await collect(connector().pull({ objects: ['contact'], fields: needs(), mode: 'incremental', cursors: { contact: contactBatches[0]!.cursor! } }));
