@@ -245,6 +245,8 @@ export interface CrmTasks {
   remove(ids: string[]): Promise<{ removed: string[]; failed: TaskWriteFailure[] }>;
   /** Users tasks can be assigned to (HubSpot owners API; Salesforce active Users). */
   owners(): Promise<Array<{ id: string; email: string | null; name: string | null; active: boolean }>>;
+  /** Creates to hand `create` at once (default 1,000): Salesforce takes more, so that one Bulk insert job can pay. */
+  readonly createChunk?: number;
 }
 
 /** One value a field held on a record, and since when (HubSpot `propertiesWithHistory`, Salesforce `<Object>History`). */

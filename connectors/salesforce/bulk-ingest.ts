@@ -25,6 +25,8 @@ import { JOB_TERMINAL_STATES, JobInfo, pollUntilDone } from './bulk-query.ts';
 
 export interface IngestOutcome {
   ok: string[];
+  /** With `readSuccessful`: the key of every row written and its record id (`sf__Id`: an insert's new id). */
+  created: Array<{ key: string; id: string }>;
   failed: Array<{ id: string; code: string; message: string }>;
   /** Ids the job never reached (job failed or aborted). */
   unprocessed: string[];
@@ -64,26 +66,29 @@ export async function bulkIngest(
   columns: string[],
   rows: Array<Record<string, string | null>>,
   key: (row: Record<string, string | null | undefined>) => string,
+  options: { readSuccessful?: boolean } = {},
 ): Promise<IngestOutcome> {
   const csv = toCsv(columns, rows);
-  const created = await client.call<unknown>('bulk2.ingest', {
+  const job = await client.call<unknown>('bulk2.ingest', {
     method: 'POST',
     url: '/jobs/ingest',
     body: { object, operation, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' },
   });
-  const { id } = Created.parse(created.body);
+  const { id } = Created.parse(job.body);
   await client.call('bulk2.ingest', { method: 'PUT', url: `/jobs/ingest/${id}/batches`, body: csv, contentType: 'text/csv' });
   await client.call('bulk2.ingest', { method: 'PATCH', url: `/jobs/ingest/${id}`, body: { state: 'UploadComplete' } });
   const polled = await pollUntilDone(client, 'ingest', id, rows.length);
   const abortedAt = polled.timedOut ? polled.job.state : null;
   const final = polled.timedOut ? await abort(client, id) : polled.job;
   const keys = rows.map(key);
-  // Every row processed, none failed: nothing to read back (get_job_info).
-  if (final.state === 'JobComplete' && final.numberRecordsFailed === 0 && final.numberRecordsProcessed === rows.length) return { ok: keys, failed: [], unprocessed: [], aborted: null };
+  // Every row processed, none failed: nothing to read back (get_job_info) — unless the caller needs the ids (inserts).
+  const clean = final.state === 'JobComplete' && final.numberRecordsFailed === 0 && final.numberRecordsProcessed === rows.length;
+  if (clean && !options.readSuccessful) return { ok: keys, created: [], failed: [], unprocessed: [], aborted: null };
 
-  const ok = parseCsv((await client.call<string>('bulk2.ingest', { method: 'GET', url: `/jobs/ingest/${id}/successfulResults`, text: true })).body)
-    .map(key)
-    .filter(Boolean);
+  const successRows = parseCsv((await client.call<string>('bulk2.ingest', { method: 'GET', url: `/jobs/ingest/${id}/successfulResults`, text: true })).body);
+  const created = successRows.map((r) => ({ key: key(r), id: r.sf__Id ?? '' })).filter((c) => c.key !== '' && c.id !== '');
+  const ok = successRows.map(key).filter(Boolean);
+  if (clean) return { ok, created, failed: [], unprocessed: [], aborted: null };
   const failed = parseCsv((await client.call<string>('bulk2.ingest', { method: 'GET', url: `/jobs/ingest/${id}/failedResults`, text: true })).body).map((r) => {
     // sf__Error reads "UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record:--".
     const text = r.sf__Error ?? '';
@@ -96,7 +101,7 @@ export async function bulkIngest(
   });
   const seen = new Set([...ok, ...failed.map((f) => f.id)]);
   const notSeen = keys.filter((k) => !seen.has(k));
-  if (abortedAt === null || final.state !== 'Aborted') return { ok, failed, unprocessed: notSeen, aborted: null };
+  if (abortedAt === null || final.state !== 'Aborted') return { ok, created, failed, unprocessed: notSeen, aborted: null };
 
   // Unprocessed rows carry the original columns.
   const unprocessedKeys = new Set(
@@ -104,6 +109,7 @@ export async function bulkIngest(
   );
   return {
     ok,
+    created,
     failed,
     unprocessed: notSeen.filter((k) => unprocessedKeys.has(k)),
     aborted: { jobId: id, stateAtTimeout: abortedAt, unknown: notSeen.filter((k) => !unprocessedKeys.has(k)) },

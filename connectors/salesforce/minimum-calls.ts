@@ -86,11 +86,14 @@ export interface WriteSize {
 
 /** Calls of one Bulk 2.0 ingest job where nothing fails: create, upload, UploadComplete, 1 poll (bulk-ingest.ts). */
 export const INGEST_CALLS = 4;
+/** A Task insert job reads its successfulResults too: the new ids (tasks.ts). */
+export const TASK_INSERT_CALLS = INGEST_CALLS + 1;
 
 /**
  * The write plan (push.ts, campaigns.ts, tasks.ts): an object with more than `bulkThreshold` records to write goes
  * in one Bulk 2.0 ingest job; so do the campaign member adds (and removals) of all segments together when they
- * are more than `bulkThreshold` and the job costs fewer calls (bulk-ingest.ts `ingestPays`). Everything else travels as 200-record Collections calls (removals after their
+ * are more than `bulkThreshold` and the job costs fewer calls (bulk-ingest.ts `ingestPays`), and the task creates
+ * likewise (one Task insert job, + its successfulResults). Everything else travels as 200-record Collections calls (removals after their
  * CampaignMember id lookups, 300 ids a query), five to a Composite call.
  */
 export function minimumWriteCalls(w: WriteSize, bulkThreshold = 10_000): number {
@@ -102,11 +105,14 @@ export function minimumWriteCalls(w: WriteSize, bulkThreshold = 10_000): number 
     else updates += n ?? 0;
   }
   updates += w.tasksUpdated ?? 0;
-  let subrequests = Math.ceil(updates / 200) + Math.ceil((w.tasksCreated ?? 0) / 200);
+  let subrequests = Math.ceil(updates / 200);
+  const created = w.tasksCreated ?? 0;
+  const taskJob = pays(created) ? TASK_INSERT_CALLS : 0;
+  if (taskJob === 0) subrequests += Math.ceil(created / 200);
   if (pays(w.membersAdded)) jobs++;
   else subrequests += Math.ceil(w.membersAdded / 200);
   if (w.membersRemoved > 0) subrequests += Math.ceil(w.membersRemoved / 300);
   if (pays(w.membersRemoved)) jobs++;
   else subrequests += Math.ceil(w.membersRemoved / 200);
-  return jobs * INGEST_CALLS + Math.ceil(subrequests / SLOTS);
+  return jobs * INGEST_CALLS + taskJob + Math.ceil(subrequests / SLOTS);
 }

@@ -13,6 +13,14 @@
  * - Status and Priority values are the org's (`TaskStatus`, `TaskPriority`, read once per connector, 2 queries):
  *   completed = the `IsClosed` status (Completed if the org has it), open = the `IsDefault` status; high = the
  *   `IsHighPriority` priority, medium = the `IsDefault` one, low = "Low" (else the last by SortOrder).
+ * - Many creates at once (`ingestPays`, as the record pushes decide): one Bulk API 2.0 `insert` job on Task
+ *   (create, upload, close, poll, successfulResults for the new ids; failedResults only when the job info counts a
+ *   failure: 5 calls, +1). Task has no external id field to carry our keys, but both result files return the columns
+ *   we sent next to `sf__Id` / `sf__Error` ("the results … contain the original request data", get_job_successful_results:
+ *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_successful_results.htm), so a
+ *   result row is matched back to its input by all its columns (WhoId, WhatId, Subject, Description, ActivityDate,
+ *   OwnerId, Priority, Status). Inputs whose columns are identical could not be told apart: those go through
+ *   Collections (results in request order), so every id and every failure stays exact.
  * - Read: `SELECT … FROM Task WHERE Id IN (…)`, 300 ids a query; a deleted task is simply missing (`query`,
  *   not `queryAll`). Status reads back from `IsClosed`, priority from `IsHighPriority` and the org's values.
  */
@@ -21,6 +29,7 @@ import type { CrmTasks, DoctorCheck, TaskCreate, TaskFields, TaskPriority, TaskW
 import { ParcoursError } from '../../src/errors.ts';
 import type { SalesforceClient } from './client.ts';
 import { COLLECTION_SIZE, RETRYABLE_RECORD_CODES, SaveResults, errorOf, type SaveResult } from './push.ts';
+import { bulkIngest, ingestPays } from './bulk-ingest.ts';
 import { queryRows } from './rest-query.ts';
 import { chunk, IDS_PER_QUERY, inList } from './soql.ts';
 import { asBool, asText, asTime, type FlatRow } from './translate.ts';
@@ -128,6 +137,18 @@ async function collection(client: SalesforceClient, method: 'POST' | 'PATCH', re
   return SaveResults.parse(res.body);
 }
 
+/** The Task fields of one create, as sent by Collections and as CSV columns of an insert job (strings only: no null). */
+function taskColumns(t: TaskCreate, p: TaskPicklists): Record<string, string> {
+  const v: Record<string, string> = {};
+  for (const [k, value] of Object.entries({ ...taskValues(t.fields, p), ...links(t), TaskSubtype: 'Task' })) if (value !== null && value !== undefined) v[k] = value;
+  return v;
+}
+
+/** What identifies a row of an insert job: every column we sent, in a fixed order (result files echo them). */
+function rowKey(columns: readonly string[], row: Record<string, string | null | undefined>): string {
+  return JSON.stringify(columns.map((c) => row[c] ?? ''));
+}
+
 export function salesforceTasks(client: SalesforceClient): CrmTasks {
   let picklists: Promise<TaskPicklists> | null = null;
   const lists = (): Promise<TaskPicklists> => {
@@ -138,31 +159,78 @@ export function salesforceTasks(client: SalesforceClient): CrmTasks {
     return picklists;
   };
 
+  /** Creates through 200-record Collections calls (five travel in one Composite call, composite.ts); results in request order. */
+  const createByCollections = async (tasks: TaskCreate[], p: TaskPicklists, out: Awaited<ReturnType<CrmTasks['create']>>): Promise<void> => {
+    const parts = chunk(tasks, COLLECTION_SIZE);
+    const answers = await Promise.all(parts.map(async (part) => {
+      try {
+        return { part, results: await collection(client, 'POST', part.map((t) => ({ attributes: { type: 'Task' }, ...taskColumns(t, p) }))), error: null as unknown };
+      } catch (error) {
+        return { part, results: null, error };
+      }
+    }));
+    for (const { part, results, error } of answers) {
+      if (results === null) {
+        out.failed.push(...failedAll(part.map((t) => t.key), error));
+        continue;
+      }
+      part.forEach((t, i) => {
+        const r = results[i];
+        if (r?.success && r.id) out.created.push({ key: t.key, id: r.id });
+        else out.failed.push(recordFailure(t.key, r));
+      });
+    }
+  };
+
+  /** One Bulk API 2.0 insert job; result rows matched back to inputs by the columns sent (each input's are unique here). */
+  const createByJob = async (tasks: TaskCreate[], p: TaskPicklists, out: Awaited<ReturnType<CrmTasks['create']>>): Promise<void> => {
+    const rows = tasks.map((t) => taskColumns(t, p));
+    const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const keyOf = new Map(tasks.map((t, i) => [rowKey(columns, rows[i] as Record<string, string>), t.key]));
+    let outcome;
+    try {
+      outcome = await bulkIngest(client, 'Task', 'insert', columns, rows, (r) => rowKey(columns, r), { readSuccessful: true });
+    } catch (error) {
+      out.failed.push(...failedAll(tasks.map((t) => t.key), error));
+      return;
+    }
+    for (const { key, id } of outcome.created) {
+      const task = keyOf.get(key);
+      if (task !== undefined && id) out.created.push({ key: task, id });
+    }
+    for (const f of outcome.failed) {
+      const task = keyOf.get(f.id);
+      if (task !== undefined) out.failed.push({ id: task, code: f.code, message: f.message, retryable: RETRYABLE_RECORD_CODES.has(f.code) });
+    }
+    for (const k of outcome.unprocessed) {
+      const task = keyOf.get(k);
+      if (task !== undefined) out.failed.push({ id: task, code: 'BULK_ABORTED', message: 'the Bulk API 2.0 insert job ended before creating this task; the next run creates it', retryable: true });
+    }
+    for (const k of outcome.aborted?.unknown ?? []) {
+      const task = keyOf.get(k);
+      // Salesforce may still have created it: the next run may find a duplicate, reported rather than hidden.
+      if (task !== undefined) out.failed.push({ id: task, code: 'BULK_OUTCOME_UNKNOWN', message: 'the Bulk API 2.0 insert job was aborted while this task may have been in process', retryable: true });
+    }
+  };
+
   return {
     async create(tasks) {
       const out: Awaited<ReturnType<CrmTasks['create']>> = { created: [], failed: [] };
       if (tasks.length === 0) return out;
       const p = await lists();
-      // The 200-record calls go out together: five travel in one Composite call (composite.ts).
-      const parts = chunk(tasks, COLLECTION_SIZE);
-      const answers = await Promise.all(parts.map(async (part) => {
-        try {
-          return { part, results: await collection(client, 'POST', part.map((t) => ({ attributes: { type: 'Task' }, ...taskValues(t.fields, p), ...links(t), TaskSubtype: 'Task' }))), error: null as unknown };
-        } catch (error) {
-          return { part, results: null, error };
-        }
-      }));
-      for (const { part, results, error } of answers) {
-        if (results === null) {
-          out.failed.push(...failedAll(part.map((t) => t.key), error));
-          continue;
-        }
-        part.forEach((t, i) => {
-          const r = results[i];
-          if (r?.success && r.id) out.created.push({ key: t.key, id: r.id });
-          else out.failed.push(recordFailure(t.key, r));
-        });
+      if (!ingestPays(client, tasks.length)) {
+        await createByCollections(tasks, p, out);
+        return out;
       }
+      // Inputs with identical columns cannot be told apart in the job's results: those go by Collections.
+      const rows = tasks.map((t) => taskColumns(t, p));
+      const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+      const keys = rows.map((r) => rowKey(columns, r));
+      const seen = new Map<string, number>();
+      for (const k of keys) seen.set(k, (seen.get(k) ?? 0) + 1);
+      const unique = tasks.filter((_, i) => seen.get(keys[i] as string) === 1);
+      const ambiguous = tasks.filter((_, i) => seen.get(keys[i] as string) !== 1);
+      await Promise.all([createByJob(unique, p, out), ambiguous.length > 0 ? createByCollections(ambiguous, p, out) : Promise.resolve()]);
       return out;
     },
 
@@ -230,6 +298,9 @@ export function salesforceTasks(client: SalesforceClient): CrmTasks {
       }
       return out;
     },
+
+    // As many creates at once as one insert job takes (the record pushes' `pushChunk`): ingestPays decides per call.
+    createChunk: Math.max(100_000, Math.ceil((client.config.bulkThreshold * 5) / 200) * 200),
 
     owners: () => {
       // The picklists are needed right after (to create): asked now, they share the owners' Composite call.

@@ -121,8 +121,8 @@ export async function syncTasks(o: TaskSyncOptions): Promise<TaskSummary | undef
 }
 
 async function createTasks(o: TaskSyncOptions, tasks: CrmTasks, creates: Array<{ task: DesiredTask; create: TaskCreate }>, summary: TaskSummary): Promise<void> {
-  // 1,000 a create: five 200-record Collections calls, one Salesforce Composite call.
-  const chunk = o.chunk ?? 1000;
+  // 1,000 a create (five 200-record Collections calls, one Salesforce Composite call), or what the connector takes.
+  const chunk = o.chunk ?? tasks.createChunk ?? 1000;
   for (let i = 0; i < creates.length; i += chunk) {
     const part = creates.slice(i, i + chunk);
     const byKey = new Map(part.map((c) => [c.create.key, c]));

@@ -44,6 +44,36 @@ describe('Salesforce connector: owners and tasks against the sandbox', () => {
     expect(contacts.some((r) => r.objectType === 'Lead')).toBe(true);
   });
 
+  it('creates many tasks through one Bulk API 2.0 insert job, matching result rows to inputs by their columns; identical inputs go by Collections', async () => {
+    const c = createSalesforceConnector({ instanceUrl: sb.url, accessToken: sb.accessToken, apiVersion: '66.0', campaignNamePrefix: '', pollIntervalMs: 5, bulkThreshold: 100, retry: { retries: 1, minTimeoutMs: 1 } });
+    const owners = await c.tasks!.owners();
+    const contacts = sb.data.query('SELECT Id FROM Contact').map((r) => String(r.Id));
+    const former = sb.data.query('SELECT Id FROM User WHERE IsActive = false')[0]!;
+    const fields = (i: number) => ({ subject: `Follow up ${i % 7}`, body: `Reason, "quoted"\nline ${i}`, status: 'open' as const, priority: 'medium' as const, dueAt: Date.UTC(2026, 11, 1 + (i % 20)), ownerId: owners[i % owners.length]!.id });
+    // 4,200 creates: 21 Collections calls (5 Composite calls) against one job (ingestPays).
+    const creates = Array.from({ length: 4_200 }, (_, i) => ({ key: `k${i}`, on: { kind: 'contact' as const, objectType: 'Contact', id: contacts[i % contacts.length]! }, contactId: contacts[i % contacts.length]!, fields: fields(i) }));
+    creates.push({ ...creates[0]!, key: 'twin' }); // the same columns as k0: no result row could tell them apart
+    creates.push({ ...creates[1]!, key: 'bad-owner', fields: { ...creates[1]!.fields, ownerId: String(former.Id) } });
+    const before = sb.calls.length;
+    const made = await c.tasks!.create(creates);
+    const calls = sb.calls.slice(before).map((x) => x.endpoint);
+    // create, upload, close, status read(s), successfulResults, failedResults (one row failed); k0 and its twin by Collections.
+    expect(calls.filter((e) => e === 'POST /services/data/vXX.X/jobs/ingest')).toHaveLength(1);
+    expect(calls.filter((e) => e.endsWith('/successfulResults'))).toHaveLength(1);
+    expect(calls.filter((e) => e.endsWith('/failedResults'))).toHaveLength(1);
+    expect(calls.filter((e) => e === 'POST /services/data/vXX.X/composite/sobjects' || e === 'POST /services/data/vXX.X/composite')).toHaveLength(1);
+    expect(made.failed).toEqual([{ id: 'bad-owner', code: 'INACTIVE_OWNER_OR_USER', message: expect.stringContaining('inactive user'), retryable: false }]);
+    expect(made.created).toHaveLength(4_201);
+    // Every id is the task made from that input.
+    const byKey = new Map(creates.map((x) => [x.key, x]));
+    const rows = new Map(sb.data.query(`SELECT Id, Subject, Description, WhoId, OwnerId, ActivityDate, TaskSubtype FROM Task WHERE Subject LIKE 'Follow up %'`).map((r) => [String(r.Id), r]));
+    for (const { key, id } of made.created) {
+      const input = byKey.get(key)!;
+      expect(rows.get(id)).toMatchObject({ Subject: input.fields.subject, Description: input.fields.body, WhoId: input.on.id, OwnerId: input.fields.ownerId, ActivityDate: new Date(input.fields.dueAt).toISOString().slice(0, 10), TaskSubtype: 'Task' });
+    }
+    expect(new Set(made.created.map((x) => x.id)).size).toBe(4_201);
+  });
+
   it('creates tasks through Collections with WhoId/WhatId, reads, completes and deletes them', async () => {
     const c = connect();
     const owners = await c.tasks!.owners();
