@@ -51,7 +51,7 @@ export function historyToMap(rows: FlatRow[]): History {
   return map;
 }
 
-const ROLE_FIELDS = ['OpportunityId', 'ContactId', 'IsPrimary'];
+export const ROLE_FIELDS = ['OpportunityId', 'ContactId', 'IsPrimary'];
 export const ROLE_FIELDS_WITH_STAMP = [...ROLE_FIELDS, 'SystemModstamp'];
 export const HISTORY_FIELDS = ['OpportunityId', 'StageName', 'CreatedDate'];
 

@@ -38,7 +38,7 @@ import { OBJECTS_OF_KIND, planObject, type ObjectPlan, type SfObject } from './f
 import { queryRows, type QueryPage } from './rest-query.ts';
 import { QueryReader, type QueryStream } from './query-streams.ts';
 import { bulkQueryPages, jobPays } from './bulk-query.ts';
-import { HISTORY_FIELDS, ROLE_FIELDS_WITH_STAMP, historyToMap, linkDeals, rolesToMap, type DealLinks, type History, type Multi } from './deal-links.ts';
+import { HISTORY_FIELDS, ROLE_FIELDS, ROLE_FIELDS_WITH_STAMP, historyToMap, linkDeals, rolesToMap, type DealLinks, type History, type Multi } from './deal-links.ts';
 import { IDS_PER_QUERY, chunk, dateTimeLiteral, inList, quote, select } from './soql.ts';
 import { asBool, asText, asTime, toContact, toDeal, toTicket, type FlatRow } from './translate.ts';
 
@@ -74,11 +74,19 @@ function after(row: FlatRow, mark: Mark): boolean {
   return t > mark.modstamp || (t === mark.modstamp && String(row.Id) > mark.id);
 }
 
-export function sinceClause(mark: Mark, now: number): string {
+export function sinceClause(mark: Mark, now: number, stamp = 'SystemModstamp', id = 'Id'): string {
   const second = dateTimeLiteral(mark.modstamp);
-  if (now - mark.modstamp < IN_FLIGHT_MS) return `SystemModstamp >= ${second}`;
-  return `(SystemModstamp > ${second} OR (SystemModstamp = ${second} AND Id > ${quote(mark.id)}))`;
+  if (now - mark.modstamp < IN_FLIGHT_MS) return `${stamp} >= ${second}`;
+  return `(${stamp} > ${second} OR (${stamp} = ${second} AND ${id} > ${quote(mark.id)}))`;
 }
+
+/**
+ * The same window on a child of Opportunity, through its parent relationship (child-to-parent fields may be used
+ * "directly in the SELECT, FROM, or WHERE clauses using the dot (.) operator", Using Relationship Queries:
+ * https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_relationships_query_using.htm).
+ * OpportunityContactRole and OpportunityHistory both look up `Opportunity` by `OpportunityId`.
+ */
+export const parentSinceClause = (mark: Mark, now: number): string => sinceClause(mark, now, 'Opportunity.SystemModstamp', 'OpportunityId');
 
 function later(a: Mark | undefined, row: FlatRow): Mark {
   const m = { modstamp: asTime(row.SystemModstamp) ?? 0, id: String(row.Id) };
@@ -113,6 +121,8 @@ interface ObjectRead {
   /** Full reads: the recycle bin (`queryAll … IsDeleted = true`); incremental reads carry deletions in `main`. */
   deleted: QueryStream | null;
   main: QueryStream;
+  /** When the incremental window was cut (its in-flight rule depends on it). */
+  now?: number;
 }
 
 function openObject(ctx: Ctx, object: SfObject | 'OpportunityContactRole', selected: string[], baseWhere: string | null): ObjectRead {
@@ -121,9 +131,10 @@ function openObject(ctx: Ctx, object: SfObject | 'OpportunityContactRole', selec
   if (mark) {
     // One queryAll returns the changed rows and the deleted ones (a delete moves SystemModstamp), in
     // (SystemModstamp, Id) order: the cursor never passes a deletion it has not reported.
-    const where = sinceClause(mark, Date.now());
+    const now = Date.now();
+    const where = sinceClause(mark, now);
     const main = ctx.reader.open(select([...fields, ...(fields.includes('IsDeleted') ? [] : ['IsDeleted'])], object, where, 'SystemModstamp, Id'), { all: true });
-    return { object, fields, where, mark, deleted: null, main };
+    return { object, fields, where, mark, deleted: null, main, now };
   }
   // Full: one queryAll returns every row and the recycle bin together (`IsDeleted` says which), so the
   // deletions cost no query of their own; a Bulk job reads the same (`operation: queryAll`).
@@ -277,16 +288,34 @@ async function* pullDeals(ctx: Ctx, opened: ReturnType<typeof openDeals>): Async
     preloaded = { roles: rolesToMap(roleRows), history: historyRows ? historyToMap(historyRows) : null };
   }
 
-  const toRecords = async (rows: FlatRow[]): Promise<CrmRecord[]> => {
+  const toRecords = async (rows: FlatRow[], window?: { roles: Multi; history: History | null }): Promise<CrmRecord[]> => {
     if (rows.length === 0) return [];
-    const links = await linkDeals(client, rows, { stagesReached: plan.stagesReached, ...(preloaded ? { preloaded } : {}) });
+    const known = preloaded ?? window;
+    const links = await linkDeals(client, rows, { stagesReached: plan.stagesReached, ...(known ? { preloaded: known } : {}) });
     return rows.map((r) => toDeal(r, plan, links.get(String(r.Id)) as DealLinks));
+  };
+
+  // Many changed deals (more than one `Id IN` query's worth): their roles and history in one read each, filtered by
+  // the deal read's own window through the parent relationship — ⌈rows / 2,000⌉ pages instead of ⌈deals / 300⌉
+  // queries per kind. Every deal the deal read returned is in that window when the child read runs (SystemModstamp
+  // only grows); rows of deals changed since then are ignored.
+  let window: { roles: Multi; history: History | null } | undefined;
+  const dealMark = read.mark;
+  const loadWindow = async (): Promise<{ roles: Multi; history: History | null } | undefined> => {
+    if (!incremental || !dealMark || read.main.totalSize <= IDS_PER_QUERY) return undefined;
+    if (window) return window;
+    const where = parentSinceClause(dealMark, read.now ?? Date.now());
+    const rolesStream = ctx.reader.open(select(ROLE_FIELDS, 'OpportunityContactRole', where));
+    const historyStream = plan.stagesReached ? ctx.reader.open(select(HISTORY_FIELDS, 'OpportunityHistory', where, 'CreatedDate, Id')) : null;
+    const [roleRows, historyRows] = await Promise.all([ctx.reader.rows(rolesStream), historyStream ? ctx.reader.rows(historyStream) : Promise.resolve(null)]);
+    window = { roles: rolesToMap(roleRows), history: historyRows ? historyToMap(historyRows) : null };
+    return window;
   };
 
   const seen = new Set<string>();
   for await (const page of objectPages(ctx, read)) {
     for (const r of page.rows) seen.add(String(r.Id));
-    const records = await toRecords(page.rows);
+    const records = await toRecords(page.rows, page.rows.length > 0 ? await loadWindow() : undefined);
     const removed: RecordRef[] = page.deleted.map((d) => ({ kind: 'deal', objectType: 'Opportunity', id: d.id }));
     if (page.mark) ctx.state.objects.Opportunity = page.mark;
     yield { kind: 'deal', records, removed, ...(page.mark ? { cursor: snapshot(ctx.state) } : {}) };
