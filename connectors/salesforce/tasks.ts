@@ -16,7 +16,8 @@
  * - Many creates at once (`ingestPays`, as the record pushes decide): one Bulk API 2.0 `insert` job on Task
  *   (create, upload, close, poll, successfulResults for the new ids; failedResults only when the job info counts a
  *   failure: 5 calls, +1). Task has no external id field to carry our keys, but both result files return the columns
- *   we sent next to `sf__Id` / `sf__Error` ("the results … contain the original request data", get_job_successful_results:
+ *   we sent next to `sf__Id` / `sf__Error` ("Field data for the row that was provided in the original job data upload
+ *   request", in any order, get_job_successful_results:
  *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_successful_results.htm), so a
  *   result row is matched back to its input by all its columns (WhoId, WhatId, Subject, Description, ActivityDate,
  *   OwnerId, Priority, Status). Inputs whose columns are identical could not be told apart: those go through
