@@ -84,14 +84,14 @@ export async function runLinkedBench(hubspotContacts = 20_000, salesforceContact
     SALESFORCE_INSTANCE_URL: sf.url, SALESFORCE_ACCESS_TOKEN: sf.accessToken, SALESFORCE_LOGIN_URL: sf.url, SALESFORCE_BULK_THRESHOLD: '10000000',
   });
   const store = openStore(db);
-  const link = store.saveLink({ id: 'bench', hubspot: 'hubspot:bench', salesforce: 'salesforce:bench', source: 'admin', label: 'bench' });
+  const link = await store.saveLink({ id: 'bench', hubspot: 'hubspot:bench', salesforce: 'salesforce:bench', source: 'admin', label: 'bench' });
   const mapping = loadMapping('mappings/linked.yaml');
   const peak = trackPeak();
   try {
     const hsMapping = sideMapping(mapping, 'hubspot');
     const sfMapping = sideMapping(mapping, 'salesforce');
-    await runSetup(connect('hubspot', { env, store, installation: link.hubspot }), store, link.hubspot, hsMapping);
-    await runSetup(connect('salesforce', { env, store, installation: link.salesforce }), store, link.salesforce, sfMapping);
+    await runSetup(await connect('hubspot', { env, store, installation: link.hubspot }), store, link.hubspot, hsMapping);
+    await runSetup(await connect('salesforce', { env, store, installation: link.salesforce }), store, link.salesforce, sfMapping);
     const hsState = await hs.state(null);
     const tpState = await hs.request<HubspotTouchpointState>('touchpointState', null);
     const sfState = await sf.state(null, { stageHistory: true });
@@ -101,7 +101,7 @@ export async function runLinkedBench(hubspotContacts = 20_000, salesforceContact
     const t0 = performance.now();
     const s = await runLinkedSync({
       store, link, engine: compileEngine(mapping), mode: 'full', dryRun: false, now: Date.now(),
-      connectors: { hubspot: connect('hubspot', { env, store, installation: link.hubspot }), salesforce: connect('salesforce', { env, store, installation: link.salesforce }) },
+      connectors: { hubspot: await connect('hubspot', { env, store, installation: link.hubspot }), salesforce: await connect('salesforce', { env, store, installation: link.salesforce }) },
     });
     const seconds = (performance.now() - t0) / 1000;
     const calls = { hubspot: delta(before.hubspot, await hs.stats()), salesforce: delta(before.salesforce, await sf.stats()) };
@@ -120,7 +120,7 @@ export async function runLinkedBench(hubspotContacts = 20_000, salesforceContact
   } finally {
     const rss = peak.stop() / 1024 / 1024;
     console.log(`  peak RSS: Parcours ${rss.toFixed(0)} MiB (goal < 1024: ${(rss / 1024).toFixed(2)}×; the sandboxes run in their own processes)`);
-    store.close();
+    await store.close();
     await hs.close();
     await sf.close();
   }

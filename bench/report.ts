@@ -101,7 +101,7 @@ function* events(count: number, now: number, since: number): Generator<SegmentEv
   }
 }
 
-export function runReportBench(count = 1_000_000, mappingFile = 'mappings/hubspot.yaml', touchpointsPerCustomer = 0): ReportBenchResult {
+export async function runReportBench(count = 1_000_000, mappingFile = 'mappings/hubspot.yaml', touchpointsPerCustomer = 0): Promise<ReportBenchResult> {
   const engine = compileEngine(loadMapping(mappingFile));
   const now = Date.parse('2026-11-23T12:00:00Z');
   let peak = process.memoryUsage.rss();
@@ -109,8 +109,9 @@ export function runReportBench(count = 1_000_000, mappingFile = 'mappings/hubspo
     peak = Math.max(peak, process.memoryUsage.rss());
   };
   let historyRows = 0;
-  const tick = <T>(it: Iterable<T>, counter?: () => void): Iterable<T> => ({
-    *[Symbol.iterator]() {
+  // The collector reads async streams (the store's are); the bench's rows are generated in memory.
+  const tick = <T>(it: Iterable<T>, counter?: () => void): AsyncIterable<T> => ({
+    async *[Symbol.asyncIterator]() {
       let n = 0;
       for (const x of it) {
         counter?.();
@@ -123,11 +124,11 @@ export function runReportBench(count = 1_000_000, mappingFile = 'mappings/hubspo
     customers: () => tick(withTouchpoints(benchCustomers(count, 42, now), touchpointsPerCustomer, now)),
     stageHistory: () => tick(history(count, now), () => historyRows++),
     segmentEvents: (since) => tick(events(count, now, since)),
-    staysOf: (ids) => staysOf(ids, now),
+    staysOf: async (ids) => staysOf(ids, now),
   };
   const start = performance.now();
   const cpuStart = process.cpuUsage();
-  const map = collectJourneyMap({ crm: 'hubspot', engine, source, now });
+  const map = await collectJourneyMap({ crm: 'hubspot', engine, source, now });
   const html = renderHtml(map);
   const json = renderJson(map);
   const seconds = (performance.now() - start) / 1000;
@@ -147,4 +148,4 @@ export function printReportBench(r: ReportBenchResult): void {
 }
 
 // `node bench/report.ts [customers] [touchpoints per customer]`
-if (import.meta.main) printReportBench(runReportBench(Number(process.argv[2] ?? 1_000_000), 'mappings/hubspot.yaml', Number(process.argv[3] ?? 0)));
+if (import.meta.main) printReportBench(await runReportBench(Number(process.argv[2] ?? 1_000_000), 'mappings/hubspot.yaml', Number(process.argv[3] ?? 0)));

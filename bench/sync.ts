@@ -153,7 +153,7 @@ export async function runHubspotSyncBench(contacts = 20_000, rate = { max: 100, 
   const runs: RunMeasure[] = [];
   const title = `HubSpot sync, ${contacts.toLocaleString('en')} contacts, rate limit ${rate.max}/${rate.intervalMs / 1000}s`;
   try {
-    await runSetup(connect('hubspot', { env, store, installation }), store, installation, engine.mapping);
+    await runSetup(await connect('hubspot', { env, store, installation }), store, installation, engine.mapping);
     let previousStart: number | null = null;
     for (const label of RUNS) {
       // Scheduled runs come minutes apart; the connector re-reads a 60 s overlap for search indexing
@@ -166,7 +166,7 @@ export async function runHubspotSyncBench(contacts = 20_000, rate = { max: 100, 
       const before = await sb.stats();
       const startedAt = Date.now();
       const t0 = performance.now();
-      const s = await runSync({ connector: connect('hubspot', { env, store, installation }), store, engine, installation, mode: label === 'full sync' ? 'full' : 'incremental', dryRun: false, now: Date.now() });
+      const s = await runSync({ connector: await connect('hubspot', { env, store, installation }), store, engine, installation, mode: label === 'full sync' ? 'full' : 'incremental', dryRun: false, now: Date.now() });
       const seconds = (performance.now() - t0) / 1000;
       const calls = delta(before, await sb.stats());
       const writes = await sb.writes();
@@ -193,7 +193,7 @@ export async function runHubspotSyncBench(contacts = 20_000, rate = { max: 100, 
     }
   } finally {
     peakRssMiB = peak.stop() / 1024 / 1024;
-    store.close();
+    await store.close();
     sandboxPeakRssMiB = await sb.peakRssMiB().catch(() => NaN);
     await sb.close();
     printSyncBench({ title, runs, peakRssMiB, sandboxPeakRssMiB });
@@ -237,7 +237,7 @@ export async function runSalesforceSyncBench(contacts = 20_000, bulk = false): P
   const runs: RunMeasure[] = [];
   const title = `Salesforce sync, ${contacts.toLocaleString('en')} customers, ${bulk ? 'Bulk API 2.0 above 2,000 records' : 'REST only'}`;
   try {
-    await runSetup(connect('salesforce', { env, store, installation }), store, installation, engine.mapping);
+    await runSetup(await connect('salesforce', { env, store, installation }), store, installation, engine.mapping);
     let previousStart: number | null = null;
     for (const label of RUNS) {
       // Scheduled runs come minutes apart; the connector re-reads the cursor's second while a
@@ -251,7 +251,7 @@ export async function runSalesforceSyncBench(contacts = 20_000, bulk = false): P
       const before = await sb.stats();
       const startedAt = Date.now();
       const t0 = performance.now();
-      const s = await runSync({ connector: connect('salesforce', { env, store, installation }), store, engine, installation, mode: label === 'full sync' ? 'full' : 'incremental', dryRun: false, now: Date.now() });
+      const s = await runSync({ connector: await connect('salesforce', { env, store, installation }), store, engine, installation, mode: label === 'full sync' ? 'full' : 'incremental', dryRun: false, now: Date.now() });
       const seconds = (performance.now() - t0) / 1000;
       const calls = delta(before, await sb.stats());
       const composites = await sb.request<{ reads: number; writes: number; polls: number }>('compositeSplit', before.total);
@@ -288,7 +288,7 @@ export async function runSalesforceSyncBench(contacts = 20_000, bulk = false): P
     }
   } finally {
     peakRssMiB = peak.stop() / 1024 / 1024;
-    store.close();
+    await store.close();
     sandboxPeakRssMiB = await sb.peakRssMiB().catch(() => NaN);
     await sb.close();
     printSyncBench({ title, runs, peakRssMiB, sandboxPeakRssMiB });

@@ -102,7 +102,7 @@ export function fill(file: string, count: number, perCustomer: number): FillResu
   return { customers: count, touchpoints, seconds: (performance.now() - start) / 1000, cpuSeconds: cpuSeconds(cpu), fileMiB: mib(statSync(file).size), load: loadavg()[0] ?? 0, peakRssMiB: maxRssMiB() };
 }
 
-export function stream(file: string, count: number, perCustomer: number, mappingFile = 'mappings/hubspot.yaml'): StreamResult {
+export async function stream(file: string, count: number, perCustomer: number, mappingFile = 'mappings/hubspot.yaml'): Promise<StreamResult> {
   const engine = compileEngine(loadMapping(mappingFile));
   const store = openStore(file);
   try {
@@ -116,7 +116,7 @@ export function stream(file: string, count: number, perCustomer: number, mapping
     let flagged = 0;
     const start = performance.now();
     const cpu = process.cpuUsage();
-    for (const c of store.iterateCustomers(INSTALLATION)) {
+    for await (const c of store.iterateCustomers(INSTALLATION)) {
       touchpoints += c.touchpoints?.length ?? 0;
       if (engine.evaluate(c, BENCH_NOW).friction.length) flagged++;
       if (++n % every === 0) peak = Math.max(peak, process.memoryUsage.rss());
@@ -130,7 +130,7 @@ export function stream(file: string, count: number, perCustomer: number, mapping
     }
     return { customers: n, touchpoints, seconds, cpuSeconds: cpuTime, perSecond: n / seconds, peakRssMiB: maxRssMiB(), peakRssByTenthMiB: byTenth, startRssMiB, flagged, load: loadavg()[0] ?? 0 };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -140,6 +140,6 @@ if (import.meta.main) {
     console.error('usage: node bench/touchpoint-store.ts fill|stream <file> <customers> <touchpoints per customer>');
     process.exit(2);
   }
-  const r = mode === 'fill' ? fill(file, Number(count), Number(perCustomer)) : stream(file, Number(count), Number(perCustomer));
+  const r = mode === 'fill' ? fill(file, Number(count), Number(perCustomer)) : await stream(file, Number(count), Number(perCustomer));
   console.log(JSON.stringify(r));
 }

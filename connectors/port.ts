@@ -271,8 +271,8 @@ export interface DoctorCheck {
  * the kept value no longer parses.
  */
 export interface SchemaCache {
-  get<T>(name: string, schema: { parse(value: unknown): T }): T | undefined;
-  set(name: string, value: unknown): void;
+  get<T>(name: string, schema: { parse(value: unknown): T }): Promise<T | undefined>;
+  set(name: string, value: unknown): Promise<void>;
 }
 
 export interface CrmConnector {

@@ -106,7 +106,7 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
         }
         return report;
       } finally {
-        catalog.forget(); // Parcours just changed the portal's properties: the next ask reads them again.
+        await catalog.forget(); // Parcours just changed the portal's properties: the next ask reads them again.
       }
     },
 
@@ -132,5 +132,5 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
 
 /** The batches of each source in turn. */
 async function* concat<T>(sources: Array<AsyncIterable<T>>): AsyncGenerator<T> {
-  for (const source of sources) yield* source;
+  for await (const source of sources) yield* source;
 }

@@ -108,8 +108,8 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Cr
       try {
         return await ensureSchema(client, spec);
       } finally {
-        catalog.forget();
-        touchpoints.forget();
+        await catalog.forget();
+        await touchpoints.forget();
       }
     },
     readCurrent: (refs, fieldNames) => readCurrent(client, refs, fieldNames),

@@ -25,7 +25,7 @@ export function parseCrm(value: string | undefined): CrmName {
   return value as CrmName;
 }
 
-export function openContext(crmOption: string | undefined, opts: { mapping?: string; needConnector?: boolean } = {}): CommandContext {
+export async function openContext(crmOption: string | undefined, opts: { mapping?: string; needConnector?: boolean } = {}): Promise<CommandContext> {
   const crm = parseCrm(crmOption);
   const env = readEnv();
   // The mapping is checked before anything else: a bad mapping fails before any call or write.
@@ -37,12 +37,12 @@ export function openContext(crmOption: string | undefined, opts: { mapping?: str
   const installation = installationId(env, crm);
   let connector: CrmConnector;
   try {
-    connector = connect(crm, { env, store, installation });
+    connector = await connect(crm, { env, store, installation });
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
-  return { env, crm, installation, store, engine, connector, close: () => store.close() };
+  return { env, crm, installation, store, engine, connector, close: async () => await store.close() };
 }
 
 /** What linked commands need (issue 16): the link, its two installations' connectors, the linked engine. */
@@ -61,7 +61,7 @@ export interface LinkContext {
  * saved in the store on first use. Each side's connector is built from the environment's credentials for
  * that CRM, on that side's installation (its own cursors, schema cache and tokens).
  */
-export function openLinkContext(linkOption: string | true, opts: { mapping?: string } = {}): LinkContext {
+export async function openLinkContext(linkOption: string | true, opts: { mapping?: string } = {}): Promise<LinkContext> {
   const env = readEnv();
   const engine = compileEngine(loadMapping(opts.mapping ?? defaultLinkedMapping(env)));
   if (engine.mapping.crm !== 'linked') {
@@ -69,14 +69,14 @@ export function openLinkContext(linkOption: string | true, opts: { mapping?: str
   }
   const store = openStore(env.PARCOURS_DB);
   try {
-    const link = resolveLink(store, env, linkOption);
+    const link = await resolveLink(store, env, linkOption);
     const connectors = {
-      hubspot: connect('hubspot', { env, store, installation: link.hubspot }),
-      salesforce: connect('salesforce', { env, store, installation: link.salesforce }),
+      hubspot: await connect('hubspot', { env, store, installation: link.hubspot }),
+      salesforce: await connect('salesforce', { env, store, installation: link.salesforce }),
     };
-    return { env, link, store, engine, connectors, close: () => store.close() };
+    return { env, link, store, engine, connectors, close: async () => await store.close() };
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
 }

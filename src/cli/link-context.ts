@@ -36,13 +36,13 @@ export function crmOrLink(opts: { crm?: string | undefined; link?: string | true
 }
 
 /** The link alone (store-only commands: runs, report, explain, links). */
-export function openLink(option: string | true): { env: Env; store: Store; link: LinkRow; close(): void } {
+export async function openLink(option: string | true): Promise<{ env: Env; store: Store; link: LinkRow; close(): void }> {
   const env = readEnv();
   const store = openStore(env.PARCOURS_DB);
   try {
-    return { env, store, link: resolveLink(store, env, option), close: () => store.close() };
+    return { env, store, link: await resolveLink(store, env, option), close: async () => await store.close() };
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
 }
@@ -52,8 +52,8 @@ export function openLink(option: string | true): { env: Env; store: Store; link:
  * each side must be one of them (installations made by OAuth installs are the service's); each side's mapping is
  * the linked mapping's view of it (`sideMapping`: that CRM's owned names, lists / campaigns and rules).
  */
-export function openLinkSides(option: string | true, mapping?: string): LinkSides {
-  const base = openLink(option);
+export async function openLinkSides(option: string | true, mapping?: string): Promise<LinkSides> {
+  const base = await openLink(option);
   try {
     // Each side as the linked sync runs it: the linked mapping's view for that CRM (its owned names, lists).
     const linked = loadMapping(mapping ?? defaultLinkedMapping(base.env));
@@ -64,11 +64,11 @@ export function openLinkSides(option: string | true, mapping?: string): LinkSide
         throw new ParcoursError('CONFIG_INVALID', `link ${base.link.id}: its ${crm} side is installation "${installation}", whose credentials the service holds, not this environment (which has ${installationId(base.env, crm)}); use the service (POST /api/installations/${installation}/sync) or link the environment's installations`, { installation });
       }
       const engine = compileEngine(sideMapping(linked, crm));
-      sides[crm] = { crm, installation, engine, connector: connect(crm, { env: base.env, store: base.store, installation }) };
+      sides[crm] = { crm, installation, engine, connector: await connect(crm, { env: base.env, store: base.store, installation }) };
     }
     return { ...base, sides };
   } catch (error) {
-    base.close();
+    await base.close();
     throw error;
   }
 }

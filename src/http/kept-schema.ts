@@ -24,7 +24,7 @@ export interface KeptSchemaOptions<T, J> {
 export function memorySchemaCache(): SchemaCache {
   const values = new Map<string, unknown>();
   return {
-    get<T>(name: string, schema: { parse(value: unknown): T }): T | undefined {
+    async get<T>(name: string, schema: { parse(value: unknown): T }): Promise<T | undefined> {
       if (!values.has(name)) return undefined;
       try {
         return schema.parse(values.get(name));
@@ -32,7 +32,7 @@ export function memorySchemaCache(): SchemaCache {
         return undefined;
       }
     },
-    set(name: string, value: unknown): void {
+    async set(name: string, value: unknown): Promise<void> {
       values.set(name, value);
     },
   };
@@ -61,8 +61,8 @@ export class KeptSchema<T, J> {
   }
 
   /** The kept value, without a call; null when none is kept (or it no longer parses). */
-  kept(): T | null {
-    const entry = this.#cache.get(this.#o.name, {
+  async kept(): Promise<T | null> {
+    const entry = await this.#cache.get(this.#o.name, {
       parse: (v: unknown): Entry<J> | null => {
         if (v === null || typeof v !== 'object') return null;
         const e = v as { value?: unknown; lacking?: unknown };
@@ -79,9 +79,9 @@ export class KeptSchema<T, J> {
   refresh(): Promise<T> {
     this.#reading ??= this.#o
       .read()
-      .then((value) => {
+      .then(async (value) => {
         this.#last = { value, json: this.#o.encode(value), lacking: [] };
-        this.#save();
+        await this.#save();
         return value;
       })
       .finally(() => (this.#reading = null));
@@ -90,12 +90,12 @@ export class KeptSchema<T, J> {
 
   /** The kept value, else a fresh read. */
   async current(): Promise<T> {
-    return this.kept() ?? this.refresh();
+    return await this.kept() ?? this.refresh();
   }
 
   /** What was kept is no longer true (setup changed the schema, the CRM named a field unknown). */
-  forget(): void {
-    this.#cache.set(this.#o.name, null);
+  async forget(): Promise<void> {
+    await this.#cache.set(this.#o.name, null);
     this.#last = null;
   }
 
@@ -107,7 +107,7 @@ export class KeptSchema<T, J> {
    */
   async availability(restrict: (value: T) => FieldAvailability, refresh = false): Promise<FieldAvailability> {
     if (!refresh) {
-      const kept = this.kept();
+      const kept = await this.kept();
       const last = this.#last;
       if (kept !== null && last !== null) {
         const found = restrict(kept);
@@ -118,13 +118,13 @@ export class KeptSchema<T, J> {
     const fresh = restrict(await this.refresh());
     if (this.#last) {
       this.#last.lacking = lackingKeys(fresh);
-      this.#save();
+      await this.#save();
     }
     return fresh;
   }
 
-  #save(): void {
-    if (this.#last) this.#cache.set(this.#o.name, { value: this.#last.json, lacking: this.#last.lacking } satisfies Entry<J>);
+  async #save(): Promise<void> {
+    if (this.#last) await this.#cache.set(this.#o.name, { value: this.#last.json, lacking: this.#last.lacking } satisfies Entry<J>);
   }
 }
 

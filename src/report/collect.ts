@@ -25,17 +25,17 @@ import { JourneyMapSchema, type JourneyMap, type JourneyReport, type Period } fr
 
 /** Where the collector reads from: the store, or (benchmarks, tests) anything that yields the same rows. */
 export interface ReportSource {
-  customers(): Iterable<Customer>;
-  stageHistory(): Iterable<StageHistoryRow>;
+  customers(): AsyncIterable<Customer>;
+  stageHistory(): AsyncIterable<StageHistoryRow>;
   /** Events with `at >= since`. */
-  segmentEvents(since: number): Iterable<SegmentEvent>;
+  segmentEvents(since: number): AsyncIterable<SegmentEvent>;
   /**
    * The ledger stays of a page of customers (every journey), to place their touchpoints in time.
    * Without it, only the CRM's dated evidence places them.
    */
-  staysOf?(contactIds: readonly string[]): Map<string, ContactStay[]>;
+  staysOf?(contactIds: readonly string[]): Promise<Map<string, ContactStay[]>>;
   /** Follow-up task episodes (absent: the map has no actions block). */
-  taskEpisodes?(): Iterable<TaskEpisodeRow>;
+  taskEpisodes?(): Promise<Iterable<TaskEpisodeRow>>;
 }
 
 /** Customers with touchpoints whose ledger stays are read in one query. */
@@ -47,8 +47,8 @@ export function storeSource(store: Store, installation: string): ReportSource {
     stageHistory: () => store.iterateStageHistory(installation),
     segmentEvents: (since) => store.iterateSegmentEvents(installation, since),
     staysOf: (ids) => store.stageStaysOf(installation, ids),
-    taskEpisodes: () =>
-      store.allTaskEpisodes(installation).map((e) => ({ action: e.action, flag: e.flag, ownerId: e.fields.ownerId, state: e.state, openedAt: e.openedAt, closedAt: e.closedAt, dueAt: e.fields.dueAt })),
+    taskEpisodes: async () =>
+      (await store.allTaskEpisodes(installation)).map((e) => ({ action: e.action, flag: e.flag, ownerId: e.fields.ownerId, state: e.state, openedAt: e.openedAt, closedAt: e.closedAt, dueAt: e.fields.dueAt })),
   };
 }
 
@@ -85,7 +85,7 @@ interface JourneyAcc {
   interactions: Interactions;
 }
 
-export function collectJourneyMap(o: CollectOptions): JourneyMap {
+export async function collectJourneyMap(o: CollectOptions): Promise<JourneyMap> {
   const mapping = o.engine.mapping;
   const period = resolvePeriod(o.since, o.now);
   if (o.journey !== undefined && !mapping.journeys.some((j) => j.id === o.journey)) {
@@ -121,9 +121,9 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
 
   // Customers with touchpoints wait here for their page's ledger stays (one query per page).
   let waiting: Array<{ customer: Customer; state: JourneyState; acc: JourneyAcc }> = [];
-  const placeWaiting = (): void => {
+  const placeWaiting = async (): Promise<void> => {
     if (waiting.length === 0) return;
-    const ledger = o.source.staysOf?.(waiting.map((w) => w.customer.contact.id)) ?? new Map<string, ContactStay[]>();
+    const ledger = await o.source.staysOf?.(waiting.map((w) => w.customer.contact.id)) ?? new Map<string, ContactStay[]>();
     for (const { customer, state, acc } of waiting) {
       const all = ledger.get(customer.contact.id) ?? [];
       const mine = all.every((r) => r.journeyId === state.journeyId) ? all : all.filter((r) => r.journeyId === state.journeyId);
@@ -141,7 +141,7 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
     waiting = [];
   };
 
-  for (const customer of o.source.customers()) {
+  for await (const customer of await o.source.customers()) {
     const state = o.engine.evaluate(customer, o.now);
     const acc = accs.get(state.journeyId);
     if (!acc) continue;
@@ -159,24 +159,24 @@ export function collectJourneyMap(o: CollectOptions): JourneyMap {
     if (customer.touchpoints.length === 0) acc.interactions.add(customer, []);
     else {
       waiting.push({ customer, state, acc });
-      if (waiting.length >= STAYS_PAGE) placeWaiting();
+      if (waiting.length >= STAYS_PAGE) await placeWaiting();
     }
   }
-  placeWaiting();
+  await placeWaiting();
 
-  for (const row of o.source.stageHistory()) {
+  for await (const row of await o.source.stageHistory()) {
     if (needMembers && !members.has(row.contactId)) continue;
     accs.get(row.journeyId)?.flow.add(row);
   }
 
-  for (const e of o.source.segmentEvents(period.from)) {
+  for await (const e of await o.source.segmentEvents(period.from)) {
     if (needMembers && !members.has(e.contactId)) continue;
     const acc = needJourneyOf ? accs.get(journeyOf.get(e.contactId) ?? '') : single;
     // Without a journey map (one journey), a contact gone from the mirror still counts: its events happened.
     acc?.segments.addEvent(e);
   }
 
-  const episodes = o.source.taskEpisodes?.() ?? [];
+  const episodes = await o.source.taskEpisodes?.() ?? [];
   const actions = createActions(flags, period, o.now);
   let anyEpisode = false;
   for (const e of episodes) {

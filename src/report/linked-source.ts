@@ -16,7 +16,7 @@ export interface LinkedReportSource {
   /** For CollectOptions.onCustomer: counts the customer in the link block. */
   onCustomer(customer: Customer, state: JourneyState): void;
   /** The link block, once the collector has streamed every customer. */
-  result(): LinkReport;
+  result(): Promise<LinkReport>;
 }
 
 const zero = (): Record<CrmName, number> => ({ hubspot: 0, salesforce: 0 });
@@ -26,34 +26,38 @@ export function linkedReportSource(store: Store, link: LinkRow): LinkedReportSou
   const identity = new Map<string, LinkedCustomer>();
   const counts = { customers: 0, linked: 0, matchedBy: { 'integration-id': 0, email: 0 }, unlinked: 0, unlinkedBySide: zero(), conflicting: 0 };
   const bySource = new Map<string, LinkReport['bySource'][number]>();
-  const pairedSalesforce = (id: string): boolean => store.linkMatchOf(link.id, 'salesforce', id) !== undefined;
+  // Salesforce records paired with a HubSpot contact: their ledger rows are the merged customer's, counted once.
+  let paired: Promise<Set<string>> | undefined;
+  const pairedSalesforce = async (id: string): Promise<boolean> => {
+    paired ??= store.linkMatches(link.id).then((matches) => new Set(matches.map((m) => m.salesforce.id)));
+    return (await paired).has(id);
+  };
 
   const source: ReportSource = {
-    *customers() {
-      for (const lc of store.iterateLinkedCustomers(link.id, { touchpoints: true })) {
+    async *customers() {
+      for await (const lc of store.iterateLinkedCustomers(link.id, { touchpoints: true })) {
         const merged = mergeLinkedCustomer(lc);
         identity.set(merged.contact.id, lc);
         yield merged;
         identity.delete(merged.contact.id);
       }
     },
-    *stageHistory() {
+    async *stageHistory() {
       yield* store.iterateStageHistory(link.hubspot);
-      for (const row of store.iterateStageHistory(link.salesforce)) if (!pairedSalesforce(row.contactId)) yield row;
+      for await (const row of store.iterateStageHistory(link.salesforce)) if (!await pairedSalesforce(row.contactId)) yield row;
     },
-    *segmentEvents(since) {
+    async *segmentEvents(since) {
       yield* store.iterateSegmentEvents(link.hubspot, since);
-      for (const e of store.iterateSegmentEvents(link.salesforce, since)) if (!pairedSalesforce(e.contactId)) yield e;
+      for await (const e of store.iterateSegmentEvents(link.salesforce, since)) if (!await pairedSalesforce(e.contactId)) yield e;
     },
-    staysOf(ids) {
-      const out = new Map<string, ContactStay[]>(store.stageStaysOf(link.hubspot, ids));
-      for (const [id, stays] of store.stageStaysOf(link.salesforce, ids.filter((x) => !out.has(x)))) out.set(id, stays);
+    async staysOf(ids) {
+      const out = new Map<string, ContactStay[]>(await store.stageStaysOf(link.hubspot, ids));
+      for (const [id, stays] of await store.stageStaysOf(link.salesforce, ids.filter((x) => !out.has(x)))) out.set(id, stays);
       return out;
     },
-    *taskEpisodes() {
-      for (const installation of [link.hubspot, link.salesforce]) {
-        for (const e of store.allTaskEpisodes(installation)) yield { action: e.action, flag: e.flag, ownerId: e.fields.ownerId, state: e.state, openedAt: e.openedAt, closedAt: e.closedAt, dueAt: e.fields.dueAt };
-      }
+    async taskEpisodes() {
+      const episodes = [...(await store.allTaskEpisodes(link.hubspot)), ...(await store.allTaskEpisodes(link.salesforce))];
+      return episodes.map((e) => ({ action: e.action, flag: e.flag, ownerId: e.fields.ownerId, state: e.state, openedAt: e.openedAt, closedAt: e.closedAt, dueAt: e.fields.dueAt }));
     },
   };
 
@@ -81,13 +85,13 @@ export function linkedReportSource(store: Store, link: LinkRow): LinkedReportSou
       for (const t of customer.touchpoints ?? []) row.touchpoints[t.crm ?? fallback]++;
       bySource.set(key, row);
     },
-    result() {
+    async result() {
       return {
         id: link.id,
         hubspot: link.hubspot,
         salesforce: link.salesforce,
         ...counts,
-        conflicts: store.linkConflicts(link.id).map((c) => ({ side: c.side, email: c.email, records: c.records.map((r) => ({ objectType: r.objectType, id: r.id })) })),
+        conflicts: (await store.linkConflicts(link.id)).map((c) => ({ side: c.side, email: c.email, records: c.records.map((r) => ({ objectType: r.objectType, id: r.id })) })),
         bySource: [...bySource.values()],
         definition: 'One customer per person: a HubSpot contact and the Salesforce Contact or Lead the last linked sync matched (by the ids HubSpot\'s Salesforce integration keeps on the contact, else by the same e-mail, HubSpot additional addresses included) count once, evaluated from both records together. A person in one CRM only counts once from that CRM. An e-mail on several records of one CRM is a conflict: those records are not merged and each counts as its own customer. Deals, tickets and touchpoints are counted by the CRM that holds them (HubSpot deals and tickets; Salesforce Opportunities and Cases), in the stage the customer is in now.',
       };

@@ -53,8 +53,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return r.data;
 }
 
-export function publicInstallation(row: InstallationRow, store: Store) {
-  const last = store.listRuns({ installation: row.id, limit: 1 })[0];
+export async function publicInstallation(row: InstallationRow, store: Store) {
+  const last = (await store.listRuns({ installation: row.id, limit: 1 }))[0];
   return {
     id: row.id,
     crm: row.crm,
@@ -64,7 +64,7 @@ export function publicInstallation(row: InstallationRow, store: Store) {
     tokensStored: row.secrets !== null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
-    paused: pausedState(store, row.id),
+    paused: await pausedState(store, row.id),
     lastRun: last ? { id: last.id, mode: last.mode, status: last.status, startedAt: last.startedAt, finishedAt: last.finishedAt } : null,
   };
 }
@@ -75,37 +75,37 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
   api.use(express.json({ limit: ADMIN_BODY_LIMIT, strict: true }));
 
   // What /healthz no longer tells the public.
-  api.get('/health', (_req: Request, res: Response) => {
-    const installations = o.store.listInstallations();
+  api.get('/health', async (_req: Request, res: Response) => {
+    const installations = await o.store.listInstallations();
     res.json({
       status: 'ok',
       uptimeSeconds: Math.round((Date.now() - o.startedAt) / 1000),
       installations: installations.length,
       queued: o.queueDepth(),
-      pendingEvents: installations.reduce((n, i) => n + o.store.countPendingEvents(i.id), 0),
-      failedEvents: o.store.listEvents({ state: 'failed', limit: 1000 }).length,
+      pendingEvents: (await Promise.all(installations.map((i) => o.store.countPendingEvents(i.id)))).reduce((n, c) => n + c, 0),
+      failedEvents: (await o.store.listEvents({ state: 'failed', limit: 1000 })).length,
     });
   });
 
-  api.get('/installations', (_req: Request, res: Response) => {
-    res.json(o.store.listInstallations().map((row) => publicInstallation(row, o.store)));
+  api.get('/installations', async (_req: Request, res: Response) => {
+    res.json(await Promise.all((await o.store.listInstallations()).map((row) => publicInstallation(row, o.store))));
   });
 
   // One installation, with what only the admin may see: the Salesforce outbound-message URL and its secret.
-  api.get('/installations/:id', (req: Request, res: Response) => {
+  api.get('/installations/:id', async (req: Request, res: Response) => {
     const id = String(req.params.id);
-    const row = o.store.getInstallation(id);
+    const row = await o.store.getInstallation(id);
     if (!row) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });
     const webhook = row.crm === 'salesforce'
       ? { salesforceUrl: row.webhookSecret ? salesforceWebhookUrl(o.publicUrl(), row.webhookSecret) : null }
       : { hubspotUrl: `${o.publicUrl()}/webhooks/hubspot` };
-    res.json({ ...publicInstallation(row, o.store), webhook, pendingEvents: o.store.countPendingEvents(id) });
+    res.json({ ...await publicInstallation(row, o.store), webhook, pendingEvents: await o.store.countPendingEvents(id) });
   });
 
   api.post('/installations/:id/sync', async (req: Request, res: Response) => {
     const body = parse(SyncBody, req.body ?? {}, 'sync request');
     const id = String(req.params.id);
-    if (!o.store.getInstallation(id)) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });
+    if (!await o.store.getInstallation(id)) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });
     const run = o.jobs.sync(id, { mode: body.mode, dryRun: body.dryRun });
     if (!body.wait) {
       run.catch((error: unknown) => o.log.error({ installation: id, err: { message: error instanceof Error ? error.message : String(error) } }, 'sync failed'));
@@ -115,24 +115,24 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
   });
 
   // Lifts the pause a rollback set: scheduled runs and webhooks write again.
-  api.post('/installations/:id/resume', (req: Request, res: Response) => {
+  api.post('/installations/:id/resume', async (req: Request, res: Response) => {
     const id = String(req.params.id);
-    if (!o.store.getInstallation(id)) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });
-    const lifted = resumeInstallation(o.store, id);
+    if (!await o.store.getInstallation(id)) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });
+    const lifted = await resumeInstallation(o.store, id);
     res.json({ installation: id, resumed: lifted !== null, wasPaused: lifted });
   });
 
-  api.get('/runs', (req: Request, res: Response) => {
+  api.get('/runs', async (req: Request, res: Response) => {
     const q = parse(RunsQuery, req.query, 'runs query');
-    const rows = o.store.listRuns({ ...(q.installation ? { installation: q.installation } : {}), limit: q.limit });
+    const rows = await o.store.listRuns({ ...(q.installation ? { installation: q.installation } : {}), limit: q.limit });
     res.json(rows.map(({ summary: _summary, ...row }) => row));
   });
 
-  api.get('/runs/:id', (req: Request, res: Response) => {
+  api.get('/runs/:id', async (req: Request, res: Response) => {
     const id = parse(RunId, req.params.id, 'run id');
-    const run = o.store.getRun(id);
+    const run = await o.store.getRun(id);
     if (!run) throw new ParcoursError('NOT_FOUND', `no run ${id}`, { runId: id });
-    res.json({ ...run, failures: o.store.failuresForRun(id) });
+    res.json({ ...run, failures: await o.store.failuresForRun(id) });
   });
 
   api.post('/runs/:id/rollback', async (req: Request, res: Response) => {
@@ -141,11 +141,11 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
   });
 
   // Install links: single use, expiring; the one who opens it installs their portal/org.
-  api.post('/install-links', (req: Request, res: Response) => {
+  api.post('/install-links', async (req: Request, res: Response) => {
     const body = parse(InstallLinkBody, req.body ?? {}, 'install link request');
     if (body.org && body.crm !== 'salesforce') throw new ParcoursError('INPUT_INVALID', 'install link request: org applies to Salesforce only');
     const expiresAt = o.now() + Math.min(body.expiresIn ?? o.installLinkTtlMs, 30 * 86_400_000);
-    const token = issueInstallLink(o.store, body.crm, expiresAt);
+    const token = await issueInstallLink(o.store, body.crm, expiresAt);
     const url = new URL(`${o.publicUrl()}/oauth/${body.crm}/install`);
     if (body.org) url.searchParams.set('org', body.org);
     url.searchParams.set('link', token);
@@ -153,41 +153,41 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
   });
 
   // Webhook events: the inbox and its dead-letter list (`?state=failed`), and a manual retry.
-  api.get('/events', (req: Request, res: Response) => {
+  api.get('/events', async (req: Request, res: Response) => {
     const q = parse(EventsQuery, req.query, 'events query');
-    res.json(o.store.listEvents({ limit: q.limit, ...(q.state ? { state: q.state } : {}), ...(q.installation ? { installation: q.installation } : {}) }).map(publicEvent));
+    res.json((await o.store.listEvents({ limit: q.limit, ...(q.state ? { state: q.state } : {}), ...(q.installation ? { installation: q.installation } : {}) })).map(publicEvent));
   });
 
-  api.post('/events/:id/retry', (req: Request, res: Response) => {
+  api.post('/events/:id/retry', async (req: Request, res: Response) => {
     const id = parse(RunId, req.params.id, 'event id');
-    const event = o.store.getEvent(id);
+    const event = await o.store.getEvent(id);
     if (!event) throw new ParcoursError('NOT_FOUND', `no webhook event ${id}`, { eventId: id });
-    if (!o.store.retryEvent(id, o.now())) throw new ParcoursError('CONFIG_INVALID', `webhook event ${id} is ${event.state}, not failed: only dead-lettered events are retried by hand`, { eventId: id });
+    if (!await o.store.retryEvent(id, o.now())) throw new ParcoursError('CONFIG_INVALID', `webhook event ${id} is ${event.state}, not failed: only dead-lettered events are retried by hand`, { eventId: id });
     o.jobs.eventsArrived(event.installation);
-    res.status(202).json(publicEvent(o.store.getEvent(id) ?? event));
+    res.status(202).json(publicEvent(await o.store.getEvent(id) ?? event));
   });
 
   // Linked installations (issue 16): one HubSpot + one Salesforce installation read as one journey.
-  api.get('/links', (_req: Request, res: Response) => {
-    res.json(o.store.listLinks().map((l) => publicLink(o.store, l)));
+  api.get('/links', async (_req: Request, res: Response) => {
+    res.json(await Promise.all((await o.store.listLinks()).map((l) => publicLink(o.store, l))));
   });
 
-  api.get('/links/:id', (req: Request, res: Response) => {
+  api.get('/links/:id', async (req: Request, res: Response) => {
     const id = String(req.params.id);
-    const link = o.store.getLink(id);
+    const link = await o.store.getLink(id);
     if (!link) throw new ParcoursError('NOT_FOUND', `no link ${id}`, { link: id });
-    res.json({ ...publicLink(o.store, link), conflictList: o.store.linkConflicts(id).slice(0, 1000) });
+    res.json({ ...await publicLink(o.store, link), conflictList: (await o.store.linkConflicts(id)).slice(0, 1000) });
   });
 
-  api.post('/links', (req: Request, res: Response) => {
+  api.post('/links', async (req: Request, res: Response) => {
     const body = parse(LinkBody, req.body ?? {}, 'link request');
-    const link = createLink(o.store, null, body);
-    res.status(201).json(publicLink(o.store, link));
+    const link = await createLink(o.store, null, body);
+    res.status(201).json(await publicLink(o.store, link));
   });
 
-  api.delete('/links/:id', (req: Request, res: Response) => {
+  api.delete('/links/:id', async (req: Request, res: Response) => {
     const id = String(req.params.id);
-    if (!o.store.removeLink(id)) throw new ParcoursError('NOT_FOUND', `no link ${id}`, { link: id });
+    if (!await o.store.removeLink(id)) throw new ParcoursError('NOT_FOUND', `no link ${id}`, { link: id });
     res.json({ link: id, removed: true });
   });
 
@@ -195,7 +195,7 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
 }
 
 /** A link as the admin API shows it: the pair and what its last linked run found. */
-export function publicLink(store: Store, link: LinkRow) {
-  return { ...link, linkedCustomers: store.linkMatches(link.id).length, conflicts: store.linkConflicts(link.id).length };
+export async function publicLink(store: Store, link: LinkRow) {
+  return { ...link, linkedCustomers: (await store.linkMatches(link.id)).length, conflicts: (await store.linkConflicts(link.id)).length };
 }
 

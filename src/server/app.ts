@@ -69,10 +69,10 @@ export function createApp(d: AppDeps): Express {
   });
 
   // Public: up or down only. The details are the admin's (GET /api/health).
-  app.get('/healthz', (_req: Request, res: Response) => {
+  app.get('/healthz', async (_req: Request, res: Response) => {
     res.set('Cache-Control', 'no-store');
     try {
-      d.store.listInstallations();
+      await d.store.listInstallations();
     } catch {
       return void res.status(503).json({ status: 'down' });
     }
@@ -90,7 +90,7 @@ export function createApp(d: AppDeps): Express {
     env: d.env, settings: d.settings, store: d.store, box: d.box, publicUrl: d.publicUrl, now: d.now,
     gate: (crm: 'hubspot' | 'salesforce') => installGate({ crm, store: d.store, publicInstalls: d.settings.PARCOURS_PUBLIC_INSTALLS, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, now: d.now }),
     mappingFor: (crm: 'hubspot' | 'salesforce') => d.jobs.engineFor(crm).mapping,
-    onInstalled: (row: InstallationRow) => {
+    onInstalled: async (row: InstallationRow) => {
       d.log.info({ installation: row.id }, 'installed; provisioning and first full sync queued');
       d.jobs.sync(row.id, { mode: 'full', dryRun: false }).catch((error: unknown) => {
         d.log.error({ installation: row.id, err: { message: error instanceof Error ? error.message : String(error) } }, 'first sync after install failed');
@@ -105,8 +105,8 @@ export function createApp(d: AppDeps): Express {
   // Hook for the journey map (src/report): served when the caller provides a renderer.
   app.get('/journey', requireAdmin(d.settings.PARCOURS_ADMIN_TOKEN), async (req: Request, res: Response) => {
     if (!d.renderJourneyMap) return sendError(res, 404, 'NOT_FOUND', 'the journey map is not available in this build');
-    const id = typeof req.query.installation === 'string' ? req.query.installation : d.store.listInstallations()[0]?.id;
-    const row = id === undefined ? undefined : d.store.getInstallation(id);
+    const id = typeof req.query.installation === 'string' ? req.query.installation : (await d.store.listInstallations())[0]?.id;
+    const row = id === undefined ? undefined : await d.store.getInstallation(id);
     if (!row) throw new ParcoursError('NOT_FOUND', `no installation ${id ?? '(none installed)'}`);
     res.type('text/html; charset=utf-8').send(await d.renderJourneyMap(row));
   });

@@ -31,21 +31,21 @@ interface Logs {
   info: (obj: object, msg: string) => void;
 }
 
-export function registerEnvInstallations(store: Store, env: Env, settings: ServerSettings, log: Logs): string[] {
+export async function registerEnvInstallations(store: Store, env: Env, settings: ServerSettings, log: Logs): Promise<string[]> {
   const registered: string[] = [];
   for (const crm of ['hubspot', 'salesforce'] as const) {
     if (!configured(crm, env)) continue;
     const id = installationId(env, crm);
     const configuredId = (crm === 'hubspot' ? settings.HUBSPOT_PORTAL_ID : settings.SALESFORCE_ORG_ID) ?? null;
     // Unset in the environment: keep what was learnt from the CRM at an earlier start.
-    let externalId = configuredId ?? store.getInstallation(id)?.externalId ?? null;
-    const holder = externalId === null ? undefined : store.findInstallation(crm, externalId);
+    let externalId = configuredId ?? (await store.getInstallation(id))?.externalId ?? null;
+    const holder = externalId === null ? undefined : await store.findInstallation(crm, externalId);
     if (holder && holder.id !== id) {
       log.warn({ installation: id, holder: holder.id }, 'that portal/org is also installed through OAuth; its webhooks go to the OAuth installation');
       externalId = null;
     }
-    store.saveInstallation({ id, crm, externalId, source: 'env', label: LABEL[crm], secrets: null });
-    if (crm === 'salesforce') ensureWebhookSecret(store, id);
+    await store.saveInstallation({ id, crm, externalId, source: 'env', label: LABEL[crm], secrets: null });
+    if (crm === 'salesforce') await ensureWebhookSecret(store, id);
     registered.push(id);
   }
   return registered;
@@ -53,17 +53,17 @@ export function registerEnvInstallations(store: Store, env: Env, settings: Serve
 
 /** Environment installations without a portal/org id ask the CRM for it, once (the answer is stored). */
 export async function learnAccountIds(store: Store, connectors: ConnectorSource, log: Logs): Promise<void> {
-  const unknown = store.listInstallations().filter((row: InstallationRow) => row.source === 'env' && row.externalId === null);
+  const unknown = (await store.listInstallations()).filter((row: InstallationRow) => row.source === 'env' && row.externalId === null);
   for (const row of unknown) {
     const variable = row.crm === 'hubspot' ? 'HUBSPOT_PORTAL_ID' : 'SALESFORCE_ORG_ID';
     try {
       const externalId = await (await connectors.connectorFor(row)).accountId();
-      const holder = store.findInstallation(row.crm, externalId);
+      const holder = await store.findInstallation(row.crm, externalId);
       if (holder && holder.id !== row.id) {
         log.warn({ installation: row.id, holder: holder.id }, 'that portal/org is also installed through OAuth; its webhooks go to the OAuth installation');
         continue;
       }
-      store.saveInstallation({ id: row.id, crm: row.crm, externalId, source: 'env', label: row.label, secrets: null });
+      await store.saveInstallation({ id: row.id, crm: row.crm, externalId, source: 'env', label: row.label, secrets: null });
       log.info({ installation: row.id, externalId }, `learnt the ${row.crm === 'hubspot' ? 'portal' : 'org'} id from the CRM`);
     } catch (error) {
       log.warn({ installation: row.id, err: { message: error instanceof Error ? error.message : String(error) } }, `could not learn the ${row.crm === 'hubspot' ? 'portal' : 'org'} id: its webhooks are refused until ${variable} is set or the next start learns it`);

@@ -67,15 +67,15 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
   const store = options.store ?? openStore(env.PARCOURS_DB);
   try {
     const box = settings.PARCOURS_SECRET_KEY ? createSecretBox(settings.PARCOURS_SECRET_KEY) : null;
-    if (!box && store.hasSealedSecrets()) {
+    if (!box && await store.hasSealedSecrets()) {
       throw new ParcoursError('CONFIG_INVALID', 'this store holds OAuth tokens: set PARCOURS_SECRET_KEY to the key they were stored with');
     }
-    const registered = registerEnvInstallations(store, env, settings, log);
+    const registered = await registerEnvInstallations(store, env, settings, log);
     const metrics = createMetrics();
     const queue = createWorkQueue({
       onError: (installation, error) => log.error({ installation, err: { message: error instanceof Error ? error.message : String(error) } }, 'webhook batch failed'),
     });
-    metrics.gauge('parcours_installations', 'Installations known to the service.', () => store.listInstallations().length);
+    metrics.gauge('parcours_installations', 'Installations known to the service.', async () => (await store.listInstallations()).length);
     metrics.gauge('parcours_queue_depth', 'Jobs queued or running, plus armed webhook drains and retries.', () => queue.depth());
     const connectors = createConnectorSource({ env, settings, store, box, now });
     // Asked once, before listening when the CRM answers promptly; a slow CRM never holds the start
@@ -102,15 +102,17 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
       log.warn({ url }, 'PARCOURS_PUBLIC_URL is not set: OAuth redirects and webhook signatures use the local URL');
     }
     // Events acknowledged before a stop are processed first, before any scheduled run.
-    jobs.resumePending();
+    await jobs.resumePending();
     const scheduler: Scheduler | null = options.schedule === false ? null : startScheduler({ store, jobs, log, everyMs: settings.PARCOURS_SYNC_EVERY, nightlyAt: settings.PARCOURS_NIGHTLY_AT, now });
     // Webhook ids are kept a week: HubSpot retries for 24 h, Salesforce for 24 h.
     const prune = setInterval(() => {
-      store.forgetWebhookEventsBefore(now() - 7 * 86_400_000);
-      store.forgetDoneEventsBefore(now() - 7 * 86_400_000);
+      const before = now() - 7 * 86_400_000;
+      Promise.all([store.forgetWebhookEventsBefore(before), store.forgetDoneEventsBefore(before)]).catch((error: unknown) =>
+        log.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'pruning old webhook ids failed; retried in an hour'),
+      );
     }, 3_600_000);
     prune.unref();
-    log.info({ url, installations: store.listInstallations().map((i) => i.id), fromEnvironment: registered }, 'parcours service started');
+    log.info({ url, installations: (await store.listInstallations()).map((i) => i.id), fromEnvironment: registered }, 'parcours service started');
     return {
       url,
       port,
@@ -127,11 +129,11 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
           server.closeAllConnections();
         });
         await queue.idle();
-        if (ownsStore) store.close();
+        if (ownsStore) await store.close();
       },
     };
   } catch (error) {
-    if (ownsStore) store.close();
+    if (ownsStore) await store.close();
     throw error;
   }
 }

@@ -36,8 +36,8 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
       const { HUBSPOT_CLIENT_ID: clientId, HUBSPOT_CLIENT_SECRET: clientSecret } = o.settings;
       if (!clientId || !clientSecret) throw new ParcoursError('CONFIG_INVALID', 'HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET are needed to refresh OAuth tokens', { crm: 'hubspot' });
       pending = refreshHubspotToken({ baseUrl: o.env.HUBSPOT_BASE_URL, clientId, clientSecret }, current, o.now)
-        .then((next) => {
-          o.store.setInstallationSecrets(row.id, sealSecrets(o.box as SecretBox, row.id, next));
+        .then(async (next) => {
+          await o.store.setInstallationSecrets(row.id, sealSecrets(o.box as SecretBox, row.id, next));
           return next;
         })
         .finally(() => refreshing.delete(row.id));
@@ -61,8 +61,8 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
       apiReserve: o.env.SALESFORCE_API_RESERVE,
       campaignNamePrefix: '',
       schemaCache: storeSchemaCache(o.store, row.id),
-      onRefreshToken: (refreshToken) => {
-        o.store.setInstallationSecrets(row.id, sealSecrets(o.box as SecretBox, row.id, { ...secrets, refreshToken }));
+      onRefreshToken: async (refreshToken) => {
+        await o.store.setInstallationSecrets(row.id, sealSecrets(o.box as SecretBox, row.id, { ...secrets, refreshToken }));
         secrets.refreshToken = refreshToken;
       },
     });
@@ -73,7 +73,7 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
       const cached = cache.get(row.id);
       if (row.source === 'env') {
         if (cached) return cached.connector;
-        const connector = connect(row.crm, { env: o.env, store: o.store, installation: row.id });
+        const connector = await connect(row.crm, { env: o.env, store: o.store, installation: row.id });
         cache.set(row.id, { connector });
         return connector;
       }
@@ -83,7 +83,7 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
         cache.set(row.id, { connector });
         return connector;
       }
-      const latest = o.store.getInstallation(row.id) ?? row;
+      const latest = await o.store.getInstallation(row.id) ?? row;
       const secrets = await freshHubspotSecrets(latest);
       if (cached && cached.token === secrets.accessToken) return cached.connector;
       const connector = createHubspotConnector({ accessToken: secrets.accessToken, baseUrl: o.env.HUBSPOT_BASE_URL, authKind: 'oauth', listNamePrefix: '', schemaCache: storeSchemaCache(o.store, row.id) });

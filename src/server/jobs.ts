@@ -61,8 +61,8 @@ export function createJobs(o: JobsOptions): Jobs {
     return e;
   };
 
-  const installation = (id: string): InstallationRow => {
-    const row = o.store.getInstallation(id);
+  const installation = async (id: string): Promise<InstallationRow> => {
+    const row = await o.store.getInstallation(id);
     if (!row) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });
     return row;
   };
@@ -70,7 +70,8 @@ export function createJobs(o: JobsOptions): Jobs {
   /** Owned fields and lists exist before anything is written (idempotent; once per process). */
   async function ready(row: InstallationRow, connector: CrmConnector, engine: Engine): Promise<void> {
     if (setUp.has(row.id)) return;
-    const missing = engine.mapping.segments.some((s) => o.store.getSetting(row.id, `segment-target:${s.id}`) === undefined);
+    const targets = await Promise.all(engine.mapping.segments.map((s) => o.store.getSetting(row.id, `segment-target:${s.id}`)));
+    const missing = targets.some((t) => t === undefined);
     if (missing) {
       o.log.info({ installation: row.id }, 'provisioning owned fields and segment lists');
       await runSetup(connector, o.store, row.id, engine.mapping);
@@ -85,9 +86,9 @@ export function createJobs(o: JobsOptions): Jobs {
   };
 
   async function recompute(id: string, batch: ChangeBatch): Promise<void> {
-    const row = installation(id);
+    const row = await installation(id);
     // Paused by a rollback: the changes are not applied (the first run after resume reads them).
-    const paused = pausedState(o.store, id);
+    const paused = await pausedState(o.store, id);
     if (paused) {
       o.log.warn({ installation: id, paused, customers: batch.contactIds.length, records: batch.records.length }, `webhook changes skipped: ${pausedText(id, row.crm, paused)}`);
       return;
@@ -113,16 +114,16 @@ export function createJobs(o: JobsOptions): Jobs {
   const message = (error: unknown): string => (error instanceof ParcoursError ? `${error.code}: ${error.message}` : 'unexpected error (see the service log)').slice(0, 1000);
 
   /** Arms the lane's timer for the earliest pending event of the installation, if any. */
-  const armFor = (id: string): void => {
-    const next = o.store.pendingInstallations().find((p) => p.installation === id);
+  const armFor = async (id: string): Promise<void> => {
+    const next = (await o.store.pendingInstallations()).find((p) => p.installation === id);
     if (next) o.queue.schedule(id, next.nextAttemptAt - o.now(), () => drain(id));
   };
 
   /** Recomputes the installation's due events; done only once the write-back landed, else retried with backoff. */
   async function drain(id: string): Promise<void> {
-    if (!o.store.getInstallation(id)) return;
+    if (!await o.store.getInstallation(id)) return;
     for (;;) {
-      const due = o.store.dueEvents(id, o.now(), EVENTS_PER_RECOMPUTE);
+      const due = await o.store.dueEvents(id, o.now(), EVENTS_PER_RECOMPUTE);
       if (due.length === 0) break;
       try {
         await recompute(id, mergeEvents(due));
@@ -132,25 +133,25 @@ export function createJobs(o: JobsOptions): Jobs {
         for (const e of due) byAttempts.set(e.attempts + 1, [...(byAttempts.get(e.attempts + 1) ?? []), e]);
         for (const [failed, rows] of byAttempts) {
           const next = nextAttemptAt(o.retry, failed, at);
-          o.store.markEventsFailedAttempt(rows.map((r) => r.id), message(error), next, at);
-          o.metrics.webhookEvents(o.store.getInstallation(id)?.crm ?? 'unknown', next === null ? 'dead_lettered' : 'retry_scheduled', rows.length);
+          await o.store.markEventsFailedAttempt(rows.map((r) => r.id), message(error), next, at);
+          o.metrics.webhookEvents((await o.store.getInstallation(id))?.crm ?? 'unknown', next === null ? 'dead_lettered' : 'retry_scheduled', rows.length);
         }
         o.log.error({ installation: id, events: due.length, err: { message: error instanceof Error ? error.message : String(error) } }, 'webhook events failed; retrying with backoff (or dead-lettered once the retries are spent)');
         break;
       }
-      o.store.markEventsDone(due.map((e) => e.id), o.now());
+      await o.store.markEventsDone(due.map((e) => e.id), o.now());
       if (due.length < EVENTS_PER_RECOMPUTE) break;
     }
-    armFor(id);
+    await armFor(id);
   }
 
   /** The catch-up run owed after an overflow; the mark goes once it succeeded. */
-  function catchUp(id: string): void {
-    const marked = o.store.getSetting(id, OVERFLOW_SETTING);
+  async function catchUp(id: string): Promise<void> {
+    const marked = await o.store.getSetting(id, OVERFLOW_SETTING);
     if (marked === undefined) return;
     api.sync(id, { mode: 'incremental', dryRun: false }).then(
-      (summary) => {
-        if (summary.status === 'succeeded' || summary.status === 'partial') o.store.deleteSetting(id, OVERFLOW_SETTING);
+      async (summary) => {
+        if (summary.status === 'succeeded' || summary.status === 'partial') await o.store.deleteSetting(id, OVERFLOW_SETTING);
       },
       (error: unknown) => o.log.error({ installation: id, err: { message: message(error) } }, 'catch-up run after a webhook overflow failed; the next start or overflow retries it'),
     );
@@ -158,8 +159,8 @@ export function createJobs(o: JobsOptions): Jobs {
 
   const api: Jobs = {
     engineFor,
-    sync(id, s) {
-      const row = installation(id);
+    async sync(id, s) {
+      const row = await installation(id);
       // Identical requests share one run: the key names what would be done.
       return o.queue.run(id, `sync:${s.mode}:${s.dryRun}`, async () => {
         const engine = engineFor(row.crm);
@@ -180,29 +181,29 @@ export function createJobs(o: JobsOptions): Jobs {
     eventsArrived(id) {
       o.queue.schedule(id, o.batchWindowMs, () => drain(id));
     },
-    overflowed(id) {
-      if (o.store.getSetting(id, OVERFLOW_SETTING) === undefined) {
-        o.store.setSetting(id, OVERFLOW_SETTING, new Date(o.now()).toISOString());
+    async overflowed(id) {
+      if (await o.store.getSetting(id, OVERFLOW_SETTING) === undefined) {
+        await o.store.setSetting(id, OVERFLOW_SETTING, new Date(o.now()).toISOString());
         o.log.warn({ installation: id }, 'too many pending webhook events: further events are not kept; an incremental run catches up');
       }
-      catchUp(id);
+      await catchUp(id);
     },
-    resumePending() {
+    async resumePending() {
       const pending = new Set<string>();
-      for (const p of o.store.pendingInstallations()) {
+      for (const p of await o.store.pendingInstallations()) {
         pending.add(p.installation);
         // Pending events first; a catch-up run still owed follows them in the lane.
         o.queue.schedule(p.installation, Math.max(0, p.nextAttemptAt - o.now()), async () => {
           await drain(p.installation);
-          catchUp(p.installation);
+          await catchUp(p.installation);
         });
       }
-      for (const row of o.store.listInstallations()) if (!pending.has(row.id)) catchUp(row.id);
+      for (const row of await o.store.listInstallations()) if (!pending.has(row.id)) await catchUp(row.id);
     },
     async rollback(runId) {
-      const run = o.store.getRun(runId);
+      const run = await o.store.getRun(runId);
       if (!run) throw new ParcoursError('NOT_FOUND', `run ${runId} does not exist`, { runId });
-      const row = installation(run.installation);
+      const row = await installation(run.installation);
       return o.queue.run(row.id, `rollback:${runId}`, async () => {
         const connector = await o.connectors.connectorFor(row);
         const report = await rollbackRun(connector, o.store, row.id, runId, o.now());

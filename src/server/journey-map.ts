@@ -11,8 +11,8 @@ import { withLastMissing } from '../sync/field-check.ts';
 
 export function journeyMapRenderer(env: Env, store: Store, now: () => number): (installation: InstallationRow) => Promise<string> {
   return async (installation) => {
-    const engine = withLastMissing(store, installation.id, compileEngine(loadMapping(defaultMapping(env, installation.crm))));
-    const map = collectJourneyMap({ crm: installation.crm, engine, source: storeSource(store, installation.id), now: now() });
+    const engine = await withLastMissing(store, installation.id, compileEngine(loadMapping(defaultMapping(env, installation.crm))));
+    const map = await collectJourneyMap({ crm: installation.crm, engine, source: storeSource(store, installation.id), now: now() });
     return renderHtml(map, { title: `${installation.label} — journey map` });
   };
 }

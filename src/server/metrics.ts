@@ -15,8 +15,8 @@ export interface Metrics {
   apiCalls(crm: string, byEndpoint: Record<string, number>, rateLimited: number): void;
   webhookEvents(source: string, outcome: string, n: number): void;
   webhookLag(crm: string, seconds: number): void;
-  /** A gauge read when scraped. */
-  gauge(name: string, help: string, read: () => number): void;
+  /** A gauge read when scraped (prom-client awaits an async collect). */
+  gauge(name: string, help: string, read: () => number | Promise<number>): void;
   /** The exposition text and its content type. */
   render(): Promise<{ contentType: string; text: string }>;
 }
@@ -52,8 +52,8 @@ export function createMetrics(): Metrics {
     webhookEvents: (source, outcome, n) => events.inc({ source, outcome }, n),
     webhookLag: (crm, seconds) => lag.observe({ crm }, seconds),
     gauge(name, help, read) {
-      new Gauge({ name, help, registers, collect() {
-        this.set(read());
+      new Gauge({ name, help, registers, async collect() {
+        this.set(await read());
       } });
     },
     async render() {

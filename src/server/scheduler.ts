@@ -21,10 +21,10 @@ export interface Scheduler {
 }
 
 export function startScheduler(o: { store: Store; jobs: Jobs; log: Logger; everyMs: number; nightlyAt: string; now: () => number }): Scheduler {
-  const runAll = (mode: 'incremental' | 'full') => {
-    for (const row of o.store.listInstallations()) {
+  const runAll = async (mode: 'incremental' | 'full') => {
+    for (const row of await o.store.listInstallations()) {
       // Paused by a rollback: skipped, and the log says why and how to resume.
-      const paused = pausedState(o.store, row.id);
+      const paused = await pausedState(o.store, row.id);
       if (paused) {
         o.log.warn({ installation: row.id, mode, paused }, `scheduled sync skipped: ${pausedText(row.id, row.crm, paused)}`);
         continue;
@@ -34,13 +34,13 @@ export function startScheduler(o: { store: Store; jobs: Jobs; log: Logger; every
       });
     }
   };
-  const interval = setInterval(() => runAll('incremental'), o.everyMs);
+  // A failed store read skips this tick (logged); the next tick tries again.
+  const tick = (mode: 'incremental' | 'full'): Promise<void> =>
+    runAll(mode).catch((error: unknown) => o.log.error({ mode, err: { message: error instanceof Error ? error.message : String(error) } }, 'scheduled syncs could not be listed'));
+  const interval = setInterval(() => void tick('incremental'), o.everyMs);
   let nightly: NodeJS.Timeout;
   const armNightly = () => {
-    nightly = setTimeout(() => {
-      runAll('full');
-      armNightly();
-    }, nextDailyAt(o.now(), o.nightlyAt) - o.now());
+    nightly = setTimeout(() => void tick('full').then(armNightly), nextDailyAt(o.now(), o.nightlyAt) - o.now());
   };
   armNightly();
   return {

@@ -17,20 +17,20 @@ export function newWebhookSecret(): string {
 }
 
 /** The installation's secret, created on first use (at install or registration). */
-export function ensureWebhookSecret(store: Store, installationId: string): string {
-  const row = store.getInstallation(installationId);
+export async function ensureWebhookSecret(store: Store, installationId: string): Promise<string> {
+  const row = await store.getInstallation(installationId);
   if (!row) throw new ParcoursError('NOT_FOUND', `no installation ${installationId}`, { installation: installationId });
   if (row.webhookSecret) return row.webhookSecret;
   const secret = newWebhookSecret();
-  store.setWebhookSecret(installationId, secret);
+  await store.setWebhookSecret(installationId, secret);
   return secret;
 }
 
 /** Replaces the secret: the old URL stops working at once. */
-export function rotateWebhookSecret(store: Store, installationId: string): string {
-  if (!store.getInstallation(installationId)) throw new ParcoursError('NOT_FOUND', `no installation ${installationId}`, { installation: installationId });
+export async function rotateWebhookSecret(store: Store, installationId: string): Promise<string> {
+  if (!await store.getInstallation(installationId)) throw new ParcoursError('NOT_FOUND', `no installation ${installationId}`, { installation: installationId });
   const secret = newWebhookSecret();
-  store.setWebhookSecret(installationId, secret);
+  await store.setWebhookSecret(installationId, secret);
   return secret;
 }
 
@@ -39,10 +39,10 @@ export function salesforceWebhookUrl(publicUrl: string, secret: string): string 
 }
 
 /** The Salesforce installation whose secret this is; every candidate is compared, in constant time. */
-export function installationBySecret(store: Store, given: string): InstallationRow | undefined {
+export async function installationBySecret(store: Store, given: string): Promise<InstallationRow | undefined> {
   const g = digest(given);
   let found: InstallationRow | undefined;
-  for (const row of store.installationsWithWebhookSecret('salesforce')) {
+  for (const row of await store.installationsWithWebhookSecret('salesforce')) {
     if (timingSafeEqual(g, digest(row.webhookSecret as string)) && !found) found = row;
   }
   return found;

@@ -1,6 +1,7 @@
 /**
  * The embedded store: the only module that touches SQLite. `openStore` opens (or creates) the
- * file, upgrades its schema, and returns one synchronous facade over the small table modules.
+ * file, upgrades its schema, and returns the `Store` every caller uses; underneath it is one synchronous
+ * facade over the small table modules (`openSyncStore`, node:sqlite being synchronous).
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { Handover, PullBatch, TouchpointBatch } from '../../connectors/port.ts';
@@ -20,7 +21,7 @@ import { createSettings } from './settings.ts';
 import { createStageHistory } from './stage-history.ts';
 import { createTouchpoints } from './touchpoints.ts';
 import { createTasks } from './tasks.ts';
-import type { Store } from './types.ts';
+import type { Store, SyncStore } from './types.ts';
 import { createInstallLinks } from './install-links.ts';
 import { linkedCustomers } from './linked-customers.ts';
 import { createLinks } from './links.ts';
@@ -38,6 +39,31 @@ export interface OpenStoreOptions {
 
 /** Opens `path` (parent directory created; `':memory:'` for tests) and migrates it to the latest schema. */
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  return asyncStore(openSyncStore(path, options));
+}
+
+/** The streaming methods: answered as async generators over the facade's lazy iterables. */
+const STREAMING = new Set<keyof Store>(['iterateCustomers', 'iterateStageHistory', 'iterateSegmentEvents', 'iterateContacts', 'iterateLinkedCustomers']);
+
+/**
+ * The synchronous facade as a `Store`. Each method runs synchronously when called, as before (so nothing
+ * interleaves inside one), and answers a settled promise; streams yield as the facade reads its pages.
+ */
+function asyncStore(sync: SyncStore): Store {
+  const store: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(sync) as Array<[keyof SyncStore, (...args: unknown[]) => unknown]>) {
+    if (name === 'transaction') continue;
+    store[name] = STREAMING.has(name)
+      ? async function* stream(...args: unknown[]) {
+          yield* method(...args) as Iterable<unknown>;
+        }
+      : async (...args: unknown[]) => method(...args);
+  }
+  return store as unknown as Store;
+}
+
+/** The SQLite facade itself (its own tests; `openStore` wraps it). */
+export function openSyncStore(path: string, options: OpenStoreOptions = {}): SyncStore {
   const now = options.now ?? Date.now;
   let db: DatabaseSync;
   try {
@@ -54,7 +80,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   return buildStore(db, path, now);
 }
 
-function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
+function buildStore(db: DatabaseSync, file: string, now: () => number): SyncStore {
   const tx = createTransactionRunner(db);
   const touchpoints = createTouchpoints(db, now);
   const mirror = createMirror(db, now, touchpoints);
@@ -95,7 +121,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
     }
   }
 
-  return {
+  const facade: SyncStore = {
     close() {
       if (closed) return;
       closed = true;
@@ -146,6 +172,10 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
           return { removed: [...removed, ...swept], swept, sweptWritten, handedOver };
         });
       });
+    },
+
+    applyPullBatches(installation: string, batches: readonly PullBatch[]) {
+      return guard('applyPullBatches', () => tx.run(() => batches.map((batch) => facade.applyPullBatch(installation, batch))));
     },
 
     applyTouchpointBatch(installation: string, batch: TouchpointBatch) {
@@ -390,6 +420,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): Store {
       return (CRMS as readonly string[]).includes(crm ?? '') ? (crm as CrmName) : undefined;
     }),
   };
+  return facade;
 }
 
 /** Every STORE_ERROR names the file it concerns; other errors (the caller's own) are left alone. */

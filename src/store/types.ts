@@ -273,191 +273,206 @@ export interface TaskAuditRow {
   at: number;
 }
 
+/**
+ * The store every caller sees: one interface, two backends chosen at startup (`src/store/open.ts`) —
+ * embedded SQLite (node:sqlite, the default) and PostgreSQL (`PARCOURS_DATABASE_URL`, issue 15). Every
+ * method is asynchronous because PostgreSQL is; each method that says "one transaction" is atomic on both.
+ */
 export interface Store {
   /** Idempotent. */
-  close(): void;
-  /**
-   * Runs `fn` in one transaction (a savepoint when nested). `fn` must be synchronous:
-   * a returned promise is rejected, since the transaction would commit before it settles.
-   */
-  transaction<T>(fn: () => T): T;
+  close(): Promise<void>;
 
   // mirror
   /**
    * Records upsert (marked with the batch's full pass), contact-side links, hand-overs, removals (with
    * their links), the sweep of a completed full pass, then the cursor: one transaction.
    */
-  applyPullBatch(installation: string, batch: PullBatch): AppliedPull;
+  applyPullBatch(installation: string, batch: PullBatch): Promise<AppliedPull>;
+  /** Several batches (one customer's contact, deals and tickets) in one transaction, in order. */
+  applyPullBatches(installation: string, batches: readonly PullBatch[]): Promise<AppliedPull[]>;
   /**
    * Touchpoints upsert (marked with the batch's full pass; each one's contact links replaced; malformed
    * ones skipped and returned), removals, the sweep of a completed full pass, then the touchpoint
    * cursor: one transaction.
    */
-  applyTouchpointBatch(installation: string, batch: TouchpointBatch): AppliedTouchpoints;
+  applyTouchpointBatch(installation: string, batch: TouchpointBatch): Promise<AppliedTouchpoints>;
   /** The one touchpoint cursor of the installation (undefined: never pulled, or reset by a full run). */
-  getTouchpointCursor(installation: string): Cursor | undefined;
-  countTouchpoints(installation: string): number;
+  getTouchpointCursor(installation: string): Promise<Cursor | undefined>;
+  countTouchpoints(installation: string): Promise<number>;
   /** One contact's touchpoints, oldest first. */
-  touchpointsOf(installation: string, contactId: string): TouchpointRecord[];
-  getCursors(installation: string): Partial<Record<ObjectKind, Cursor>>;
+  touchpointsOf(installation: string, contactId: string): Promise<TouchpointRecord[]>;
+  getCursors(installation: string): Promise<Partial<Record<ObjectKind, Cursor>>>;
   /** Forgets every cursor of the installation, the touchpoint cursor included (a full run starts over). */
-  resetCursors(installation: string): void;
-  countRecords(installation: string): RecordCounts;
-  getRecord(installation: string, kind: ObjectKind, id: string): CrmRecord | undefined;
+  resetCursors(installation: string): Promise<void>;
+  countRecords(installation: string): Promise<RecordCounts>;
+  getRecord(installation: string, kind: ObjectKind, id: string): Promise<CrmRecord | undefined>;
   /** Which of these ids are in the mirror (e.g. to drop segment members whose contact is gone). */
-  existingIds(installation: string, kind: ObjectKind, ids: string[]): Set<string>;
+  existingIds(installation: string, kind: ObjectKind, ids: string[]): Promise<Set<string>>;
   /**
    * Streams customers (contact + linked deals + tickets, and their touchpoints oldest first unless
    * `touchpoints: false`) in contact-id order (binary string order), `pageSize` contacts per query;
    * never loads all. Links to records not in the mirror are skipped.
    */
-  iterateCustomers(installation: string, opts?: { contactIds?: string[]; pageSize?: number; touchpoints?: boolean }): Iterable<Customer>;
+  iterateCustomers(installation: string, opts?: { contactIds?: string[]; pageSize?: number; touchpoints?: boolean }): AsyncIterable<Customer>;
   /** Contacts linked to these deals/tickets (to find customers affected by a change), sorted, unique. */
-  contactsLinkedTo(installation: string, refs: Array<{ kind: 'deal' | 'ticket'; id: string }>): string[];
+  contactsLinkedTo(installation: string, refs: Array<{ kind: 'deal' | 'ticket'; id: string }>): Promise<string[]>;
 
   // written snapshot + audit
-  getWritten(installation: string, kind: ObjectKind, ids: string[]): Map<string, FieldValues>;
+  getWritten(installation: string, kind: ObjectKind, ids: string[]): Promise<Map<string, FieldValues>>;
   /** Merges `after` into each record's snapshot and appends one audit row per written field; one transaction. */
-  recordWrites(installation: string, runId: number, writes: RecordWrite[], at?: number): void;
-  auditForRun(runId: number): AuditRow[];
+  recordWrites(installation: string, runId: number, writes: RecordWrite[], at?: number): Promise<void>;
+  auditForRun(runId: number): Promise<AuditRow[]>;
   /** Every field write audited on these records, oldest first (echo checks of linked installations). */
-  auditOfRecords(installation: string, kind: ObjectKind, ids: readonly string[]): AuditRow[];
+  auditOfRecords(installation: string, kind: ObjectKind, ids: readonly string[]): Promise<AuditRow[]>;
 
   // stage history
   /** Open stage per contact; with several journeys and no `journeyId`, the most recently entered wins. */
-  currentStages(installation: string, contactIds: string[], journeyId?: string): Map<string, CurrentStage>;
+  currentStages(installation: string, contactIds: string[], journeyId?: string): Promise<Map<string, CurrentStage>>;
   /**
    * Closes the open row and opens a new one; recording the current stage again is a no-op. `runId`
    * (the run that saw the change) lets a rollback undo it.
    */
-  recordStageChanges(installation: string, changes: StageChange[], runId?: number): void;
+  recordStageChanges(installation: string, changes: StageChange[], runId?: number): Promise<void>;
   /** Undoes one run's ledger changes that no later run superseded; one transaction. */
-  undoStageChanges(installation: string, runId: number): StageUndo;
-  iterateStageHistory(installation: string, opts?: { journeyId?: string }): Iterable<StageHistoryRow>;
+  undoStageChanges(installation: string, runId: number): Promise<StageUndo>;
+  iterateStageHistory(installation: string, opts?: { journeyId?: string }): AsyncIterable<StageHistoryRow>;
   /** The stays of these contacts (every journey), oldest first per contact: a page of customers at a time. */
-  stageStaysOf(installation: string, contactIds: readonly string[]): Map<string, ContactStay[]>;
+  stageStaysOf(installation: string, contactIds: readonly string[]): Promise<Map<string, ContactStay[]>>;
 
   // segments
-  getSegmentMembers(installation: string, segmentId: string): Set<string>;
+  getSegmentMembers(installation: string, segmentId: string): Promise<Set<string>>;
   /** Adds/removes members; only actual transitions produce entered/exited events. */
-  applyMembership(installation: string, segmentId: string, added: string[], removed: string[], at: number, runId?: number): void;
+  applyMembership(installation: string, segmentId: string, added: string[], removed: string[], at: number, runId?: number): Promise<void>;
   /** One run's membership moves that no later event superseded (`total`: all the run's moves). */
-  membershipMovesOfRun(installation: string, runId: number): { moves: MembershipMove[]; total: number };
+  membershipMovesOfRun(installation: string, runId: number): Promise<{ moves: MembershipMove[]; total: number }>;
   /** Reverts moves whose CRM side was reverted: members leave or come back, the moves' events are deleted. */
-  undoMembershipMoves(installation: string, moves: MembershipMove[]): void;
+  undoMembershipMoves(installation: string, moves: MembershipMove[]): Promise<void>;
   /** Events with `at >= since`, in time order. */
-  iterateSegmentEvents(installation: string, since?: number): Iterable<SegmentEvent>;
+  iterateSegmentEvents(installation: string, since?: number): AsyncIterable<SegmentEvent>;
 
   // runs
-  startRun(r: { installation: string; crm: CrmName; mode: RunMode; dryRun: boolean; startedAt: number }): number;
-  finishRun(id: number, r: { finishedAt: number; status: Exclude<RunStatus, 'running'>; summary: unknown }): void;
+  startRun(r: { installation: string; crm: CrmName; mode: RunMode; dryRun: boolean; startedAt: number }): Promise<number>;
+  finishRun(id: number, r: { finishedAt: number; status: Exclude<RunStatus, 'running'>; summary: unknown }): Promise<void>;
   /** Newest first; default limit 50. */
-  listRuns(opts?: { installation?: string; limit?: number }): RunRow[];
-  getRun(id: number): RunRow | undefined;
+  listRuns(opts?: { installation?: string; limit?: number }): Promise<RunRow[]>;
+  getRun(id: number): Promise<RunRow | undefined>;
 
   // follow-up tasks (issue 14)
   /** Opens one episode per created task and audits the creates; one transaction. */
-  openTaskEpisodes(installation: string, runId: number, at: number, episodes: NewTaskEpisode[]): TaskEpisode[];
-  openTaskEpisodesOf(installation: string): TaskEpisode[];
-  allTaskEpisodes(installation: string): TaskEpisode[];
+  openTaskEpisodes(installation: string, runId: number, at: number, episodes: NewTaskEpisode[]): Promise<TaskEpisode[]>;
+  openTaskEpisodesOf(installation: string): Promise<TaskEpisode[]>;
+  allTaskEpisodes(installation: string): Promise<TaskEpisode[]>;
   /** Episodes a run opened, and episodes it ended. */
-  taskEpisodesOfRun(installation: string, runId: number): { opened: TaskEpisode[]; closed: TaskEpisode[] };
+  taskEpisodesOfRun(installation: string, runId: number): Promise<{ opened: TaskEpisode[]; closed: TaskEpisode[] }>;
   /** Ends an episode; `write` (complete / delete) is audited with the fields before and after. */
-  endTaskEpisode(episode: TaskEpisode, state: Exclude<TaskEpisodeState, 'open'>, runId: number, at: number, note: string | null, write?: { op: TaskWriteOp; after: TaskFields | null }): void;
+  endTaskEpisode(episode: TaskEpisode, state: Exclude<TaskEpisodeState, 'open'>, runId: number, at: number, note: string | null, write?: { op: TaskWriteOp; after: TaskFields | null }): Promise<void>;
   /** Rollback: open again with these fields; false when another episode is open for the same action and record. */
-  reopenTaskEpisode(episode: TaskEpisode, runId: number, at: number, fields: TaskFields): boolean;
-  taskAuditForRun(runId: number): TaskAuditRow[];
+  reopenTaskEpisode(episode: TaskEpisode, runId: number, at: number, fields: TaskFields): Promise<boolean>;
+  taskAuditForRun(runId: number): Promise<TaskAuditRow[]>;
   /** Which of these CRM ids are tasks Parcours created (they are not customer touchpoints). */
-  ownTaskIds(installation: string, ids: string[]): Set<string>;
+  ownTaskIds(installation: string, ids: string[]): Promise<Set<string>>;
 
   // failures
   /** Upserts the retry queue (attempts + 1) and appends to the per-run failure log. */
-  recordFailures(installation: string, runId: number, failures: FailureInput[], at?: number): void;
-  pendingFailures(installation: string): PendingFailure[];
-  clearFailures(installation: string, refs: Array<{ kind: ObjectKind; id: string }>): void;
-  failuresForRun(runId: number): FailureLogRow[];
+  recordFailures(installation: string, runId: number, failures: FailureInput[], at?: number): Promise<void>;
+  pendingFailures(installation: string): Promise<PendingFailure[]>;
+  clearFailures(installation: string, refs: Array<{ kind: ObjectKind; id: string }>): Promise<void>;
+  failuresForRun(runId: number): Promise<FailureLogRow[]>;
 
   // settings (values arrive already encrypted where secret; stored as given)
-  getSetting(installation: string, key: string): string | undefined;
-  setSetting(installation: string, key: string, value: string): void;
-  deleteSetting(installation: string, key: string): void;
+  getSetting(installation: string, key: string): Promise<string | undefined>;
+  setSetting(installation: string, key: string, value: string): Promise<void>;
+  deleteSetting(installation: string, key: string): Promise<void>;
 
   // installations, OAuth states, webhook event ids
   /** Creates or replaces an installation (keeps created_at). */
-  saveInstallation(input: InstallationInput): void;
+  saveInstallation(input: InstallationInput): Promise<void>;
   /** Replaces the sealed secrets (e.g. a refreshed or rotated token). */
-  setInstallationSecrets(id: string, sealed: string | null): void;
-  getInstallation(id: string): InstallationRow | undefined;
-  listInstallations(): InstallationRow[];
-  findInstallation(crm: CrmName, externalId: string): InstallationRow | undefined;
+  setInstallationSecrets(id: string, sealed: string | null): Promise<void>;
+  getInstallation(id: string): Promise<InstallationRow | undefined>;
+  listInstallations(): Promise<InstallationRow[]>;
+  findInstallation(crm: CrmName, externalId: string): Promise<InstallationRow | undefined>;
   /** True once any installation holds sealed secrets (the service then needs its key to start). */
-  hasSealedSecrets(): boolean;
-  saveOauthState(nonce: string, crm: CrmName, data: string, expiresAt: number): void;
+  hasSealedSecrets(): Promise<boolean>;
+  saveOauthState(nonce: string, crm: CrmName, data: string, expiresAt: number): Promise<void>;
   /** Single use: returns the state once (if not expired) and deletes it. */
-  takeOauthState(nonce: string): OauthStateRow | undefined;
+  takeOauthState(nonce: string): Promise<OauthStateRow | undefined>;
   /** Records a webhook event key; false when it was already seen (a retry or a replay). */
-  rememberWebhookEvent(source: string, key: string, at: number): boolean;
-  forgetWebhookEventsBefore(at: number): number;
-  setWebhookSecret(id: string, secret: string): void;
+  rememberWebhookEvent(source: string, key: string, at: number): Promise<boolean>;
+  forgetWebhookEventsBefore(at: number): Promise<number>;
+  setWebhookSecret(id: string, secret: string): Promise<void>;
   /** Every installation of a CRM that has a webhook secret (the caller compares in constant time). */
-  installationsWithWebhookSecret(crm: CrmName): InstallationRow[];
+  installationsWithWebhookSecret(crm: CrmName): Promise<InstallationRow[]>;
 
   // the webhook event inbox
   /**
    * In one transaction: records each event's de-duplication key and, for new ones, its inbox row.
    * Returns how many were new (the rest were already seen).
    */
-  acceptWebhookEvents(source: string, events: InboxEventInput[], at: number): { accepted: number; duplicate: number };
+  acceptWebhookEvents(source: string, events: InboxEventInput[], at: number): Promise<{ accepted: number; duplicate: number }>;
   /** Records de-duplication keys only (events that need no recompute, or overflow). */
-  rememberWebhookEvents(source: string, keys: string[], at: number): { accepted: number; duplicate: number };
-  countPendingEvents(installation: string): number;
+  rememberWebhookEvents(source: string, keys: string[], at: number): Promise<{ accepted: number; duplicate: number }>;
+  countPendingEvents(installation: string): Promise<number>;
   /** Pending events due by `at`, oldest first. */
-  dueEvents(installation: string, at: number, limit: number): WebhookEventRow[];
+  dueEvents(installation: string, at: number, limit: number): Promise<WebhookEventRow[]>;
   /** Installations with pending events and the earliest due time of each. */
-  pendingInstallations(): Array<{ installation: string; nextAttemptAt: number }>;
-  markEventsDone(ids: number[], at: number): void;
+  pendingInstallations(): Promise<Array<{ installation: string; nextAttemptAt: number }>>;
+  markEventsDone(ids: number[], at: number): Promise<void>;
   /** Another attempt failed: pending again at `nextAttemptAt`, or failed (dead letter) when null. */
-  markEventsFailedAttempt(ids: number[], error: string, nextAttemptAt: number | null, at: number): void;
-  listEvents(o: { state?: WebhookEventState; installation?: string; limit: number }): WebhookEventRow[];
-  getEvent(id: number): WebhookEventRow | undefined;
+  markEventsFailedAttempt(ids: number[], error: string, nextAttemptAt: number | null, at: number): Promise<void>;
+  listEvents(o: { state?: WebhookEventState; installation?: string; limit: number }): Promise<WebhookEventRow[]>;
+  getEvent(id: number): Promise<WebhookEventRow | undefined>;
   /** A dead-lettered event back to pending, attempts reset. False when it is not failed. */
-  retryEvent(id: number, at: number): boolean;
-  forgetDoneEventsBefore(at: number): number;
+  retryEvent(id: number, at: number): Promise<boolean>;
+  forgetDoneEventsBefore(at: number): Promise<number>;
 
   // linked installations (issue 16)
   /**
    * Creates or replaces a link (keeps created_at). INPUT_INVALID when an installation is already in another
    * link, or a stored installation is of the other CRM. Re-pointing an id at another pair forgets its identity.
    */
-  saveLink(input: LinkInput): LinkRow;
-  getLink(id: string): LinkRow | undefined;
-  listLinks(): LinkRow[];
+  saveLink(input: LinkInput): Promise<LinkRow>;
+  getLink(id: string): Promise<LinkRow | undefined>;
+  listLinks(): Promise<LinkRow[]>;
   /** The link an installation is in, if any. */
-  linkOf(installation: string): LinkRow | undefined;
+  linkOf(installation: string): Promise<LinkRow | undefined>;
   /** Removes the link and its identity; the two installations' mirrors, ledgers and runs stay. False when unknown. */
-  removeLink(id: string): boolean;
+  removeLink(id: string): Promise<boolean>;
   /** Replaces the link's matches and conflicts with what a linked run found; one transaction. */
-  replaceLinkIdentity(id: string, identity: { matches: readonly IdentityMatch[]; conflicts: readonly IdentityConflict[] }, at: number): void;
+  replaceLinkIdentity(id: string, identity: { matches: readonly IdentityMatch[]; conflicts: readonly IdentityConflict[] }, at: number): Promise<void>;
   /** The matches the last linked run kept, by HubSpot contact id. */
-  linkMatches(id: string): IdentityMatch[];
+  linkMatches(id: string): Promise<IdentityMatch[]>;
   /** The conflicts the last linked run found (one e-mail on several records of one side), by side and e-mail. */
-  linkConflicts(id: string): IdentityConflict[];
+  linkConflicts(id: string): Promise<IdentityConflict[]>;
   /** The match holding this record of that side, if any. */
-  linkMatchOf(id: string, side: CrmName, recordId: string): IdentityMatch | undefined;
+  linkMatchOf(id: string, side: CrmName, recordId: string): Promise<IdentityMatch | undefined>;
   /** Ids that became another record (converted Leads, recorded from hand-overs) → the record they are now. */
-  resolveAliases(installation: string, ids: readonly string[]): Map<string, string>;
+  resolveAliases(installation: string, ids: readonly string[]): Promise<Map<string, string>>;
   /** Contact records only, in id order, a page at a time (identity input; no deals, tickets or touchpoints). */
-  iterateContacts(installation: string, opts?: { pageSize?: number }): Iterable<ContactRecord>;
+  iterateContacts(installation: string, opts?: { pageSize?: number }): AsyncIterable<ContactRecord>;
   /**
    * The link's customers from both mirrors and its kept identity: each matched pair once (both sides), then
    * every other record of each side alone (unlinked or in a conflict). Streams like `iterateCustomers`.
    */
-  iterateLinkedCustomers(id: string, opts?: { pageSize?: number; touchpoints?: boolean }): Iterable<LinkedCustomer>;
+  iterateLinkedCustomers(id: string, opts?: { pageSize?: number; touchpoints?: boolean }): AsyncIterable<LinkedCustomer>;
 
   // install links
-  saveInstallLink(tokenHash: string, crm: CrmName, expiresAt: number): void;
+  saveInstallLink(tokenHash: string, crm: CrmName, expiresAt: number): Promise<void>;
   /** Single use: marks the link used; the crm it was issued for, or undefined when unknown, used or expired. */
-  useInstallLink(tokenHash: string, at: number): CrmName | undefined;
+  useInstallLink(tokenHash: string, at: number): Promise<CrmName | undefined>;
 }
+
+/**
+ * The SQLite backend's synchronous facade: the same methods answered synchronously (node:sqlite is
+ * synchronous), plus the nested transaction runner its own tests exercise. `src/store/index.ts` wraps it
+ * into a `Store`.
+ */
+export type SyncStore = {
+  [K in keyof Store]: (...args: Parameters<Store[K]>) => Synced<ReturnType<Store[K]>>;
+} & {
+  /** Runs `fn` in one transaction (a savepoint when nested). `fn` must be synchronous. */
+  transaction<T>(fn: () => T): T;
+};
+type Synced<R> = R extends Promise<infer X> ? X : R extends AsyncIterable<infer X> ? Iterable<X> : R;
 
 export type { ContactLinks, Cursor, PullBatch };

@@ -19,7 +19,7 @@ export interface ConnectOptions {
   installation: string;
 }
 
-export function connect(crm: CrmName, o: ConnectOptions): CrmConnector {
+export async function connect(crm: CrmName, o: ConnectOptions): Promise<CrmConnector> {
   if (crm === 'hubspot') {
     const cfg = hubspotConfig(o.env);
     // Segment list names arrive complete from the mapping (writeback.segment_list_prefix).
@@ -39,7 +39,7 @@ export function connect(crm: CrmName, o: ConnectOptions): CrmConnector {
   // (`plain:` values written by older versions are still read).
   const box = o.env.PARCOURS_SECRET_KEY ? createSecretBox(o.env.PARCOURS_SECRET_KEY) : null;
   const KEY = 'salesforce-refresh-token';
-  const stored = o.store.getSetting(o.installation, KEY);
+  const stored = await o.store.getSetting(o.installation, KEY);
   const rotated = stored === undefined ? undefined : openStored(stored, box, o.installation);
   const refreshToken = rotated ?? cfg.refreshToken;
   return createSalesforceConnector({
@@ -55,12 +55,12 @@ export function connect(crm: CrmName, o: ConnectOptions): CrmConnector {
     apiReserve: cfg.apiReserve,
     campaignNamePrefix: '',
     schemaCache: storeSchemaCache(o.store, o.installation),
-    onRefreshToken: (rt) => {
+    onRefreshToken: async (rt) => {
       // Never stored in the clear: without the key, the run stops and says which variable is missing.
       if (!box) {
         throw new ParcoursError('CONFIG_INVALID', 'Salesforce rotated the refresh token and Parcours stores tokens only encrypted: set PARCOURS_SECRET_KEY (openssl rand -base64 32), then reconnect with a new SALESFORCE_REFRESH_TOKEN', { crm: 'salesforce' });
       }
-      o.store.setSetting(o.installation, KEY, `sealed:${box.seal(rt, `${o.installation}:${KEY}`)}`);
+      await o.store.setSetting(o.installation, KEY, `sealed:${box.seal(rt, `${o.installation}:${KEY}`)}`);
     },
   });
 }

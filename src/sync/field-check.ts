@@ -47,19 +47,19 @@ export function requireOwnedFields(crm: 'hubspot' | 'salesforce', availability: 
   throw new ParcoursError('CONFIG_INVALID', `Parcours's own fields are missing in the CRM (${shown}${more}): run "parcours setup --crm ${crm}" first`, { crm });
 }
 
-export function rememberMissing(store: Store, installation: string, engine: Engine): void {
-  store.setSetting(installation, SETTING, JSON.stringify([...engine.missing]));
+export async function rememberMissing(store: Store, installation: string, engine: Engine): Promise<void> {
+  await store.setSetting(installation, SETTING, JSON.stringify([...engine.missing]));
 }
 
 /** The engine as the last run compiled it: same rules disabled, no call to the CRM. */
-export function withLastMissing(store: Store, installation: string, engine: Engine): Engine {
-  const missing = lastMissing(store, installation);
+export async function withLastMissing(store: Store, installation: string, engine: Engine): Promise<Engine> {
+  const missing = await lastMissing(store, installation);
   return missing.length === 0 && engine.missing.size === 0 ? engine : compileEngine(engine.mapping, { missing });
 }
 
 /** The missing fields the last run found (none before the first run). */
-export function lastMissing(store: Store, installation: string): string[] {
-  const raw = store.getSetting(installation, SETTING);
+export async function lastMissing(store: Store, installation: string): Promise<string[]> {
+  const raw = await store.getSetting(installation, SETTING);
   if (raw === undefined) return [];
   try {
     const parsed: unknown = JSON.parse(raw);

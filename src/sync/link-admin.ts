@@ -19,8 +19,8 @@ export interface LinkRequest {
  * Installations a link may name: those stored (OAuth installs, environment installations the service keeps) and
  * the environment's own (the CLI runs them without a stored row).
  */
-function crmOf(store: Store, env: Env | null, installation: string): CrmName | null {
-  const row = store.getInstallation(installation);
+async function crmOf(store: Store, env: Env | null, installation: string): Promise<CrmName | null> {
+  const row = await store.getInstallation(installation);
   if (row) return row.crm;
   if (env) {
     for (const crm of ['hubspot', 'salesforce'] as const) if (installationId(env, crm) === installation) return crm;
@@ -29,22 +29,22 @@ function crmOf(store: Store, env: Env | null, installation: string): CrmName | n
 }
 
 /** Saves an admin link after checking each side names an installation of that CRM. */
-export function createLink(store: Store, env: Env | null, req: LinkRequest): LinkRow {
+export async function createLink(store: Store, env: Env | null, req: LinkRequest): Promise<LinkRow> {
   for (const crm of ['hubspot', 'salesforce'] as const) {
     const installation = req[crm];
-    const found = crmOf(store, env, installation);
+    const found = await crmOf(store, env, installation);
     if (found === null) {
-      throw new ParcoursError('NOT_FOUND', `${crm}: no installation "${installation}" (${crm} installations: ${known(store, env, crm).join(', ') || 'none'})`, { installation });
+      throw new ParcoursError('NOT_FOUND', `${crm}: no installation "${installation}" (${crm} installations: ${(await known(store, env, crm)).join(', ') || 'none'})`, { installation });
     }
     if (found !== crm) throw new ParcoursError('INPUT_INVALID', `${crm}: installation "${installation}" is a ${found} installation, not a ${crm} one`, { installation });
   }
   const id = req.id ?? defaultLinkId(req.hubspot, req.salesforce);
   if (id === ENV_LINK_ID) throw new ParcoursError('INPUT_INVALID', `link id "${ENV_LINK_ID}" is the environment link's (PARCOURS_LINK); choose another id`);
-  const taken = [store.linkOf(req.hubspot), store.linkOf(req.salesforce)].find((l) => l && l.id !== id);
+  const taken = [await store.linkOf(req.hubspot), await store.linkOf(req.salesforce)].find((l) => l && l.id !== id);
   if (taken) {
     throw new ParcoursError('INPUT_INVALID', `installation ${taken.hubspot === req.hubspot ? req.hubspot : req.salesforce} is already in link "${taken.id}" (${taken.hubspot} + ${taken.salesforce}); an installation is in at most one link — remove that link first ("parcours links remove ${taken.id}" or DELETE /api/links/${taken.id})`);
   }
-  return store.saveLink({ id, hubspot: req.hubspot, salesforce: req.salesforce, source: 'admin', label: req.label ?? `${req.hubspot} + ${req.salesforce}` });
+  return await store.saveLink({ id, hubspot: req.hubspot, salesforce: req.salesforce, source: 'admin', label: req.label ?? `${req.hubspot} + ${req.salesforce}` });
 }
 
 /** `hubspot-default.salesforce-default`: readable, stable for a pair, valid as a link id and in a URL. */
@@ -53,8 +53,8 @@ export function defaultLinkId(hubspot: string, salesforce: string): string {
   return `${part(hubspot)}.${part(salesforce)}`.slice(0, 64);
 }
 
-function known(store: Store, env: Env | null, crm: CrmName): string[] {
-  const ids = new Set(store.listInstallations().filter((i) => i.crm === crm).map((i) => i.id));
+async function known(store: Store, env: Env | null, crm: CrmName): Promise<string[]> {
+  const ids = new Set((await store.listInstallations()).filter((i) => i.crm === crm).map((i) => i.id));
   if (env) ids.add(installationId(env, crm));
   return [...ids].sort();
 }
@@ -63,19 +63,19 @@ function known(store: Store, env: Env | null, crm: CrmName): string[] {
  * The link `--link [ID]` names. `true` (no id) is the environment link: PARCOURS_LINK must be set; its row is
  * saved (or brought up to date) on first use so every command and the service see the same link.
  */
-export function resolveLink(store: Store, env: Env, option: string | true): LinkRow {
-  const stored = option === true ? undefined : store.getLink(option);
+export async function resolveLink(store: Store, env: Env, option: string | true): Promise<LinkRow> {
+  const stored = option === true ? undefined : await store.getLink(option);
   if (stored && !(stored.id === ENV_LINK_ID && envLink(env))) return stored;
   if (option === true || option === ENV_LINK_ID) {
     const wanted = envLink(env);
     if (!wanted) {
-      throw new ParcoursError('CONFIG_INVALID', `--link without an id means the environment link, and PARCOURS_LINK is not set: set PARCOURS_LINK=hubspot,salesforce, or name a link (${store.listLinks().map((l) => l.id).join(', ') || 'none yet: parcours link --hubspot ID --salesforce ID'})`);
+      throw new ParcoursError('CONFIG_INVALID', `--link without an id means the environment link, and PARCOURS_LINK is not set: set PARCOURS_LINK=hubspot,salesforce, or name a link (${(await store.listLinks()).map((l) => l.id).join(', ') || 'none yet: parcours link --hubspot ID --salesforce ID'})`);
     }
-    const saved = store.getLink(ENV_LINK_ID);
+    const saved = await store.getLink(ENV_LINK_ID);
     if (saved && saved.hubspot === wanted.hubspot && saved.salesforce === wanted.salesforce) return saved;
-    return store.saveLink({ id: ENV_LINK_ID, hubspot: wanted.hubspot, salesforce: wanted.salesforce, source: 'env', label: 'PARCOURS_LINK' });
+    return await store.saveLink({ id: ENV_LINK_ID, hubspot: wanted.hubspot, salesforce: wanted.salesforce, source: 'env', label: 'PARCOURS_LINK' });
   }
   const link = stored;
-  if (!link) throw new ParcoursError('NOT_FOUND', `--link: no link "${option}" (links: ${store.listLinks().map((l) => l.id).join(', ') || 'none'}; --link without an id is the environment link, PARCOURS_LINK)`, { link: option });
+  if (!link) throw new ParcoursError('NOT_FOUND', `--link: no link "${option}" (links: ${(await store.listLinks()).map((l) => l.id).join(', ') || 'none'}; --link without an id is the environment link, PARCOURS_LINK)`, { link: option });
   return link;
 }

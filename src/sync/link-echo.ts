@@ -35,23 +35,23 @@ export type OwnedContactFields = Record<CrmName, Record<string, string | undefin
 
 const OTHER: Record<CrmName, CrmName> = { hubspot: 'salesforce', salesforce: 'hubspot' };
 
-export function findEchoes(store: Store, link: LinkRow, owned: OwnedContactFields, opts: { limit?: number } = {}): EchoReport {
+export async function findEchoes(store: Store, link: LinkRow, owned: OwnedContactFields, opts: { limit?: number } = {}): Promise<EchoReport> {
   const canonical = Object.keys(owned.hubspot).filter((k) => owned.hubspot[k] && owned.salesforce[k]);
   const installation: Record<CrmName, string> = { hubspot: link.hubspot, salesforce: link.salesforce };
   const findings: EchoFinding[] = [];
-  const matches = store.linkMatches(link.id);
+  const matches = await store.linkMatches(link.id);
   const limit = opts.limit ?? 1000;
   const PAGE = 500;
   for (let i = 0; i < matches.length && findings.length < limit; i += PAGE) {
     const page = matches.slice(i, i + PAGE);
     const refs: Record<CrmName, RecordRef[]> = { hubspot: page.map((m) => m.hubspot), salesforce: page.map((m) => m.salesforce) };
-    const written = { hubspot: store.getWritten(link.hubspot, 'contact', refs.hubspot.map((r) => r.id)), salesforce: store.getWritten(link.salesforce, 'contact', refs.salesforce.map((r) => r.id)) };
+    const written = { hubspot: await store.getWritten(link.hubspot, 'contact', refs.hubspot.map((r) => r.id)), salesforce: await store.getWritten(link.salesforce, 'contact', refs.salesforce.map((r) => r.id)) };
     // Every value Parcours wrote, per record and field, with the time of its latest write.
-    const wroteEver = { hubspot: auditIndex(store, link.hubspot, refs.hubspot), salesforce: auditIndex(store, link.salesforce, refs.salesforce) };
+    const wroteEver = { hubspot: await auditIndex(store, link.hubspot, refs.hubspot), salesforce: await auditIndex(store, link.salesforce, refs.salesforce) };
     for (const m of page) {
       const pair: Record<CrmName, RecordRef> = { hubspot: m.hubspot, salesforce: m.salesforce };
       for (const side of ['hubspot', 'salesforce'] as const) {
-        const rec = store.getRecord(installation[side], 'contact', pair[side].id);
+        const rec = await store.getRecord(installation[side], 'contact', pair[side].id);
         if (!rec) continue;
         const other = OTHER[side];
         for (const k of canonical) {
@@ -74,9 +74,9 @@ export function findEchoes(store: Store, link: LinkRow, owned: OwnedContactField
 }
 
 /** `record\0field` → normalized value written → latest time Parcours wrote it. */
-function auditIndex(store: Store, installation: string, refs: readonly RecordRef[]): Map<string, Map<string, number>> {
+async function auditIndex(store: Store, installation: string, refs: readonly RecordRef[]): Promise<Map<string, Map<string, number>>> {
   const out = new Map<string, Map<string, number>>();
-  for (const a of store.auditOfRecords(installation, 'contact', refs.map((r) => r.id))) {
+  for (const a of await store.auditOfRecords(installation, 'contact', refs.map((r) => r.id))) {
     if (a.after === null || a.after === '') continue;
     const key = `${a.recordId}\u0000${a.field}`;
     const values = out.get(key) ?? new Map<string, number>();

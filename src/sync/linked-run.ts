@@ -83,7 +83,7 @@ export async function runLinkedSync(o: LinkedSyncOptions): Promise<LinkedSyncSum
   // Each side: its own run, with the single-CRM view of the mapping (its owned names, its own fields).
   const runs = {} as Record<CrmName, InstallationRun>;
   for (const crm of CRMS) {
-    runs[crm] = startInstallationRun({
+    runs[crm] = await startInstallationRun({
       connector: o.connectors[crm],
       store: o.store,
       engine: compileEngine(sideMapping(mapping, crm)),
@@ -107,8 +107,8 @@ export async function runLinkedSync(o: LinkedSyncOptions): Promise<LinkedSyncSum
     const engine = compileEngine(mapping, { missing });
     await sideBySide((crm) => runs[crm].pull(false));
 
-    const identity = findIdentity(o.store, o.link);
-    o.store.replaceLinkIdentity(o.link.id, identity, o.now);
+    const identity = await findIdentity(o.store, o.link);
+    await o.store.replaceLinkIdentity(o.link.id, identity, o.now);
     summary.linked = identity.matches.length;
     for (const m of identity.matches) summary.matchedBy[m.reason]++;
     summary.conflicts = identity.conflicts.length;
@@ -118,7 +118,7 @@ export async function runLinkedSync(o: LinkedSyncOptions): Promise<LinkedSyncSum
       await evaluatePage(engine, runs, page, o.now, summary);
       page = [];
     };
-    for (const lc of o.store.iterateLinkedCustomers(o.link.id)) {
+    for await (const lc of o.store.iterateLinkedCustomers(o.link.id)) {
       page.push(lc);
       if (page.length >= PAGE) await flush();
     }
@@ -137,7 +137,7 @@ export async function runLinkedSync(o: LinkedSyncOptions): Promise<LinkedSyncSum
     }
     if (thrown.length > 0) throw thrown[0];
   }
-  for (const crm of CRMS) runs[crm].end();
+  for (const crm of CRMS) await runs[crm].end();
   summary.status = [runs.hubspot.summary.status, runs.salesforce.summary.status].reduce((a, b) => (SEVERITY[b] > SEVERITY[a] ? b : a));
   summary.finishedAt = Date.now();
   return summary;
@@ -150,11 +150,11 @@ async function sideBySide(step: (crm: CrmName) => Promise<void>): Promise<void> 
 }
 
 /** Identity from the two mirrors: every contact of each side, and the aliases of the Salesforce ids HubSpot holds. */
-function findIdentity(store: Store, link: LinkRow): ReturnType<typeof matchIdentities> {
-  const hubspot = [...store.iterateContacts(link.hubspot)];
-  const salesforce = [...store.iterateContacts(link.salesforce)];
+async function findIdentity(store: Store, link: LinkRow): Promise<ReturnType<typeof matchIdentities>> {
+  const hubspot = (await Array.fromAsync(store.iterateContacts(link.hubspot)));
+  const salesforce = (await Array.fromAsync(store.iterateContacts(link.salesforce)));
   const held = hubspot.flatMap((c) => [c.integrationIds?.salesforceContactId, c.integrationIds?.salesforceLeadId].filter((id): id is string => typeof id === 'string'));
-  const aliases = held.length > 0 ? store.resolveAliases(link.salesforce, held) : new Map<string, string>();
+  const aliases = held.length > 0 ? await store.resolveAliases(link.salesforce, held) : new Map<string, string>();
   return matchIdentities(hubspot, salesforce, { aliases });
 }
 

@@ -20,12 +20,12 @@ const Paused = z.object({
 });
 export type PausedState = z.infer<typeof Paused>;
 
-export function pauseInstallation(store: Store, installation: string, state: PausedState): void {
-  store.setSetting(installation, KEY, JSON.stringify(Paused.parse(state)));
+export async function pauseInstallation(store: Store, installation: string, state: PausedState): Promise<void> {
+  await store.setSetting(installation, KEY, JSON.stringify(Paused.parse(state)));
 }
 
-export function pausedState(store: Store, installation: string): PausedState | null {
-  const raw = store.getSetting(installation, KEY);
+export async function pausedState(store: Store, installation: string): Promise<PausedState | null> {
+  const raw = await store.getSetting(installation, KEY);
   if (raw === undefined) return null;
   const parsed = Paused.safeParse(JSON.parse(raw));
   if (!parsed.success) throw new ParcoursError('STORE_ERROR', `the pause state of ${installation} is unreadable: ${z.prettifyError(parsed.error)}`, { installation });
@@ -33,9 +33,9 @@ export function pausedState(store: Store, installation: string): PausedState | n
 }
 
 /** Lifts the pause; returns the state it lifted (null when the installation was not paused). */
-export function resumeInstallation(store: Store, installation: string): PausedState | null {
-  const state = pausedState(store, installation);
-  if (state) store.deleteSetting(installation, KEY);
+export async function resumeInstallation(store: Store, installation: string): Promise<PausedState | null> {
+  const state = await pausedState(store, installation);
+  if (state) await store.deleteSetting(installation, KEY);
   return state;
 }
 
@@ -45,7 +45,7 @@ export function pausedText(installation: string, crm: CrmName, state: PausedStat
 }
 
 /** Throws PAUSED when the installation is paused. */
-export function assertNotPaused(store: Store, installation: string, crm: CrmName): void {
-  const state = pausedState(store, installation);
+export async function assertNotPaused(store: Store, installation: string, crm: CrmName): Promise<void> {
+  const state = await pausedState(store, installation);
   if (state) throw new ParcoursError('PAUSED', pausedText(installation, crm, state), { crm, installation, ...state });
 }

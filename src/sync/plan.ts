@@ -42,18 +42,19 @@ export function ownedFieldTypes(engine: Engine): Map<string, OwnedFieldSpec['typ
  * Customers with their open stage from the ledger, looked up a page at a time: one query per
  * page instead of one per customer on the hot path of a million-customer run.
  */
-export function* withCurrentStages(store: Store, installation: string, customers: Iterable<Customer>, page = 500): Generator<[Customer, CurrentStage | undefined]> {
+export async function* withCurrentStages(store: Store, installation: string, customers: AsyncIterable<Customer> | Iterable<Customer>, page = 500): AsyncGenerator<[Customer, CurrentStage | undefined]> {
   let batch: Customer[] = [];
-  const emit = function* (): Generator<[Customer, CurrentStage | undefined]> {
-    const stages = store.currentStages(installation, batch.map((c) => c.contact.id));
-    for (const c of batch) yield [c, stages.get(c.contact.id)];
+  const withStages = async (): Promise<Array<[Customer, CurrentStage | undefined]>> => {
+    const stages = await store.currentStages(installation, batch.map((c) => c.contact.id));
+    const out = batch.map((c): [Customer, CurrentStage | undefined] => [c, stages.get(c.contact.id)]);
     batch = [];
+    return out;
   };
-  for (const c of customers) {
+  for await (const c of customers) {
     batch.push(c);
-    if (batch.length >= page) yield* emit();
+    if (batch.length >= page) yield* await withStages();
   }
-  if (batch.length) yield* emit();
+  if (batch.length) yield* await withStages();
 }
 
 export function planCustomer(engine: Engine, current: CurrentStage | undefined, customer: Customer, now: number, types: Map<string, OwnedFieldSpec['type']>): CustomerPlan {

@@ -60,10 +60,10 @@ const PLURAL = { contact: 'contacts', deal: 'deals', ticket: 'tickets' } as cons
 
 export async function recomputeCustomers(o: RecomputeOptions): Promise<RecomputeSummary> {
   const { connector, store, installation } = o;
-  assertNotPaused(store, installation, connector.crm);
+  await assertNotPaused(store, installation, connector.crm);
   const startedAt = Date.now();
   const before = connector.stats();
-  const runId = store.startRun({ installation, crm: connector.crm, mode: 'webhook', dryRun: false, startedAt });
+  const runId = await store.startRun({ installation, crm: connector.crm, mode: 'webhook', dryRun: false, startedAt });
   const summary: RecomputeSummary = {
     runId, crm: connector.crm, installation, mode: 'webhook', status: 'succeeded', customers: 0, removed: 0, unresolved: [],
     changed: { contacts: 0, deals: 0, tickets: 0 }, written: 0, failed: [], segments: {}, stages: {},
@@ -75,7 +75,7 @@ export async function recomputeCustomers(o: RecomputeOptions): Promise<Recompute
     const checked = await checkFields(connector, o.engine);
     summary.disabled = checked.disabled;
     o = { ...o, engine: checked.engine };
-    const contactIds = affectedContacts(store, installation, o, summary);
+    const contactIds = await affectedContacts(store, installation, o, summary);
     const live = await refreshMirror(o, contactIds, summary);
     await evaluateAndWrite(o, runId, live, summary);
     summary.status = summary.failed.length > 0 ? 'partial' : 'succeeded';
@@ -83,15 +83,15 @@ export async function recomputeCustomers(o: RecomputeOptions): Promise<Recompute
     const stopped = error instanceof ParcoursError && (error.code === 'DAILY_LIMIT' || error.code === 'QUOTA_RESERVE');
     summary.status = stopped ? 'stopped' : 'failed';
     summary.stoppedReason = error instanceof Error ? error.message : String(error);
-    finish(store, connector, before, summary);
+    await finish(store, connector, before, summary);
     if (!stopped) throw error;
     return summary;
   }
-  finish(store, connector, before, summary);
+  await finish(store, connector, before, summary);
   return summary;
 }
 
-function affectedContacts(store: Store, installation: string, o: RecomputeOptions, summary: RecomputeSummary): string[] {
+async function affectedContacts(store: Store, installation: string, o: RecomputeOptions, summary: RecomputeSummary): Promise<string[]> {
   const ids = new Set(o.contactIds ?? []);
   const linked: Array<{ kind: 'deal' | 'ticket'; id: string }> = [];
   for (const ref of o.records ?? []) {
@@ -99,7 +99,7 @@ function affectedContacts(store: Store, installation: string, o: RecomputeOption
     else linked.push({ kind: ref.kind, id: ref.id });
   }
   for (const ref of linked) {
-    const contacts = store.contactsLinkedTo(installation, [ref]);
+    const contacts = await store.contactsLinkedTo(installation, [ref]);
     if (contacts.length === 0) summary.unresolved.push((o.records ?? []).find((r) => r.kind === ref.kind && r.id === ref.id) as RecordRef);
     contacts.forEach((id) => ids.add(id));
   }
@@ -116,12 +116,12 @@ async function refreshMirror(o: RecomputeOptions, contactIds: string[], summary:
       const records = await fetchOrGone(o.connector, id, needs);
       const contact = records.find((r) => r.kind === 'contact' && r.id === id);
       if (!contact) {
-        const known = o.store.getRecord(o.installation, 'contact', id);
-        o.store.applyPullBatch(o.installation, { kind: 'contact', records: [], removed: [{ kind: 'contact', objectType: known?.objectType ?? 'contact', id }] });
+        const known = await o.store.getRecord(o.installation, 'contact', id);
+        await o.store.applyPullBatch(o.installation, { kind: 'contact', records: [], removed: [{ kind: 'contact', objectType: known?.objectType ?? 'contact', id }] });
         summary.removed++;
         continue;
       }
-      storeCustomer(o.store, o.installation, contact, records);
+      await storeCustomer(o.store, o.installation, contact, records);
       present.push(id);
     }
   };
@@ -139,14 +139,14 @@ async function fetchOrGone(connector: CrmConnector, id: string, needs: ReturnTyp
 }
 
 /** One transaction per customer: the contact with its full link set (from its side), then its deals and tickets. */
-function storeCustomer(store: Store, installation: string, contact: CrmRecord, records: CrmRecord[]): void {
+async function storeCustomer(store: Store, installation: string, contact: CrmRecord, records: CrmRecord[]): Promise<void> {
   const deals = records.filter((r) => r.kind === 'deal');
   const tickets = records.filter((r) => r.kind === 'ticket');
-  store.transaction(() => {
-    store.applyPullBatch(installation, { kind: 'contact', records: [contact], removed: [], links: [{ contactId: contact.id, deals: deals.map((d) => d.id), tickets: tickets.map((t) => t.id) }] });
-    if (deals.length) store.applyPullBatch(installation, { kind: 'deal', records: deals, removed: [] });
-    if (tickets.length) store.applyPullBatch(installation, { kind: 'ticket', records: tickets, removed: [] });
-  });
+  await store.applyPullBatches(installation, [
+    { kind: 'contact', records: [contact], removed: [], links: [{ contactId: contact.id, deals: deals.map((d) => d.id), tickets: tickets.map((t) => t.id) }] },
+    ...(deals.length ? [{ kind: 'deal' as const, records: deals, removed: [] }] : []),
+    ...(tickets.length ? [{ kind: 'ticket' as const, records: tickets, removed: [] }] : []),
+  ]);
 }
 
 async function evaluateAndWrite(o: RecomputeOptions, runId: number, contactIds: string[], summary: RecomputeSummary): Promise<void> {
@@ -156,7 +156,7 @@ async function evaluateAndWrite(o: RecomputeOptions, runId: number, contactIds: 
   const planned = new Map<string, PlannedRecord>();
   const stageChanges: StageChange[] = [];
   const members = new Map<string, Set<string>>(engine.mapping.segments.map((s) => [s.id, new Set()]));
-  for (const [customer, current] of withCurrentStages(store, installation, store.iterateCustomers(installation, { contactIds }))) {
+  for await (const [customer, current] of withCurrentStages(store, installation, store.iterateCustomers(installation, { contactIds }))) {
     summary.customers++;
     const plan = planCustomer(engine, current, customer, now, types);
     summary.stages[plan.state.stage.id] = (summary.stages[plan.state.stage.id] ?? 0) + 1;
@@ -174,15 +174,15 @@ async function evaluateAndWrite(o: RecomputeOptions, runId: number, contactIds: 
       const p = byKey.get(`${ref.kind}:${ref.id}`);
       return { kind: ref.kind, id: ref.id, before: p?.before ?? {}, after: p?.change.values ?? {} };
     });
-    store.recordWrites(installation, runId, writes);
-    if (writes.length) store.clearFailures(installation, writes.map((w) => ({ kind: w.kind, id: w.id })));
+    await store.recordWrites(installation, runId, writes);
+    if (writes.length) await store.clearFailures(installation, writes.map((w) => ({ kind: w.kind, id: w.id })));
     if (report.failed.length) {
-      store.recordFailures(installation, runId, report.failed.map((f) => ({ kind: f.ref.kind, id: f.ref.id, code: f.code, message: f.message })));
+      await store.recordFailures(installation, runId, report.failed.map((f) => ({ kind: f.ref.kind, id: f.ref.id, code: f.code, message: f.message })));
       for (const f of report.failed) summary.failed.push({ object: f.ref.kind, id: f.ref.id, code: f.code, message: f.message });
     }
     summary.written = writes.length;
   }
-  if (stageChanges.length) store.recordStageChanges(installation, stageChanges, runId);
+  if (stageChanges.length) await store.recordStageChanges(installation, stageChanges, runId);
   await correctMemberships(o, contactIds, members, summary);
 }
 
@@ -190,23 +190,23 @@ async function evaluateAndWrite(o: RecomputeOptions, runId: number, contactIds: 
 async function correctMemberships(o: RecomputeOptions, contactIds: string[], desired: Map<string, Set<string>>, summary: RecomputeSummary): Promise<void> {
   const { store, installation, connector } = o;
   for (const [segmentId, want] of desired) {
-    const have = store.getSegmentMembers(installation, segmentId);
+    const have = await store.getSegmentMembers(installation, segmentId);
     const add = contactIds.filter((id) => want.has(id) && !have.has(id));
     const remove = contactIds.filter((id) => !want.has(id) && have.has(id));
-    const targetId = store.getSetting(installation, `segment-target:${segmentId}`);
+    const targetId = await store.getSetting(installation, `segment-target:${segmentId}`);
     if ((add.length === 0 && remove.length === 0) || !targetId) continue;
     const report = await connector.syncMembership({ segmentId, targetId, add, remove });
     const failed = new Set(report.failed.map((f) => f.contactId));
     const added = add.filter((id) => !failed.has(id));
     const removed = remove.filter((id) => !failed.has(id));
-    store.applyMembership(installation, segmentId, added, removed, o.now, summary.runId);
+    await store.applyMembership(installation, segmentId, added, removed, o.now, summary.runId);
     summary.segments[segmentId] = { added: added.length, removed: removed.length };
     for (const f of report.failed) summary.failed.push({ object: 'contact', id: f.contactId, code: f.code, message: `segment ${segmentId}: ${f.message}` });
   }
 }
 
-function finish(store: Store, connector: CrmConnector, before: RecomputeSummary['apiCalls'], summary: RecomputeSummary): void {
+async function finish(store: Store, connector: CrmConnector, before: RecomputeSummary['apiCalls'], summary: RecomputeSummary): Promise<void> {
   summary.apiCalls = apiCallDelta(before, connector.stats());
   summary.finishedAt = Date.now();
-  store.finishRun(summary.runId, { finishedAt: summary.finishedAt, status: summary.status, summary });
+  await store.finishRun(summary.runId, { finishedAt: summary.finishedAt, status: summary.status, summary });
 }

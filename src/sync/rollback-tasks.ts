@@ -17,7 +17,7 @@ export interface TaskRollback {
 const READ_CHUNK = 100;
 
 export async function rollbackTasks(connector: CrmConnector, store: Store, installation: string, runId: number, rollbackRunId: number, now: number): Promise<TaskRollback | undefined> {
-  const { opened, closed } = store.taskEpisodesOfRun(installation, runId);
+  const { opened, closed } = await store.taskEpisodesOfRun(installation, runId);
   const toRemove = opened.filter((e) => e.state !== 'deleted' && e.state !== 'gone');
   const toReopen = closed.filter((e) => e.state === 'completed');
   if (toRemove.length === 0 && toReopen.length === 0) return undefined;
@@ -38,7 +38,7 @@ export async function rollbackTasks(connector: CrmConnector, store: Store, insta
   for (const e of toRemove) {
     const cur = live.get(e.taskId);
     if (!cur) {
-      if (e.state === 'open') store.endTaskEpisode(e, 'gone', rollbackRunId, now, 'deleted in the CRM');
+      if (e.state === 'open') await store.endTaskEpisode(e, 'gone', rollbackRunId, now, 'deleted in the CRM');
       skip(e, 'already deleted in the CRM');
     } else if (!untouched(cur, e.fields)) skip(e, `changed in the CRM since run ${runId}`);
     else remove.push(e);
@@ -48,14 +48,14 @@ export async function rollbackTasks(connector: CrmConnector, store: Store, insta
     const done = new Set(result.removed);
     for (const e of remove) {
       if (!done.has(e.taskId)) continue;
-      store.endTaskEpisode(e, 'deleted', rollbackRunId, now, `removed by the rollback of run ${runId}`, { op: 'delete', after: null });
+      await store.endTaskEpisode(e, 'deleted', rollbackRunId, now, `removed by the rollback of run ${runId}`, { op: 'delete', after: null });
       report.removed++;
     }
     const byId = new Map(remove.map((e) => [e.taskId, e]));
     for (const f of result.failed) report.failed.push({ taskId: f.id, key: byId.has(f.id) ? episodeKey(byId.get(f.id) as TaskEpisode) : '', code: f.code, message: f.message });
   }
 
-  const openKeys = new Set(store.openTaskEpisodesOf(installation).map(episodeKey));
+  const openKeys = new Set((await store.openTaskEpisodesOf(installation)).map(episodeKey));
   const reopen: TaskEpisode[] = [];
   for (const e of toReopen) {
     const cur = live.get(e.taskId);
@@ -69,7 +69,7 @@ export async function rollbackTasks(connector: CrmConnector, store: Store, insta
     const done = new Set(result.written);
     for (const e of reopen) {
       if (!done.has(e.taskId)) continue;
-      store.reopenTaskEpisode(e, rollbackRunId, now, { ...e.fields, status: 'open' });
+      await store.reopenTaskEpisode(e, rollbackRunId, now, { ...e.fields, status: 'open' });
       report.reopened++;
     }
     const byId = new Map(reopen.map((e) => [e.taskId, e]));

@@ -34,10 +34,10 @@ export interface RollbackReport {
 }
 
 export async function rollbackRun(connector: CrmConnector, store: Store, installation: string, runId: number, now: number): Promise<RollbackReport> {
-  const run = store.getRun(runId);
+  const run = await store.getRun(runId);
   if (!run) throw new ParcoursError('NOT_FOUND', `run ${runId} does not exist (see "parcours runs")`);
   if (run.installation !== installation) throw new ParcoursError('INPUT_INVALID', `run ${runId} belongs to ${run.installation}, not ${installation}`);
-  const audit = store.auditForRun(runId);
+  const audit = await store.auditForRun(runId);
   const byRecord = new Map<string, { kind: ObjectKind; id: string; fields: Map<string, { before: string | null; after: string | null }> }>();
   for (const row of audit) {
     const key = `${row.kind}:${row.recordId}`;
@@ -45,15 +45,15 @@ export async function rollbackRun(connector: CrmConnector, store: Store, install
     if (!entry) byRecord.set(key, (entry = { kind: row.kind, id: row.recordId, fields: new Map() }));
     entry.fields.set(row.field, { before: row.before, after: row.after });
   }
-  const rollbackRunId = store.startRun({ installation, crm: connector.crm, mode: 'rollback', dryRun: false, startedAt: now });
+  const rollbackRunId = await store.startRun({ installation, crm: connector.crm, mode: 'rollback', dryRun: false, startedAt: now });
   // Paused before the first write: a scheduled run or webhook must not re-apply what is being undone.
   const paused: PausedState = { since: now, reason: `rollback of run ${runId}`, runId, rollbackRunId };
-  pauseInstallation(store, installation, paused);
+  await pauseInstallation(store, installation, paused);
   const report: RollbackReport = { runId, rollbackRunId, restored: 0, skipped: [], failed: [], memberships: { reverted: 0, kept: 0 }, stages: { undone: 0, kept: 0 }, paused };
   // readCurrent takes one object type at a time (field names differ between Contact and Opportunity).
   const groups = new Map<string, Array<{ ref: RecordRef; fields: Map<string, { before: string | null; after: string | null }> }>>();
   for (const e of byRecord.values()) {
-    const objectType = store.getRecord(installation, e.kind, e.id)?.objectType ?? e.kind;
+    const objectType = (await store.getRecord(installation, e.kind, e.id))?.objectType ?? e.kind;
     const key = `${e.kind}:${objectType}`;
     let list = groups.get(key);
     if (!list) groups.set(key, (list = []));
@@ -88,7 +88,7 @@ export async function rollbackRun(connector: CrmConnector, store: Store, install
   if (changes.length) {
     const result = await connector.push(changes.map((c) => c.change));
     const byId = new Map(changes.map((c) => [c.change.ref.id, c]));
-    store.recordWrites(
+    await store.recordWrites(
       installation,
       rollbackRunId,
       result.written.map((ref) => ({ kind: ref.kind, id: ref.id, before: byId.get(ref.id)?.before ?? {}, after: byId.get(ref.id)?.change.values ?? {} })),
@@ -97,23 +97,23 @@ export async function rollbackRun(connector: CrmConnector, store: Store, install
     report.failed = result.failed.map((f) => ({ object: f.ref.kind, id: f.ref.id, code: f.code, message: f.message }));
   }
   await revertMemberships(connector, store, installation, runId, report);
-  const stages = store.undoStageChanges(installation, runId);
+  const stages = await store.undoStageChanges(installation, runId);
   report.stages = { undone: stages.undone, kept: stages.kept.length };
   const tasks = await rollbackTasks(connector, store, installation, runId, rollbackRunId, now);
   if (tasks) report.tasks = tasks;
   const failed = report.failed.length > 0 || (tasks?.failed.length ?? 0) > 0;
-  store.finishRun(rollbackRunId, { finishedAt: Date.now(), status: failed ? 'partial' : 'succeeded', summary: report });
+  await store.finishRun(rollbackRunId, { finishedAt: Date.now(), status: failed ? 'partial' : 'succeeded', summary: report });
   return report;
 }
 
 /** Members the run added leave and members it removed come back, in the CRM first, then in the store. */
 async function revertMemberships(connector: CrmConnector, store: Store, installation: string, runId: number, report: RollbackReport): Promise<void> {
-  const { moves, total } = store.membershipMovesOfRun(installation, runId);
+  const { moves, total } = await store.membershipMovesOfRun(installation, runId);
   report.memberships.kept = total - moves.length;
   const bySegment = new Map<string, MembershipMove[]>();
   for (const m of moves) bySegment.set(m.segmentId, [...(bySegment.get(m.segmentId) ?? []), m]);
   for (const [segmentId, list] of bySegment) {
-    const targetId = store.getSetting(installation, `segment-target:${segmentId}`);
+    const targetId = await store.getSetting(installation, `segment-target:${segmentId}`);
     if (!targetId) {
       for (const m of list) report.failed.push({ object: 'contact', id: m.contactId, code: 'CONFIG_INVALID', message: `segment ${segmentId} has no list/campaign any more: membership not reverted` });
       continue;
@@ -128,7 +128,7 @@ async function revertMemberships(connector: CrmConnector, store: Store, installa
     const failed = new Set(result.failed.map((f) => f.contactId));
     for (const f of result.failed) report.failed.push({ object: 'contact', id: f.contactId, code: f.code, message: `segment ${segmentId}: ${f.message}` });
     const reverted = list.filter((m) => !failed.has(m.contactId));
-    store.undoMembershipMoves(installation, reverted);
+    await store.undoMembershipMoves(installation, reverted);
     report.memberships.reverted += reverted.length;
   }
 }

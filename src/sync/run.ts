@@ -132,7 +132,7 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
   if (o.engine.mapping.crm === 'linked') {
     throw new ParcoursError('CONFIG_INVALID', `${o.engine.mapping.file} is a linked mapping (crm: linked): it runs on a linked installation (sync --link)`, { file: o.engine.mapping.file });
   }
-  const run = startInstallationRun(o);
+  const run = await startInstallationRun(o);
   try {
     await run.prepare();
     await run.pull(true);
@@ -140,7 +140,7 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
   } catch (error) {
     await run.fail(error);
   }
-  return run.end();
+  return await run.end();
 }
 
 /** Plans one customer: evaluates it (the default), or applies a state evaluated elsewhere (a linked customer's). */
@@ -159,23 +159,23 @@ export interface InstallationRun {
   /** Pull into the mirror (the three kinds, then touchpoints), then clear what a full pass swept. `stream`: evaluate complete customers while a full pull goes on. */
   pull(stream: boolean): Promise<void>;
   /** Plans these customers (each once per run) and pushes what changed behind the evaluation. */
-  evaluate(customers: Iterable<Customer>, planner?: Planner): Promise<void>;
+  evaluate(customers: AsyncIterable<Customer> | Iterable<Customer>, planner?: Planner): Promise<void>;
   /** Plans every customer not planned yet (unless `rest: false`), waits for the pushes, syncs memberships and (unless `tasks: false`) follow-up tasks. */
   complete(options?: { rest?: boolean; tasks?: boolean }): Promise<void>;
   /** After an error: pushes and reads settle; a stopped run (daily limit, reserve) is kept, any other error is recorded and rethrown. */
   fail(error: unknown): Promise<void>;
   /** Records the run's end (its own API calls, status) and returns its summary. */
-  end(): SyncSummary;
+  end(): Promise<SyncSummary>;
 }
 
-export function startInstallationRun(options: SyncOptions): InstallationRun {
+export async function startInstallationRun(options: SyncOptions): Promise<InstallationRun> {
   let o = options;
   const { connector, store, installation } = o;
   // A paused installation (after a rollback) is not written to; a dry run only shows the plan.
-  if (!o.dryRun) assertNotPaused(store, installation, connector.crm);
+  if (!o.dryRun) await assertNotPaused(store, installation, connector.crm);
   const startedAt = Date.now();
   const callsBefore = connector.stats();
-  const runId = store.startRun({ installation, crm: connector.crm, mode: o.mode, dryRun: o.dryRun, startedAt });
+  const runId = await store.startRun({ installation, crm: connector.crm, mode: o.mode, dryRun: o.dryRun, startedAt });
   const summary: SyncSummary = {
     runId, crm: connector.crm, installation, mode: o.mode, dryRun: o.dryRun, status: 'succeeded',
     pulled: { contacts: 0, deals: 0, tickets: 0, removed: 0 }, customers: 0,
@@ -196,7 +196,7 @@ export function startInstallationRun(options: SyncOptions): InstallationRun {
     if (!o.dryRun) requireOwnedFields(connector.crm, checked.availability);
     summary.disabled = checked.disabled;
     o = { ...o, engine: checked.engine };
-    if (!o.dryRun) rememberMissing(store, installation, checked.engine);
+    if (!o.dryRun) await rememberMissing(store, installation, checked.engine);
   };
 
   return {
@@ -230,7 +230,7 @@ export function startInstallationRun(options: SyncOptions): InstallationRun {
     async complete(opts = {}) {
       const members = await evaluator.finish(opts.rest ?? true);
       if (!o.dryRun) await syncSegments(o, summary, members, await memberships?.result());
-      else planSegments(o, summary, members);
+      else await planSegments(o, summary, members);
       if (opts.tasks ?? true) {
         // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
         const tasks = await syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun });
@@ -253,29 +253,29 @@ export function startInstallationRun(options: SyncOptions): InstallationRun {
       }
       summary.status = 'failed';
       summary.stoppedReason = error instanceof Error ? error.message : String(error);
-      finish(store, summary, connector, callsBefore);
+      await finish(store, summary, connector, callsBefore);
       throw error;
     },
-    end() {
-      finish(store, summary, connector, callsBefore);
+    async end() {
+      await finish(store, summary, connector, callsBefore);
       return summary;
     },
   };
 }
 
 /** API calls of this run only (a connector instance may have served setup or earlier runs). */
-function finish(store: Store, summary: SyncSummary, connector: CrmConnector, before: SyncSummary['apiCalls']): void {
+async function finish(store: Store, summary: SyncSummary, connector: CrmConnector, before: SyncSummary['apiCalls']): Promise<void> {
   summary.apiCalls = apiCallDelta(before, connector.stats());
   summary.finishedAt = Date.now();
-  store.finishRun(summary.runId, { finishedAt: summary.finishedAt, status: summary.status, summary });
+  await store.finishRun(summary.runId, { finishedAt: summary.finishedAt, status: summary.status, summary });
 }
 
 /** Pulls into the mirror; returns the clearing writes the records a full pass swept call for. */
 async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evaluator: Evaluator | null): Promise<Clearing[]> {
   const needs = fieldNeeds(o.engine.mapping);
   // A retried pull resumes from the cursors its first attempt's stored batches saved.
-  if (o.mode === 'full' && !resume) o.store.resetCursors(o.installation);
-  const cursors = o.store.getCursors(o.installation);
+  if (o.mode === 'full' && !resume) await o.store.resetCursors(o.installation);
+  const cursors = await o.store.getCursors(o.installation);
   const sweptWritten: SweptWritten[] = [];
   const converted = new Set<string>();
   // Full runs: once this run's deal and ticket passes are complete, every deal and ticket (with its contact
@@ -287,7 +287,7 @@ async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evalu
   let done = 0;
   for await (const batch of o.connector.pull({ objects: ['contact', 'deal', 'ticket'], fields: needs, mode: o.mode, cursors })) {
     // The cursor is saved in the same transaction as the records it covers.
-    const applied = o.store.applyPullBatch(o.installation, batch);
+    const applied = await o.store.applyPullBatch(o.installation, batch);
     if (batch.fullPass?.complete) complete.add(batch.kind);
     sweptWritten.push(...applied.sweptWritten);
     for (const h of batch.handovers ?? []) converted.add(h.from.id);
@@ -314,13 +314,13 @@ async function pullTouchpoints(o: SyncOptions, summary: SyncSummary): Promise<vo
   if (!o.connector.pullTouchpoints) return;
   const tally = summary.touchpoints;
   // A full run reset every cursor (pull above), the touchpoint cursor included.
-  const cursor = o.mode === 'full' ? undefined : o.store.getTouchpointCursor(o.installation);
+  const cursor = o.mode === 'full' ? undefined : await o.store.getTouchpointCursor(o.installation);
   let done = 0;
   for await (const pulled of o.connector.pullTouchpoints({ mode: o.mode, ...(cursor ? { cursor } : {}) })) {
     // Follow-up tasks Parcours created (issue 14) are CRM activities too, but no customer met them.
-    const own = o.store.ownTaskIds(o.installation, pulled.records.map((r) => r.id));
+    const own = await o.store.ownTaskIds(o.installation, pulled.records.map((r) => r.id));
     const batch = own.size === 0 ? pulled : { ...pulled, records: pulled.records.filter((r) => !own.has(r.id)) };
-    const applied = o.store.applyTouchpointBatch(o.installation, batch);
+    const applied = await o.store.applyTouchpointBatch(o.installation, batch);
     for (const t of applied.stored) tally.byChannel[t.channel] = (tally.byChannel[t.channel] ?? 0) + 1;
     tally.pulled += applied.stored.length;
     tally.removed += applied.removed;
@@ -355,10 +355,10 @@ async function clearSwept(o: SyncOptions, summary: SyncSummary, clearings: Clear
     const c = byId.get(`${ref.kind}:${ref.id}`);
     return c ? [{ kind: ref.kind, id: ref.id, before: c.before, after: c.change.values }] : [];
   });
-  o.store.recordWrites(o.installation, summary.runId, writes);
+  await o.store.recordWrites(o.installation, summary.runId, writes);
   summary.written += writes.length;
   summary.removed.cleared += writes.length;
-  recordFailures(o.store, o.installation, summary.runId, report.failed.filter((f) => !isGone(f)), summary);
+  await recordFailures(o.store, o.installation, summary.runId, report.failed.filter((f) => !isGone(f)), summary);
 }
 
 /**
@@ -368,7 +368,7 @@ async function clearSwept(o: SyncOptions, summary: SyncSummary, clearings: Clear
  */
 interface Evaluator {
   /** Plans these customers (and the tasks they want) (each once per run) and flushes full chunks behind the evaluation. */
-  evaluate(customers: Iterable<Customer>, planner?: Planner): Promise<void>;
+  evaluate(customers: AsyncIterable<Customer> | Iterable<Customer>, planner?: Planner): Promise<void>;
   /** Plans every customer not planned yet (unless `rest` is false), flushes the rest, waits for the pushes. */
   finish(rest: boolean): Promise<Map<string, Set<string>>>;
 }
@@ -401,20 +401,20 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
         const q = byId.get(ref.id);
         return { kind: ref.kind, id: ref.id, before: q?.before ?? {}, after: q?.change.values ?? {} };
       });
-      store.recordWrites(installation, runId, writes);
-      if (writes.length) store.clearFailures(installation, writes.map((w) => ({ kind: w.kind, id: w.id })));
-      recordFailures(store, installation, runId, report.failed, summary);
+      await store.recordWrites(installation, runId, writes);
+      if (writes.length) await store.clearFailures(installation, writes.map((w) => ({ kind: w.kind, id: w.id })));
+      await recordFailures(store, installation, runId, report.failed, summary);
       summary.written += writes.length;
       o.onProgress?.({ phase: 'push', done: summary.written });
     });
   };
 
-  const evaluate = async (customers: Iterable<Customer>, planner: Planner, total?: number): Promise<void> => {
+  const evaluate = async (customers: AsyncIterable<Customer> | Iterable<Customer>, planner: Planner, total?: number): Promise<void> => {
     // The run's engine as its schema check left it (a stale schema is read again before any customer is planned).
     const engine = run().engine;
     types ??= ownedFieldTypes(engine);
     members ??= new Map(engine.mapping.segments.map((s) => [s.id, new Set()]));
-    for (const [customer, current] of withCurrentStages(store, installation, customers)) {
+    for await (const [customer, current] of withCurrentStages(store, installation, customers)) {
       if (planned.has(customer.contact.id)) continue;
       planned.add(customer.contact.id);
       n++;
@@ -453,7 +453,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
         pending[p.kind].push({ change: p.change, before: p.before });
         await flush(p.kind, false);
       }
-      if (stageChanges.length >= 1000) store.recordStageChanges(installation, stageChanges.splice(0), runId);
+      if (stageChanges.length >= 1000) await store.recordStageChanges(installation, stageChanges.splice(0), runId);
       if (n % 1000 === 0) o.onProgress?.({ phase: 'evaluate', done: n, ...(total !== undefined ? { total } : {}) });
     }
   };
@@ -461,9 +461,9 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
   return {
     evaluate: (customers, planner) => evaluate(customers, planner ?? planCustomer),
     async finish(rest) {
-      if (rest) await evaluate(store.iterateCustomers(installation), planCustomer, store.countRecords(installation).contacts);
+      if (rest) await evaluate(store.iterateCustomers(installation), planCustomer, (await store.countRecords(installation)).contacts);
       summary.customers = n;
-      if (stageChanges.length) store.recordStageChanges(installation, stageChanges.splice(0), runId);
+      if (stageChanges.length) await store.recordStageChanges(installation, stageChanges.splice(0), runId);
       for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true);
       await pushes.drain();
       return members ?? new Map();
@@ -471,9 +471,9 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
   };
 }
 
-function planSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string, Set<string>>): void {
+async function planSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string, Set<string>>): Promise<void> {
   for (const [segmentId, want] of desired) {
-    const have = o.store.getSegmentMembers(o.installation, segmentId);
+    const have = await o.store.getSegmentMembers(o.installation, segmentId);
     summary.segments[segmentId] = {
       members: want.size,
       added: [...want].filter((id) => !have.has(id)).length,
@@ -495,11 +495,14 @@ function planSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string,
  * while the pull is still going).
  */
 function readMemberships(o: SyncOptions): { result(): Promise<Map<string, MembershipRead>> } {
-  const targets = o.engine.mapping.segments.flatMap((s) => {
-    const targetId = o.store.getSetting(o.installation, `segment-target:${s.id}`);
-    return targetId ? [[s.id, targetId] as const] : [];
-  });
-  const reads = Promise.all(targets.map(async ([segmentId, targetId]) => [`${segmentId}\u0000${targetId}`, await o.connector.readMembership(targetId)] as const)).then((r) => new Map(r));
+  const reads = (async () => {
+    const targets: Array<readonly [string, string]> = [];
+    for (const s of o.engine.mapping.segments) {
+      const targetId = await o.store.getSetting(o.installation, `segment-target:${s.id}`);
+      if (targetId) targets.push([s.id, targetId]);
+    }
+    return new Map(await Promise.all(targets.map(async ([segmentId, targetId]) => [`${segmentId}\u0000${targetId}`, await o.connector.readMembership(targetId)] as const)));
+  })();
   reads.catch(() => undefined);
   return { result: () => reads };
 }
@@ -510,8 +513,8 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
   // Collections calls, or makes one Bulk job of them: connector README).
   for (const [segmentId] of desired) summary.segments[segmentId] = { members: 0, added: 0, removed: 0 };
   await Promise.all([...desired].map(async ([segmentId, want]) => {
-    let targetId = o.store.getSetting(o.installation, `segment-target:${segmentId}`);
-    const have = o.store.getSegmentMembers(o.installation, segmentId);
+    let targetId = await o.store.getSetting(o.installation, `segment-target:${segmentId}`);
+    const have = await o.store.getSegmentMembers(o.installation, segmentId);
     const outcome: SegmentOutcome = { members: want.size, added: 0, removed: 0 };
     summary.segments[segmentId] = outcome;
     // The CRM's members: read on full runs; otherwise the store's record stands for them.
@@ -531,7 +534,7 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
     let remove = [...current].filter((id) => !want.has(id));
     if (actual) outcome.repaired = add.filter((id) => have.has(id)).length + remove.filter((id) => !have.has(id)).length;
     if (add.length === 0 && remove.length === 0) {
-      if (actual) o.store.applyMembership(o.installation, segmentId, [...want].filter((id) => !have.has(id)), [...have].filter((id) => !want.has(id)), o.now);
+      if (actual) await o.store.applyMembership(o.installation, segmentId, [...want].filter((id) => !have.has(id)), [...have].filter((id) => !want.has(id)), o.now);
       return;
     }
     if (!targetId) {
@@ -566,8 +569,8 @@ async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<s
     const exit = [...have].filter((id) => !want.has(id) && kept(id));
     // Moves this run's own calls made carry its id (a rollback reverts them); what the CRM already held does not.
     const moved = new Set([...added, ...removed]);
-    o.store.applyMembership(o.installation, segmentId, enter.filter((id) => moved.has(id)), exit.filter((id) => moved.has(id)), o.now, summary.runId);
-    o.store.applyMembership(o.installation, segmentId, enter.filter((id) => !moved.has(id)), exit.filter((id) => !moved.has(id)), o.now);
+    await o.store.applyMembership(o.installation, segmentId, enter.filter((id) => moved.has(id)), exit.filter((id) => moved.has(id)), o.now, summary.runId);
+    await o.store.applyMembership(o.installation, segmentId, enter.filter((id) => !moved.has(id)), exit.filter((id) => !moved.has(id)), o.now);
     outcome.added = added.length;
     outcome.removed = removed.length;
     for (const f of report.failed) summary.failed.push({ object: 'contact', id: f.contactId, code: f.code, message: `segment ${segmentId}: ${f.message}` });
@@ -589,13 +592,13 @@ async function replaceTarget(o: SyncOptions, segmentId: string, names: Map<strin
     return undefined;
   }
   const targetId = await o.connector.ensureSegmentTarget({ id: segmentId, name: names.get(segmentId) ?? segmentId });
-  o.store.setSetting(o.installation, `segment-target:${segmentId}`, targetId);
+  await o.store.setSetting(o.installation, `segment-target:${segmentId}`, targetId);
   outcome.target = 'recreated';
   return targetId;
 }
 
-function recordFailures(store: Store, installation: string, runId: number, failed: RecordFailure[], summary: SyncSummary): void {
+async function recordFailures(store: Store, installation: string, runId: number, failed: RecordFailure[], summary: SyncSummary): Promise<void> {
   if (failed.length === 0) return;
-  store.recordFailures(installation, runId, failed.map((f) => ({ kind: f.ref.kind, id: f.ref.id, code: f.code, message: f.message })));
+  await store.recordFailures(installation, runId, failed.map((f) => ({ kind: f.ref.kind, id: f.ref.id, code: f.code, message: f.message })));
   for (const f of failed) summary.failed.push({ object: f.ref.kind, id: f.ref.id, code: f.code, message: f.message });
 }

@@ -10,8 +10,8 @@ const PREFIX = 'schema-cache:';
 
 export function storeSchemaCache(store: Store, installation: string): SchemaCache {
   return {
-    get<T>(name: string, schema: { parse(value: unknown): T }): T | undefined {
-      const raw = store.getSetting(installation, PREFIX + name);
+    async get<T>(name: string, schema: { parse(value: unknown): T }): Promise<T | undefined> {
+      const raw = await store.getSetting(installation, PREFIX + name);
       if (raw === undefined) return undefined;
       try {
         return schema.parse(JSON.parse(raw));
@@ -19,8 +19,8 @@ export function storeSchemaCache(store: Store, installation: string): SchemaCach
         return undefined;
       }
     },
-    set(name: string, value: unknown): void {
-      store.setSetting(installation, PREFIX + name, JSON.stringify(value));
+    async set(name: string, value: unknown): Promise<void> {
+      await store.setSetting(installation, PREFIX + name, JSON.stringify(value));
     },
   };
 }

@@ -17,7 +17,7 @@ export interface SetupReport extends SchemaReport {
 export async function runSetup(connector: CrmConnector, store: Store, installation: string, mapping: Mapping): Promise<SetupReport> {
   const report = await connector.ensureSchema(journeyFieldSpec(mapping));
   for (const [segmentId, targetId] of Object.entries(report.segmentTargets)) {
-    store.setSetting(installation, `segment-target:${segmentId}`, targetId);
+    await store.setSetting(installation, `segment-target:${segmentId}`, targetId);
   }
   const { disabled } = await checkFields(connector, compileEngine(mapping), { refresh: true });
   return { ...report, disabled };

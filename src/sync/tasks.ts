@@ -75,7 +75,7 @@ export function episodeKey(e: Pick<TaskEpisode, 'action' | 'kind' | 'recordId'>)
 }
 
 export async function syncTasks(o: TaskSyncOptions): Promise<TaskSummary | undefined> {
-  const open = o.store.openTaskEpisodesOf(o.installation);
+  const open = await o.store.openTaskEpisodesOf(o.installation);
   if (o.actions.length === 0 && open.length === 0) return undefined;
   const summary = emptyTaskSummary();
   const tasks = o.connector.tasks;
@@ -134,13 +134,13 @@ async function createTasks(o: TaskSyncOptions, tasks: CrmTasks, creates: Array<{
       byKey.delete(key);
       episodes.push({ action: c.task.action, kind: c.task.on.kind, recordId: c.task.on.id, contactId: c.task.contactId, flag: c.task.flag, taskId: id, fields: c.create.fields });
     }
-    o.store.openTaskEpisodes(o.installation, o.runId, o.now, episodes);
+    await o.store.openTaskEpisodes(o.installation, o.runId, o.now, episodes);
     summary.created += episodes.length;
     const failures = result.failed.flatMap((f) => {
       const c = byKey.get(f.id);
       return c ? [{ key: f.id, object: c.task.on.kind, id: c.task.on.id, code: f.code, message: `task ${c.task.action}: ${f.message}` }] : [];
     });
-    reportFailures(o, failures, summary);
+    await reportFailures(o, failures, summary);
   }
 }
 
@@ -150,7 +150,7 @@ async function closeCleared(o: TaskSyncOptions, tasks: CrmTasks, cleared: TaskEp
     if (actions.get(e.action)?.closeWhenCleared) toCheck.push(e);
     else {
       // Not Parcours's to close: the episode ends, the task stays with its owner.
-      o.store.endTaskEpisode(e, 'left_open', o.runId, o.now, 'close_when_cleared is off');
+      await o.store.endTaskEpisode(e, 'left_open', o.runId, o.now, 'close_when_cleared is off');
       summary.leftOpen.push({ key: episodeKey(e), taskId: e.taskId, why: 'close_when_cleared is off' });
     }
   }
@@ -161,16 +161,16 @@ async function closeCleared(o: TaskSyncOptions, tasks: CrmTasks, cleared: TaskEp
     for (const e of part) {
       const cur = live.get(e.taskId);
       if (!cur) {
-        o.store.endTaskEpisode(e, 'gone', o.runId, o.now, 'deleted in the CRM');
+        await o.store.endTaskEpisode(e, 'gone', o.runId, o.now, 'deleted in the CRM');
         summary.gone++;
       } else if (cur.status === 'completed') {
-        o.store.endTaskEpisode(e, 'done_by_owner', o.runId, o.now, null);
+        await o.store.endTaskEpisode(e, 'done_by_owner', o.runId, o.now, null);
         summary.doneByOwner++;
       } else {
         const edited = editedFields(cur, e.fields);
         if (edited.length > 0) {
           const why = `edited in the CRM (${edited.join(', ')}): left open for its owner`;
-          o.store.endTaskEpisode(e, 'left_open', o.runId, o.now, why);
+          await o.store.endTaskEpisode(e, 'left_open', o.runId, o.now, why);
           summary.leftOpen.push({ key: episodeKey(e), taskId: e.taskId, why });
         } else complete.push(e);
       }
@@ -180,12 +180,12 @@ async function closeCleared(o: TaskSyncOptions, tasks: CrmTasks, cleared: TaskEp
     const written = new Set(result.written);
     for (const e of complete) {
       if (!written.has(e.taskId)) continue;
-      o.store.endTaskEpisode(e, 'completed', o.runId, o.now, null, { op: 'complete', after: { ...e.fields, status: 'completed' } });
+      await o.store.endTaskEpisode(e, 'completed', o.runId, o.now, null, { op: 'complete', after: { ...e.fields, status: 'completed' } });
       summary.completed++;
     }
     const byTask = new Map(complete.map((e) => [e.taskId, e]));
     // A failed close leaves the episode open: the next run reads the task and tries again.
-    reportFailures(
+    await reportFailures(
       o,
       result.failed.flatMap((f) => {
         const e = byTask.get(f.id);
@@ -196,10 +196,10 @@ async function closeCleared(o: TaskSyncOptions, tasks: CrmTasks, cleared: TaskEp
   }
 }
 
-function reportFailures(o: TaskSyncOptions, failures: TaskSummary['failed'], summary: TaskSummary): void {
+async function reportFailures(o: TaskSyncOptions, failures: TaskSummary['failed'], summary: TaskSummary): Promise<void> {
   if (failures.length === 0) return;
   summary.failed.push(...failures);
-  o.store.recordFailures(o.installation, o.runId, failures.map((f) => ({ kind: f.object, id: f.id, code: f.code, message: f.message })));
+  await o.store.recordFailures(o.installation, o.runId, failures.map((f) => ({ kind: f.object, id: f.id, code: f.code, message: f.message })));
 }
 
 /**

@@ -22,11 +22,11 @@ let page: Page;
 const requests: string[] = [];
 
 beforeAll(async () => {
-  const store = seedStore();
+  const store = await seedStore();
   try {
-    map = collectJourneyMap({ crm: 'hubspot', engine, source: storeSource(store, INST), now: NOW, recordUrl: hubspotRecordUrl(123) });
+    map = await collectJourneyMap({ crm: 'hubspot', engine, source: storeSource(store, INST), now: NOW, recordUrl: hubspotRecordUrl(123) });
   } finally {
-    store.close();
+    await store.close();
   }
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(HTML, renderHtml(map));

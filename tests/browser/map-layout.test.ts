@@ -24,11 +24,11 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  const store = seedStoreWithTouchpoints();
+  const store = await seedStoreWithTouchpoints();
   try {
-    map = collectJourneyMap({ crm: 'hubspot', engine, source: storeSource(store, INST), now: NOW });
+    map = await collectJourneyMap({ crm: 'hubspot', engine, source: storeSource(store, INST), now: NOW });
   } finally {
-    store.close();
+    await store.close();
   }
   mkdirSync(DIR, { recursive: true });
   writeFileSync(HTML, renderHtml(map));

@@ -20,18 +20,18 @@ describe('parcours doctor --link', () => {
     // and the Salesforce side shows "decision" again — copied back from HubSpot by the integration.
     const store = openStore(db);
     try {
-      store.saveLink({ id: 'default', hubspot: 'hubspot:default', salesforce: 'salesforce:default', source: 'env', label: 'PARCOURS_LINK' });
-      store.replaceLinkIdentity('default', { matches: [{ hubspot: { kind: 'contact', objectType: 'contacts', id: '101' }, salesforce: { kind: 'contact', objectType: 'Contact', id: '003A' }, reason: 'integration-id', email: null }], conflicts: [] }, 1000);
-      store.applyPullBatch('hubspot:default', { kind: 'contact', records: [contact('101', { raw: { parcours_stage: 'purchase' } })], removed: [], cursor: { after: '101' } });
-      store.applyPullBatch('salesforce:default', { kind: 'contact', records: [contact('003A', { objectType: 'Contact', raw: { Parcours_Stage__c: 'decision' } })], removed: [], cursor: { after: '003A' } });
+      await store.saveLink({ id: 'default', hubspot: 'hubspot:default', salesforce: 'salesforce:default', source: 'env', label: 'PARCOURS_LINK' });
+      await store.replaceLinkIdentity('default', { matches: [{ hubspot: { kind: 'contact', objectType: 'contacts', id: '101' }, salesforce: { kind: 'contact', objectType: 'Contact', id: '003A' }, reason: 'integration-id', email: null }], conflicts: [] }, 1000);
+      await store.applyPullBatch('hubspot:default', { kind: 'contact', records: [contact('101', { raw: { parcours_stage: 'purchase' } })], removed: [], cursor: { after: '101' } });
+      await store.applyPullBatch('salesforce:default', { kind: 'contact', records: [contact('003A', { objectType: 'Contact', raw: { Parcours_Stage__c: 'decision' } })], removed: [], cursor: { after: '003A' } });
       for (const [installation, crm, id, field] of [['hubspot:default', 'hubspot', '101', 'parcours_stage'], ['salesforce:default', 'salesforce', '003A', 'Parcours_Stage__c']] as const) {
-        const r1 = store.startRun({ installation, crm, mode: 'full', dryRun: false, startedAt: 100 });
-        store.recordWrites(installation, r1, [{ kind: 'contact', id, before: {}, after: { [field]: 'decision' } }], 110);
-        const r2 = store.startRun({ installation, crm, mode: 'incremental', dryRun: false, startedAt: 200 });
-        store.recordWrites(installation, r2, [{ kind: 'contact', id, before: { [field]: 'decision' }, after: { [field]: 'purchase' } }], 210);
+        const r1 = await store.startRun({ installation, crm, mode: 'full', dryRun: false, startedAt: 100 });
+        await store.recordWrites(installation, r1, [{ kind: 'contact', id, before: {}, after: { [field]: 'decision' } }], 110);
+        const r2 = await store.startRun({ installation, crm, mode: 'incremental', dryRun: false, startedAt: 200 });
+        await store.recordWrites(installation, r2, [{ kind: 'contact', id, before: { [field]: 'decision' }, after: { [field]: 'purchase' } }], 210);
       }
     } finally {
-      store.close();
+      await store.close();
     }
   }, 120_000);
   afterAll(async () => {

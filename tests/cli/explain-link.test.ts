@@ -12,12 +12,12 @@ const MAPPING = ['--mapping', 'mappings/hubspot.yaml', '--at', new Date(NOW).toI
 describe('parcours explain --link', () => {
   const db = tempDb();
   const env = { PARCOURS_DB: db, PARCOURS_LINK: 'hubspot,salesforce' };
-  beforeAll(() => {
+  beforeAll(async () => {
     const store = openStore(db);
     try {
-      seedLinkedStore(store, NOW);
+      await seedLinkedStore(store, NOW);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 

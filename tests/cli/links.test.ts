@@ -47,13 +47,13 @@ describe('parcours link / links', () => {
     // The conflicts a linked run kept, as a linked run stores them.
     const store = openStore(db);
     try {
-      store.saveLink({ id: 'default', hubspot: 'hubspot:default', salesforce: 'salesforce:default', source: 'env', label: 'PARCOURS_LINK' });
-      store.replaceLinkIdentity('default', {
+      await store.saveLink({ id: 'default', hubspot: 'hubspot:default', salesforce: 'salesforce:default', source: 'env', label: 'PARCOURS_LINK' });
+      await store.replaceLinkIdentity('default', {
         matches: [],
         conflicts: [{ side: 'salesforce', email: 'ana@example.com', records: [{ kind: 'contact', objectType: 'Contact', id: '003000000000001AAA' }, { kind: 'contact', objectType: 'Lead', id: '00Q000000000002AAA' }] }],
       }, Date.now());
     } finally {
-      store.close();
+      await store.close();
     }
     const r = await runCli(['links', 'conflicts'], { PARCOURS_DB: db, PARCOURS_LINK: 'hubspot,salesforce' });
     expect(r.stderr).toBe('');

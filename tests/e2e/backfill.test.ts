@@ -27,8 +27,8 @@ async function firstSyncAndMap(crm: 'hubspot' | 'salesforce', env: Record<string
     expect(r.code, r.stderr).toBe(0);
   }
   const store = openStore(env.PARCOURS_DB as string);
-  const ledger = [...store.iterateStageHistory(`${crm}:default`)];
-  store.close();
+  const ledger = (await Array.fromAsync(store.iterateStageHistory(`${crm}:default`)));
+  await store.close();
   return { map: JSON.parse(readFileSync(join(dir, 'map.json'), 'utf8')) as JourneyMap, html: readFileSync(join(dir, 'map.html'), 'utf8'), ledger };
 }
 
@@ -87,8 +87,8 @@ describe('the first map has a history: HubSpot', () => {
     sb.data.updateRecord('contacts', c.id, { lifecyclestage: 'marketingqualifiedlead' });
     expect((await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env)).code).toBe(0);
     const store = openStore(env.PARCOURS_DB as string);
-    const rows = [...store.iterateStageHistory('hubspot:default')].filter((r) => r.contactId === c.id);
-    store.close();
+    const rows = (await Array.fromAsync(store.iterateStageHistory('hubspot:default'))).filter((r) => r.contactId === c.id);
+    await store.close();
     expect(rows.at(-1)).toMatchObject({ stage: 'consideration', leftAt: null, backfilled: false });
     expect(rows.at(-2)).toMatchObject({ stage: 'awareness', backfilled: true });
   });

@@ -34,11 +34,11 @@ describe('HubSpot end to end: stage-entry dates on current and older portals', (
         try {
           for (const id of dealIds) {
             const inCrm = sb.data.getRecord('deals', id)!.properties;
-            const mirrored = store.getRecord('hubspot:default', 'deal', id) as DealRecord | undefined;
+            const mirrored = (await store.getRecord('hubspot:default', 'deal', id)) as DealRecord | undefined;
             expect(mirrored?.stageEnteredAt, `deal ${id}`).toBe(Date.parse(inCrm[`${prefix}${inCrm['dealstage']}`]!));
           }
         } finally {
-          store.close();
+          await store.close();
         }
 
         // A rep moves a deal: the portal stamps the new stage, and the next (incremental) run reads it.
@@ -48,9 +48,9 @@ describe('HubSpot end to end: stage-entry dates on current and older portals', (
         expect(next.code).toBe(0);
         const after = openStore(env.PARCOURS_DB);
         try {
-          expect((after.getRecord('hubspot:default', 'deal', open) as DealRecord).stageEnteredAt).toBe(Date.parse(moved.properties[`${prefix}qualifiedtobuy`]!));
+          expect(((await after.getRecord('hubspot:default', 'deal', open)) as DealRecord).stageEnteredAt).toBe(Date.parse(moved.properties[`${prefix}qualifiedtobuy`]!));
         } finally {
-          after.close();
+          await after.close();
         }
       } finally {
         await sb.close();

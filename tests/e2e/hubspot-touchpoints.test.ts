@@ -58,12 +58,12 @@ describe('HubSpot touchpoints end to end: the real CLI against the sandbox', { t
     expect(next.json.touchpoints.pulled).toBeLessThan(full.json.touchpoints.pulled / 10);
     const store = openStore(env.PARCOURS_DB as string);
     try {
-      const mine = store.touchpointsOf('hubspot:default', contactId);
+      const mine = await store.touchpointsOf('hubspot:default', contactId);
       expect(mine.find((t) => t.id === meeting.id)).toMatchObject({ channel: 'meeting', outcome: 'no_show', objectType: 'meetings' });
       const owner = sb.data.associated('calls', gone, 'contacts')[0];
-      expect(owner === undefined ? [] : store.touchpointsOf('hubspot:default', owner).filter((t) => t.id === gone)).toEqual([]);
+      expect(owner === undefined ? [] : (await store.touchpointsOf('hubspot:default', owner)).filter((t) => t.id === gone)).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
     const text = await runCli(['sync', '--crm', 'hubspot'], env);
     expect(text.stdout).toMatch(/touchpoints: \d+ pulled/);

@@ -129,9 +129,9 @@ describe('HubSpot end to end: the real CLI against the sandbox', { timeout: 120_
 
   it('archived and merged-away contacts leave the mirror and the segment lists', async () => {
     const store = openStore(env.PARCOURS_DB as string);
-    const listId = store.getSetting('hubspot:default', 'segment-target:emea') as string;
-    const members = [...store.getSegmentMembers('hubspot:default', 'emea')];
-    store.close();
+    const listId = (await store.getSetting('hubspot:default', 'segment-target:emea')) as string;
+    const members = [...await store.getSegmentMembers('hubspot:default', 'emea')];
+    await store.close();
     expect(members.length).toBeGreaterThanOrEqual(3);
     const [archived, survivor, merged] = members as [string, string, string];
     expect(sb.data.listMembers(listId)).toEqual(expect.arrayContaining([archived, merged]));
@@ -144,9 +144,9 @@ describe('HubSpot end to end: the real CLI against the sandbox', { timeout: 120_
     expect(after).not.toContain(merged);
     expect(after).toContain(survivor);
     const check = openStore(env.PARCOURS_DB as string);
-    expect(check.getRecord('hubspot:default', 'contact', archived)).toBeUndefined();
-    expect(check.getRecord('hubspot:default', 'contact', merged)).toBeUndefined();
-    check.close();
+    expect(await check.getRecord('hubspot:default', 'contact', archived)).toBeUndefined();
+    expect(await check.getRecord('hubspot:default', 'contact', merged)).toBeUndefined();
+    await check.close();
   });
 
   it('runs lists every run with its outcome', async () => {
@@ -185,9 +185,9 @@ describe('HubSpot end to end: a run killed mid-push', () => {
       const verify = await runJson<SyncJson>(['sync', '--crm', 'hubspot', '--full', '--dry-run'], env);
       expect(verify.json.changed).toEqual({ contacts: 0, deals: 0, tickets: 0 });
       const store = openStore(env.PARCOURS_DB);
-      const listId = store.getSetting('hubspot:default', 'segment-target:emea') as string;
-      const expected = store.getSegmentMembers('hubspot:default', 'emea');
-      store.close();
+      const listId = (await store.getSetting('hubspot:default', 'segment-target:emea')) as string;
+      const expected = await store.getSegmentMembers('hubspot:default', 'emea');
+      await store.close();
       const members = sb.data.listMembers(listId);
       expect(new Set(members).size).toBe(members.length);
       expect(new Set(members)).toEqual(expected);

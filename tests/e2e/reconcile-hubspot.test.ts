@@ -25,20 +25,20 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
   let sb: HubspotSandbox;
   let env: Record<string, string>;
   const db = () => openStore(env.PARCOURS_DB as string);
-  const inMirror = (id: string): boolean => {
+  const inMirror = async (id: string): Promise<boolean> => {
     const s = db();
     try {
-      return s.getRecord(INST, 'contact', id) !== undefined;
+      return await s.getRecord(INST, 'contact', id) !== undefined;
     } finally {
-      s.close();
+      await s.close();
     }
   };
-  const segment = (id: string): { listId: string; members: Set<string> } => {
+  const segment = async (id: string): Promise<{ listId: string; members: Set<string> }> => {
     const s = db();
     try {
-      return { listId: s.getSetting(INST, `segment-target:${id}`) as string, members: s.getSegmentMembers(INST, id) };
+      return { listId: (await s.getSetting(INST, `segment-target:${id}`)) as string, members: await s.getSegmentMembers(INST, id) };
     } finally {
-      s.close();
+      await s.close();
     }
   };
 
@@ -54,7 +54,7 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
   }, E2E_TIMEOUT);
 
   it('a contact purged after the 90-day archive window leaves the mirror, its lists and the map on the next full run', async () => {
-    const { listId, members } = segment('emea');
+    const { listId, members } = await segment('emea');
     const gone = [...members][0] as string;
     // Archived 100 days ago (a run never saw it): HubSpot has purged it, it is in no list any more.
     sb.data.archiveRecord('contacts', gone, Date.now() - 100 * DAY);
@@ -62,19 +62,19 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
     // Searches and the archived list cannot show it: an incremental run keeps the ghost (and fails to write it).
     const incremental = await runJson<ReconcileJson>(['sync', '--crm', 'hubspot'], env);
     expect(incremental.json.removed.contacts).toBe(0);
-    expect(inMirror(gone)).toBe(true);
+    expect(await inMirror(gone)).toBe(true);
 
     const full = await runJson<ReconcileJson>(['sync', '--crm', 'hubspot', '--full'], env);
     expect(full.code).toBe(0);
     expect(full.json.removed).toMatchObject({ contacts: 1, swept: 1 });
-    expect(inMirror(gone)).toBe(false);
-    expect(segment('emea').members.has(gone)).toBe(false);
+    expect(await inMirror(gone)).toBe(false);
+    expect((await segment('emea')).members.has(gone)).toBe(false);
     expect(sb.data.listMembers(listId)).not.toContain(gone);
     // HubSpot already dropped it from the list: no remove call was spent on it.
     expect(full.json.apiCalls.byEndpoint['lists.memberships.remove'] ?? 0).toBe(0);
     const s = db();
-    expect(s.countRecords(INST).contacts).toBe(sb.data.ids('contacts').length);
-    s.close();
+    expect((await s.countRecords(INST)).contacts).toBe(sb.data.ids('contacts').length);
+    await s.close();
     // runs --id shows it.
     const shown = await runCli(['runs', '--id', String(full.json.runId)], env);
     expect(shown.stdout).toMatch(/removed: 1 contacts, 0 deals, 0 tickets \(1 no longer shown by the CRM\)/);
@@ -89,19 +89,19 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
     sb.faults.add({ path: /^\/crm\/v3\/objects\/contacts(\/search)?$/, status: 429, body: { status: 'error', message: 'You have reached your daily limit.', errorType: 'RATE_LIMIT', policyName: 'DAILY' } });
     const stopped = await runJson<ReconcileJson>(['sync', '--crm', 'hubspot', '--full'], env);
     expect(stopped.json.status).toBe('stopped');
-    expect(inMirror(gone)).toBe(true);
+    expect(await inMirror(gone)).toBe(true);
     sb.faults.clear();
 
     const full = await runJson<ReconcileJson>(['sync', '--crm', 'hubspot', '--full'], env);
     expect(full.code).toBe(0);
     expect(full.json.removed).toMatchObject({ contacts: 1, swept: 1 });
-    expect(inMirror(gone)).toBe(false);
+    expect(await inMirror(gone)).toBe(false);
     const text = await runCli(['sync', '--crm', 'hubspot', '--full'], env);
     expect(text.stdout).not.toMatch(/removed:/); // nothing left to remove
   }, E2E_TIMEOUT);
 
   it('repairs list drift both ways on a full run, and reports the repairs per segment', async () => {
-    const { listId, members } = segment('emea');
+    const { listId, members } = await segment('emea');
     const [kept, dropped] = [...members] as [string, string];
     const outsider = sb.data.ids('contacts').find((id) => !members.has(id)) as string;
     expect(kept && dropped && outsider).toBeTruthy();
@@ -115,7 +115,7 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
     expect(full.code).toBe(0);
     expect(full.json.segments.emea).toMatchObject({ added: 1, removed: 1, repaired: 2 });
     expect(full.json.repaired).toBe(2);
-    expect(new Set(sb.data.listMembers(listId))).toEqual(segment('emea').members);
+    expect(new Set(sb.data.listMembers(listId))).toEqual((await segment('emea')).members);
     expect(sb.data.listMembers(listId)).toContain(dropped);
     expect(sb.data.listMembers(listId)).not.toContain(outsider);
     // One page per list (≤ 250 members each): the read costs one call per segment here.
@@ -128,7 +128,7 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
   }, E2E_TIMEOUT);
 
   it('a list an admin deleted is reported when the mapping says so, and recreated by default', async () => {
-    const { listId, members } = segment('emea');
+    const { listId, members } = await segment('emea');
     sb.data.deleteList(listId);
     const mapping = join(dirname(env.PARCOURS_DB as string), 'report.yaml');
     writeFileSync(mapping, readFileSync('mappings/hubspot.yaml', 'utf8').replace("segment_list_prefix: 'Parcours: '", "segment_list_prefix: 'Parcours: '\n  deleted_segment_list: report"));
@@ -142,7 +142,7 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
     const recreated = await runJson<ReconcileJson>(['sync', '--crm', 'hubspot', '--full'], env);
     expect(recreated.code).toBe(0);
     expect(recreated.json.segments.emea).toMatchObject({ target: 'recreated', added: members.size, repaired: members.size });
-    const now = segment('emea');
+    const now = await segment('emea');
     expect(now.listId).not.toBe(listId);
     expect(new Set(sb.data.listMembers(now.listId))).toEqual(now.members);
     const again = await runJson<ReconcileJson>(['sync', '--crm', 'hubspot', '--full'], env);
@@ -151,7 +151,7 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
   }, E2E_TIMEOUT);
 
   it('an incremental run whose list was deleted since recreates it instead of failing', async () => {
-    const { listId, members } = segment('emea');
+    const { listId, members } = await segment('emea');
     sb.data.deleteList(listId);
     // A contact enters emea: the incremental run has a member to add, and HubSpot answers 404.
     const newcomer = sb.data.ids('contacts').find((id) => !members.has(id)) as string;
@@ -160,7 +160,7 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
     expect(run.code).toBe(0);
     expect(run.json.failed).toEqual([]);
     expect(run.json.segments.emea).toMatchObject({ target: 'recreated', added: members.size + 1 });
-    const now = segment('emea');
+    const now = await segment('emea');
     expect(now.listId).not.toBe(listId);
     expect(now.members.has(newcomer)).toBe(true);
     expect(new Set(sb.data.listMembers(now.listId))).toEqual(now.members);

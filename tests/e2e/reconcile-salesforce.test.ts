@@ -23,16 +23,16 @@ interface ReconcileJson extends SyncJson {
 describe('Salesforce: a full run reconciles the mirror and the campaigns with the org', () => {
   let sb: SalesforceSandbox;
   let env: Record<string, string>;
-  const withStore = <T>(fn: (s: Store) => T): T => {
+  const withStore = async <T>(fn: (s: Store) => T | Promise<T>): Promise<T> => {
     const s = openStore(env.PARCOURS_DB as string);
     try {
-      return fn(s);
+      return await fn(s);
     } finally {
-      s.close();
+      await s.close();
     }
   };
-  const campaignOf = (segment: string) => withStore((s) => s.getSetting(INST, `segment-target:${segment}`) as string);
-  const campaignIds = (segment: string) => sb.data.campaignMembers(campaignOf(segment)).map((m) => m.ContactId ?? m.LeadId);
+  const campaignOf = async (segment: string) => await withStore(async (s) => (await s.getSetting(INST, `segment-target:${segment}`)) as string);
+  const campaignIds = async (segment: string) => sb.data.campaignMembers(await campaignOf(segment)).map((m) => m.ContactId ?? m.LeadId);
 
   // Several CLI runs per test: on a loaded machine each takes seconds.
   beforeAll(async () => {
@@ -46,19 +46,20 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
   }, E2E_TIMEOUT);
 
   /** An open Lead Parcours holds, in the emea segment, with its ledger and CRM values. */
-  function pickLead(exclude: string[] = []) {
+  async function pickLead(exclude: string[] = []) {
+    const emea = await withStore((s) => s.getSegmentMembers(INST, 'emea'));
     const lead = sb.data.query("SELECT Id, Parcours_Stage__c, Parcours_Stage_Entered_At__c, Parcours_Stage_Reason__c FROM Lead WHERE IsConverted = false AND Status = 'Open - Not Contacted'")
-      .find((l) => !exclude.includes(String(l.Id)) && withStore((s) => s.getSegmentMembers(INST, 'emea').has(String(l.Id))));
+      .find((l) => !exclude.includes(String(l.Id)) && emea.has(String(l.Id)));
     expect(lead).toBeDefined();
     const id = String(lead?.Id);
-    const ledger = withStore((s) => [...s.iterateStageHistory(INST)].filter((h) => h.contactId === id));
-    const events = withStore((s) => [...s.iterateSegmentEvents(INST)].filter((e) => e.contactId === id));
+    const ledger = await withStore(async (s) => (await Array.fromAsync(s.iterateStageHistory(INST))).filter((h) => h.contactId === id));
+    const events = await withStore(async (s) => (await Array.fromAsync(s.iterateSegmentEvents(INST))).filter((e) => e.contactId === id));
     expect(ledger.length).toBeGreaterThan(0);
     return { id, crm: lead as Record<string, unknown>, ledger, events };
   }
 
   it('a converted Lead hands its journey to its Contact on the next full run, with no write to the Lead', async () => {
-    const lead = pickLead();
+    const lead = await pickLead();
     const { contactId } = sb.data.convertLead(lead.id, { doNotCreateOpportunity: true });
     expect(sb.data.get('Lead', lead.id)).toMatchObject({ IsConverted: true, ConvertedContactId: contactId });
 
@@ -67,16 +68,16 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     expect(full.json.failed).toEqual([]);
     expect(full.json.handedOver).toBe(1);
     expect(full.json.removed.contacts).toBeGreaterThanOrEqual(1);
-    withStore((s) => {
-      expect(s.getRecord(INST, 'contact', lead.id)).toBeUndefined();
-      expect(s.getRecord(INST, 'contact', contactId)).toBeDefined();
+    await withStore(async (s) => {
+      expect(await s.getRecord(INST, 'contact', lead.id)).toBeUndefined();
+      expect(await s.getRecord(INST, 'contact', contactId)).toBeDefined();
       // The ledger, the segment history and the membership now belong to the Contact.
-      const ledger = [...s.iterateStageHistory(INST)].filter((h) => h.contactId === contactId);
+      const ledger = (await Array.fromAsync(s.iterateStageHistory(INST))).filter((h) => h.contactId === contactId);
       expect(ledger.slice(0, lead.ledger.length).map((h) => [h.stage, h.enteredAt])).toEqual(lead.ledger.map((h) => [h.stage, h.enteredAt]));
-      expect([...s.iterateStageHistory(INST)].some((h) => h.contactId === lead.id)).toBe(false);
-      expect([...s.iterateSegmentEvents(INST)].filter((e) => e.contactId === contactId).slice(0, lead.events.length)).toEqual(lead.events.map((e) => ({ ...e, contactId })));
-      expect(s.getSegmentMembers(INST, 'emea').has(contactId)).toBe(true);
-      expect(s.getSegmentMembers(INST, 'emea').has(lead.id)).toBe(false);
+      expect((await Array.fromAsync(s.iterateStageHistory(INST))).some((h) => h.contactId === lead.id)).toBe(false);
+      expect((await Array.fromAsync(s.iterateSegmentEvents(INST))).filter((e) => e.contactId === contactId).slice(0, lead.events.length)).toEqual(lead.events.map((e) => ({ ...e, contactId })));
+      expect((await s.getSegmentMembers(INST, 'emea')).has(contactId)).toBe(true);
+      expect((await s.getSegmentMembers(INST, 'emea')).has(lead.id)).toBe(false);
     });
     // Same stage (awareness: a Contact with no opportunity): the Contact shows the Lead's entry time.
     const contact = sb.data.get('Contact', contactId);
@@ -88,19 +89,19 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     const audit = await runJson<{ audit: Array<{ recordId: string }> }>(['runs', '--id', String(full.json.runId)], env);
     expect(audit.json.audit.some((a) => a.recordId === lead.id)).toBe(false);
     // The campaign kept the membership on the Contact: nothing to add or remove.
-    expect(campaignIds('emea')).toContain(contactId);
+    expect(await campaignIds('emea')).toContain(contactId);
     expect(full.json.segments.emea?.repaired).toBe(0);
   }, E2E_TIMEOUT);
 
   it('a Lead converted between incremental runs hands over too', async () => {
-    const lead = pickLead();
+    const lead = await pickLead();
     const { contactId } = sb.data.convertLead(lead.id, { doNotCreateOpportunity: true });
     const run = await runJson<ReconcileJson>(['sync', '--crm', 'salesforce'], env);
     expect(run.code).toBe(0);
     expect(run.json.handedOver).toBe(1);
-    withStore((s) => {
-      expect(s.currentStages(INST, [contactId]).get(contactId)?.enteredAt).toBe(lead.ledger.at(-1)?.enteredAt);
-      expect(s.getRecord(INST, 'contact', lead.id)).toBeUndefined();
+    await withStore(async (s) => {
+      expect((await s.currentStages(INST, [contactId])).get(contactId)?.enteredAt).toBe(lead.ledger.at(-1)?.enteredAt);
+      expect(await s.getRecord(INST, 'contact', lead.id)).toBeUndefined();
     });
   }, E2E_TIMEOUT);
 
@@ -112,7 +113,7 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     const caseId = String(c.Id);
     const contactId = String(c.ContactId);
     const deletedId = String(d.Id);
-    expect(withStore((s) => s.getRecord(INST, 'ticket', caseId))).toBeDefined();
+    expect(await withStore(async (s) => await s.getRecord(INST, 'ticket', caseId))).toBeDefined();
     sb.data.update('Case', caseId, { ContactId: null });
     // Another flagged Case deleted and purged: the full pass no longer sees it, and there is nothing left to clear.
     sb.data.delete(deletedId);
@@ -121,10 +122,10 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     expect(full.code).toBe(0);
     expect(full.json.failed).toEqual([]);
     expect(full.json.removed).toMatchObject({ tickets: 2, swept: 2, cleared: 1 });
-    withStore((s) => {
-      expect(s.getRecord(INST, 'ticket', caseId)).toBeUndefined();
-      expect(s.getRecord(INST, 'ticket', deletedId)).toBeUndefined();
-      const [customer] = [...s.iterateCustomers(INST, { contactIds: [contactId] })];
+    await withStore(async (s) => {
+      expect(await s.getRecord(INST, 'ticket', caseId)).toBeUndefined();
+      expect(await s.getRecord(INST, 'ticket', deletedId)).toBeUndefined();
+      const [customer] = (await Array.fromAsync(s.iterateCustomers(INST, { contactIds: [contactId] })));
       expect(customer?.tickets.map((t) => t.id)).not.toContain(caseId);
     });
     // The Case still exists, unflagged: reps no longer see a friction Parcours stopped tracking.
@@ -140,7 +141,7 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
   }, E2E_TIMEOUT);
 
   it('a merged-away Contact purged from the recycle bin (no deletion left to see) is removed by a full run', async () => {
-    const members = withStore((s) => s.getSegmentMembers(INST, 'emea'));
+    const members = await withStore(async (s) => await s.getSegmentMembers(INST, 'emea'));
     const contacts = sb.data.query('SELECT Id FROM Contact').map((r) => String(r.Id)).filter((id) => members.has(id));
     const [master, loser] = contacts as [string, string];
     sb.data.mergeContacts(master, loser);
@@ -149,26 +150,26 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     const full = await runJson<ReconcileJson>(['sync', '--crm', 'salesforce', '--full'], env);
     expect(full.code).toBe(0);
     expect(full.json.removed).toMatchObject({ contacts: 1, swept: 1 });
-    withStore((s) => {
-      expect(s.getRecord(INST, 'contact', loser)).toBeUndefined();
-      expect(s.getSegmentMembers(INST, 'emea').has(loser)).toBe(false);
+    await withStore(async (s) => {
+      expect(await s.getRecord(INST, 'contact', loser)).toBeUndefined();
+      expect((await s.getSegmentMembers(INST, 'emea')).has(loser)).toBe(false);
     });
-    expect(campaignIds('emea')).not.toContain(loser);
-    expect(campaignIds('emea')).toContain(master);
+    expect(await campaignIds('emea')).not.toContain(loser);
+    expect(await campaignIds('emea')).toContain(master);
   }, E2E_TIMEOUT);
 
   it('repairs campaign drift both ways on a full run, and recreates a campaign an admin deleted', async () => {
-    const campaignId = campaignOf('emea');
+    const campaignId = await campaignOf('emea');
     const members = sb.data.campaignMembers(campaignId);
     const dropped = members.find((m) => m.ContactId) as { Id: string; ContactId: string };
-    const wanted = withStore((s) => s.getSegmentMembers(INST, 'emea'));
+    const wanted = await withStore(async (s) => await s.getSegmentMembers(INST, 'emea'));
     const outsider = sb.data.query('SELECT Id FROM Contact').map((r) => String(r.Id)).find((id) => !wanted.has(id)) as string;
     sb.data.delete(dropped.Id);
     sb.data.create('CampaignMember', { CampaignId: campaignId, ContactId: outsider });
     const full = await runJson<ReconcileJson>(['sync', '--crm', 'salesforce', '--full'], env);
     expect(full.code).toBe(0);
     expect(full.json.segments.emea).toMatchObject({ added: 1, removed: 1, repaired: 2 });
-    expect(new Set(campaignIds('emea'))).toEqual(withStore((s) => s.getSegmentMembers(INST, 'emea')));
+    expect(new Set(await campaignIds('emea'))).toEqual(await withStore(async (s) => await s.getSegmentMembers(INST, 'emea')));
     // Every campaign in one SOQL query (2,000 members a page); if any is empty, one more query asks which exist.
     const reads = full.json.membershipReads;
     const empty = Object.values(full.json.segments).filter((x) => x.members === 0).length;
@@ -178,7 +179,7 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     const again = await runJson<ReconcileJson>(['sync', '--crm', 'salesforce', '--full'], env);
     expect(again.code).toBe(0);
     expect(again.json.segments.emea).toMatchObject({ target: 'recreated', added: wanted.size, repaired: wanted.size });
-    expect(campaignOf('emea')).not.toBe(campaignId);
-    expect(new Set(campaignIds('emea'))).toEqual(withStore((s) => s.getSegmentMembers(INST, 'emea')));
+    expect(await campaignOf('emea')).not.toBe(campaignId);
+    expect(new Set(await campaignIds('emea'))).toEqual(await withStore(async (s) => await s.getSegmentMembers(INST, 'emea')));
   }, E2E_TIMEOUT);
 });

@@ -28,19 +28,19 @@ describe('rollback holds until resume (Salesforce end to end)', () => {
   });
   afterAll(() => sb.close());
 
-  const inStore = <T>(fn: (store: ReturnType<typeof openStore>) => T): T => {
+  const inStore = async <T>(fn: (store: ReturnType<typeof openStore>) => T | Promise<T>): Promise<T> => {
     const store = openStore(env.PARCOURS_DB as string);
     try {
-      return fn(store);
+      return await fn(store);
     } finally {
-      store.close();
+      await store.close();
     }
   };
-  const emeaMembers = (): string[] => {
-    const campaignId = inStore((s) => s.getSetting(INSTALLATION, 'segment-target:emea')) as string;
+  const emeaMembers = async (): Promise<string[]> => {
+    const campaignId = (await inStore(async (s) => await s.getSetting(INSTALLATION, 'segment-target:emea'))) as string;
     return sb.data.campaignMembers(campaignId).map((m) => String(m.ContactId ?? m.LeadId));
   };
-  const ledgerStage = (contactId: string) => inStore((s) => s.currentStages(INSTALLATION, [contactId]).get(contactId)?.stage);
+  const ledgerStage = async (contactId: string) => await inStore(async (s) => (await s.currentStages(INSTALLATION, [contactId])).get(contactId)?.stage);
 
   it('restores fields, memberships and the ledger; the next run is refused; resume lets it write again', async () => {
     expect((await runCli(['setup', '--crm', 'salesforce'], env)).code).toBe(0);
@@ -48,9 +48,10 @@ describe('rollback holds until resume (Salesforce end to end)', () => {
 
     // A rep's changes: a contact outside EMEA with no deal moves to France and gets an opportunity in negotiation.
     const withRoles = new Set(sb.data.query('SELECT ContactId FROM OpportunityContactRole').map((r) => String(r.ContactId)));
+    const emea = await emeaMembers();
     const contact = sb.data
       .query("SELECT Id, MailingCountry, Parcours_Stage__c, Parcours_Stage_Reason__c FROM Contact WHERE Parcours_Stage__c = 'awareness'")
-      .find((c) => !withRoles.has(String(c.Id)) && !emeaMembers().includes(String(c.Id)));
+      .find((c) => !withRoles.has(String(c.Id)) && !emea.includes(String(c.Id)));
     expect(contact).toBeDefined();
     const id = String(contact?.Id);
     const [opp] = sb.data.query("SELECT Id FROM Opportunity WHERE IsClosed = false LIMIT 1");
@@ -61,8 +62,8 @@ describe('rollback holds until resume (Salesforce end to end)', () => {
     const run = await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env);
     expect(run.code).toBe(0);
     expect(sb.data.get('Contact', id)?.Parcours_Stage__c).toBe('decision');
-    expect(emeaMembers()).toContain(id);
-    expect(ledgerStage(id)).toBe('decision');
+    expect(await emeaMembers()).toContain(id);
+    expect(await ledgerStage(id)).toBe('decision');
 
     const rb = await runJson<RollbackJson>(['rollback', '--run', String(run.json.runId)], env);
     expect(rb.code).toBe(0);
@@ -73,8 +74,8 @@ describe('rollback holds until resume (Salesforce end to end)', () => {
     expect(rb.json.paused.reason).toBe(`rollback of run ${run.json.runId}`);
     expect(sb.data.get('Contact', id)?.Parcours_Stage__c).toBe('awareness');
     expect(sb.data.get('Contact', id)?.Parcours_Stage_Reason__c).toBe(contact?.Parcours_Stage_Reason__c);
-    expect(emeaMembers()).not.toContain(id);
-    expect(ledgerStage(id)).toBe('awareness');
+    expect(await emeaMembers()).not.toContain(id);
+    expect(await ledgerStage(id)).toBe('awareness');
 
     // The next run writes nothing back: it is refused, naming the way out.
     const before = sb.calls.length;
@@ -84,7 +85,7 @@ describe('rollback holds until resume (Salesforce end to end)', () => {
     expect(next.stderr).toContain('parcours resume --crm salesforce');
     expect(servedRequests(sb.calls.slice(before)).filter((c) => WRITE.test(c.path))).toEqual([]);
     expect(sb.data.get('Contact', id)?.Parcours_Stage__c).toBe('awareness');
-    expect(emeaMembers()).not.toContain(id);
+    expect(await emeaMembers()).not.toContain(id);
     const runs = await runCli(['runs'], env);
     expect(runs.stdout).toMatch(/^PAUSED: salesforce:default is paused since .* \(rollback of run \d+\)/m);
 
@@ -95,8 +96,8 @@ describe('rollback holds until resume (Salesforce end to end)', () => {
     expect(after.code).toBe(0);
     expect(after.json.written).toBeGreaterThan(0);
     expect(sb.data.get('Contact', id)?.Parcours_Stage__c).toBe('decision');
-    expect(emeaMembers()).toContain(id);
-    expect(ledgerStage(id)).toBe('decision');
+    expect(await emeaMembers()).toContain(id);
+    expect(await ledgerStage(id)).toBe('decision');
     expect((await runCli(['runs'], env)).stdout).not.toContain('PAUSED');
   }, 120_000);
 });

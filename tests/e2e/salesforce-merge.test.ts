@@ -22,12 +22,12 @@ describe('a Salesforce merge hands the customer over to the survivor (issue 16)'
   let sf: SalesforceSandbox;
   let env: Record<string, string>;
   const ids: Record<string, string> = {};
-  const inStore = <T>(fn: (s: Store) => T): T => {
+  const inStore = async <T>(fn: (s: Store) => T | Promise<T>): Promise<T> => {
     const s = openStore(env.PARCOURS_DB as string);
     try {
-      return fn(s);
+      return await fn(s);
     } finally {
-      s.close();
+      await s.close();
     }
   };
 
@@ -57,11 +57,15 @@ describe('a Salesforce merge hands the customer over to the survivor (issue 16)'
   it('the survivor keeps the stage history and memberships, and the linked run matches the HubSpot contact to it', async () => {
     const first = await runJson<LinkedJson>(['sync', '--link'], env);
     expect(first.code).toBe(0);
-    expect(inStore((s) => s.linkMatchOf('default', 'hubspot', ids.hs as string))).toMatchObject({ reason: 'integration-id', salesforce: { objectType: 'Contact', id: ids.loser } });
-    const stays = inStore((s) => s.stageStaysOf(SF, [ids.loser as string]).get(ids.loser as string) ?? []);
+    expect(await inStore((s) => s.linkMatchOf('default', 'hubspot', ids.hs as string))).toMatchObject({ reason: 'integration-id', salesforce: { objectType: 'Contact', id: ids.loser } });
+    const stays = await inStore(async (s) => (await s.stageStaysOf(SF, [ids.loser as string])).get(ids.loser as string) ?? []);
     expect(stays.length).toBeGreaterThan(0);
     const segments = Object.keys(first.json.salesforce.segments);
-    const memberOf = inStore((s) => segments.filter((id) => s.getSegmentMembers(SF, id).has(ids.loser as string)));
+    const memberOf = await inStore(async (s) => {
+      const found: string[] = [];
+      for (const id of segments) if ((await s.getSegmentMembers(SF, id)).has(ids.loser as string)) found.push(id);
+      return found;
+    });
     expect(memberOf.length).toBeGreaterThan(0);
 
     // A rep creates a duplicate and merges the older record into it: the new one survives.
@@ -72,17 +76,17 @@ describe('a Salesforce merge hands the customer over to the survivor (issue 16)'
     const second = await runJson<LinkedJson>(['sync', '--link'], env);
     expect(second.code).toBe(0);
     expect(second.json.salesforce.handedOver).toBe(1);
-    inStore((s) => {
+    await inStore(async (s) => {
       // The journey carries on: the loser's stays, dated as before, are the survivor's now.
-      const moved = s.stageStaysOf(SF, [ids.survivor as string]).get(ids.survivor as string) ?? [];
+      const moved = (await s.stageStaysOf(SF, [ids.survivor as string])).get(ids.survivor as string) ?? [];
       expect(moved.map((x) => [x.journeyId, x.stage, x.enteredAt])).toEqual(stays.map((x) => [x.journeyId, x.stage, x.enteredAt]));
       for (const id of memberOf) {
-        expect(s.getSegmentMembers(SF, id).has(ids.survivor as string)).toBe(true);
-        expect(s.getSegmentMembers(SF, id).has(ids.loser as string)).toBe(false);
+        expect((await s.getSegmentMembers(SF, id)).has(ids.survivor as string)).toBe(true);
+        expect((await s.getSegmentMembers(SF, id)).has(ids.loser as string)).toBe(false);
       }
-      expect(s.getRecord(SF, 'contact', ids.loser as string)).toBeUndefined();
+      expect(await s.getRecord(SF, 'contact', ids.loser as string)).toBeUndefined();
       // HubSpot still holds the loser's id in salesforcecontactid: the link follows the merge.
-      expect(s.linkMatchOf('default', 'hubspot', ids.hs as string)).toMatchObject({ reason: 'integration-id', salesforce: { objectType: 'Contact', id: ids.survivor } });
+      expect(await s.linkMatchOf('default', 'hubspot', ids.hs as string)).toMatchObject({ reason: 'integration-id', salesforce: { objectType: 'Contact', id: ids.survivor } });
     });
     // One customer: the survivor carries the linked stage.
     expect(sf.data.get('Contact', ids.survivor as string)?.Parcours_Stage__c).toBe(hs.data.getRecord('contacts', ids.hs as string)?.properties.parcours_stage);

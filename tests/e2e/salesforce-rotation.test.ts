@@ -23,19 +23,19 @@ describe('Salesforce refresh token rotation', () => {
     const installation = 'salesforce:rotation';
     const engine = compileEngine(loadMapping('mappings/salesforce.yaml'));
     try {
-      await runSetup(connect('salesforce', { env, store, installation }), store, installation, engine.mapping);
-      const stored = store.getSetting(installation, 'salesforce-refresh-token') as string;
+      await runSetup(await connect('salesforce', { env, store, installation }), store, installation, engine.mapping);
+      const stored = (await store.getSetting(installation, 'salesforce-refresh-token')) as string;
       expect(stored).toMatch(/^sealed:/);
       expect(stored).not.toContain(sb.oauth.refreshToken);
       // The environment's token is spent (rotation): a new run must use the stored one, or the org
       // would revoke the whole token family.
       sb.faults.expireSessions();
-      const s = await runSync({ connector: connect('salesforce', { env, store, installation }), store, engine, installation, mode: 'full', dryRun: true, now: Date.now() });
+      const s = await runSync({ connector: await connect('salesforce', { env, store, installation }), store, engine, installation, mode: 'full', dryRun: true, now: Date.now() });
       expect(s.status).toBe('succeeded');
       expect(s.pulled.contacts).toBe(30);
-      expect(store.getSetting(installation, 'salesforce-refresh-token')).not.toBe(stored);
+      expect(await store.getSetting(installation, 'salesforce-refresh-token')).not.toBe(stored);
     } finally {
-      store.close();
+      await store.close();
       await sb.close();
     }
   });

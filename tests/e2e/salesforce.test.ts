@@ -15,10 +15,10 @@ function envFor(sb: SalesforceSandbox): Record<string, string> {
   return { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
 }
 
-function campaignMembers(sb: SalesforceSandbox, db: string, segment: string): Array<{ ContactId: string | null; LeadId: string | null }> {
+async function campaignMembers(sb: SalesforceSandbox, db: string, segment: string): Promise<Array<{ ContactId: string | null; LeadId: string | null }>> {
   const store = openStore(db);
-  const campaignId = store.getSetting('salesforce:default', `segment-target:${segment}`) as string;
-  store.close();
+  const campaignId = (await store.getSetting('salesforce:default', `segment-target:${segment}`)) as string;
+  await store.close();
   return sb.data.campaignMembers(campaignId);
 }
 
@@ -167,7 +167,7 @@ describe('Salesforce end to end: the real CLI against the sandbox org', { timeou
   }, 120_000);
 
   it('campaign membership mirrors each segment with no duplicate member', async () => {
-    const members = campaignMembers(sb, env.PARCOURS_DB as string, 'emea');
+    const members = await campaignMembers(sb, env.PARCOURS_DB as string, 'emea');
     const ids = members.map((m) => m.ContactId ?? m.LeadId);
     expect(ids.length).toBeGreaterThan(0);
     expect(new Set(ids).size).toBe(ids.length);
@@ -202,7 +202,7 @@ describe('Salesforce end to end: a run killed mid-push', () => {
       const verify = await runJson<SyncJson>(['sync', '--crm', 'salesforce', '--full', '--dry-run'], env);
       expect(verify.json.changed).toEqual({ contacts: 0, deals: 0, tickets: 0 });
       for (const segment of ['emea', 'new_lead', 'high_value']) {
-        const ids = campaignMembers(sb, env.PARCOURS_DB as string, segment).map((m) => m.ContactId ?? m.LeadId);
+        const ids = (await campaignMembers(sb, env.PARCOURS_DB as string, segment)).map((m) => m.ContactId ?? m.LeadId);
         expect(new Set(ids).size).toBe(ids.length);
       }
     } finally {

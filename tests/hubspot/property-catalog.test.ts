@@ -137,7 +137,7 @@ describe('property catalogues and pipelines kept in the store across runs', () =
     try {
       return await body(connector({ schemaCache: storeSchemaCache(store, 'hubspot:test') }));
     } finally {
-      store.close();
+      await store.close();
     }
   };
   const schemaCalls = (c: ReturnType<typeof connector>): Record<string, number> =>

@@ -30,13 +30,13 @@ describe('the actions block of the journey map', () => {
     ]);
   });
 
-  it('comes from the store into the JSON, HTML and CSV of the map', () => {
-    const store = seedStore();
+  it('comes from the store into the JSON, HTML and CSV of the map', async () => {
+    const store = await seedStore();
     try {
-      const runId = store.startRun({ installation: INST, crm: 'hubspot', mode: 'full', dryRun: false, startedAt: NOW });
+      const runId = await store.startRun({ installation: INST, crm: 'hubspot', mode: 'full', dryRun: false, startedAt: NOW });
       const fields = { subject: 's', body: 'b', status: 'open' as const, priority: 'high' as const, dueAt: NOW - DAY_MS, ownerId: '501' };
-      store.openTaskEpisodes(INST, runId, NOW - 3 * DAY_MS, [{ action: 'follow_up_stalled_deal', kind: 'deal', recordId: 'd1', contactId: 'c1', flag: 'stalled_deal', taskId: 't1', fields }]);
-      const map = collectJourneyMap({ crm: 'hubspot', engine, source: storeSource(store, INST), now: NOW });
+      await store.openTaskEpisodes(INST, runId, NOW - 3 * DAY_MS, [{ action: 'follow_up_stalled_deal', kind: 'deal', recordId: 'd1', contactId: 'c1', flag: 'stalled_deal', taskId: 't1', fields }]);
+      const map = await collectJourneyMap({ crm: 'hubspot', engine, source: storeSource(store, INST), now: NOW });
       expect(JourneyMapSchema.parse(map).actions).toMatchObject({ opened: 1, open: 1, overdue: 1, completed: 0, byOwner: [{ id: '501', overdue: 1 }] });
       const html = renderHtml(map);
       expect(html).toContain('data-testid="actions-owner-501" data-opened="1" data-completed="0" data-open="1" data-overdue="1"');
@@ -44,7 +44,7 @@ describe('the actions block of the journey map', () => {
       const csv = renderCsvTables(map)['actions.csv'];
       expect(csv?.split('\r\n')).toContain('owner,501,501,1,0,1,1,');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -11,11 +11,11 @@ import { contact, deal, ticket } from '../store/fixtures.ts';
 export const HS = 'hubspot:default';
 export const SF = 'salesforce:default';
 
-export function seedLinkedStore(store: Store, NOW: number): LinkRow {
+export async function seedLinkedStore(store: Store, NOW: number): Promise<LinkRow> {
   // HubSpot: 101 (MQL, linked by the integration's id), 102 (only in HubSpot), 103 (linked by e-mail).
-  store.applyPullBatch(HS, { kind: 'deal', records: [deal('9001', ['102'], { isClosed: true, isWon: true, closedAt: NOW - 20 * DAY_MS, stage: 'closedwon' })], removed: [], cursor: { after: '9001' } });
-  store.applyPullBatch(HS, { kind: 'ticket', records: [ticket('7001', ['103'], { createdAt: NOW - 2 * DAY_MS })], removed: [], cursor: { after: '7001' } });
-  store.applyPullBatch(HS, {
+  await store.applyPullBatch(HS, { kind: 'deal', records: [deal('9001', ['102'], { isClosed: true, isWon: true, closedAt: NOW - 20 * DAY_MS, stage: 'closedwon' })], removed: [], cursor: { after: '9001' } });
+  await store.applyPullBatch(HS, { kind: 'ticket', records: [ticket('7001', ['103'], { createdAt: NOW - 2 * DAY_MS })], removed: [], cursor: { after: '7001' } });
+  await store.applyPullBatch(HS, {
     kind: 'contact',
     records: [
       contact('101', { lifecycle: 'marketingqualifiedlead', email: 'ana@example.com', createdAt: NOW - 400 * DAY_MS, integrationIds: { salesforceContactId: '003A', salesforceLeadId: null } }),
@@ -26,8 +26,8 @@ export function seedLinkedStore(store: Store, NOW: number): LinkRow {
     cursor: { after: '103' },
   });
   // Salesforce: Ana's Contact with an Opportunity won 10 days ago; Cleo's Lead; Dan only in Salesforce; Eve twice (a conflict).
-  store.applyPullBatch(SF, { kind: 'deal', records: [deal('006A', ['003A'], { objectType: 'Opportunity', isClosed: true, isWon: true, closedAt: NOW - 10 * DAY_MS, stage: 'Closed Won', name: 'Ana – Annual plan' })], removed: [], cursor: { after: '006A' } });
-  store.applyPullBatch(SF, {
+  await store.applyPullBatch(SF, { kind: 'deal', records: [deal('006A', ['003A'], { objectType: 'Opportunity', isClosed: true, isWon: true, closedAt: NOW - 10 * DAY_MS, stage: 'Closed Won', name: 'Ana – Annual plan' })], removed: [], cursor: { after: '006A' } });
+  await store.applyPullBatch(SF, {
     kind: 'contact',
     records: [
       contact('003A', { objectType: 'Contact', email: 'Ana@Example.com', lifecycle: null }),
@@ -39,8 +39,8 @@ export function seedLinkedStore(store: Store, NOW: number): LinkRow {
     removed: [],
     cursor: { after: '00QE' },
   });
-  const link = store.saveLink({ id: 'default', hubspot: HS, salesforce: SF, source: 'env', label: 'PARCOURS_LINK' });
-  store.replaceLinkIdentity(link.id, {
+  const link = await store.saveLink({ id: 'default', hubspot: HS, salesforce: SF, source: 'env', label: 'PARCOURS_LINK' });
+  await store.replaceLinkIdentity(link.id, {
     matches: [
       { hubspot: { kind: 'contact', objectType: 'contacts', id: '101' }, salesforce: { kind: 'contact', objectType: 'Contact', id: '003A' }, reason: 'integration-id', email: null },
       { hubspot: { kind: 'contact', objectType: 'contacts', id: '103' }, salesforce: { kind: 'contact', objectType: 'Lead', id: '00QC' }, reason: 'email', email: 'cleo@example.com' },

@@ -16,14 +16,14 @@ const NOW = Date.UTC(2026, 10, 30, 12);
 
 describe('linked journey map', () => {
   let map: JourneyMap;
-  beforeAll(() => {
+  beforeAll(async () => {
     const store = openStore(':memory:');
-    const link = seedLinkedStore(store, NOW);
+    const link = await seedLinkedStore(store, NOW);
     const linked = linkedReportSource(store, link);
     const engine = compileEngine(loadMapping('mappings/hubspot.yaml'));
-    const collected = collectJourneyMap({ crm: 'linked', engine, source: linked.source, onCustomer: linked.onCustomer, now: NOW });
-    map = JourneyMapSchema.parse({ ...collected, link: linked.result() });
-    store.close();
+    const collected = await collectJourneyMap({ crm: 'linked', engine, source: linked.source, onCustomer: linked.onCustomer, now: NOW });
+    map = JourneyMapSchema.parse({ ...collected, link: await linked.result() });
+    await store.close();
   });
 
   it('counts each person once, linked, unlinked and conflicting apart', () => {

@@ -60,20 +60,20 @@ const STAYS: Array<[string, string, number]> = [
   ['c6', 'awareness', 10],
 ];
 
-export function seedStore(): Store {
+export async function seedStore(): Promise<Store> {
   const store = openStore(':memory:', { now: () => NOW });
   const customers = seedCustomers();
-  store.applyPullBatch(INST, { kind: 'contact', records: customers.map((c) => c.contact), removed: [] });
-  store.applyPullBatch(INST, { kind: 'deal', records: customers.flatMap((c) => c.deals), removed: [] });
-  store.applyPullBatch(INST, { kind: 'ticket', records: customers.flatMap((c) => c.tickets), removed: [] });
+  await store.applyPullBatch(INST, { kind: 'contact', records: customers.map((c) => c.contact), removed: [] });
+  await store.applyPullBatch(INST, { kind: 'deal', records: customers.flatMap((c) => c.deals), removed: [] });
+  await store.applyPullBatch(INST, { kind: 'ticket', records: customers.flatMap((c) => c.tickets), removed: [] });
   // Ledger order is time order, as syncs write it.
   for (const [contactId, stage, ago] of [...STAYS].sort((a, b) => b[2] - a[2])) {
-    store.recordStageChanges(INST, [{ contactId, journeyId: 'default', stage, at: daysAgo(ago) }]);
+    await store.recordStageChanges(INST, [{ contactId, journeyId: 'default', stage, at: daysAgo(ago) }]);
   }
-  store.applyMembership(INST, 'at_risk', ['c5'], [], daysAgo(100));
-  store.applyMembership(INST, 'high_value', ['c4'], [], daysAgo(20));
-  store.applyMembership(INST, 'new_lead', ['c6'], [], daysAgo(10));
-  store.applyMembership(INST, 'at_risk', [], ['c5'], daysAgo(5));
+  await store.applyMembership(INST, 'at_risk', ['c5'], [], daysAgo(100));
+  await store.applyMembership(INST, 'high_value', ['c4'], [], daysAgo(20));
+  await store.applyMembership(INST, 'new_lead', ['c6'], [], daysAgo(10));
+  await store.applyMembership(INST, 'at_risk', [], ['c5'], daysAgo(5));
   return store;
 }
 
@@ -126,8 +126,8 @@ export function seedTouchpoints(): Map<string, TouchpointRecord[]> {
 }
 
 /** The seeded store plus the seeded touchpoints, stored as a sync stores them. */
-export function seedStoreWithTouchpoints(): Store {
-  const store = seedStore();
-  store.applyTouchpointBatch(INST, { records: [...seedTouchpoints().values()].flat(), removed: [] });
+export async function seedStoreWithTouchpoints(): Promise<Store> {
+  const store = await seedStore();
+  await store.applyTouchpointBatch(INST, { records: [...seedTouchpoints().values()].flat(), removed: [] });
   return store;
 }

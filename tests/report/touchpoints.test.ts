@@ -187,14 +187,14 @@ describe('first-contact resolution from the conversation', () => {
   });
 });
 
-describe('the journey map from a store: answers placed by the stored ledger', () => {
-  const store = seedStore();
-  afterAll(() => store.close());
+describe('the journey map from a store: answers placed by the stored ledger', async () => {
+  const store = await seedStore();
+  afterAll(async () => await store.close());
   // The seeded ledger: c4 entered consideration 60 days ago, decision 45, purchase 20 (now in purchase).
   const on = { contactIds: ['c4'] };
   const csat = Array.from({ length: MIN_ANSWERS }, (_, i) => answer('csat', i === 0 ? 1 : 2, daysAgo(55) + i * HOUR_MS, on));
-  store.applyTouchpointBatch(INST, { records: [...csat, touchpoint({ ...on, channel: 'meeting', direction: 'outbound', at: daysAgo(44) }), answer('ces', 6, daysAgo(10), on)], removed: [] });
-  const map = collectJourneyMap({ crm: 'hubspot', engine, now: NOW, source: storeSource(store, INST) });
+  await store.applyTouchpointBatch(INST, { records: [...csat, touchpoint({ ...on, channel: 'meeting', direction: 'outbound', at: daysAgo(44) }), answer('ces', 6, daysAgo(10), on)], removed: [] });
+  const map = await collectJourneyMap({ crm: 'hubspot', engine, now: NOW, source: storeSource(store, INST) });
   const j = map.journeys[0] as JourneyMap['journeys'][number];
   const sat = (stage: string) => j.satisfaction.stages.find((s) => s.stage === stage);
 

@@ -158,7 +158,7 @@ describe('describe results kept in the store across runs', () => {
     try {
       return await body(connector({ schemaCache: storeSchemaCache(store, 'salesforce:test') }));
     } finally {
-      store.close();
+      await store.close();
     }
   };
   // availableFields makes describe calls only: the five describes travel in one Composite call (its subrequests are

@@ -279,7 +279,7 @@ describe('the touchpoint catalogue kept in the schema cache (the store)', () => 
       try {
         return await body(connector({ schemaCache: storeSchemaCache(store, 'salesforce:test') }));
       } finally {
-        store.close();
+        await store.close();
       }
     };
     const scope = standardCatalog(sf());

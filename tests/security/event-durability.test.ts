@@ -92,10 +92,10 @@ describe('a kill -9 right after the 200 loses no event', () => {
     await new Promise((r) => second.child.once('exit', r));
     const store = openStore(db);
     try {
-      expect(store.listEvents({ installation: INSTALLATION, limit: 10 }).map((e) => e.state)).toEqual(['done']);
-      expect(store.listRuns({ installation: INSTALLATION, limit: 1 })[0]?.mode).toBe('webhook');
+      expect((await store.listEvents({ installation: INSTALLATION, limit: 10 })).map((e) => e.state)).toEqual(['done']);
+      expect((await store.listRuns({ installation: INSTALLATION, limit: 1 }))[0]?.mode).toBe('webhook');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
@@ -126,21 +126,21 @@ describe('a failing CRM is retried with backoff, then dead-lettered', () => {
   });
 
   const stageOf = (contactId: string) => sb.data.getRecord('contacts', contactId)?.properties.parcours_stage;
-  const webhookRuns = () => srv.store.listRuns({ installation: INSTALLATION, limit: 1000 }).filter((r) => r.mode === 'webhook');
+  const webhookRuns = async () => (await srv.store.listRuns({ installation: INSTALLATION, limit: 1000 })).filter((r) => r.mode === 'webhook');
 
   it('the CRM fails 3 times: the 4th attempt writes the change', async () => {
     const { dealId, contactId } = picks[0] as { dealId: string; contactId: string };
     sb.data.updateRecord('deals', dealId, { dealstage: 'contractsent' });
     // HubSpot refuses the live read of this contact three times (403 is not retried by the connector).
     sb.faults.add({ method: 'GET', path: `/crm/v3/objects/contacts/${contactId}`, status: 403, times: 3 });
-    const runsBefore = webhookRuns().length;
+    const runsBefore = (await webhookRuns()).length;
     const res = await postHubspotWebhook(srv.url, sb.oauth.clientSecret, [dealEvent(dealId)]);
     expect(res.status).toBe(200);
     await srv.idle();
     expect(stageOf(contactId)).toBe('decision');
-    const runs = webhookRuns().slice(0, webhookRuns().length - runsBefore).map((r) => r.status).reverse();
+    const runs = (await webhookRuns()).slice(0, (await webhookRuns()).length - runsBefore).map((r) => r.status).reverse();
     expect(runs).toEqual(['failed', 'failed', 'failed', 'succeeded']);
-    const [event] = srv.store.listEvents({ installation: INSTALLATION, limit: 1 });
+    const [event] = await srv.store.listEvents({ installation: INSTALLATION, limit: 1 });
     expect(event).toMatchObject({ state: 'done', attempts: 3 });
   });
 

@@ -76,7 +76,7 @@ describe('headers, health, metrics and errors', () => {
   });
 
   it('a 5xx carries a request id, not the store\'s message; the log has the details under that id', async () => {
-    store.close(); // every store call now fails
+    await store.close(); // every store call now fails
     const res = await admin(srv.url, '/api/installations');
     expect(res.status).toBe(500);
     const requestId = res.headers.get('x-request-id');

@@ -81,7 +81,7 @@ describe('OAuth installs need an admin-issued link or the admin token', () => {
     const lured = await victim.get(callback);
     expect(lured.status).toBe(401);
     expect(await lured.json()).toMatchObject({ error: { code: 'AUTH_FAILED', message: expect.stringContaining('another browser') } });
-    expect(srv.store.getInstallation(`hubspot:${SANDBOX_HUB_ID}`)).toBeUndefined();
+    expect(await srv.store.getInstallation(`hubspot:${SANDBOX_HUB_ID}`)).toBeUndefined();
 
     // The same flow in one browser installs the portal.
     const mine = browser();
@@ -89,7 +89,7 @@ describe('OAuth installs need an admin-issued link or the admin token', () => {
     const b = await mine.get(a.headers.get('location') as string);
     const done = await mine.get(b.headers.get('location') as string);
     expect(done.status).toBe(200);
-    expect(srv.store.getInstallation(`hubspot:${SANDBOX_HUB_ID}`)?.source).toBe('oauth');
+    expect((await srv.store.getInstallation(`hubspot:${SANDBOX_HUB_ID}`))?.source).toBe('oauth');
     await srv.idle();
   });
 

@@ -29,9 +29,9 @@ describe('Salesforce outbound messages: hostile XML', () => {
     await sf?.close();
   });
 
-  const orgId = () => srv.store.getInstallation(INSTALLATION)?.externalId as string;
+  const orgId = async () => (await srv.store.getInstallation(INSTALLATION))?.externalId as string;
   const healthz = async () => (await fetch(`${srv.url}/healthz`)).status;
-  const eventsSeen = () => srv.store.listRuns({ installation: INSTALLATION, limit: 1000 }).length;
+  const eventsSeen = async () => (await srv.store.listRuns({ installation: INSTALLATION, limit: 1000 })).length;
 
   it('refuses a 1 MiB body of unclosed <notifications> tags (413) while /healthz keeps answering', async () => {
     const hostile = '<notifications>'.repeat(Math.ceil((1024 * 1024) / 15));
@@ -47,7 +47,7 @@ describe('Salesforce outbound messages: hostile XML', () => {
       '<notifications>'.repeat(Math.floor(cap / 15)),
       '<a'.repeat(Math.floor(cap / 2)),
       '<a>'.repeat(Math.floor(cap / 3)),
-      `<soapenv:Envelope><soapenv:Body><notifications><OrganizationId>${orgId()}</OrganizationId>${'<Notification><Id>'.repeat(Math.floor((cap - 200) / 18))}`,
+      `<soapenv:Envelope><soapenv:Body><notifications><OrganizationId>${await orgId()}</OrganizationId>${'<Notification><Id>'.repeat(Math.floor((cap - 200) / 18))}`,
     ];
     for (const body of bodies) {
       const [refused, health] = await Promise.all([postOutbound(hook, body), healthz()]);
@@ -55,11 +55,11 @@ describe('Salesforce outbound messages: hostile XML', () => {
       expect(await refused.text()).toContain('<faultcode>soapenv:Client</faultcode>');
       expect(health).toBe(200);
     }
-    expect(eventsSeen()).toBe(0);
+    expect(await eventsSeen()).toBe(0);
   });
 
   it('refuses DTDs and entity declarations (no expansion), and more than 100 notifications', async () => {
-    const genuine = outboundMessage(orgId(), [{ id: '04l5e00000Gx7QzAAJ', type: 'Opportunity', recordId: '0065e00000ABCDEAAA' }]);
+    const genuine = outboundMessage(await orgId(), [{ id: '04l5e00000Gx7QzAAJ', type: 'Opportunity', recordId: '0065e00000ABCDEAAA' }]);
     const billionLaughs = genuine.replace('<soapenv:Envelope', '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n<soapenv:Envelope').replace('0065e00000ABCDEAAA', '&lol2;');
     const external = genuine.replace('<soapenv:Envelope', '<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<soapenv:Envelope').replace('0065e00000ABCDEAAA', '&xxe;');
     for (const body of [billionLaughs, external]) {
@@ -67,18 +67,18 @@ describe('Salesforce outbound messages: hostile XML', () => {
       expect(res.status).toBe(400);
       expect(await res.text()).not.toContain('root:');
     }
-    const tooMany = outboundMessage(orgId(), Array.from({ length: 101 }, (_, i) => ({ id: `04l5e00000Gx${String(i).padStart(3, '0')}AAJ`, type: 'Opportunity', recordId: '0065e00000ABCDEAAA' })));
+    const tooMany = outboundMessage(await orgId(), Array.from({ length: 101 }, (_, i) => ({ id: `04l5e00000Gx${String(i).padStart(3, '0')}AAJ`, type: 'Opportunity', recordId: '0065e00000ABCDEAAA' })));
     expect((await postOutbound(hook, tooMany)).status).toBe(400);
-    expect(eventsSeen()).toBe(0);
+    expect(await eventsSeen()).toBe(0);
   });
 
   it('still accepts a genuine message of 100 notifications', async () => {
     const ids = sf.data.query('SELECT Id FROM Opportunity').slice(0, 100).map((r) => String(r.Id));
-    const body = outboundMessage(orgId(), ids.map((recordId, i) => ({ id: `04l5e00000Gy${String(i).padStart(3, '0')}AAJ`, type: 'Opportunity', recordId })));
+    const body = outboundMessage(await orgId(), ids.map((recordId, i) => ({ id: `04l5e00000Gy${String(i).padStart(3, '0')}AAJ`, type: 'Opportunity', recordId })));
     const res = await postOutbound(hook, body);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('<Ack>true</Ack>');
     await srv.idle();
-    expect(eventsSeen()).toBe(1);
+    expect(await eventsSeen()).toBe(1);
   });
 });

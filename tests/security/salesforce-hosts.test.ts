@@ -66,7 +66,7 @@ describe('Salesforce token responses may only point at Salesforce', () => {
       sf.faults.clear();
       expect(done.status).toBe(502);
       expect(await done.json()).toMatchObject({ error: { code: 'CRM_ERROR', message: expect.stringContaining('untrusted instance_url') } });
-      expect(srv.store.listInstallations()).toEqual([]);
+      expect(await srv.store.listInstallations()).toEqual([]);
       await srv.idle();
       expect(received).toEqual([]);
     } finally {

@@ -43,9 +43,9 @@ describe('secrets at rest', () => {
       expect(r.stderr).toContain('PARCOURS_SECRET_KEY');
       const store = openStore(db);
       try {
-        expect(store.getSetting('salesforce:default', KEY_SETTING)).toBeUndefined();
+        expect(await store.getSetting('salesforce:default', KEY_SETTING)).toBeUndefined();
       } finally {
-        store.close();
+        await store.close();
       }
       for (const file of [db, `${db}-wal`].filter((f) => existsSync(f))) {
         const bytes = readFileSync(file).toString('latin1');
@@ -66,12 +66,12 @@ describe('secrets at rest', () => {
       const r = await runCli(['setup', '--crm', 'salesforce'], { ...env, PARCOURS_DB: db, PARCOURS_SECRET_KEY: SECRET_KEY });
       expect(r.code, r.stderr).toBe(0);
       const store = openStore(db);
-      expect(store.getSetting('salesforce:default', KEY_SETTING)).toMatch(/^sealed:/);
-      expect(store.listInstallations().filter((i) => i.secrets !== null)).toEqual([]);
+      expect(await store.getSetting('salesforce:default', KEY_SETTING)).toMatch(/^sealed:/);
+      expect((await store.listInstallations()).filter((i) => i.secrets !== null)).toEqual([]);
       const attempt = startServer({ port: 0, schedule: false, store, env: { PARCOURS_DB: db, PARCOURS_LOG_LEVEL: 'silent', ...env } });
       await expect(attempt).rejects.toBeInstanceOf(ParcoursError);
       await expect(attempt).rejects.toThrow(/PARCOURS_SECRET_KEY/);
-      store.close();
+      await store.close();
     } finally {
       await sf.close();
     }

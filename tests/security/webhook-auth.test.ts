@@ -40,11 +40,11 @@ describe('inbound calls are authenticated', () => {
     await Promise.all([sf?.close(), hs?.close()]);
   });
 
-  const runs = (installation: string) => srv.store.listRuns({ installation, limit: 1000 }).length;
+  const runs = async (installation: string) => (await srv.store.listRuns({ installation, limit: 1000 })).length;
 
   it('environment installations learn their portal id (account details) and org id (userinfo) at startup', async () => {
-    expect(srv.store.getInstallation(HS)?.externalId).toBe(String(SANDBOX_HUB_ID));
-    expect(srv.store.getInstallation(SF)?.externalId).toMatch(/^00D[A-Za-z0-9]{15}$/);
+    expect((await srv.store.getInstallation(HS))?.externalId).toBe(String(SANDBOX_HUB_ID));
+    expect((await srv.store.getInstallation(SF))?.externalId).toMatch(/^00D[A-Za-z0-9]{15}$/);
     expect(hs.calls.filter((c) => c.path === '/account-info/v3/details').length).toBe(1);
     expect(sf.calls.filter((c) => c.path === '/services/oauth2/userinfo').length).toBe(1);
     // Once: a restart on the same store does not ask again.
@@ -55,7 +55,7 @@ describe('inbound calls are authenticated', () => {
   });
 
   it('refuses outbound messages without the URL secret, with a wrong secret, or naming another org', async () => {
-    const orgId = srv.store.getInstallation(SF)?.externalId as string;
+    const orgId = (await srv.store.getInstallation(SF))?.externalId as string;
     const body = outboundMessage(orgId, [{ id: '04l5e00000Gx7QzAAJ', type: 'Opportunity', recordId: '0065e00000ABCDEAAA' }]);
     const hook = await salesforceWebhookUrlOf(srv.url, SF);
     const secret = hook.split('/').at(-1) as string;
@@ -67,12 +67,12 @@ describe('inbound calls are authenticated', () => {
     const otherOrg = await postOutbound(hook, outboundMessage('00D000000000001AAA', [{ id: '04l5e00000Gx7QzAAJ', type: 'Opportunity', recordId: '0065e00000ABCDEAAA' }]));
     expect(otherOrg.status).toBe(403);
     await srv.idle();
-    expect(runs(SF)).toBe(0);
+    expect(await runs(SF)).toBe(0);
     // The notification id was not consumed by the refused calls: the genuine delivery is not a "duplicate".
     const genuine = await postOutbound(hook, body);
     expect(genuine.status).toBe(200);
     await srv.idle();
-    expect(runs(SF)).toBe(1);
+    expect(await runs(SF)).toBe(1);
     // The secret never reaches the logs.
     expect(logs.lines.join('')).not.toContain(secret);
   });
@@ -89,7 +89,7 @@ describe('inbound calls are authenticated', () => {
     expect(after).toMatch(new RegExp(`^${srv.url}/webhooks/salesforce/[A-Za-z0-9_-]{43}$`));
     expect(after).not.toBe(before);
     expect(await salesforceWebhookUrlOf(srv.url, SF)).toBe(after);
-    const orgId = srv.store.getInstallation(SF)?.externalId as string;
+    const orgId = (await srv.store.getInstallation(SF))?.externalId as string;
     const body = (id: string) => outboundMessage(orgId, [{ id, type: 'Opportunity', recordId: '0065e00000ABCDEAAA' }]);
     expect((await postOutbound(before, body('04l5e00000Gx7R1AAJ'))).status).toBe(403);
     expect((await postOutbound(after, body('04l5e00000Gx7R1AAJ'))).status).toBe(200);
@@ -99,7 +99,7 @@ describe('inbound calls are authenticated', () => {
   }, 120_000); // four CLI runs: slow on a loaded machine
 
   it('drops HubSpot events from portals no installation holds (logged, counted), never routing them to the environment installation', async () => {
-    const before = runs(HS);
+    const before = await runs(HS);
     const res = await postHubspotWebhook(srv.url, hs.oauth.clientSecret, [
       { eventId: 1, portalId: 99_999, occurredAt: Date.now(), subscriptionType: 'contact.creation', objectId: 1 },
       { eventId: 2, portalId: 99_999, occurredAt: Date.now(), subscriptionType: 'deal.propertyChange', objectId: 2, propertyName: 'dealstage' },
@@ -107,7 +107,7 @@ describe('inbound calls are authenticated', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: 0, unknownPortal: 2 });
     await srv.idle();
-    expect(runs(HS)).toBe(before);
+    expect(await runs(HS)).toBe(before);
     expect(logs.lines.some((l) => l.includes('99999') && l.includes('dropped'))).toBe(true);
     const metrics = await (await admin(srv.url, '/metrics')).text();
     expect(metrics).toMatch(/^parcours_webhook_events_total\{source="hubspot",outcome="unknown_portal"\} 2$/m);
@@ -158,14 +158,14 @@ describe('cap on pending changes per installation', () => {
     expect(await first.json()).toMatchObject({ accepted: 2, overflow: 0 });
     const second = await postHubspotWebhook(srv.url, hs.oauth.clientSecret, [event(3, c), event(4, d)]);
     expect(await second.json()).toMatchObject({ accepted: 0, overflow: 2 });
-    expect(srv.store.countPendingEvents(HS)).toBe(2);
-    expect(srv.store.getSetting(HS, 'webhook-overflow')).toBeDefined();
+    expect(await srv.store.countPendingEvents(HS)).toBe(2);
+    expect(await srv.store.getSetting(HS, 'webhook-overflow')).toBeDefined();
     // A retry of an overflowed event is a duplicate, not a new one.
     expect(await (await postHubspotWebhook(srv.url, hs.oauth.clientSecret, [event(3, c)])).json()).toMatchObject({ duplicate: 1 });
     await srv.idle();
-    const modes = srv.store.listRuns({ installation: HS, limit: 10 }).map((r) => `${r.mode}:${r.status}`);
+    const modes = (await srv.store.listRuns({ installation: HS, limit: 10 })).map((r) => `${r.mode}:${r.status}`);
     expect(modes).toContain('incremental:succeeded');
-    expect(srv.store.getSetting(HS, 'webhook-overflow')).toBeUndefined();
-    expect(srv.store.countPendingEvents(HS)).toBe(0);
+    expect(await srv.store.getSetting(HS, 'webhook-overflow')).toBeUndefined();
+    expect(await srv.store.countPendingEvents(HS)).toBe(0);
   });
 });

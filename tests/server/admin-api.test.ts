@@ -38,7 +38,7 @@ describe('admin API', () => {
         expect(await res.json()).toMatchObject({ error: { code: 'AUTH_FAILED' } });
       }
     }
-    expect(srv.store.listRuns().length).toBe(0);
+    expect((await srv.store.listRuns()).length).toBe(0);
   });
 
   it('health is public and says up only; the details are behind the admin token', async () => {
@@ -79,7 +79,7 @@ describe('admin API', () => {
     expect(noInstallation.status).toBe(404);
     const badRun = await admin(srv.url, '/api/runs/abc');
     expect(badRun.status).toBe(400);
-    expect(srv.store.listRuns().length).toBe(0);
+    expect((await srv.store.listRuns()).length).toBe(0);
   });
 
   it('a dry run returns the plan and writes nothing', async () => {
@@ -94,18 +94,18 @@ describe('admin API', () => {
   });
 
   it('concurrent sync requests for one installation make one run', async () => {
-    const runsBefore = srv.store.listRuns({ limit: 500 }).length;
+    const runsBefore = (await srv.store.listRuns({ limit: 500 })).length;
     const responses = await Promise.all([1, 2, 3].map(() => admin(srv.url, `${INST}/sync`, { method: 'POST', body: JSON.stringify({ mode: 'full' }) })));
     const summaries = (await Promise.all(responses.map((r) => r.json()))) as Summary[];
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(new Set(summaries.map((s) => s.runId)).size).toBe(1);
-    expect(srv.store.listRuns({ limit: 500 }).length).toBe(runsBefore + 1);
+    expect((await srv.store.listRuns({ limit: 500 })).length).toBe(runsBefore + 1);
     expect(summaries[0]?.status).toBe('succeeded');
     expect(summaries[0]?.written).toBeGreaterThan(0);
   });
 
   it('shows a run with counts, failures and API calls, lists runs, and rolls a run back', async () => {
-    const last = srv.store.listRuns({ limit: 1 })[0];
+    const last = (await srv.store.listRuns({ limit: 1 }))[0];
     const one = await admin(srv.url, `/api/runs/${last?.id}`);
     expect(one.status).toBe(200);
     const run = (await one.json()) as { id: number; status: string; failures: unknown[]; summary: Summary };

@@ -69,10 +69,10 @@ describe('HubSpot webhooks against the sandbox portal', () => {
     const stage = await waitFor(() => (stageOf(contactId) === 'decision' ? 'decision' : undefined), 2000);
     expect(stage).toBe('decision');
     await srv.idle();
-    const run = srv.store.listRuns({ installation: 'hubspot:default', limit: 1 })[0];
+    const run = (await srv.store.listRuns({ installation: 'hubspot:default', limit: 1 }))[0];
     expect(run?.mode).toBe('webhook');
     expect(run?.status).toBe('succeeded');
-    expect(srv.store.auditForRun(run?.id as number).some((a) => a.recordId === contactId && a.field === 'parcours_stage' && a.after === 'decision')).toBe(true);
+    expect((await srv.store.auditForRun(run?.id as number)).some((a) => a.recordId === contactId && a.field === 'parcours_stage' && a.after === 'decision')).toBe(true);
   });
 
   it('refuses a forged signature, a stale timestamp and a malformed body, without writing', async () => {
@@ -118,14 +118,14 @@ describe('HubSpot webhooks against the sandbox portal', () => {
 
   it('ignores events about its own properties (the echo of its writes) and unknown portals', async () => {
     const contactId = sb.data.ids('contacts')[0] as string;
-    const runsBefore = srv.store.listRuns({ limit: 500 }).length;
+    const runsBefore = (await srv.store.listRuns({ limit: 500 })).length;
     const res = await postHubspotWebhook(srv.url, secret, [
       { eventId: eventId++, portalId: SANDBOX_HUB_ID, occurredAt: Date.now(), subscriptionType: 'contact.propertyChange', objectId: Number(contactId), propertyName: 'parcours_stage', propertyValue: 'decision' },
       { eventId: eventId++, portalId: 999, occurredAt: Date.now(), subscriptionType: 'contact.creation', objectId: 1 },
     ]);
     expect(await res.json()).toMatchObject({ accepted: 0, ignored: 1, unknownPortal: 1 });
     await srv.idle();
-    expect(srv.store.listRuns({ limit: 500 }).length).toBe(runsBefore);
+    expect((await srv.store.listRuns({ limit: 500 })).length).toBe(runsBefore);
   });
 
   it('gathers a burst for one installation into a single recompute run', async () => {
@@ -133,10 +133,10 @@ describe('HubSpot webhooks against the sandbox portal', () => {
     const b = candidate(used);
     sb.data.updateRecord('deals', a.dealId, { dealstage: 'contractsent' });
     sb.data.updateRecord('deals', b.dealId, { dealstage: 'contractsent' });
-    const runsBefore = srv.store.listRuns({ limit: 500 }).length;
+    const runsBefore = (await srv.store.listRuns({ limit: 500 })).length;
     await Promise.all([postHubspotWebhook(srv.url, secret, [dealEvent(a.dealId)]), postHubspotWebhook(srv.url, secret, [dealEvent(b.dealId)])]);
     await srv.idle();
-    expect(srv.store.listRuns({ limit: 500 }).length).toBe(runsBefore + 1);
+    expect((await srv.store.listRuns({ limit: 500 })).length).toBe(runsBefore + 1);
     expect([stageOf(a.contactId), stageOf(b.contactId)]).toEqual(['decision', 'decision']);
   });
 

@@ -86,7 +86,7 @@ describe('OAuth installs against the sandbox CRMs, then real-time changes', () =
     expect(contact?.properties.parcours_stage).toBeTruthy();
 
     // Sealed at rest: no OAuth token appears anywhere in the database files or in the logs.
-    const row = srv.store.getInstallation(id);
+    const row = await srv.store.getInstallation(id);
     expect(row?.secrets).toMatch(/^v1\./);
     for (const file of [db, `${db}-wal`]) {
       const bytes = readFileSync(file, { flag: 'r' }).toString('latin1');
@@ -106,7 +106,7 @@ describe('OAuth installs against the sandbox CRMs, then real-time changes', () =
     const { installed } = (await done.json()) as { installed: { id: string; externalId: string } };
     expect(installed.id).toMatch(/^salesforce:00D[A-Za-z0-9]{15}$/);
     await srv.idle();
-    expect(srv.store.listRuns({ installation: installed.id, limit: 1 })[0]?.status).toBe('succeeded');
+    expect((await srv.store.listRuns({ installation: installed.id, limit: 1 }))[0]?.status).toBe('succeeded');
 
     const roles = sf.data.query('SELECT ContactId, OpportunityId FROM OpportunityContactRole');
     const pick = roles.find((r) => {
@@ -133,14 +133,14 @@ describe('OAuth installs against the sandbox CRMs, then real-time changes', () =
     expect(await res.text()).toContain('<Ack>true</Ack>');
     await srv.idle();
     expect(sf.data.get('Contact', contactId)?.Parcours_Stage__c).toBe('decision');
-    const run = srv.store.listRuns({ installation: installed.id, limit: 1 })[0];
+    const run = (await srv.store.listRuns({ installation: installed.id, limit: 1 }))[0];
     expect(run?.mode).toBe('webhook');
 
     // Salesforce re-sends until acknowledged: the same notification id is acknowledged again, not re-run.
     const retry = await post(installed.externalId, '04l5e00000Gx7QzAAJ');
     expect(await retry.text()).toContain('<Ack>true</Ack>');
     await srv.idle();
-    expect(srv.store.listRuns({ installation: installed.id, limit: 1 })[0]?.id).toBe(run?.id);
+    expect((await srv.store.listRuns({ installation: installed.id, limit: 1 }))[0]?.id).toBe(run?.id);
   });
 
   it('refuses to start on a store holding tokens without PARCOURS_SECRET_KEY', async () => {

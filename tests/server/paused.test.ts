@@ -13,18 +13,18 @@ import { pauseInstallation, resumeInstallation } from '../../src/sync/pause.ts';
 import { capturingLogger, waitFor } from './harness.ts';
 
 let store: Store | undefined;
-afterEach(() => store?.close());
+afterEach(async () => await store?.close());
 
-function twoInstallations(): Store {
+async function twoInstallations(): Promise<Store> {
   store = openStore(':memory:');
-  for (const id of ['hubspot:a', 'hubspot:b']) store.saveInstallation({ id, crm: 'hubspot', externalId: null, source: 'env', label: id, secrets: null });
-  pauseInstallation(store, 'hubspot:a', { since: Date.UTC(2026, 10, 30, 12), reason: 'rollback of run 7', runId: 7, rollbackRunId: 8 });
+  for (const id of ['hubspot:a', 'hubspot:b']) await store.saveInstallation({ id, crm: 'hubspot', externalId: null, source: 'env', label: id, secrets: null });
+  await pauseInstallation(store, 'hubspot:a', { since: Date.UTC(2026, 10, 30, 12), reason: 'rollback of run 7', runId: 7, rollbackRunId: 8 });
   return store;
 }
 
 describe('service: a paused installation', () => {
   it('is skipped by the scheduler, which logs why and how to resume', async () => {
-    const s = twoInstallations();
+    const s = await twoInstallations();
     const synced: string[] = [];
     const jobs = { sync: async (id: string) => void synced.push(id) } as unknown as Jobs;
     const { log, lines } = capturingLogger();
@@ -35,7 +35,7 @@ describe('service: a paused installation', () => {
       const skipped = lines.map((l) => JSON.parse(l) as { msg: string; installation?: string }).find((l) => l.installation === 'hubspot:a');
       expect(skipped?.msg).toContain('scheduled sync skipped: hubspot:a is paused since 2026-11-30T12:00:00.000Z (rollback of run 7)');
       expect(skipped?.msg).toContain('parcours resume --crm hubspot');
-      resumeInstallation(s, 'hubspot:a');
+      await resumeInstallation(s, 'hubspot:a');
       expect(await waitFor(() => synced.includes('hubspot:a'), 5_000)).toBe(true);
     } finally {
       scheduler.stop();
@@ -43,7 +43,7 @@ describe('service: a paused installation', () => {
   });
 
   it('does not apply webhook changes, and says so', async () => {
-    const s = twoInstallations();
+    const s = await twoInstallations();
     const { log, lines } = capturingLogger();
     const errors: unknown[] = [];
     const queue = createWorkQueue({ onError: (_id, e) => errors.push(e) });
@@ -59,13 +59,13 @@ describe('service: a paused installation', () => {
       batchWindowMs: 1,
       retry: { retries: 0, factor: 2, minTimeoutMs: 1, maxTimeoutMs: 1 },
     });
-    s.acceptWebhookEvents('hubspot', [{ installation: 'hubspot:a', eventKey: 'e1', changes: JSON.stringify({ records: [], contactIds: ['101'], oldestEventAt: null }) }], Date.now());
+    await s.acceptWebhookEvents('hubspot', [{ installation: 'hubspot:a', eventKey: 'e1', changes: JSON.stringify({ records: [], contactIds: ['101'], oldestEventAt: null }) }], Date.now());
     jobs.eventsArrived('hubspot:a');
     expect(await waitFor(() => lines.some((l) => l.includes('webhook changes skipped')), 5_000)).toBe(true);
     await queue.idle();
     expect(connectorsAsked).toBe(0);
     expect(errors).toEqual([]);
     expect(lines.join('\n')).toContain('webhook changes skipped: hubspot:a is paused');
-    expect(s.listRuns()).toEqual([]);
+    expect(await s.listRuns()).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ParcoursError } from '../../src/errors.ts';
-import { openStore } from '../../src/store/index.ts';
+import { openStore, openSyncStore } from '../../src/store/index.ts';
 import { contact, deal, INST } from './fixtures.ts';
 
 describe('file-backed store', () => {
@@ -14,19 +14,19 @@ describe('file-backed store', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('creates the parent directory, uses WAL, and keeps everything across reopen', () => {
+  it('creates the parent directory, uses WAL, and keeps everything across reopen', async () => {
     const file = join(dir, 'nested', 'data', 'parcours.db');
     const store = openStore(file);
-    store.applyPullBatch(INST, { kind: 'contact', records: [contact('1')], removed: [], cursor: { after: '1' } });
-    store.applyPullBatch(INST, { kind: 'deal', records: [deal('d1', ['1'])], removed: [] });
-    const run = store.startRun({ installation: INST, crm: 'hubspot', mode: 'full', dryRun: false, startedAt: 5 });
-    store.recordWrites(INST, run, [{ kind: 'contact', id: '1', before: {}, after: { parcours_stage: 'aware' } }], 6);
-    store.finishRun(run, { finishedAt: 7, status: 'succeeded', summary: { written: 1 } });
-    store.recordStageChanges(INST, [{ contactId: '1', journeyId: 'b2b', stage: 'aware', at: 6 }]);
-    store.applyMembership(INST, 'vip', ['1'], [], 6);
-    store.setSetting(INST, 'sf:refresh', 'enc:v1:abc');
-    store.close();
-    store.close(); // idempotent
+    await store.applyPullBatch(INST, { kind: 'contact', records: [contact('1')], removed: [], cursor: { after: '1' } });
+    await store.applyPullBatch(INST, { kind: 'deal', records: [deal('d1', ['1'])], removed: [] });
+    const run = await store.startRun({ installation: INST, crm: 'hubspot', mode: 'full', dryRun: false, startedAt: 5 });
+    await store.recordWrites(INST, run, [{ kind: 'contact', id: '1', before: {}, after: { parcours_stage: 'aware' } }], 6);
+    await store.finishRun(run, { finishedAt: 7, status: 'succeeded', summary: { written: 1 } });
+    await store.recordStageChanges(INST, [{ contactId: '1', journeyId: 'b2b', stage: 'aware', at: 6 }]);
+    await store.applyMembership(INST, 'vip', ['1'], [], 6);
+    await store.setSetting(INST, 'sf:refresh', 'enc:v1:abc');
+    await store.close();
+    await store.close(); // idempotent
     expect(existsSync(file)).toBe(true);
 
     const raw = new DatabaseSync(file);
@@ -34,20 +34,20 @@ describe('file-backed store', () => {
     raw.close();
 
     const again = openStore(file);
-    expect(again.getCursors(INST)).toEqual({ contact: { after: '1' } });
-    expect([...again.iterateCustomers(INST)].map((c) => [c.contact.id, c.deals.map((d) => d.id)])).toEqual([['1', ['d1']]]);
-    expect(again.getRun(run)).toMatchObject({ status: 'succeeded', summary: { written: 1 } });
-    expect(again.getWritten(INST, 'contact', ['1']).get('1')).toEqual({ parcours_stage: 'aware' });
-    expect(again.currentStages(INST, ['1']).get('1')?.stage).toBe('aware');
-    expect(again.getSegmentMembers(INST, 'vip')).toEqual(new Set(['1']));
-    expect(again.getSetting(INST, 'sf:refresh')).toBe('enc:v1:abc');
-    again.close();
+    expect(await again.getCursors(INST)).toEqual({ contact: { after: '1' } });
+    expect((await Array.fromAsync(again.iterateCustomers(INST))).map((c) => [c.contact.id, c.deals.map((d) => d.id)])).toEqual([['1', ['d1']]]);
+    expect(await again.getRun(run)).toMatchObject({ status: 'succeeded', summary: { written: 1 } });
+    expect((await again.getWritten(INST, 'contact', ['1'])).get('1')).toEqual({ parcours_stage: 'aware' });
+    expect((await again.currentStages(INST, ['1'])).get('1')?.stage).toBe('aware');
+    expect(await again.getSegmentMembers(INST, 'vip')).toEqual(new Set(['1']));
+    expect(await again.getSetting(INST, 'sf:refresh')).toBe('enc:v1:abc');
+    await again.close();
   });
 
   it('lets a second connection read while the first holds a write transaction', () => {
     const file = join(dir, 'p.db');
-    const writer = openStore(file);
-    const reader = openStore(file);
+    const writer = openSyncStore(file);
+    const reader = openSyncStore(file);
     writer.applyPullBatch(INST, { kind: 'contact', records: [contact('1')], removed: [] });
     writer.transaction(() => {
       writer.applyPullBatch(INST, { kind: 'contact', records: [contact('2')], removed: [] });
@@ -59,13 +59,13 @@ describe('file-backed store', () => {
     reader.close();
   });
 
-  it('reports a closed store as a STORE_ERROR naming the file', () => {
+  it('reports a closed store as a STORE_ERROR naming the file', async () => {
     const file = join(dir, 'p.db');
     const store = openStore(file);
-    store.close();
+    await store.close();
     let caught: unknown;
     try {
-      store.getSetting(INST, 'x');
+      await store.getSetting(INST, 'x');
     } catch (err) {
       caught = err;
     }
@@ -75,9 +75,10 @@ describe('file-backed store', () => {
   });
 });
 
-describe('transactions', () => {
+// The SQLite facade's own transaction runner (the async Store has none: each method is its own transaction).
+describe('SQLite transactions', () => {
   it('commits nested store calls together, or rolls all of them back', () => {
-    const store = openStore(':memory:');
+    const store = openSyncStore(':memory:');
     const result = store.transaction(() => {
       store.applyPullBatch(INST, { kind: 'contact', records: [contact('1')], removed: [], cursor: { a: 1 } });
       store.setSetting(INST, 'k', 'v');
@@ -103,7 +104,7 @@ describe('transactions', () => {
   });
 
   it('rolls back only the inner part when a nested transaction fails and the outer catches it', () => {
-    const store = openStore(':memory:');
+    const store = openSyncStore(':memory:');
     store.transaction(() => {
       store.setSetting(INST, 'outer', '1');
       try {
@@ -121,7 +122,7 @@ describe('transactions', () => {
   });
 
   it('refuses an async callback and rolls back what it did synchronously', () => {
-    const store = openStore(':memory:');
+    const store = openSyncStore(':memory:');
     let caught: unknown;
     try {
       store.transaction(async () => {

@@ -27,9 +27,9 @@ describe('schema migrations', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
   });
 
-  it('creates every table on a fresh file and records the version', () => {
+  it('creates every table on a fresh file and records the version', async () => {
     const file = join(dir, 'fresh.db');
-    openStore(file).close();
+    await openStore(file).close();
     const db = new DatabaseSync(file);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(tables(db)).toEqual(
@@ -44,7 +44,7 @@ describe('schema migrations', () => {
     db.close();
   });
 
-  it('upgrades a v1 file, keeping its data', () => {
+  it('upgrades a v1 file, keeping its data', async () => {
     const file = join(dir, 'v1.db');
     const old = new DatabaseSync(file);
     expect(migrate(old, MIGRATIONS.slice(0, 1))).toEqual([1]);
@@ -56,13 +56,13 @@ describe('schema migrations', () => {
     old.close();
 
     const store = openStore(file);
-    expect(store.getSetting(INST, 'list:vip')).toBe('42');
-    expect(store.getRecord(INST, 'contact', '7')).toEqual(contact('7'));
+    expect(await store.getSetting(INST, 'list:vip')).toBe('42');
+    expect(await store.getRecord(INST, 'contact', '7')).toEqual(contact('7'));
     // Tables from later migrations work.
-    const run = store.startRun({ installation: INST, crm: 'hubspot', mode: 'full', dryRun: false, startedAt: 1 });
-    store.recordStageChanges(INST, [{ contactId: '7', journeyId: 'b2b', stage: 'aware', at: 1 }]);
-    expect(store.getRun(run)?.status).toBe('running');
-    store.close();
+    const run = await store.startRun({ installation: INST, crm: 'hubspot', mode: 'full', dryRun: false, startedAt: 1 });
+    await store.recordStageChanges(INST, [{ contactId: '7', journeyId: 'b2b', stage: 'aware', at: 1 }]);
+    expect((await store.getRun(run))?.status).toBe('running');
+    await store.close();
 
     const db = new DatabaseSync(file);
     expect(schemaVersion(db)).toBe(LATEST);

@@ -7,15 +7,15 @@ describe('written snapshot and audit', () => {
   let store: Store;
   let run1: number;
   let run2: number;
-  beforeEach(() => {
+  beforeEach(async () => {
     store = openStore(':memory:', { now: () => 9_999 });
-    run1 = store.startRun({ installation: INST, crm: 'hubspot', mode: 'full', dryRun: false, startedAt: 100 });
-    run2 = store.startRun({ installation: INST, crm: 'hubspot', mode: 'incremental', dryRun: false, startedAt: 200 });
+    run1 = await store.startRun({ installation: INST, crm: 'hubspot', mode: 'full', dryRun: false, startedAt: 100 });
+    run2 = await store.startRun({ installation: INST, crm: 'hubspot', mode: 'incremental', dryRun: false, startedAt: 200 });
   });
-  afterEach(() => store.close());
+  afterEach(async () => await store.close());
 
-  it('merges each write into the snapshot and audits every written field', () => {
-    store.recordWrites(
+  it('merges each write into the snapshot and audits every written field', async () => {
+    await store.recordWrites(
       INST,
       run1,
       [
@@ -24,31 +24,31 @@ describe('written snapshot and audit', () => {
       ],
       150,
     );
-    store.recordWrites(INST, run2, [
+    await store.recordWrites(INST, run2, [
       { kind: 'contact', id: '1', before: { parcours_friction: 'no_reply' }, after: { parcours_friction: null } },
     ]);
 
-    const contacts = store.getWritten(INST, 'contact', ['1', '2']);
+    const contacts = await store.getWritten(INST, 'contact', ['1', '2']);
     expect(contacts).toEqual(new Map([['1', { parcours_stage: 'aware', parcours_friction: null }]]));
-    expect(store.getWritten(INST, 'deal', ['1'])).toEqual(new Map([['1', { parcours_stage: 'buying' }]]));
-    expect(store.getWritten('hubspot:other', 'contact', ['1']).size).toBe(0);
+    expect(await store.getWritten(INST, 'deal', ['1'])).toEqual(new Map([['1', { parcours_stage: 'buying' }]]));
+    expect((await store.getWritten('hubspot:other', 'contact', ['1'])).size).toBe(0);
 
-    expect(store.auditForRun(run1)).toEqual([
+    expect(await store.auditForRun(run1)).toEqual([
       { runId: run1, installation: INST, kind: 'contact', recordId: '1', field: 'parcours_stage', before: null, after: 'aware', at: 150 },
       // A field absent from `before` is audited as previously empty.
       { runId: run1, installation: INST, kind: 'contact', recordId: '1', field: 'parcours_friction', before: null, after: 'no_reply', at: 150 },
       { runId: run1, installation: INST, kind: 'deal', recordId: '1', field: 'parcours_stage', before: null, after: 'buying', at: 150 },
     ]);
     // Without an explicit time the store clock is used.
-    expect(store.auditForRun(run2)).toEqual([
+    expect(await store.auditForRun(run2)).toEqual([
       { runId: run2, installation: INST, kind: 'contact', recordId: '1', field: 'parcours_friction', before: 'no_reply', after: null, at: 9_999 },
     ]);
   });
 
-  it('refuses writes for an unknown run and keeps nothing of the batch', () => {
+  it('refuses writes for an unknown run and keeps nothing of the batch', async () => {
     let caught: unknown;
     try {
-      store.recordWrites(INST, 12345, [{ kind: 'contact', id: '1', before: {}, after: { parcours_stage: 'aware' } }]);
+      await store.recordWrites(INST, 12345, [{ kind: 'contact', id: '1', before: {}, after: { parcours_stage: 'aware' } }]);
     } catch (err) {
       caught = err;
     }
@@ -56,7 +56,7 @@ describe('written snapshot and audit', () => {
     expect((caught as ParcoursError).code).toBe('STORE_ERROR');
     expect((caught as ParcoursError).message).toMatch(/FOREIGN KEY/);
     expect((caught as ParcoursError).context.file).toBe(':memory:');
-    expect(store.getWritten(INST, 'contact', ['1']).size).toBe(0);
-    expect(store.auditForRun(12345)).toEqual([]);
+    expect((await store.getWritten(INST, 'contact', ['1'])).size).toBe(0);
+    expect(await store.auditForRun(12345)).toEqual([]);
   });
 });

@@ -25,7 +25,7 @@ describe('runSync with a Bulk API 2.0 ingest that outruns the poll timeout', () 
     store = openStore(':memory:');
   });
   afterAll(async () => {
-    store.close();
+    await store.close();
     await sb.close();
   });
 
@@ -61,7 +61,7 @@ describe('runSync with a Bulk API 2.0 ingest that outruns the poll timeout', () 
 
     // The audit holds exactly the records the org shows written; every other record is a retryable failure.
     const written = new Set(stamped().filter((r) => r.Parcours_Stage__c).map((r) => String(r.Id)));
-    const audited = new Set(store.auditForRun(first.runId).filter((a) => a.field === 'Parcours_Stage__c').map((a) => a.recordId));
+    const audited = new Set((await store.auditForRun(first.runId)).filter((a) => a.field === 'Parcours_Stage__c').map((a) => a.recordId));
     expect(audited).toEqual(written);
     expect(written.size).toBeGreaterThan(0);
     expect(written.size).toBeLessThan(120);
@@ -72,6 +72,6 @@ describe('runSync with a Bulk API 2.0 ingest that outruns the poll timeout', () 
     const next = await runSync({ connector: connector(), store, engine, installation: INSTALLATION, mode: 'incremental', dryRun: false, now: Date.now() });
     expect(next.status).toBe('succeeded');
     expect(stamped().every((r) => r.Parcours_Stage__c)).toBe(true);
-    expect(store.auditForRun(next.runId).filter((a) => a.field === 'Parcours_Stage__c').length).toBe(120 - written.size);
+    expect((await store.auditForRun(next.runId)).filter((a) => a.field === 'Parcours_Stage__c').length).toBe(120 - written.size);
   });
 });

@@ -17,13 +17,13 @@ const INSTALLATION = 'hubspot:default';
 const NOW = Date.parse('2026-11-30T12:00:00Z');
 
 let store: Store | undefined;
-afterEach(() => store?.close());
+afterEach(async () => await store?.close());
 
 /** 40 contacts, pushed 10 per call; the `failOn`-th push rejects at once with `error`, the others after a timer. */
-function setup(failOn: number, error: ParcoursError) {
+async function setup(failOn: number, error: ParcoursError) {
   store = openStore(':memory:');
   const engine = compileEngine(loadMapping('mappings/hubspot.yaml'));
-  for (const s of engine.mapping.segments) store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
+  for (const s of engine.mapping.segments) await store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
   const pushed: string[][] = [];
   const memberships: string[] = [];
   let calls = 0;
@@ -70,7 +70,7 @@ function setup(failOn: number, error: ParcoursError) {
 describe('runSync: a push error is never lost', () => {
   it('DAILY_LIMIT from a push between awaited steps stops the run, with cursors and writes so far kept', async () => {
     const daily = new ParcoursError('DAILY_LIMIT', 'HubSpot daily API limit reached', { crm: 'hubspot', resumeAt: NOW + 3_600_000 });
-    const t = setup(2, daily);
+    const t = await setup(2, daily);
     const summary = await runSync({ connector: t.connector, store: t.store, engine: t.engine, installation: INSTALLATION, mode: 'full', dryRun: false, now: NOW });
     expect(summary.status).toBe('stopped');
     expect(summary.stoppedReason).toContain('daily API limit');
@@ -78,17 +78,17 @@ describe('runSync: a push error is never lost', () => {
     // No membership change is made by a run that stopped on its quota.
     expect(t.memberships).toEqual([]);
     // Every write that did happen is in the run's audit, and the run record says stopped.
-    const audited = new Set(t.store.auditForRun(summary.runId).map((r) => r.recordId));
+    const audited = new Set((await t.store.auditForRun(summary.runId)).map((r) => r.recordId));
     expect(audited).toEqual(new Set(t.pushed.flat()));
     expect(summary.written).toBe(t.pushed.flat().length);
-    expect(t.store.getRun(summary.runId)?.status).toBe('stopped');
+    expect((await t.store.getRun(summary.runId))?.status).toBe('stopped');
   });
 
   it('AUTH_FAILED from a push fails the run and reaches the caller', async () => {
     const auth = new ParcoursError('AUTH_FAILED', 'HubSpot rejected the access token', { crm: 'hubspot', status: 401 });
-    const t = setup(3, auth);
+    const t = await setup(3, auth);
     await expect(runSync({ connector: t.connector, store: t.store, engine: t.engine, installation: INSTALLATION, mode: 'full', dryRun: false, now: NOW })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
-    const [run] = t.store.listRuns({ limit: 1 });
+    const [run] = await t.store.listRuns({ limit: 1 });
     expect(run?.status).toBe('failed');
     expect(t.memberships).toEqual([]);
   });

@@ -17,7 +17,7 @@ const INSTALLATION = 'hubspot:default';
 const NOW = Date.parse('2026-11-30T12:00:00Z');
 
 let store: Store | undefined;
-afterEach(() => store?.close());
+afterEach(async () => await store?.close());
 
 interface Double {
   connector: CrmConnector;
@@ -27,10 +27,10 @@ interface Double {
   events: string[];
 }
 
-function double(batches: (attempt: number, cursors: PullOptions['cursors']) => Array<PullBatch | Error>): Double & { store: Store } {
+async function double(batches: (attempt: number, cursors: PullOptions['cursors']) => Array<PullBatch | Error>): Promise<Double & { store: Store }> {
   store = openStore(':memory:');
   const engine = compileEngine(loadMapping('mappings/hubspot.yaml'));
-  for (const s of engine.mapping.segments) store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
+  for (const s of engine.mapping.segments) await store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
   const asked: Double['asked'] = [];
   const pulls: PullOptions[] = [];
   const events: string[] = [];
@@ -81,7 +81,7 @@ const cursor = (n: number): Cursor => ({ n });
 
 describe('the schema read: when the core asks for a fresh one', () => {
   it('full runs and setup ask for a fresh read; incremental runs use the kept one', async () => {
-    const t = double(() => []);
+    const t = await double(() => []);
     await runSync({ connector: t.connector, store: t.store, engine: engine(), installation: INSTALLATION, mode: 'full', dryRun: false, now: NOW });
     await runSync({ connector: t.connector, store: t.store, engine: engine(), installation: INSTALLATION, mode: 'incremental', dryRun: false, now: NOW });
     await runSetup(t.connector, t.store, INSTALLATION, engine().mapping);
@@ -90,7 +90,7 @@ describe('the schema read: when the core asks for a fresh one', () => {
 
   it('a pull that meets a field the CRM calls unknown reads the schema again once and goes on from the stored cursors', async () => {
     const stale = new ParcoursError('CRM_VALIDATION', "INVALID_FIELD: No such column 'CSAT__c' on entity 'Contact'", { crm: 'salesforce', schemaStale: true });
-    const t = double((attempt, cursors) =>
+    const t = await double((attempt, cursors) =>
       attempt === 1
         ? [{ kind: 'deal', records: [deal('d1', ['1'])], removed: [], cursor: cursor(1) }, stale]
         : [
@@ -109,7 +109,7 @@ describe('the schema read: when the core asks for a fresh one', () => {
 
   it('a field still unknown after the fresh read fails the run: the schema is read again only once', async () => {
     const stale = new ParcoursError('CRM_VALIDATION', 'INVALID_FIELD', { crm: 'salesforce', schemaStale: true });
-    const t = double(() => [stale]);
+    const t = await double(() => [stale]);
     await expect(runSync({ connector: t.connector, store: t.store, engine: engine(), installation: INSTALLATION, mode: 'incremental', dryRun: false, now: NOW })).rejects.toBe(stale);
     expect(t.asked).toEqual([{ refresh: false }, { refresh: true }]);
     expect(t.pulls).toHaveLength(2);
@@ -118,7 +118,7 @@ describe('the schema read: when the core asks for a fresh one', () => {
 
 describe('full runs write back while they read', () => {
   it('contacts that arrive after the deal and ticket passes are complete are evaluated and pushed before the pull ends', async () => {
-    const t = double(() => [
+    const t = await double(() => [
       // A contact stored before the deal pass completes: its customer may still lack deals, so it waits for the end.
       { kind: 'contact', records: [contact('0')], removed: [], ...pass() },
       { kind: 'deal', records: [deal('d1', ['1']), deal('d2', ['2'])], removed: [], ...pass() },
@@ -146,7 +146,7 @@ describe('full runs write back while they read', () => {
   });
 
   it('incremental runs evaluate after the pull, as before', async () => {
-    const t = double(() => [
+    const t = await double(() => [
       { kind: 'deal', records: [deal('d1', ['1'])], removed: [], ...pass(true) },
       { kind: 'ticket', records: [], removed: [], ...pass(true) },
       { kind: 'contact', records: [contact('1'), contact('2')], removed: [] },

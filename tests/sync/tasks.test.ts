@@ -77,11 +77,11 @@ class FakeTasks implements CrmTasks {
 }
 
 let store: Store;
-afterEach(() => store?.close());
+afterEach(async () => await store?.close());
 
-function setup(records: { contacts: ContactRecord[]; deals: DealRecord[] }) {
+async function setup(records: { contacts: ContactRecord[]; deals: DealRecord[] }) {
   store = openStore(':memory:');
-  for (const s of engine.mapping.segments) store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
+  for (const s of engine.mapping.segments) await store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
   const tasks = new FakeTasks();
   const unused = (name: string) => () => {
     throw new Error(`${name} is not part of this test`);
@@ -124,16 +124,16 @@ const movedOn = (d: DealRecord) => ({ ...d, stage: 'contractsent', stageEnteredA
 
 describe('follow-up tasks through a run', () => {
   it('a stalled deal yields exactly one task for its owner, about the deal and the customer; a re-run yields none', async () => {
-    const t = setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
     const first = await t.sync();
     expect(first.tasks).toMatchObject({ created: 1, completed: 0, held: 0, leftOpen: [], unassignable: [], failed: [] });
     expect([...t.tasks.tasks.values()]).toEqual([{
       subject: 'Follow up: deal "Deal d1" stalled since 2026-10-21', body: expect.stringContaining('stalled_deal: deal "Deal d1"'),
       status: 'open', priority: 'high', dueAt: NOW + 2 * DAY_MS, ownerId: 'rep-1', on: 'deal:d1', contactId: 'c1',
     }]);
-    const [episode] = store.openTaskEpisodesOf(INSTALLATION);
+    const [episode] = await store.openTaskEpisodesOf(INSTALLATION);
     expect(episode).toMatchObject({ action: 'follow_up_stalled_deal', kind: 'deal', recordId: 'd1', flag: 'stalled_deal', openedRun: first.runId, state: 'open' });
-    expect(store.taskAuditForRun(first.runId).map((a) => [a.op, a.taskId])).toEqual([['create', episode?.taskId]]);
+    expect((await store.taskAuditForRun(first.runId)).map((a) => [a.op, a.taskId])).toEqual([['create', episode?.taskId]]);
 
     const again = await t.sync(NOW + 3_600_000);
     expect(again.tasks).toMatchObject({ created: 0, held: 1 });
@@ -144,9 +144,9 @@ describe('follow-up tasks through a run', () => {
   });
 
   it('the deal moves on: the next run completes the untouched task; an edited one is left open and said so', async () => {
-    const t = setup({ contacts: [contact('c1')], deals: [stalled('d1'), stalled('d2')] });
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1'), stalled('d2')] });
     await t.sync();
-    const ids = new Map(store.openTaskEpisodesOf(INSTALLATION).map((e) => [e.recordId, e.taskId]));
+    const ids = new Map((await store.openTaskEpisodesOf(INSTALLATION)).map((e) => [e.recordId, e.taskId]));
     const edited = ids.get('d2') as string;
     const e2 = t.tasks.tasks.get(edited);
     if (e2) e2.dueAt += 3 * DAY_MS; // the rep pushed the due date
@@ -155,13 +155,13 @@ describe('follow-up tasks through a run', () => {
     expect(run.tasks).toMatchObject({ created: 0, completed: 1, leftOpen: [{ key: 'follow_up_stalled_deal:deal:d2', taskId: edited, why: 'edited in the CRM (dueAt): left open for its owner' }] });
     expect(t.tasks.tasks.get(ids.get('d1') as string)?.status).toBe('completed');
     expect(t.tasks.tasks.get(edited)?.status).toBe('open');
-    expect(store.openTaskEpisodesOf(INSTALLATION)).toEqual([]);
-    expect(store.allTaskEpisodes(INSTALLATION).map((e) => [e.recordId, e.state, e.closedRun])).toEqual([['d1', 'completed', run.runId], ['d2', 'left_open', run.runId]]);
-    expect(store.taskAuditForRun(run.runId).map((a) => [a.op, a.before?.status, a.after?.status])).toEqual([['complete', 'open', 'completed']]);
+    expect(await store.openTaskEpisodesOf(INSTALLATION)).toEqual([]);
+    expect((await store.allTaskEpisodes(INSTALLATION)).map((e) => [e.recordId, e.state, e.closedRun])).toEqual([['d1', 'completed', run.runId], ['d2', 'left_open', run.runId]]);
+    expect((await store.taskAuditForRun(run.runId)).map((a) => [a.op, a.before?.status, a.after?.status])).toEqual([['complete', 'open', 'completed']]);
   });
 
   it('the tasks Parcours created are not taken for customer touchpoints', async () => {
-    const t = setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
     const first = await t.sync();
     expect(first.touchpoints.pulled).toBe(1);
     const second = await t.sync(NOW + 3_600_000);
@@ -170,7 +170,7 @@ describe('follow-up tasks through a run', () => {
   });
 
   it('a task the rep made by hand is never read, edited or closed', async () => {
-    const t = setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
     const hand = t.tasks.handMade({ subject: 'Call about Deal d1', body: '', status: 'open', priority: 'medium', dueAt: NOW, ownerId: 'rep-1' });
     await t.sync();
     t.records.deals = t.records.deals.map(movedOn);
@@ -181,20 +181,20 @@ describe('follow-up tasks through a run', () => {
   });
 
   it('a task deleted in the CRM ends its episode; one completed by the rep is not written again', async () => {
-    const t = setup({ contacts: [contact('c1')], deals: [stalled('d1'), stalled('d2')] });
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1'), stalled('d2')] });
     await t.sync();
-    const ids = new Map(store.openTaskEpisodesOf(INSTALLATION).map((e) => [e.recordId, e.taskId]));
+    const ids = new Map((await store.openTaskEpisodesOf(INSTALLATION)).map((e) => [e.recordId, e.taskId]));
     t.tasks.tasks.delete(ids.get('d1') as string);
     const done = t.tasks.tasks.get(ids.get('d2') as string);
     if (done) done.status = 'completed';
     t.records.deals = t.records.deals.map(movedOn);
     const run = await t.sync(NOW + DAY_MS);
     expect(run.tasks).toMatchObject({ completed: 0, gone: 1, doneByOwner: 1, leftOpen: [] });
-    expect(store.taskAuditForRun(run.runId)).toEqual([]);
+    expect(await store.taskAuditForRun(run.runId)).toEqual([]);
   });
 
   it('unassignable tasks are reported, not created; an inactive owner falls back to fallback_owner only when set', async () => {
-    const t = setup({ contacts: [contact('c1')], deals: [stalled('d1', { ownerId: null }), stalled('d2', { ownerId: 'gone-1' })] });
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1', { ownerId: null }), stalled('d2', { ownerId: 'gone-1' })] });
     const run = await t.sync();
     expect(run.tasks?.created).toBe(0);
     expect(run.tasks?.unassignable).toEqual([
@@ -206,12 +206,12 @@ describe('follow-up tasks through a run', () => {
   });
 
   it('a failed create is reported, makes the run partial, and is tried again by the next run', async () => {
-    const t = setup({ contacts: [contact('c1')], deals: [stalled('d1'), stalled('d2')] });
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1'), stalled('d2')] });
     t.tasks.failKeys.add('follow_up_stalled_deal:deal:d2');
     const first = await t.sync();
     expect(first.status).toBe('partial');
     expect(first.tasks).toMatchObject({ created: 1, failed: [{ key: 'follow_up_stalled_deal:deal:d2', object: 'deal', id: 'd2', code: 'VALIDATION_ERROR' }] });
-    expect(store.failuresForRun(first.runId).map((f) => [f.kind, f.id, f.message])).toEqual([['deal', 'd2', 'task follow_up_stalled_deal: owner cannot be assigned']]);
+    expect((await store.failuresForRun(first.runId)).map((f) => [f.kind, f.id, f.message])).toEqual([['deal', 'd2', 'task follow_up_stalled_deal: owner cannot be assigned']]);
     t.tasks.failKeys.clear();
     const second = await t.sync(NOW + 3_600_000);
     expect(second.tasks).toMatchObject({ created: 1, held: 1, failed: [] });
@@ -222,41 +222,41 @@ describe('follow-up tasks through a run', () => {
   });
 
   it('--dry-run lists what it would create and close, with owner and due date, and writes nothing', async () => {
-    const t = setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
     const dry = await t.sync(NOW, true);
     expect(dry.tasks?.toCreate).toEqual([{ key: 'follow_up_stalled_deal:deal:d1', action: 'follow_up_stalled_deal', on: { kind: 'deal', id: 'd1' }, ownerId: 'rep-1', dueAt: NOW + 2 * DAY_MS, subject: 'Follow up: deal "Deal d1" stalled since 2026-10-21' }]);
     expect(t.tasks.tasks.size).toBe(0);
-    expect(store.allTaskEpisodes(INSTALLATION)).toEqual([]);
+    expect(await store.allTaskEpisodes(INSTALLATION)).toEqual([]);
     await t.sync();
     t.records.deals = t.records.deals.map(movedOn);
     const close = await t.sync(NOW + DAY_MS, true);
-    const [episode] = store.openTaskEpisodesOf(INSTALLATION);
+    const [episode] = await store.openTaskEpisodesOf(INSTALLATION);
     expect(close.tasks?.toClose).toEqual([{ key: 'follow_up_stalled_deal:deal:d1', action: 'follow_up_stalled_deal', on: { kind: 'deal', id: 'd1' }, ownerId: 'rep-1', dueAt: NOW + 2 * DAY_MS, subject: 'Follow up: deal "Deal d1" stalled since 2026-10-21', taskId: episode?.taskId }]);
     expect(t.tasks.tasks.get(episode?.taskId as string)?.status).toBe('open');
   });
 
   it('rollback --run N deletes the untouched tasks N created, keeps the edited ones, and re-opens what a run completed', async () => {
-    const t = setup({ contacts: [contact('c1')], deals: [stalled('d1'), stalled('d2')] });
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1'), stalled('d2')] });
     const first = await t.sync();
-    const ids = new Map(store.openTaskEpisodesOf(INSTALLATION).map((e) => [e.recordId, e.taskId]));
+    const ids = new Map((await store.openTaskEpisodesOf(INSTALLATION)).map((e) => [e.recordId, e.taskId]));
     const edited = t.tasks.tasks.get(ids.get('d2') as string);
     if (edited) edited.subject = 'Call Bob first';
     const undo = await rollbackRun(t.connector, store, INSTALLATION, first.runId, NOW + 1000);
     expect(undo.tasks).toEqual({ removed: 1, reopened: 0, skipped: [{ taskId: ids.get('d2'), key: 'follow_up_stalled_deal:deal:d2', reason: `changed in the CRM since run ${first.runId}` }], failed: [] });
     expect([...t.tasks.tasks.keys()]).toEqual([ids.get('d2')]);
-    expect(store.allTaskEpisodes(INSTALLATION).map((e) => [e.recordId, e.state])).toEqual([['d1', 'deleted'], ['d2', 'open']]);
-    expect(store.taskAuditForRun(undo.rollbackRunId).map((a) => [a.op, a.taskId, a.after])).toEqual([['delete', ids.get('d1'), null]]);
+    expect((await store.allTaskEpisodes(INSTALLATION)).map((e) => [e.recordId, e.state])).toEqual([['d1', 'deleted'], ['d2', 'open']]);
+    expect((await store.taskAuditForRun(undo.rollbackRunId)).map((a) => [a.op, a.taskId, a.after])).toEqual([['delete', ids.get('d1'), null]]);
   });
 
   it('rollback of the run that completed a task re-opens it when it is still as that run left it', async () => {
-    const t = setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
     await t.sync();
     t.records.deals = t.records.deals.map(movedOn);
     const closing = await t.sync(NOW + DAY_MS);
     expect(closing.tasks?.completed).toBe(1);
     const undo = await rollbackRun(t.connector, store, INSTALLATION, closing.runId, NOW + 2 * DAY_MS);
     expect(undo.tasks).toMatchObject({ removed: 0, reopened: 1, skipped: [] });
-    const [episode] = store.openTaskEpisodesOf(INSTALLATION);
+    const [episode] = await store.openTaskEpisodesOf(INSTALLATION);
     expect(episode?.recordId).toBe('d1');
     expect(t.tasks.tasks.get(episode?.taskId as string)?.status).toBe('open');
   });

@@ -16,9 +16,9 @@ const INSTALLATION = 'hubspot:default';
 const NOW = Date.parse('2026-11-30T12:00:00Z');
 
 let store: Store | undefined;
-afterEach(() => store?.close());
+afterEach(async () => await store?.close());
 
-function setup(pages: (o: TouchpointPullOptions) => TouchpointBatch[]) {
+async function setup(pages: (o: TouchpointPullOptions) => TouchpointBatch[]) {
   store = openStore(':memory:');
   const engine = compileEngine(loadMapping('mappings/hubspot.yaml'));
   const calls: Array<{ what: string; options?: TouchpointPullOptions }> = [];
@@ -48,13 +48,13 @@ function setup(pages: (o: TouchpointPullOptions) => TouchpointBatch[]) {
     doctor: unused('doctor'),
     stats: () => ({ total: 0, byEndpoint: {}, rateLimited: 0 }),
   };
-  for (const s of engine.mapping.segments) store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
+  for (const s of engine.mapping.segments) await store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
   return { engine, connector, calls, store };
 }
 
 describe('runSync pulls touchpoints', () => {
   it('after the three kinds: stores them per customer, counts them per channel, keeps the cursor, sweeps on a complete pass', async () => {
-    const t = setup((o) =>
+    const t = await setup((o) =>
       o.mode === 'full'
         ? [
             { records: [touchpoint('c1', ['1'], { at: NOW - 5000 }), touchpoint('e1', ['1', '2'], { objectType: 'emails', channel: 'email', at: NOW - 9000 })], removed: [], cursor: { page: 1 }, fullPass: { id: 'p' } },
@@ -63,15 +63,15 @@ describe('runSync pulls touchpoints', () => {
         : [{ records: [touchpoint('m1', ['2'], { objectType: 'meetings', channel: 'meeting', at: NOW - 10 })], removed: [{ objectType: 'calls', id: 'c2' }], cursor: { page: 3 } }],
     );
     // Something the full pass will not see: swept.
-    t.store.applyTouchpointBatch(INSTALLATION, { records: [touchpoint('stale', ['1'])], removed: [] });
+    await t.store.applyTouchpointBatch(INSTALLATION, { records: [touchpoint('stale', ['1'])], removed: [] });
 
     const full = await runSync({ connector: t.connector, store: t.store, engine: t.engine, installation: INSTALLATION, mode: 'full', dryRun: false, now: NOW });
     expect(t.calls.map((c) => c.what)).toEqual(['pull', 'pullTouchpoints']);
     expect(t.calls[1]?.options).toEqual({ mode: 'full' });
     expect(full.touchpoints).toMatchObject({ supported: true, pulled: 3, byChannel: { phone: 2, email: 1 }, swept: 1, rejected: 1 });
     expect(full.touchpoints.rejectedExamples[0]).toMatchObject({ id: 'bad', message: expect.stringContaining('channel') });
-    expect(t.store.touchpointsOf(INSTALLATION, '1').map((x) => x.id)).toEqual(['e1', 'c1']);
-    expect(t.store.getTouchpointCursor(INSTALLATION)).toEqual({ page: 2 });
+    expect((await t.store.touchpointsOf(INSTALLATION, '1')).map((x) => x.id)).toEqual(['e1', 'c1']);
+    expect(await t.store.getTouchpointCursor(INSTALLATION)).toEqual({ page: 2 });
     const text = syncText(full).join('\n');
     expect(text).toContain('touchpoints: 3 pulled (phone 2, email 1); 1 removed (1 no longer shown by the CRM); 1 malformed, skipped');
     expect(text).toContain('touchpoint calls/bad: channel');
@@ -80,12 +80,12 @@ describe('runSync pulls touchpoints', () => {
     const inc = await runSync({ connector: t.connector, store: t.store, engine: t.engine, installation: INSTALLATION, mode: 'incremental', dryRun: false, now: NOW });
     expect(t.calls[3]?.options).toEqual({ mode: 'incremental', cursor: { page: 2 } });
     expect(inc.touchpoints).toMatchObject({ pulled: 1, byChannel: { meeting: 1 }, removed: 1 });
-    expect(t.store.touchpointsOf(INSTALLATION, '2').map((x) => x.id)).toEqual(['e1', 'm1']);
-    expect(t.store.getTouchpointCursor(INSTALLATION)).toEqual({ page: 3 });
+    expect((await t.store.touchpointsOf(INSTALLATION, '2')).map((x) => x.id)).toEqual(['e1', 'm1']);
+    expect(await t.store.getTouchpointCursor(INSTALLATION)).toEqual({ page: 3 });
   });
 
   it('a connector without touchpoints: nothing pulled, nothing said', async () => {
-    const t = setup(() => []);
+    const t = await setup(() => []);
     delete (t.connector as { pullTouchpoints?: unknown }).pullTouchpoints;
     const s = await runSync({ connector: t.connector, store: t.store, engine: t.engine, installation: INSTALLATION, mode: 'full', dryRun: true, now: NOW });
     expect(s.touchpoints).toMatchObject({ supported: false, pulled: 0 });

@@ -76,7 +76,7 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<DemoResult> {
   try {
     for (const crm of ['hubspot', 'salesforce'] as const) {
       summaries[crm] = await demoOne(crm, env, store, io, o, crm === 'hubspot' ? () => changeHubspot(hs) : () => changeSalesforce(sf));
-      maps[crm] = writeJourneyMap(crm, store, dirname(db));
+      maps[crm] = await writeJourneyMap(crm, store, dirname(db));
       io.out(`journey map: ${maps[crm].html}`);
     }
   } finally {
@@ -86,7 +86,7 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<DemoResult> {
   try {
     linked = await demoLinked(store, io, o, dirname(db));
   } finally {
-    store.close();
+    await store.close();
   }
   io.out('');
   io.out(`Done in ${formatDuration(Date.now() - started)}. Store: ${db}`);
@@ -114,11 +114,11 @@ async function demoLinked(store: Store, io: CliIo, o: DemoOptions, dir: string):
       SALESFORCE_CLIENT_SECRET: pair.salesforce.oauth.clientSecret,
       SALESFORCE_REFRESH_TOKEN: pair.salesforce.oauth.refreshToken,
     });
-    const link = store.saveLink({ id: 'demo', hubspot: 'hubspot:linked-demo', salesforce: 'salesforce:linked-demo', source: 'admin', label: "Demo: one company's two CRMs" });
+    const link = await store.saveLink({ id: 'demo', hubspot: 'hubspot:linked-demo', salesforce: 'salesforce:linked-demo', source: 'admin', label: "Demo: one company's two CRMs" });
     const engine = compileEngine(loadMapping(defaultLinkedMapping(env)));
     const connectors = {
-      hubspot: connect('hubspot', { env, store, installation: link.hubspot }),
-      salesforce: connect('salesforce', { env, store, installation: link.salesforce }),
+      hubspot: await connect('hubspot', { env, store, installation: link.hubspot }),
+      salesforce: await connect('salesforce', { env, store, installation: link.salesforce }),
     };
     for (const crm of ['hubspot', 'salesforce'] as const) {
       const setup = await runSetup(connectors[crm], store, link[crm], sideMapping(engine.mapping, crm));
@@ -129,8 +129,8 @@ async function demoLinked(store: Store, io: CliIo, o: DemoOptions, dir: string):
     progress?.done();
     for (const line of linkedSyncText(summary)) io.out(line);
     const source = linkedReportSource(store, link);
-    const collected = collectJourneyMap({ crm: 'linked', engine, source: source.source, onCustomer: source.onCustomer, now: Date.now() });
-    const map = JourneyMapSchema.parse({ ...collected, link: source.result() });
+    const collected = await collectJourneyMap({ crm: 'linked', engine, source: source.source, onCustomer: source.onCustomer, now: Date.now() });
+    const map = JourneyMapSchema.parse({ ...collected, link: await source.result() });
     const html = resolve(dir, 'journey-map-linked.html');
     const json = resolve(dir, 'journey-map-linked.json');
     writeFileSync(html, renderHtml(map));
@@ -142,10 +142,10 @@ async function demoLinked(store: Store, io: CliIo, o: DemoOptions, dir: string):
   }
 }
 
-function writeJourneyMap(crm: CrmName, store: Store, dir: string): { html: string; json: string } {
+async function writeJourneyMap(crm: CrmName, store: Store, dir: string): Promise<{ html: string; json: string }> {
   // The rules the sync found the CRM cannot feed stay off in the map.
-  const engine = withLastMissing(store, `${crm}:demo`, compileEngine(loadMapping(`mappings/${crm}.yaml`)));
-  const map = collectJourneyMap({ crm, engine, source: storeSource(store, `${crm}:demo`), now: Date.now() });
+  const engine = await withLastMissing(store, `${crm}:demo`, compileEngine(loadMapping(`mappings/${crm}.yaml`)));
+  const map = await collectJourneyMap({ crm, engine, source: storeSource(store, `${crm}:demo`), now: Date.now() });
   const html = resolve(dir, `journey-map-${crm}.html`);
   const json = resolve(dir, `journey-map-${crm}.json`);
   writeFileSync(html, renderHtml(map));
@@ -163,7 +163,7 @@ async function demoOne(
 ): Promise<{ full: SyncSummary; incremental: SyncSummary }> {
   const installation = `${crm}:demo`;
   const engine = compileEngine(loadMapping(`mappings/${crm}.yaml`));
-  const connector = connect(crm, { env, store, installation });
+  const connector = await connect(crm, { env, store, installation });
   io.out('');
   io.out(`── ${crm === 'hubspot' ? 'HubSpot' : 'Salesforce'} ──`);
   const setup = await runSetup(connector, store, installation, engine.mapping);

@@ -45,14 +45,14 @@ function recordText(crm: 'HubSpot' | 'Salesforce', c: Customer): string[] {
 }
 
 /** `explain --link [ID] --email x`: both records as the mirrors hold them, how they were matched, the merged evaluation. */
-function explainLinked(io: CliIo, opts: ExplainFlags, now: number): void {
+async function explainLinked(io: CliIo, opts: ExplainFlags, now: number): Promise<void> {
   if (!opts.email) throw new ParcoursError('INPUT_INVALID', 'explain --link needs --email <address> (the person\'s e-mail on either side)');
-  const ctx = openLink(opts.link ?? true);
+  const ctx = await openLink(opts.link ?? true);
   try {
     const engine = compileEngine(loadMapping(opts.mapping ?? defaultLinkedMapping(ctx.env)));
     const wanted = normEmail(opts.email);
     const found: LinkedCustomer[] = [];
-    for (const lc of ctx.store.iterateLinkedCustomers(ctx.link.id, { touchpoints: true })) {
+    for await (const lc of ctx.store.iterateLinkedCustomers(ctx.link.id, { touchpoints: true })) {
       const sides = [lc.hubspot, lc.salesforce].filter((c): c is Customer => c !== null);
       if (sides.some((c) => addresses(c.contact).includes(wanted))) found.push(lc);
     }
@@ -88,7 +88,7 @@ function explainLinked(io: CliIo, opts: ExplainFlags, now: number): void {
       for (const line of explained.lines) io.out(`  ${line}`);
     }
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }
 
@@ -107,7 +107,7 @@ export function registerExplain(program: Command, io: CliIo): void {
     .action(async (opts: ExplainFlags) => {
       const now = opts.at ? Date.parse(opts.at) : Date.now();
       if (Number.isNaN(now)) throw new ParcoursError('INPUT_INVALID', `--at: not a date: "${opts.at}"`);
-      if (opts.link !== undefined) return explainLinked(io, opts, now);
+      if (opts.link !== undefined) return await explainLinked(io, opts, now);
       let customer: Customer;
       let engine;
       let touchpointSource: string | null = null;
@@ -117,7 +117,7 @@ export function registerExplain(program: Command, io: CliIo): void {
         engine = compileEngine(loadMapping(opts.mapping ?? 'mappings/hubspot.yaml'));
         customer = readCustomerFile(opts.customer);
       } else if (opts.crm && opts.contact) {
-        const ctx = openContext(opts.crm, opts);
+        const ctx = await openContext(opts.crm, opts);
         try {
           // Rules on fields the CRM lacks are off (the trace says so), and are not asked for.
           engine = (await checkFields(ctx.connector, ctx.engine)).engine;
@@ -143,11 +143,11 @@ export function registerExplain(program: Command, io: CliIo): void {
             customer.touchpoints = sortTouchpoints(await ctx.connector.fetchTouchpoints(opts.contact));
             touchpointSource = 'read live from the CRM';
           } else if (ctx.connector.pullTouchpoints) {
-            customer.touchpoints = ctx.store.touchpointsOf(ctx.installation, opts.contact);
+            customer.touchpoints = await ctx.store.touchpointsOf(ctx.installation, opts.contact);
             touchpointSource = 'as stored by the last sync (this connector cannot read one customer\'s touchpoints live)';
           }
         } finally {
-          ctx.close();
+          await ctx.close();
         }
       } else {
         throw new ParcoursError('INPUT_INVALID', 'explain needs --customer <json-file>, or --crm <crm> --contact <id>');

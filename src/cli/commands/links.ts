@@ -10,8 +10,8 @@ import { openStore, type LinkRow, type Store } from '../../store/index.ts';
 import { createLink, resolveLink } from '../../sync/link-admin.ts';
 import type { CliIo } from '../io.ts';
 
-export function linkJson(store: Store, link: LinkRow): object {
-  return { ...link, matches: store.linkMatches(link.id).length, conflicts: store.linkConflicts(link.id).length };
+export async function linkJson(store: Store, link: LinkRow): Promise<object> {
+  return { ...link, matches: (await store.linkMatches(link.id)).length, conflicts: (await store.linkConflicts(link.id)).length };
 }
 
 export function conflictLines(conflicts: readonly IdentityConflict[]): string[] {
@@ -27,18 +27,18 @@ export function registerLinks(program: Command, io: CliIo): void {
     .option('--id <id>', 'link id (default: from the two installation ids)')
     .option('--label <text>', 'label shown in lists')
     .option('--json', 'print JSON')
-    .action((opts: { hubspot: string; salesforce: string; id?: string; label?: string; json?: boolean }) => {
+    .action(async (opts: { hubspot: string; salesforce: string; id?: string; label?: string; json?: boolean }) => {
       const env = readEnv();
       const store = openStore(env.PARCOURS_DB);
       try {
-        const link = createLink(store, env, { hubspot: opts.hubspot, salesforce: opts.salesforce, id: opts.id, label: opts.label });
-        if (opts.json) io.out(JSON.stringify(linkJson(store, link), null, 2));
+        const link = await createLink(store, env, { hubspot: opts.hubspot, salesforce: opts.salesforce, id: opts.id, label: opts.label });
+        if (opts.json) io.out(JSON.stringify(await linkJson(store, link), null, 2));
         else {
           io.out(`link ${link.id}: ${link.hubspot} + ${link.salesforce}`);
           io.out(`next: parcours sync --link ${link.id}   (then report --link ${link.id}, links conflicts --link ${link.id})`);
         }
       } finally {
-        store.close();
+        await store.close();
       }
     });
 
@@ -47,19 +47,19 @@ export function registerLinks(program: Command, io: CliIo): void {
     .command('list')
     .description('every link, with the pairs and conflicts its last linked run found')
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
       const env = readEnv();
       const store = openStore(env.PARCOURS_DB);
       try {
-        const rows = store.listLinks();
-        if (opts.json) return void io.out(JSON.stringify(rows.map((l) => linkJson(store, l)), null, 2));
+        const rows = await store.listLinks();
+        if (opts.json) return void io.out(JSON.stringify(await Promise.all(rows.map((l) => linkJson(store, l))), null, 2));
         if (rows.length === 0) io.out('no links yet (parcours link --hubspot ID --salesforce ID, or PARCOURS_LINK=hubspot,salesforce)');
         for (const l of rows) {
-          const j = linkJson(store, l) as { matches: number; conflicts: number };
+          const j = (await linkJson(store, l)) as { matches: number; conflicts: number };
           io.out(`${l.id}  ${l.hubspot} + ${l.salesforce}  (${l.source}${l.label ? `, ${l.label}` : ''})  ${j.matches} linked customers, ${j.conflicts} conflicts`);
         }
       } finally {
-        store.close();
+        await store.close();
       }
     });
   links
@@ -67,32 +67,32 @@ export function registerLinks(program: Command, io: CliIo): void {
     .description('e-mails on several records of one side, as the last linked run found them (never merged)')
     .option('--link [id]', 'the link (default: the environment link, PARCOURS_LINK)')
     .option('--json', 'print JSON')
-    .action((opts: { link?: string | true; json?: boolean }) => {
+    .action(async (opts: { link?: string | true; json?: boolean }) => {
       const env = readEnv();
       const store = openStore(env.PARCOURS_DB);
       try {
-        const link = resolveLink(store, env, opts.link ?? true);
-        const conflicts = store.linkConflicts(link.id);
+        const link = await resolveLink(store, env, opts.link ?? true);
+        const conflicts = await store.linkConflicts(link.id);
         if (opts.json) return void io.out(JSON.stringify({ link: link.id, conflicts }, null, 2));
         io.out(`link ${link.id}: ${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'} (one e-mail on several records of one side)`);
         for (const line of conflictLines(conflicts)) io.out(line);
         if (conflicts.length) io.out('fix: merge the duplicates in the CRM (or give one record another e-mail); the next linked sync matches them');
       } finally {
-        store.close();
+        await store.close();
       }
     });
   links
     .command('remove')
     .description('remove a link and its identity; both installations, their mirrors and runs stay')
     .argument('<id>', 'the link id')
-    .action((id: string) => {
+    .action(async (id: string) => {
       const env = readEnv();
       const store = openStore(env.PARCOURS_DB);
       try {
-        if (!store.removeLink(id)) throw new ParcoursError('NOT_FOUND', `no link "${id}" (parcours links list)`, { link: id });
+        if (!await store.removeLink(id)) throw new ParcoursError('NOT_FOUND', `no link "${id}" (parcours links list)`, { link: id });
         io.out(`link ${id} removed; its two installations keep their data`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

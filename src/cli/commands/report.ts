@@ -29,9 +29,9 @@ export function registerReport(program: Command, io: CliIo): void {
     .option('--since <date>', 'period start, YYYY-MM-DD (default: 90 days ago)')
     .option('--format <format>', 'html, json or csv', 'html')
     .requiredOption('--out <path>', 'output file (html, json) or directory (csv)')
-    .action((opts: ReportFlags) => {
+    .action(async (opts: ReportFlags) => {
       if (!['html', 'json', 'csv'].includes(opts.format)) throw new ParcoursError('INPUT_INVALID', `--format: "${opts.format}" is not html, json or csv`);
-      if (crmOrLink(opts) === 'link') return void writeMap(io, opts, linkedMap(opts));
+      if (crmOrLink(opts) === 'link') return void writeMap(io, opts, await linkedMap(opts));
       const crm = parseCrm(opts.crm);
       const env = readEnv();
       // The map reads the store only: no CRM credentials needed.
@@ -39,8 +39,8 @@ export function registerReport(program: Command, io: CliIo): void {
       const store = openStore(env.PARCOURS_DB);
       try {
         // Rules the last run found the CRM cannot feed stay off in the map too.
-        const engine = withLastMissing(store, installationId(env, crm), mapped);
-        const map = collectJourneyMap({
+        const engine = await withLastMissing(store, installationId(env, crm), mapped);
+        const map = await collectJourneyMap({
           crm,
           engine,
           source: storeSource(store, installationId(env, crm)),
@@ -51,7 +51,7 @@ export function registerReport(program: Command, io: CliIo): void {
         });
         writeMap(io, opts, map);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }
@@ -67,12 +67,12 @@ function writeMap(io: CliIo, opts: ReportFlags, map: JourneyMap): void {
 }
 
 /** `report --link`: one map across both CRMs from the two mirrors and the identity the last linked run kept. */
-function linkedMap(opts: ReportFlags): JourneyMap {
-  const ctx = openLink(opts.link ?? true);
+async function linkedMap(opts: ReportFlags): Promise<JourneyMap> {
+  const ctx = await openLink(opts.link ?? true);
   try {
     const engine = compileEngine(loadMapping(opts.mapping ?? defaultLinkedMapping(ctx.env)));
     const linked = linkedReportSource(ctx.store, ctx.link);
-    const map = collectJourneyMap({
+    const map = await collectJourneyMap({
       crm: 'linked',
       engine,
       source: linked.source,
@@ -82,8 +82,8 @@ function linkedMap(opts: ReportFlags): JourneyMap {
       ...(opts.journey ? { journey: opts.journey } : {}),
       ...(opts.segment ? { segment: opts.segment } : {}),
     });
-    return JourneyMapSchema.parse({ ...map, link: linked.result() });
+    return JourneyMapSchema.parse({ ...map, link: await linked.result() });
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }

@@ -38,17 +38,17 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
     .option('--limit <n>', 'how many runs to list', '20')
     .option('--link [id]', "only the runs of a link's two installations (default: the environment link, PARCOURS_LINK)")
     .option('--json', 'print JSON')
-    .action((opts: { id?: string; limit: string; link?: string | true; json?: boolean }) => {
-      if (opts.link !== undefined && !opts.id) return listLinkRuns(io, opts.link, Number(opts.limit), Boolean(opts.json));
+    .action(async (opts: { id?: string; limit: string; link?: string | true; json?: boolean }) => {
+      if (opts.link !== undefined && !opts.id) return await listLinkRuns(io, opts.link, Number(opts.limit), Boolean(opts.json));
       const env = readEnv();
       const store = openStore(env.PARCOURS_DB);
       try {
         if (opts.id) {
-          const run = store.getRun(Number(opts.id));
+          const run = await store.getRun(Number(opts.id));
           if (!run) throw new ParcoursError('NOT_FOUND', `run ${opts.id} does not exist`);
-          const failures = store.failuresForRun(run.id);
-          const audit = store.auditForRun(run.id);
-          const paused = pausedState(store, run.installation);
+          const failures = await store.failuresForRun(run.id);
+          const audit = await store.auditForRun(run.id);
+          const paused = await pausedState(store, run.installation);
           if (opts.json) io.out(JSON.stringify({ ...run, installationPaused: paused, failures, audit: audit.slice(0, 1000) }, null, 2));
           else {
             if (paused) io.out(`PAUSED: ${pausedText(run.installation, run.crm, paused)}`);
@@ -61,9 +61,9 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
           }
           return;
         }
-        const runs = store.listRuns({ limit: Number(opts.limit) });
+        const runs = await store.listRuns({ limit: Number(opts.limit) });
         // Paused installations (after a rollback) are said first: nothing is written to them.
-        const paused = pausedInstallations(store, env, runs);
+        const paused = await pausedInstallations(store, env, runs);
         if (opts.json) io.out(JSON.stringify(runs.map((r) => ({ ...r, installationPaused: paused.get(r.installation)?.state ?? null })), null, 2));
         else {
           for (const p of paused.values()) io.out(`PAUSED: ${p.text}`);
@@ -75,7 +75,7 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
           }
         }
       } finally {
-        store.close();
+        await store.close();
       }
     });
 
@@ -87,10 +87,10 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
     .action(async (opts: { run: string; json?: boolean }) => {
       const env = readEnv();
       const peek = openStore(env.PARCOURS_DB);
-      const run = peek.getRun(Number(opts.run));
-      peek.close();
+      const run = await peek.getRun(Number(opts.run));
+      await peek.close();
       if (!run) throw new ParcoursError('NOT_FOUND', `run ${opts.run} does not exist (see "parcours runs")`);
-      const ctx = openContext(run.crm);
+      const ctx = await openContext(run.crm);
       try {
         const report = await rollbackRun(ctx.connector, ctx.store, installationId(env, run.crm), run.id, Date.now());
         if (opts.json) io.out(JSON.stringify(report, null, 2));
@@ -110,7 +110,7 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
         }
         setExit(report.failed.length || report.tasks?.failed.length ? EXIT.partial : EXIT.ok);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -119,18 +119,18 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
     .description('resume an installation paused by a rollback: scheduled runs, webhooks and syncs write again')
     .requiredOption('--crm <crm>', 'hubspot or salesforce')
     .option('--json', 'print JSON')
-    .action((opts: { crm: string; json?: boolean }) => {
+    .action(async (opts: { crm: string; json?: boolean }) => {
       const crm = parseCrm(opts.crm);
       const env = readEnv();
       const store = openStore(env.PARCOURS_DB);
       try {
         const installation = installationId(env, crm);
-        const lifted = resumeInstallation(store, installation);
+        const lifted = await resumeInstallation(store, installation);
         if (opts.json) io.out(JSON.stringify({ installation, resumed: lifted !== null, wasPaused: lifted }, null, 2));
         else if (lifted) io.out(`${installation} resumed (paused since ${new Date(lifted.since).toISOString()}, ${lifted.reason}); the next run writes again`);
         else io.out(`${installation} was not paused`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 
@@ -145,7 +145,7 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
       let checks: DoctorCheck[];
       let warnings: DoctorWarning[];
       if (crmOrLink(opts) === 'link') {
-        const ctx = openLinkSides(opts.link ?? true, opts.mapping);
+        const ctx = await openLinkSides(opts.link ?? true, opts.mapping);
         try {
           checks = [];
           warnings = [];
@@ -154,18 +154,18 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
             checks.push(...side.checks.map((c) => ({ ...c, id: `${crm}.${c.id}` })));
             warnings.push(...side.warnings.map((w) => ({ ...w, id: `${crm}.${w.id}` })));
           }
-          const link = linkChecks(ctx.store, ctx.link, { hubspot: ctx.sides.hubspot.engine.mapping.writeback.contact, salesforce: ctx.sides.salesforce.engine.mapping.writeback.contact });
+          const link = await linkChecks(ctx.store, ctx.link, { hubspot: ctx.sides.hubspot.engine.mapping.writeback.contact, salesforce: ctx.sides.salesforce.engine.mapping.writeback.contact });
           checks.push(...link.checks);
           warnings.push(...link.warnings);
         } finally {
-          ctx.close();
+          await ctx.close();
         }
       } else {
-        const ctx = openContext(opts.crm, opts);
+        const ctx = await openContext(opts.crm, opts);
         try {
           ({ checks, warnings } = await doctorChecks(ctx.connector, ctx.engine));
         } finally {
-          ctx.close();
+          await ctx.close();
         }
       }
       if (opts.json) io.out(JSON.stringify([...checks, ...warnings], null, 2));
@@ -204,16 +204,16 @@ async function doctorChecks(connector: CrmConnector, engine: Engine): Promise<{ 
 const ECHO_FIX = "Parcours's fields must not be mapped in HubSpot's Salesforce integration: in HubSpot, Settings › Integrations › Connected Apps › Salesforce › Contacts › Contact property mappings, set each parcours_* mapping's sync rule to \"Don't sync\" or delete it (README § Linked HubSpot and Salesforce, echo safety)";
 
 /** A link's own checks, from the store: the identity its last linked run kept, and echoes of our writes. */
-function linkChecks(store: Store, link: LinkRow, owned: OwnedContactFields): { checks: DoctorCheck[]; warnings: DoctorWarning[] } {
+async function linkChecks(store: Store, link: LinkRow, owned: OwnedContactFields): Promise<{ checks: DoctorCheck[]; warnings: DoctorWarning[] }> {
   const checks: DoctorCheck[] = [];
   const warnings: DoctorWarning[] = [];
-  const matches = store.linkMatches(link.id).length;
-  const conflicts = store.linkConflicts(link.id);
+  const matches = (await store.linkMatches(link.id)).length;
+  const conflicts = await store.linkConflicts(link.id);
   checks.push({ id: 'link.identity', ok: true, detail: matches === 0 && conflicts.length === 0 ? `link ${link.id} (${link.hubspot} + ${link.salesforce}): no linked run yet` : `link ${link.id}: ${matches} linked customers, ${conflicts.length} conflicts at the last linked run` });
   if (conflicts.length > 0) {
     warnings.push({ id: 'link.conflicts', ok: true, warning: true, detail: `${conflicts.length} e-mail${conflicts.length === 1 ? ' is' : 's are'} on several records of one side: those customers are evaluated per side, not merged`, fix: `parcours links conflicts --link ${link.id} lists them; merge the duplicates in the CRM`, examples: conflictLines(conflicts.slice(0, 5)).map((l) => l.trim()) });
   }
-  const echo = findEchoes(store, link, owned);
+  const echo = await findEchoes(store, link, owned);
   if (echo.findings.length > 0) {
     warnings.push({
       id: 'link.echo', ok: true, warning: true,
@@ -228,10 +228,10 @@ function linkChecks(store: Store, link: LinkRow, owned: OwnedContactFields): { c
 }
 
 /** `runs --link`: both installations' runs, newest first. */
-function listLinkRuns(io: CliIo, option: string | true, limit: number, json: boolean): void {
-  const ctx = openLink(option);
+async function listLinkRuns(io: CliIo, option: string | true, limit: number, json: boolean): Promise<void> {
+  const ctx = await openLink(option);
   try {
-    const runs = [...ctx.store.listRuns({ installation: ctx.link.hubspot, limit }), ...ctx.store.listRuns({ installation: ctx.link.salesforce, limit })]
+    const runs = [...await ctx.store.listRuns({ installation: ctx.link.hubspot, limit }), ...await ctx.store.listRuns({ installation: ctx.link.salesforce, limit })]
       .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
       .slice(0, limit);
     if (json) return void io.out(JSON.stringify({ link: ctx.link.id, runs }, null, 2));
@@ -243,17 +243,17 @@ function listLinkRuns(io: CliIo, option: string | true, limit: number, json: boo
       io.out(`#${r.id}  ${new Date(r.startedAt).toISOString()}  ${r.installation}  ${r.mode}${r.dryRun ? ' dry-run' : ''}  ${r.status}  ${took}  written ${s?.written ?? 0}  failed ${s?.failed?.length ?? 0}  calls ${s?.apiCalls?.total ?? 0}`);
     }
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }
 
 /** The paused installations among those the listed runs belong to (and this environment's own). */
-function pausedInstallations(store: Store, env: Env, runs: RunRow[]): Map<string, { state: PausedState; text: string }> {
+async function pausedInstallations(store: Store, env: Env, runs: RunRow[]): Promise<Map<string, { state: PausedState; text: string }>> {
   const out = new Map<string, { state: PausedState; text: string }>();
   const seen = new Map<string, RunRow['crm']>(runs.map((r) => [r.installation, r.crm]));
   for (const crm of ['hubspot', 'salesforce'] as const) if (!seen.has(installationId(env, crm))) seen.set(installationId(env, crm), crm);
   for (const [installation, crm] of seen) {
-    const state = pausedState(store, installation);
+    const state = await pausedState(store, installation);
     if (state) out.set(installation, { state, text: pausedText(installation, crm, state) });
   }
   return out;

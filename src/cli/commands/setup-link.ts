@@ -19,7 +19,7 @@ export function setupLines(crm: string, report: Awaited<ReturnType<typeof runSet
 
 /** `setup --link`: each side's own fields, options and lists / campaigns, with its own credentials. */
 export async function setupLink(io: CliIo, opts: { link?: string | true; mapping?: string; json?: boolean }): Promise<void> {
-  const ctx = openLinkSides(opts.link ?? true, opts.mapping);
+  const ctx = await openLinkSides(opts.link ?? true, opts.mapping);
   try {
     const reports = {} as Record<CrmName, Awaited<ReturnType<typeof runSetup>>>;
     for (const crm of CRMS) {
@@ -32,7 +32,7 @@ export async function setupLink(io: CliIo, opts: { link?: string | true; mapping
       for (const crm of CRMS) for (const line of setupLines(crm, reports[crm])) io.out(line);
     }
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }
 

@@ -21,7 +21,7 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
     .option('--json', 'print the report as JSON')
     .action(async (opts: SyncFlags & { link?: string | true }) => {
       if (crmOrLink(opts) === 'link') return setupLink(io, opts);
-      const ctx = openContext(opts.crm, opts);
+      const ctx = await openContext(opts.crm, opts);
       try {
         const report = await runSetup(ctx.connector, ctx.store, ctx.installation, ctx.engine.mapping);
         if (opts.json) io.out(JSON.stringify(report, null, 2));
@@ -34,7 +34,7 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
           for (const line of disabledText(report.disabled)) io.out(line);
         }
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -50,9 +50,9 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
     .action(async (opts: SyncFlags & { link?: string | true }) => {
       if (opts.link !== undefined) {
         if (opts.crm) throw new ParcoursError('INPUT_INVALID', 'sync takes --crm or --link, not both');
-        const lctx = openLinkContext(opts.link, opts);
+        const lctx = await openLinkContext(opts.link, opts);
         try {
-          const hasCursors = [lctx.link.hubspot, lctx.link.salesforce].every((i) => Object.keys(lctx.store.getCursors(i)).length > 0);
+          const hasCursors = (await Promise.all([lctx.link.hubspot, lctx.link.salesforce].map((i) => lctx.store.getCursors(i)))).every((c) => Object.keys(c).length > 0);
           const summary = await runLinkedSync({
             store: lctx.store,
             link: lctx.link,
@@ -66,13 +66,13 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
           else for (const line of linkedSyncText(summary)) io.out(line);
           setExit(summary.status === 'succeeded' ? EXIT.ok : EXIT.partial);
         } finally {
-          lctx.close();
+          await lctx.close();
         }
         return;
       }
-      const ctx = openContext(opts.crm, opts);
+      const ctx = await openContext(opts.crm, opts);
       try {
-        const hasCursor = Object.keys(ctx.store.getCursors(ctx.installation)).length > 0;
+        const hasCursor = Object.keys(await ctx.store.getCursors(ctx.installation)).length > 0;
         const summary = await runSync({
           connector: ctx.connector,
           store: ctx.store,
@@ -86,7 +86,7 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
         else for (const line of syncText(summary)) io.out(line);
         setExit(summary.status === 'succeeded' ? EXIT.ok : EXIT.partial);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 }

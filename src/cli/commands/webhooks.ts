@@ -15,7 +15,7 @@ import type { CliIo } from '../io.ts';
 
 type Opts = { crm?: string; installation?: string };
 
-function withInstallation(io: CliIo, opts: Opts, act: (store: ReturnType<typeof openStore>, id: string) => string): void {
+async function withInstallation(io: CliIo, opts: Opts, act: (store: ReturnType<typeof openStore>, id: string) => Promise<string>): Promise<void> {
   const crm = parseCrm(opts.crm);
   if (crm !== 'salesforce') throw new ParcoursError('INPUT_INVALID', '--crm hubspot: HubSpot webhooks are signed with the app\'s client secret; their URL is <PARCOURS_PUBLIC_URL>/webhooks/hubspot');
   const { env, server } = readServerEnv(processEnvironment());
@@ -24,13 +24,13 @@ function withInstallation(io: CliIo, opts: Opts, act: (store: ReturnType<typeof 
   try {
     const id = opts.installation ?? installationId(env, crm);
     // The environment installation is registered here too, so the URL can be set up before the first `serve`.
-    if (!store.getInstallation(id) && opts.installation === undefined) registerEnvInstallations(store, env, server, { warn: (_o, m) => io.err(m), info: () => undefined });
-    const row = store.getInstallation(id);
+    if (!await store.getInstallation(id) && opts.installation === undefined) await registerEnvInstallations(store, env, server, { warn: (_o, m) => io.err(m), info: () => undefined });
+    const row = await store.getInstallation(id);
     if (!row) throw new ParcoursError('NOT_FOUND', `no installation ${id}${opts.installation === undefined ? ' (set the Salesforce credentials in the environment, or pass --installation)' : ''}`, { installation: id });
     if (row.crm !== 'salesforce') throw new ParcoursError('INPUT_INVALID', `installation ${id} is a ${row.crm} installation`, { installation: id });
-    io.out(salesforceWebhookUrl(server.PARCOURS_PUBLIC_URL, act(store, id)));
+    io.out(salesforceWebhookUrl(server.PARCOURS_PUBLIC_URL, await act(store, id)));
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -41,11 +41,11 @@ export function registerWebhooks(program: Command, io: CliIo): void {
     .description('print the outbound-message URL of an installation (created on first use)')
     .requiredOption('--crm <crm>', 'salesforce')
     .option('--installation <id>', 'installation id (default: the environment installation)')
-    .action((opts: Opts) => withInstallation(io, opts, (store, id) => ensureWebhookSecret(store, id)));
+    .action(async (opts: Opts) => await withInstallation(io, opts, (store, id) => ensureWebhookSecret(store, id)));
   webhooks
     .command('rotate')
     .description('replace the secret and print the new URL (update the Outbound Message action with it)')
     .requiredOption('--crm <crm>', 'salesforce')
     .option('--installation <id>', 'installation id (default: the environment installation)')
-    .action((opts: Opts) => withInstallation(io, opts, (store, id) => rotateWebhookSecret(store, id)));
+    .action(async (opts: Opts) => await withInstallation(io, opts, (store, id) => rotateWebhookSecret(store, id)));
 }

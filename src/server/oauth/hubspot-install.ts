@@ -32,14 +32,14 @@ export function hubspotScopes(d: InstallDeps): string[] {
 export function mountHubspotInstall(app: Express, d: InstallDeps): void {
   const redirectUri = () => `${d.publicUrl()}/oauth/hubspot/callback`;
 
-  app.get('/oauth/hubspot/install', d.gate('hubspot'), (_req: Request, res: Response) => {
+  app.get('/oauth/hubspot/install', d.gate('hubspot'), async (_req: Request, res: Response) => {
     const { clientId } = oauthClient(d);
     const box = requireBox(d.box);
     const url = new URL(d.settings.HUBSPOT_AUTHORIZE_URL);
     url.searchParams.set('client_id', clientId);
     url.searchParams.set('redirect_uri', redirectUri());
     url.searchParams.set('scope', hubspotScopes(d).join(' '));
-    const { state, binding } = issueState(d.store, box, 'hubspot', {}, d.now());
+    const { state, binding } = await issueState(d.store, box, 'hubspot', {}, d.now());
     url.searchParams.set('state', state);
     setStateCookie(res, 'hubspot', binding, d.publicUrl());
     res.redirect(302, url.toString());
@@ -51,12 +51,12 @@ export function mountHubspotInstall(app: Express, d: InstallDeps): void {
     if ('error' in query.data) throw new ParcoursError('AUTH_FAILED', `HubSpot refused the install: ${query.data.error}`, { crm: 'hubspot' });
     const box = requireBox(d.box);
     clearStateCookie(res, 'hubspot', d.publicUrl());
-    consumeState(d.store, box, 'hubspot', query.data.state, readCookie(req, stateCookieName('hubspot')));
+    await consumeState(d.store, box, 'hubspot', query.data.state, readCookie(req, stateCookieName('hubspot')));
     const { clientId, clientSecret } = oauthClient(d);
     const { secrets, hubId } = await exchangeHubspotCode({ baseUrl: d.env.HUBSPOT_BASE_URL, clientId, clientSecret }, query.data.code, redirectUri(), d.now);
     const id = `hubspot:${hubId}`;
-    d.store.saveInstallation({ id, crm: 'hubspot', externalId: hubId, source: 'oauth', label: `HubSpot portal ${hubId}`, secrets: sealSecrets(box, id, secrets) });
-    const row = d.store.getInstallation(id);
+    await d.store.saveInstallation({ id, crm: 'hubspot', externalId: hubId, source: 'oauth', label: `HubSpot portal ${hubId}`, secrets: sealSecrets(box, id, secrets) });
+    const row = await d.store.getInstallation(id);
     if (row) d.onInstalled(row);
     res.status(200).json({ installed: { id, crm: 'hubspot', externalId: hubId } });
   });

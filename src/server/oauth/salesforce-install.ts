@@ -37,7 +37,7 @@ function client(d: InstallDeps): { clientId: string; clientSecret: string } {
 export function mountSalesforceInstall(app: Express, d: InstallDeps): void {
   const redirectUri = () => `${d.publicUrl()}/oauth/salesforce/callback`;
 
-  app.get('/oauth/salesforce/install', d.gate('salesforce'), (req: Request, res: Response) => {
+  app.get('/oauth/salesforce/install', d.gate('salesforce'), async (req: Request, res: Response) => {
     const q = InstallQuery.safeParse(req.query);
     if (!q.success) throw new ParcoursError('INPUT_INVALID', 'org must be "production" or "sandbox"', { crm: 'salesforce' });
     const { clientId } = client(d);
@@ -51,7 +51,7 @@ export function mountSalesforceInstall(app: Express, d: InstallDeps): void {
     url.searchParams.set('scope', 'api refresh_token');
     url.searchParams.set('code_challenge', createHash('sha256').update(verifier).digest('base64url'));
     url.searchParams.set('code_challenge_method', 'S256');
-    const { state, binding } = issueState(d.store, box, 'salesforce', { verifier, loginUrl }, d.now());
+    const { state, binding } = await issueState(d.store, box, 'salesforce', { verifier, loginUrl }, d.now());
     url.searchParams.set('state', state);
     setStateCookie(res, 'salesforce', binding, d.publicUrl());
     res.redirect(302, url.toString());
@@ -63,7 +63,7 @@ export function mountSalesforceInstall(app: Express, d: InstallDeps): void {
     if ('error' in query.data) throw new ParcoursError('AUTH_FAILED', `Salesforce refused the install: ${query.data.error}`, { crm: 'salesforce' });
     const box = requireBox(d.box);
     clearStateCookie(res, 'salesforce', d.publicUrl());
-    const pending = z.object({ verifier: z.string(), loginUrl: z.url() }).parse(consumeState(d.store, box, 'salesforce', query.data.state, readCookie(req, stateCookieName('salesforce'))));
+    const pending = z.object({ verifier: z.string(), loginUrl: z.url() }).parse(await consumeState(d.store, box, 'salesforce', query.data.state, readCookie(req, stateCookieName('salesforce'))));
     const { clientId, clientSecret } = client(d);
     const t = await tokenRequest('salesforce', `${pending.loginUrl}/services/oauth2/token`, {
       grant_type: 'authorization_code', code: query.data.code, client_id: clientId, client_secret: clientSecret, redirect_uri: redirectUri(), code_verifier: pending.verifier,
@@ -77,10 +77,10 @@ export function mountSalesforceInstall(app: Express, d: InstallDeps): void {
     if (!/^00D[a-zA-Z0-9]{12,15}$/.test(orgId)) throw new ParcoursError('CRM_ERROR', 'Salesforce identity URL does not name an org', { crm: 'salesforce' });
     const id = `salesforce:${orgId}`;
     const secrets = { crm: 'salesforce' as const, refreshToken: t.refresh_token, instanceUrl: t.instance_url.replace(/\/+$/, ''), loginUrl: pending.loginUrl };
-    d.store.saveInstallation({ id, crm: 'salesforce', externalId: orgId, source: 'oauth', label: `Salesforce org ${orgId}`, secrets: sealSecrets(box, id, secrets) });
+    await d.store.saveInstallation({ id, crm: 'salesforce', externalId: orgId, source: 'oauth', label: `Salesforce org ${orgId}`, secrets: sealSecrets(box, id, secrets) });
     // The outbound-message URL is for the admin (admin API, `parcours webhooks url`), not the installing user.
-    ensureWebhookSecret(d.store, id);
-    const row = d.store.getInstallation(id);
+    await ensureWebhookSecret(d.store, id);
+    const row = await d.store.getInstallation(id);
     if (row) d.onInstalled(row);
     res.status(200).json({ installed: { id, crm: 'salesforce', externalId: orgId } });
   });

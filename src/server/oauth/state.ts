@@ -20,18 +20,18 @@ export function stateCookieName(crm: CrmName): string {
   return `parcours_oauth_${crm}`;
 }
 
-export function issueState(store: Store, box: SecretBox, crm: CrmName, data: Record<string, string>, now: number): { state: string; binding: string } {
+export async function issueState(store: Store, box: SecretBox, crm: CrmName, data: Record<string, string>, now: number): Promise<{ state: string; binding: string }> {
   const nonce = randomBytes(18).toString('base64url');
   const binding = randomBytes(24).toString('base64url');
-  store.saveOauthState(nonce, crm, box.seal(JSON.stringify({ ...data, binding: sha256(binding) }), `oauth-state:${nonce}`), now + STATE_TTL_MS);
+  await store.saveOauthState(nonce, crm, box.seal(JSON.stringify({ ...data, binding: sha256(binding) }), `oauth-state:${nonce}`), now + STATE_TTL_MS);
   return { state: `${nonce}.${box.sign(`${crm}.${nonce}`)}`, binding };
 }
 
-export function consumeState(store: Store, box: SecretBox, crm: CrmName, state: string, binding: string | undefined): Record<string, string> {
+export async function consumeState(store: Store, box: SecretBox, crm: CrmName, state: string, binding: string | undefined): Promise<Record<string, string>> {
   const [nonce, signature] = state.split('.');
   const refused = () => new ParcoursError('AUTH_FAILED', 'the install link is invalid, expired or already used: start the install again', { crm });
   if (!nonce || !signature || !box.verify(`${crm}.${nonce}`, signature)) throw refused();
-  const row = store.takeOauthState(nonce);
+  const row = await store.takeOauthState(nonce);
   if (!row || row.crm !== crm) throw refused();
   const { binding: expected, ...data } = JSON.parse(box.open(row.data, `oauth-state:${nonce}`)) as Record<string, string>;
   const given = Buffer.from(binding === undefined ? '' : sha256(binding));

@@ -57,25 +57,25 @@ function addCounts(into: Counts, c: Counts): void {
  * transaction. Past the installation's cap of pending events only the keys are kept and an incremental
  * run is owed instead (the pending-change backlog cannot grow without bound).
  */
-function keep(d: WebhookDeps, source: string, installation: string, items: InboundItem[]): Counts {
+async function keep(d: WebhookDeps, source: string, installation: string, items: InboundItem[]): Promise<Counts> {
   const at = d.now();
   const counts: Counts = { accepted: 0, duplicate: 0, ignored: 0, overflow: 0 };
   const ignored = items.filter((i) => i.changes === null);
   const wanted = items.filter((i): i is { key: string; changes: Partial<ChangeBatch> } => i.changes !== null);
   if (ignored.length) {
-    const r = d.store.rememberWebhookEvents(source, ignored.map((i) => i.key), at);
+    const r = await d.store.rememberWebhookEvents(source, ignored.map((i) => i.key), at);
     counts.ignored += r.accepted;
     counts.duplicate += r.duplicate;
   }
   if (wanted.length === 0) return counts;
-  if (d.store.countPendingEvents(installation) + wanted.length > d.settings.PARCOURS_MAX_PENDING_EVENTS) {
-    const r = d.store.rememberWebhookEvents(source, wanted.map((i) => i.key), at);
+  if (await d.store.countPendingEvents(installation) + wanted.length > d.settings.PARCOURS_MAX_PENDING_EVENTS) {
+    const r = await d.store.rememberWebhookEvents(source, wanted.map((i) => i.key), at);
     counts.overflow += r.accepted;
     counts.duplicate += r.duplicate;
-    if (r.accepted) d.jobs.overflowed(installation);
+    if (r.accepted) await d.jobs.overflowed(installation);
     return counts;
   }
-  const r = d.store.acceptWebhookEvents(source, wanted.map((i) => ({ installation, eventKey: i.key, changes: serializeChanges(i.changes) })), at);
+  const r = await d.store.acceptWebhookEvents(source, wanted.map((i) => ({ installation, eventKey: i.key, changes: serializeChanges(i.changes) })), at);
   counts.accepted += r.accepted;
   counts.duplicate += r.duplicate;
   if (r.accepted) d.jobs.eventsArrived(installation);
@@ -93,7 +93,7 @@ export function mountWebhooks(app: Express, d: WebhookDeps): void {
       sendError(res, 429, 'RATE_LIMITED', 'too many webhook requests from this address; retry later');
     } }),
     express.raw({ type: () => true, limit: HUBSPOT_BODY_LIMIT }),
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const secret = d.settings.HUBSPOT_CLIENT_SECRET;
       if (!secret) return sendError(res, 503, 'CONFIG_INVALID', 'HubSpot webhooks need HUBSPOT_CLIENT_SECRET');
@@ -122,7 +122,7 @@ export function mountWebhooks(app: Express, d: WebhookDeps): void {
       const byPortal = new Map<string, { row: InstallationRow; items: InboundItem[] }>();
       const unknownPortals = new Set<string>();
       for (const event of parsed.data) {
-        const row = d.store.findInstallation('hubspot', event.portalId);
+        const row = await d.store.findInstallation('hubspot', event.portalId);
         if (!row) {
           counts.unknownPortal++;
           unknownPortals.add(event.portalId);
@@ -133,7 +133,7 @@ export function mountWebhooks(app: Express, d: WebhookDeps): void {
         byPortal.set(event.portalId, group);
       }
       if (unknownPortals.size) d.log.warn({ portals: [...unknownPortals], events: counts.unknownPortal }, 'hubspot events from portals no installation holds were dropped');
-      for (const [portal, { row, items }] of byPortal) addCounts(counts, keep(d, `hubspot:${portal}`, row.id, items));
+      for (const [portal, { row, items }] of byPortal) addCounts(counts, await keep(d, `hubspot:${portal}`, row.id, items));
       for (const [outcome, n] of Object.entries(counts)) if (n) d.metrics.webhookEvents('hubspot', outcome === 'unknownPortal' ? 'unknown_portal' : outcome, n);
       res.status(200).json(counts);
     },
@@ -146,8 +146,8 @@ export function mountWebhooks(app: Express, d: WebhookDeps): void {
   });
 
   /** Authenticates by the URL secret before the body is read. */
-  const authenticate = (req: Request, res: Response, next: NextFunction): void => {
-    const row = installationBySecret(d.store, String(req.params.secret ?? ''));
+  const authenticate = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const row = await installationBySecret(d.store, String(req.params.secret ?? ''));
     if (!row) {
       d.metrics.webhookEvents('salesforce', 'rejected_mismatch', 1);
       d.log.warn('outbound message with an unknown webhook secret refused');
@@ -167,7 +167,7 @@ export function mountWebhooks(app: Express, d: WebhookDeps): void {
     } }),
     authenticate,
     express.raw({ type: () => true, limit: SALESFORCE_BODY_LIMIT }),
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const row = res.locals.installation as InstallationRow;
       const message = parseOutboundMessage(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
       if (!message) {
@@ -179,7 +179,7 @@ export function mountWebhooks(app: Express, d: WebhookDeps): void {
         d.log.warn({ installation: row.id, organizationId: message.organizationId }, row.externalId === null ? 'outbound message refused: the org id of this installation is not known yet (set SALESFORCE_ORG_ID)' : 'outbound message names another org than its installation');
         return sfXml(res, 403, soapFault('soapenv:Client', 'organization does not match this endpoint'));
       }
-      const counts = keep(d, `salesforce:${row.id}`, row.id, message.notifications.map((n) => ({ key: n.id, changes: changesOfNotification(n) })));
+      const counts = await keep(d, `salesforce:${row.id}`, row.id, message.notifications.map((n) => ({ key: n.id, changes: changesOfNotification(n) })));
       for (const [outcome, n] of Object.entries(counts)) if (n) d.metrics.webhookEvents('salesforce', outcome, n);
       sfXml(res, 200, ACK);
     },
