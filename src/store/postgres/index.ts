@@ -53,7 +53,8 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
   } catch (err) {
     await pool.end().catch(() => {});
     const e = toStoreError(err, database, 'migrate');
-    if (e.context['database'] === undefined) e.context['database'] = database;
+    e.context['operation'] ??= 'migrate';
+    e.context['database'] ??= database;
     throw e;
   }
   return buildStore(pool, database, now);
