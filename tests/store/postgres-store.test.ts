@@ -185,6 +185,32 @@ describe.skipIf(!POSTGRES_URL)(`PostgreSQL store, call for call against the SQLi
   });
 
   describe('touchpoints', () => {
+    it('gives each customer its touchpoints oldest first and round-trips every field', async () => {
+      const survey = touchpoint('s1', ['1'], {
+        objectType: 'feedback_submissions', channel: 'survey', rawChannel: 'NPS', direction: 'inbound', at: T0 + 3_000,
+        outcome: null, rawOutcome: null, survey: { type: 'nps', score: 4, scale: { min: 0, max: 10 }, sentiment: 'negative' },
+        raw: { hs_response_group: 'DETRACTOR', zeta: 1, alpha: true }, ownerId: '77', dealIds: ['d1'], ticketIds: ['t1'],
+      });
+      await same(async (s) => {
+        await s.applyPullBatch(INST, { kind: 'contact', records: [contact('1'), contact('2'), contact('3')], removed: [] });
+        return s.applyTouchpointBatch(INST, {
+          records: [
+            touchpoint('c2', ['1'], { at: T0 + 2_000 }),
+            survey,
+            touchpoint('e1', ['1', '2'], { objectType: 'emails', channel: 'email', direction: 'outbound', at: T0 + 1_000 }),
+            touchpoint('e1', ['3'], { at: null }),
+          ],
+          removed: [],
+          cursor: { calls: { after: 'x' } },
+        });
+      });
+      expect((await pgs.touchpointsOf(INST, '1'))[2]).toEqual(survey);
+      await same((s) => s.touchpointsOf(INST, '1'));
+      await sameStream((s) => s.iterateCustomers(INST, { pageSize: 2 }));
+      await sameStream((s) => s.iterateCustomers(INST, { contactIds: ['2', '1'] }));
+      await sameStream((s) => s.iterateCustomers(INST, { touchpoints: false }));
+    });
+
     it('stores valid ones, returns the malformed, removes, sweeps a completed pass, saves the cursor last', async () => {
       await same((s) => s.applyPullBatch(INST, { kind: 'contact', records: [contact('1'), contact('2')], removed: [] }));
       const first = await same((s) =>
@@ -221,6 +247,24 @@ describe.skipIf(!POSTGRES_URL)(`PostgreSQL store, call for call against the SQLi
         return s.getTouchpointCursor(INST);
       });
       await sameFailure((s) => s.applyTouchpointBatch(INST, { records: null as never, removed: [] }));
+    });
+  });
+
+  describe('streams past one page', () => {
+    it('events tied on time, ledger rows and customers across page boundaries come back as on SQLite', async () => {
+      const ids = Array.from({ length: 4_100 }, (_, i) => `c${i}`);
+      // Recorded out of time order: the later batch first.
+      await same(async (s) => {
+        await s.applyMembership(INST, 'vip', ids.slice(2_000), [], 500);
+        await s.applyMembership(INST, 'vip', ids.slice(0, 2_000), [], 100);
+      });
+      expect(await sameStream((s) => s.iterateSegmentEvents(INST))).toHaveLength(4_100);
+      await same((s) => s.recordStageChanges(INST, ids.map((id, i) => ({ contactId: id, journeyId: 'j', stage: 'lead', at: i % 7 }))));
+      expect(await sameStream((s) => s.iterateStageHistory(INST))).toHaveLength(4_100);
+      await same((s) => s.applyPullBatch(INST, { kind: 'contact', records: ids.slice(0, 1_201).map((id) => contact(id)), removed: [] }));
+      await same((s) => s.applyPullBatch('hubspot:other', { kind: 'contact', records: [contact('c1'), contact('zzz')], removed: [] }));
+      expect(await sameStream((s) => s.iterateCustomers(INST, { pageSize: 400 }))).toHaveLength(1_201);
+      await sameStream((s) => s.iterateContacts('hubspot:other', { pageSize: 1 }));
     });
   });
 
@@ -601,6 +645,22 @@ describe.skipIf(!POSTGRES_URL)(`PostgreSQL store on its own${SKIPPED}`, () => {
     expect(back && 'name' in back ? back.name : null).toBe('A\uFFFDB');
     // A backslash followed by "u0000" is text, kept as it is.
     expect(back?.raw).toEqual({ 'k\uFFFD': 'x\\u0000y' });
+    await store.close();
+  });
+
+  it('a damaged stored touchpoint stops the stream with a store error naming it', async () => {
+    const location = await postgres.location();
+    const store = await openPostgresStore(location);
+    await store.applyPullBatch(INST, { kind: 'contact', records: [contact('1')], removed: [] });
+    await store.applyTouchpointBatch(INST, { records: [touchpoint('ok', ['1'], { at: T0 }), touchpoint('bad', ['1'], { at: T0 + 1 })], removed: [] });
+    await admin(location, (c) => c.query(`UPDATE touchpoints SET json = '{"not": "a touchpoint"}' WHERE id = 'bad'`));
+    let caught: unknown;
+    try {
+      await all(store.iterateCustomers(INST));
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({ code: 'STORE_ERROR', message: expect.stringContaining('calls/bad') });
     await store.close();
   });
 
