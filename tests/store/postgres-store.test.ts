@@ -645,6 +645,8 @@ describe.skipIf(!POSTGRES_URL)(`PostgreSQL store on its own${SKIPPED}`, () => {
     expect(back && 'name' in back ? back.name : null).toBe('A\uFFFDB');
     // A backslash followed by "u0000" is text, kept as it is.
     expect(back?.raw).toEqual({ 'k\uFFFD': 'x\\u0000y' });
+    await store.applyTouchpointBatch(INST, { records: [touchpoint('t1', ['1'], { raw: { body: 'hi\u0000' } })], removed: [] });
+    expect((await store.touchpointsOf(INST, '1'))[0]?.raw).toEqual({ body: 'hi\uFFFD' });
     await store.close();
   });
 

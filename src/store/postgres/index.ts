@@ -42,9 +42,9 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
   if (options.poolSize !== undefined && (!Number.isInteger(options.poolSize) || options.poolSize < 1)) {
     throw new ParcoursError('INPUT_INVALID', 'poolSize must be a positive integer', { poolSize: options.poolSize });
   }
-  let pool;
+  let pool: ReturnType<typeof createPool>;
   try {
-    pool = mirrorPool(url, options.poolSize);
+    pool = createPool(url, options.poolSize);
   } catch (err) {
     throw toStoreError(err, database, 'open');
   }
@@ -59,8 +59,6 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
   }
   return buildStore(pool, database, now);
 }
-
-const mirrorPool = createPool;
 
 function buildStore(pool: ReturnType<typeof createPool>, database: string, now: () => number): Store {
   let closing: Promise<void> | null = null;

@@ -44,5 +44,10 @@ function badColumn(column: string, expected: string): ParcoursError {
 export function jsonb(value: unknown): string {
   const text = JSON.stringify(value);
   if (text === undefined) throw new ParcoursError('STORE_ERROR', 'store value is not JSON-serializable');
+  return jsonbText(text);
+}
+
+/** The same, for JSON text already serialized. */
+export function jsonbText(text: string): string {
   return text.includes('\\u0000') ? text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd') : text;
 }

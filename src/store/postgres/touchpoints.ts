@@ -9,14 +9,14 @@ import { readCursor } from '../json-columns.ts';
 import { decodeTouchpoint, encodeTouchpoint, touchpointSchema, type RejectedTouchpoint } from '../touchpoints.ts';
 import type { Queryable, Row } from './db.ts';
 import { lastByKey } from './mirror.ts';
-import { jsonb, numOrNull, str } from './row-values.ts';
+import { jsonb, jsonbText, numOrNull, str } from './row-values.ts';
 
 /** Position of a touchpoint without a time in the per-contact order: first. */
 const NO_TIME = -1;
 
 /** jsonb text of the compact encoding (NULs made storable, as for every jsonb column). */
 function encode(t: TouchpointRecord): string {
-  return jsonb(JSON.parse(encodeTouchpoint(t)));
+  return jsonbText(encodeTouchpoint(t));
 }
 
 /** Valid records are stored (their contact links replaced); the others come back, each with why. */
