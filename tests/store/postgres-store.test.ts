@@ -247,6 +247,11 @@ describe.skipIf(!POSTGRES_URL)(`PostgreSQL store, call for call against the SQLi
         return s.getTouchpointCursor(INST);
       });
       await sameFailure((s) => s.applyTouchpointBatch(INST, { records: null as never, removed: [] }));
+      // What SQLite cannot bind (an object where an id goes) fails the batch on both, storing nothing.
+      await same(async (s) => {
+        const err = await failure(s.applyTouchpointBatch(INST, { records: [touchpoint('late', ['1'])], removed: [{ objectType: {} as never, id: 'x' }], cursor: { calls: 'z' } }));
+        return [err.code !== undefined, await s.touchpointsOf(INST, '1'), await s.getTouchpointCursor(INST)];
+      });
     });
   });
 

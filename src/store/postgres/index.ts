@@ -35,6 +35,14 @@ export interface OpenPostgresStoreOptions {
   poolSize?: number;
 }
 
+/**
+ * Ids travel as text arrays, and node-postgres turns any value into text: what SQLite refuses to bind (an
+ * object where an id goes) is refused here before anything is written, as a named input error.
+ */
+function checkId(value: unknown, what: string): void {
+  if (typeof value !== 'string') throw new ParcoursError('INPUT_INVALID', `${what} must be a string`, { value: typeof value });
+}
+
 /** Connects to `url` (postgres://…), migrates the database to the latest schema and returns the store. */
 export async function openPostgresStore(url: string, options: OpenPostgresStoreOptions = {}): Promise<Store> {
   const now = options.now ?? Date.now;
@@ -101,10 +109,15 @@ function buildStore(pool: ReturnType<typeof createPool>, database: string, now: 
   function checkPullBatch(installation: string, batch: PullBatch): void {
     checkInstallation(installation);
     checkKind(batch.kind);
-    for (const ref of batch.removed) checkKind(ref.kind);
+    for (const ref of batch.removed) {
+      checkKind(ref.kind);
+      checkId(ref.id, 'removed record id');
+    }
     for (const h of batch.handovers ?? []) {
       checkKind(h.from.kind);
       checkKind(h.to.kind);
+      checkId(h.from.id, 'hand-over from id');
+      checkId(h.to.id, 'hand-over to id');
     }
   }
 
@@ -162,6 +175,10 @@ function buildStore(pool: ReturnType<typeof createPool>, database: string, now: 
         checkInstallation(installation);
         if (!Array.isArray(batch.records) || !Array.isArray(batch.removed)) {
           throw new ParcoursError('INPUT_INVALID', 'a touchpoint batch needs records and removed lists');
+        }
+        for (const r of batch.removed) {
+          checkId(r.objectType, 'removed touchpoint objectType');
+          checkId(r.id, 'removed touchpoint id');
         }
         return tx('applyTouchpointBatch', async (q) => {
           const pass = batch.fullPass?.id ?? null;
