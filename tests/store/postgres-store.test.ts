@@ -605,6 +605,29 @@ describe.skipIf(!POSTGRES_URL)(`PostgreSQL store on its own${SKIPPED}`, () => {
     expect(err).toEqual({ code: 'STORE_ERROR', operation: 'migrate' });
   });
 
+  it('de-duplicates across processes: the same webhook keys and install link taken by two stores at once land once', async () => {
+    const location = await postgres.location();
+    const [one, two] = await Promise.all([openPostgresStore(location), openPostgresStore(location)]);
+    const events = Array.from({ length: 50 }, (_, i) => ({ installation: 'hs-1', eventKey: `e${i}`, changes: '{}' }));
+    // Opposite orders at once: rows taken in key order queue behind each other instead of deadlocking.
+    let accepted = 0;
+    for (let round = 0; round < 10; round++) {
+      const batch = events.map((e) => ({ ...e, eventKey: `${round}:${e.eventKey}` }));
+      const results = await Promise.all([
+        one!.acceptWebhookEvents('hubspot', batch, 1), two!.acceptWebhookEvents('hubspot', [...batch].reverse(), 1),
+        one!.acceptWebhookEvents('hubspot', batch.slice(10, 30), 2), two!.acceptWebhookEvents('hubspot', batch.slice(20, 40).reverse(), 2),
+      ]);
+      expect(results.reduce((n, r) => n + r.accepted + r.duplicate, 0)).toBe(140);
+      accepted += results.reduce((n, r) => n + r.accepted, 0);
+    }
+    expect(accepted).toBe(500);
+    expect(await one!.countPendingEvents('hs-1')).toBe(500);
+    await one!.saveInstallLink('hash', 'salesforce', 10_000);
+    const taken = await Promise.all([one!.useInstallLink('hash', 5), two!.useInstallLink('hash', 5), one!.useInstallLink('hash', 5), two!.useInstallLink('hash', 5)]);
+    expect(taken.filter((crm) => crm === 'salesforce')).toHaveLength(1);
+    await Promise.all([one!.close(), two!.close()]);
+  });
+
   it('stores a pull batch of 2,000 records in a handful of statements, one transaction', async () => {
     const store = await postgres.open();
     const spy = vi.spyOn(pg.Client.prototype, 'query');

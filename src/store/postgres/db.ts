@@ -29,7 +29,8 @@ function typeOverrides(): pg.TypeOverrides {
 }
 
 export function createPool(url: string, poolSize: number = DEFAULT_POOL_SIZE): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: typeOverrides() });
+  // application_name: the store's connections are told apart from the job queue's in pg_stat_activity.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: typeOverrides(), application_name: 'parcours-store' });
   // An idle client losing its connection (server restart) emits 'error' on the pool; unhandled, that
   // would end the process. The pool drops that client; the next query reports its own STORE_ERROR.
   pool.on('error', () => {});
@@ -55,6 +56,18 @@ export function toStoreError(err: unknown, database: string, operation: string):
   const sqlState = (err as { code?: unknown } | null)?.code;
   if (typeof sqlState === 'string') context['sqlState'] = sqlState;
   return new ParcoursError('STORE_ERROR', `store ${operation} failed: ${detail}`, context, { cause: err });
+}
+
+/**
+ * Concurrent transactions that insert or update overlapping keys wait on each other's rows; taking the rows
+ * in one order (sorted by key) makes such waits queue instead of deadlocking. Byte order, as COLLATE "C".
+ */
+export function byKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
+  return [...rows].sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
 }
 
 /** Runs `fn` in one transaction on one pooled client; the client goes back to the pool either way. */

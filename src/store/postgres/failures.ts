@@ -4,7 +4,7 @@
  */
 import type { ObjectKind, RecordRef } from '../../model.ts';
 import type { FailureInput, FailureLogRow, PendingFailure } from '../types.ts';
-import type { Queryable } from './db.ts';
+import { byKey, type Queryable } from './db.ts';
 import { num, str } from './row-values.ts';
 
 export async function recordFailures(q: Queryable, installation: string, runId: number, failures: readonly FailureInput[], at: number): Promise<void> {
@@ -16,7 +16,7 @@ export async function recordFailures(q: Queryable, installation: string, runId: 
     const seen = queue.get(key);
     queue.set(key, { f, n: (seen?.n ?? 0) + 1 });
   }
-  const rows = [...queue.values()];
+  const rows = byKey([...queue.values()], (r) => `${r.f.kind}\u0000${r.f.id}`);
   await q.query(
     `INSERT INTO failures (installation, kind, id, code, message, run_id, attempts, first_failed_at, last_failed_at)
      SELECT $1, x.kind, x.id, x.code, x.message, $2, x.n, $3, $3 FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::int[]) AS x(kind, id, code, message, n)

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ParcoursError } from '../../errors.ts';
 import { CRMS, type CrmName } from '../../model.ts';
 import type { InstallationInput, InstallationRow, OauthStateRow } from '../types.ts';
-import type { Queryable, Row } from './db.ts';
+import { byKey, type Queryable, type Row } from './db.ts';
 import { num, str, strOrNull } from './row-values.ts';
 
 const inputSchema = z.object({
@@ -114,7 +114,7 @@ export async function takeOauthState(q: Queryable, nonce: string, at: number): P
 
 /** Records de-duplication keys; returns those that were new, in order (a key given twice is new once). */
 export async function rememberEventKeys(q: Queryable, source: string, keys: readonly string[], at: number): Promise<Set<string>> {
-  const unique = [...new Set(keys)];
+  const unique = byKey([...new Set(keys)], (k) => k);
   if (unique.length === 0) return new Set();
   const r = await q.query(
     `INSERT INTO webhook_events (source, event_key, received_at) SELECT $1, k, $2 FROM unnest($3::text[]) AS k

@@ -9,7 +9,7 @@ import type { ContactRecord, CrmRecord, Customer, DealRecord, ObjectKind, Record
 import { readCursor, readRecord } from '../json-columns.ts';
 import { compareIds } from '../mirror.ts';
 import type { RecordCounts } from '../types.ts';
-import type { Queryable, Row } from './db.ts';
+import { byKey, type Queryable, type Row } from './db.ts';
 import { jsonb, num, str } from './row-values.ts';
 import { touchpointsInRange, touchpointsOfContacts } from './touchpoints.ts';
 
@@ -38,7 +38,7 @@ export async function upsertRecords(q: Queryable, installation: string, kind: Ob
     encoded.push({ record, json: jsonb(record) });
   }
   // One row per id (a record pulled twice in a batch: its last version, as sequential upserts leave it).
-  const unique = lastByKey(encoded, (e) => e.record.id);
+  const unique = byKey(lastByKey(encoded, (e) => e.record.id), (e) => e.record.id);
   if (unique.length === 0) return;
   const rows = unique.map((e) => e.record);
   await q.query(

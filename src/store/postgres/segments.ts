@@ -3,7 +3,7 @@
  * rules as src/store/segments.ts (only real transitions are logged).
  */
 import type { MembershipMove, SegmentEvent } from '../types.ts';
-import type { Queryable } from './db.ts';
+import { byKey, type Queryable } from './db.ts';
 import { num, str } from './row-values.ts';
 
 const EVENTS_PAGE = 2_000;
@@ -23,7 +23,7 @@ export async function applyMembership(q: Queryable, installation: string, segmen
     const r = await q.query(
       `INSERT INTO segment_members (installation, segment_id, contact_id, since) SELECT $1, $2, c, $3 FROM unnest($4::text[]) AS c
        ON CONFLICT DO NOTHING RETURNING contact_id`,
-      [installation, segmentId, at, add],
+      [installation, segmentId, at, byKey(add, (c) => c)],
     );
     const inserted = new Set(r.rows.map((row) => str(row, 'contact_id')));
     entered = add.filter((c) => inserted.has(c));

@@ -7,7 +7,7 @@ import type { Cursor } from '../../../connectors/port.ts';
 import type { TouchpointRecord } from '../../model.ts';
 import { readCursor } from '../json-columns.ts';
 import { decodeTouchpoint, encodeTouchpoint, touchpointSchema, type RejectedTouchpoint } from '../touchpoints.ts';
-import type { Queryable, Row } from './db.ts';
+import { byKey, type Queryable, type Row } from './db.ts';
 import { lastByKey } from './mirror.ts';
 import { jsonb, jsonbText, numOrNull, str } from './row-values.ts';
 
@@ -38,7 +38,8 @@ export async function upsertTouchpoints(q: Queryable, installation: string, reco
     stored.push(parsed.data as TouchpointRecord);
   }
   // A touchpoint given twice: its last version, as sequential upserts leave it.
-  const rows = lastByKey(stored, (t) => `${t.objectType}\u0000${t.id}`);
+  const key = (t: TouchpointRecord) => `${t.objectType}\u0000${t.id}`;
+  const rows = byKey(lastByKey(stored, key), key);
   if (rows.length === 0) return { stored, rejected };
   const types = rows.map((t) => t.objectType);
   const ids = rows.map((t) => t.id);

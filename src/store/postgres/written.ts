@@ -6,7 +6,7 @@
 import type { ObjectKind, RecordRef } from '../../model.ts';
 import { readFieldValues } from '../json-columns.ts';
 import type { AuditRow, FieldValues, RecordWrite } from '../types.ts';
-import type { Queryable, Row } from './db.ts';
+import { byKey, type Queryable, type Row } from './db.ts';
 import { jsonb, num, str, strOrNull } from './row-values.ts';
 
 const key = (kind: string, id: string): string => `${kind}\u0000${id}`;
@@ -46,7 +46,7 @@ export async function recordWrites(q: Queryable, installation: string, runId: nu
       audit.after.push(after);
     }
   }
-  const rows = [...touched.values()];
+  const rows = byKey([...touched.values()], (r) => key(r.kind, r.id));
   await q.query(
     `INSERT INTO written (installation, kind, id, vals, run_id, written_at)
      SELECT $1, x.kind, x.id, x.vals::jsonb, $2, $3 FROM unnest($4::text[], $5::text[], $6::text[]) AS x(kind, id, vals)
