@@ -11,6 +11,11 @@ const nonEmpty = z.string().min(1);
 
 const EnvSchema = z.object({
   PARCOURS_DB: nonEmpty.default('./data/parcours.db'),
+  /**
+   * PostgreSQL for a service of several processes (issue 15): when set, the store is there and PARCOURS_DB is
+   * not used. A secret (it may hold a password): never logged whole (`describeStore`).
+   */
+  PARCOURS_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgres://user[:password]@host[:port]/database').optional(),
   PARCOURS_MAPPING: nonEmpty.optional(),
   PARCOURS_INSTALLATION: nonEmpty.optional(),
   /** Links the environment's two installations (issue 16): `hubspot,salesforce`. */

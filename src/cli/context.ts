@@ -5,7 +5,8 @@ import { ParcoursError } from '../errors.ts';
 import { compileEngine, type Engine } from '../journey/engine.ts';
 import { loadMapping } from '../mapping/load.ts';
 import { CRMS, type CrmName } from '../model.ts';
-import { openStore, type LinkRow, type Store } from '../store/index.ts';
+import { type LinkRow, type Store } from '../store/index.ts';
+import { openStoreFor } from '../store/open.ts';
 import { connect } from '../sync/connect.ts';
 import { resolveLink } from '../sync/link-admin.ts';
 
@@ -33,7 +34,7 @@ export async function openContext(crmOption: string | undefined, opts: { mapping
   if (engine.mapping.crm === 'linked') {
     throw new ParcoursError('CONFIG_INVALID', `${engine.mapping.file} is a linked mapping (crm: linked): run it with --link, or give --crm a ${crm} mapping`, { file: engine.mapping.file });
   }
-  const store = openStore(env.PARCOURS_DB);
+  const store = await openStoreFor(env);
   const installation = installationId(env, crm);
   let connector: CrmConnector;
   try {
@@ -67,7 +68,7 @@ export async function openLinkContext(linkOption: string | true, opts: { mapping
   if (engine.mapping.crm !== 'linked') {
     throw new ParcoursError('CONFIG_INVALID', `${engine.mapping.file} is not a linked mapping (crm: linked): give --mapping a linked mapping, e.g. mappings/linked.yaml`, { file: engine.mapping.file });
   }
-  const store = openStore(env.PARCOURS_DB);
+  const store = await openStoreFor(env);
   try {
     const link = await resolveLink(store, env, linkOption);
     const connectors = {

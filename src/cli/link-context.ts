@@ -9,7 +9,8 @@ import { compileEngine, type Engine } from '../journey/engine.ts';
 import { sideMapping } from '../mapping/linked.ts';
 import { loadMapping } from '../mapping/load.ts';
 import { CRMS, type CrmName } from '../model.ts';
-import { openStore, type LinkRow, type Store } from '../store/index.ts';
+import { type LinkRow, type Store } from '../store/index.ts';
+import { openStoreFor } from '../store/open.ts';
 import { connect } from '../sync/connect.ts';
 import { resolveLink } from '../sync/link-admin.ts';
 
@@ -38,7 +39,7 @@ export function crmOrLink(opts: { crm?: string | undefined; link?: string | true
 /** The link alone (store-only commands: runs, report, explain, links). */
 export async function openLink(option: string | true): Promise<{ env: Env; store: Store; link: LinkRow; close(): void }> {
   const env = readEnv();
-  const store = openStore(env.PARCOURS_DB);
+  const store = await openStoreFor(env);
   try {
     return { env, store, link: await resolveLink(store, env, option), close: async () => await store.close() };
   } catch (error) {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import { ParcoursError } from '../errors.ts';
 import type { InstallationRow, Store } from '../store/index.ts';
-import { openStore } from '../store/index.ts';
+import { openStoreFor } from '../store/open.ts';
 import type { RecomputeSummary } from '../sync/recompute.ts';
 import { createApp } from './app.ts';
 import { readServerEnv, type ServerEnv } from './config.ts';
@@ -64,7 +64,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
   const log = isLogger(options.log) ? options.log : createLogger(settings.PARCOURS_LOG_LEVEL, options.log);
   const now = options.now ?? Date.now;
   const ownsStore = options.store === undefined;
-  const store = options.store ?? openStore(env.PARCOURS_DB);
+  const store = options.store ?? await openStoreFor(env);
   try {
     const box = settings.PARCOURS_SECRET_KEY ? createSecretBox(settings.PARCOURS_SECRET_KEY) : null;
     if (!box && await store.hasSealedSecrets()) {

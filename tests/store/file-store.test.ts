@@ -9,7 +9,7 @@ import { contact, deal, INST } from './fixtures.ts';
 
 describe('file-backed store', () => {
   let dir: string;
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parcours-store-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { IdentityConflict, IdentityMatch } from '../../src/model.ts';
-import { openStore } from '../../src/store/index.ts';
 import { contact, deal } from './fixtures.ts';
+import { storeBackends } from './backends.ts';
+
+const backends = storeBackends();
 
 const HS = 'hubspot:default';
 const SF = 'salesforce:default';
@@ -17,9 +19,9 @@ const match = (hubspot: string, salesforce: string, reason: IdentityMatch['reaso
   email: reason === 'email' ? `${hubspot}@example.com` : null,
 });
 
-describe('linked installations in the store (issue 16)', () => {
+describe.each(backends)('linked installations in the store (issue 16) ($name)', (backend) => {
   it('creates, lists, finds, re-saves and removes a link', async () => {
-    const store = openStore(':memory:', { now: () => 100 });
+    const store = await backend.open({ now: () => 100 });
     const saved = await store.saveLink({ id: 'default', hubspot: HS, salesforce: SF, source: 'env', label: 'Environment' });
     expect(saved).toEqual({ id: 'default', hubspot: HS, salesforce: SF, source: 'env', label: 'Environment', createdAt: 100, updatedAt: 100 });
     expect((await store.listLinks()).map((l) => l.id)).toEqual(['default']);
@@ -32,7 +34,7 @@ describe('linked installations in the store (issue 16)', () => {
   });
 
   it('keeps each installation in one link and checks the sides against stored installations', async () => {
-    const store = openStore(':memory:');
+    const store = await backend.open();
     await store.saveLink({ id: 'a', hubspot: HS, salesforce: SF, source: 'admin', label: 'A' });
     await expect(store.saveLink({ id: 'b', hubspot: HS, salesforce: 'salesforce:other', source: 'admin', label: 'B' })).rejects.toThrow(/already in link a/);
     await store.saveInstallation({ id: 'sf-oauth', crm: 'salesforce', externalId: '00D1', source: 'oauth', label: 'org', secrets: null });
@@ -41,7 +43,7 @@ describe('linked installations in the store (issue 16)', () => {
   });
 
   it('replaces the identity in one go and reads matches and conflicts back; re-pointing a link forgets it', async () => {
-    const store = openStore(':memory:');
+    const store = await backend.open();
     await store.saveLink({ id: 'default', hubspot: HS, salesforce: SF, source: 'env', label: 'Environment' });
     const conflict: IdentityConflict = {
       side: 'salesforce',
@@ -67,7 +69,7 @@ describe('linked installations in the store (issue 16)', () => {
   });
 
   it('streams each matched pair once, then each side alone, with conflicts attached', async () => {
-    const store = openStore(':memory:');
+    const store = await backend.open();
     await store.saveLink({ id: 'default', hubspot: HS, salesforce: SF, source: 'env', label: 'Environment' });
     await store.applyPullBatch(HS, { kind: 'contact', records: [contact('1'), contact('2'), contact('3')], removed: [] });
     await store.applyPullBatch(HS, { kind: 'deal', records: [deal('d1', ['1'])], removed: [] });
@@ -96,7 +98,7 @@ describe('linked installations in the store (issue 16)', () => {
   });
 
   it('records a converted Lead as an alias of its Contact', async () => {
-    const store = openStore(':memory:');
+    const store = await backend.open();
     await store.applyPullBatch(SF, { kind: 'contact', records: [sfContact('00QL', { objectType: 'Lead' })], removed: [] });
     await store.applyPullBatch(SF, {
       kind: 'contact',

@@ -18,7 +18,7 @@ function tables(db: DatabaseSync): string[] {
 
 describe('schema migrations', () => {
   let dir: string;
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parcours-store-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));

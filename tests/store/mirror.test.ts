@@ -2,8 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PullBatch } from '../../connectors/port.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import type { CrmRecord, Customer } from '../../src/model.ts';
-import { openStore, type Store } from '../../src/store/index.ts';
+import { type Store } from '../../src/store/index.ts';
 import { contact, deal, INST, ticket } from './fixtures.ts';
+import { storeBackends } from './backends.ts';
+
+const backends = storeBackends();
 
 async function summary(customers: AsyncIterable<Customer>): Promise<Array<[string, string[], string[]]>> {
   return (await Array.fromAsync(customers)).map((c) => [c.contact.id, c.deals.map((d) => d.id), c.tickets.map((t) => t.id)]);
@@ -19,10 +22,10 @@ async function thrown(fn: () => Promise<unknown>): Promise<ParcoursError> {
   throw new Error('expected a ParcoursError');
 }
 
-describe('mirror', () => {
+describe.each(backends)('mirror ($name)', (backend) => {
   let store: Store;
-  beforeEach(() => {
-    store = openStore(':memory:', { now: () => 1_000 });
+  beforeEach(async () => {
+    store = await backend.open({ now: () => 1_000 });
   });
   afterEach(async () => await store.close());
 

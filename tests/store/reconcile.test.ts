@@ -1,13 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.ts';
+import { type Store } from '../../src/store/index.ts';
 import { contact, deal, INST, ticket } from './fixtures.ts';
+import { storeBackends } from './backends.ts';
+
+const backends = storeBackends();
 
 const ref = (kind: 'contact' | 'deal' | 'ticket', id: string, objectType = kind === 'contact' ? 'contacts' : `${kind}s`) => ({ kind, objectType, id });
 
-describe('full-pass sweep', () => {
+describe.each(backends)('full-pass sweep ($name)', (backend) => {
   let store: Store;
-  beforeEach(() => {
-    store = openStore(':memory:', { now: () => 1_000 });
+  beforeEach(async () => {
+    store = await backend.open({ now: () => 1_000 });
   });
   afterEach(async () => await store.close());
 
@@ -64,10 +67,10 @@ describe('full-pass sweep', () => {
   });
 });
 
-describe('hand-over (a converted Lead continues as its Contact)', () => {
+describe.each(backends)('hand-over (a converted Lead continues as its Contact) ($name)', (backend) => {
   let store: Store;
-  beforeEach(() => {
-    store = openStore(':memory:', { now: () => 1_000 });
+  beforeEach(async () => {
+    store = await backend.open({ now: () => 1_000 });
   });
   afterEach(async () => await store.close());
 

@@ -1,7 +1,10 @@
 /** Undoing one run's stage-ledger stays and membership moves, except where a later run changed them again. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.ts';
+import { type Store } from '../../src/store/index.ts';
 import { INST } from './fixtures.ts';
+import { storeBackends } from './backends.ts';
+
+const backends = storeBackends();
 
 let store: Store | undefined;
 afterEach(async () => await store?.close());
@@ -9,9 +12,9 @@ afterEach(async () => await store?.close());
 const T = Date.UTC(2026, 10, 1);
 const stays = async (s: Store) => (await Array.fromAsync(s.iterateStageHistory(INST))).map((r) => `${r.contactId}:${r.stage}:${r.leftAt === null ? 'open' : 'closed'}`);
 
-describe('undoing a run', () => {
+describe.each(backends)('undoing a run ($name)', (backend) => {
   it('removes the stays the run opened, reopens the ones it closed, keeps customers a later run moved on', async () => {
-    const s = (store = openStore(':memory:'));
+    const s = (store = await backend.open());
     await s.recordStageChanges(INST, [{ contactId: 'a', journeyId: 'default', stage: 'awareness', at: T }, { contactId: 'b', journeyId: 'default', stage: 'awareness', at: T }], 1);
     await s.recordStageChanges(INST, [{ contactId: 'a', journeyId: 'default', stage: 'decision', at: T + 1 }, { contactId: 'b', journeyId: 'default', stage: 'decision', at: T + 1 }, { contactId: 'c', journeyId: 'default', stage: 'awareness', at: T + 1 }], 2);
     await s.recordStageChanges(INST, [{ contactId: 'b', journeyId: 'default', stage: 'purchase', at: T + 2 }], 3);
@@ -26,7 +29,7 @@ describe('undoing a run', () => {
   });
 
   it('removes every stay one run opened for a customer (backfilled history included)', async () => {
-    const s = (store = openStore(':memory:'));
+    const s = (store = await backend.open());
     await s.recordStageChanges(INST, [
       { contactId: 'a', journeyId: 'default', stage: 'awareness', at: T, backfilled: true },
       { contactId: 'a', journeyId: 'default', stage: 'decision', at: T + 1 },
@@ -36,7 +39,7 @@ describe('undoing a run', () => {
   });
 
   it('lists the membership moves no later run changed again; undoing them restores members and drops their events', async () => {
-    const s = (store = openStore(':memory:'));
+    const s = (store = await backend.open());
     await s.applyMembership(INST, 'emea', ['a', 'b'], [], T, 1);
     await s.applyMembership(INST, 'emea', ['c', 'd'], ['a'], T + 1, 2);
     await s.applyMembership(INST, 'emea', [], ['d'], T + 2, 3);

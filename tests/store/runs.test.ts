@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ParcoursError } from '../../src/errors.ts';
-import { openStore, type RunMode, type Store } from '../../src/store/index.ts';
+import { type RunMode, type Store } from '../../src/store/index.ts';
 import { INST } from './fixtures.ts';
+import { storeBackends } from './backends.ts';
+
+const backends = storeBackends();
 
 async function codeOf(fn: () => Promise<unknown>): Promise<string> {
   try {
@@ -13,10 +16,10 @@ async function codeOf(fn: () => Promise<unknown>): Promise<string> {
   return 'no error';
 }
 
-describe('runs', () => {
+describe.each(backends)('runs ($name)', (backend) => {
   let store: Store;
-  beforeEach(() => {
-    store = openStore(':memory:');
+  beforeEach(async () => {
+    store = await backend.open();
   });
   afterEach(async () => await store.close());
 
@@ -46,12 +49,12 @@ describe('runs', () => {
   });
 });
 
-describe('failures', () => {
+describe.each(backends)('failures ($name)', (backend) => {
   let store: Store;
   let run1: number;
   let run2: number;
   beforeEach(async () => {
-    store = openStore(':memory:');
+    store = await backend.open();
     run1 = await store.startRun({ installation: INST, crm: 'hubspot', mode: 'full', dryRun: false, startedAt: 1 });
     run2 = await store.startRun({ installation: INST, crm: 'hubspot', mode: 'incremental', dryRun: false, startedAt: 2 });
   });
@@ -81,9 +84,9 @@ describe('failures', () => {
   });
 });
 
-describe('settings', () => {
+describe.each(backends)('settings ($name)', (backend) => {
   it('stores strings per installation and key', async () => {
-    const store = openStore(':memory:');
+    const store = await backend.open();
     expect(await store.getSetting(INST, 'list:vip')).toBeUndefined();
     await store.setSetting(INST, 'list:vip', '101');
     await store.setSetting(INST, 'list:vip', '102');

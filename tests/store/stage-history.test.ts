@@ -1,11 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.ts';
+import { type Store } from '../../src/store/index.ts';
 import { INST } from './fixtures.ts';
+import { storeBackends } from './backends.ts';
 
-describe('stage history', () => {
+const backends = storeBackends();
+
+describe.each(backends)('stage history ($name)', (backend) => {
   let store: Store;
-  beforeEach(() => {
-    store = openStore(':memory:');
+  beforeEach(async () => {
+    store = await backend.open();
   });
   afterEach(async () => await store.close());
 

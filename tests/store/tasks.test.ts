@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskFields } from '../../connectors/port.ts';
-import { openStore, type Store } from '../../src/store/index.ts';
+import { type Store } from '../../src/store/index.ts';
+import { storeBackends } from './backends.ts';
+
+const backends = storeBackends();
 
 const INST = 'hubspot:default';
 const fields: TaskFields = { subject: 'Follow up', body: 'b', status: 'open', priority: 'high', dueAt: 1_800_000_000_000, ownerId: '7' };
@@ -11,9 +14,9 @@ async function run(): Promise<number> {
   return await store.startRun({ installation: INST, crm: 'hubspot', mode: 'full', dryRun: false, startedAt: 1 });
 }
 
-describe('task episodes', () => {
+describe.each(backends)('task episodes ($name)', (backend) => {
   it('keeps one open task per (action, record); a new one may open once the last ended', async () => {
-    store = openStore(':memory:');
+    store = await backend.open();
     const r1 = await run();
     const ep = { action: 'a', kind: 'deal' as const, recordId: 'd1', contactId: 'c1', flag: 'stalled_deal', taskId: 't1', fields };
     const [open] = await store.openTaskEpisodes(INST, r1, 10, [ep]);

@@ -5,13 +5,16 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { contact, INST, touchpoint } from './fixtures.ts';
+import { storeBackends } from './backends.ts';
+
+const backends = storeBackends();
 
 const T0 = 1_700_000_000_000;
 
-describe('touchpoints in the store', () => {
+describe.each(backends)('touchpoints in the store ($name)', (backend) => {
   let store: Store;
   beforeEach(async () => {
-    store = openStore(':memory:', { now: () => 1_000 });
+    store = await backend.open({ now: () => 1_000 });
     await store.applyPullBatch(INST, { kind: 'contact', records: [contact('1'), contact('2'), contact('3')], removed: [] });
   });
   afterEach(async () => await store.close());

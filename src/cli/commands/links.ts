@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { readEnv } from '../../config.ts';
 import { ParcoursError } from '../../errors.ts';
 import type { IdentityConflict } from '../../model.ts';
-import { openStore, type LinkRow, type Store } from '../../store/index.ts';
+import { type LinkRow, type Store } from '../../store/index.ts';
+import { openStoreFor } from '../../store/open.ts';
 import { createLink, resolveLink } from '../../sync/link-admin.ts';
 import type { CliIo } from '../io.ts';
 
@@ -29,7 +30,7 @@ export function registerLinks(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action(async (opts: { hubspot: string; salesforce: string; id?: string; label?: string; json?: boolean }) => {
       const env = readEnv();
-      const store = openStore(env.PARCOURS_DB);
+      const store = await openStoreFor(env);
       try {
         const link = await createLink(store, env, { hubspot: opts.hubspot, salesforce: opts.salesforce, id: opts.id, label: opts.label });
         if (opts.json) io.out(JSON.stringify(await linkJson(store, link), null, 2));
@@ -49,7 +50,7 @@ export function registerLinks(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const env = readEnv();
-      const store = openStore(env.PARCOURS_DB);
+      const store = await openStoreFor(env);
       try {
         const rows = await store.listLinks();
         if (opts.json) return void io.out(JSON.stringify(await Promise.all(rows.map((l) => linkJson(store, l))), null, 2));
@@ -69,7 +70,7 @@ export function registerLinks(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action(async (opts: { link?: string | true; json?: boolean }) => {
       const env = readEnv();
-      const store = openStore(env.PARCOURS_DB);
+      const store = await openStoreFor(env);
       try {
         const link = await resolveLink(store, env, opts.link ?? true);
         const conflicts = await store.linkConflicts(link.id);
@@ -87,7 +88,7 @@ export function registerLinks(program: Command, io: CliIo): void {
     .argument('<id>', 'the link id')
     .action(async (id: string) => {
       const env = readEnv();
-      const store = openStore(env.PARCOURS_DB);
+      const store = await openStoreFor(env);
       try {
         if (!await store.removeLink(id)) throw new ParcoursError('NOT_FOUND', `no link "${id}" (parcours links list)`, { link: id });
         io.out(`link ${id} removed; its two installations keep their data`);

@@ -8,7 +8,7 @@ import { loadMapping } from '../../mapping/load.ts';
 import { collectJourneyMap, JourneyMapSchema, renderHtml, renderJson, storeSource, writeCsvTables, type JourneyMap } from '../../report/index.ts';
 import { linkedReportSource } from '../../report/linked-source.ts';
 import { crmOrLink, openLink } from '../link-context.ts';
-import { openStore } from '../../store/index.ts';
+import { openStoreFor } from '../../store/open.ts';
 import { withLastMissing } from '../../sync/field-check.ts';
 import { parseCrm } from '../context.ts';
 import type { CliIo } from '../io.ts';
@@ -36,7 +36,7 @@ export function registerReport(program: Command, io: CliIo): void {
       const env = readEnv();
       // The map reads the store only: no CRM credentials needed.
       const mapped = compileEngine(loadMapping(opts.mapping ?? defaultMapping(env, crm)));
-      const store = openStore(env.PARCOURS_DB);
+      const store = await openStoreFor(env);
       try {
         // Rules the last run found the CRM cannot feed stay off in the map too.
         const engine = await withLastMissing(store, installationId(env, crm), mapped);

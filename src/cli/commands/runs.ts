@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { readEnv, installationId, type Env } from '../../config.ts';
 import { ParcoursError } from '../../errors.ts';
-import { openStore, type LinkRow, type RunRow, type Store } from '../../store/index.ts';
+import { type LinkRow, type RunRow, type Store } from '../../store/index.ts';
+import { openStoreFor } from '../../store/open.ts';
 import type { CrmConnector } from '../../../connectors/port.ts';
 import type { Engine } from '../../journey/engine.ts';
 import { CRMS } from '../../model.ts';
@@ -41,7 +42,7 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
     .action(async (opts: { id?: string; limit: string; link?: string | true; json?: boolean }) => {
       if (opts.link !== undefined && !opts.id) return await listLinkRuns(io, opts.link, Number(opts.limit), Boolean(opts.json));
       const env = readEnv();
-      const store = openStore(env.PARCOURS_DB);
+      const store = await openStoreFor(env);
       try {
         if (opts.id) {
           const run = await store.getRun(Number(opts.id));
@@ -86,7 +87,7 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
     .option('--json', 'print JSON')
     .action(async (opts: { run: string; json?: boolean }) => {
       const env = readEnv();
-      const peek = openStore(env.PARCOURS_DB);
+      const peek = await openStoreFor(env);
       const run = await peek.getRun(Number(opts.run));
       await peek.close();
       if (!run) throw new ParcoursError('NOT_FOUND', `run ${opts.run} does not exist (see "parcours runs")`);
@@ -122,7 +123,7 @@ export function registerRuns(program: Command, io: CliIo, setExit: (code: number
     .action(async (opts: { crm: string; json?: boolean }) => {
       const crm = parseCrm(opts.crm);
       const env = readEnv();
-      const store = openStore(env.PARCOURS_DB);
+      const store = await openStoreFor(env);
       try {
         const installation = installationId(env, crm);
         const lifted = await resumeInstallation(store, installation);

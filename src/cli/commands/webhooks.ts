@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { installationId, processEnvironment } from '../../config.ts';
 import { ParcoursError } from '../../errors.ts';
-import { openStore } from '../../store/index.ts';
+import { openStoreFor } from '../../store/open.ts';
+import type { Store } from '../../store/types.ts';
 import { readServerEnv } from '../../server/config.ts';
 import { registerEnvInstallations } from '../../server/env-installations.ts';
 import { ensureWebhookSecret, rotateWebhookSecret, salesforceWebhookUrl } from '../../server/webhook-secrets.ts';
@@ -15,12 +16,12 @@ import type { CliIo } from '../io.ts';
 
 type Opts = { crm?: string; installation?: string };
 
-async function withInstallation(io: CliIo, opts: Opts, act: (store: ReturnType<typeof openStore>, id: string) => Promise<string>): Promise<void> {
+async function withInstallation(io: CliIo, opts: Opts, act: (store: Store, id: string) => Promise<string>): Promise<void> {
   const crm = parseCrm(opts.crm);
   if (crm !== 'salesforce') throw new ParcoursError('INPUT_INVALID', '--crm hubspot: HubSpot webhooks are signed with the app\'s client secret; their URL is <PARCOURS_PUBLIC_URL>/webhooks/hubspot');
   const { env, server } = readServerEnv(processEnvironment());
   if (!server.PARCOURS_PUBLIC_URL) throw new ParcoursError('CONFIG_INVALID', 'PARCOURS_PUBLIC_URL is not set: the webhook URL is built from it (the public HTTPS URL of the service)');
-  const store = openStore(env.PARCOURS_DB);
+  const store = await openStoreFor(env);
   try {
     const id = opts.installation ?? installationId(env, crm);
     // The environment installation is registered here too, so the URL can be set up before the first `serve`.
