@@ -1,7 +1,9 @@
 /**
- * The work the service does for an installation — syncs, webhook recomputes, rollbacks — each run
- * in the installation's lane of the work queue, with setup done once before the first write and
- * metrics recorded after every run.
+ * The work the service does for an installation — syncs, webhook recomputes, rollbacks — with setup
+ * done once before the first write and metrics recorded after every run (`createInstallationWork`), and
+ * the `Jobs` the routes call. Two implementations of `Jobs`: in-process (`createJobs`: the installation's
+ * lane of the in-memory work queue, SQLite) and on pg-boss (`createPgBossJobs` in pgboss-jobs.ts,
+ * PostgreSQL: several web and worker processes).
  */
 import type { Logger } from 'pino';
 import type { CrmConnector } from '../../connectors/port.ts';
@@ -34,7 +36,31 @@ export interface Jobs {
   resumePending(): void;
   rollback(runId: number): Promise<RollbackReport>;
   engineFor(crm: CrmName): Engine;
+  /** Jobs kept by the job queue (`GET /api/jobs`); the in-process queue keeps none. */
+  listJobs(q: { state?: JobState; limit: number }): Promise<JobView[]>;
+  /** Runs a failed job again (`POST /api/jobs/:id/retry`). */
+  retryJob(id: string): Promise<JobView>;
 }
+
+export type JobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
+
+/** A job as the admin API shows it. */
+export interface JobView {
+  id: string;
+  kind: string;
+  installation: string | null;
+  state: JobState;
+  retryCount: number;
+  retryLimit: number;
+  createdOn: string;
+  startedOn: string | null;
+  completedOn: string | null;
+  /** The last error (failed or retried jobs). */
+  error: string | null;
+}
+
+/** With SQLite the work queue is in memory: nothing is kept to list or retry (webhook events are: /api/events). */
+const NO_JOB_STORE = 'jobs are kept by the PostgreSQL job queue (PARCOURS_DATABASE_URL); with SQLite the queue is in memory — failed webhook events are listed under /api/events?state=failed';
 
 export interface JobsOptions {
   env: Env;
@@ -51,7 +77,21 @@ export interface JobsOptions {
   onRecomputed?: (summary: RecomputeSummary, batch: ChangeBatch) => void;
 }
 
-export function createJobs(o: JobsOptions): Jobs {
+/** What both `Jobs` implementations run; none of it knows which queue called it. */
+export interface InstallationWork {
+  engineFor(crm: CrmName): Engine;
+  installation(id: string): Promise<InstallationRow>;
+  /** Runs one sync now (the caller holds the installation's one-writer slot). */
+  syncNow(id: string, s: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<SyncSummary>;
+  /** Recomputes the installation's due inbox events now; failures are kept on the events (backoff, dead letters). */
+  drainNow(id: string): Promise<void>;
+  rollbackNow(runId: number): Promise<RollbackReport>;
+  message(error: unknown): string;
+}
+
+export type WorkOptions = Omit<JobsOptions, 'queue' | 'batchWindowMs'>;
+
+export function createInstallationWork(o: WorkOptions): InstallationWork {
   const engines = new Map<CrmName, Engine>();
   const setUp = new Set<string>();
 
@@ -113,12 +153,6 @@ export function createJobs(o: JobsOptions): Jobs {
 
   const message = (error: unknown): string => (error instanceof ParcoursError ? `${error.code}: ${error.message}` : 'unexpected error (see the service log)').slice(0, 1000);
 
-  /** Arms the lane's timer for the earliest pending event of the installation, if any. */
-  const armFor = async (id: string): Promise<void> => {
-    const next = (await o.store.pendingInstallations()).find((p) => p.installation === id);
-    if (next) o.queue.schedule(id, next.nextAttemptAt - o.now(), () => drain(id));
-  };
-
   /** Recomputes the installation's due events; done only once the write-back landed, else retried with backoff. */
   async function drain(id: string): Promise<void> {
     if (!await o.store.getInstallation(id)) return;
@@ -142,6 +176,52 @@ export function createJobs(o: JobsOptions): Jobs {
       await o.store.markEventsDone(due.map((e) => e.id), o.now());
       if (due.length < EVENTS_PER_RECOMPUTE) break;
     }
+  }
+
+  async function syncNow(id: string, s: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<SyncSummary> {
+    const row = await installation(id);
+    const engine = engineFor(row.crm);
+    const connector = await o.connectors.connectorFor(row);
+    if (!s.dryRun) await ready(row, connector, engine);
+    let summary: SyncSummary;
+    try {
+      summary = await runSync({ connector, store: o.store, engine, installation: id, mode: s.mode, dryRun: s.dryRun, now: o.now() });
+    } catch (error) {
+      o.metrics.runFinished(row.crm, s.mode, 'failed');
+      throw error;
+    }
+    observe(row.crm, s.mode, summary);
+    o.log.info({ installation: id, runId: summary.runId, mode: s.mode, dryRun: s.dryRun, status: summary.status, written: summary.written }, 'sync finished');
+    return summary;
+  }
+
+  async function rollbackNow(runId: number): Promise<RollbackReport> {
+    const run = await o.store.getRun(runId);
+    if (!run) throw new ParcoursError('NOT_FOUND', `run ${runId} does not exist`, { runId });
+    const row = await installation(run.installation);
+    const connector = await o.connectors.connectorFor(row);
+    const report = await rollbackRun(connector, o.store, row.id, runId, o.now());
+    o.metrics.runFinished(row.crm, 'rollback', report.failed.length ? 'partial' : 'succeeded');
+    o.metrics.recordsWritten(row.crm, report.restored);
+    return report;
+  }
+
+  return { engineFor, installation, syncNow, drainNow: drain, rollbackNow, message };
+}
+
+export function createJobs(o: JobsOptions): Jobs {
+  const work = createInstallationWork(o);
+  const { engineFor, installation, message } = work;
+
+  /** Arms the lane's timer for the earliest pending event of the installation, if any. */
+  const armFor = async (id: string): Promise<void> => {
+    const next = (await o.store.pendingInstallations()).find((p) => p.installation === id);
+    if (next) o.queue.schedule(id, next.nextAttemptAt - o.now(), () => drain(id));
+  };
+
+  async function drain(id: string): Promise<void> {
+    if (!await o.store.getInstallation(id)) return;
+    await work.drainNow(id);
     await armFor(id);
   }
 
@@ -160,23 +240,9 @@ export function createJobs(o: JobsOptions): Jobs {
   const api: Jobs = {
     engineFor,
     async sync(id, s) {
-      const row = await installation(id);
+      await installation(id);
       // Identical requests share one run: the key names what would be done.
-      return o.queue.run(id, `sync:${s.mode}:${s.dryRun}`, async () => {
-        const engine = engineFor(row.crm);
-        const connector = await o.connectors.connectorFor(row);
-        if (!s.dryRun) await ready(row, connector, engine);
-        let summary: SyncSummary;
-        try {
-          summary = await runSync({ connector, store: o.store, engine, installation: id, mode: s.mode, dryRun: s.dryRun, now: o.now() });
-        } catch (error) {
-          o.metrics.runFinished(row.crm, s.mode, 'failed');
-          throw error;
-        }
-        observe(row.crm, s.mode, summary);
-        o.log.info({ installation: id, runId: summary.runId, mode: s.mode, dryRun: s.dryRun, status: summary.status, written: summary.written }, 'sync finished');
-        return summary;
-      });
+      return o.queue.run(id, `sync:${s.mode}:${s.dryRun}`, () => work.syncNow(id, s));
     },
     eventsArrived(id) {
       o.queue.schedule(id, o.batchWindowMs, () => drain(id));
@@ -204,13 +270,13 @@ export function createJobs(o: JobsOptions): Jobs {
       const run = await o.store.getRun(runId);
       if (!run) throw new ParcoursError('NOT_FOUND', `run ${runId} does not exist`, { runId });
       const row = await installation(run.installation);
-      return o.queue.run(row.id, `rollback:${runId}`, async () => {
-        const connector = await o.connectors.connectorFor(row);
-        const report = await rollbackRun(connector, o.store, row.id, runId, o.now());
-        o.metrics.runFinished(row.crm, 'rollback', report.failed.length ? 'partial' : 'succeeded');
-        o.metrics.recordsWritten(row.crm, report.restored);
-        return report;
-      });
+      return o.queue.run(row.id, `rollback:${runId}`, () => work.rollbackNow(runId));
+    },
+    async listJobs() {
+      throw new ParcoursError('CONFIG_INVALID', NO_JOB_STORE);
+    },
+    async retryJob() {
+      throw new ParcoursError('CONFIG_INVALID', NO_JOB_STORE);
     },
   };
   return api;
