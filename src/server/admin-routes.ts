@@ -39,6 +39,13 @@ const EventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+const JobsQuery = z.object({
+  state: z.enum(['created', 'retry', 'active', 'completed', 'cancelled', 'failed']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+/** pg-boss job ids are UUIDs. */
+const JobId = z.uuid();
+
 const LinkBody = z.strictObject({
   hubspot: z.string().min(1).max(200),
   salesforce: z.string().min(1).max(200),
@@ -165,6 +172,17 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
     if (!await o.store.retryEvent(id, o.now())) throw new ParcoursError('CONFIG_INVALID', `webhook event ${id} is ${event.state}, not failed: only dead-lettered events are retried by hand`, { eventId: id });
     o.jobs.eventsArrived(event.installation);
     res.status(202).json(publicEvent(await o.store.getEvent(id) ?? event));
+  });
+
+  // Jobs of the PostgreSQL job queue (issue 15): failed ones are kept (`?state=failed`) and retried by hand.
+  api.get('/jobs', async (req: Request, res: Response) => {
+    const q = parse(JobsQuery, req.query, 'jobs query');
+    res.json(await o.jobs.listJobs({ limit: q.limit, ...(q.state ? { state: q.state } : {}) }));
+  });
+
+  api.post('/jobs/:id/retry', async (req: Request, res: Response) => {
+    const id = parse(JobId, req.params.id, 'job id');
+    res.status(202).json(await o.jobs.retryJob(id));
   });
 
   // Linked installations (issue 16): one HubSpot + one Salesforce installation read as one journey.

@@ -22,7 +22,6 @@ import { mountSalesforceInstall } from './oauth/salesforce-install.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { redactWebhookPath } from './webhook-secrets.ts';
 import { mountWebhooks } from './webhooks/routes.ts';
-import type { WorkQueue } from './work-queue.ts';
 
 export interface AppDeps {
   env: Env;
@@ -30,7 +29,8 @@ export interface AppDeps {
   store: Store;
   box: SecretBox | null;
   jobs: Jobs;
-  queue: WorkQueue;
+  /** Jobs queued or running (the admin health answer). */
+  queueDepth: () => number;
   metrics: Metrics;
   log: Logger;
   publicUrl: () => string;
@@ -100,7 +100,7 @@ export function createApp(d: AppDeps): Express {
   mountHubspotInstall(app, installDeps);
   mountSalesforceInstall(app, installDeps);
   mountWebhooks(app, { settings: d.settings, store: d.store, jobs: d.jobs, metrics: d.metrics, log: d.log, publicUrl: d.publicUrl, now: d.now });
-  mountAdminRoutes(app, { store: d.store, jobs: d.jobs, queueDepth: () => d.queue.depth(), startedAt: d.startedAt, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, installLinkTtlMs: d.settings.PARCOURS_INSTALL_LINK_TTL, publicUrl: d.publicUrl, now: d.now, log: d.log });
+  mountAdminRoutes(app, { store: d.store, jobs: d.jobs, queueDepth: d.queueDepth, startedAt: d.startedAt, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, installLinkTtlMs: d.settings.PARCOURS_INSTALL_LINK_TTL, publicUrl: d.publicUrl, now: d.now, log: d.log });
 
   // Hook for the journey map (src/report): served when the caller provides a renderer.
   app.get('/journey', requireAdmin(d.settings.PARCOURS_ADMIN_TOKEN), async (req: Request, res: Response) => {
@@ -112,6 +112,29 @@ export function createApp(d: AppDeps): Express {
   });
 
   app.use((req: Request, res: Response) => sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
+  app.use(errorHandler(d.log));
+  return app;
+}
+
+/** A worker process (`serve --role worker`): runs jobs and answers only /healthz and the admin's /metrics. */
+export function createWorkerApp(d: Pick<AppDeps, 'settings' | 'store' | 'metrics' | 'log'>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', async (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'no-store');
+    try {
+      await d.store.listInstallations();
+    } catch {
+      return void res.status(503).json({ status: 'down' });
+    }
+    res.json({ status: 'ok', role: 'worker' });
+  });
+  app.get('/metrics', requireAdmin(d.settings.PARCOURS_ADMIN_TOKEN), async (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'no-store');
+    const { contentType, text } = await d.metrics.render();
+    res.type(contentType).send(text);
+  });
+  app.use((req: Request, res: Response) => sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${req.path} on a worker (it serves /healthz and /metrics)`));
   app.use(errorHandler(d.log));
   return app;
 }

@@ -2,19 +2,25 @@
  * `startServer(options)`: the Parcours service (what `parcours serve` runs). Opens the store, registers
  * environment installations, refuses to start without PARCOURS_SECRET_KEY once tokens are stored, and
  * serves the app with the work queue and the scheduler.
+ *
+ * Roles (issue 15): `all` (default) serves everything and runs the jobs; `web` serves webhooks, OAuth and
+ * the admin API and only enqueues; `worker` runs jobs and serves /healthz and /metrics. With SQLite the
+ * work queue is in memory (one process, `all` only); with PARCOURS_DATABASE_URL it is pg-boss on the same
+ * PostgreSQL, shared by every process (pgboss-jobs.ts).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import { ParcoursError } from '../errors.ts';
 import type { InstallationRow, Store } from '../store/index.ts';
-import { openStoreFor } from '../store/open.ts';
+import { openStoreFor, usesPostgres } from '../store/open.ts';
 import type { RecomputeSummary } from '../sync/recompute.ts';
-import { createApp } from './app.ts';
+import { createApp, createWorkerApp } from './app.ts';
 import { readServerEnv, type ServerEnv } from './config.ts';
 import { learnAccountIds, registerEnvInstallations } from './env-installations.ts';
 import { createConnectorSource } from './installation-connectors.ts';
-import { createJobs, type Jobs } from './jobs.ts';
+import { createInstallationWork, createJobs, type Jobs } from './jobs.ts';
+import { createPgBossJobs, type PgBossJobs } from './pgboss-jobs.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
@@ -25,6 +31,11 @@ import { journeyMapRenderer } from './journey-map.ts';
 
 /** How long startup waits for environment installations to learn their portal/org id. */
 export const LEARN_WAIT_MS = 10_000;
+
+export type ServerRole = 'web' | 'worker' | 'all';
+export const SERVER_ROLES: readonly ServerRole[] = ['web', 'worker', 'all'];
+/** How long a stopping worker waits for its running jobs before it exits (they are then taken over). */
+export const STOP_TIMEOUT_MS = 30_000;
 
 export interface ServerOptions {
   /** Environment to read (default process.env), or an already parsed one. */
@@ -42,6 +53,10 @@ export interface ServerOptions {
   /** The journey map renderer from src/report; `/journey` serves it when given. */
   renderJourneyMap?: (installation: InstallationRow) => Promise<string>;
   onRecomputed?: (summary: RecomputeSummary, batch: ChangeBatch) => void;
+  /** web | worker | all (default). web and worker need the store on PostgreSQL. */
+  role?: ServerRole;
+  /** Worker and all roles on PostgreSQL: jobs for up to this many installations at once (default 4). */
+  concurrency?: number;
 }
 
 export interface ParcoursServer {
@@ -49,7 +64,8 @@ export interface ParcoursServer {
   port: number;
   store: Store;
   jobs: Jobs;
-  /** Resolves once no job is queued, running or gathering webhook events. */
+  role: ServerRole;
+  /** Resolves once no job is queued, running or gathering webhook events (pg-boss: none running here). */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -61,49 +77,79 @@ function isLogger(x: unknown): x is Logger {
 export async function startServer(options: ServerOptions = {}): Promise<ParcoursServer> {
   const source = options.env ?? processEnvironment();
   const { env, server: settings } = 'server' in source && 'env' in source ? (source as ServerEnv) : readServerEnv(source as NodeJS.ProcessEnv);
+  const role = options.role ?? 'all';
+  const concurrency = options.concurrency ?? 4;
+  const distributed = usesPostgres(env);
+  if (role !== 'all' && !distributed) {
+    throw new ParcoursError('CONFIG_INVALID', `serve --role ${role} needs a shared PostgreSQL: set PARCOURS_DATABASE_URL=postgres://… (the web and worker processes share its store and job queue); with SQLite run one process, --role all`, { role });
+  }
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new ParcoursError('CONFIG_INVALID', `--concurrency: expected a whole number from 1 to 64, got ${concurrency}`, { concurrency });
+  }
   const log = isLogger(options.log) ? options.log : createLogger(settings.PARCOURS_LOG_LEVEL, options.log);
   const now = options.now ?? Date.now;
   const ownsStore = options.store === undefined;
   const store = options.store ?? await openStoreFor(env);
+  let boss: PgBossJobs | null = null;
   try {
     const box = settings.PARCOURS_SECRET_KEY ? createSecretBox(settings.PARCOURS_SECRET_KEY) : null;
     if (!box && await store.hasSealedSecrets()) {
       throw new ParcoursError('CONFIG_INVALID', 'this store holds OAuth tokens: set PARCOURS_SECRET_KEY to the key they were stored with');
     }
-    const registered = await registerEnvInstallations(store, env, settings, log);
+    const serves = role !== 'worker';
+    const registered = serves ? await registerEnvInstallations(store, env, settings, log) : [];
     const metrics = createMetrics();
     const queue = createWorkQueue({
       onError: (installation, error) => log.error({ installation, err: { message: error instanceof Error ? error.message : String(error) } }, 'webhook batch failed'),
     });
     metrics.gauge('parcours_installations', 'Installations known to the service.', async () => (await store.listInstallations()).length);
-    metrics.gauge('parcours_queue_depth', 'Jobs queued or running, plus armed webhook drains and retries.', () => queue.depth());
     const connectors = createConnectorSource({ env, settings, store, box, now });
-    // Asked once, before listening when the CRM answers promptly; a slow CRM never holds the start
-    // up for longer than this (the answer is stored whenever it comes; until then those webhooks are refused).
-    const learning = learnAccountIds(store, connectors, log);
-    let waited: NodeJS.Timeout | undefined;
-    await Promise.race([learning, new Promise<void>((resolve) => (waited = setTimeout(resolve, LEARN_WAIT_MS)))]);
-    clearTimeout(waited);
+    if (serves) {
+      // Asked once, before listening when the CRM answers promptly; a slow CRM never holds the start
+      // up for longer than this (the answer is stored whenever it comes; until then those webhooks are refused).
+      const learning = learnAccountIds(store, connectors, log);
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([learning, new Promise<void>((resolve) => (waited = setTimeout(resolve, LEARN_WAIT_MS)))]);
+      clearTimeout(waited);
+    }
     const retry = { retries: settings.PARCOURS_EVENT_RETRIES, factor: 2, minTimeoutMs: settings.PARCOURS_EVENT_RETRY_MIN, maxTimeoutMs: 15 * 60_000 };
-    const jobs = createJobs({ env, store, queue, connectors, metrics, log, now, batchWindowMs: settings.PARCOURS_WEBHOOK_BATCH, retry, ...(options.onRecomputed ? { onRecomputed: options.onRecomputed } : {}) });
+    const workOptions = { env, store, connectors, metrics, log, now, retry, ...(options.onRecomputed ? { onRecomputed: options.onRecomputed } : {}) };
+    let jobs: Jobs;
+    if (distributed) {
+      boss = createPgBossJobs({
+        url: env.PARCOURS_DATABASE_URL as string, store, work: createInstallationWork(workOptions), log, now, batchWindowMs: settings.PARCOURS_WEBHOOK_BATCH,
+        worker: role === 'web' ? null : { concurrency },
+        schedule: serves && options.schedule !== false ? { everyMs: settings.PARCOURS_SYNC_EVERY, nightlyAt: settings.PARCOURS_NIGHTLY_AT } : null,
+      });
+      await boss.start();
+      jobs = boss;
+    } else {
+      jobs = createJobs({ ...workOptions, queue, batchWindowMs: settings.PARCOURS_WEBHOOK_BATCH });
+    }
+    const running = boss;
+    const queueDepth = running ? () => running.running() : () => queue.depth();
+    metrics.gauge('parcours_queue_depth', running ? 'Jobs running in this process.' : 'Jobs queued or running, plus armed webhook drains and retries.', queueDepth);
     let publicUrl = settings.PARCOURS_PUBLIC_URL ?? '';
-    const app = createApp({
-      env, settings, store, box, jobs, queue, metrics, log, publicUrl: () => publicUrl, now, startedAt: Date.now(),
-      renderJourneyMap: options.renderJourneyMap ?? journeyMapRenderer(env, store, now),
-    });
+    const app = serves
+      ? createApp({
+          env, settings, store, box, jobs, queueDepth, metrics, log, publicUrl: () => publicUrl, now, startedAt: Date.now(),
+          renderJourneyMap: options.renderJourneyMap ?? journeyMapRenderer(env, store, now),
+        })
+      : createWorkerApp({ settings, store, metrics, log });
     const host = options.host ?? '127.0.0.1';
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(options.port ?? settings.PORT, host, (err?: Error) => (err ? reject(err) : resolve(s)));
     });
     const { port } = server.address() as AddressInfo;
     const url = `http://${host}:${port}`;
-    if (!publicUrl) {
+    if (!publicUrl && serves) {
       publicUrl = url;
       log.warn({ url }, 'PARCOURS_PUBLIC_URL is not set: OAuth redirects and webhook signatures use the local URL');
     }
     // Events acknowledged before a stop are processed first, before any scheduled run.
-    await jobs.resumePending();
-    const scheduler: Scheduler | null = options.schedule === false ? null : startScheduler({ store, jobs, log, everyMs: settings.PARCOURS_SYNC_EVERY, nightlyAt: settings.PARCOURS_NIGHTLY_AT, now });
+    if (serves) await jobs.resumePending();
+    // On PostgreSQL the schedules live in pg-boss (boss.start above); the in-process timers are SQLite's.
+    const scheduler: Scheduler | null = options.schedule === false || distributed ? null : startScheduler({ store, jobs, log, everyMs: settings.PARCOURS_SYNC_EVERY, nightlyAt: settings.PARCOURS_NIGHTLY_AT, now });
     // Webhook ids are kept a week: HubSpot retries for 24 h, Salesforce for 24 h.
     const prune = setInterval(() => {
       const before = now() - 7 * 86_400_000;
@@ -112,13 +158,19 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
       );
     }, 3_600_000);
     prune.unref();
-    log.info({ url, installations: (await store.listInstallations()).map((i) => i.id), fromEnvironment: registered }, 'parcours service started');
+    if (!serves) clearInterval(prune);
+    log.info({ url, role, ...(distributed ? { queue: 'pg-boss', concurrency: role === 'web' ? 0 : concurrency } : {}), installations: (await store.listInstallations()).map((i) => i.id), fromEnvironment: registered }, 'parcours service started');
     return {
       url,
       port,
       store,
       jobs,
-      idle: () => queue.idle(),
+      role,
+      idle: running
+        ? async () => {
+            while (running.running() > 0) await new Promise((r) => setTimeout(r, 50));
+          }
+        : () => queue.idle(),
       async close() {
         scheduler?.stop();
         clearInterval(prune);
@@ -128,11 +180,15 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        // pg-boss: stop fetching, let the running jobs finish (a job still running at the timeout is
+        // taken over by another worker once its heartbeat lapses).
+        await running?.stop(STOP_TIMEOUT_MS);
         await queue.idle();
         if (ownsStore) await store.close();
       },
     };
   } catch (error) {
+    await boss?.stop(1000).catch(() => undefined);
     if (ownsStore) await store.close();
     throw error;
   }
