@@ -312,6 +312,7 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
         await boss.work<JobData>(WORK_QUEUE, { localConcurrency: o.worker.concurrency, groupConcurrency: 1, batchSize: 1, pollingIntervalSeconds: 1 }, async (jobs) => {
           const job = jobs[0] as Job<JobData>;
           active++;
+          o.log.info({ job: job.id, kind: job.data.kind, installation: 'installation' in job.data ? job.data.installation : undefined, attempt: job.retryCount }, 'job started');
           try {
             return await run(job);
           } catch (error) {
