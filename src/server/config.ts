@@ -52,6 +52,8 @@ export const ServerEnvSchema = z.object({
   PARCOURS_EVENT_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
   /** Delay before the first retry; doubles for each further one (p-retry semantics), capped at 15 minutes. */
   PARCOURS_EVENT_RETRY_MIN: duration.default(5_000),
+  /** PostgreSQL job queue: further attempts of a failed job (backoff from 5 s, doubling, capped at 15 min) before it is kept as failed. */
+  PARCOURS_JOB_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
   PARCOURS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HUBSPOT_CLIENT_ID: nonEmpty.optional(),
   /** Also the webhook signing secret (hubspot.md §9). */

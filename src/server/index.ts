@@ -117,7 +117,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
     let jobs: Jobs;
     if (distributed) {
       boss = createPgBossJobs({
-        url: env.PARCOURS_DATABASE_URL as string, store, work: createInstallationWork(workOptions), log, now, batchWindowMs: settings.PARCOURS_WEBHOOK_BATCH,
+        url: env.PARCOURS_DATABASE_URL as string, store, work: createInstallationWork(workOptions), log, now, batchWindowMs: settings.PARCOURS_WEBHOOK_BATCH, retryLimit: settings.PARCOURS_JOB_RETRIES,
         worker: role === 'web' ? null : { concurrency },
         schedule: serves && options.schedule !== false ? { everyMs: settings.PARCOURS_SYNC_EVERY, nightlyAt: settings.PARCOURS_NIGHTLY_AT } : null,
       });

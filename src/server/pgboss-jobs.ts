@@ -70,6 +70,8 @@ export interface PgBossJobsOptions {
   schedule: { everyMs: number; nightlyAt: string } | null;
   /** pg-boss connections (default 4). */
   poolSize?: number;
+  /** Further attempts of a failed job before it is kept as failed (default RETRY_LIMIT). */
+  retryLimit?: number;
 }
 
 export interface PgBossJobs extends Jobs {
@@ -289,18 +291,20 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
     async start() {
       await boss.start();
       started = true;
-      // Idempotent: every process declares the same queue; the first creates it.
-      await boss.createQueue(WORK_QUEUE, {
-        policy: 'stately',
-        retryLimit: RETRY_LIMIT,
+      // Every process declares the same queue; the first creates it, and each start applies the current
+      // settings (createQueue leaves an existing queue as it is).
+      const settings = {
+        retryLimit: o.retryLimit ?? RETRY_LIMIT,
         retryDelay: RETRY_DELAY_SECONDS,
         retryBackoff: true,
         retryDelayMax: RETRY_DELAY_MAX_SECONDS,
         heartbeatSeconds: HEARTBEAT_SECONDS,
         expireInSeconds: 24 * 3600,
-      }).catch(async (error: unknown) => {
+      };
+      await boss.createQueue(WORK_QUEUE, { policy: 'stately', ...settings }).catch(async (error: unknown) => {
         if (!await boss.getQueue(WORK_QUEUE)) throw error;
       });
+      await boss.updateQueue(WORK_QUEUE, settings);
       if (o.schedule) {
         const every = everyToCron(o.schedule.everyMs);
         if (every.minutes * 60_000 !== o.schedule.everyMs) o.log.warn({ everyMs: o.schedule.everyMs, cron: every.cron }, `PARCOURS_SYNC_EVERY rounded to every ${every.minutes} min: the job queue's schedules are minute-grained`);
