@@ -92,7 +92,7 @@ export function createApp(d: AppDeps): Express {
     mappingFor: (crm: 'hubspot' | 'salesforce') => d.jobs.engineFor(crm).mapping,
     onInstalled: async (row: InstallationRow) => {
       d.log.info({ installation: row.id }, 'installed; provisioning and first full sync queued');
-      d.jobs.sync(row.id, { mode: 'full', dryRun: false }).catch((error: unknown) => {
+      d.jobs.sync(row.id, { mode: 'full', dryRun: false, origin: 'install' }).catch((error: unknown) => {
         d.log.error({ installation: row.id, err: { message: error instanceof Error ? error.message : String(error) } }, 'first sync after install failed');
       });
     },

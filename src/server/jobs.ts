@@ -27,7 +27,8 @@ import type { ChangeBatch, WorkQueue } from './work-queue.ts';
 export const OVERFLOW_SETTING = 'webhook-overflow';
 
 export interface Jobs {
-  sync(installationId: string, o: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<SyncSummary>;
+  /** `origin` labels the job (the PostgreSQL queue keeps it); the in-process queue ignores it. */
+  sync(installationId: string, o: { mode: 'full' | 'incremental'; dryRun: boolean; origin?: 'admin' | 'install' }): Promise<SyncSummary>;
   /** New events are in the installation's inbox: they are recomputed after the batch window, in its lane. */
   eventsArrived(installationId: string): void;
   /** Pending events beyond the cap were not kept: an incremental run catches up instead (the mark is stored). */
@@ -242,7 +243,7 @@ export function createJobs(o: JobsOptions): Jobs {
     async sync(id, s) {
       await installation(id);
       // Identical requests share one run: the key names what would be done.
-      return o.queue.run(id, `sync:${s.mode}:${s.dryRun}`, () => work.syncNow(id, s));
+      return o.queue.run(id, `sync:${s.mode}:${s.dryRun}`, () => work.syncNow(id, { mode: s.mode, dryRun: s.dryRun }));
     },
     eventsArrived(id) {
       o.queue.schedule(id, o.batchWindowMs, () => drain(id));

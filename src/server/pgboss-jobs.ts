@@ -241,7 +241,7 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
     engineFor: (crm) => o.work.engineFor(crm),
     async sync(id, s) {
       await o.work.installation(id);
-      return sendAndWait<SyncSummary>({ kind: 'sync', installation: id, mode: s.mode, dryRun: s.dryRun, origin: 'admin' });
+      return sendAndWait<SyncSummary>({ kind: 'sync', installation: id, mode: s.mode, dryRun: s.dryRun, origin: s.origin ?? 'admin' });
     },
     eventsArrived(id) {
       send({ kind: 'recompute', installation: id }, { startAfter: new Date(o.now() + o.batchWindowMs) }).catch((error: unknown) =>

@@ -1,5 +1,5 @@
 /**
- * Issue 15 acceptance: two worker processes and one web process on one PostgreSQL; the installations are
+ * Issue 15 acceptance: two worker processes and one web process on one PostgreSQL; 20 installations are
  * synced on schedule (pg-boss cron), each exactly once per tick, and never two runs of one installation at
  * once — checked from the runs table — even with on-demand syncs of the same installations thrown in.
  * pg-boss cron is minute-grained, so the test waits for the next minute's tick (up to ~70 s).
@@ -7,18 +7,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
+import { createSecretBox } from '../../src/secret-box.ts';
+import { sealSecrets } from '../../src/server/installation-secrets.ts';
 import type { Store } from '../../src/store/index.ts';
 import { salesforceEnv } from '../e2e/cli.ts';
-import { admin } from '../server/harness.ts';
+import { admin, SECRET_KEY } from '../server/harness.ts';
 import { bossJobs, clusterDatabase, openStoreAt, overlapping, POSTGRES_URL, SKIPPED, startServe, stopAll, until, type Proc } from './cluster.ts';
 
 if (!POSTGRES_URL) console.info(`tests/queue/schedule.test.ts${SKIPPED}`);
 const database = clusterDatabase();
-const INSTALLATIONS = ['hubspot:default', 'salesforce:default'];
+/** Beside the two environment installations, Salesforce orgs installed by OAuth, each its own sandbox org. */
+const OAUTH_ORGS = 18;
+const INSTALLATIONS = ['hubspot:default', 'salesforce:default', ...Array.from({ length: OAUTH_ORGS }, (_, i) => `salesforce:org${i}`)];
 
 describe.skipIf(!POSTGRES_URL)(`scheduled syncs across two workers and a web process${SKIPPED}`, { timeout: 150_000 }, () => {
   let hs: HubspotSandbox;
   let sf: SalesforceSandbox;
+  let orgs: SalesforceSandbox[] = [];
   let procs: Proc[] = [];
   let store: Store;
   let url: string;
@@ -26,16 +31,26 @@ describe.skipIf(!POSTGRES_URL)(`scheduled syncs across two workers and a web pro
   beforeAll(async () => {
     url = await database();
     [hs, sf] = await Promise.all([startHubspotSandbox({ port: 0, seed: 31, contacts: 40 }), startSalesforceSandbox({ port: 0, seed: 32, contacts: 40 })]);
-    const env = { PARCOURS_DATABASE_URL: url, HUBSPOT_BASE_URL: hs.url, HUBSPOT_ACCESS_TOKEN: hs.accessToken, ...salesforceEnv(sf), PARCOURS_SYNC_EVERY: '1m' };
+    orgs = await Promise.all(Array.from({ length: OAUTH_ORGS }, (_, i) => startSalesforceSandbox({ port: 0, seed: 40 + i, contacts: 20 })));
+    // The OAuth installations are in the store before the web process declares the schedule (its first tick fans out at once).
+    store = await openStoreAt(url);
+    const box = createSecretBox(SECRET_KEY);
+    for (const [i, org] of orgs.entries()) {
+      const id = `salesforce:org${i}`;
+      await store.saveInstallation({
+        id, crm: 'salesforce', externalId: `00D${String(i).padStart(12, "0")}AAA`, source: 'oauth', label: `org ${i}`,
+        secrets: sealSecrets(box, id, { crm: 'salesforce', refreshToken: org.oauth.refreshToken, instanceUrl: org.url, loginUrl: org.url }),
+      });
+    }
+    const env = { PARCOURS_DATABASE_URL: url, PARCOURS_SECRET_KEY: SECRET_KEY, HUBSPOT_BASE_URL: hs.url, HUBSPOT_ACCESS_TOKEN: hs.accessToken, ...salesforceEnv(sf), PARCOURS_SYNC_EVERY: '1m' };
     // The web process first: it registers the environment installations and declares the schedules.
     const web = await startServe('web', env);
     procs = [web, ...await Promise.all([startServe('worker', env, ['--concurrency', '2']), startServe('worker', env, ['--concurrency', '2'])])];
-    store = await openStoreAt(url);
   });
   afterAll(async () => {
     await stopAll(procs);
     await store?.close();
-    await Promise.all([hs?.close(), sf?.close()]);
+    await Promise.all([hs?.close(), sf?.close(), ...orgs.map((o) => o.close())]);
   });
 
   it('each installation once per tick, never two runs of one installation at once', async () => {
