@@ -51,7 +51,7 @@ export const RETRY_DELAY_SECONDS = 5;
 export const RETRY_DELAY_MAX_SECONDS = 15 * 60;
 
 export type JobData =
-  | { kind: 'sync'; installation: string; mode: 'full' | 'incremental'; dryRun: boolean; origin: 'admin' | 'schedule' | 'install' | 'catch-up' }
+  | { kind: 'sync'; installation: string; mode: 'full' | 'incremental'; dryRun: boolean; origin: 'admin' | 'schedule' | 'install' | 'catch-up'; tick?: string }
   | { kind: 'recompute'; installation: string }
   | { kind: 'rollback'; installation: string; runId: number }
   | { kind: 'tick'; mode: 'full' | 'incremental' };
@@ -150,6 +150,21 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
     return boss.send(WORK_QUEUE, data, options);
   }
 
+  const jobById = async (id: string): Promise<JobWithMetadata<JobData> | null> => (await boss.findJobs<JobData>(WORK_QUEUE, { id }))[0] ?? null;
+
+  /**
+   * Queues the installation's drain at `at`, or brings the one already queued forward to it: a drain
+   * queued for a later retry of failed events must not hold back events that just arrived.
+   */
+  async function recomputeAt(id: string, at: number): Promise<void> {
+    const data: JobData = { kind: 'recompute', installation: id };
+    if (await send(data, { startAfter: new Date(at) })) return;
+    const queued = await pendingWithKey(keyOf(data));
+    if (queued && queued.state === 'created' && new Date(queued.startAfter).getTime() > at) {
+      await boss.update(WORK_QUEUE, undefined, { id: queued.id, startAfter: new Date(at) });
+    }
+  }
+
   /** The job now holding `key` (created or retry first: the one a new request joins). */
   async function pendingWithKey(key: string): Promise<JobWithMetadata<JobData> | null> {
     const found = await boss.findJobs<JobData>(WORK_QUEUE, { key, queued: true, limit: 10 });
@@ -170,7 +185,7 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
 
   async function waitFor<T>(id: string): Promise<T> {
     for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
-      const job = await boss.getJobById<JobData>(WORK_QUEUE, id);
+      const job = await jobById(id);
       if (!job) throw new ParcoursError('NOT_FOUND', `job ${id} is gone from the queue`, { jobId: id });
       if (job.state === 'completed') return job.output as T;
       if (TERMINAL.has(job.state) || job.state === 'retry') {
@@ -184,26 +199,27 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
     }
   }
 
-  async function tick(mode: 'full' | 'incremental'): Promise<void> {
+  /** A schedule's occurrence: one sync per installation, labelled with the tick that sent it. */
+  async function tick(mode: 'full' | 'incremental', tickId: string): Promise<void> {
     for (const row of await o.store.listInstallations()) {
       const paused = await pausedState(o.store, row.id);
       if (paused) {
         o.log.warn({ installation: row.id, mode, paused }, `scheduled sync skipped: ${pausedText(row.id, row.crm, paused)}`);
         continue;
       }
-      await send({ kind: 'sync', installation: row.id, mode, dryRun: false, origin: 'schedule' });
+      await send({ kind: 'sync', installation: row.id, mode, dryRun: false, origin: 'schedule', tick: tickId });
     }
   }
 
   /** After a drain, the next retry of events that failed is a recompute job due then. */
   async function armRetries(id: string): Promise<void> {
     const next = (await o.store.pendingInstallations()).find((p) => p.installation === id);
-    if (next) await send({ kind: 'recompute', installation: id }, { startAfter: new Date(Math.max(next.nextAttemptAt, o.now())) });
+    if (next) await recomputeAt(id, Math.max(next.nextAttemptAt, o.now()));
   }
 
   async function run(job: Job<JobData>): Promise<unknown> {
     const data = job.data;
-    if (data.kind === 'tick') return tick(data.mode);
+    if (data.kind === 'tick') return tick(data.mode, job.id);
     return withInstallationLock(lockPool as pg.Pool, data.installation, async () => {
       switch (data.kind) {
         case 'sync': {
@@ -244,7 +260,7 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
       return sendAndWait<SyncSummary>({ kind: 'sync', installation: id, mode: s.mode, dryRun: s.dryRun, origin: s.origin ?? 'admin' });
     },
     eventsArrived(id) {
-      send({ kind: 'recompute', installation: id }, { startAfter: new Date(o.now() + o.batchWindowMs) }).catch((error: unknown) =>
+      recomputeAt(id, o.now() + o.batchWindowMs).catch((error: unknown) =>
         // The events are in the inbox: the next start (resumePending) or event queues their drain.
         o.log.error({ installation: id, err: { message: error instanceof Error ? error.message : String(error) } }, 'could not queue the webhook recompute'),
       );
@@ -259,7 +275,7 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
     async resumePending() {
       // Idempotent across processes: the singleton keys join what another process queued.
       for (const p of await o.store.pendingInstallations()) {
-        await send({ kind: 'recompute', installation: p.installation }, { startAfter: new Date(Math.max(p.nextAttemptAt, o.now())) });
+        await recomputeAt(p.installation, Math.max(p.nextAttemptAt, o.now()));
       }
       for (const row of await o.store.listInstallations()) {
         if (await o.store.getSetting(row.id, OVERFLOW_SETTING) !== undefined) await send({ kind: 'sync', installation: row.id, mode: 'incremental', dryRun: false, origin: 'catch-up' });
@@ -272,20 +288,20 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
     },
     async listJobs(q) {
       // pg-boss's findJobs has no state filter: its job table is read directly (columns per
-      // https://pgboss.io/api/jobs#findjobs-name-options), newest first.
+      // https://pgboss.io/sql/job-table), newest first, then each job through findJobs.
       const { rows } = await boss.getDb().executeSql(
         `SELECT id FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND ($2::text IS NULL OR state::text = $2) ORDER BY created_on DESC LIMIT $3`,
         [WORK_QUEUE, q.state ?? null, q.limit],
       );
-      const jobs = await Promise.all(rows.map((r: { id: string }) => boss.getJobById<JobData>(WORK_QUEUE, r.id)));
+      const jobs = await Promise.all(rows.map((r: { id: string }) => jobById(r.id)));
       return jobs.filter((j): j is JobWithMetadata<JobData> => j !== null).map(view);
     },
     async retryJob(id) {
-      const job = await boss.getJobById<JobData>(WORK_QUEUE, id);
+      const job = await jobById(id);
       if (!job) throw new ParcoursError('NOT_FOUND', `no job ${id}`, { jobId: id });
       if (job.state !== 'failed') throw new ParcoursError('CONFIG_INVALID', `job ${id} is ${job.state}, not failed: only failed jobs are retried by hand`, { jobId: id });
       await boss.retry(WORK_QUEUE, id);
-      const after = await boss.getJobById<JobData>(WORK_QUEUE, id);
+      const after = await jobById(id);
       return view(after ?? job);
     },
     async start() {

@@ -78,7 +78,7 @@ export async function stopAll(procs: Proc[]): Promise<void> {
 export interface BossJob {
   id: string;
   state: string;
-  data: { kind: string; installation?: string; mode?: string; origin?: string };
+  data: { kind: string; installation?: string; mode?: string; origin?: string; tick?: string };
   retry_count: number;
   created_on: Date;
   started_on: Date | null;
