@@ -56,7 +56,7 @@ describe.skipIf(!POSTGRES_URL)(`a webhook burst during a full sync${SKIPPED}`, {
     // The mirror and the CRM's owned fields first.
     const first = await admin(web.url, `/api/installations/${encodeURIComponent(ID)}/sync`, { method: 'POST', body: JSON.stringify({ mode: 'full' }) });
     expect(first.status).toBe(200);
-  });
+  }, 90_000);
   afterAll(async () => {
     await stopAll(procs);
     await store?.close();

@@ -28,7 +28,7 @@ describe.skipIf(!POSTGRES_URL)(`failed jobs kept and retried${SKIPPED}`, { timeo
         HUBSPOT_BASE_URL: hs.url, HUBSPOT_ACCESS_TOKEN: hs.accessToken,
       },
     });
-  });
+  }, 90_000);
   afterAll(async () => {
     await srv?.close();
     await hs?.close();

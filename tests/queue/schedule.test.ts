@@ -46,7 +46,7 @@ describe.skipIf(!POSTGRES_URL)(`scheduled syncs across two workers and a web pro
     // The web process first: it registers the environment installations and declares the schedules.
     const web = await startServe('web', env);
     procs = [web, ...await Promise.all([startServe('worker', env, ['--concurrency', '2']), startServe('worker', env, ['--concurrency', '2'])])];
-  });
+  }, 90_000);
   afterAll(async () => {
     await stopAll(procs);
     await store?.close();

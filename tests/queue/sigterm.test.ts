@@ -22,7 +22,7 @@ describe.skipIf(!POSTGRES_URL)(`SIGTERM of a worker mid-job${SKIPPED}`, { timeou
     hs = await startHubspotSandbox({ port: 0, seed: 61, contacts: 60 });
     env = { PARCOURS_DATABASE_URL: url, HUBSPOT_BASE_URL: hs.url, HUBSPOT_ACCESS_TOKEN: hs.accessToken };
     procs = [await startServe('web', env), await startServe('worker', env, ['--concurrency', '1'])];
-  });
+  }, 90_000);
   afterAll(async () => {
     await stopAll(procs);
     await hs?.close();

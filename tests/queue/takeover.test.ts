@@ -29,7 +29,7 @@ describe.skipIf(!POSTGRES_URL)(`SIGKILL of a worker mid-push${SKIPPED}`, { timeo
     const web = await startServe('web', env);
     procs = [web, ...await Promise.all([startServe('worker', env, ['--concurrency', '1']), startServe('worker', env, ['--concurrency', '1'])])];
     store = await openStoreAt(url);
-  });
+  }, 90_000);
   afterAll(async () => {
     await stopAll(procs);
     await store?.close();
