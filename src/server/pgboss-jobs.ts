@@ -38,6 +38,7 @@ import type { RollbackReport } from '../sync/rollback.ts';
 import type { SyncSummary } from '../sync/run.ts';
 import { pausedState, pausedText } from '../sync/pause.ts';
 import { withInstallationLock } from './installation-lock.ts';
+import { closeInterruptedRuns } from '../sync/interrupted-runs.ts';
 import { OVERFLOW_SETTING, type InstallationWork, type JobState, type JobView, type Jobs } from './jobs.ts';
 
 export const WORK_QUEUE = 'parcours-work';
@@ -221,6 +222,9 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
     const data = job.data;
     if (data.kind === 'tick') return tick(data.mode, job.id);
     return withInstallationLock(lockPool as pg.Pool, data.installation, async () => {
+      // Holding the lock, no other process runs this installation: a run still open was left by a dead worker.
+      const interrupted = await closeInterruptedRuns(o.store, data.installation, o.now());
+      if (interrupted.length) o.log.warn({ installation: data.installation, runs: interrupted }, 'runs left open by a stopped worker marked failed (interrupted)');
       switch (data.kind) {
         case 'sync': {
           const summary = await o.work.syncNow(data.installation, { mode: data.mode, dryRun: data.dryRun });

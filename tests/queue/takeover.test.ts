@@ -66,9 +66,11 @@ describe.skipIf(!POSTGRES_URL)(`SIGKILL of a worker mid-push${SKIPPED}`, { timeo
     expect(full?.state).toBe('completed');
     expect(full?.retry_count).toBeGreaterThanOrEqual(1);
 
-    // The killed run stays "running" in the runs table (nobody finished it); the runs the survivor made do not overlap.
+    // The killed run is closed as interrupted by the survivor before it starts; the runs do not overlap.
     const runs = await store.listRuns({ installation: ID, limit: 50 });
-    expect(overlapping(runs.filter((x) => x.finishedAt !== null)), 'overlapping runs').toEqual([]);
+    expect(runs.filter((x) => x.status === 'running')).toEqual([]);
+    expect(runs.filter((x) => (x.summary as { interrupted?: boolean } | null)?.interrupted === true).map((x) => x.status)).toEqual(['failed']);
+    expect(overlapping(runs.filter((x) => x.finishedAt !== null && !(x.summary as { interrupted?: boolean } | null)?.interrupted)), 'overlapping runs').toEqual([]);
     // Every record right: a dry-run full run plans no write and no membership repair.
     const check = await admin(web.url, `/api/installations/${encodeURIComponent(ID)}/sync`, { method: 'POST', body: JSON.stringify({ mode: 'full', dryRun: true }) });
     expect(check.status).toBe(200);
