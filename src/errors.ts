@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'STORE_ERROR'
   /** The installation is paused (after a rollback) until `parcours resume`. */
-  | 'PAUSED';
+  | 'PAUSED'
+  /** Credentials given to add an installation were refused by the CRM's check (nothing was stored). */
+  | 'CREDENTIALS_REJECTED';
 
 export interface ErrorContext {
   crm?: 'hubspot' | 'salesforce';

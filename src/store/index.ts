@@ -346,6 +346,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): SyncStor
     listInstallations: () => guard('listInstallations', () => installations.list()),
     findInstallation: (crm, externalId) => guard('findInstallation', () => installations.byExternalId(crm, externalId)),
     hasSealedSecrets: () => guard('hasSealedSecrets', () => installations.hasSealedSecrets()),
+    removeInstallation: (id) => guard('removeInstallation', () => tx.run(() => installations.remove(id))),
     saveOauthState: (nonce, crm, data, expiresAt) => guard('saveOauthState', () => installations.saveState(nonce, crm, data, expiresAt)),
     takeOauthState: (nonce) => guard('takeOauthState', () => installations.takeState(nonce)),
     rememberWebhookEvent(source, key, at) {

@@ -8,13 +8,13 @@ import { z } from 'zod';
 import { ParcoursError } from '../errors.ts';
 import { CRMS, type CrmName } from '../model.ts';
 import { int, text } from './row-values.ts';
-import type { InstallationInput, InstallationRow, OauthStateRow } from './types.ts';
+import { INSTALLATION_SOURCES, type InstallationInput, type InstallationRow, type OauthStateRow } from './types.ts';
 
 const inputSchema = z.object({
   id: z.string().min(1).refine((id) => !id.startsWith('parcours:'), 'installation ids starting with "parcours:" are reserved'),
   crm: z.enum(CRMS),
   externalId: z.string().min(1).nullable(),
-  source: z.enum(['env', 'oauth']),
+  source: z.enum(INSTALLATION_SOURCES),
   label: z.string().min(1),
   secrets: z.string().min(1).nullable(),
 });
@@ -24,6 +24,9 @@ export function createInstallations(db: DatabaseSync, now: () => number) {
     INSERT INTO installations (id, crm, external_id, source, label, secrets, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET crm = excluded.crm, external_id = excluded.external_id, source = excluded.source,
       label = excluded.label, secrets = excluded.secrets, updated_at = excluded.updated_at`);
+  const deleteRow = db.prepare('DELETE FROM installations WHERE id = ?');
+  // The sealed values kept for it in settings (a rotated Salesforce refresh token): secrets go with the installation.
+  const deleteSealedSettings = db.prepare("DELETE FROM settings WHERE installation = ? AND value LIKE 'sealed:%'");
   const updateSecrets = db.prepare('UPDATE installations SET secrets = ?, updated_at = ? WHERE id = ?');
   const selectOne = db.prepare('SELECT * FROM installations WHERE id = ?');
   const selectAll = db.prepare('SELECT * FROM installations ORDER BY id');
@@ -41,7 +44,7 @@ export function createInstallations(db: DatabaseSync, now: () => number) {
 
   function toRow(row: Record<string, SQLOutputValue>): InstallationRow {
     const crm = z.enum(CRMS).parse(text(row, 'crm'));
-    const source = z.enum(['env', 'oauth']).parse(text(row, 'source'));
+    const source = z.enum(INSTALLATION_SOURCES).parse(text(row, 'source'));
     const externalId = row['external_id'];
     const secrets = row['secrets'];
     const webhookSecret = row['webhook_secret'];
@@ -70,6 +73,12 @@ export function createInstallations(db: DatabaseSync, now: () => number) {
       const at = now();
       const existing = selectOne.get(i.id);
       upsertRow.run(i.id, i.crm, i.externalId, i.source, i.label, i.secrets, existing ? int(existing, 'created_at') : at, at);
+    },
+    /** The caller runs it in a transaction (row and sealed settings go together). */
+    remove(id: string): boolean {
+      if (Number(deleteRow.run(id).changes) === 0) return false;
+      deleteSealedSettings.run(id);
+      return true;
     },
     setSecrets(id: string, sealed: string | null): void {
       if (Number(updateSecrets.run(sealed, now(), id).changes) === 0) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });

@@ -390,6 +390,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 13,
+    name: 'installations added with a token (source token)',
+    // SQLite cannot change a CHECK constraint in place: the table is rebuilt (nothing references it).
+    sql: `
+      CREATE TABLE installations_next (
+        id TEXT PRIMARY KEY,
+        crm TEXT NOT NULL CHECK (crm IN ('hubspot', 'salesforce')),
+        external_id TEXT,                 -- HubSpot portal id / Salesforce org id
+        source TEXT NOT NULL CHECK (source IN ('env', 'oauth', 'token')),
+        label TEXT NOT NULL,
+        secrets TEXT,                     -- sealed by the caller (AES-256-GCM), never plaintext
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        webhook_secret TEXT
+      );
+      INSERT INTO installations_next (id, crm, external_id, source, label, secrets, created_at, updated_at, webhook_secret)
+        SELECT id, crm, external_id, source, label, secrets, created_at, updated_at, webhook_secret FROM installations;
+      DROP TABLE installations;
+      ALTER TABLE installations_next RENAME TO installations;
+      CREATE UNIQUE INDEX installations_by_external_id ON installations (crm, external_id) WHERE external_id IS NOT NULL;
+      CREATE UNIQUE INDEX installations_by_webhook_secret ON installations (webhook_secret) WHERE webhook_secret IS NOT NULL;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -165,8 +165,11 @@ export interface InstallationRow {
   crm: CrmName;
   /** HubSpot portal (hub) id or Salesforce org id; null when unknown (e.g. an environment token). */
   externalId: string | null;
-  /** `env`: credentials come from the environment; `oauth`: installed through the OAuth flow. */
-  source: 'env' | 'oauth';
+  /**
+   * `env`: credentials come from the environment; `oauth`: installed through the OAuth flow; `token`: added
+   * by an admin with a HubSpot token or Salesforce connected-app credentials (`POST /api/installations`).
+   */
+  source: InstallationSource;
   label: string;
   secrets: string | null;
   /** Secret part of this installation's Salesforce outbound-message URL (null until created). */
@@ -174,6 +177,9 @@ export interface InstallationRow {
   createdAt: number;
   updatedAt: number;
 }
+
+export const INSTALLATION_SOURCES = ['env', 'oauth', 'token'] as const;
+export type InstallationSource = (typeof INSTALLATION_SOURCES)[number];
 
 export type InstallationInput = Omit<InstallationRow, 'createdAt' | 'updatedAt' | 'webhookSecret'>;
 
@@ -392,6 +398,11 @@ export interface Store {
   getInstallation(id: string): Promise<InstallationRow | undefined>;
   listInstallations(): Promise<InstallationRow[]>;
   findInstallation(crm: CrmName, externalId: string): Promise<InstallationRow | undefined>;
+  /**
+   * Removes the installation row (its sealed secrets and webhook secret with it) and the sealed values kept
+   * for it in settings, in one transaction. Its mirror, runs, audit and ledgers stay (see README). False when unknown.
+   */
+  removeInstallation(id: string): Promise<boolean>;
   /** True once any installation holds sealed secrets (the service then needs its key to start). */
   hasSealedSecrets(): Promise<boolean>;
   saveOauthState(nonce: string, crm: CrmName, data: string, expiresAt: number): Promise<void>;

@@ -322,6 +322,7 @@ function buildStore(pool: ReturnType<typeof createPool>, database: string, now: 
     listInstallations: () => guard('listInstallations', () => installations.listInstallations(pool)),
     findInstallation: (crm, externalId) => guard('findInstallation', () => installations.findInstallation(pool, crm, externalId)),
     hasSealedSecrets: () => guard('hasSealedSecrets', () => installations.hasSealedSecrets(pool)),
+    removeInstallation: (id) => tx('removeInstallation', (q) => installations.removeInstallation(q, id)),
     saveOauthState: (nonce, crm, data, expiresAt) => tx('saveOauthState', (q) => installations.saveOauthState(q, nonce, crm, data, expiresAt, now())),
     takeOauthState: (nonce) => guard('takeOauthState', () => installations.takeOauthState(pool, nonce, now())),
     rememberWebhookEvent: (source, key, at) =>

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ParcoursError } from '../../errors.ts';
 import { CRMS, type CrmName } from '../../model.ts';
-import type { InstallationInput, InstallationRow, OauthStateRow } from '../types.ts';
+import { INSTALLATION_SOURCES, type InstallationInput, type InstallationRow, type OauthStateRow } from '../types.ts';
 import { byKey, type Queryable, type Row } from './db.ts';
 import { num, str, strOrNull } from './row-values.ts';
 
@@ -13,7 +13,7 @@ const inputSchema = z.object({
   id: z.string().min(1).refine((id) => !id.startsWith('parcours:'), 'installation ids starting with "parcours:" are reserved'),
   crm: z.enum(CRMS),
   externalId: z.string().min(1).nullable(),
-  source: z.enum(['env', 'oauth']),
+  source: z.enum(INSTALLATION_SOURCES),
   label: z.string().min(1),
   secrets: z.string().min(1).nullable(),
 });
@@ -25,7 +25,7 @@ function toRow(row: Row): InstallationRow {
     id: str(row, 'id'),
     crm: z.enum(CRMS).parse(str(row, 'crm')),
     externalId: strOrNull(row, 'external_id'),
-    source: z.enum(['env', 'oauth']).parse(str(row, 'source')),
+    source: z.enum(INSTALLATION_SOURCES).parse(str(row, 'source')),
     label: str(row, 'label'),
     secrets: strOrNull(row, 'secrets'),
     webhookSecret: strOrNull(row, 'webhook_secret'),
@@ -51,6 +51,14 @@ export async function saveInstallation(q: Queryable, input: InstallationInput, a
        label = excluded.label, secrets = excluded.secrets, updated_at = excluded.updated_at`,
     [i.id, i.crm, i.externalId, i.source, i.label, i.secrets, at],
   );
+}
+
+/** The row (sealed secrets and webhook secret with it) and the sealed values kept for it in settings; the caller's transaction. */
+export async function removeInstallation(q: Queryable, id: string): Promise<boolean> {
+  const r = await q.query('DELETE FROM installations WHERE id = $1', [id]);
+  if ((r.rowCount ?? 0) === 0) return false;
+  await q.query("DELETE FROM settings WHERE installation = $1 AND value LIKE 'sealed:%'", [id]);
+  return true;
 }
 
 export async function setInstallationSecrets(q: Queryable, id: string, sealed: string | null, at: number): Promise<void> {

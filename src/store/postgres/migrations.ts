@@ -314,6 +314,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'installations added with a token (source token)',
+    sql: `
+      ALTER TABLE installations DROP CONSTRAINT installations_source_check;
+      ALTER TABLE installations ADD CONSTRAINT installations_source_check CHECK (source IN ('env', 'oauth', 'token'));
+    `,
+  },
 ];
 
 /** The last applied version (0 on an empty database). */
