@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { MappingError, ParcoursError } from '../errors.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerExplain } from './commands/explain.ts';
+import { registerInstallations } from './commands/installations.ts';
 import { registerLinks } from './commands/links.ts';
 import { registerMapping } from './commands/mapping.ts';
 import { registerReport } from './commands/report.ts';
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerServe(program, io);
   registerWebhooks(program, io);
   registerLinks(program, io);
+  registerInstallations(program, io);
   return program;
 }
 

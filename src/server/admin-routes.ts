@@ -15,6 +15,7 @@ import { issueInstallLink } from './oauth/install-gate.ts';
 import { publicEvent } from './webhook-events.ts';
 import { salesforceWebhookUrl } from './webhook-secrets.ts';
 import { pausedState, resumeInstallation } from '../sync/pause.ts';
+import { addTokenInstallation, removeInstallation, type InstallationAdminDeps } from '../sync/installation-admin.ts';
 
 export const ADMIN_BODY_LIMIT = '16kb';
 
@@ -76,7 +77,7 @@ export async function publicInstallation(row: InstallationRow, store: Store) {
   };
 }
 
-export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; queueDepth: () => number; startedAt: number; adminToken: string | undefined; installLinkTtlMs: number; publicUrl: () => string; now: () => number; log: { error: (obj: object, msg: string) => void } }): void {
+export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; queueDepth: () => number; startedAt: number; adminToken: string | undefined; installLinkTtlMs: number; publicUrl: () => string; now: () => number; log: { error: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void }; installations: Omit<InstallationAdminDeps, 'store'> }): void {
   const api = express.Router();
   api.use(requireAdmin(o.adminToken));
   api.use(express.json({ limit: ADMIN_BODY_LIMIT, strict: true }));
@@ -96,6 +97,26 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
 
   api.get('/installations', async (_req: Request, res: Response) => {
     res.json(await Promise.all((await o.store.listInstallations()).map((row) => publicInstallation(row, o.store))));
+  });
+
+  // Token installations (issue 15): credentials checked with one call, sealed, never echoed. 201 for a new
+  // portal/org; 200 when it was already a token installation (its credentials replaced, same id).
+  api.post('/installations', async (req: Request, res: Response) => {
+    const added = await addTokenInstallation({ ...o.installations, store: o.store }, req.body ?? {});
+    o.log.info({ installation: added.id, crm: added.crm, created: added.created }, added.created ? 'installation added; first full sync queued' : 'installation credentials replaced');
+    if (added.created) {
+      o.jobs.sync(added.id, { mode: 'full', dryRun: false }).catch((error: unknown) =>
+        o.log.error({ installation: added.id, err: { message: error instanceof Error ? error.message : String(error) } }, 'first sync after adding failed'));
+    }
+    res.status(added.created ? 201 : 200).json(added);
+  });
+
+  // Removes the installation and its stored credentials; its mirror, runs and ledgers stay (README).
+  api.delete('/installations/:id', async (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    await removeInstallation(o.store, id);
+    o.log.info({ installation: id }, 'installation removed');
+    res.status(204).end();
   });
 
   // One installation, with what only the admin may see: the Salesforce outbound-message URL and its secret.

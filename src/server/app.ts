@@ -100,7 +100,9 @@ export function createApp(d: AppDeps): Express {
   mountHubspotInstall(app, installDeps);
   mountSalesforceInstall(app, installDeps);
   mountWebhooks(app, { settings: d.settings, store: d.store, jobs: d.jobs, metrics: d.metrics, log: d.log, publicUrl: d.publicUrl, now: d.now });
-  mountAdminRoutes(app, { store: d.store, jobs: d.jobs, queueDepth: d.queueDepth, startedAt: d.startedAt, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, installLinkTtlMs: d.settings.PARCOURS_INSTALL_LINK_TTL, publicUrl: d.publicUrl, now: d.now, log: d.log });
+  mountAdminRoutes(app, { store: d.store, jobs: d.jobs, queueDepth: d.queueDepth, startedAt: d.startedAt, adminToken: d.settings.PARCOURS_ADMIN_TOKEN, installLinkTtlMs: d.settings.PARCOURS_INSTALL_LINK_TTL, publicUrl: d.publicUrl, now: d.now, log: d.log,
+    installations: { box: d.box, hubspotBaseUrl: d.env.HUBSPOT_BASE_URL, configuredLoginUrls: [d.env.SALESFORCE_LOGIN_URL, d.settings.SALESFORCE_SANDBOX_LOGIN_URL] },
+  });
 
   // Hook for the journey map (src/report): served when the caller provides a renderer.
   app.get('/journey', requireAdmin(d.settings.PARCOURS_ADMIN_TOKEN), async (req: Request, res: Response) => {

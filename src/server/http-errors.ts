@@ -14,6 +14,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   CONFIG_INVALID: 409,
   PAUSED: 409,
+  // Well-formed credentials the CRM refused: the request was understood, its content is unusable.
+  CREDENTIALS_REJECTED: 422,
   RATE_LIMITED: 503,
   DAILY_LIMIT: 503,
   QUOTA_RESERVE: 503,

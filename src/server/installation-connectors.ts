@@ -3,6 +3,9 @@
  * OAuth installations are built from their sealed tokens: HubSpot's access token is refreshed ahead of
  * expiry (one refresh at a time per installation) and re-sealed; Salesforce's connector refreshes by
  * itself and hands us rotated refresh tokens, which are re-sealed at once (Refresh Token Rotation).
+ * Token installations (`POST /api/installations`) carry their own credentials: a HubSpot token used as is,
+ * or a Salesforce connected app (client id and secret) with its refresh token, re-sealed when rotated.
+ * Their connector is rebuilt whenever the stored credentials change (the same portal added again).
  */
 import type { CrmConnector } from '../../connectors/port.ts';
 import { createHubspotConnector } from '../../connectors/hubspot/index.ts';
@@ -16,6 +19,7 @@ import type { ServerSettings } from './config.ts';
 import { openSecrets, sealSecrets, type HubspotSecrets, type SalesforceSecrets } from './installation-secrets.ts';
 import { refreshHubspotToken } from './oauth/hubspot-tokens.ts';
 import type { SecretBox } from '../secret-box.ts';
+import { openTokenSecrets, type SalesforceTokenSecrets } from '../sync/installation-admin.ts';
 
 /** Refresh when less than this is left: a run must not outlive its token (HubSpot: 30 min tokens). */
 export const HUBSPOT_REFRESH_MARGIN_MS = 10 * 60_000;
@@ -25,7 +29,7 @@ export interface ConnectorSource {
 }
 
 export function createConnectorSource(o: { env: Env; settings: ServerSettings; store: Store; box: SecretBox | null; now: () => number }): ConnectorSource {
-  const cache = new Map<string, { connector: CrmConnector; token?: string }>();
+  const cache = new Map<string, { connector: CrmConnector; token?: string; sealed?: string | null }>();
   const refreshing = new Map<string, Promise<HubspotSecrets>>();
 
   async function freshHubspotSecrets(row: InstallationRow): Promise<HubspotSecrets> {
@@ -68,8 +72,45 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
     });
   }
 
+  function salesforceTokenConnector(row: InstallationRow, secrets: SalesforceTokenSecrets): CrmConnector {
+    return createSalesforceConnector({
+      instanceUrl: secrets.instanceUrl,
+      loginUrl: secrets.loginUrl,
+      clientId: secrets.clientId,
+      clientSecret: secrets.clientSecret,
+      refreshToken: secrets.refreshToken,
+      apiVersion: o.env.SALESFORCE_API_VERSION,
+      bulkThreshold: o.env.SALESFORCE_BULK_THRESHOLD,
+      apiReserve: o.env.SALESFORCE_API_RESERVE,
+      campaignNamePrefix: '',
+      schemaCache: storeSchemaCache(o.store, row.id),
+      onRefreshToken: async (refreshToken) => {
+        secrets.refreshToken = refreshToken;
+        const sealed = (o.box as SecretBox).seal(JSON.stringify(secrets), row.id);
+        await o.store.setInstallationSecrets(row.id, sealed);
+        // Our own write: the cached connector already holds the rotated token.
+        const entry = cache.get(row.id);
+        if (entry) entry.sealed = sealed;
+      },
+    });
+  }
+
+  async function tokenConnector(row: InstallationRow): Promise<CrmConnector> {
+    const latest = await o.store.getInstallation(row.id);
+    if (!latest) throw new ParcoursError('NOT_FOUND', `no installation ${row.id} (removed?)`, { installation: row.id });
+    const cached = cache.get(row.id);
+    if (cached && cached.sealed === latest.secrets) return cached.connector;
+    const secrets = openTokenSecrets(o.box, latest);
+    const connector = secrets.crm === 'hubspot'
+      ? createHubspotConnector({ accessToken: secrets.accessToken, baseUrl: o.env.HUBSPOT_BASE_URL, authKind: 'private-app', listNamePrefix: '', schemaCache: storeSchemaCache(o.store, row.id) })
+      : salesforceTokenConnector(latest, secrets);
+    cache.set(row.id, { connector, sealed: latest.secrets });
+    return connector;
+  }
+
   return {
     async connectorFor(row) {
+      if (row.source === 'token') return tokenConnector(row);
       const cached = cache.get(row.id);
       if (row.source === 'env') {
         if (cached) return cached.connector;
