@@ -18,7 +18,8 @@ type AddOpts = { crm?: string; tokenEnv?: string; loginUrl?: string; clientId?: 
 /** The value of the environment variable an option names; the option is named in the error, never a value. */
 function fromEnv(option: string, name: string | undefined): string {
   if (!name) throw new ParcoursError('INPUT_INVALID', `${option} is required: the name of the environment variable that holds the secret`);
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ParcoursError('INPUT_INVALID', `${option}: "${name}" is not an environment variable name (give the variable's name, not the secret)`);
+  // Not echoed: what was given in place of a name may well be the secret itself.
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ParcoursError('INPUT_INVALID', `${option}: the value given is not an environment variable name (give the variable's name, e.g. ${option} ACME_TOKEN, not the secret)`);
   const value = processEnvironment()[name];
   if (!value) throw new ParcoursError('INPUT_INVALID', `${option} ${name}: that environment variable is not set or empty`);
   return value;
