@@ -12,6 +12,7 @@
  *
  * Credentials never appear in a message, an error or a return value.
  */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { createHubspotConnector } from '../../connectors/hubspot/index.ts';
 import { isTrustedSalesforceUrl, SALESFORCE_DOMAINS } from '../../connectors/salesforce/trusted-hosts.ts';
@@ -19,7 +20,6 @@ import { ParcoursError } from '../errors.ts';
 import type { CrmName } from '../model.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { InstallationRow, Store } from '../store/index.ts';
-import { ensureWebhookSecret } from '../server/webhook-secrets.ts';
 
 /** A secret as given: no surrounding blanks (a pasted newline would fail the check confusingly). */
 const secret = (what: string) => z.string().min(1, `${what} is empty`).max(4096, `${what} is longer than 4096 characters`).regex(/^\S+$/, `${what} contains blanks`);
@@ -94,8 +94,9 @@ export async function addTokenInstallation(d: InstallationAdminDeps, given: unkn
   }
   const rowLabel = input.label ?? holder?.label ?? `${CRM_NAME[input.crm]} ${ACCOUNT[input.crm]} ${checked.externalId}`;
   await d.store.saveInstallation({ id, crm: input.crm, externalId: checked.externalId, source: 'token', label: rowLabel, secrets: d.box.seal(JSON.stringify(checked.secrets), id) });
-  // Outbound messages need their URL secret (shown by the admin API and `parcours webhooks url`).
-  if (input.crm === 'salesforce') await ensureWebhookSecret(d.store, id);
+  // Outbound messages need their URL secret (shown by the admin API and `parcours webhooks url`): 256 random
+  // bits, base64url, as src/server/webhook-secrets.ts makes them (sync sits below the server; kept on re-add).
+  if (input.crm === 'salesforce' && !holder?.webhookSecret) await d.store.setWebhookSecret(id, randomBytes(32).toString('base64url'));
   return { id, crm: input.crm, externalId: checked.externalId, label: rowLabel, created: holder === undefined };
 }
 
