@@ -8,11 +8,15 @@ import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/
 import { SANDBOX_HUB_ID } from '../../sandbox/hubspot/auth.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import { startServer } from '../../src/server/index.ts';
+import { existsSync } from 'node:fs';
+import { openStoreFor } from '../../src/store/open.ts';
 import { tempDb } from '../e2e/cli.ts';
+import { POSTGRES_URL, postgresBackend } from '../store/backends.ts';
 import { ADMIN_TOKEN, SECRET_KEY, admin, capturingLogger } from '../server/harness.ts';
 import { runCli } from './in-process.ts';
 
 const HS_TOKEN = 'pat-na1-5c1d0e2a-cli-installations-test';
+const postgres = POSTGRES_URL ? postgresBackend(POSTGRES_URL) : null;
 
 describe('parcours installations', () => {
   let hs: HubspotSandbox;
@@ -111,5 +115,23 @@ describe('parcours installations', () => {
       await srv.close();
     }
     expect(logs.lines.join('')).not.toContain(HS_TOKEN);
+  });
+
+  it.skipIf(!postgres)('works on a PostgreSQL store (PARCOURS_DATABASE_URL), never touching the SQLite file', async () => {
+    const sqliteFile = tempDb();
+    const env = { ...base(sqliteFile), PARCOURS_DATABASE_URL: await postgres!.location(), T: HS_TOKEN };
+    const added = await runCli(['installations', 'add', '--crm', 'hubspot', '--token-env', 'T', '--json'], env);
+    expect(added.stderr).toBe('');
+    const { id } = JSON.parse(added.stdout) as { id: string };
+    expect((JSON.parse((await runCli(['installations', 'list', '--json'], env)).stdout) as Array<{ id: string; source: string }>).map((i) => `${i.id} ${i.source}`)).toEqual([`${id} token`]);
+    const store = await openStoreFor({ PARCOURS_DB: sqliteFile, PARCOURS_DATABASE_URL: env.PARCOURS_DATABASE_URL });
+    try {
+      expect((await store.getInstallation(id))?.secrets).not.toContain(HS_TOKEN);
+    } finally {
+      await store.close();
+    }
+    expect((await runCli(['installations', 'remove', id], env)).code).toBe(0);
+    expect((await runCli(['installations', 'list', '--json'], env)).stdout.trim()).toBe('[]');
+    expect(existsSync(sqliteFile)).toBe(false);
   });
 });

@@ -1,13 +1,14 @@
 /**
  * `parcours installations add|list|remove` (issue 15): portals and orgs added with a token, on the store
- * directly — the same path as `POST|DELETE /api/installations` (src/sync/installation-admin.ts). Secrets are
+ * directly (SQLite, or PostgreSQL with PARCOURS_DATABASE_URL) — the same path as `POST|DELETE /api/installations` (src/sync/installation-admin.ts). Secrets are
  * read from the environment variables named on the command line, never from argv (which `ps` shows).
  */
 import type { Command } from 'commander';
 import { processEnvironment } from '../../config.ts';
 import { ParcoursError } from '../../errors.ts';
 import { createSecretBox } from '../../secret-box.ts';
-import { openStore, type InstallationRow } from '../../store/index.ts';
+import type { InstallationRow } from '../../store/index.ts';
+import { openStoreFor } from '../../store/open.ts';
 import { readServerEnv } from '../../server/config.ts';
 import { addTokenInstallation, removeInstallation } from '../../sync/installation-admin.ts';
 import { parseCrm } from '../context.ts';
@@ -65,7 +66,7 @@ export function registerInstallations(program: Command, io: CliIo): void {
       }
       if (opts.label !== undefined) input = { ...input, label: opts.label };
       const { env, server } = readServerEnv(processEnvironment());
-      const store = openStore(env.PARCOURS_DB);
+      const store = await openStoreFor(env);
       try {
         const box = server.PARCOURS_SECRET_KEY ? createSecretBox(server.PARCOURS_SECRET_KEY) : null;
         const added = await addTokenInstallation({ store, box, hubspotBaseUrl: env.HUBSPOT_BASE_URL, configuredLoginUrls: [env.SALESFORCE_LOGIN_URL, server.SALESFORCE_SANDBOX_LOGIN_URL] }, input);
@@ -82,7 +83,7 @@ export function registerInstallations(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const { env } = readServerEnv(processEnvironment());
-      const store = openStore(env.PARCOURS_DB);
+      const store = await openStoreFor(env);
       try {
         const rows = await store.listInstallations();
         if (opts.json) return void io.out(JSON.stringify(rows.map(installationJson), null, 2));
@@ -99,7 +100,7 @@ export function registerInstallations(program: Command, io: CliIo): void {
     .argument('<id>', 'installation id, e.g. hubspot:12345678')
     .action(async (id: string) => {
       const { env } = readServerEnv(processEnvironment());
-      const store = openStore(env.PARCOURS_DB);
+      const store = await openStoreFor(env);
       try {
         const row = await removeInstallation(store, id);
         io.out(`removed installation ${row.id} (${row.label}); its mirror, runs and ledgers are kept`);
