@@ -105,7 +105,7 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
     const added = await addTokenInstallation({ ...o.installations, store: o.store }, req.body ?? {});
     o.log.info({ installation: added.id, crm: added.crm, created: added.created }, added.created ? 'installation added; first full sync queued' : 'installation credentials replaced');
     if (added.created) {
-      o.jobs.sync(added.id, { mode: 'full', dryRun: false }).catch((error: unknown) =>
+      o.jobs.sync(added.id, { mode: 'full', dryRun: false, origin: 'install' }).catch((error: unknown) =>
         o.log.error({ installation: added.id, err: { message: error instanceof Error ? error.message : String(error) } }, 'first sync after adding failed'));
     }
     res.status(added.created ? 201 : 200).json(added);
