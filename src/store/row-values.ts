@@ -1,8 +1,5 @@
-/** Typed access to node:sqlite result columns (SQLOutputValue is a union). */
-import type { SQLOutputValue } from 'node:sqlite';
-import { ParcoursError } from '../errors.ts';
-
-type Row = Record<string, SQLOutputValue>;
+/** Typed access to node:sqlite result columns (SQLOutputValue is a union; integers may come back as bigint). */
+import { badColumn, type Row, type RowReader } from './rows/reader.ts';
 
 export function text(row: Row, column: string): string {
   const v = row[column];
@@ -28,6 +25,10 @@ export function intOrNull(row: Row, column: string): number | null {
   return row[column] === null ? null : int(row, column);
 }
 
-function badColumn(column: string, expected: string): ParcoursError {
-  return new ParcoursError('STORE_ERROR', `store column ${column} is not ${expected}`, { column });
+/** SQLite has no boolean: the store writes 0 or 1. */
+export function bool(row: Row, column: string): boolean {
+  return int(row, column) === 1;
 }
+
+/** The SQLite side's reader for the shared row decoders (src/store/rows/). */
+export const sqliteRows: RowReader = { text, textOrNull, int, intOrNull, bool };

@@ -1,6 +1,6 @@
 /** Typed access to node-postgres result columns (rows come back as `Record<string, unknown>`). */
 import { ParcoursError } from '../../errors.ts';
-import type { Row } from './db.ts';
+import { badColumn, type Row, type RowReader } from '../rows/reader.ts';
 
 export function str(row: Row, column: string): string {
   const v = row[column];
@@ -32,9 +32,8 @@ export function bool(row: Row, column: string): boolean {
   return v;
 }
 
-function badColumn(column: string, expected: string): ParcoursError {
-  return new ParcoursError('STORE_ERROR', `store column ${column} is not ${expected}`, { column });
-}
+/** The PostgreSQL side's reader for the shared row decoders (src/store/rows/). */
+export const postgresRows: RowReader = { text: str, textOrNull: strOrNull, int: num, intOrNull: numOrNull, bool };
 
 /**
  * JSON text for a jsonb column. jsonb refuses the escape \u0000 (a NUL inside a string), which a CRM
