@@ -5,24 +5,14 @@
  * other records still hold (HubSpot's `salesforceleadid`) follow a converted Lead to its Contact.
  */
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
-import { z } from 'zod';
 import { ParcoursError } from '../errors.ts';
-import { CRMS, IDENTITY_REASONS, type CrmName, type IdentityConflict, type IdentityMatch, type RecordRef } from '../model.ts';
-import { int, text, textOrNull } from './row-values.ts';
+import type { CrmName, IdentityConflict, IdentityMatch } from '../model.ts';
+import { int, sqliteRows, text } from './row-values.ts';
+import { aliasWalk, checkLinkIdentity, linkRows, parseLinkInput } from './rows/links.ts';
 import type { LinkInput, LinkRow } from './types.ts';
 
 type Row = Record<string, SQLOutputValue>;
-
-const linkId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'a link id is 1-64 letters, digits, ".", "_", ":" or "-"');
-const inputSchema = z.object({
-  id: linkId,
-  hubspot: z.string().min(1),
-  salesforce: z.string().min(1),
-  source: z.enum(['env', 'admin']),
-  label: z.string().min(1),
-});
-const refSchema = z.object({ kind: z.literal('contact'), objectType: z.string().min(1), id: z.string().min(1) });
-const recordsSchema = z.array(refSchema).min(2);
+const decode = linkRows(sqliteRows);
 
 export function createLinks(db: DatabaseSync, now: () => number) {
   const upsertRow = db.prepare(`
@@ -48,37 +38,6 @@ export function createLinks(db: DatabaseSync, now: () => number) {
     ON CONFLICT (installation, from_id) DO UPDATE SET to_id = excluded.to_id, at = excluded.at`);
   const selectAliases = db.prepare('SELECT from_id, to_id FROM record_aliases WHERE installation = ? AND from_id IN (SELECT value FROM json_each(?))');
 
-  function toLink(row: Row): LinkRow {
-    return {
-      id: text(row, 'id'),
-      hubspot: text(row, 'hubspot'),
-      salesforce: text(row, 'salesforce'),
-      source: z.enum(['env', 'admin']).parse(text(row, 'source')),
-      label: text(row, 'label'),
-      createdAt: int(row, 'created_at'),
-      updatedAt: int(row, 'updated_at'),
-    };
-  }
-
-  function toMatch(row: Row): IdentityMatch {
-    return {
-      hubspot: { kind: 'contact', objectType: 'contacts', id: text(row, 'hubspot_id') },
-      salesforce: { kind: 'contact', objectType: text(row, 'salesforce_type'), id: text(row, 'salesforce_id') },
-      reason: z.enum(IDENTITY_REASONS).parse(text(row, 'reason')),
-      email: textOrNull(row, 'email'),
-    };
-  }
-
-  function toConflict(row: Row): IdentityConflict {
-    let records: RecordRef[];
-    try {
-      records = recordsSchema.parse(JSON.parse(text(row, 'records')));
-    } catch {
-      throw new ParcoursError('STORE_ERROR', 'store column link_conflicts.records holds unreadable data', { column: 'link_conflicts.records' });
-    }
-    return { side: z.enum(CRMS).parse(text(row, 'side')), email: text(row, 'email'), records };
-  }
-
   /** An installation the store knows must be of the side's CRM (environment installations may not be saved yet). */
   function checkSide(installation: string, side: CrmName): void {
     const row = selectInstallationCrm.get(installation);
@@ -89,9 +48,7 @@ export function createLinks(db: DatabaseSync, now: () => number) {
 
   return {
     save(input: LinkInput): LinkRow {
-      const parsed = inputSchema.safeParse(input);
-      if (!parsed.success) throw new ParcoursError('INPUT_INVALID', `link: ${z.prettifyError(parsed.error)}`);
-      const l = parsed.data;
+      const l = parseLinkInput(input);
       checkSide(l.hubspot, 'hubspot');
       checkSide(l.salesforce, 'salesforce');
       for (const installation of [l.hubspot, l.salesforce]) {
@@ -109,18 +66,18 @@ export function createLinks(db: DatabaseSync, now: () => number) {
         deleteConflicts.run(l.id);
       }
       upsertRow.run(l.id, l.hubspot, l.salesforce, l.source, l.label, existing ? int(existing, 'created_at') : at, at);
-      return toLink(selectOne.get(l.id) as Row);
+      return decode.link(selectOne.get(l.id) as Row);
     },
     get(id: string): LinkRow | undefined {
       const row = selectOne.get(id);
-      return row ? toLink(row) : undefined;
+      return row ? decode.link(row) : undefined;
     },
     list(): LinkRow[] {
-      return selectAll.all().map(toLink);
+      return selectAll.all().map(decode.link);
     },
     of(installation: string): LinkRow | undefined {
       const row = selectByInstallation.get(installation);
-      return row ? toLink(row) : undefined;
+      return row ? decode.link(row) : undefined;
     },
     remove(id: string): boolean {
       deleteMatches.run(id);
@@ -129,54 +86,30 @@ export function createLinks(db: DatabaseSync, now: () => number) {
     },
     replaceIdentity(id: string, matches: readonly IdentityMatch[], conflicts: readonly IdentityConflict[], at: number): void {
       if (!selectOne.get(id)) throw new ParcoursError('NOT_FOUND', `no link ${id}`, { link: id });
+      const conflictRecords = checkLinkIdentity(id, matches, conflicts);
       deleteMatches.run(id);
       deleteConflicts.run(id);
-      for (const m of matches) {
-        if (m.salesforce.objectType !== 'Contact' && m.salesforce.objectType !== 'Lead') {
-          throw new ParcoursError('INPUT_INVALID', `a match pairs a HubSpot contact with a Salesforce Contact or Lead, not ${m.salesforce.objectType}`, { link: id });
-        }
-        insertMatch.run(id, m.hubspot.id, m.salesforce.objectType, m.salesforce.id, m.reason, m.email, at);
-      }
-      for (const c of conflicts) {
-        const records = recordsSchema.safeParse(c.records.map((r) => ({ kind: r.kind, objectType: r.objectType, id: r.id })));
-        if (!records.success) throw new ParcoursError('INPUT_INVALID', `a conflict names two or more contact records (${c.side} ${c.email})`, { link: id });
-        insertConflict.run(id, c.side, c.email, JSON.stringify(records.data), at);
-      }
+      for (const m of matches) insertMatch.run(id, m.hubspot.id, m.salesforce.objectType, m.salesforce.id, m.reason, m.email, at);
+      conflicts.forEach((c, i) => insertConflict.run(id, c.side, c.email, conflictRecords[i] as string, at));
     },
     matches(id: string): IdentityMatch[] {
-      return selectMatches.all(id).map(toMatch);
+      return selectMatches.all(id).map(decode.match);
     },
     conflicts(id: string): IdentityConflict[] {
-      return selectConflicts.all(id).map(toConflict);
+      return selectConflicts.all(id).map(decode.conflict);
     },
     matchOf(id: string, side: CrmName, recordId: string): IdentityMatch | undefined {
       const row = (side === 'hubspot' ? selectMatchByHubspot : selectMatchBySalesforce).get(id, recordId);
-      return row ? toMatch(row) : undefined;
+      return row ? decode.match(row) : undefined;
     },
     recordAlias(installation: string, fromId: string, toId: string, at: number): void {
       if (fromId !== toId) upsertAlias.run(installation, fromId, toId, at);
     },
     /** Each id that became another record → the record it is now (chains followed; cycles cut). */
     resolveAliases(installation: string, ids: readonly string[]): Map<string, string> {
-      const out = new Map<string, string>();
-      let frontier = [...new Set(ids)];
-      const origin = new Map(frontier.map((id) => [id, id]));
-      for (let depth = 0; frontier.length > 0 && depth < 8; depth++) {
-        const next: string[] = [];
-        const nextOrigin = new Map<string, string>();
-        for (const row of selectAliases.all(installation, JSON.stringify(frontier))) {
-          const from = text(row, 'from_id');
-          const to = text(row, 'to_id');
-          const first = origin.get(from) as string;
-          out.set(first, to);
-          next.push(to);
-          nextOrigin.set(to, first);
-        }
-        frontier = next;
-        origin.clear();
-        for (const [k, v] of nextOrigin) origin.set(k, v);
-      }
-      return out;
+      const walk = aliasWalk(sqliteRows, ids);
+      for (let f = walk.frontier(); f.length > 0; f = walk.frontier()) walk.follow(selectAliases.all(installation, JSON.stringify(f)));
+      return walk.resolved;
     },
   };
 }
