@@ -3,53 +3,13 @@
  * it wrote on it, and how the episode ended; plus the audit of every task write.
  */
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
-import { z } from 'zod';
 import type { TaskFields } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
-import type { ObjectKind } from '../model.ts';
-import { int, intOrNull, text, textOrNull } from './row-values.ts';
+import { sqliteRows, text } from './row-values.ts';
+import { taskRows } from './rows/tasks.ts';
 import type { NewTaskEpisode, TaskAuditRow, TaskEpisode, TaskEpisodeState, TaskWriteOp } from './types.ts';
 
-const fieldsSchema = z.object({
-  subject: z.string(),
-  body: z.string(),
-  status: z.enum(['open', 'completed']),
-  priority: z.enum(['low', 'medium', 'high']),
-  dueAt: z.number(),
-  ownerId: z.string(),
-});
-
-function readFields(value: SQLOutputValue | undefined, column: string): TaskFields {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(String(value));
-  } catch {
-    parsed = undefined;
-  }
-  const ok = fieldsSchema.safeParse(parsed);
-  if (!ok.success) throw new ParcoursError('STORE_ERROR', `store column ${column} holds unreadable task fields`, { column });
-  return ok.data;
-}
-
-function toEpisode(row: Record<string, SQLOutputValue>): TaskEpisode {
-  return {
-    id: int(row, 'id'),
-    installation: text(row, 'installation'),
-    action: text(row, 'action'),
-    kind: text(row, 'kind') as ObjectKind,
-    recordId: text(row, 'record_id'),
-    contactId: textOrNull(row, 'contact_id'),
-    flag: textOrNull(row, 'flag'),
-    taskId: text(row, 'task_id'),
-    fields: readFields(row['fields'], 'task_episodes.fields'),
-    state: text(row, 'state') as TaskEpisodeState,
-    openedRun: int(row, 'opened_run'),
-    openedAt: int(row, 'opened_at'),
-    closedRun: intOrNull(row, 'closed_run'),
-    closedAt: intOrNull(row, 'closed_at'),
-    note: textOrNull(row, 'note'),
-  };
-}
+const decode = taskRows(sqliteRows);
 
 export function createTasks(db: DatabaseSync) {
   const insert = db.prepare(`
@@ -80,14 +40,14 @@ export function createTasks(db: DatabaseSync) {
         }
         const id = Number(insert.run(installation, e.action, e.kind, e.recordId, e.contactId, e.flag, e.taskId, JSON.stringify(e.fields), runId, at).lastInsertRowid);
         audit(runId, { installation, taskId: e.taskId, id }, 'create', null, e.fields, at);
-        return toEpisode(selectEpisode.get(id) as Record<string, SQLOutputValue>);
+        return decode.episode(selectEpisode.get(id) as Record<string, SQLOutputValue>);
       });
     },
 
-    openEpisodes: (installation: string): TaskEpisode[] => selectOpen.all(installation).map(toEpisode),
-    allEpisodes: (installation: string): TaskEpisode[] => selectAll.all(installation).map(toEpisode),
-    openedBy: (installation: string, runId: number): TaskEpisode[] => selectOpenedBy.all(installation, runId).map(toEpisode),
-    closedBy: (installation: string, runId: number): TaskEpisode[] => selectClosedBy.all(installation, runId).map(toEpisode),
+    openEpisodes: (installation: string): TaskEpisode[] => selectOpen.all(installation).map(decode.episode),
+    allEpisodes: (installation: string): TaskEpisode[] => selectAll.all(installation).map(decode.episode),
+    openedBy: (installation: string, runId: number): TaskEpisode[] => selectOpenedBy.all(installation, runId).map(decode.episode),
+    closedBy: (installation: string, runId: number): TaskEpisode[] => selectClosedBy.all(installation, runId).map(decode.episode),
 
     /**
      * Ends an episode. `write`: the task write that ended it (complete / delete), audited with the
@@ -114,16 +74,7 @@ export function createTasks(db: DatabaseSync) {
     },
 
     auditForRun(runId: number): TaskAuditRow[] {
-      return selectAudit.all(runId).map((row) => ({
-        runId: int(row, 'run_id'),
-        installation: text(row, 'installation'),
-        taskId: text(row, 'task_id'),
-        episodeId: int(row, 'episode_id'),
-        op: text(row, 'op') as TaskWriteOp,
-        before: row['before'] === null ? null : readFields(row['before'], 'task_audit.before'),
-        after: row['after'] === null ? null : readFields(row['after'], 'task_audit.after'),
-        at: int(row, 'at'),
-      }));
+      return selectAudit.all(runId).map(decode.audit);
     },
   };
 }

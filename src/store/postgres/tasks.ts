@@ -2,70 +2,19 @@
  * Follow-up task episodes (issue 14) and the audit of every task write, on PostgreSQL; same rules as
  * src/store/tasks.ts (one open episode per action and record; only tasks Parcours created are kept).
  */
-import { z } from 'zod';
 import type { TaskFields } from '../../../connectors/port.ts';
 import { ParcoursError } from '../../errors.ts';
-import type { ObjectKind } from '../../model.ts';
+import { taskRows } from '../rows/tasks.ts';
 import type { NewTaskEpisode, TaskAuditRow, TaskEpisode, TaskEpisodeState, TaskWriteOp } from '../types.ts';
-import type { Queryable, Row } from './db.ts';
-import { jsonb, num, numOrNull, str, strOrNull } from './row-values.ts';
+import type { Queryable } from './db.ts';
+import { jsonb, postgresRows, str } from './row-values.ts';
 
-const fieldsSchema = z.object({
-  subject: z.string(),
-  body: z.string(),
-  status: z.enum(['open', 'completed']),
-  priority: z.enum(['low', 'medium', 'high']),
-  dueAt: z.number(),
-  ownerId: z.string(),
-});
-
-function readFields(value: unknown, column: string): TaskFields {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(String(value));
-  } catch {
-    parsed = undefined;
-  }
-  const ok = fieldsSchema.safeParse(parsed);
-  if (!ok.success) throw new ParcoursError('STORE_ERROR', `store column ${column} holds unreadable task fields`, { column });
-  return ok.data;
-}
+const decode = taskRows(postgresRows);
 
 const COLUMNS = `id, installation, action, kind, record_id, contact_id, flag, task_id, fields::text AS fields, state,
   opened_run, opened_at, closed_run, closed_at, note`;
 
-function toEpisode(row: Row): TaskEpisode {
-  return {
-    id: num(row, 'id'),
-    installation: str(row, 'installation'),
-    action: str(row, 'action'),
-    kind: str(row, 'kind') as ObjectKind,
-    recordId: str(row, 'record_id'),
-    contactId: strOrNull(row, 'contact_id'),
-    flag: strOrNull(row, 'flag'),
-    taskId: str(row, 'task_id'),
-    fields: readFields(row['fields'], 'task_episodes.fields'),
-    state: str(row, 'state') as TaskEpisodeState,
-    openedRun: num(row, 'opened_run'),
-    openedAt: num(row, 'opened_at'),
-    closedRun: numOrNull(row, 'closed_run'),
-    closedAt: numOrNull(row, 'closed_at'),
-    note: strOrNull(row, 'note'),
-  };
-}
-
-interface AuditInput {
-  runId: number;
-  installation: string;
-  taskId: string;
-  episodeId: number;
-  op: TaskWriteOp;
-  before: TaskFields | null;
-  after: TaskFields | null;
-  at: number;
-}
-
-async function audit(q: Queryable, rows: readonly AuditInput[]): Promise<void> {
+async function audit(q: Queryable, rows: readonly TaskAuditRow[]): Promise<void> {
   if (rows.length === 0) return;
   await q.query(
     `INSERT INTO task_audit (run_id, installation, task_id, episode_id, op, before, after, at)
@@ -114,25 +63,25 @@ export async function openTaskEpisodes(q: Queryable, installation: string, runId
     ],
   );
   // Ids are drawn in list order; RETURNING promises no order, so sort by id.
-  const opened = inserted.rows.map(toEpisode).sort((a, b) => a.id - b.id);
+  const opened = inserted.rows.map(decode.episode).sort((a, b) => a.id - b.id);
   await audit(q, opened.map((e) => ({ runId, installation, taskId: e.taskId, episodeId: e.id, op: 'create' as const, before: null, after: e.fields, at })));
   return opened;
 }
 
 export async function openTaskEpisodesOf(q: Queryable, installation: string): Promise<TaskEpisode[]> {
   const r = await q.query(`SELECT ${COLUMNS} FROM task_episodes WHERE installation = $1 AND state = 'open' ORDER BY id`, [installation]);
-  return r.rows.map(toEpisode);
+  return r.rows.map(decode.episode);
 }
 
 export async function allTaskEpisodes(q: Queryable, installation: string): Promise<TaskEpisode[]> {
   const r = await q.query(`SELECT ${COLUMNS} FROM task_episodes WHERE installation = $1 ORDER BY id`, [installation]);
-  return r.rows.map(toEpisode);
+  return r.rows.map(decode.episode);
 }
 
 export async function taskEpisodesOfRun(q: Queryable, installation: string, runId: number): Promise<{ opened: TaskEpisode[]; closed: TaskEpisode[] }> {
   const opened = await q.query(`SELECT ${COLUMNS} FROM task_episodes WHERE installation = $1 AND opened_run = $2 ORDER BY id`, [installation, runId]);
   const closed = await q.query(`SELECT ${COLUMNS} FROM task_episodes WHERE installation = $1 AND closed_run = $2 ORDER BY id`, [installation, runId]);
-  return { opened: opened.rows.map(toEpisode), closed: closed.rows.map(toEpisode) };
+  return { opened: opened.rows.map(decode.episode), closed: closed.rows.map(decode.episode) };
 }
 
 /** Ends an episode; `write` (complete / delete) is audited, and its `after` becomes what Parcours last wrote. */
@@ -152,16 +101,7 @@ export async function reopenTaskEpisode(q: Queryable, episode: TaskEpisode, runI
 
 export async function taskAuditForRun(q: Queryable, runId: number): Promise<TaskAuditRow[]> {
   const r = await q.query('SELECT run_id, installation, task_id, episode_id, op, before::text AS before, after::text AS after, at FROM task_audit WHERE run_id = $1 ORDER BY id', [runId]);
-  return r.rows.map((row) => ({
-    runId: num(row, 'run_id'),
-    installation: str(row, 'installation'),
-    taskId: str(row, 'task_id'),
-    episodeId: num(row, 'episode_id'),
-    op: str(row, 'op') as TaskWriteOp,
-    before: row['before'] === null ? null : readFields(row['before'], 'task_audit.before'),
-    after: row['after'] === null ? null : readFields(row['after'], 'task_audit.after'),
-    at: num(row, 'at'),
-  }));
+  return r.rows.map(decode.audit);
 }
 
 /** Which of these CRM ids are tasks Parcours created. */
