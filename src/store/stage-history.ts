@@ -4,10 +4,13 @@
  * what dated its entry (`basis`) and whether it was backfilled from the CRM's history on first sight.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { int, intOrNull, text, textOrNull } from './row-values.ts';
+import { int, sqliteRows, text } from './row-values.ts';
+import { stageRows } from './rows/stage-history.ts';
 import type { ContactStay, CurrentStage, StageChange, StageHistoryRow, StageUndo } from './types.ts';
 
 const HISTORY_PAGE = 2_000;
+
+const decode = stageRows(sqliteRows);
 
 export function createStageHistory(db: DatabaseSync) {
   const selectOpen = db.prepare(`
@@ -65,17 +68,7 @@ export function createStageHistory(db: DatabaseSync) {
      */
     undoRun(installation: string, runId: number): StageUndo {
       const out: StageUndo = { undone: 0, kept: [] };
-      const groups = new Map<string, { contactId: string; journeyId: string; ids: number[]; movedOn: boolean }>();
-      for (const row of openedByRun.all(installation, runId)) {
-        const contactId = text(row, 'contact_id');
-        const journeyId = text(row, 'journey_id');
-        const key = JSON.stringify([contactId, journeyId]);
-        let g = groups.get(key);
-        if (!g) groups.set(key, (g = { contactId, journeyId, ids: [], movedOn: false }));
-        g.ids.push(int(row, 'id'));
-        if (intOrNull(row, 'left_at') !== null && intOrNull(row, 'closed_by_run') !== runId) g.movedOn = true;
-      }
-      for (const g of groups.values()) {
+      for (const g of decode.openedByRun(openedByRun.all(installation, runId), runId)) {
         if (g.movedOn) {
           out.kept.push({ contactId: g.contactId, journeyId: g.journeyId, reason: `the stage changed again after run ${runId}` });
           continue;
@@ -92,12 +85,7 @@ export function createStageHistory(db: DatabaseSync) {
       const out = new Map<string, CurrentStage>();
       if (contactIds.length === 0) return out;
       for (const row of selectCurrent.all(installation, JSON.stringify(contactIds), journeyId ?? null)) {
-        out.set(text(row, 'contact_id'), {
-          journeyId: text(row, 'journey_id'),
-          stage: text(row, 'stage'),
-          enteredAt: int(row, 'entered_at'),
-          basis: textOrNull(row, 'basis'),
-        });
+        out.set(text(row, 'contact_id'), decode.current(row));
       }
       return out;
     },
@@ -110,7 +98,7 @@ export function createStageHistory(db: DatabaseSync) {
         const id = text(row, 'contact_id');
         let list = out.get(id);
         if (!list) out.set(id, (list = []));
-        list.push({ journeyId: text(row, 'journey_id'), stage: text(row, 'stage'), enteredAt: int(row, 'entered_at'), leftAt: intOrNull(row, 'left_at'), backfilled: int(row, 'backfilled') === 1 });
+        list.push(decode.stay(row));
       }
       return out;
     },
@@ -120,16 +108,7 @@ export function createStageHistory(db: DatabaseSync) {
       let after = 0;
       for (;;) {
         const rows = selectPage.all(installation, after, journeyId ?? null, HISTORY_PAGE);
-        for (const row of rows) {
-          yield {
-            contactId: text(row, 'contact_id'),
-            journeyId: text(row, 'journey_id'),
-            stage: text(row, 'stage'),
-            enteredAt: int(row, 'entered_at'),
-            leftAt: intOrNull(row, 'left_at'),
-            backfilled: int(row, 'backfilled') === 1,
-          };
-        }
+        for (const row of rows) yield decode.history(row);
         const last = rows.at(-1);
         if (!last || rows.length < HISTORY_PAGE) return;
         after = int(last, 'id');

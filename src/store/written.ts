@@ -2,11 +2,14 @@
  * What Parcours last wrote on each record (to ignore its own echoes, pitfall 12) and the audit log
  * of every field written (before -> after, the rollback image, pitfall 14).
  */
-import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import type { ObjectKind, RecordRef } from '../model.ts';
 import { readFieldValues } from './json-columns.ts';
-import { int, text, textOrNull } from './row-values.ts';
+import { sqliteRows, text } from './row-values.ts';
+import { auditRows } from './rows/written.ts';
 import type { AuditRow, FieldValues, RecordWrite } from './types.ts';
+
+const toAudit = auditRows(sqliteRows).audit;
 
 export function createWritten(db: DatabaseSync) {
   const selectSnapshot = db.prepare('SELECT vals FROM written WHERE installation = ? AND kind = ? AND id = ?');
@@ -61,18 +64,5 @@ export function createWritten(db: DatabaseSync) {
     auditForRun(runId: number): AuditRow[] {
       return selectAudit.all(runId).map(toAudit);
     },
-  };
-}
-
-function toAudit(row: Record<string, SQLOutputValue>): AuditRow {
-  return {
-    runId: int(row, 'run_id'),
-    installation: text(row, 'installation'),
-    kind: text(row, 'kind') as ObjectKind,
-    recordId: text(row, 'record_id'),
-    field: text(row, 'field'),
-    before: textOrNull(row, 'before'),
-    after: textOrNull(row, 'after'),
-    at: int(row, 'at'),
   };
 }

@@ -5,10 +5,13 @@
  * memory against the open stays (one read), then written with one close and one insert.
  */
 import type { ContactStay, CurrentStage, StageChange, StageHistoryRow, StageUndo } from '../types.ts';
+import { stageRows } from '../rows/stage-history.ts';
 import type { Queryable } from './db.ts';
-import { bool, num, numOrNull, str, strOrNull } from './row-values.ts';
+import { num, postgresRows, str } from './row-values.ts';
 
 const HISTORY_PAGE = 2_000;
+
+const decode = stageRows(postgresRows);
 
 interface NewStay {
   contactId: string;
@@ -78,18 +81,8 @@ export async function recordStageChanges(q: Queryable, installation: string, cha
 export async function undoStageChanges(q: Queryable, installation: string, runId: number): Promise<StageUndo> {
   const out: StageUndo = { undone: 0, kept: [] };
   const opened = await q.query('SELECT id, contact_id, journey_id, left_at, closed_by_run FROM stage_history WHERE installation = $1 AND run_id = $2 ORDER BY id', [installation, runId]);
-  const groups = new Map<string, { contactId: string; journeyId: string; ids: number[]; movedOn: boolean }>();
-  for (const row of opened.rows) {
-    const contactId = str(row, 'contact_id');
-    const journeyId = str(row, 'journey_id');
-    const key = JSON.stringify([contactId, journeyId]);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { contactId, journeyId, ids: [], movedOn: false }));
-    g.ids.push(num(row, 'id'));
-    if (numOrNull(row, 'left_at') !== null && numOrNull(row, 'closed_by_run') !== runId) g.movedOn = true;
-  }
   const undo: Array<{ contactId: string; journeyId: string; ids: number[] }> = [];
-  for (const g of groups.values()) {
+  for (const g of decode.openedByRun(opened.rows, runId)) {
     if (g.movedOn) out.kept.push({ contactId: g.contactId, journeyId: g.journeyId, reason: `the stage changed again after run ${runId}` });
     else undo.push(g);
   }
@@ -117,7 +110,7 @@ export async function currentStages(q: Queryable, installation: string, contactI
     [installation, contactIds, journeyId ?? null],
   );
   for (const row of r.rows) {
-    out.set(str(row, 'contact_id'), { journeyId: str(row, 'journey_id'), stage: str(row, 'stage'), enteredAt: num(row, 'entered_at'), basis: strOrNull(row, 'basis') });
+    out.set(str(row, 'contact_id'), decode.current(row));
   }
   return out;
 }
@@ -135,7 +128,7 @@ export async function stageStaysOf(q: Queryable, installation: string, contactId
     const id = str(row, 'contact_id');
     let list = out.get(id);
     if (!list) out.set(id, (list = []));
-    list.push({ journeyId: str(row, 'journey_id'), stage: str(row, 'stage'), enteredAt: num(row, 'entered_at'), leftAt: numOrNull(row, 'left_at'), backfilled: bool(row, 'backfilled') });
+    list.push(decode.stay(row));
   }
   return out;
 }
@@ -149,9 +142,7 @@ export async function* iterateStageHistory(q: Queryable, installation: string, j
        WHERE installation = $1 AND id > $2 AND ($3::text IS NULL OR journey_id = $3) ORDER BY id LIMIT $4`,
       [installation, after, journeyId ?? null, HISTORY_PAGE],
     );
-    for (const row of r.rows) {
-      yield { contactId: str(row, 'contact_id'), journeyId: str(row, 'journey_id'), stage: str(row, 'stage'), enteredAt: num(row, 'entered_at'), leftAt: numOrNull(row, 'left_at'), backfilled: bool(row, 'backfilled') };
-    }
+    for (const row of r.rows) yield decode.history(row);
     const last = r.rows.at(-1);
     if (!last || r.rows.length < HISTORY_PAGE) return;
     after = num(last, 'id');

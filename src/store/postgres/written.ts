@@ -6,8 +6,11 @@
 import type { ObjectKind, RecordRef } from '../../model.ts';
 import { readFieldValues } from '../json-columns.ts';
 import type { AuditRow, FieldValues, RecordWrite } from '../types.ts';
-import { byKey, type Queryable, type Row } from './db.ts';
-import { jsonb, num, str, strOrNull } from './row-values.ts';
+import { auditRows } from '../rows/written.ts';
+import { byKey, type Queryable } from './db.ts';
+import { jsonb, postgresRows, str } from './row-values.ts';
+
+const toAudit = auditRows(postgresRows).audit;
 
 const key = (kind: string, id: string): string => `${kind}\u0000${id}`;
 
@@ -83,17 +86,4 @@ export async function auditOfRecords(q: Queryable, installation: string, kind: O
   if (ids.length === 0) return [];
   const r = await q.query(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE installation = $1 AND kind = $2 AND record_id = ANY($3::text[]) ORDER BY id`, [installation, kind, ids]);
   return r.rows.map(toAudit);
-}
-
-function toAudit(row: Row): AuditRow {
-  return {
-    runId: num(row, 'run_id'),
-    installation: str(row, 'installation'),
-    kind: str(row, 'kind') as ObjectKind,
-    recordId: str(row, 'record_id'),
-    field: str(row, 'field'),
-    before: strOrNull(row, 'before'),
-    after: strOrNull(row, 'after'),
-    at: num(row, 'at'),
-  };
 }
