@@ -2,20 +2,19 @@
  * The mirror of pulled canonical records and the contact <-> deal/ticket link table.
  * Reads page through the primary key so memory stays bounded whatever the mirror size.
  */
-import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import type { ContactLinks } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
-import type { ContactRecord, CrmRecord, Customer, DealRecord, ObjectKind, RecordRef, TicketRecord, TouchpointRecord } from '../model.ts';
+import type { ContactRecord, CrmRecord, Customer, ObjectKind, RecordRef } from '../model.ts';
 import { readRecord } from './json-columns.ts';
-import { int, text } from './row-values.ts';
+import { sqliteRows, text } from './row-values.ts';
+import { assembleCustomers, countsByKind } from './rows/mirror.ts';
 import type { Touchpoints } from './touchpoints.ts';
 import type { RecordCounts } from './types.ts';
 
 export const DEFAULT_PAGE_SIZE = 500;
 
 export type LinkedKind = 'deal' | 'ticket';
-
-type Row = Record<string, SQLOutputValue>;
 
 export function createMirror(db: DatabaseSync, now: () => number, touchpoints: Touchpoints) {
   // A record stored outside a full pass keeps the mark of the last pass that saw it.
@@ -65,29 +64,6 @@ export function createMirror(db: DatabaseSync, now: () => number, touchpoints: T
   function setContactLinks(installation: string, contactId: string, kind: LinkedKind, recordIds: readonly string[]): void {
     deleteLinksOfContactKind.run(installation, contactId, kind);
     for (const recordId of recordIds) insertLink.run(installation, contactId, kind, recordId);
-  }
-
-  /** Builds customers for one page of contacts from the page's linked rows (ordered by contact id). */
-  function assemble(contactRows: Row[], linkedRows: Row[], touched: Map<string, TouchpointRecord[]> | null): Customer[] {
-    const byContact = new Map<string, Customer>();
-    const page: Customer[] = [];
-    for (const row of contactRows) {
-      const id = text(row, 'id');
-      const customer: Customer = { contact: readRecord(row['json'], 'contact', id) as ContactRecord, deals: [], tickets: [] };
-      if (touched) customer.touchpoints = touched.get(id) ?? [];
-      byContact.set(id, customer);
-      page.push(customer);
-    }
-    for (const row of linkedRows) {
-      // Links may name a contact that is not mirrored (yet); it is not a customer then.
-      const customer = byContact.get(text(row, 'contact_id'));
-      if (!customer) continue;
-      const kind = text(row, 'kind') as LinkedKind;
-      const record = readRecord(row['json'], kind, text(row, 'id'));
-      if (kind === 'deal') customer.deals.push(record as DealRecord);
-      else customer.tickets.push(record as TicketRecord);
-    }
-    return page;
   }
 
   return {
@@ -143,15 +119,7 @@ export function createMirror(db: DatabaseSync, now: () => number, touchpoints: T
     },
 
     countRecords(installation: string): RecordCounts {
-      const counts: RecordCounts = { contacts: 0, deals: 0, tickets: 0 };
-      for (const row of countByKind.all(installation)) {
-        const n = int(row, 'n');
-        const kind = text(row, 'kind');
-        if (kind === 'contact') counts.contacts = n;
-        else if (kind === 'deal') counts.deals = n;
-        else if (kind === 'ticket') counts.tickets = n;
-      }
-      return counts;
+      return countsByKind(sqliteRows, countByKind.all(installation));
     },
 
     existingIds(installation: string, kind: ObjectKind, ids: readonly string[]): Set<string> {
@@ -166,7 +134,7 @@ export function createMirror(db: DatabaseSync, now: () => number, touchpoints: T
         for (let i = 0; i < wanted.length; i += pageSize) {
           const slice = wanted.slice(i, i + pageSize);
           const ids = JSON.stringify(slice);
-          yield* assemble(contactsIn.all(installation, ids), linkedIn.all(installation, ids), withTouchpoints ? touchpoints.ofContacts(installation, slice) : null);
+          yield* assembleCustomers(sqliteRows, contactsIn.all(installation, ids), linkedIn.all(installation, ids), withTouchpoints ? touchpoints.ofContacts(installation, slice) : null);
         }
         return;
       }
@@ -178,7 +146,7 @@ export function createMirror(db: DatabaseSync, now: () => number, touchpoints: T
         if (!first || !last) return;
         const linked = linkedInRange.all(installation, text(first, 'id'), text(last, 'id'));
         const touched = withTouchpoints ? touchpoints.inRange(installation, text(first, 'id'), text(last, 'id')) : null;
-        yield* assemble(contacts, linked, touched);
+        yield* assembleCustomers(sqliteRows, contacts, linked, touched);
         if (contacts.length < pageSize) return;
         after = text(last, 'id');
       }

@@ -5,12 +5,13 @@
  */
 import type { ContactLinks, Cursor } from '../../../connectors/port.ts';
 import { ParcoursError } from '../../errors.ts';
-import type { ContactRecord, CrmRecord, Customer, DealRecord, ObjectKind, RecordRef, TicketRecord, TouchpointRecord } from '../../model.ts';
+import type { ContactRecord, CrmRecord, Customer, DealRecord, ObjectKind, RecordRef, TicketRecord } from '../../model.ts';
 import { readCursor, readRecord } from '../json-columns.ts';
 import { compareIds } from '../mirror.ts';
+import { assembleCustomers, countsByKind } from '../rows/mirror.ts';
 import type { RecordCounts } from '../types.ts';
-import { byKey, type Queryable, type Row } from './db.ts';
-import { jsonb, num, str } from './row-values.ts';
+import { byKey, type Queryable } from './db.ts';
+import { jsonb, postgresRows, str } from './row-values.ts';
 import { touchpointsInRange, touchpointsOfContacts } from './touchpoints.ts';
 
 type LinkedKind = 'deal' | 'ticket';
@@ -136,16 +137,8 @@ export async function getRecord(q: Queryable, installation: string, kind: Object
 }
 
 export async function countRecords(q: Queryable, installation: string): Promise<RecordCounts> {
-  const counts: RecordCounts = { contacts: 0, deals: 0, tickets: 0 };
   const r = await q.query('SELECT kind, count(*) AS n FROM mirror_records WHERE installation = $1 GROUP BY kind', [installation]);
-  for (const row of r.rows) {
-    const n = num(row, 'n');
-    const kind = str(row, 'kind');
-    if (kind === 'contact') counts.contacts = n;
-    else if (kind === 'deal') counts.deals = n;
-    else if (kind === 'ticket') counts.tickets = n;
-  }
-  return counts;
+  return countsByKind(postgresRows, r.rows);
 }
 
 export async function existingIds(q: Queryable, installation: string, kind: ObjectKind, ids: readonly string[]): Promise<Set<string>> {
@@ -192,29 +185,6 @@ const CONTACTS_AFTER = `SELECT id, json::text AS json FROM mirror_records
 const LINKED_SELECT = `SELECT l.contact_id, r.kind, r.id, r.json::text AS json FROM mirror_links l
   JOIN mirror_records r ON r.installation = l.installation AND r.kind = l.kind AND r.id = l.record_id`;
 
-/** Builds customers for one page of contacts from the page's linked rows (ordered by contact id). */
-function assemble(contactRows: Row[], linkedRows: Row[], touched: Map<string, TouchpointRecord[]> | null): Customer[] {
-  const byContact = new Map<string, Customer>();
-  const page: Customer[] = [];
-  for (const row of contactRows) {
-    const id = str(row, 'id');
-    const customer: Customer = { contact: readRecord(row['json'], 'contact', id) as ContactRecord, deals: [], tickets: [] };
-    if (touched) customer.touchpoints = touched.get(id) ?? [];
-    byContact.set(id, customer);
-    page.push(customer);
-  }
-  for (const row of linkedRows) {
-    // Links may name a contact that is not mirrored (yet); it is not a customer then.
-    const customer = byContact.get(str(row, 'contact_id'));
-    if (!customer) continue;
-    const kind = str(row, 'kind') as LinkedKind;
-    const record = readRecord(row['json'], kind, str(row, 'id'));
-    if (kind === 'deal') customer.deals.push(record as DealRecord);
-    else customer.tickets.push(record as TicketRecord);
-  }
-  return page;
-}
-
 /** Keyset pages; no cursor or transaction stays open between pages, so callers may write meanwhile. */
 export async function* iterateCustomers(q: Queryable, installation: string, pageSize: number, contactIds: readonly string[] | undefined, withTouchpoints: boolean): AsyncGenerator<Customer> {
   if (contactIds) {
@@ -226,7 +196,7 @@ export async function* iterateCustomers(q: Queryable, installation: string, page
       const linked = await q.query(`${LINKED_SELECT} WHERE l.installation = $1 AND l.contact_id = ANY($2::text[])
         ORDER BY l.contact_id, l.kind, l.record_id`, [installation, slice]);
       const touched = withTouchpoints ? await touchpointsOfContacts(q, installation, slice) : null;
-      yield* assemble(contacts.rows, linked.rows, touched);
+      yield* assembleCustomers(postgresRows, contacts.rows, linked.rows, touched);
     }
     return;
   }
@@ -240,7 +210,7 @@ export async function* iterateCustomers(q: Queryable, installation: string, page
     const linked = await q.query(`${LINKED_SELECT} WHERE l.installation = $1 AND l.contact_id >= $2 AND l.contact_id <= $3
       ORDER BY l.contact_id, l.kind, l.record_id`, [installation, str(first, 'id'), str(last, 'id')]);
     const touched = withTouchpoints ? await touchpointsInRange(q, installation, str(first, 'id'), str(last, 'id')) : null;
-    yield* assemble(contacts, linked.rows, touched);
+    yield* assembleCustomers(postgresRows, contacts, linked.rows, touched);
     if (contacts.length < pageSize) return;
     after = str(last, 'id');
   }
