@@ -136,6 +136,27 @@ export interface RejectedTouchpoint {
   message: string;
 }
 
+/** A batch checked on the way in (both backends): the valid records in order, and each other one with why. */
+export function checkTouchpoints(records: readonly unknown[]): { stored: TouchpointRecord[]; rejected: RejectedTouchpoint[] } {
+  const stored: TouchpointRecord[] = [];
+  const rejected: RejectedTouchpoint[] = [];
+  for (const input of records) {
+    const parsed = touchpointSchema.safeParse(input);
+    if (parsed.success) {
+      stored.push(parsed.data as TouchpointRecord);
+      continue;
+    }
+    const r = (input ?? {}) as { id?: unknown; objectType?: unknown };
+    const issue = parsed.error.issues[0];
+    rejected.push({
+      objectType: typeof r.objectType === 'string' ? r.objectType : null,
+      id: typeof r.id === 'string' ? r.id : null,
+      message: issue ? `${issue.path.join('.') || 'record'}: ${issue.message}` : 'not a touchpoint',
+    });
+  }
+  return { stored, rejected };
+}
+
 export function createTouchpoints(db: DatabaseSync, now: () => number) {
   const upsert = db.prepare(`
     INSERT INTO touchpoints (installation, object_type, id, at, json, stored_at, seen_pass) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -201,28 +222,14 @@ export function createTouchpoints(db: DatabaseSync, now: () => number) {
     /** Valid records are stored (their contact links replaced); the others come back, each with why. */
     upsert(installation: string, records: readonly unknown[], pass: string | null): { stored: TouchpointRecord[]; rejected: RejectedTouchpoint[] } {
       const storedAt = now();
-      const stored: TouchpointRecord[] = [];
-      const rejected: RejectedTouchpoint[] = [];
-      for (const input of records) {
-        const parsed = touchpointSchema.safeParse(input);
-        if (!parsed.success) {
-          const r = (input ?? {}) as { id?: unknown; objectType?: unknown };
-          const issue = parsed.error.issues[0];
-          rejected.push({
-            objectType: typeof r.objectType === 'string' ? r.objectType : null,
-            id: typeof r.id === 'string' ? r.id : null,
-            message: issue ? `${issue.path.join('.') || 'record'}: ${issue.message}` : 'not a touchpoint',
-          });
-          continue;
-        }
-        const t = parsed.data as TouchpointRecord;
+      const checked = checkTouchpoints(records);
+      for (const t of checked.stored) {
         upsert.run(installation, t.objectType, t.id, t.at, encodeTouchpoint(t), storedAt, pass);
         // A touchpoint carries its full set of customers: it replaces its links.
         deleteLinksOf.run(installation, t.objectType, t.id);
         for (const contactId of t.contactIds) insertLink.run(installation, contactId, t.at ?? NO_TIME, t.objectType, t.id);
-        stored.push(t);
       }
-      return { stored, rejected };
+      return checked;
     },
 
     /** Returns how many were in the store. */

@@ -6,7 +6,7 @@
 import type { Cursor } from '../../../connectors/port.ts';
 import type { TouchpointRecord } from '../../model.ts';
 import { readCursor } from '../json-columns.ts';
-import { decodeTouchpoint, encodeTouchpoint, touchpointSchema, type RejectedTouchpoint } from '../touchpoints.ts';
+import { checkTouchpoints, decodeTouchpoint, encodeTouchpoint, type RejectedTouchpoint } from '../touchpoints.ts';
 import { byKey, type Queryable, type Row } from './db.ts';
 import { lastByKey } from './mirror.ts';
 import { jsonb, jsonbText, numOrNull, str } from './row-values.ts';
@@ -21,22 +21,7 @@ function encode(t: TouchpointRecord): string {
 
 /** Valid records are stored (their contact links replaced); the others come back, each with why. */
 export async function upsertTouchpoints(q: Queryable, installation: string, records: readonly unknown[], pass: string | null, storedAt: number): Promise<{ stored: TouchpointRecord[]; rejected: RejectedTouchpoint[] }> {
-  const stored: TouchpointRecord[] = [];
-  const rejected: RejectedTouchpoint[] = [];
-  for (const input of records) {
-    const parsed = touchpointSchema.safeParse(input);
-    if (!parsed.success) {
-      const r = (input ?? {}) as { id?: unknown; objectType?: unknown };
-      const issue = parsed.error.issues[0];
-      rejected.push({
-        objectType: typeof r.objectType === 'string' ? r.objectType : null,
-        id: typeof r.id === 'string' ? r.id : null,
-        message: issue ? `${issue.path.join('.') || 'record'}: ${issue.message}` : 'not a touchpoint',
-      });
-      continue;
-    }
-    stored.push(parsed.data as TouchpointRecord);
-  }
+  const { stored, rejected } = checkTouchpoints(records);
   // A touchpoint given twice: its last version, as sequential upserts leave it.
   const key = (t: TouchpointRecord) => `${t.objectType}\u0000${t.id}`;
   const rows = byKey(lastByKey(stored, key), key);
