@@ -10,9 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import type { JourneyMap } from '../../src/report/schema.ts';
-import { openStore } from '../../src/store/index.ts';
 import type { StageHistoryRow } from '../../src/store/types.ts';
-import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 /** Setup, a full sync and two reports through the real CLI: four process starts. */
 const FIRST_MAP_TIMEOUT = 120_000;
@@ -26,9 +25,7 @@ async function firstSyncAndMap(crm: 'hubspot' | 'salesforce', env: Record<string
     const r = await runCli(['report', '--crm', crm, '--format', format, '--out', join(dir, `map.${format}`)], env);
     expect(r.code, r.stderr).toBe(0);
   }
-  const store = openStore(env.PARCOURS_DB as string);
-  const ledger = (await Array.fromAsync(store.iterateStageHistory(`${crm}:default`)));
-  await store.close();
+  const ledger = await inStore(env, (s) => Array.fromAsync(s.iterateStageHistory(`${crm}:default`)));
   return { map: JSON.parse(readFileSync(join(dir, 'map.json'), 'utf8')) as JourneyMap, html: readFileSync(join(dir, 'map.html'), 'utf8'), ledger };
 }
 
@@ -86,9 +83,7 @@ describe('the first map has a history: HubSpot', () => {
     )!;
     sb.data.updateRecord('contacts', c.id, { lifecyclestage: 'marketingqualifiedlead' });
     expect((await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env)).code).toBe(0);
-    const store = openStore(env.PARCOURS_DB as string);
-    const rows = (await Array.fromAsync(store.iterateStageHistory('hubspot:default'))).filter((r) => r.contactId === c.id);
-    await store.close();
+    const rows = (await inStore(env, (s) => Array.fromAsync(s.iterateStageHistory('hubspot:default')))).filter((r) => r.contactId === c.id);
     expect(rows.at(-1)).toMatchObject({ stage: 'consideration', leftAt: null, backfilled: false });
     expect(rows.at(-2)).toMatchObject({ stage: 'awareness', backfilled: true });
   });

@@ -3,6 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readEnv } from '../../src/config.ts';
+import { openStoreFor } from '../../src/store/open.ts';
+import type { Store } from '../../src/store/types.ts';
 
 const MAIN = resolve('src/cli/main.ts');
 
@@ -25,6 +28,19 @@ export function salesforceEnv(sb: { url: string; oauth: { clientId: string; clie
     SALESFORCE_CLIENT_SECRET: sb.oauth.clientSecret,
     SALESFORCE_REFRESH_TOKEN: sb.oauth.refreshToken,
   };
+}
+
+/**
+ * Opens the store the CLI would open with `env` (PostgreSQL when it sets PARCOURS_DATABASE_URL, else the
+ * PARCOURS_DB file), runs `fn` on it, and closes it: tests look at what the CLI stored between runs.
+ */
+export async function inStore<T>(env: Record<string, string>, fn: (store: Store) => T | Promise<T>): Promise<T> {
+  const store = await openStoreFor(readEnv(env));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
 }
 
 export function startCli(args: string[], env: Record<string, string>): ChildProcess {

@@ -12,8 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { startHubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import type { StageDateNames } from '../../sandbox/hubspot/schema.ts';
 import type { DealRecord } from '../../src/model.ts';
-import { openStore } from '../../src/store/index.ts';
-import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, tempDb, type SyncJson } from './cli.ts';
 
 /** Each test runs the CLI three or four times as child processes: give them room on a loaded machine. */
 const CLI_TEST = { timeout: 120_000 };
@@ -30,28 +29,21 @@ describe('HubSpot end to end: stage-entry dates on current and older portals', (
         const prefix = names === 'v2' ? 'hs_v2_date_entered_' : 'hs_date_entered_';
         const dealIds = sb.data.ids('deals');
         expect(dealIds.length).toBeGreaterThan(10);
-        const store = openStore(env.PARCOURS_DB);
-        try {
+        await inStore(env, async (store) => {
           for (const id of dealIds) {
             const inCrm = sb.data.getRecord('deals', id)!.properties;
             const mirrored = (await store.getRecord('hubspot:default', 'deal', id)) as DealRecord | undefined;
             expect(mirrored?.stageEnteredAt, `deal ${id}`).toBe(Date.parse(inCrm[`${prefix}${inCrm['dealstage']}`]!));
           }
-        } finally {
-          await store.close();
-        }
+        });
 
         // A rep moves a deal: the portal stamps the new stage, and the next (incremental) run reads it.
         const open = dealIds.find((id) => sb.data.getRecord('deals', id)!.properties['dealstage'] === 'appointmentscheduled')!;
         const moved = sb.data.updateRecord('deals', open, { dealstage: 'qualifiedtobuy' });
         const next = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
         expect(next.code).toBe(0);
-        const after = openStore(env.PARCOURS_DB);
-        try {
-          expect(((await after.getRecord('hubspot:default', 'deal', open)) as DealRecord).stageEnteredAt).toBe(Date.parse(moved.properties[`${prefix}qualifiedtobuy`]!));
-        } finally {
-          await after.close();
-        }
+        const after = await inStore(env, (s) => s.getRecord('hubspot:default', 'deal', open));
+        expect((after as DealRecord).stageEnteredAt).toBe(Date.parse(moved.properties[`${prefix}qualifiedtobuy`]!));
       } finally {
         await sb.close();
       }

@@ -1,8 +1,7 @@
 /** `parcours sync --crm hubspot` pulls the portal's touchpoints per channel, then only what changed (issue 13). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
-import { openStore } from '../../src/store/index.ts';
-import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, tempDb, type SyncJson } from './cli.ts';
 
 type TouchpointJson = SyncJson & { touchpoints: { supported: boolean; pulled: number; byChannel: Record<string, number>; removed: number; swept: number; rejected: number } };
 
@@ -56,15 +55,12 @@ describe('HubSpot touchpoints end to end: the real CLI against the sandbox', { t
     // What changed (plus anything logged within the search-indexing overlap before the full run, re-read on purpose).
     expect(next.json.touchpoints.byChannel['meeting']).toBeGreaterThanOrEqual(1);
     expect(next.json.touchpoints.pulled).toBeLessThan(full.json.touchpoints.pulled / 10);
-    const store = openStore(env.PARCOURS_DB as string);
-    try {
+    await inStore(env, async (store) => {
       const mine = await store.touchpointsOf('hubspot:default', contactId);
       expect(mine.find((t) => t.id === meeting.id)).toMatchObject({ channel: 'meeting', outcome: 'no_show', objectType: 'meetings' });
       const owner = sb.data.associated('calls', gone, 'contacts')[0];
       expect(owner === undefined ? [] : (await store.touchpointsOf('hubspot:default', owner)).filter((t) => t.id === gone)).toEqual([]);
-    } finally {
-      await store.close();
-    }
+    });
     const text = await runCli(['sync', '--crm', 'hubspot'], env);
     expect(text.stdout).toMatch(/touchpoints: \d+ pulled/);
   });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
-import { openStore } from '../../src/store/index.ts';
-import { runCli, runJson, startCli, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, startCli, tempDb, type SyncJson } from './cli.ts';
 import { HS_BURST, hubspotIncrementalFloor, hubspotTouchpointIncrementalFloor, withTouchpoints } from '../../bench/floors.ts';
 import { ownedSpec } from '../../bench/sandbox-child.ts';
 import { hubspotOwned, hubspotState, hubspotTouchpointState, hubspotWritesBetween } from '../../bench/sandbox-state.ts';
@@ -128,10 +127,10 @@ describe('HubSpot end to end: the real CLI against the sandbox', { timeout: 120_
   }, 120_000);
 
   it('archived and merged-away contacts leave the mirror and the segment lists', async () => {
-    const store = openStore(env.PARCOURS_DB as string);
-    const listId = (await store.getSetting('hubspot:default', 'segment-target:emea')) as string;
-    const members = [...await store.getSegmentMembers('hubspot:default', 'emea')];
-    await store.close();
+    const { listId, members } = await inStore(env, async (s) => ({
+      listId: (await s.getSetting('hubspot:default', 'segment-target:emea')) as string,
+      members: [...await s.getSegmentMembers('hubspot:default', 'emea')],
+    }));
     expect(members.length).toBeGreaterThanOrEqual(3);
     const [archived, survivor, merged] = members as [string, string, string];
     expect(sb.data.listMembers(listId)).toEqual(expect.arrayContaining([archived, merged]));
@@ -143,10 +142,10 @@ describe('HubSpot end to end: the real CLI against the sandbox', { timeout: 120_
     expect(after).not.toContain(archived);
     expect(after).not.toContain(merged);
     expect(after).toContain(survivor);
-    const check = openStore(env.PARCOURS_DB as string);
-    expect(await check.getRecord('hubspot:default', 'contact', archived)).toBeUndefined();
-    expect(await check.getRecord('hubspot:default', 'contact', merged)).toBeUndefined();
-    await check.close();
+    await inStore(env, async (s) => {
+      expect(await s.getRecord('hubspot:default', 'contact', archived)).toBeUndefined();
+      expect(await s.getRecord('hubspot:default', 'contact', merged)).toBeUndefined();
+    });
   });
 
   it('runs lists every run with its outcome', async () => {
@@ -184,10 +183,10 @@ describe('HubSpot end to end: a run killed mid-push', () => {
       expect(sb.data.ids('contacts').every((id) => sb.data.getRecord('contacts', id)?.properties.parcours_stage)).toBe(true);
       const verify = await runJson<SyncJson>(['sync', '--crm', 'hubspot', '--full', '--dry-run'], env);
       expect(verify.json.changed).toEqual({ contacts: 0, deals: 0, tickets: 0 });
-      const store = openStore(env.PARCOURS_DB);
-      const listId = (await store.getSetting('hubspot:default', 'segment-target:emea')) as string;
-      const expected = await store.getSegmentMembers('hubspot:default', 'emea');
-      await store.close();
+      const { listId, expected } = await inStore(env, async (s) => ({
+        listId: (await s.getSetting('hubspot:default', 'segment-target:emea')) as string,
+        expected: await s.getSegmentMembers('hubspot:default', 'emea'),
+      }));
       const members = sb.data.listMembers(listId);
       expect(new Set(members).size).toBe(members.length);
       expect(new Set(members)).toEqual(expected);

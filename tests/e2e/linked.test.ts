@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import { DAY_MS } from '../../src/model.ts';
-import { openStore, type Store } from '../../src/store/index.ts';
-import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 /** `sync --link --json`, as the README documents it. */
 interface LinkedJson {
@@ -27,14 +26,6 @@ describe('one customer across a linked HubSpot portal and Salesforce org (issue 
   let sf: SalesforceSandbox;
   let env: Record<string, string>;
   const ids: Record<string, string> = {};
-  const inStore = async <T>(fn: (s: Store) => T | Promise<T>): Promise<T> => {
-    const s = openStore(env.PARCOURS_DB as string);
-    try {
-      return await fn(s);
-    } finally {
-      await s.close();
-    }
-  };
 
   beforeAll(async () => {
     // Different seeds: the seeded people do not overlap; the people the test is about are made below.
@@ -90,10 +81,10 @@ describe('one customer across a linked HubSpot portal and Salesforce org (issue 
     expect(adaSf?.Parcours_Stage__c).toBe('purchase');
     expect(adaHs?.parcours_stage_reason).toContain(`(Opportunity ${ids.adaOpp}) won on`);
     expect(adaSf?.Parcours_Stage_Reason__c).toBe(adaHs?.parcours_stage_reason);
-    expect(await inStore(async (s) => await s.linkMatchOf('default', 'hubspot', ids.adaHs as string))).toMatchObject({ reason: 'email', email: 'ada@linked.test', salesforce: { id: ids.adaSf } });
+    expect(await inStore(env, async (s) => await s.linkMatchOf('default', 'hubspot', ids.adaHs as string))).toMatchObject({ reason: 'email', email: 'ada@linked.test', salesforce: { id: ids.adaSf } });
 
     // Cy: the integration's Lead id wins over the differing addresses.
-    expect(await inStore(async (s) => await s.linkMatchOf('default', 'hubspot', ids.cyHs as string))).toMatchObject({ reason: 'integration-id', salesforce: { objectType: 'Lead', id: ids.cyLead } });
+    expect(await inStore(env, async (s) => await s.linkMatchOf('default', 'hubspot', ids.cyHs as string))).toMatchObject({ reason: 'integration-id', salesforce: { objectType: 'Lead', id: ids.cyLead } });
     expect(sf.data.get('Lead', ids.cyLead as string)?.Parcours_Stage__c).toBe('consideration');
     expect(hs.data.getRecord('contacts', ids.cyHs as string)?.properties.parcours_stage).toBe('consideration');
     expect(r.json.matchedBy).toEqual({ 'integration-id': 1, email: 1 });
@@ -102,14 +93,14 @@ describe('one customer across a linked HubSpot portal and Salesforce org (issue 
 
   it('evaluates a person only in HubSpot from HubSpot alone', async () => {
     expect(hs.data.getRecord('contacts', ids.bobHs as string)?.properties.parcours_stage).toBe('consideration');
-    expect(await inStore(async (s) => await s.linkMatchOf('default', 'hubspot', ids.bobHs as string))).toBeUndefined();
+    expect(await inStore(env, async (s) => await s.linkMatchOf('default', 'hubspot', ids.bobHs as string))).toBeUndefined();
   });
 
   it('reports one address on two Leads as a conflict, with the records, and merges nothing', async () => {
-    const conflicts = await inStore(async (s) => await s.linkConflicts('default'));
+    const conflicts = await inStore(env, async (s) => await s.linkConflicts('default'));
     const leads = [ids.dupLead1 as string, ids.dupLead2 as string].sort().map((id) => ({ kind: 'contact', objectType: 'Lead', id }));
     expect(conflicts).toEqual([{ side: 'salesforce', email: 'dup@linked.test', records: leads }]);
-    expect(await inStore(async (s) => await s.linkMatchOf('default', 'hubspot', ids.dupHs as string))).toBeUndefined();
+    expect(await inStore(env, async (s) => await s.linkMatchOf('default', 'hubspot', ids.dupHs as string))).toBeUndefined();
     // Each record keeps its own side's journey: the two Leads differ (lead status), the HubSpot contact is a lead.
     expect(sf.data.get('Lead', ids.dupLead1 as string)?.Parcours_Stage__c).toBe('awareness');
     expect(sf.data.get('Lead', ids.dupLead2 as string)?.Parcours_Stage__c).toBe('consideration');
@@ -131,7 +122,7 @@ describe('one customer across a linked HubSpot portal and Salesforce org (issue 
     const converted = sf.data.convertLead(ids.cyLead as string, { doNotCreateOpportunity: true });
     const r = await runJson<LinkedJson>(['sync', '--link'], env);
     expect(r.code).toBe(0);
-    expect(await inStore(async (s) => await s.linkMatchOf('default', 'hubspot', ids.cyHs as string))).toMatchObject({ reason: 'integration-id', salesforce: { objectType: 'Contact', id: converted.contactId } });
+    expect(await inStore(env, async (s) => await s.linkMatchOf('default', 'hubspot', ids.cyHs as string))).toMatchObject({ reason: 'integration-id', salesforce: { objectType: 'Contact', id: converted.contactId } });
     expect(sf.data.get('Contact', converted.contactId)?.Parcours_Stage__c).toBe(hs.data.getRecord('contacts', ids.cyHs as string)?.properties.parcours_stage);
   });
 });

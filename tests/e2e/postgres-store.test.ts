@@ -7,9 +7,8 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
-import { openStoreFor } from '../../src/store/open.ts';
 import { POSTGRES_URL, postgresBackend } from '../store/backends.ts';
-import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 const backend = POSTGRES_URL ? postgresBackend(POSTGRES_URL) : null;
 if (!backend) console.info('tests/e2e/postgres-store.test.ts skipped: set PARCOURS_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run the CLI on PostgreSQL');
@@ -45,8 +44,7 @@ describe.skipIf(!backend)('the CLI on a PostgreSQL store', { timeout: 180_000 },
     expect(existsSync(sqliteFile)).toBe(false);
 
     // What the CLI stored is in PostgreSQL: the runs, the mirror, the ledger.
-    const store = await openStoreFor({ PARCOURS_DB: sqliteFile, PARCOURS_DATABASE_URL: env.PARCOURS_DATABASE_URL });
-    try {
+    await inStore(env, async (store) => {
       const runs = await store.listRuns();
       expect(runs.map((r) => [r.crm, r.status])).toEqual([
         ['salesforce', 'succeeded'],
@@ -56,9 +54,7 @@ describe.skipIf(!backend)('the CLI on a PostgreSQL store', { timeout: 180_000 },
       ]);
       const hubspot = runs.find((r) => r.crm === 'hubspot');
       expect((await store.countRecords(hubspot!.installation)).contacts).toBe(40);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('`runs` and `report` read the same store', async () => {

@@ -6,8 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
-import { openStore } from '../../src/store/index.ts';
-import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, tempDb, type SyncJson } from './cli.ts';
 
 /** Per test: several real CLI runs, each seconds long when the machine is busy. */
 const E2E_TIMEOUT = 180_000;
@@ -24,23 +23,9 @@ interface ReconcileJson extends SyncJson {
 describe('HubSpot: a full run reconciles the mirror and the segment lists with the CRM', () => {
   let sb: HubspotSandbox;
   let env: Record<string, string>;
-  const db = () => openStore(env.PARCOURS_DB as string);
-  const inMirror = async (id: string): Promise<boolean> => {
-    const s = db();
-    try {
-      return await s.getRecord(INST, 'contact', id) !== undefined;
-    } finally {
-      await s.close();
-    }
-  };
-  const segment = async (id: string): Promise<{ listId: string; members: Set<string> }> => {
-    const s = db();
-    try {
-      return { listId: (await s.getSetting(INST, `segment-target:${id}`)) as string, members: await s.getSegmentMembers(INST, id) };
-    } finally {
-      await s.close();
-    }
-  };
+  const inMirror = (id: string): Promise<boolean> => inStore(env, async (s) => (await s.getRecord(INST, 'contact', id)) !== undefined);
+  const segment = (id: string): Promise<{ listId: string; members: Set<string> }> =>
+    inStore(env, async (s) => ({ listId: (await s.getSetting(INST, `segment-target:${id}`)) as string, members: await s.getSegmentMembers(INST, id) }));
 
   // Several CLI runs per test: on a loaded machine each takes seconds.
   beforeAll(async () => {
@@ -72,9 +57,7 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
     expect(sb.data.listMembers(listId)).not.toContain(gone);
     // HubSpot already dropped it from the list: no remove call was spent on it.
     expect(full.json.apiCalls.byEndpoint['lists.memberships.remove'] ?? 0).toBe(0);
-    const s = db();
-    expect((await s.countRecords(INST)).contacts).toBe(sb.data.ids('contacts').length);
-    await s.close();
+    expect((await inStore(env, (s) => s.countRecords(INST))).contacts).toBe(sb.data.ids('contacts').length);
     // runs --id shows it.
     const shown = await runCli(['runs', '--id', String(full.json.runId)], env);
     expect(shown.stdout).toMatch(/removed: 1 contacts, 0 deals, 0 tickets \(1 no longer shown by the CRM\)/);

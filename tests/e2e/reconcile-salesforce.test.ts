@@ -5,8 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
-import { openStore, type Store } from '../../src/store/index.ts';
-import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 /** Per test: several real CLI runs, each seconds long when the machine is busy. */
 const E2E_TIMEOUT = 180_000;
@@ -23,15 +22,7 @@ interface ReconcileJson extends SyncJson {
 describe('Salesforce: a full run reconciles the mirror and the campaigns with the org', () => {
   let sb: SalesforceSandbox;
   let env: Record<string, string>;
-  const withStore = async <T>(fn: (s: Store) => T | Promise<T>): Promise<T> => {
-    const s = openStore(env.PARCOURS_DB as string);
-    try {
-      return await fn(s);
-    } finally {
-      await s.close();
-    }
-  };
-  const campaignOf = async (segment: string) => await withStore(async (s) => (await s.getSetting(INST, `segment-target:${segment}`)) as string);
+  const campaignOf = async (segment: string) => await inStore(env, async (s) => (await s.getSetting(INST, `segment-target:${segment}`)) as string);
   const campaignIds = async (segment: string) => sb.data.campaignMembers(await campaignOf(segment)).map((m) => m.ContactId ?? m.LeadId);
 
   // Several CLI runs per test: on a loaded machine each takes seconds.
@@ -47,13 +38,13 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
 
   /** An open Lead Parcours holds, in the emea segment, with its ledger and CRM values. */
   async function pickLead(exclude: string[] = []) {
-    const emea = await withStore((s) => s.getSegmentMembers(INST, 'emea'));
+    const emea = await inStore(env, (s) => s.getSegmentMembers(INST, 'emea'));
     const lead = sb.data.query("SELECT Id, Parcours_Stage__c, Parcours_Stage_Entered_At__c, Parcours_Stage_Reason__c FROM Lead WHERE IsConverted = false AND Status = 'Open - Not Contacted'")
       .find((l) => !exclude.includes(String(l.Id)) && emea.has(String(l.Id)));
     expect(lead).toBeDefined();
     const id = String(lead?.Id);
-    const ledger = await withStore(async (s) => (await Array.fromAsync(s.iterateStageHistory(INST))).filter((h) => h.contactId === id));
-    const events = await withStore(async (s) => (await Array.fromAsync(s.iterateSegmentEvents(INST))).filter((e) => e.contactId === id));
+    const ledger = await inStore(env, async (s) => (await Array.fromAsync(s.iterateStageHistory(INST))).filter((h) => h.contactId === id));
+    const events = await inStore(env, async (s) => (await Array.fromAsync(s.iterateSegmentEvents(INST))).filter((e) => e.contactId === id));
     expect(ledger.length).toBeGreaterThan(0);
     return { id, crm: lead as Record<string, unknown>, ledger, events };
   }
@@ -68,7 +59,7 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     expect(full.json.failed).toEqual([]);
     expect(full.json.handedOver).toBe(1);
     expect(full.json.removed.contacts).toBeGreaterThanOrEqual(1);
-    await withStore(async (s) => {
+    await inStore(env, async (s) => {
       expect(await s.getRecord(INST, 'contact', lead.id)).toBeUndefined();
       expect(await s.getRecord(INST, 'contact', contactId)).toBeDefined();
       // The ledger, the segment history and the membership now belong to the Contact.
@@ -99,7 +90,7 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     const run = await runJson<ReconcileJson>(['sync', '--crm', 'salesforce'], env);
     expect(run.code).toBe(0);
     expect(run.json.handedOver).toBe(1);
-    await withStore(async (s) => {
+    await inStore(env, async (s) => {
       expect((await s.currentStages(INST, [contactId])).get(contactId)?.enteredAt).toBe(lead.ledger.at(-1)?.enteredAt);
       expect(await s.getRecord(INST, 'contact', lead.id)).toBeUndefined();
     });
@@ -113,7 +104,7 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     const caseId = String(c.Id);
     const contactId = String(c.ContactId);
     const deletedId = String(d.Id);
-    expect(await withStore(async (s) => await s.getRecord(INST, 'ticket', caseId))).toBeDefined();
+    expect(await inStore(env, async (s) => await s.getRecord(INST, 'ticket', caseId))).toBeDefined();
     sb.data.update('Case', caseId, { ContactId: null });
     // Another flagged Case deleted and purged: the full pass no longer sees it, and there is nothing left to clear.
     sb.data.delete(deletedId);
@@ -122,7 +113,7 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     expect(full.code).toBe(0);
     expect(full.json.failed).toEqual([]);
     expect(full.json.removed).toMatchObject({ tickets: 2, swept: 2, cleared: 1 });
-    await withStore(async (s) => {
+    await inStore(env, async (s) => {
       expect(await s.getRecord(INST, 'ticket', caseId)).toBeUndefined();
       expect(await s.getRecord(INST, 'ticket', deletedId)).toBeUndefined();
       const [customer] = (await Array.fromAsync(s.iterateCustomers(INST, { contactIds: [contactId] })));
@@ -141,7 +132,7 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
   }, E2E_TIMEOUT);
 
   it('a merged-away Contact purged from the recycle bin (no deletion left to see) is removed by a full run', async () => {
-    const members = await withStore(async (s) => await s.getSegmentMembers(INST, 'emea'));
+    const members = await inStore(env, async (s) => await s.getSegmentMembers(INST, 'emea'));
     const contacts = sb.data.query('SELECT Id FROM Contact').map((r) => String(r.Id)).filter((id) => members.has(id));
     const [master, loser] = contacts as [string, string];
     sb.data.mergeContacts(master, loser);
@@ -150,7 +141,7 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     const full = await runJson<ReconcileJson>(['sync', '--crm', 'salesforce', '--full'], env);
     expect(full.code).toBe(0);
     expect(full.json.removed).toMatchObject({ contacts: 1, swept: 1 });
-    await withStore(async (s) => {
+    await inStore(env, async (s) => {
       expect(await s.getRecord(INST, 'contact', loser)).toBeUndefined();
       expect((await s.getSegmentMembers(INST, 'emea')).has(loser)).toBe(false);
     });
@@ -162,14 +153,14 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     const campaignId = await campaignOf('emea');
     const members = sb.data.campaignMembers(campaignId);
     const dropped = members.find((m) => m.ContactId) as { Id: string; ContactId: string };
-    const wanted = await withStore(async (s) => await s.getSegmentMembers(INST, 'emea'));
+    const wanted = await inStore(env, async (s) => await s.getSegmentMembers(INST, 'emea'));
     const outsider = sb.data.query('SELECT Id FROM Contact').map((r) => String(r.Id)).find((id) => !wanted.has(id)) as string;
     sb.data.delete(dropped.Id);
     sb.data.create('CampaignMember', { CampaignId: campaignId, ContactId: outsider });
     const full = await runJson<ReconcileJson>(['sync', '--crm', 'salesforce', '--full'], env);
     expect(full.code).toBe(0);
     expect(full.json.segments.emea).toMatchObject({ added: 1, removed: 1, repaired: 2 });
-    expect(new Set(await campaignIds('emea'))).toEqual(await withStore(async (s) => await s.getSegmentMembers(INST, 'emea')));
+    expect(new Set(await campaignIds('emea'))).toEqual(await inStore(env, async (s) => await s.getSegmentMembers(INST, 'emea')));
     // Every campaign in one SOQL query (2,000 members a page); if any is empty, one more query asks which exist.
     const reads = full.json.membershipReads;
     const empty = Object.values(full.json.segments).filter((x) => x.members === 0).length;
@@ -180,6 +171,6 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
     expect(again.code).toBe(0);
     expect(again.json.segments.emea).toMatchObject({ target: 'recreated', added: wanted.size, repaired: wanted.size });
     expect(await campaignOf('emea')).not.toBe(campaignId);
-    expect(new Set(await campaignIds('emea'))).toEqual(await withStore(async (s) => await s.getSegmentMembers(INST, 'emea')));
+    expect(new Set(await campaignIds('emea'))).toEqual(await inStore(env, async (s) => await s.getSegmentMembers(INST, 'emea')));
   }, E2E_TIMEOUT);
 });

@@ -5,8 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox, servedRequests } from '../../sandbox/salesforce/index.ts';
-import { openStore } from '../../src/store/index.ts';
-import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 const WRITE = /composite\/sobjects|jobs\/ingest|CampaignMember/;
 const INSTALLATION = 'salesforce:default';
@@ -28,19 +27,11 @@ describe('rollback holds until resume (Salesforce end to end)', () => {
   });
   afterAll(() => sb.close());
 
-  const inStore = async <T>(fn: (store: ReturnType<typeof openStore>) => T | Promise<T>): Promise<T> => {
-    const store = openStore(env.PARCOURS_DB as string);
-    try {
-      return await fn(store);
-    } finally {
-      await store.close();
-    }
-  };
   const emeaMembers = async (): Promise<string[]> => {
-    const campaignId = (await inStore(async (s) => await s.getSetting(INSTALLATION, 'segment-target:emea'))) as string;
+    const campaignId = (await inStore(env, async (s) => await s.getSetting(INSTALLATION, 'segment-target:emea'))) as string;
     return sb.data.campaignMembers(campaignId).map((m) => String(m.ContactId ?? m.LeadId));
   };
-  const ledgerStage = async (contactId: string) => await inStore(async (s) => (await s.currentStages(INSTALLATION, [contactId])).get(contactId)?.stage);
+  const ledgerStage = async (contactId: string) => await inStore(env, async (s) => (await s.currentStages(INSTALLATION, [contactId])).get(contactId)?.stage);
 
   it('restores fields, memberships and the ledger; the next run is refused; resume lets it write again', async () => {
     expect((await runCli(['setup', '--crm', 'salesforce'], env)).code).toBe(0);

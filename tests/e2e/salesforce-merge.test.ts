@@ -7,8 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
-import { openStore, type Store } from '../../src/store/index.ts';
-import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 interface LinkedJson {
   status: string;
@@ -22,14 +21,6 @@ describe('a Salesforce merge hands the customer over to the survivor (issue 16)'
   let sf: SalesforceSandbox;
   let env: Record<string, string>;
   const ids: Record<string, string> = {};
-  const inStore = async <T>(fn: (s: Store) => T | Promise<T>): Promise<T> => {
-    const s = openStore(env.PARCOURS_DB as string);
-    try {
-      return await fn(s);
-    } finally {
-      await s.close();
-    }
-  };
 
   beforeAll(async () => {
     hs = await startHubspotSandbox({ port: 0, seed: 51, contacts: 10 });
@@ -57,11 +48,11 @@ describe('a Salesforce merge hands the customer over to the survivor (issue 16)'
   it('the survivor keeps the stage history and memberships, and the linked run matches the HubSpot contact to it', async () => {
     const first = await runJson<LinkedJson>(['sync', '--link'], env);
     expect(first.code).toBe(0);
-    expect(await inStore((s) => s.linkMatchOf('default', 'hubspot', ids.hs as string))).toMatchObject({ reason: 'integration-id', salesforce: { objectType: 'Contact', id: ids.loser } });
-    const stays = await inStore(async (s) => (await s.stageStaysOf(SF, [ids.loser as string])).get(ids.loser as string) ?? []);
+    expect(await inStore(env, (s) => s.linkMatchOf('default', 'hubspot', ids.hs as string))).toMatchObject({ reason: 'integration-id', salesforce: { objectType: 'Contact', id: ids.loser } });
+    const stays = await inStore(env, async (s) => (await s.stageStaysOf(SF, [ids.loser as string])).get(ids.loser as string) ?? []);
     expect(stays.length).toBeGreaterThan(0);
     const segments = Object.keys(first.json.salesforce.segments);
-    const memberOf = await inStore(async (s) => {
+    const memberOf = await inStore(env, async (s) => {
       const found: string[] = [];
       for (const id of segments) if ((await s.getSegmentMembers(SF, id)).has(ids.loser as string)) found.push(id);
       return found;
@@ -76,7 +67,7 @@ describe('a Salesforce merge hands the customer over to the survivor (issue 16)'
     const second = await runJson<LinkedJson>(['sync', '--link'], env);
     expect(second.code).toBe(0);
     expect(second.json.salesforce.handedOver).toBe(1);
-    await inStore(async (s) => {
+    await inStore(env, async (s) => {
       // The journey carries on: the loser's stays, dated as before, are the survivor's now.
       const moved = (await s.stageStaysOf(SF, [ids.survivor as string])).get(ids.survivor as string) ?? [];
       expect(moved.map((x) => [x.journeyId, x.stage, x.enteredAt])).toEqual(stays.map((x) => [x.journeyId, x.stage, x.enteredAt]));

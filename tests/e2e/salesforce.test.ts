@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox, servedRequests } from '../../sandbox/salesforce/index.ts';
-import { openStore } from '../../src/store/index.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, runJson, salesforceEnv, startCli, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, salesforceEnv, startCli, tempDb, type SyncJson } from './cli.ts';
 import { connect, rest } from '../sandbox-salesforce/helpers.ts';
 
 
@@ -15,10 +14,8 @@ function envFor(sb: SalesforceSandbox): Record<string, string> {
   return { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
 }
 
-async function campaignMembers(sb: SalesforceSandbox, db: string, segment: string): Promise<Array<{ ContactId: string | null; LeadId: string | null }>> {
-  const store = openStore(db);
-  const campaignId = (await store.getSetting('salesforce:default', `segment-target:${segment}`)) as string;
-  await store.close();
+async function campaignMembers(sb: SalesforceSandbox, env: Record<string, string>, segment: string): Promise<Array<{ ContactId: string | null; LeadId: string | null }>> {
+  const campaignId = (await inStore(env, (s) => s.getSetting('salesforce:default', `segment-target:${segment}`))) as string;
   return sb.data.campaignMembers(campaignId);
 }
 
@@ -167,7 +164,7 @@ describe('Salesforce end to end: the real CLI against the sandbox org', { timeou
   }, 120_000);
 
   it('campaign membership mirrors each segment with no duplicate member', async () => {
-    const members = await campaignMembers(sb, env.PARCOURS_DB as string, 'emea');
+    const members = await campaignMembers(sb, env, 'emea');
     const ids = members.map((m) => m.ContactId ?? m.LeadId);
     expect(ids.length).toBeGreaterThan(0);
     expect(new Set(ids).size).toBe(ids.length);
@@ -202,7 +199,7 @@ describe('Salesforce end to end: a run killed mid-push', () => {
       const verify = await runJson<SyncJson>(['sync', '--crm', 'salesforce', '--full', '--dry-run'], env);
       expect(verify.json.changed).toEqual({ contacts: 0, deals: 0, tickets: 0 });
       for (const segment of ['emea', 'new_lead', 'high_value']) {
-        const ids = (await campaignMembers(sb, env.PARCOURS_DB as string, segment)).map((m) => m.ContactId ?? m.LeadId);
+        const ids = (await campaignMembers(sb, env, segment)).map((m) => m.ContactId ?? m.LeadId);
         expect(new Set(ids).size).toBe(ids.length);
       }
     } finally {
