@@ -31,6 +31,21 @@ export function salesforceEnv(sb: { url: string; oauth: { clientId: string; clie
 }
 
 /**
+ * The contact properties HubSpot's Salesforce integration creates in the portal it is installed in
+ * (`salesforcecontactid`, `salesforceleadid`), made through the properties API as its install does.
+ */
+export async function addSalesforceIntegrationProperties(hs: { url: string; accessToken: string }): Promise<void> {
+  for (const name of ['salesforcecontactid', 'salesforceleadid']) {
+    const r = await fetch(`${hs.url}/crm/v3/properties/contacts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hs.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, label: name, type: 'string', fieldType: 'text', groupName: 'contactinformation' }),
+    });
+    if (r.status !== 201) throw new Error(`creating the HubSpot property ${name}: HTTP ${r.status} ${await r.text()}`);
+  }
+}
+
+/**
  * Opens the store the CLI would open with `env` (PostgreSQL when it sets PARCOURS_DATABASE_URL, else the
  * PARCOURS_DB file), runs `fn` on it, and closes it: tests look at what the CLI stored between runs.
  */

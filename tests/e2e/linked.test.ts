@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import { DAY_MS } from '../../src/model.ts';
-import { inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { addSalesforceIntegrationProperties, inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 /** `sync --link --json`, as the README documents it. */
 interface LinkedJson {
@@ -33,16 +33,8 @@ describe('one customer across a linked HubSpot portal and Salesforce org (issue 
     sf = await startSalesforceSandbox({ port: 0, seed: 42, contacts: 30 });
     env = { HUBSPOT_BASE_URL: hs.url, HUBSPOT_ACCESS_TOKEN: hs.accessToken, ...salesforceEnv(sf), PARCOURS_DB: tempDb(), PARCOURS_LINK: 'hubspot,salesforce' };
 
-    // HubSpot's Salesforce integration creates these contact properties in the portal it is installed in
-    // (properties API, as the integration's install does).
-    for (const name of ['salesforcecontactid', 'salesforceleadid']) {
-      const r = await fetch(`${hs.url}/crm/v3/properties/contacts`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${hs.accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name, label: name, type: 'string', fieldType: 'text', groupName: 'contactinformation' }),
-      });
-      expect(r.status).toBe(201);
-    }
+    // The properties HubSpot's Salesforce integration creates in the portal it is installed in.
+    await addSalesforceIntegrationProperties(hs);
 
     // Ada: a marketing-qualified lead in HubSpot, who bought in Salesforce 10 days ago (matched by e-mail, case aside).
     ids.adaHs = hs.data.createRecord('contacts', { email: 'ada@linked.test', firstname: 'Ada', lastname: 'Lovelace', lifecyclestage: 'marketingqualifiedlead' }).id;

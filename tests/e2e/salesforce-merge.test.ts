@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
-import { inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { addSalesforceIntegrationProperties, inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
 
 interface LinkedJson {
   status: string;
@@ -27,14 +27,7 @@ describe('a Salesforce merge hands the customer over to the survivor (issue 16)'
     sf = await startSalesforceSandbox({ port: 0, seed: 52, contacts: 10, seedTouchpoints: false });
     env = { HUBSPOT_BASE_URL: hs.url, HUBSPOT_ACCESS_TOKEN: hs.accessToken, ...salesforceEnv(sf), PARCOURS_DB: tempDb(), PARCOURS_LINK: 'hubspot,salesforce' };
     // The properties HubSpot's Salesforce integration creates in the portal it is installed in.
-    for (const name of ['salesforcecontactid', 'salesforceleadid']) {
-      const r = await fetch(`${hs.url}/crm/v3/properties/contacts`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${hs.accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name, label: name, type: 'string', fieldType: 'text', groupName: 'contactinformation' }),
-      });
-      expect(r.status).toBe(201);
-    }
+    await addSalesforceIntegrationProperties(hs);
     // Mia: a Contact the integration linked to her HubSpot contact by id (the addresses differ).
     ids.loser = sf.data.create('Contact', { FirstName: 'Mia', LastName: 'Merged', Email: 'mia@old-work.test', MailingCountry: 'Germany' });
     ids.hs = hs.data.createRecord('contacts', { email: 'mia@home.test', firstname: 'Mia', lastname: 'Merged', lifecyclestage: 'marketingqualifiedlead', salesforcecontactid: ids.loser }).id;
