@@ -202,6 +202,14 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
 
   /** A schedule's occurrence: one sync per installation, labelled with the tick that sent it. */
   async function tick(mode: 'full' | 'incremental', tickId: string): Promise<void> {
+    // pg-boss can create two tick jobs for one occurrence (seen in CI: the occurrence fired when a process
+    // registers the schedule and the cron pass of another, same minute). The minute is claimed once, atomically,
+    // in the store's de-duplication keys, so however many tick jobs exist, one fans out.
+    const minute = Math.floor(o.now() / 60_000);
+    if (!(await o.store.rememberWebhookEvent('schedule', `tick:${mode}:${minute}`, o.now()))) {
+      o.log.info({ mode, tick: tickId }, 'schedule occurrence already handled by another tick job; skipped');
+      return;
+    }
     for (const row of await o.store.listInstallations()) {
       const paused = await pausedState(o.store, row.id);
       if (paused) {
