@@ -15,7 +15,7 @@ import { POSTGRES_URL, postgresBackend } from '../store/backends.ts';
 import { ADMIN_TOKEN, SECRET_KEY, admin, capturingLogger } from '../server/harness.ts';
 import { runCli } from './in-process.ts';
 
-const HS_TOKEN = 'pat-na1-5c1d0e2a-cli-installations-test';
+const HS_TOKEN = 'test-hubspot-token-installations-cli';
 const postgres = POSTGRES_URL ? postgresBackend(POSTGRES_URL) : null;
 
 describe('parcours installations', () => {

@@ -12,7 +12,7 @@ import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/sa
 import { startServer, type ParcoursServer } from '../../src/server/index.ts';
 import { ADMIN_TOKEN, SECRET_KEY, admin, capturingLogger, tempDb } from './harness.ts';
 
-const HS_TOKEN = 'pat-na1-7f3e9c21-token-installation-test';
+const HS_TOKEN = 'test-hubspot-token-installation-api';
 
 describe('token installations through the admin API, against the sandbox CRMs', () => {
   let hs: HubspotSandbox;

@@ -17,8 +17,8 @@ const SECRET_KEY = 'bWzi5wEOuCgYtKT71d7G/FTB4jy0itQywmGMDlwP6LU=';
 const box = createSecretBox(SECRET_KEY);
 const HS = 'https://api.hubapi.com';
 const SF_LOGIN = 'https://login.salesforce.com';
-const TOKEN = 'pat-na1-11111111-2222-3333-4444-555555555555';
-const OTHER_TOKEN = 'pat-na1-99999999-8888-7777-6666-555555555555';
+const TOKEN = 'test-hubspot-token-installation-admin';
+const OTHER_TOKEN = 'test-hubspot-token-rotated';
 const CLIENT_SECRET = 'B2C1D0E9F8A7B6C5D4E3F2A1B0C9D8E7F6A5B4C3D2E1F0A9B8C7D6E5F4A3B2C1';
 const REFRESH = '5Aep861TSESvWeug_xvFHRBTTbf_YrTWgEyjBJrj1LNpvCZTl5iWxvLeCpTM0xHwKv0mKsDhEn7Ht4WDt4kGWJA';
 const ROTATED = '5Aep861TSESvWeug_rotatedrotatedrotatedrotatedrotated0xHwKv0mKsDhEn7Ht4WDt4kGWJA';
@@ -31,7 +31,7 @@ const ACCOUNT_DETAILS = { portalId: 62515, accountType: 'STANDARD', timeZone: 'U
 const HS_401 = { status: 'error', message: 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview', correlationId: '4a7e3a4f-0b8e-4b8c-9f4c-1c2d3e4f5a6b', category: 'INVALID_AUTHENTICATION' };
 /** Refresh-token grant answer (https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm). */
 function grant(extra: Record<string, string> = {}) {
-  return { access_token: '00D5g000004abcd!AQ0AQFakeAccessToken', signature: 'CMJ4l+CCaPQiKjoOEwEig9H4wqhpuLSk4J2urAe+fVg=', scope: 'refresh_token api', instance_url: 'https://acme.my.salesforce.com', id: `${SF_LOGIN}/id/${ORG}/0055g00000ABCDEAA4`, token_type: 'Bearer', issued_at: '1767225600000', ...extra };
+  return { access_token: 'test-salesforce-access-token', signature: 'test-signature', scope: 'refresh_token api', instance_url: 'https://acme.my.salesforce.com', id: `${SF_LOGIN}/id/${ORG}/0055g00000ABCDEAA4`, token_type: 'Bearer', issued_at: '1767225600000', ...extra };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'parcours-admin-'));
