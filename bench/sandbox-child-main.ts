@@ -4,6 +4,7 @@
  * disconnects (after `close`) or goes away.
  */
 import { startHubspotSandbox, type HubspotSandbox, type HubspotSandboxOptions } from '../sandbox/hubspot/index.ts';
+import type { LinkedSalesforceRecord } from '../sandbox/hubspot/seed.ts';
 import { startSalesforceSandbox, type SalesforceSandbox, type SalesforceSandboxOptions } from '../sandbox/salesforce/index.ts';
 import {
   hubspotOwned,
@@ -55,12 +56,16 @@ const snapshot = (): OwnedSnapshot => (hs ? hubspotOwned(hs, need(owned, 'mark')
 const OPS: Record<string, (...args: never[]) => unknown> = {
   async start(crm: 'hubspot' | 'salesforce', opts: HubspotSandboxOptions | SalesforceSandboxOptions) {
     if (crm === 'hubspot') {
-      hs = await startHubspotSandbox(opts as HubspotSandboxOptions);
+      // A linked portal (issue 16) gets the Salesforce child's person records as entries: a Map does not cross IPC.
+      const { linkedSalesforce, ...rest } = opts as HubspotSandboxOptions & { linkedSalesforce?: Array<[number, LinkedSalesforceRecord]> };
+      hs = await startHubspotSandbox(linkedSalesforce ? { ...rest, linked: { salesforce: new Map(linkedSalesforce) } } : rest);
       return { url: hs.url, accessToken: hs.accessToken, oauth: hs.oauth };
     }
     sf = await startSalesforceSandbox(opts as SalesforceSandboxOptions);
     return { url: sf.url, accessToken: sf.accessToken, oauth: sf.oauth };
   },
+  // The Contact or Lead each persona became in a linked org, for the linked HubSpot child.
+  personRecords: () => [...need(sf, 'start').personRecords],
   stats: () => callStats(hs ? hs.calls : need(sf, 'start').calls),
   state: (since: number | null, stageHistory: boolean) => (hs ? hubspotState(hs, since) : salesforceState(need(sf, 'start'), since, stageHistory)),
   // The touchpoint state of whichever sandbox this child started.

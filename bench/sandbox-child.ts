@@ -6,6 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { HubspotSandboxOptions } from '../sandbox/hubspot/index.ts';
 import type { SalesforceSandboxOptions } from '../sandbox/salesforce/index.ts';
+import type { LinkedSalesforceRecord } from '../sandbox/hubspot/seed.ts';
 import type { Mapping } from '../src/mapping/ast.ts';
 import type { HubspotState, HubspotWrites, SalesforceState, SalesforceWrites } from './floors.ts';
 import type { ChildReply, ChildRequest } from './sandbox-child-main.ts';
@@ -38,7 +39,10 @@ export type HubspotChild = SandboxChild<HubspotState, HubspotWrites & { added: n
 export type SalesforceChild = SandboxChild<SalesforceState, SalesforceWrites & { listsChanged: number }>;
 
 /** Options that cross the process boundary (no functions: the child uses its own clock). */
-export type HubspotChildOptions = Omit<HubspotSandboxOptions, 'clock'>;
+export type HubspotChildOptions = Omit<HubspotSandboxOptions, 'clock' | 'linked'> & {
+  /** The linked Salesforce child's `personRecords` (issue 16): the portal is seeded as the HubSpot side of that org. */
+  linkedSalesforce?: Array<[number, LinkedSalesforceRecord]>;
+};
 
 export function ownedSpec(mapping: Mapping): OwnedSpec {
   const w = mapping.writeback;

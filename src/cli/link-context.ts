@@ -62,7 +62,7 @@ export async function openLinkSides(option: string | true, mapping?: string): Pr
     for (const crm of CRMS) {
       const installation = base.link[crm];
       if (installation !== installationId(base.env, crm)) {
-        throw new ParcoursError('CONFIG_INVALID', `link ${base.link.id}: its ${crm} side is installation "${installation}", whose credentials the service holds, not this environment (which has ${installationId(base.env, crm)}); use the service (POST /api/installations/${installation}/sync) or link the environment's installations`, { installation });
+        throw new ParcoursError('CONFIG_INVALID', `link ${base.link.id}: its ${crm} side is installation "${installation}", whose credentials the service holds, not this environment (which has ${installationId(base.env, crm)}); use the service (POST /api/links/${base.link.id}/sync) or link the environment's installations`, { installation });
       }
       const engine = compileEngine(sideMapping(linked, crm));
       sides[crm] = { crm, installation, engine, connector: await connect(crm, { env: base.env, store: base.store, installation }) };

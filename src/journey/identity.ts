@@ -50,32 +50,27 @@ export function contactEmails(c: ContactRecord): string[] {
   return out;
 }
 
-/** Address → the one record holding it, or every record holding it (several: a conflict). */
-type EmailIndex = Map<string, ContactRecord | ContactRecord[]>;
+/**
+ * Address → the index of the one record holding it, or CONFLICT when several records hold it (their indexes are
+ * then in `shared`). Indexes and typed-array flags rather than records, sets and per-record arrays: matching a
+ * million customers is a few million Map operations, and the Maps and the garbage are what it costs.
+ */
+const CONFLICT = -1;
 
-/** Indexes each record's addresses; `shared` collects the addresses found on several records (the conflicts), once each. */
-function index(records: readonly ContactRecord[], emails: readonly (readonly string[])[], shared: string[]): EmailIndex {
-  const out: EmailIndex = new Map();
-  for (let i = 0; i < records.length; i++) {
-    const c = records[i] as ContactRecord;
-    for (const e of emails[i] as readonly string[]) {
-      const held = out.get(e);
-      if (held === undefined) out.set(e, c);
-      else if (Array.isArray(held)) held.push(c);
-      else if (held.id !== c.id) {
-        out.set(e, [held, c]);
-        shared.push(e);
-      }
-    }
-  }
-  return out;
+interface EmailIndex {
+  byEmail: Map<string, number>;
+  /** Address held by several records → their indexes, in input order. */
+  shared: Map<string, number[]>;
 }
 
-const NONE: readonly string[] = [];
-
-function salesforceEmails(c: ContactRecord): readonly string[] {
-  const e = normalizeEmail(c.email);
-  return e === null ? NONE : [e];
+function indexAddress(idx: EmailIndex, records: readonly ContactRecord[], e: string, i: number): void {
+  const held = idx.byEmail.get(e);
+  if (held === undefined) idx.byEmail.set(e, i);
+  else if (held === CONFLICT) (idx.shared.get(e) as number[]).push(i);
+  else if ((records[held] as ContactRecord).id !== (records[i] as ContactRecord).id) {
+    idx.byEmail.set(e, CONFLICT);
+    idx.shared.set(e, [held, i]);
+  }
 }
 
 function ref(c: ContactRecord): RecordRef {
@@ -86,12 +81,12 @@ function byId(a: RecordRef, b: RecordRef): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function conflictsOf(side: 'hubspot' | 'salesforce', idx: EmailIndex, shared: readonly string[], inConflict: Set<string>): IdentityConflict[] {
+/** The conflicts of one side, by address; flags each record involved. */
+function conflictsOf(side: 'hubspot' | 'salesforce', records: readonly ContactRecord[], idx: EmailIndex, inConflict: Uint8Array): IdentityConflict[] {
   const out: IdentityConflict[] = [];
-  for (const email of shared) {
-    const records = (idx.get(email) as ContactRecord[]).map(ref).sort(byId);
-    for (const r of records) inConflict.add(r.id);
-    out.push({ side, email, records });
+  for (const [email, held] of idx.shared) {
+    for (const i of held) inConflict[i] = 1;
+    out.push({ side, email, records: held.map((i) => ref(records[i] as ContactRecord)).sort(byId) });
   }
   return out.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
 }
@@ -102,55 +97,91 @@ function conflictsOf(side: 'hubspot' | 'salesforce', idx: EmailIndex, shared: re
  */
 export function matchIdentities(hubspot: readonly ContactRecord[], salesforce: readonly ContactRecord[], options: MatchOptions = {}): Identity {
   const aliases = options.aliases;
-  const sfById = new Map<string, ContactRecord>();
-  for (const c of salesforce) sfById.set(c.id, c);
-  // Each record's addresses, normalized once.
-  const hsEmails = hubspot.map(contactEmails);
-  const sfShared: string[] = [];
-  const hsShared: string[] = [];
-  const sfIdx = index(salesforce, salesforce.map(salesforceEmails), sfShared);
-  const hsIdx = index(hubspot, hsEmails, hsShared);
-  const hsConflicted = new Set<string>();
-  const sfConflicted = new Set<string>();
-  const conflicts = [...conflictsOf('hubspot', hsIdx, hsShared, hsConflicted), ...conflictsOf('salesforce', sfIdx, sfShared, sfConflicted)];
+  const sfIdx: EmailIndex = { byEmail: new Map(), shared: new Map() };
+  for (let j = 0; j < salesforce.length; j++) {
+    const e = normalizeEmail((salesforce[j] as ContactRecord).email);
+    if (e !== null) indexAddress(sfIdx, salesforce, e, j);
+  }
+  // HubSpot addresses, normalized once, kept flat: record i holds hsEmails[hsStart[i] .. hsStart[i + 1]).
+  const hsIdx: EmailIndex = { byEmail: new Map(), shared: new Map() };
+  const hsEmails: string[] = [];
+  const hsStart = new Uint32Array(hubspot.length + 1);
+  for (let i = 0; i < hubspot.length; i++) {
+    hsStart[i] = hsEmails.length;
+    const c = hubspot[i] as ContactRecord;
+    const first = normalizeEmail(c.email);
+    if (first !== null) {
+      hsEmails.push(first);
+      indexAddress(hsIdx, hubspot, first, i);
+    }
+    const extra = c.additionalEmails;
+    if (!extra || extra.length === 0) continue;
+    for (const raw of extra) {
+      const e = normalizeEmail(raw);
+      if (e === null || hsEmails.indexOf(e, hsStart[i]) >= 0) continue;
+      hsEmails.push(e);
+      indexAddress(hsIdx, hubspot, e, i);
+    }
+  }
+  hsStart[hubspot.length] = hsEmails.length;
 
-  const claimed = new Set<string>();
-  const byHubspot = new Map<string, IdentityMatch>();
-  const find = (id: string | null): ContactRecord | undefined => {
-    if (!id) return undefined;
-    const direct = sfById.get(id);
-    if (direct) return direct;
-    const to = aliases?.get(id);
-    return to === undefined ? undefined : sfById.get(to);
-  };
+  const hsConflicted = new Uint8Array(hubspot.length);
+  const sfConflicted = new Uint8Array(salesforce.length);
+  const conflicts = [...conflictsOf('hubspot', hubspot, hsIdx, hsConflicted), ...conflictsOf('salesforce', salesforce, sfIdx, sfConflicted)];
 
-  // 1. The integration's ids win.
-  for (const h of hubspot) {
-    const ids = h.integrationIds;
+  const claimed = new Uint8Array(salesforce.length);
+  const matchOf: (IdentityMatch | undefined)[] = new Array(hubspot.length);
+
+  // 1. The integration's ids win. Only the ids HubSpot holds (and their aliases' targets) are indexed; one pass
+  // over Salesforce then finds each: a few hundred thousand Map inserts fewer than indexing every Salesforce id.
+  const wanted = new Map<string, number>();
+  for (const c of hubspot) {
+    const ids = c.integrationIds;
     if (!ids) continue;
-    const sf = find(ids.salesforceContactId) ?? find(ids.salesforceLeadId);
-    if (!sf || claimed.has(sf.id)) continue;
-    claimed.add(sf.id);
-    byHubspot.set(h.id, { hubspot: ref(h), salesforce: ref(sf), reason: 'integration-id', email: null });
+    for (const id of [ids.salesforceContactId, ids.salesforceLeadId]) {
+      if (!id) continue;
+      wanted.set(id, -1);
+      const to = aliases?.get(id);
+      if (to !== undefined) wanted.set(to, -1);
+    }
+  }
+  if (wanted.size > 0) {
+    for (let j = 0; j < salesforce.length; j++) {
+      const id = (salesforce[j] as ContactRecord).id;
+      if (wanted.get(id) === -1) wanted.set(id, j);
+    }
+  }
+  const find = (id: string | null | undefined): number => {
+    if (!id) return -1;
+    const direct = wanted.get(id) as number;
+    if (direct >= 0) return direct;
+    const to = aliases?.get(id);
+    return to === undefined ? -1 : (wanted.get(to) as number);
+  };
+  for (let i = 0; i < hubspot.length; i++) {
+    const ids = (hubspot[i] as ContactRecord).integrationIds;
+    if (!ids) continue;
+    let j = find(ids.salesforceContactId);
+    if (j < 0) j = find(ids.salesforceLeadId);
+    if (j < 0 || claimed[j] === 1) continue;
+    claimed[j] = 1;
+    matchOf[i] = { hubspot: ref(hubspot[i] as ContactRecord), salesforce: ref(salesforce[j] as ContactRecord), reason: 'integration-id', email: null };
   }
 
   // 2. The same address, on one record of each side.
   for (let i = 0; i < hubspot.length; i++) {
-    const h = hubspot[i] as ContactRecord;
-    if (byHubspot.has(h.id) || hsConflicted.has(h.id)) continue;
-    for (const e of hsEmails[i] as readonly string[]) {
-      const held = sfIdx.get(e);
-      if (held === undefined || Array.isArray(held) || claimed.has(held.id) || sfConflicted.has(held.id)) continue;
-      claimed.add(held.id);
-      byHubspot.set(h.id, { hubspot: ref(h), salesforce: ref(held), reason: 'email', email: e });
+    if (matchOf[i] !== undefined || hsConflicted[i] === 1) continue;
+    for (let k = hsStart[i] as number; k < (hsStart[i + 1] as number); k++) {
+      const e = hsEmails[k] as string;
+      const j = sfIdx.byEmail.get(e);
+      if (j === undefined || j === CONFLICT || claimed[j] === 1 || sfConflicted[j] === 1) continue;
+      claimed[j] = 1;
+      matchOf[i] = { hubspot: ref(hubspot[i] as ContactRecord), salesforce: ref(salesforce[j] as ContactRecord), reason: 'email', email: e };
       break;
     }
   }
 
   const matches: IdentityMatch[] = [];
-  for (const h of hubspot) {
-    const m = byHubspot.get(h.id);
-    if (m) matches.push(m);
-  }
+  for (const m of matchOf) if (m !== undefined) matches.push(m);
   return { matches, conflicts };
 }

@@ -224,6 +224,19 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
     res.status(201).json(await publicLink(o.store, link));
   });
 
+  // The link's sync (the same job as a sync of either of its installations): both sides pulled, one journey, both written.
+  api.post('/links/:id/sync', async (req: Request, res: Response) => {
+    const body = parse(SyncBody, req.body ?? {}, 'sync request');
+    const id = String(req.params.id);
+    if (!await o.store.getLink(id)) throw new ParcoursError('NOT_FOUND', `no link ${id}`, { link: id });
+    const run = o.jobs.syncLink(id, { mode: body.mode, dryRun: body.dryRun });
+    if (!body.wait) {
+      run.catch((error: unknown) => o.log.error({ link: id, err: { message: error instanceof Error ? error.message : String(error) } }, 'linked sync failed'));
+      return void res.status(202).json({ queued: true, link: id, mode: body.mode, dryRun: body.dryRun });
+    }
+    res.json(await run);
+  });
+
   api.delete('/links/:id', async (req: Request, res: Response) => {
     const id = String(req.params.id);
     if (!await o.store.removeLink(id)) throw new ParcoursError('NOT_FOUND', `no link ${id}`, { link: id });

@@ -18,6 +18,7 @@ import type { RecomputeSummary } from '../sync/recompute.ts';
 import { createApp, createWorkerApp } from './app.ts';
 import { readServerEnv, type ServerEnv } from './config.ts';
 import { learnAccountIds, registerEnvInstallations } from './env-installations.ts';
+import { resolveLink } from '../sync/link-admin.ts';
 import { createConnectorSource } from './installation-connectors.ts';
 import { createInstallationWork, createJobs, type Jobs } from './jobs.ts';
 import { createPgBossJobs, type PgBossJobs } from './pgboss-jobs.ts';
@@ -26,7 +27,8 @@ import { createMetrics } from './metrics.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
 import { createSecretBox } from '../secret-box.ts';
 import { createWorkQueue, type ChangeBatch } from './work-queue.ts';
-import { processEnvironment } from '../config.ts';
+import { installationId, processEnvironment } from '../config.ts';
+import { CRMS } from '../model.ts';
 import { journeyMapRenderer } from './journey-map.ts';
 
 /** How long startup waits for environment installations to learn their portal/org id. */
@@ -98,6 +100,13 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
     }
     const serves = role !== 'worker';
     const registered = serves ? await registerEnvInstallations(store, env, settings, log) : [];
+    // PARCOURS_LINK (issue 16): the environment's two installations are one journey; their work is the link's.
+    if (serves && env.PARCOURS_LINK && !CRMS.every((crm) => registered.includes(installationId(env, crm)))) {
+      log.warn({ registered }, 'PARCOURS_LINK is set but the environment does not configure both CRMs: no environment link');
+    } else if (serves && env.PARCOURS_LINK) {
+      const link = await resolveLink(store, env, true);
+      log.info({ link: link.id, hubspot: link.hubspot, salesforce: link.salesforce }, 'environment link (PARCOURS_LINK): syncs and webhooks of either side run the linked sync');
+    }
     const metrics = createMetrics();
     const queue = createWorkQueue({
       onError: (installation, error) => log.error({ installation, err: { message: error instanceof Error ? error.message : String(error) } }, 'webhook batch failed'),

@@ -11,17 +11,24 @@ import type pg from 'pg';
 /** Namespaced so no other advisory lock of the database (the store's migrations) can collide by text. */
 const lockKey = (installation: string): string => `parcours:installation:${installation}`;
 
-export async function withInstallationLock<T>(pool: pg.Pool, installation: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Holds the lock of every installation given (a linked job writes both of its link's), on one connection, taken in
+ * sorted order so two jobs wanting overlapping sets cannot wait on each other in a cycle.
+ */
+export async function withInstallationLock<T>(pool: pg.Pool, installations: string | readonly string[], fn: () => Promise<T>): Promise<T> {
+  const keys = [...new Set(typeof installations === 'string' ? [installations] : installations)].sort().map(lockKey);
   const client = await pool.connect();
-  let locked = false;
+  const locked: string[] = [];
   let broken: Error | undefined;
   try {
-    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey(installation)]);
-    locked = true;
+    for (const key of keys) {
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+      locked.push(key);
+    }
     return await fn();
   } finally {
-    if (locked) {
-      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(installation)]).catch((error: unknown) => {
+    for (const key of locked.reverse()) {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch((error: unknown) => {
         broken = error instanceof Error ? error : new Error(String(error));
       });
     }

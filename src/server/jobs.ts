@@ -7,12 +7,14 @@
  */
 import type { Logger } from 'pino';
 import type { CrmConnector } from '../../connectors/port.ts';
-import { defaultMapping, type Env } from '../config.ts';
+import { defaultLinkedMapping, defaultMapping, type Env } from '../config.ts';
 import { ParcoursError } from '../errors.ts';
 import { compileEngine, type Engine } from '../journey/engine.ts';
+import { sideMapping } from '../mapping/linked.ts';
 import { loadMapping } from '../mapping/load.ts';
-import type { CrmName } from '../model.ts';
-import type { InstallationRow, Store } from '../store/index.ts';
+import { CRMS, type CrmName } from '../model.ts';
+import type { InstallationRow, LinkRow, Store } from '../store/index.ts';
+import { runLinkedSync, type LinkedSyncSummary } from '../sync/linked-run.ts';
 import { recomputeCustomers, type RecomputeSummary } from '../sync/recompute.ts';
 import { rollbackRun, type RollbackReport } from '../sync/rollback.ts';
 import { runSync, type SyncSummary } from '../sync/run.ts';
@@ -23,12 +25,20 @@ import type { Metrics } from './metrics.ts';
 import { EVENTS_PER_RECOMPUTE, mergeEvents, nextAttemptAt, type EventRetryPolicy } from './webhook-events.ts';
 import type { ChangeBatch, WorkQueue } from './work-queue.ts';
 
+/** Inbox events one linked sync settles (the sync reads the changes from the CRMs; the events only say that some came). */
+const LINKED_EVENTS_PER_SYNC = 50_000;
+
 /** Setting that marks an installation whose webhook backlog overflowed: an incremental run is owed. */
 export const OVERFLOW_SETTING = 'webhook-overflow';
 
 export interface Jobs {
-  /** `origin` labels the job (the PostgreSQL queue keeps it); the in-process queue ignores it. */
+  /**
+   * `origin` labels the job (the PostgreSQL queue keeps it); the in-process queue ignores it. An installation in a
+   * link runs the link's sync (issue 16); the answer is then that side's part (`syncLink` answers the whole).
+   */
   sync(installationId: string, o: { mode: 'full' | 'incremental'; dryRun: boolean; origin?: 'admin' | 'install' }): Promise<SyncSummary>;
+  /** The linked sync of a link (`POST /api/links/:id/sync`): the same job as a sync of either of its installations. */
+  syncLink(linkId: string, o: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<LinkedSyncSummary>;
   /** New events are in the installation's inbox: they are recomputed after the batch window, in its lane. */
   eventsArrived(installationId: string): void;
   /** Pending events beyond the cap were not kept: an incremental run catches up instead (the mark is stored). */
@@ -82,8 +92,16 @@ export interface JobsOptions {
 export interface InstallationWork {
   engineFor(crm: CrmName): Engine;
   installation(id: string): Promise<InstallationRow>;
-  /** Runs one sync now (the caller holds the installation's one-writer slot). */
-  syncNow(id: string, s: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<SyncSummary>;
+  /**
+   * Runs one sync now (the caller holds the installation's one-writer slot: its lane, `laneOf`). An installation
+   * in a link runs the link's sync, which writes both of its installations.
+   */
+  syncNow(id: string, s: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<SyncSummary | LinkedSyncSummary>;
+  /**
+   * Who writes an installation, one at a time: itself, or its link's lane (`link:<id>`) when it is in a link —
+   * a linked sync writes both sides, so the two installations share one writer slot.
+   */
+  laneOf(id: string): Promise<{ lane: string; installations: string[]; link: LinkRow | null }>;
   /** Recomputes the installation's due inbox events now; failures are kept on the events (backoff, dead letters). */
   drainNow(id: string): Promise<void>;
   rollbackNow(runId: number): Promise<RollbackReport>;
@@ -118,6 +136,42 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
       await runSetup(connector, o.store, row.id, engine.mapping);
     }
     setUp.add(row.id);
+  }
+
+  // A linked installation (issue 16): the linked mapping, and each side's view of it (its owned names, lists).
+  let linkedEngines: { linked: Engine; sides: Record<CrmName, Engine> } | null = null;
+  const linkedEnginesFor = () => {
+    if (!linkedEngines) {
+      const mapping = loadMapping(defaultLinkedMapping(o.env));
+      linkedEngines = { linked: compileEngine(mapping), sides: { hubspot: compileEngine(sideMapping(mapping, 'hubspot')), salesforce: compileEngine(sideMapping(mapping, 'salesforce')) } };
+    }
+    return linkedEngines;
+  };
+
+  const laneOf = async (id: string): Promise<{ lane: string; installations: string[]; link: LinkRow | null }> => {
+    const link = (await o.store.linkOf(id)) ?? null;
+    return link ? { lane: `link:${link.id}`, installations: [link.hubspot, link.salesforce], link } : { lane: id, installations: [id], link: null };
+  };
+
+  /** The link's sync: both sides pulled, one journey evaluated, the same stage, flags and segments written to both. */
+  async function linkedSyncNow(link: LinkRow, s: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<LinkedSyncSummary> {
+    const engines = linkedEnginesFor();
+    const rows = { hubspot: await installation(link.hubspot), salesforce: await installation(link.salesforce) };
+    const connectors = {} as Record<CrmName, CrmConnector>;
+    for (const crm of CRMS) {
+      connectors[crm] = await o.connectors.connectorFor(rows[crm]);
+      if (!s.dryRun) await ready(rows[crm], connectors[crm], engines.sides[crm]);
+    }
+    let summary: LinkedSyncSummary;
+    try {
+      summary = await runLinkedSync({ store: o.store, link, engine: engines.linked, connectors, mode: s.mode, dryRun: s.dryRun, now: o.now() });
+    } catch (error) {
+      for (const crm of CRMS) o.metrics.runFinished(crm, s.mode, 'failed');
+      throw error;
+    }
+    for (const crm of CRMS) observe(crm, s.mode, summary[crm]);
+    o.log.info({ link: link.id, mode: s.mode, dryRun: s.dryRun, status: summary.status, linked: summary.linked, unlinked: summary.unlinked, conflicts: summary.conflicts, runs: { hubspot: summary.hubspot.runId, salesforce: summary.salesforce.runId }, written: { hubspot: summary.hubspot.written, salesforce: summary.salesforce.written } }, 'linked sync finished');
+    return summary;
   }
 
   const observe = (crm: CrmName, mode: string, s: { status: string; written: number; apiCalls: SyncSummary['apiCalls'] }): void => {
@@ -157,21 +211,15 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
   /** Recomputes the installation's due events; done only once the write-back landed, else retried with backoff. */
   async function drain(id: string): Promise<void> {
     if (!await o.store.getInstallation(id)) return;
+    const { link } = await laneOf(id);
+    if (link) return drainLinked(id, link);
     for (;;) {
       const due = await o.store.dueEvents(id, o.now(), EVENTS_PER_RECOMPUTE);
       if (due.length === 0) break;
       try {
         await recompute(id, mergeEvents(due));
       } catch (error) {
-        const at = o.now();
-        const byAttempts = new Map<number, typeof due>();
-        for (const e of due) byAttempts.set(e.attempts + 1, [...(byAttempts.get(e.attempts + 1) ?? []), e]);
-        for (const [failed, rows] of byAttempts) {
-          const next = nextAttemptAt(o.retry, failed, at);
-          await o.store.markEventsFailedAttempt(rows.map((r) => r.id), message(error), next, at);
-          o.metrics.webhookEvents((await o.store.getInstallation(id))?.crm ?? 'unknown', next === null ? 'dead_lettered' : 'retry_scheduled', rows.length);
-        }
-        o.log.error({ installation: id, events: due.length, err: { message: error instanceof Error ? error.message : String(error) } }, 'webhook events failed; retrying with backoff (or dead-lettered once the retries are spent)');
+        await failed(id, due, error);
         break;
       }
       await o.store.markEventsDone(due.map((e) => e.id), o.now());
@@ -179,8 +227,55 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     }
   }
 
-  async function syncNow(id: string, s: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<SyncSummary> {
+  type DueEvent = Awaited<ReturnType<Store['dueEvents']>>[number];
+
+  /** Events whose write-back failed: retried with backoff, dead-lettered once the retries are spent. */
+  async function failed(id: string, due: DueEvent[], error: unknown): Promise<void> {
+    const at = o.now();
+    const byAttempts = new Map<number, DueEvent[]>();
+    for (const e of due) byAttempts.set(e.attempts + 1, [...(byAttempts.get(e.attempts + 1) ?? []), e]);
+    for (const [attempt, rows] of byAttempts) {
+      const next = nextAttemptAt(o.retry, attempt, at);
+      await o.store.markEventsFailedAttempt(rows.map((r) => r.id), message(error), next, at);
+      o.metrics.webhookEvents((await o.store.getInstallation(id))?.crm ?? 'unknown', next === null ? 'dead_lettered' : 'retry_scheduled', rows.length);
+    }
+    o.log.error({ installation: id, events: due.length, err: { message: error instanceof Error ? error.message : String(error) } }, 'webhook events failed; retrying with backoff (or dead-lettered once the retries are spent)');
+  }
+
+  /**
+   * A linked installation's events: its customers are evaluated from both CRMs, so the events are applied by
+   * the link's incremental sync (each side reads what changed since its cursor, then one merged evaluation
+   * writes both) — not by a one-sided recompute, which would write a stage the other CRM contradicts. One run
+   * covers every event due when it starts.
+   */
+  async function drainLinked(id: string, link: LinkRow): Promise<void> {
+    // The sync reads the changes from the CRMs, not from the events: only their ids are kept in memory.
+    const due = await o.store.dueEvents(id, o.now(), LINKED_EVENTS_PER_SYNC);
+    if (due.length === 0) return;
+    const paused = (await pausedState(o.store, link.hubspot)) ?? (await pausedState(o.store, link.salesforce));
+    if (paused) {
+      o.log.warn({ installation: id, link: link.id, paused, events: due.length }, `webhook changes of a linked installation skipped: ${pausedText(id, (await installation(id)).crm, paused)}`);
+      return;
+    }
+    try {
+      const summary = await linkedSyncNow(link, { mode: 'incremental', dryRun: false });
+      if (summary.status === 'stopped' || summary.status === 'failed') {
+        throw new ParcoursError('QUOTA_RESERVE', `linked sync for webhook events ended ${summary.status}: ${summary.hubspot.stoppedReason ?? summary.salesforce.stoppedReason ?? 'see the runs'}`, { installation: id, link: link.id });
+      }
+      const oldest = mergeEvents(due).oldestEventAt;
+      if (oldest !== null) o.metrics.webhookLag((await installation(id)).crm, Math.max(0, (Date.now() - oldest) / 1000));
+    } catch (error) {
+      await failed(id, due, error);
+      return;
+    }
+    await o.store.markEventsDone(due.map((e) => e.id), o.now());
+    // More were due than one read takes: the next drain (armed for the pending events) takes them.
+  }
+
+  async function syncNow(id: string, s: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<SyncSummary | LinkedSyncSummary> {
     const row = await installation(id);
+    const { link } = await laneOf(id);
+    if (link) return linkedSyncNow(link, s);
     const engine = engineFor(row.crm);
     const connector = await o.connectors.connectorFor(row);
     if (!s.dryRun) await ready(row, connector, engine);
@@ -207,7 +302,34 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     return report;
   }
 
-  return { engineFor, installation, syncNow, drainNow: drain, rollbackNow, message };
+  return { engineFor, installation, syncNow, laneOf, drainNow: drain, rollbackNow, message };
+}
+
+/** A linked run's summary (issue 16), as `syncNow` returns it for an installation in a link. */
+export function isLinkedSummary(s: SyncSummary | LinkedSyncSummary): s is LinkedSyncSummary {
+  return 'matchedBy' in s;
+}
+
+/**
+ * The installations a schedule occurrence syncs: every one, except the Salesforce side of a link (its HubSpot
+ * side's sync is the link's, which covers both), and except paused ones (skipped with the reason logged). A link
+ * with either side paused is skipped whole: its sync writes both.
+ */
+export async function scheduledInstallations(store: Store, log: Pick<Logger, 'warn'>, mode: 'full' | 'incremental'): Promise<InstallationRow[]> {
+  const out: InstallationRow[] = [];
+  for (const row of await store.listInstallations()) {
+    const link = await store.linkOf(row.id);
+    if (link && link.salesforce === row.id) continue;
+    for (const id of link ? [link.hubspot, link.salesforce] : [row.id]) {
+      const paused = await pausedState(store, id);
+      if (paused) {
+        log.warn({ installation: id, ...(link ? { link: link.id } : {}), mode, paused }, `scheduled sync skipped: ${pausedText(id, id === row.id ? row.crm : 'salesforce', paused)}`);
+        break;
+      }
+      if (id === (link ? link.salesforce : row.id)) out.push(row);
+    }
+  }
+  return out;
 }
 
 export function createJobs(o: JobsOptions): Jobs {
@@ -222,7 +344,10 @@ export function createJobs(o: JobsOptions): Jobs {
 
   async function drain(id: string): Promise<void> {
     if (!await o.store.getInstallation(id)) return;
-    await work.drainNow(id);
+    // The timer fired in the installation's own lane; a linked one's writes go through its link's lane.
+    const { lane } = await work.laneOf(id);
+    if (lane === id) await work.drainNow(id);
+    else await o.queue.run(lane, null, () => work.drainNow(id));
     await armFor(id);
   }
 
@@ -241,9 +366,18 @@ export function createJobs(o: JobsOptions): Jobs {
   const api: Jobs = {
     engineFor,
     async sync(id, s) {
-      await installation(id);
-      // Identical requests share one run: the key names what would be done.
-      return o.queue.run(id, `sync:${s.mode}:${s.dryRun}`, () => work.syncNow(id, { mode: s.mode, dryRun: s.dryRun }));
+      const row = await installation(id);
+      const { lane } = await work.laneOf(id);
+      // Identical requests share one run: the key names what would be done (a link's two sides share one lane).
+      const summary = await o.queue.run(lane, `sync:${s.mode}:${s.dryRun}`, () => work.syncNow(id, { mode: s.mode, dryRun: s.dryRun }));
+      return isLinkedSummary(summary) ? summary[row.crm] : summary;
+    },
+    async syncLink(linkId, s) {
+      const link = await o.store.getLink(linkId);
+      if (!link) throw new ParcoursError('NOT_FOUND', `no link ${linkId}`, { link: linkId });
+      const summary = await o.queue.run(`link:${link.id}`, `sync:${s.mode}:${s.dryRun}`, () => work.syncNow(link.hubspot, s));
+      if (!isLinkedSummary(summary)) throw new ParcoursError('NOT_FOUND', `link ${linkId} was removed before its sync ran`, { link: linkId });
+      return summary;
     },
     eventsArrived(id) {
       o.queue.schedule(id, o.batchWindowMs, () => drain(id));
@@ -271,7 +405,7 @@ export function createJobs(o: JobsOptions): Jobs {
       const run = await o.store.getRun(runId);
       if (!run) throw new ParcoursError('NOT_FOUND', `run ${runId} does not exist`, { runId });
       const row = await installation(run.installation);
-      return o.queue.run(row.id, `rollback:${runId}`, () => work.rollbackNow(runId));
+      return o.queue.run((await work.laneOf(row.id)).lane, `rollback:${runId}`, () => work.rollbackNow(runId));
     },
     async listJobs() {
       throw new ParcoursError('CONFIG_INVALID', NO_JOB_STORE);

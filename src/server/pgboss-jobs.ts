@@ -36,10 +36,10 @@ import { ParcoursError, type ErrorCode } from '../errors.ts';
 import type { Store } from '../store/index.ts';
 import type { RollbackReport } from '../sync/rollback.ts';
 import type { SyncSummary } from '../sync/run.ts';
-import { pausedState, pausedText } from '../sync/pause.ts';
+import type { LinkedSyncSummary } from '../sync/linked-run.ts';
 import { withInstallationLock } from './installation-lock.ts';
 import { closeInterruptedRuns } from '../sync/interrupted-runs.ts';
-import { OVERFLOW_SETTING, type InstallationWork, type JobState, type JobView, type Jobs } from './jobs.ts';
+import { isLinkedSummary, OVERFLOW_SETTING, scheduledInstallations, type InstallationWork, type JobState, type JobView, type Jobs } from './jobs.ts';
 
 export const WORK_QUEUE = 'parcours-work';
 /** The pg-boss schema (its tables live beside the store's, in their own schema). */
@@ -147,8 +147,15 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
 
   async function send(data: JobData, extra: SendOptions = {}): Promise<string | null> {
     const options: SendOptions = { singletonKey: keyOf(data), ...extra };
-    if (data.kind !== 'tick') options.group = { id: data.installation };
+    // The group is the writer lane: an installation, or the link it is in (a linked sync writes both sides).
+    if (data.kind !== 'tick') options.group = { id: (await o.work.laneOf(data.installation)).lane };
     return boss.send(WORK_QUEUE, data, options);
+  }
+
+  /** A sync of an installation in a link is the link's: sent under its HubSpot side, so both sides' requests join one job. */
+  async function syncJob(id: string, s: { mode: 'full' | 'incremental'; dryRun: boolean }, origin: Extract<JobData, { kind: 'sync' }>['origin'], tickId?: string): Promise<Extract<JobData, { kind: 'sync' }>> {
+    const { link } = await o.work.laneOf(id);
+    return { kind: 'sync', installation: link ? link.hubspot : id, mode: s.mode, dryRun: s.dryRun, origin, ...(tickId ? { tick: tickId } : {}) };
   }
 
   const jobById = async (id: string): Promise<JobWithMetadata<JobData> | null> => (await boss.findJobs<JobData>(WORK_QUEUE, { id }))[0] ?? null;
@@ -210,13 +217,9 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
       o.log.info({ mode, tick: tickId }, 'schedule occurrence already handled by another tick job; skipped');
       return;
     }
-    for (const row of await o.store.listInstallations()) {
-      const paused = await pausedState(o.store, row.id);
-      if (paused) {
-        o.log.warn({ installation: row.id, mode, paused }, `scheduled sync skipped: ${pausedText(row.id, row.crm, paused)}`);
-        continue;
-      }
-      await send({ kind: 'sync', installation: row.id, mode, dryRun: false, origin: 'schedule', tick: tickId });
+    // Paused installations are skipped (logged); a link syncs once, for both sides.
+    for (const row of await scheduledInstallations(o.store, o.log, mode)) {
+      await send(await syncJob(row.id, { mode, dryRun: false }, 'schedule', tickId));
     }
   }
 
@@ -229,10 +232,14 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
   async function run(job: Job<JobData>): Promise<unknown> {
     const data = job.data;
     if (data.kind === 'tick') return tick(data.mode, job.id);
-    return withInstallationLock(lockPool as pg.Pool, data.installation, async () => {
-      // Holding the lock, no other process runs this installation: a run still open was left by a dead worker.
-      const interrupted = await closeInterruptedRuns(o.store, data.installation, o.now());
-      if (interrupted.length) o.log.warn({ installation: data.installation, runs: interrupted }, 'runs left open by a stopped worker marked failed (interrupted)');
+    // Every installation the job may write is locked: a linked installation's work writes both sides.
+    const { installations } = await o.work.laneOf(data.installation);
+    return withInstallationLock(lockPool as pg.Pool, installations, async () => {
+      // Holding the locks, no other process runs these installations: a run still open was left by a dead worker.
+      for (const id of installations) {
+        const interrupted = await closeInterruptedRuns(o.store, id, o.now());
+        if (interrupted.length) o.log.warn({ installation: id, runs: interrupted }, 'runs left open by a stopped worker marked failed (interrupted)');
+      }
       switch (data.kind) {
         case 'sync': {
           const summary = await o.work.syncNow(data.installation, { mode: data.mode, dryRun: data.dryRun });
@@ -268,8 +275,16 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
   const api: PgBossJobs = {
     engineFor: (crm) => o.work.engineFor(crm),
     async sync(id, s) {
-      await o.work.installation(id);
-      return sendAndWait<SyncSummary>({ kind: 'sync', installation: id, mode: s.mode, dryRun: s.dryRun, origin: s.origin ?? 'admin' });
+      const row = await o.work.installation(id);
+      const summary = await sendAndWait<SyncSummary | LinkedSyncSummary>(await syncJob(id, s, s.origin ?? 'admin'));
+      return isLinkedSummary(summary) ? summary[row.crm] : summary;
+    },
+    async syncLink(linkId, s) {
+      const link = await o.store.getLink(linkId);
+      if (!link) throw new ParcoursError('NOT_FOUND', `no link ${linkId}`, { link: linkId });
+      const summary = await sendAndWait<SyncSummary | LinkedSyncSummary>(await syncJob(link.hubspot, s, 'admin'));
+      if (!isLinkedSummary(summary)) throw new ParcoursError('NOT_FOUND', `link ${linkId} was removed before its sync ran`, { link: linkId });
+      return summary;
     },
     eventsArrived(id) {
       recomputeAt(id, o.now() + o.batchWindowMs).catch((error: unknown) =>
@@ -282,7 +297,7 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
         await o.store.setSetting(id, OVERFLOW_SETTING, new Date(o.now()).toISOString());
         o.log.warn({ installation: id }, 'too many pending webhook events: further events are not kept; an incremental run catches up');
       }
-      await send({ kind: 'sync', installation: id, mode: 'incremental', dryRun: false, origin: 'catch-up' });
+      await send(await syncJob(id, { mode: 'incremental', dryRun: false }, 'catch-up'));
     },
     async resumePending() {
       // Idempotent across processes: the singleton keys join what another process queued.
@@ -290,7 +305,7 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
         await recomputeAt(p.installation, Math.max(p.nextAttemptAt, o.now()));
       }
       for (const row of await o.store.listInstallations()) {
-        if (await o.store.getSetting(row.id, OVERFLOW_SETTING) !== undefined) await send({ kind: 'sync', installation: row.id, mode: 'incremental', dryRun: false, origin: 'catch-up' });
+        if (await o.store.getSetting(row.id, OVERFLOW_SETTING) !== undefined) await send(await syncJob(row.id, { mode: 'incremental', dryRun: false }, 'catch-up'));
       }
     },
     async rollback(runId) {

@@ -5,8 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.ts';
-import { pausedState, pausedText } from '../sync/pause.ts';
-import type { Jobs } from './jobs.ts';
+import { scheduledInstallations, type Jobs } from './jobs.ts';
 
 /** Next occurrence of `hh:mm` UTC strictly after `now`. */
 export function nextDailyAt(now: number, hhmm: string): number {
@@ -22,13 +21,8 @@ export interface Scheduler {
 
 export function startScheduler(o: { store: Store; jobs: Jobs; log: Logger; everyMs: number; nightlyAt: string; now: () => number }): Scheduler {
   const runAll = async (mode: 'incremental' | 'full') => {
-    for (const row of await o.store.listInstallations()) {
-      // Paused by a rollback: skipped, and the log says why and how to resume.
-      const paused = await pausedState(o.store, row.id);
-      if (paused) {
-        o.log.warn({ installation: row.id, mode, paused }, `scheduled sync skipped: ${pausedText(row.id, row.crm, paused)}`);
-        continue;
-      }
+    // Paused installations are skipped (the log says why and how to resume); a link syncs once, for both sides.
+    for (const row of await scheduledInstallations(o.store, o.log, mode)) {
       o.jobs.sync(row.id, { mode, dryRun: false }).catch((error: unknown) => {
         o.log.error({ installation: row.id, mode, err: { message: error instanceof Error ? error.message : String(error) } }, 'scheduled sync failed');
       });
