@@ -42,7 +42,7 @@ const EnvSchema = z.object({
   SALESFORCE_JWT_KEY_FILE: nonEmpty.optional(),
   SALESFORCE_USERNAME: nonEmpty.optional(),
   SALESFORCE_API_VERSION: z.string().regex(/^\d{2}\.0$/, 'expected e.g. 66.0').default('66.0'),
-  SALESFORCE_BULK_THRESHOLD: z.coerce.number().int().positive().default(10_000),
+  SALESFORCE_BULK_THRESHOLD: z.coerce.number().int().positive().default(2_000),
   SALESFORCE_API_RESERVE: z.coerce.number().min(0).max(0.9).default(0.1),
 });
 

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ParcoursError } from '../../src/errors.ts';
 import type { SalesforceClient } from './client.ts';
-import { parseCsv } from './csv.ts';
+import { parseCsvChunks } from './csv.ts';
 import { flattenCsv, type FlatRow } from './translate.ts';
 import type { QueryPage } from './rest-query.ts';
 
@@ -102,13 +102,18 @@ export async function runBulkQuery(client: SalesforceClient, soql: string, optio
   return id;
 }
 
+/** Parsed rows handed on at a time from one results call. */
+const RESULT_CHUNK_ROWS = 5_000;
+
 export async function* bulkResultPages(client: SalesforceClient, id: string, pageSize: number): AsyncGenerator<FlatRow[]> {
   let locator: string | null = null;
   do {
     const params = new URLSearchParams({ maxRecords: String(pageSize) });
     if (locator) params.set('locator', locator);
     const res = await client.call<string>('bulk2.query', { method: 'GET', url: `/jobs/query/${id}/results?${params}`, text: true });
-    yield parseCsv(res.body).map(flattenCsv);
+    // One results call may hold a whole object (its size is asked for, to save calls): handed on a chunk at a time,
+    // so only the CSV text and one chunk of parsed rows are in memory, never every row parsed at once.
+    for (const chunk of parseCsvChunks(res.body, RESULT_CHUNK_ROWS)) yield chunk.map(flattenCsv);
     const next = res.headers['sforce-locator'];
     locator = next && next !== 'null' ? next : null;
   } while (locator);

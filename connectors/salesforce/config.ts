@@ -25,6 +25,16 @@ export interface SalesforcePacingConfig {
   maxConcurrent?: number;
 }
 
+/** Tokens as another process stored them (see `sharedTokens`). */
+export interface StoredTokens {
+  refreshToken: string | null;
+  accessToken: string | null;
+}
+
+export interface SharedTokens {
+  run<T>(refresh: (stored: StoredTokens) => Promise<T>): Promise<T>;
+}
+
 export interface SalesforceConnectorConfig {
   instanceUrl?: string;
   accessToken?: string;
@@ -40,8 +50,19 @@ export interface SalesforceConnectorConfig {
   bulkThreshold?: number;
   /** Share of the org's daily API budget we never consume (stop with QUOTA_RESERVE before). */
   apiReserve?: number;
-  /** Called with every rotated refresh token so the caller can persist it (Refresh Token Rotation). */
-  onRefreshToken?: (refreshToken: string) => void;
+  /**
+   * Called with every rotated refresh token so the caller can persist it (Refresh Token Rotation) — and, when
+   * `sharedTokens` is set, after every refresh with the new access token too. Awaited before the new token is used.
+   */
+  onRefreshToken?: (refreshToken: string, accessToken: string) => void | Promise<void>;
+  /**
+   * The org's tokens shared with other processes (the service's workers): `run` holds a lock of the installation's
+   * for one refresh and hands the tokens stored last. The session takes a stored refresh token over its own (another
+   * process rotated it: re-using the old one would make Salesforce revoke them all) and adopts a stored access token
+   * it does not hold yet instead of refreshing again; otherwise it refreshes and stores the result (`onRefreshToken`)
+   * before the lock is released.
+   */
+  sharedTokens?: SharedTokens;
   /** Campaign names are `<prefix><segment name>`. */
   campaignNamePrefix?: string;
   /** Permission set that carries the field-level security of the owned fields. */
@@ -72,7 +93,8 @@ export interface ResolvedConfig {
   apiVersion: string;
   bulkThreshold: number;
   apiReserve: number;
-  onRefreshToken: ((refreshToken: string) => void) | undefined;
+  onRefreshToken: ((refreshToken: string, accessToken: string) => void | Promise<void>) | undefined;
+  sharedTokens: SharedTokens | undefined;
   campaignNamePrefix: string;
   permissionSetName: string;
   retry: Required<SalesforceRetryConfig>;
@@ -92,7 +114,7 @@ const schema = z.object({
   refreshToken: z.string().min(1).optional(),
   jwt: z.object({ keyPem: z.string().min(1), username: z.string().min(1), audience: z.url().optional() }).optional(),
   apiVersion: z.string().regex(/^\d{2,3}\.0$/, 'API version like 66.0').default('66.0'),
-  bulkThreshold: z.number().int().positive().default(10_000),
+  bulkThreshold: z.number().int().positive().default(2_000),
   apiReserve: z.number().min(0).max(0.9).default(0.1),
   campaignNamePrefix: z.string().default('Parcours: '),
   permissionSetName: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/).default('Parcours'),
@@ -119,7 +141,7 @@ const schema = z.object({
 
 /** Validates the config and picks the auth mode; secrets are never echoed in the messages. */
 export function resolveConfig(config: SalesforceConnectorConfig): ResolvedConfig {
-  const { onRefreshToken, ...plain } = config;
+  const { onRefreshToken, sharedTokens, ...plain } = config;
   const parsed = schema.safeParse(plain);
   if (!parsed.success) {
     const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
@@ -148,6 +170,7 @@ export function resolveConfig(config: SalesforceConnectorConfig): ResolvedConfig
     bulkThreshold: c.bulkThreshold,
     apiReserve: c.apiReserve,
     onRefreshToken,
+    sharedTokens,
     campaignNamePrefix: c.campaignNamePrefix,
     permissionSetName: c.permissionSetName,
     retry: c.retry,

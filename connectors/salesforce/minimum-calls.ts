@@ -39,7 +39,7 @@ function objectFull(n: number, threshold: number): { subrequests: number; bulk: 
 
 /** Every query page travels five to a Composite call (query-streams.ts); Bulk jobs are calls of their own. */
 export function minimumCalls(size: SyncSize): CallFloor {
-  const threshold = size.bulkThreshold ?? 10_000;
+  const threshold = size.bulkThreshold ?? 2_000;
   const roles = size.contactRoles ?? size.deals;
   const reads = [
     objectFull(size.contacts, threshold),
@@ -62,7 +62,7 @@ export function minimumCalls(size: SyncSize): CallFloor {
  * + one result read sized from the first page's `totalSize`) spends its probe page and 3 calls. Later runs: one
  * queryAll per object of the rows changed since its cursor. Describes are kept in the schema cache: 0.
  */
-export function minimumTouchpointCalls(rows: Record<string, number>, run: 'full' | 'incremental', bulkThreshold = 10_000): number {
+export function minimumTouchpointCalls(rows: Record<string, number>, run: 'full' | 'incremental', bulkThreshold = 2_000): number {
   let subrequests = 0;
   let bulk = 0;
   for (const n of Object.values(rows)) {
@@ -91,17 +91,17 @@ export const TASK_INSERT_CALLS = INGEST_CALLS + 1;
 
 /**
  * The write plan (push.ts, campaigns.ts, tasks.ts): an object with more than `bulkThreshold` records to write goes
- * in one Bulk 2.0 ingest job; so do the campaign member adds (and removals) of all segments together when they
+ * in one Bulk 2.0 ingest job when that costs fewer calls (`ingestPays`); so do the campaign member adds (and removals) of all segments together when they
  * are more than `bulkThreshold` and the job costs fewer calls (bulk-ingest.ts `ingestPays`), and the task creates
  * likewise (one Task insert job, + its successfulResults). Everything else travels as 200-record Collections calls (removals after their
  * CampaignMember id lookups, 300 ids a query), five to a Composite call.
  */
-export function minimumWriteCalls(w: WriteSize, bulkThreshold = 10_000): number {
+export function minimumWriteCalls(w: WriteSize, bulkThreshold = 2_000): number {
   const pays = (n: number): boolean => n > bulkThreshold && INGEST_CALLS < Math.ceil(Math.ceil(n / 200) / SLOTS);
   let jobs = 0;
   let updates = 0;
   for (const n of Object.values(w.updated)) {
-    if ((n ?? 0) > bulkThreshold) jobs++;
+    if (pays(n ?? 0)) jobs++;
     else updates += n ?? 0;
   }
   updates += w.tasksUpdated ?? 0;

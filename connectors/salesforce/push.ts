@@ -2,7 +2,7 @@
  * `push`: owned-field updates. sObject Collections `PATCH /composite/sobjects`, 200 records per call,
  * `allOrNone: false`, results in request order
  * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm);
- * Bulk API 2.0 ingest for objects with more than `bulkThreshold` changes.
+ * Bulk API 2.0 ingest for objects with more than `bulkThreshold` changes, when the job costs fewer calls (`ingestPays`).
  * Per-record errors are read from `statusCode` (what Salesforce sends) or `errorCode` (what jsforce's
  * types claim; jsforce#1623). UNABLE_TO_LOCK_ROW is retried with backoff for that subset only: jsforce
  * never retries POST/PATCH.
@@ -13,7 +13,7 @@ import type { PushReport, RecordChange, RecordFailure } from '../port.ts';
 import type { RecordRef } from '../../src/model.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import type { SalesforceClient } from './client.ts';
-import { bulkUpdate } from './bulk-ingest.ts';
+import { bulkUpdate, ingestPays } from './bulk-ingest.ts';
 import { chunk } from './soql.ts';
 
 export const COLLECTION_SIZE = 200;
@@ -140,7 +140,8 @@ export async function push(client: SalesforceClient, changes: RecordChange[]): P
   const index = new Map(toSend.map((c) => [`${c.ref.objectType}:${c.ref.id}`, c]));
   const small: RecordChange[] = [];
   for (const [objectType, list] of byObject) {
-    if (list.length > client.config.bulkThreshold) collect(await bulkRound(client, objectType, list), index);
+    // A job only where it costs fewer calls than its Collections share (Salesforce's 2,000-record line is the floor).
+    if (ingestPays(client, list.length)) collect(await bulkRound(client, objectType, list), index);
     else small.push(...list);
   }
   if (small.length > 0) collect(await collectionsRound(client, small), index);

@@ -42,7 +42,16 @@ export function createSession(cfg: ResolvedConfig, onTokenCall: (status: number 
     conn.userInfo = { id, organizationId, url: res.id };
   };
 
-  const requestToken = async (conn: Connection): Promise<TokenResponse> => {
+  /** One refresh-token grant; a rotated refresh token (and, with shared tokens, the access token) is stored before use. */
+  const refreshWith = async (conn: Connection, current: string): Promise<TokenResponse> => {
+    const res = (await conn.oauth2.refreshToken(current)) as TokenResponse;
+    const rotated = Boolean(res.refresh_token && res.refresh_token !== current);
+    if (rotated) refreshToken = res.refresh_token as string;
+    if (rotated || cfg.sharedTokens) await cfg.onRefreshToken?.(refreshToken as string, res.access_token);
+    return res;
+  };
+
+  const requestToken = async (conn: Connection): Promise<TokenResponse | { adopted: string }> => {
     const now = Date.now();
     while (refreshTimes.length > 0 && (refreshTimes[0] as number) < now - 60_000) refreshTimes.shift();
     if (refreshTimes.length >= MAX_REFRESHES_PER_MINUTE) throw new Error('new sessions are rejected right after being issued');
@@ -53,10 +62,18 @@ export function createSession(cfg: ResolvedConfig, onTokenCall: (status: number 
         const assertion = signJwtAssertion({ keyPem: cfg.jwt.keyPem, clientId: cfg.clientId, username: cfg.jwt.username, audience: jwtAudience(cfg.loginUrl, cfg.jwt.audience) });
         res = (await conn.oauth2.requestToken({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion })) as TokenResponse;
       } else if (refreshToken) {
-        res = (await conn.oauth2.refreshToken(refreshToken)) as TokenResponse;
-        if (res.refresh_token && res.refresh_token !== refreshToken) {
-          refreshToken = res.refresh_token;
-          cfg.onRefreshToken?.(refreshToken);
+        const shared = cfg.sharedTokens;
+        if (!shared) res = await refreshWith(conn, refreshToken);
+        else {
+          const held = conn.accessToken;
+          const got = await shared.run(async (stored): Promise<TokenResponse | { adopted: string }> => {
+            if (stored.refreshToken) refreshToken = stored.refreshToken;
+            // Another process refreshed since this session's token was issued: its token is as good as a new one.
+            if (stored.accessToken && stored.accessToken !== held) return { adopted: stored.accessToken };
+            return refreshWith(conn, refreshToken as string);
+          });
+          if ('adopted' in got) return got;
+          res = got;
         }
       } else {
         throw new Error('the access token expired and no refresh token or JWT key is configured');
@@ -73,6 +90,8 @@ export function createSession(cfg: ResolvedConfig, onTokenCall: (status: number 
   const refreshFn = (conn: Connection, callback: RefreshCallback): void => {
     requestToken(conn).then(
       (res) => {
+        // Adopted from another process: the instance and user are this session's already.
+        if ('adopted' in res) return callback(null, res.adopted);
         try {
           establish(conn, res);
         } catch (error) {

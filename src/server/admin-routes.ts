@@ -134,12 +134,7 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
     const body = parse(SyncBody, req.body ?? {}, 'sync request');
     const id = String(req.params.id);
     if (!await o.store.getInstallation(id)) throw new ParcoursError('NOT_FOUND', `no installation ${id}`, { installation: id });
-    const run = o.jobs.sync(id, { mode: body.mode, dryRun: body.dryRun });
-    if (!body.wait) {
-      run.catch((error: unknown) => o.log.error({ installation: id, err: { message: error instanceof Error ? error.message : String(error) } }, 'sync failed'));
-      return void res.status(202).json({ queued: true, installation: id, mode: body.mode, dryRun: body.dryRun });
-    }
-    res.json(await run);
+    await answerSync(res, body, { installation: id }, o.jobs.sync(id, { mode: body.mode, dryRun: body.dryRun }));
   });
 
   // Lifts the pause a rollback set: scheduled runs and webhooks write again.
@@ -229,12 +224,7 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
     const body = parse(SyncBody, req.body ?? {}, 'sync request');
     const id = String(req.params.id);
     if (!await o.store.getLink(id)) throw new ParcoursError('NOT_FOUND', `no link ${id}`, { link: id });
-    const run = o.jobs.syncLink(id, { mode: body.mode, dryRun: body.dryRun });
-    if (!body.wait) {
-      run.catch((error: unknown) => o.log.error({ link: id, err: { message: error instanceof Error ? error.message : String(error) } }, 'linked sync failed'));
-      return void res.status(202).json({ queued: true, link: id, mode: body.mode, dryRun: body.dryRun });
-    }
-    res.json(await run);
+    await answerSync(res, body, { link: id }, o.jobs.syncLink(id, { mode: body.mode, dryRun: body.dryRun }));
   });
 
   api.delete('/links/:id', async (req: Request, res: Response) => {
@@ -242,6 +232,13 @@ export function mountAdminRoutes(app: Express, o: { store: Store; jobs: Jobs; qu
     if (!await o.store.removeLink(id)) throw new ParcoursError('NOT_FOUND', `no link ${id}`, { link: id });
     res.json({ link: id, removed: true });
   });
+
+  /** With `wait`, the run's summary; without, 202 at once (a failure is logged). */
+  async function answerSync(res: Response, body: { mode: string; dryRun: boolean; wait: boolean }, what: { installation: string } | { link: string }, run: Promise<unknown>): Promise<void> {
+    if (body.wait) return void res.json(await run);
+    run.catch((error: unknown) => o.log.error({ ...what, err: { message: error instanceof Error ? error.message : String(error) } }, 'sync failed'));
+    res.status(202).json({ queued: true, ...what, mode: body.mode, dryRun: body.dryRun });
+  }
 
   app.use('/api', api);
 }

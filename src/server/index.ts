@@ -20,6 +20,8 @@ import { readServerEnv, type ServerEnv } from './config.ts';
 import { learnAccountIds, registerEnvInstallations } from './env-installations.ts';
 import { resolveLink } from '../sync/link-admin.ts';
 import { createConnectorSource } from './installation-connectors.ts';
+import { withRefreshLock } from './installation-lock.ts';
+import pg from 'pg';
 import { createInstallationWork, createJobs, type Jobs } from './jobs.ts';
 import { createPgBossJobs, type PgBossJobs } from './pgboss-jobs.ts';
 import { createLogger } from './logger.ts';
@@ -93,6 +95,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
   const ownsStore = options.store === undefined;
   const store = options.store ?? await openStoreFor(env);
   let boss: PgBossJobs | null = null;
+  let refreshPool: pg.Pool | null = null;
   try {
     const box = settings.PARCOURS_SECRET_KEY ? createSecretBox(settings.PARCOURS_SECRET_KEY) : null;
     if (!box && await store.hasSealedSecrets()) {
@@ -112,7 +115,10 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
       onError: (installation, error) => log.error({ installation, err: { message: error instanceof Error ? error.message : String(error) } }, 'webhook batch failed'),
     });
     metrics.gauge('parcours_installations', 'Installations known to the service.', async () => (await store.listInstallations()).length);
-    const connectors = createConnectorSource({ env, settings, store, box, now });
+    // Token refreshes, one at a time per installation across every process sharing the PostgreSQL store.
+    refreshPool = distributed ? new pg.Pool({ connectionString: env.PARCOURS_DATABASE_URL as string, max: 2, application_name: 'parcours-refresh' }) : null;
+    const pool = refreshPool;
+    const connectors = createConnectorSource({ env, settings, store, box, now, ...(pool ? { refreshLock: <T>(id: string, fn: () => Promise<T>) => withRefreshLock(pool, id, fn) } : {}) });
     if (serves) {
       // Asked once, before listening when the CRM answers promptly; a slow CRM never holds the start
       // up for longer than this (the answer is stored whenever it comes; until then those webhooks are refused).
@@ -193,11 +199,13 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
         // taken over by another worker once its heartbeat lapses).
         await running?.stop(STOP_TIMEOUT_MS);
         await queue.idle();
+        await refreshPool?.end();
         if (ownsStore) await store.close();
       },
     };
   } catch (error) {
     await boss?.stop(1000).catch(() => undefined);
+    await refreshPool?.end().catch(() => undefined);
     if (ownsStore) await store.close();
     throw error;
   }

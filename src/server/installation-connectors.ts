@@ -13,11 +13,12 @@ import { createSalesforceConnector } from '../../connectors/salesforce/index.ts'
 import type { Env } from '../config.ts';
 import { ParcoursError } from '../errors.ts';
 import type { InstallationRow, Store } from '../store/index.ts';
-import { connect } from '../sync/connect.ts';
+import { connect, type RefreshLock } from '../sync/connect.ts';
 import { storeSchemaCache } from '../sync/schema-cache.ts';
 import type { ServerSettings } from './config.ts';
 import { openSecrets, sealSecrets, type HubspotSecrets, type SalesforceSecrets } from './installation-secrets.ts';
 import { refreshHubspotToken } from './oauth/hubspot-tokens.ts';
+import type { SharedTokens } from '../../connectors/salesforce/config.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { openTokenSecrets, type SalesforceTokenSecrets } from '../sync/installation-admin.ts';
 
@@ -28,9 +29,30 @@ export interface ConnectorSource {
   connectorFor(installation: InstallationRow): Promise<CrmConnector>;
 }
 
-export function createConnectorSource(o: { env: Env; settings: ServerSettings; store: Store; box: SecretBox | null; now: () => number }): ConnectorSource {
+export type { RefreshLock };
+
+/** One refresh at a time per installation, within this process. */
+export function inProcessRefreshLock(): RefreshLock {
+  const tails = new Map<string, Promise<unknown>>();
+  return <T>(installation: string, fn: () => Promise<T>): Promise<T> => {
+    const run = (tails.get(installation) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.catch(() => undefined);
+    tails.set(installation, tail);
+    void tail.then(() => tails.get(installation) === tail && tails.delete(installation));
+    return run;
+  };
+}
+
+export function createConnectorSource(o: { env: Env; settings: ServerSettings; store: Store; box: SecretBox | null; now: () => number; refreshLock?: RefreshLock }): ConnectorSource {
   const cache = new Map<string, { connector: CrmConnector; token?: string; sealed?: string | null }>();
   const refreshing = new Map<string, Promise<HubspotSecrets>>();
+  const lock = o.refreshLock ?? inProcessRefreshLock();
+
+  const latestRow = async (id: string): Promise<InstallationRow> => {
+    const row = await o.store.getInstallation(id);
+    if (!row) throw new ParcoursError('NOT_FOUND', `no installation ${id} (removed?)`, { installation: id });
+    return row;
+  };
 
   async function freshHubspotSecrets(row: InstallationRow): Promise<HubspotSecrets> {
     const current = openSecrets(o.box, row) as HubspotSecrets;
@@ -39,16 +61,26 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
     if (!pending) {
       const { HUBSPOT_CLIENT_ID: clientId, HUBSPOT_CLIENT_SECRET: clientSecret } = o.settings;
       if (!clientId || !clientSecret) throw new ParcoursError('CONFIG_INVALID', 'HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET are needed to refresh OAuth tokens', { crm: 'hubspot' });
-      pending = refreshHubspotToken({ baseUrl: o.env.HUBSPOT_BASE_URL, clientId, clientSecret }, current, o.now)
-        .then(async (next) => {
-          await o.store.setInstallationSecrets(row.id, sealSecrets(o.box as SecretBox, row.id, next));
-          return next;
-        })
-        .finally(() => refreshing.delete(row.id));
+      pending = lock(row.id, async () => {
+        // Another process may have refreshed while this one waited: its token is used, not refreshed again.
+        const stored = openSecrets(o.box, await latestRow(row.id)) as HubspotSecrets;
+        if (stored.expiresAt - o.now() > HUBSPOT_REFRESH_MARGIN_MS) return stored;
+        const next = await refreshHubspotToken({ baseUrl: o.env.HUBSPOT_BASE_URL, clientId, clientSecret }, stored, o.now);
+        await o.store.setInstallationSecrets(row.id, sealSecrets(o.box as SecretBox, row.id, next));
+        return next;
+      }).finally(() => refreshing.delete(row.id));
       refreshing.set(row.id, pending);
     }
     return pending;
   }
+
+  /** The org's tokens shared with the service's other processes through the installation's stored secrets. */
+  const sharedTokens = (id: string, stored: () => Promise<{ refreshToken: string; accessToken?: string | undefined }>): SharedTokens => ({
+    run: (refresh) => lock(id, async () => {
+      const s = await stored();
+      return refresh({ refreshToken: s.refreshToken, accessToken: s.accessToken ?? null });
+    }),
+  });
 
   function salesforceConnector(row: InstallationRow): CrmConnector {
     const secrets = openSecrets(o.box, row) as SalesforceSecrets;
@@ -65,8 +97,9 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
       apiReserve: o.env.SALESFORCE_API_RESERVE,
       campaignNamePrefix: '',
       schemaCache: storeSchemaCache(o.store, row.id),
-      onRefreshToken: async (refreshToken) => {
-        await o.store.setInstallationSecrets(row.id, sealSecrets(o.box as SecretBox, row.id, { ...secrets, refreshToken }));
+      sharedTokens: sharedTokens(row.id, async () => openSecrets(o.box, await latestRow(row.id)) as SalesforceSecrets),
+      onRefreshToken: async (refreshToken, accessToken) => {
+        await o.store.setInstallationSecrets(row.id, sealSecrets(o.box as SecretBox, row.id, { ...secrets, refreshToken, accessToken }));
         secrets.refreshToken = refreshToken;
       },
     });
@@ -84,8 +117,10 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
       apiReserve: o.env.SALESFORCE_API_RESERVE,
       campaignNamePrefix: '',
       schemaCache: storeSchemaCache(o.store, row.id),
-      onRefreshToken: async (refreshToken) => {
+      sharedTokens: sharedTokens(row.id, async () => openTokenSecrets(o.box, await latestRow(row.id)) as SalesforceTokenSecrets),
+      onRefreshToken: async (refreshToken, accessToken) => {
         secrets.refreshToken = refreshToken;
+        secrets.accessToken = accessToken;
         const sealed = (o.box as SecretBox).seal(JSON.stringify(secrets), row.id);
         await o.store.setInstallationSecrets(row.id, sealed);
         // Our own write: the cached connector already holds the rotated token.
@@ -114,7 +149,7 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
       const cached = cache.get(row.id);
       if (row.source === 'env') {
         if (cached) return cached.connector;
-        const connector = await connect(row.crm, { env: o.env, store: o.store, installation: row.id });
+        const connector = await connect(row.crm, { env: o.env, store: o.store, installation: row.id, refreshLock: lock });
         cache.set(row.id, { connector });
         return connector;
       }

@@ -10,13 +10,27 @@ import type pg from 'pg';
 
 /** Namespaced so no other advisory lock of the database (the store's migrations) can collide by text. */
 const lockKey = (installation: string): string => `parcours:installation:${installation}`;
+/** The token refresh of an installation: its own lock, so a job holding the installation's can still refresh. */
+const refreshKey = (installation: string): string => `parcours:refresh:${installation}`;
+
+/**
+ * One token refresh at a time per installation across every process (issue 15): a refresh-token grant, and the
+ * store write of what it returned, happen under the lock, so no process refreshes with a token another one
+ * has just rotated away.
+ */
+export function withRefreshLock<T>(pool: pg.Pool, installation: string, fn: () => Promise<T>): Promise<T> {
+  return withAdvisoryLocks(pool, [refreshKey(installation)], fn);
+}
 
 /**
  * Holds the lock of every installation given (a linked job writes both of its link's), on one connection, taken in
  * sorted order so two jobs wanting overlapping sets cannot wait on each other in a cycle.
  */
-export async function withInstallationLock<T>(pool: pg.Pool, installations: string | readonly string[], fn: () => Promise<T>): Promise<T> {
-  const keys = [...new Set(typeof installations === 'string' ? [installations] : installations)].sort().map(lockKey);
+export function withInstallationLock<T>(pool: pg.Pool, installations: string | readonly string[], fn: () => Promise<T>): Promise<T> {
+  return withAdvisoryLocks(pool, [...new Set(typeof installations === 'string' ? [installations] : installations)].sort().map(lockKey), fn);
+}
+
+async function withAdvisoryLocks<T>(pool: pg.Pool, keys: readonly string[], fn: () => Promise<T>): Promise<T> {
   const client = await pool.connect();
   const locked: string[] = [];
   let broken: Error | undefined;

@@ -21,6 +21,8 @@ export const SalesforceSecretsSchema = z.object({
   instanceUrl: z.url(),
   /** Token host the org was installed from (login, test, or My Domain). */
   loginUrl: z.url(),
+  /** The access token refreshed last, by whichever process: the others adopt it instead of refreshing again. */
+  accessToken: z.string().min(1).optional(),
 });
 
 export const InstallationSecretsSchema = z.discriminatedUnion('crm', [HubspotSecretsSchema, SalesforceSecretsSchema]);

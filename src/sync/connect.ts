@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { CrmConnector } from '../../connectors/port.ts';
 import { createHubspotConnector } from '../../connectors/hubspot/index.ts';
 import { createSalesforceConnector } from '../../connectors/salesforce/index.ts';
+import type { SharedTokens } from '../../connectors/salesforce/config.ts';
 import { hubspotConfig, salesforceConfig, type Env } from '../config.ts';
 import { ParcoursError } from '../errors.ts';
 import type { CrmName } from '../model.ts';
@@ -13,10 +14,18 @@ import { createSecretBox, type SecretBox } from '../secret-box.ts';
 import type { Store } from '../store/index.ts';
 import { storeSchemaCache } from './schema-cache.ts';
 
+/**
+ * Runs one token refresh of an installation at a time: within a process, or across the service's processes
+ * (PostgreSQL advisory lock, src/server/installation-lock.ts).
+ */
+export type RefreshLock = <T>(installation: string, fn: () => Promise<T>) => Promise<T>;
+
 export interface ConnectOptions {
   env: Env;
   store: Store;
   installation: string;
+  /** The service's processes share a Salesforce org's tokens through the store under this lock (issue 15). */
+  refreshLock?: RefreshLock;
 }
 
 export async function connect(crm: CrmName, o: ConnectOptions): Promise<CrmConnector> {
@@ -42,6 +51,7 @@ export async function connect(crm: CrmName, o: ConnectOptions): Promise<CrmConne
   const stored = await o.store.getSetting(o.installation, KEY);
   const rotated = stored === undefined ? undefined : openStored(stored, box, o.installation);
   const refreshToken = rotated ?? cfg.refreshToken;
+  let last = refreshToken;
   return createSalesforceConnector({
     ...(cfg.instanceUrl ? { instanceUrl: cfg.instanceUrl } : {}),
     ...(cfg.accessToken ? { accessToken: cfg.accessToken } : {}),
@@ -55,14 +65,36 @@ export async function connect(crm: CrmName, o: ConnectOptions): Promise<CrmConne
     apiReserve: cfg.apiReserve,
     campaignNamePrefix: '',
     schemaCache: storeSchemaCache(o.store, o.installation),
-    onRefreshToken: async (rt) => {
-      // Never stored in the clear: without the key, the run stops and says which variable is missing.
-      if (!box) {
-        throw new ParcoursError('CONFIG_INVALID', 'Salesforce rotated the refresh token and Parcours stores tokens only encrypted: set PARCOURS_SECRET_KEY (openssl rand -base64 32), then reconnect with a new SALESFORCE_REFRESH_TOKEN', { crm: 'salesforce' });
+    ...(o.refreshLock && refreshToken ? { sharedTokens: sharedEnvTokens(o, box, o.refreshLock, refreshToken) } : {}),
+    onRefreshToken: async (rt, at) => {
+      if (rt !== last) {
+        // Never stored in the clear: without the key, the run stops and says which variable is missing.
+        if (!box) {
+          throw new ParcoursError('CONFIG_INVALID', 'Salesforce rotated the refresh token and Parcours stores tokens only encrypted: set PARCOURS_SECRET_KEY (openssl rand -base64 32), then reconnect with a new SALESFORCE_REFRESH_TOKEN', { crm: 'salesforce' });
+        }
+        await o.store.setSetting(o.installation, KEY, `sealed:${box.seal(rt, `${o.installation}:${KEY}`)}`);
+        last = rt;
       }
-      await o.store.setSetting(o.installation, KEY, `sealed:${box.seal(rt, `${o.installation}:${KEY}`)}`);
+      // For the other processes (shared tokens): sealed, so only with the key.
+      if (o.refreshLock && box) await o.store.setSetting(o.installation, ACCESS_KEY, `sealed:${box.seal(at, `${o.installation}:${ACCESS_KEY}`)}`);
     },
   });
+}
+
+const ACCESS_KEY = 'salesforce-access-token';
+
+/** The environment installation's tokens as the service's processes stored them (settings, sealed). */
+function sharedEnvTokens(o: ConnectOptions, box: SecretBox | null, lock: RefreshLock, fallback: string): SharedTokens {
+  return {
+    run: (refresh) => lock(o.installation, async () => {
+      const rt = await o.store.getSetting(o.installation, 'salesforce-refresh-token');
+      const at = box ? await o.store.getSetting(o.installation, ACCESS_KEY) : undefined;
+      return refresh({
+        refreshToken: rt === undefined ? fallback : openStored(rt, box, o.installation),
+        accessToken: at !== undefined && box && at.startsWith('sealed:') ? box.open(at.slice('sealed:'.length), `${o.installation}:${ACCESS_KEY}`) : null,
+      });
+    }),
+  };
 }
 
 function openStored(value: string, box: SecretBox | null, installation: string): string {

@@ -50,6 +50,8 @@ export const TokenSecretsSchema = z.discriminatedUnion('crm', [
     clientId: z.string().min(1),
     clientSecret: z.string().min(1),
     refreshToken: z.string().min(1),
+    /** The access token refreshed last, by whichever process (installation-connectors.ts shares it). */
+    accessToken: z.string().min(1).optional(),
   }),
 ]);
 export type TokenSecrets = z.infer<typeof TokenSecretsSchema>;

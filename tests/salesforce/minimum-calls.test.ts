@@ -32,9 +32,10 @@ describe('minimumTouchpointCalls', () => {
 
 describe('minimumWriteCalls', () => {
   it('writes an object above the threshold, and all campaign adds together when a job pays, in one ingest job of 4 calls; the rest five Collections a call', () => {
-    // Contact, Lead and Opportunity by Bulk (3 × 4), campaign adds by Bulk (4); tasks 7,870 (40 Collections, 8 calls)
-    // by one Task insert job (4 + successfulResults); Case 1,999 → 10 Collections → 2 calls.
-    expect(minimumWriteCalls({ updated: { Contact: 12_683, Lead: 7_317, Opportunity: 2_445, Case: 1_999 }, membersAdded: 21_571, membersRemoved: 0, tasksCreated: 7_870 }, 2_000)).toBe(4 * 4 + 5 + 2);
+    // Contact and Lead by Bulk (2 × 4), campaign adds by Bulk (4); tasks 7,870 (40 Collections, 8 calls) by one Task
+    // insert job (4 + successfulResults); Opportunity 2,445 (13 Collections: fewer calls than a job) and Case 1,999
+    // (10) share 23 subrequests → 5 calls.
+    expect(minimumWriteCalls({ updated: { Contact: 12_683, Lead: 7_317, Opportunity: 2_445, Case: 1_999 }, membersAdded: 21_571, membersRemoved: 0, tasksCreated: 7_870 }, 2_000)).toBe(3 * 4 + 5 + 5);
     // Campaign adds pay for a job only when it costs fewer calls than their Collections: 3,000 adds are 15 → 3 calls.
     expect(minimumWriteCalls({ updated: {}, membersAdded: 3_000, membersRemoved: 0 }, 2_000)).toBe(3);
     // Removals: lookups (300 ids a query) and deletes (200 a call): 2 + 3 = 5 subrequests, one call.

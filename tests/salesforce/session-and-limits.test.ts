@@ -39,7 +39,7 @@ describe('session refresh', () => {
     const api = sf()
       .get(`${V}/query`).query(true).times(3).matchHeader('authorization', 'Bearer access-1').reply(200, page('Contact', [{ Id: '003A', P__c: 'x' }]), usage(10));
 
-    const c = connector({ refreshToken: 'refresh-1', clientId: 'cid', clientSecret: 'secret', onRefreshToken: (rt) => rotated.push(rt) });
+    const c = connector({ refreshToken: 'refresh-1', clientId: 'cid', clientSecret: 'secret', onRefreshToken: (rt) => void rotated.push(rt) });
     const results = await Promise.all([0, 1, 2].map(() => c.readCurrent(readCurrentRefs(1), ['P__c'])));
     expect(results.map((m) => m.get('003A'))).toEqual([{ P__c: 'x' }, { P__c: 'x' }, { P__c: 'x' }]);
     expect(token.isDone()).toBe(true);
@@ -120,7 +120,7 @@ describe('limits and faults', () => {
     nock.cleanAll();
     compositeEndpoint(usage(90_000, 100_000));
     const scope = sf()
-      .get(`${V}/queryAll`).query((q) => String(q.q).includes('FROM Contact')).reply(200, page('Contact', [{ Id: '003A', SystemModstamp: '2026-03-01T10:00:00.000+0000' }], `${V}/query/01gZZ-2000`, 4000))
+      .get(`${V}/queryAll`).query((q) => String(q.q).includes('FROM Contact')).reply(200, page('Contact', [{ Id: '003A', SystemModstamp: '2026-03-01T10:00:00.000+0000' }], `${V}/query/01gZZ-1`, 2))
       .get(`${V}/queryAll`).query((q) => String(q.q).includes('FROM Lead')).reply(200, page('Lead', []))
       .get(`${V}/query`).query((q) => String(q.q).includes('FROM Lead')).reply(200, page('Lead', []));
     const c = connector();
