@@ -187,6 +187,23 @@ export interface MembershipReport {
   failed: Array<{ contactId: string; code: string; message: string }>;
 }
 
+/**
+ * A CRM's API budget at one moment (issue 15), kept per installation in the store between jobs, which may run in
+ * different processes. Only recent states are adopted (`BUDGET_FRESH_MS`): an old one says little of a budget that
+ * has refilled since, and must not hold a job back on a reserve that is no longer reached.
+ */
+export interface BudgetState {
+  /** Epoch ms of the response it was read from. */
+  at: number;
+  /** The daily budget: HubSpot's daily limit, Salesforce's rolling 24-hour API request allocation. */
+  daily?: { limit: number; remaining: number };
+  /** HubSpot's rolling burst window (`X-HubSpot-RateLimit-Max/-Remaining/-Interval-Milliseconds`). */
+  window?: { max: number; remaining: number; intervalMs: number };
+}
+
+/** How long a budget read in another process is taken over. */
+export const BUDGET_FRESH_MS = 15 * 60_000;
+
 export interface ApiCallStats {
   total: number;
   byEndpoint: Record<string, number>;
@@ -319,6 +336,13 @@ export interface CrmConnector {
   doctor(spec: JourneyFieldSpec): Promise<DoctorCheck[]>;
   /** API calls made so far by this connector instance. */
   stats(): ApiCallStats;
+  /** The CRM's API budget as this connector last heard it (null before its first response; absent: it hears none). */
+  budget?(): BudgetState | null;
+  /**
+   * Takes over a budget another connector of the same installation heard (possibly in another process), when it is
+   * newer than this one's: the daily reserve is then checked before the first call, and the pacer starts from it.
+   */
+  adoptBudget?(state: BudgetState): void;
   /** Owner follow-up tasks (issue 14); absent on a connector that cannot write tasks. */
   readonly tasks?: CrmTasks;
   /** The history of one owned field on one record, oldest first, as the CRM keeps it (for `explain`). */

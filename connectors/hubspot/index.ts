@@ -125,6 +125,8 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
     },
     doctor: (spec) => runDoctor(transport, config, spec),
     stats: () => transport.stats.snapshot(),
+    budget: () => transport.budget(),
+    adoptBudget: (state) => transport.adoptBudget(state),
     tasks: hubspotTasks(transport),
     fieldHistory: (ref, fieldName) => readFieldHistory(transport, ref, fieldName),
   };

@@ -17,6 +17,7 @@ import type { z } from 'zod';
 import { ParcoursError } from '../../src/errors.ts';
 import { CallStats, Pacer, callWithPolicy } from '../../src/http/index.ts';
 import type { ResolvedHubspotConfig } from './config.ts';
+import { BUDGET_FRESH_MS, type BudgetState } from '../port.ts';
 import { HubspotHttpError, HubspotTimeoutError, classifyHubspotFailure, nextUtcMidnight, toParcoursError } from './failures.ts';
 import { hubspotPaths } from './paths.ts';
 
@@ -70,6 +71,8 @@ export class HubspotTransport {
   readonly #config: ResolvedHubspotConfig;
   readonly #pacers: Record<EndpointClass, Pacer>;
   readonly #now: () => number;
+  /** When the budget in `rateLimit` was heard (0: never). */
+  #budgetAt = 0;
 
   constructor(config: ResolvedHubspotConfig, now: () => number = Date.now) {
     this.#config = config;
@@ -169,6 +172,29 @@ export class HubspotTransport {
     return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
   }
 
+  /** The budget as the last response told it (null before any). */
+  budget(): BudgetState | null {
+    if (this.#budgetAt === 0) return null;
+    const r = this.rateLimit;
+    const state: BudgetState = { at: this.#budgetAt };
+    if (r.daily !== undefined && r.dailyRemaining !== undefined) state.daily = { limit: r.daily, remaining: r.dailyRemaining };
+    if (r.max !== undefined && r.remaining !== undefined && r.intervalMs !== undefined) state.window = { max: r.max, remaining: r.remaining, intervalMs: r.intervalMs };
+    return state;
+  }
+
+  /** Another connector's newer budget: the daily reserve counts from it, and the standard window starts from it. */
+  adoptBudget(state: BudgetState): void {
+    const now = this.#now();
+    if (state.at <= this.#budgetAt || now - state.at > BUDGET_FRESH_MS) return;
+    this.#budgetAt = state.at;
+    if (state.daily) Object.assign(this.rateLimit, { daily: state.daily.limit, dailyRemaining: state.daily.remaining });
+    const w = state.window;
+    if (w && now - state.at < w.intervalMs) {
+      this.#pacers.standard.observe({ max: w.max, remaining: w.remaining, intervalMs: w.intervalMs });
+      Object.assign(this.rateLimit, { max: w.max, remaining: w.remaining, intervalMs: w.intervalMs });
+    }
+  }
+
   #observe(headers: Headers, pacer: Pacer): void {
     const max = headerNumber(headers, 'x-hubspot-ratelimit-max');
     const remaining = headerNumber(headers, 'x-hubspot-ratelimit-remaining');
@@ -181,6 +207,7 @@ export class HubspotTransport {
     const dailyRemaining = headerNumber(headers, 'x-hubspot-ratelimit-daily-remaining');
     if (daily !== undefined) this.rateLimit.daily = daily;
     if (dailyRemaining !== undefined) this.rateLimit.dailyRemaining = dailyRemaining;
+    if (max !== undefined || remaining !== undefined || daily !== undefined || dailyRemaining !== undefined) this.#budgetAt = this.#now();
   }
 
   #checkDailyReserve(endpoint: string): void {

@@ -8,7 +8,7 @@
  */
 import type { Connection, HttpRequest, HttpResponse } from 'jsforce';
 import { CallStats, Pacer, callWithPolicy } from '../../src/http/index.ts';
-import type { ApiCallStats } from '../../connectors/port.ts';
+import { BUDGET_FRESH_MS, type ApiCallStats, type BudgetState } from '../../connectors/port.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import type { ResolvedConfig } from './config.ts';
 import { createSession, refreshMessage, type Session } from './session.ts';
@@ -47,6 +47,8 @@ export class SalesforceClient {
   readonly #attemptStats = new CallStats();
   readonly #pacers = new Map<EndpointClass, Pacer>();
   #usage: ApiUsage | null = null;
+  /** When `#usage` was reported (0: never). */
+  #usageAt = 0;
   /** Packs requests made at the same time into Composite calls (composite.ts). */
   readonly #batcher = new CompositeBatcher({
     plain: (endpoint, request) => this.#send(endpoint, request),
@@ -69,6 +71,19 @@ export class SalesforceClient {
   /** Last `api-usage` the org reported, or null before the first response. */
   get apiUsage(): ApiUsage | null {
     return this.#usage;
+  }
+
+  /** The daily budget as the org last reported it (`Sforce-Limit-Info`), or null before the first response. */
+  budget(): BudgetState | null {
+    const u = this.#usage;
+    return u ? { at: this.#usageAt, daily: { limit: u.limit, remaining: u.limit - u.used } } : null;
+  }
+
+  /** Another connector's newer report (another job, maybe another process): the reserve counts from it. */
+  adoptBudget(state: BudgetState): void {
+    if (!state.daily || state.at <= this.#usageAt || Date.now() - state.at > BUDGET_FRESH_MS) return;
+    this.#usage = { used: state.daily.limit - state.daily.remaining, limit: state.daily.limit };
+    this.#usageAt = state.at;
   }
 
   stats(): ApiCallStats {
@@ -190,7 +205,10 @@ export class SalesforceClient {
     this.#stats.record(endpoint, res.statusCode);
     const info = res.headers['sforce-limit-info'];
     const match = info ? /api-usage=(\d+)\/(\d+)/.exec(info) : null;
-    if (match) this.#usage = { used: Number(match[1]), limit: Number(match[2]) };
+    if (match) {
+      this.#usage = { used: Number(match[1]), limit: Number(match[2]) };
+      this.#usageAt = Date.now();
+    }
   }
 }
 

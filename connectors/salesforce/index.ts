@@ -122,6 +122,8 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Cr
     },
     doctor: (spec) => doctor(client, spec),
     stats: () => client.stats(),
+    budget: () => client.budget(),
+    adoptBudget: (state) => client.adoptBudget(state),
     tasks: salesforceTasks(client),
     fieldHistory: (ref, fieldName) => readFieldHistory(client, ref, fieldName),
   };

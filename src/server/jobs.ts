@@ -16,6 +16,7 @@ import { CRMS, type CrmName } from '../model.ts';
 import type { InstallationRow, LinkRow, Store } from '../store/index.ts';
 import { runLinkedSync, type LinkedSyncSummary } from '../sync/linked-run.ts';
 import { recomputeCustomers, type RecomputeSummary } from '../sync/recompute.ts';
+import { adoptStoredBudget, storeBudget } from '../sync/budget-state.ts';
 import { rollbackRun, type RollbackReport } from '../sync/rollback.ts';
 import { runSync, type SyncSummary } from '../sync/run.ts';
 import { runSetup } from '../sync/setup.ts';
@@ -138,6 +139,17 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     setUp.add(row.id);
   }
 
+  /** The installation's connector, holding the API budget the last job on it heard (maybe in another process). */
+  const connectorOf = async (row: InstallationRow): Promise<CrmConnector> => {
+    const connector = await o.connectors.connectorFor(row);
+    await adoptStoredBudget(o.store, row.id, connector);
+    return connector;
+  };
+  /** After a job: its connector's last-heard budget is kept for the next job, whichever process runs it. */
+  const keepBudget = async (row: InstallationRow, connector: CrmConnector): Promise<void> => {
+    await storeBudget(o.store, row.id, connector).catch((error: unknown) => o.log.warn({ installation: row.id, err: { message: error instanceof Error ? error.message : String(error) } }, 'API budget not kept (the next job learns it from its first response)'));
+  };
+
   // A linked installation (issue 16): the linked mapping, and each side's view of it (its owned names, lists).
   let linkedEngines: { linked: Engine; sides: Record<CrmName, Engine> } | null = null;
   const linkedEnginesFor = () => {
@@ -159,7 +171,7 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     const rows = { hubspot: await installation(link.hubspot), salesforce: await installation(link.salesforce) };
     const connectors = {} as Record<CrmName, CrmConnector>;
     for (const crm of CRMS) {
-      connectors[crm] = await o.connectors.connectorFor(rows[crm]);
+      connectors[crm] = await connectorOf(rows[crm]);
       if (!s.dryRun) await ready(rows[crm], connectors[crm], engines.sides[crm]);
     }
     let summary: LinkedSyncSummary;
@@ -168,6 +180,8 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     } catch (error) {
       for (const crm of CRMS) o.metrics.runFinished(crm, s.mode, 'failed');
       throw error;
+    } finally {
+      for (const crm of CRMS) await keepBudget(rows[crm], connectors[crm]);
     }
     for (const crm of CRMS) observe(crm, s.mode, summary[crm]);
     o.log.info({ link: link.id, mode: s.mode, dryRun: s.dryRun, status: summary.status, linked: summary.linked, unlinked: summary.unlinked, conflicts: summary.conflicts, runs: { hubspot: summary.hubspot.runId, salesforce: summary.salesforce.runId }, written: { hubspot: summary.hubspot.written, salesforce: summary.salesforce.written } }, 'linked sync finished');
@@ -189,7 +203,7 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
       return;
     }
     const engine = engineFor(row.crm);
-    const connector = await o.connectors.connectorFor(row);
+    const connector = await connectorOf(row);
     await ready(row, connector, engine);
     let summary: RecomputeSummary;
     try {
@@ -197,6 +211,8 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     } catch (error) {
       o.metrics.runFinished(row.crm, 'webhook', 'failed');
       throw error;
+    } finally {
+      await keepBudget(row, connector);
     }
     observe(row.crm, 'webhook', summary);
     // Stopped on a quota: nothing was written for these events, so they are not done.
@@ -277,7 +293,7 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     const { link } = await laneOf(id);
     if (link) return linkedSyncNow(link, s);
     const engine = engineFor(row.crm);
-    const connector = await o.connectors.connectorFor(row);
+    const connector = await connectorOf(row);
     if (!s.dryRun) await ready(row, connector, engine);
     let summary: SyncSummary;
     try {
@@ -285,6 +301,8 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     } catch (error) {
       o.metrics.runFinished(row.crm, s.mode, 'failed');
       throw error;
+    } finally {
+      await keepBudget(row, connector);
     }
     observe(row.crm, s.mode, summary);
     o.log.info({ installation: id, runId: summary.runId, mode: s.mode, dryRun: s.dryRun, status: summary.status, written: summary.written }, 'sync finished');
@@ -295,8 +313,8 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     const run = await o.store.getRun(runId);
     if (!run) throw new ParcoursError('NOT_FOUND', `run ${runId} does not exist`, { runId });
     const row = await installation(run.installation);
-    const connector = await o.connectors.connectorFor(row);
-    const report = await rollbackRun(connector, o.store, row.id, runId, o.now());
+    const connector = await connectorOf(row);
+    const report = await rollbackRun(connector, o.store, row.id, runId, o.now()).finally(() => keepBudget(row, connector));
     o.metrics.runFinished(row.crm, 'rollback', report.failed.length ? 'partial' : 'succeeded');
     o.metrics.recordsWritten(row.crm, report.restored);
     return report;

@@ -78,6 +78,12 @@ describe('a linked pair run by the service (issue 16)', { timeout: 240_000 }, ()
     expect(hs.data.getRecord('contacts', ids.eveHs as string)?.properties.parcours_stage).toBe(sf.data.get('Contact', ids.eveSf as string)?.Parcours_Stage__c);
     const runs = (await (await admin(srv.url, '/api/runs?limit=10')).json()) as Array<{ installation: string; mode: string }>;
     expect(runs.filter((r) => r.mode === 'full').map((r) => r.installation).sort()).toEqual([link.hubspot, link.salesforce].sort());
+    // Each side's API budget, as its last response told it, is kept for the next job (issue 15).
+    for (const id of [link.hubspot, link.salesforce]) {
+      const kept = JSON.parse((await srv.store.getSetting(id, 'budget-state')) ?? 'null') as { at: number; daily?: { limit: number; remaining: number } } | null;
+      expect(kept?.daily?.limit).toBeGreaterThan(0);
+      expect(kept?.daily?.remaining).toBeLessThan(kept?.daily?.limit as number);
+    }
   });
 
   it('POST /api/links/:id/sync runs the linked sync and answers its summary; a re-run writes nothing', async () => {
