@@ -17,7 +17,8 @@ const INSTALLATION = 'salesforce:default';
 const PEOPLE = 7_000;
 const V = '/services/data/v66.0';
 
-describe('runSync with a Bulk API 2.0 ingest that outruns the poll timeout', () => {
+// 7,000 seeded people and two runs: well over the default timeout on a loaded two-core machine.
+describe('runSync with a Bulk API 2.0 ingest that outruns the poll timeout', { timeout: 120_000 }, () => {
   let sb: SalesforceSandbox;
   let store: Store;
   beforeAll(async () => {
@@ -25,7 +26,7 @@ describe('runSync with a Bulk API 2.0 ingest that outruns the poll timeout', () 
     // Collections share); no interactions seeded, whose pull would run Bulk query jobs under the 300 ms poll timeout.
     sb = await startSalesforceSandbox({ port: 0, seed: 5, contacts: PEOPLE, bulkIngestBatchSize: 500, seedTouchpoints: false });
     store = openStore(':memory:');
-  });
+  }, 120_000);
   afterAll(async () => {
     await store.close();
     await sb.close();
