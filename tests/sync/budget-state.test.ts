@@ -6,7 +6,7 @@
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUDGET_FRESH_MS } from '../../connectors/port.ts';
-import { openStore } from '../../src/store/index.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
 import { adoptStoredBudget, BUDGET_SETTING, storeBudget } from '../../src/sync/budget-state.ts';
 import { api, connector as hubspotConnector } from '../hubspot/helpers.ts';
 import { connector as salesforceConnector, sf, usage, V } from '../salesforce/fixtures.ts';
@@ -25,10 +25,19 @@ const hubspotHeaders = (dailyRemaining: number) => ({
 // https://developers.hubspot.com/docs/api-reference/legacy/account/account-information/get-account-details
 const details = { portalId: 62515, accountType: 'STANDARD', timeZone: 'US/Eastern', companyCurrency: 'USD', additionalCurrencies: [], utcOffset: '-05:00', utcOffsetMilliseconds: -18_000_000, uiDomain: 'app.hubspot.com', dataHostingLocation: 'na1' };
 
+/** A fresh SQLite store for one test, closed after it. */
+async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
+  const store = await openStore(':memory:');
+  try {
+    await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
 describe('API budgets kept per installation between jobs', () => {
   it('HubSpot: the next worker stops on the daily reserve before its first call, from the budget the last job heard', async () => {
-    const store = await openStore(':memory:');
-    try {
+    await withStore(async (store) => {
       api().get('/account-info/v3/details').reply(200, details, hubspotHeaders(900));
       const a = hubspotConnector({ dailyReserve: 1000 });
       await a.accountId();
@@ -40,14 +49,11 @@ describe('API budgets kept per installation between jobs', () => {
       expect(await adoptStoredBudget(store, 'hubspot:1', b)).toMatchObject({ daily: { remaining: 900 } });
       await expect(b.accountId()).rejects.toMatchObject({ code: 'QUOTA_RESERVE', context: { crm: 'hubspot' } });
       expect(b.stats().total).toBe(0);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('Salesforce: the same with the org\'s Sforce-Limit-Info', async () => {
-    const store = await openStore(':memory:');
-    try {
+    await withStore(async (store) => {
       sf().get(`${V}/query`).query(true).reply(200, { totalSize: 0, done: true, records: [] }, usage(95_000));
       const a = salesforceConnector();
       await a.readCurrent([{ kind: 'contact', objectType: 'Contact', id: '003000000000001AAA' }], ['Email']);
@@ -58,14 +64,11 @@ describe('API budgets kept per installation between jobs', () => {
       await adoptStoredBudget(store, 'salesforce:1', b);
       await expect(b.readCurrent([{ kind: 'contact', objectType: 'Contact', id: '003000000000001AAA' }], ['Email'])).rejects.toMatchObject({ code: 'QUOTA_RESERVE', context: { crm: 'salesforce', used: 95_000, limit: 100_000 } });
       expect(b.stats().total).toBe(0);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('an old state is not taken over (the budget has refilled since), and an older one never overwrites a newer', async () => {
-    const store = await openStore(':memory:');
-    try {
+    await withStore(async (store) => {
       await store.setSetting('hubspot:1', BUDGET_SETTING, JSON.stringify({ at: Date.now() - BUDGET_FRESH_MS - 1000, daily: { limit: 250_000, remaining: 10 } }));
       const b = hubspotConnector({ dailyReserve: 1000 });
       await adoptStoredBudget(store, 'hubspot:1', b);
@@ -80,8 +83,6 @@ describe('API budgets kept per installation between jobs', () => {
       // A damaged value is ignored, not fatal.
       await store.setSetting('hubspot:1', BUDGET_SETTING, '{not json');
       expect(await adoptStoredBudget(store, 'hubspot:1', hubspotConnector())).toBeNull();
-    } finally {
-      await store.close();
-    }
+    });
   });
 });
