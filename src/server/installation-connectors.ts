@@ -82,23 +82,34 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
     }),
   });
 
-  function salesforceConnector(row: InstallationRow): CrmConnector {
-    const secrets = openSecrets(o.box, row) as SalesforceSecrets;
-    const { SALESFORCE_CLIENT_ID: clientId, SALESFORCE_CLIENT_SECRET: clientSecret } = o.env;
-    if (!clientId) throw new ParcoursError('CONFIG_INVALID', 'SALESFORCE_CLIENT_ID is needed for OAuth-installed orgs', { crm: 'salesforce' });
+  /**
+   * A Salesforce org whose tokens the store keeps (OAuth and token installations): the connector reads the stored
+   * tokens under the refresh lock, and `save` stores what a refresh returned before the lock is released.
+   */
+  function storedSalesforceConnector(
+    row: InstallationRow,
+    auth: { instanceUrl: string; loginUrl: string; clientId: string; clientSecret?: string; refreshToken: string },
+    tokens: { stored: () => Promise<{ refreshToken: string; accessToken?: string | undefined }>; save: (refreshToken: string, accessToken: string) => Promise<void> },
+  ): CrmConnector {
     return createSalesforceConnector({
-      instanceUrl: secrets.instanceUrl,
-      loginUrl: secrets.loginUrl,
-      clientId,
-      ...(clientSecret ? { clientSecret } : {}),
-      refreshToken: secrets.refreshToken,
+      ...auth,
       apiVersion: o.env.SALESFORCE_API_VERSION,
       bulkThreshold: o.env.SALESFORCE_BULK_THRESHOLD,
       apiReserve: o.env.SALESFORCE_API_RESERVE,
       campaignNamePrefix: '',
       schemaCache: storeSchemaCache(o.store, row.id),
-      sharedTokens: sharedTokens(row.id, async () => openSecrets(o.box, await latestRow(row.id)) as SalesforceSecrets),
-      onRefreshToken: async (refreshToken, accessToken) => {
+      sharedTokens: sharedTokens(row.id, tokens.stored),
+      onRefreshToken: tokens.save,
+    });
+  }
+
+  function salesforceConnector(row: InstallationRow): CrmConnector {
+    const secrets = openSecrets(o.box, row) as SalesforceSecrets;
+    const { SALESFORCE_CLIENT_ID: clientId, SALESFORCE_CLIENT_SECRET: clientSecret } = o.env;
+    if (!clientId) throw new ParcoursError('CONFIG_INVALID', 'SALESFORCE_CLIENT_ID is needed for OAuth-installed orgs', { crm: 'salesforce' });
+    return storedSalesforceConnector(row, { instanceUrl: secrets.instanceUrl, loginUrl: secrets.loginUrl, clientId, ...(clientSecret ? { clientSecret } : {}), refreshToken: secrets.refreshToken }, {
+      stored: async () => openSecrets(o.box, await latestRow(row.id)) as SalesforceSecrets,
+      save: async (refreshToken, accessToken) => {
         await o.store.setInstallationSecrets(row.id, sealSecrets(o.box as SecretBox, row.id, { ...secrets, refreshToken, accessToken }));
         secrets.refreshToken = refreshToken;
       },
@@ -106,21 +117,12 @@ export function createConnectorSource(o: { env: Env; settings: ServerSettings; s
   }
 
   function salesforceTokenConnector(row: InstallationRow, secrets: SalesforceTokenSecrets): CrmConnector {
-    return createSalesforceConnector({
-      instanceUrl: secrets.instanceUrl,
-      loginUrl: secrets.loginUrl,
-      clientId: secrets.clientId,
-      clientSecret: secrets.clientSecret,
-      refreshToken: secrets.refreshToken,
-      apiVersion: o.env.SALESFORCE_API_VERSION,
-      bulkThreshold: o.env.SALESFORCE_BULK_THRESHOLD,
-      apiReserve: o.env.SALESFORCE_API_RESERVE,
-      campaignNamePrefix: '',
-      schemaCache: storeSchemaCache(o.store, row.id),
-      sharedTokens: sharedTokens(row.id, async () => openTokenSecrets(o.box, await latestRow(row.id)) as SalesforceTokenSecrets),
-      onRefreshToken: async (refreshToken, accessToken) => {
-        secrets.refreshToken = refreshToken;
-        secrets.accessToken = accessToken;
+    const { instanceUrl, loginUrl, clientId, clientSecret, refreshToken } = secrets;
+    return storedSalesforceConnector(row, { instanceUrl, loginUrl, clientId, clientSecret, refreshToken }, {
+      stored: async () => openTokenSecrets(o.box, await latestRow(row.id)) as SalesforceTokenSecrets,
+      save: async (rt, at) => {
+        secrets.refreshToken = rt;
+        secrets.accessToken = at;
         const sealed = (o.box as SecretBox).seal(JSON.stringify(secrets), row.id);
         await o.store.setInstallationSecrets(row.id, sealed);
         // Our own write: the cached connector already holds the rotated token.
