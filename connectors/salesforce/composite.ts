@@ -7,7 +7,8 @@
  * sObject Collections or query operations, including Query and QueryAll requests."
  *
  * The batcher collects what is submitted before the event loop turns (setImmediate), then packs it first-fit
- * into calls within both limits; a call holding one request goes out plain (same cost, simpler). A chain is
+ * into calls within both limits; a call holding one request goes out plain (same cost, simpler). A part-filled
+ * last call waits while other calls are out, for the requests their answers bring. A chain is
  * a run of next pages of one query, each subrequest's url the previous one's `@{ref.nextRecordsUrl}`
  * (requests_composite: "use the output of one request as the input to a subsequent request"), kept in one call.
  *
@@ -73,6 +74,8 @@ export class CompositeBatcher {
   readonly #send: CompositeSender;
   #pending: Item[] = [];
   #scheduled = false;
+  /** Calls sent and not answered yet. */
+  #inFlight = 0;
 
   constructor(send: CompositeSender) {
     this.#send = send;
@@ -126,10 +129,31 @@ export class CompositeBatcher {
       if (target) target.push(item);
       else calls.push([item]);
     }
+    // A part-filled leftover waits while other calls are out: their answers bring the next pages and writes,
+    // which fill it (a page read alone costs a call as five do). Put back first, it leads the next flush, which
+    // comes as soon as a call in flight ends; with nothing in flight it goes at once.
+    const last = calls[calls.length - 1];
+    if (last && (calls.length > 1 || this.#inFlight > 0) && last.reduce((n, i) => n + weight(i), 0) < MAX_QUERIES_OR_COLLECTIONS) {
+      calls.pop();
+      this.#pending = [...last, ...this.#pending];
+    }
     for (const call of calls) void this.#run(call);
   }
 
   async #run(call: Item[]): Promise<void> {
+    this.#inFlight++;
+    try {
+      await this.#runCall(call);
+    } finally {
+      this.#inFlight--;
+      if (this.#pending.length > 0 && !this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    }
+  }
+
+  async #runCall(call: Item[]): Promise<void> {
     const only = call[0] as Item;
     if (call.length === 1 && only.chain === 0 && only.requests.length === 1) {
       try {
