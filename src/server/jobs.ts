@@ -275,8 +275,9 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     }
     try {
       const summary = await linkedSyncNow(link, { mode: 'incremental', dryRun: false });
+      // Stopped on a quota (or failed): nothing is known written for these events, so they are not done.
       if (summary.status === 'stopped' || summary.status === 'failed') {
-        throw new ParcoursError('QUOTA_RESERVE', `linked sync for webhook events ended ${summary.status}: ${summary.hubspot.stoppedReason ?? summary.salesforce.stoppedReason ?? 'see the runs'}`, { installation: id, link: link.id });
+        throw new ParcoursError(summary.status === 'stopped' ? 'QUOTA_RESERVE' : 'CRM_ERROR', `linked sync for webhook events ended ${summary.status}: ${summary.hubspot.stoppedReason ?? summary.salesforce.stoppedReason ?? 'see the runs'}`, { installation: id, link: link.id });
       }
       const oldest = mergeEvents(due).oldestEventAt;
       if (oldest !== null) o.metrics.webhookLag((await installation(id)).crm, Math.max(0, (Date.now() - oldest) / 1000));
@@ -338,14 +339,15 @@ export async function scheduledInstallations(store: Store, log: Pick<Logger, 'wa
   for (const row of await store.listInstallations()) {
     const link = await store.linkOf(row.id);
     if (link && link.salesforce === row.id) continue;
+    let skipped = false;
     for (const id of link ? [link.hubspot, link.salesforce] : [row.id]) {
       const paused = await pausedState(store, id);
-      if (paused) {
-        log.warn({ installation: id, ...(link ? { link: link.id } : {}), mode, paused }, `scheduled sync skipped: ${pausedText(id, id === row.id ? row.crm : 'salesforce', paused)}`);
-        break;
-      }
-      if (id === (link ? link.salesforce : row.id)) out.push(row);
+      if (!paused) continue;
+      log.warn({ installation: id, ...(link ? { link: link.id } : {}), mode, paused }, `scheduled sync skipped: ${pausedText(id, id === row.id ? row.crm : 'salesforce', paused)}`);
+      skipped = true;
+      break;
     }
+    if (!skipped) out.push(row);
   }
   return out;
 }

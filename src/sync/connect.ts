@@ -47,8 +47,7 @@ export async function connect(crm: CrmName, o: ConnectOptions): Promise<CrmConne
   // run: reusing the old one would revoke the whole token family. Stored sealed, never in the clear
   // (`plain:` values written by older versions are still read).
   const box = o.env.PARCOURS_SECRET_KEY ? createSecretBox(o.env.PARCOURS_SECRET_KEY) : null;
-  const KEY = 'salesforce-refresh-token';
-  const stored = await o.store.getSetting(o.installation, KEY);
+  const stored = await o.store.getSetting(o.installation, REFRESH_KEY);
   const rotated = stored === undefined ? undefined : openStored(stored, box, o.installation);
   const refreshToken = rotated ?? cfg.refreshToken;
   let last = refreshToken;
@@ -72,7 +71,7 @@ export async function connect(crm: CrmName, o: ConnectOptions): Promise<CrmConne
         if (!box) {
           throw new ParcoursError('CONFIG_INVALID', 'Salesforce rotated the refresh token and Parcours stores tokens only encrypted: set PARCOURS_SECRET_KEY (openssl rand -base64 32), then reconnect with a new SALESFORCE_REFRESH_TOKEN', { crm: 'salesforce' });
         }
-        await o.store.setSetting(o.installation, KEY, `sealed:${box.seal(rt, `${o.installation}:${KEY}`)}`);
+        await o.store.setSetting(o.installation, REFRESH_KEY, `sealed:${box.seal(rt, `${o.installation}:${REFRESH_KEY}`)}`);
         last = rt;
       }
       // For the other processes (shared tokens): sealed, so only with the key.
@@ -81,13 +80,14 @@ export async function connect(crm: CrmName, o: ConnectOptions): Promise<CrmConne
   });
 }
 
+const REFRESH_KEY = 'salesforce-refresh-token';
 const ACCESS_KEY = 'salesforce-access-token';
 
 /** The environment installation's tokens as the service's processes stored them (settings, sealed). */
 function sharedEnvTokens(o: ConnectOptions, box: SecretBox | null, lock: RefreshLock, fallback: string): SharedTokens {
   return {
     run: (refresh) => lock(o.installation, async () => {
-      const rt = await o.store.getSetting(o.installation, 'salesforce-refresh-token');
+      const rt = await o.store.getSetting(o.installation, REFRESH_KEY);
       const at = box ? await o.store.getSetting(o.installation, ACCESS_KEY) : undefined;
       return refresh({
         refreshToken: rt === undefined ? fallback : openStored(rt, box, o.installation),
@@ -101,5 +101,5 @@ function openStored(value: string, box: SecretBox | null, installation: string):
   if (value.startsWith('plain:')) return value.slice('plain:'.length);
   if (!value.startsWith('sealed:')) return value;
   if (!box) throw new ParcoursError('CONFIG_INVALID', `a sealed Salesforce refresh token is stored for ${installation}: set PARCOURS_SECRET_KEY to the key it was stored with`, { crm: 'salesforce' });
-  return box.open(value.slice('sealed:'.length), `${installation}:salesforce-refresh-token`);
+  return box.open(value.slice('sealed:'.length), `${installation}:${REFRESH_KEY}`);
 }
