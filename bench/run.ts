@@ -1,5 +1,5 @@
 /**
- * `npm run bench [engine|hubspot|salesforce|hubspot-touchpoints|salesforce-touchpoints|report|report-touchpoints|webhooks|linked|all] [--contacts N] [--store FILE]`: benchmarks that print
+ * `npm run bench [engine|hubspot|salesforce|hubspot-touchpoints|salesforce-touchpoints|report|report-touchpoints|webhooks|linked|scale|all] [--contacts N] [--store FILE] [--installations N --workers 1,2,4 --concurrency N]`: benchmarks that print
  * (`engine` also runs the touchpoint benchmarks of bench/touchpoints.ts: 30 touchpoints per customer, in
  * memory and streamed through a SQLite store, filled and streamed in two further processes; `--store FILE`
  * keeps that store's file and reuses it when it exists, since a million customers take minutes to write);
@@ -15,7 +15,16 @@ const contacts = contactsArg >= 0 ? Number(args[contactsArg + 1]) : undefined;
 const storeArg = args.indexOf('--store');
 // engine: keep the touchpoint store benchmark's SQLite file there, and reuse it (no fill) when it exists.
 const store = storeArg >= 0 ? args[storeArg + 1] : undefined;
-const positional = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--contacts' && args[i - 1] !== '--store');
+/** scale: --installations N, --workers 1,2,4, --concurrency N (per worker). */
+const flag = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const VALUED = new Set(['--contacts', '--store', '--installations', '--workers', '--concurrency']);
+const positional = args.filter((a, i) => !a.startsWith('--') && !VALUED.has(args[i - 1] ?? ''));
+const scale = {
+  installations: Number(flag('--installations') ?? 200),
+  contacts: contacts ?? 2000,
+  workers: (flag('--workers') ?? '1,2,4').split(',').map(Number),
+  concurrency: Number(flag('--concurrency') ?? 25),
+};
 
 const BENCHES: Record<string, string> = {
   engine: `const { runEngineBench } = await import('./bench/engine.ts'); const r = runEngineBench(${contacts ?? 1_000_000});
@@ -31,11 +40,13 @@ const BENCHES: Record<string, string> = {
   'report-touchpoints': `const m = await import('./bench/report.ts'); m.printReportBench(m.runReportBench(${contacts ?? 1_000_000}, 'mappings/hubspot.yaml', 15));`,
   webhooks: `const m = await import('./bench/webhooks.ts'); m.printWebhookBench(await m.runWebhookBench(1000, ${contacts ?? 2000}));`,
   // Issue 16: linked full sync of 20,000 HubSpot contacts and the about 16,000 Salesforce Contacts/Leads of one linked population (--contacts N: N HubSpot), and matching.
+  // Issue 15: 200 portals × 2,000 contacts on PostgreSQL with 1, 2 and 4 worker processes (not in `all`: it needs PostgreSQL and about 20 minutes).
+  scale: `const m = await import('./bench/scale.ts'); await m.printScaleBench(${JSON.stringify(scale)});`,
   linked: `const m = await import('./bench/linked.ts'); await m.runLinkedBench(${contacts ?? 20_000});`,
 };
 
 const which = positional[0] ?? 'all';
-const selected = which === 'all' ? Object.keys(BENCHES) : [which];
+const selected = which === 'all' ? Object.keys(BENCHES).filter((b) => b !== 'scale') : [which];
 let failed = false;
 for (const name of selected) {
   const code = BENCHES[name];

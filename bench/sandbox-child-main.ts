@@ -4,6 +4,8 @@
  * disconnects (after `close`) or goes away.
  */
 import { startHubspotSandbox, type HubspotSandbox, type HubspotSandboxOptions } from '../sandbox/hubspot/index.ts';
+import { startHubspotPortals, type HubspotPortals } from '../sandbox/hubspot/portals.ts';
+import type { HubspotPortal } from '../sandbox/hubspot/server.ts';
 import type { LinkedSalesforceRecord } from '../sandbox/hubspot/seed.ts';
 import { startSalesforceSandbox, type SalesforceSandbox, type SalesforceSandboxOptions } from '../sandbox/salesforce/index.ts';
 import {
@@ -28,11 +30,16 @@ export interface ChildRequest {
 
 export type ChildReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
-let hs: HubspotSandbox | null = null;
+/** The HubSpot sandbox the ops act on: the one started, or the portal `onPortal` selects. */
+let hs: Pick<HubspotSandbox, 'data' | 'calls'> | null = null;
+let portals: HubspotPortals | null = null;
+/** Owned-value snapshots per portal (`mark` and `writes` on a selected portal). */
+const portalBefore = new Map<HubspotPortal, OwnedSnapshot>();
 let sf: SalesforceSandbox | null = null;
 let owned: OwnedSpec | null = null;
 let before: OwnedSnapshot | null = null;
 let markedAt = 0;
+let started: { close(): Promise<void> } | null = null;
 let peakRss = process.memoryUsage.rss();
 setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 200).unref();
 
@@ -58,11 +65,59 @@ const OPS: Record<string, (...args: never[]) => unknown> = {
     if (crm === 'hubspot') {
       // A linked portal (issue 16) gets the Salesforce child's person records as entries: a Map does not cross IPC.
       const { linkedSalesforce, ...rest } = opts as HubspotSandboxOptions & { linkedSalesforce?: Array<[number, LinkedSalesforceRecord]> };
-      hs = await startHubspotSandbox(linkedSalesforce ? { ...rest, linked: { salesforce: new Map(linkedSalesforce) } } : rest);
-      return { url: hs.url, accessToken: hs.accessToken, oauth: hs.oauth };
+      const one = await startHubspotSandbox(linkedSalesforce ? { ...rest, linked: { salesforce: new Map(linkedSalesforce) } } : rest);
+      hs = one;
+      started = one;
+      return { url: one.url, accessToken: one.accessToken, oauth: one.oauth };
     }
     sf = await startSalesforceSandbox(opts as SalesforceSandboxOptions);
     return { url: sf.url, accessToken: sf.accessToken, oauth: sf.oauth };
+  },
+  // Several portals behind one host (the scale benchmark): select one with `onPortal` for the other ops.
+  async startPortals(options: HubspotSandboxOptions[]) {
+    portals = await startHubspotPortals(options);
+    started = portals;
+    const first = portals.portals[0] as HubspotPortal;
+    return { url: portals.url, accessToken: first.accessToken, oauth: first.oauth, portals: portals.portals.map((p) => ({ hubId: p.hubId, accessToken: p.accessToken })) };
+  },
+  /** Runs a synchronous op on portal `i` (ops that snapshot keep one snapshot per portal). */
+  onPortal(i: number, op: string, ...args: unknown[]) {
+    const portal = need(portals, 'startPortals').portals[i];
+    if (!portal) throw new Error(`no portal ${i}`);
+    const fn = OPS[op] as ((...a: unknown[]) => unknown) | undefined;
+    if (!fn) throw new Error(`unknown op ${op}`);
+    const saved = [hs, before] as const;
+    hs = portal;
+    before = portalBefore.get(portal) ?? null;
+    try {
+      const value = fn(...args);
+      if (value instanceof Promise) throw new Error(`${op} is asynchronous: not for onPortal`);
+      if (op === 'mark' && before) portalBefore.set(portal, before);
+      return value;
+    } finally {
+      [hs, before] = saved;
+    }
+  },
+  /** Every call a portal answered, with when (the scale benchmark's one-writer check). */
+  callLog: () => need(hs, 'start').calls.map((c) => ({ at: c.at, endpoint: c.endpoint, status: c.status })),
+  /** Contacts of the selected portal whose property holds the value, first `limit`. */
+  contactsWith(property: string, value: string, limit: number) {
+    const data = need(hs, 'start').data;
+    const out: string[] = [];
+    for (const id of data.ids('contacts')) {
+      if (out.length >= limit) break;
+      if (data.getRecord('contacts', id)?.properties[property] === value) out.push(id);
+    }
+    return out;
+  },
+  /** One property of many contacts across portals: [portal, id] pairs → values. */
+  contactValues(pairs: Array<[number, string]>, property: string) {
+    const all = need(portals, 'startPortals').portals;
+    return pairs.map(([i, id]) => all[i]?.data.getRecord('contacts', id)?.properties[property] ?? null);
+  },
+  cpuSeconds: () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
   },
   // The Contact or Lead each persona became in a linked org, for the linked HubSpot child.
   personRecords: () => [...need(sf, 'start').personRecords],
@@ -107,7 +162,7 @@ const OPS: Record<string, (...args: never[]) => unknown> = {
   update: (sobject: string, id: string, fields: Record<string, unknown>) => need(sf, 'start').data.update(sobject, id, fields),
   delete: (id: string) => need(sf, 'start').data.delete(id),
   async close() {
-    await hs?.close();
+    await started?.close();
     await sf?.close();
   },
 };

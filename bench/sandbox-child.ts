@@ -49,8 +49,9 @@ export function ownedSpec(mapping: Mapping): OwnedSpec {
   return { contact: Object.values(w.contact), deal: Object.values(w.deal), ticket: Object.values(w.ticket), listPrefix: w.segmentListPrefix };
 }
 
-async function startChild<S, W>(crm: 'hubspot' | 'salesforce', opts: object): Promise<SandboxChild<S, W>> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./sandbox-child-main.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+async function startChild<S, W>(crm: 'hubspot' | 'salesforce', opts: object, heapMiB?: number): Promise<SandboxChild<S, W>> {
+  const execArgv = heapMiB ? [`--max-old-space-size=${heapMiB}`] : [];
+  const child: ChildProcess = fork(fileURLToPath(new URL('./sandbox-child-main.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   let next = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const failAll = (why: string): void => {
@@ -90,8 +91,9 @@ async function startChild<S, W>(crm: 'hubspot' | 'salesforce', opts: object): Pr
   };
 }
 
-export function startHubspotChild(opts: HubspotChildOptions): Promise<HubspotChild> {
-  return startChild('hubspot', opts);
+/** `heapMiB`: a larger V8 heap, for many portals in one child (the scale benchmark). */
+export function startHubspotChild(opts: HubspotChildOptions, heapMiB?: number): Promise<HubspotChild> {
+  return startChild('hubspot', opts, heapMiB);
 }
 
 export function startSalesforceChild(opts: SalesforceSandboxOptions): Promise<SalesforceChild> {

@@ -5,6 +5,9 @@
  * differ after a run from before it. Runs inside the sandbox's child process (bench/sandbox-child-main.ts).
  */
 import type { HubspotSandbox } from '../sandbox/hubspot/index.ts';
+
+/** A portal's data, whether it listens alone or behind the several-portals host (sandbox/hubspot/portals.ts). */
+type HubspotData = Pick<HubspotSandbox, 'data'>;
 import type { SalesforceSandbox } from '../sandbox/salesforce/server.ts';
 import type { HubspotKind, HubspotState, HubspotTouchpointState, HubspotWrites, PerKind, SalesforceObject, SalesforceState, SalesforceWrites } from './floors.ts';
 
@@ -26,7 +29,7 @@ export interface OwnedSnapshot {
 const HS_KINDS: HubspotKind[] = ['contacts', 'deals', 'tickets'];
 const zero = (): PerKind => ({ contacts: 0, deals: 0, tickets: 0 });
 
-export function hubspotState(sb: HubspotSandbox, since: number | null): HubspotState {
+export function hubspotState(sb: HubspotData, since: number | null): HubspotState {
   const s: HubspotState = { live: zero(), archived: zero(), modified: zero() };
   for (const t of HS_KINDS) {
     const ids = sb.data.ids(t);
@@ -40,7 +43,7 @@ export function hubspotState(sb: HubspotSandbox, since: number | null): HubspotS
 /** Engagement and feedback objects the portal holds, and the contacts that hold a form conversion. */
 export const HS_TOUCHPOINT_TYPES = ['calls', 'emails', 'meetings', 'notes', 'communications', 'postal_mail', 'feedback_submissions'] as const;
 
-export function hubspotTouchpointState(sb: HubspotSandbox, since: number | null = null): HubspotTouchpointState {
+export function hubspotTouchpointState(sb: HubspotData, since: number | null = null): HubspotTouchpointState {
   const live: Record<string, number> = {};
   const modified: Record<string, number> = {};
   const archived: Record<string, number> = {};
@@ -60,7 +63,7 @@ function ownedFieldsOf(owned: OwnedSpec, kind: 'contact' | 'deal' | 'ticket'): s
   return [...owned[kind]].sort();
 }
 
-export function hubspotOwned(sb: HubspotSandbox, owned: OwnedSpec): OwnedSnapshot {
+export function hubspotOwned(sb: HubspotData, owned: OwnedSpec): OwnedSnapshot {
   const records = new Map<string, string>();
   const kinds: Array<[HubspotKind, 'contact' | 'deal' | 'ticket']> = [['contacts', 'contact'], ['deals', 'deal'], ['tickets', 'ticket']];
   for (const [t, kind] of kinds) {

@@ -7,6 +7,8 @@ import { LIST_DEFAULT_PROPERTIES, createdProperty, modifiedProperty } from './sc
 
 export interface SandboxContext {
   store: PortalStore;
+  /** The portal's id (account details, token metadata, webhooks' `portalId`). */
+  hubId: number;
   clock: () => number;
   /** Max associations per input on a v4 batch read page. */
   associationPageSize: number;

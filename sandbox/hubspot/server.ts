@@ -3,11 +3,11 @@
  * with HubSpot's auth, limits, error bodies and paging. Tests and benchmarks inject faults and
  * mutate data through the returned handle.
  */
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ParcoursError } from '../../src/errors.ts';
-import { Credentials } from './auth.ts';
+import { Credentials, SANDBOX_HUB_ID } from './auth.ts';
 import { rawBodyLength, recordJson, type RecordJson, type SandboxContext } from './context.ts';
 import { hubspotFaults, type FaultSpec } from './faults.ts';
 import { asHttpError, errorBody } from './http-error.ts';
@@ -58,6 +58,8 @@ export interface HubspotSandboxOptions {
   contacts?: number;
   /** Epoch ms the generated data is relative to (default: now). */
   now?: number;
+  /** The portal's id (default SANDBOX_HUB_ID); several portals behind one host (portals.ts) need their own. */
+  hubId?: number;
   /** Burst limit; default none (headers still sent, reporting a large allowance). */
   rateLimit?: BurstLimit | null;
   dailyLimit?: number | null;
@@ -102,6 +104,8 @@ export interface SandboxCall {
   status: number;
   /** Route pattern, e.g. `POST /crm/v3/objects/:objectType/search`. */
   endpoint: string;
+  /** When it was answered (server clock, epoch ms). */
+  at: number;
 }
 
 export interface SandboxStats {
@@ -172,7 +176,32 @@ export interface HubspotSandbox {
   close(): Promise<void>;
 }
 
+/** A portal before it listens: its request handler and the handle tests use (portals.ts serves several on one host). */
+export interface HubspotPortal extends Omit<HubspotSandbox, 'url' | 'close'> {
+  hubId: number;
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
 export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Promise<HubspotSandbox> {
+  const { handle, ...portal } = createHubspotPortal(opts);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = createServer(handle);
+    s.once('error', reject);
+    s.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    ...portal,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+export function createHubspotPortal(opts: HubspotSandboxOptions = {}): HubspotPortal {
   const clock = opts.clock ?? Date.now;
   const store = new PortalStore(clock, opts.stageDates ?? 'v2');
   for (const [type, names] of Object.entries(opts.withoutProperties ?? {}) as Array<['contacts' | 'deals' | 'tickets', string[]]>) {
@@ -183,7 +212,8 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
     store.groups.contacts.set(SALESFORCE_INTEGRATION_GROUP.name, { ...SALESFORCE_INTEGRATION_GROUP });
   }
   seedPortal(store, { seed: opts.seed ?? 1, count: opts.contacts ?? 200, now: opts.now ?? clock(), ...(opts.linked ? { linked: opts.linked } : {}) });
-  const ctx: SandboxContext = { store, clock, associationPageSize: opts.associationPageSize ?? 500, multiStatus: opts.multiStatus ?? true };
+  const hubId = opts.hubId ?? SANDBOX_HUB_ID;
+  const ctx: SandboxContext = { store, hubId, clock, associationPageSize: opts.associationPageSize ?? 500, multiStatus: opts.multiStatus ?? true };
   const creds = new Credentials({
     accessToken: opts.accessToken ?? DEFAULT_SANDBOX_TOKEN,
     clientId: opts.clientId ?? 'sandbox-client-id',
@@ -207,7 +237,7 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
       const endpoint = endpointOf(req.path);
       // Token metadata paths carry a token: log the pattern, never the secret.
       const path = endpoint === '/oauth/v1/access-tokens/:token' ? endpoint : req.path;
-      calls.push({ method: req.method, path, status: res.statusCode, endpoint: `${req.method} ${endpoint}` });
+      calls.push({ method: req.method, path, status: res.statusCode, endpoint: `${req.method} ${endpoint}`, at: clock() });
     });
     next();
   });
@@ -270,11 +300,6 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
     res.status(500).json(errorBody('INTERNAL_ERROR', 'Internal sandbox error'));
   });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  const { port } = server.address() as AddressInfo;
-
   const type = (t: string): ObjectType => parseObjectType(t);
   const snapshot = (t: string, id: string): SandboxRecord => {
     const rec = store.mustGet(type(t), id);
@@ -322,7 +347,8 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
   };
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    hubId,
+    handle: app,
     accessToken: opts.accessToken ?? DEFAULT_SANDBOX_TOKEN,
     oauth: { clientId: creds.clientId, clientSecret: creds.clientSecret, refreshToken: opts.refreshToken ?? 'sandbox-refresh-token' },
     faults: { add: (f) => faults.add(f), clear: () => faults.clear(), pending: () => faults.pending() },
@@ -333,10 +359,5 @@ export async function startHubspotSandbox(opts: HubspotSandboxOptions = {}): Pro
       return { total: calls.length, byEndpoint, rateLimited: calls.filter((c) => c.status === 429).length };
     },
     data,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
   };
 }

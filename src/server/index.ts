@@ -87,8 +87,8 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
   if (role !== 'all' && !distributed) {
     throw new ParcoursError('CONFIG_INVALID', `serve --role ${role} needs a shared PostgreSQL: set PARCOURS_DATABASE_URL=postgres://… (the web and worker processes share its store and job queue); with SQLite run one process, --role all`, { role });
   }
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new ParcoursError('CONFIG_INVALID', `--concurrency: expected a whole number from 1 to 64, got ${concurrency}`, { concurrency });
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new ParcoursError('CONFIG_INVALID', `--concurrency: expected a whole number from 1 to 256, got ${concurrency}`, { concurrency });
   }
   const log = isLogger(options.log) ? options.log : createLogger(settings.PARCOURS_LOG_LEVEL, options.log);
   const now = options.now ?? Date.now;

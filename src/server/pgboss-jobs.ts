@@ -30,14 +30,13 @@
  *   stored cursors. `expireInSeconds` is the 24 h maximum: liveness is the heartbeat's job, not a timeout.
  */
 import { PgBoss, type Job, type JobWithMetadata, type SendOptions } from 'pg-boss';
-import pg from 'pg';
 import type { Logger } from 'pino';
 import { ParcoursError, type ErrorCode } from '../errors.ts';
 import type { Store } from '../store/index.ts';
 import type { RollbackReport } from '../sync/rollback.ts';
 import type { SyncSummary } from '../sync/run.ts';
 import type { LinkedSyncSummary } from '../sync/linked-run.ts';
-import { withInstallationLock } from './installation-lock.ts';
+import { sessionLocks } from './installation-lock.ts';
 import { closeInterruptedRuns } from '../sync/interrupted-runs.ts';
 import { isLinkedSummary, OVERFLOW_SETTING, scheduledInstallations, type InstallationWork, type JobState, type JobView, type Jobs } from './jobs.ts';
 
@@ -138,8 +137,8 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
     schedule: true,
     cronMonitorIntervalSeconds: 10,
   });
-  // Advisory locks need a session of their own for the length of a job.
-  const lockPool = o.worker ? new pg.Pool({ connectionString: o.url, max: o.worker.concurrency + 1, application_name: 'parcours-locks' }) : null;
+  // The workers' one-writer locks: one session for all of this process's jobs (installation-lock.ts).
+  const locks = o.worker ? sessionLocks(o.url, { onLost: (error) => o.log.error({ err: { message: error.message } }, 'installation lock session lost; its locks went with it and the next job opens a new one') }) : null;
   let active = 0;
   let started = false;
 
@@ -234,7 +233,8 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
     if (data.kind === 'tick') return tick(data.mode, job.id);
     // Every installation the job may write is locked: a linked installation's work writes both sides.
     const { installations } = await o.work.laneOf(data.installation);
-    return withInstallationLock(lockPool as pg.Pool, installations, async () => {
+    if (!locks) throw new Error('a web process runs no jobs');
+    return locks.hold(installations, async () => {
       // Holding the locks, no other process runs these installations: a run still open was left by a dead worker.
       for (const id of installations) {
         const interrupted = await closeInterruptedRuns(o.store, id, o.now());
@@ -373,7 +373,7 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
     },
     async stop(timeoutMs) {
       if (started) await boss.stop({ graceful: true, timeout: timeoutMs });
-      await lockPool?.end();
+      await locks?.close();
     },
     running: () => active,
   };

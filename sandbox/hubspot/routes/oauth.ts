@@ -10,7 +10,7 @@
  */
 import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
-import { SANDBOX_HUB_ID, SANDBOX_SCOPES, type Credentials } from '../auth.ts';
+import { SANDBOX_SCOPES, type Credentials } from '../auth.ts';
 import { notFound } from '../http-error.ts';
 import type { RateLimiter } from '../rate-limit.ts';
 import type { SandboxContext } from '../context.ts';
@@ -79,7 +79,7 @@ export function mountOauthRoutes(app: Express, ctx: SandboxContext, creds: Crede
       return void res.status(400).json(oauthError('BAD_GRANT_TYPE', 'unsupported_grant_type', `unsupported grant_type: ${f.grant_type ?? '(none)'}`));
     }
     const t = creds.issueTokens(scopes, refresh);
-    const body = { token_type: 'bearer', refresh_token: t.refreshToken, access_token: t.accessToken, expires_in: t.expiresIn, hub_id: SANDBOX_HUB_ID, scopes };
+    const body = { token_type: 'bearer', refresh_token: t.refreshToken, access_token: t.accessToken, expires_in: t.expiresIn, hub_id: ctx.hubId, scopes };
     res.status(200).json(current ? { ...body, token_use: 'access_token', user_id: USER_ID } : body);
   };
   app.post('/oauth/2026-03/token', token(true));
@@ -95,7 +95,7 @@ export function mountOauthRoutes(app: Express, ctx: SandboxContext, creds: Crede
     if (f.client_secret !== creds.clientSecret) return void res.status(400).json(oauthError('BAD_CLIENT_SECRET', 'invalid_client', 'missing or invalid client secret'));
     const value = f.token ?? (f.token_type_hint === 'refresh_token' ? f.refresh_token : f.access_token) ?? f.access_token ?? f.refresh_token;
     if (!value) return void res.status(400).json(oauthError('BAD_REQUEST', 'invalid_request', 'token is required'));
-    const common = { token: value, hub_id: SANDBOX_HUB_ID, user_id: USER_ID, client_id: creds.clientId, app_id: APP_ID, user: USER, hub_domain: HUB_DOMAIN, token_type: 'Bearer' };
+    const common = { token: value, hub_id: ctx.hubId, user_id: USER_ID, client_id: creds.clientId, app_id: APP_ID, user: USER, hub_domain: HUB_DOMAIN, token_type: 'Bearer' };
     if (creds.hasRefreshToken(value)) {
       return void res.json({ active: true, ...common, scopes: [...SANDBOX_SCOPES], token_use: 'refresh_token' });
     }
@@ -108,7 +108,7 @@ export function mountOauthRoutes(app: Express, ctx: SandboxContext, creds: Crede
       signed_access_token: {
         expiresAt: info.expiresAt,
         scopes: info.scopes.join(' '),
-        hubId: SANDBOX_HUB_ID,
+        hubId: ctx.hubId,
         userId: USER_ID,
         appId: APP_ID,
         signature: 'sandbox-signature',
@@ -140,7 +140,7 @@ export function mountOauthRoutes(app: Express, ctx: SandboxContext, creds: Crede
       user: USER,
       hub_domain: HUB_DOMAIN,
       scopes: info.scopes,
-      hub_id: SANDBOX_HUB_ID,
+      hub_id: ctx.hubId,
       app_id: APP_ID,
       expires_in: Math.max(0, Math.floor((info.expiresAt - ctx.clock()) / 1000)),
       user_id: USER_ID,
@@ -177,7 +177,7 @@ export function mountUsageRoute(app: Express, limiter: RateLimiter, ctx: Sandbox
   // https://developers.hubspot.com/docs/api-reference/legacy/account/account-information/get-account-details
   app.get('/account-info/v3/details', (_req, res) => {
     res.json({
-      portalId: SANDBOX_HUB_ID,
+      portalId: ctx.hubId,
       accountType: 'STANDARD',
       timeZone: 'US/Eastern',
       companyCurrency: 'USD',
