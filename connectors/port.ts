@@ -204,6 +204,13 @@ export interface BudgetState {
 /** How long a budget read in another process is taken over. */
 export const BUDGET_FRESH_MS = 15 * 60_000;
 
+/**
+ * How long a full run takes a schema read (describe, properties) kept by an earlier run or setup as current
+ * instead of reading it again: the first full sync after `setup` is the usual case, and a field removed in
+ * between is still caught, by the CRM naming it unknown (the kept read is forgotten and read again).
+ */
+export const SCHEMA_FRESH_MS = 15 * 60_000;
+
 export interface ApiCallStats {
   total: number;
   byEndpoint: Record<string, number>;
@@ -301,12 +308,12 @@ export interface CrmConnector {
   readonly pushChunk: number;
   /**
    * Which of the fields `needs` asks for the CRM lacks. The schema read behind it is kept in the
-   * connector's `SchemaCache` across runs and read again only when `refresh` is set (full runs, setup,
-   * doctor), when `needs` asks for a field the kept read does not settle, or after the CRM named a field
-   * unknown (see the connector README for its cost). Once asked, `pull` and `fetchCustomer` never request
-   * a field reported here; the sync core asks before every run.
+   * connector's `SchemaCache` across runs and read again only when `refresh` is set (setup, doctor; full runs
+   * with `keptFreshMs`: not when the kept read is younger than that), when `needs` asks for a field the kept
+   * read does not settle, or after the CRM named a field unknown (see the connector README for its cost).
+   * Once asked, `pull` and `fetchCustomer` never request a field reported here; the sync core asks before every run.
    */
-  availableFields(needs: FieldNeeds, options?: { refresh?: boolean }): Promise<FieldAvailability>;
+  availableFields(needs: FieldNeeds, options?: { refresh?: boolean; keptFreshMs?: number }): Promise<FieldAvailability>;
   /** Pages of canonical records; the caller stores each batch before asking for the next. */
   pull(options: PullOptions): AsyncIterable<PullBatch>;
   /** Touchpoints (issue 13); absent on a connector that cannot read them. */

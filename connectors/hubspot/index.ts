@@ -64,7 +64,7 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
     // left to write when a full run's pull ends is a few calls, not tens.
     pushChunk: 400,
 
-    availableFields: (needs, opts) => catalog.availability((c) => restrictNeeds(needs, c).availability, opts?.refresh ?? false),
+    availableFields: async (needs, opts) => catalog.availability((c) => restrictNeeds(needs, c).availability, await catalog.needsRefresh(opts)),
 
     pull(input: PullOptions): AsyncIterable<PullBatch> {
       const options = { ...input, fields: restricted(input.fields) };

@@ -7,7 +7,7 @@
  * property the portal lacks (a CSAT rollup on a portal without feedback surveys) would be quietly
  * dead. `restrictNeeds` reports such fields missing (the sync core disables the rules that read
  * them) and drops them from what the connector requests. Cost: 3 calls, kept across runs in the
- * installation's schema cache (src/http/kept-schema.ts) and read again on full runs, setup, doctor and
+ * installation's schema cache (src/http/kept-schema.ts) and read again on setup, doctor, full runs (when 15 minutes old or more: SCHEMA_FRESH_MS) and
  * when the mapping needs a property the kept read lacks.
  */
 import type { FieldAvailability, FieldNeeds, MissingField } from '../../connectors/port.ts';

@@ -9,7 +9,7 @@
  * org lacks: a normalized field with none of its sources present is reported missing (the sync core
  * disables the rules that read it) and requested from no object; sources present on one object only
  * become `Object:Field` overrides. Cost: 5 describe calls, kept across runs in the installation's schema
- * cache (src/http/kept-schema.ts) and read again on full runs, setup, doctor, when the mapping needs a
+ * cache (src/http/kept-schema.ts) and read again on setup, doctor, full runs (when 15 minutes old or more: SCHEMA_FRESH_MS), when the mapping needs a
  * field the kept read lacks, and after a query names a field unknown (INVALID_FIELD).
  */
 import { z } from 'zod';

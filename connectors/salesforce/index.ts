@@ -91,12 +91,13 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Cr
     // and at least 100,000 keeps one ingest job per object for most runs (a job costs the same calls at any size,
     // up to its 150 MB upload: far more than 100,000 rows of owned fields).
     pushChunk: Math.max(100_000, Math.ceil((client.config.bulkThreshold * 5) / 200) * 200),
-    availableFields: (needs, opts) => {
-      if (opts?.refresh) {
+    availableFields: async (needs, opts) => {
+      const refresh = await catalog.needsRefresh(opts);
+      if (refresh) {
         touchpointRead = touchpoints.refresh();
         touchpointRead.catch(() => undefined);
       }
-      return catalog.availability((c) => restrictNeeds(needs, c).availability, opts?.refresh ?? false);
+      return catalog.availability((c) => restrictNeeds(needs, c).availability, refresh);
     },
     pull: (options) => pull(client, { ...options, fields: restricted(options.fields) }),
     pullTouchpoints: async function* (options) {

@@ -3,8 +3,8 @@
  * across runs in the caller's `SchemaCache` (the sync core backs it with the store), so a run that
  * changes nothing does not pay for it again. Schema changes rarely and no CRM offers a cheap
  * freshness check (HubSpot's properties API has no `If-Modified-Since` or version), so the kept read
- * is replaced on explicit `refresh` (full runs, setup, doctor), when a need is not settled by it, and
- * after the CRM named a field unknown (`forget`). Without a cache the read is kept in memory, for the
+ * is replaced on explicit `refresh` (setup, doctor; full runs when it is older than `SCHEMA_FRESH_MS`), when a
+ * need is not settled by it, and after the CRM named a field unknown (`forget`). Without a cache the read is kept in memory, for the
  * connector's lifetime.
  */
 import type { FieldAvailability, SchemaCache } from '../../connectors/port.ts';
@@ -42,12 +42,14 @@ export function memorySchemaCache(): SchemaCache {
 interface Entry<J> {
   value: J;
   lacking: string[];
+  /** When the CRM was read (epoch ms); absent in entries kept before it was recorded. */
+  readAt?: number;
 }
 
 export class KeptSchema<T, J> {
   readonly #o: KeptSchemaOptions<T, J>;
   readonly #cache: SchemaCache;
-  #last: { value: T; json: J; lacking: string[] } | null = null;
+  #last: { value: T; json: J; lacking: string[]; readAt: number } | null = null;
   #reading: Promise<T> | null = null;
 
   constructor(o: KeptSchemaOptions<T, J>) {
@@ -65,14 +67,24 @@ export class KeptSchema<T, J> {
     const entry = await this.#cache.get(this.#o.name, {
       parse: (v: unknown): Entry<J> | null => {
         if (v === null || typeof v !== 'object') return null;
-        const e = v as { value?: unknown; lacking?: unknown };
+        const e = v as { value?: unknown; lacking?: unknown; readAt?: unknown };
         const lacking = Array.isArray(e.lacking) ? e.lacking.filter((x): x is string => typeof x === 'string') : [];
-        return { value: this.#o.schema.parse(e.value), lacking };
+        return { value: this.#o.schema.parse(e.value), lacking, readAt: typeof e.readAt === 'number' ? e.readAt : 0 };
       },
     });
     if (entry === undefined || entry === null) return null;
-    this.#last = { value: this.#o.decode(entry.value), json: entry.value, lacking: entry.lacking };
+    this.#last = { value: this.#o.decode(entry.value), json: entry.value, lacking: entry.lacking, readAt: entry.readAt ?? 0 };
     return this.#last.value;
+  }
+
+  /**
+   * Whether a `refresh` asked with `keptFreshMs` must read: not when the kept read is younger than that (a full
+   * run right after setup uses setup's read; a field removed since is caught by the CRM naming it unknown).
+   */
+  async needsRefresh(o: { refresh?: boolean; keptFreshMs?: number } | undefined): Promise<boolean> {
+    if (!o?.refresh) return false;
+    if (o.keptFreshMs === undefined) return true;
+    return (await this.kept()) === null || Date.now() - (this.#last?.readAt ?? 0) >= o.keptFreshMs;
   }
 
   /** Reads from the CRM now and keeps the result (concurrent callers share one read). */
@@ -80,7 +92,7 @@ export class KeptSchema<T, J> {
     this.#reading ??= this.#o
       .read()
       .then(async (value) => {
-        this.#last = { value, json: this.#o.encode(value), lacking: [] };
+        this.#last = { value, json: this.#o.encode(value), lacking: [], readAt: Date.now() };
         await this.#save();
         return value;
       })
@@ -124,7 +136,7 @@ export class KeptSchema<T, J> {
   }
 
   async #save(): Promise<void> {
-    if (this.#last) await this.#cache.set(this.#o.name, { value: this.#last.json, lacking: this.#last.lacking } satisfies Entry<J>);
+    if (this.#last) await this.#cache.set(this.#o.name, { value: this.#last.json, lacking: this.#last.lacking, readAt: this.#last.readAt } satisfies Entry<J>);
   }
 }
 

@@ -29,7 +29,7 @@ export interface FieldCheck {
  * Asks the connector which fields the CRM has and returns the engine to run with. `refresh` reads the
  * schema again instead of using the kept read (full runs, setup, doctor).
  */
-export async function checkFields(connector: CrmConnector, engine: Engine, options: { refresh?: boolean } = {}): Promise<FieldCheck> {
+export async function checkFields(connector: CrmConnector, engine: Engine, options: { refresh?: boolean; keptFreshMs?: number } = {}): Promise<FieldCheck> {
   const availability = await connector.availableFields(fieldNeeds(engine.mapping), options);
   const missing = [...new Set(availability.missing.map(missingKey))];
   // A connector that cannot read touchpoints: rules on them are off, not "no touchpoint ever".

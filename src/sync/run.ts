@@ -7,6 +7,7 @@
  * and writes only what changed.
  */
 import type { CrmConnector, MembershipRead, MembershipReport, OwnedFieldSpec, RecordChange, RecordFailure } from '../../connectors/port.ts';
+import { SCHEMA_FRESH_MS } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
 import type { EntryKind } from '../journey/stage-entry.ts';
@@ -191,8 +192,8 @@ export async function startInstallationRun(options: SyncOptions): Promise<Instal
   const desiredTasks = new Map<string, DesiredTask>();
   const evaluator = createEvaluator(() => o, runId, summary, pushes, desiredTasks);
 
-  const check = async (refresh: boolean): Promise<void> => {
-    const checked = await checkFields(connector, o.engine, { refresh });
+  const check = async (options: { refresh: boolean; keptFreshMs?: number }): Promise<void> => {
+    const checked = await checkFields(connector, o.engine, options);
     if (!o.dryRun) requireOwnedFields(connector.crm, checked.availability);
     summary.disabled = checked.disabled;
     o = { ...o, engine: checked.engine };
@@ -203,8 +204,8 @@ export async function startInstallationRun(options: SyncOptions): Promise<Instal
     summary,
     options: () => o,
     async prepare() {
-      // Full runs read the CRM's schema again; other runs use the kept read (connector README: schema cache).
-      await check(o.mode === 'full');
+      // Full runs read the CRM's schema again unless it was read minutes ago (setup); other runs use the kept read (connector README: schema cache).
+      await check(o.mode === 'full' ? { refresh: true, keptFreshMs: SCHEMA_FRESH_MS } : { refresh: false });
       // Full runs read every list / campaign back; those reads need nothing from the pull, so they go side by
       // side with it (on the budget a search pull leaves idle) instead of after the writes.
       memberships = o.mode === 'full' && !o.dryRun ? readMemberships(o) : undefined;
@@ -220,7 +221,7 @@ export async function startInstallationRun(options: SyncOptions): Promise<Instal
         // engine may change with the schema.)
         const evaluated = Object.keys(summary.stages).length > 0;
         if (!(error instanceof ParcoursError && error.context.schemaStale === true) || evaluated) throw error;
-        await check(true);
+        await check({ refresh: true });
         clearings = await pull(o, summary, true, streaming);
       }
       await pullTouchpoints(o, summary);

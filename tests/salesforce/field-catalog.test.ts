@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SCHEMA_FRESH_MS } from '../../connectors/port.ts';
 import type { ContactRecord } from '../../src/model.ts';
 import { openStore } from '../../src/store/index.ts';
 import { storeSchemaCache } from '../../src/sync/schema-cache.ts';
@@ -191,5 +192,26 @@ describe('describe results kept in the store across runs', () => {
     expect(after).toEqual({ missing: ['csat', 'npsScore'], calls: 1 });
     // Still missing on the next run: settled by the kept read, no describe.
     expect(await run(async (c) => (await c.availableFields(more), describeCalls(c)))).toBe(0);
+  });
+
+  it('a full run takes a describe read less than SCHEMA_FRESH_MS ago (setup\'s, just before the first sync) as current', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.parse('2026-12-01T08:00:00Z'));
+      standardOrg();
+      // setup: a forced read.
+      await run((c) => c.availableFields(fields, { refresh: true }));
+      // The first full sync a minute later: no describe (nock has none left to answer one).
+      vi.setSystemTime(Date.parse('2026-12-01T08:01:00Z'));
+      const firstFull = await run(async (c) => ({ missing: (await c.availableFields(fields, { refresh: true, keptFreshMs: SCHEMA_FRESH_MS })).missing.map((m) => m.field), calls: describeCalls(c) }));
+      expect(firstFull).toEqual({ missing: ['csat'], calls: 0 });
+      // A full run once the read is SCHEMA_FRESH_MS old describes again.
+      vi.setSystemTime(Date.parse('2026-12-01T08:00:00Z') + SCHEMA_FRESH_MS);
+      const later = standardOrg();
+      expect(await run(async (c) => (await c.availableFields(fields, { refresh: true, keptFreshMs: SCHEMA_FRESH_MS }), describeCalls(c)))).toBe(1);
+      expect(later.isDone()).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CrmConnector, Cursor, PullBatch, PullOptions, PushReport, RecordChange } from '../../connectors/port.ts';
+import { SCHEMA_FRESH_MS } from '../../connectors/port.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import { compileEngine } from '../../src/journey/engine.ts';
 import { loadMapping } from '../../src/mapping/load.ts';
@@ -21,7 +22,7 @@ afterEach(async () => await store?.close());
 
 interface Double {
   connector: CrmConnector;
-  asked: Array<{ refresh?: boolean } | undefined>;
+  asked: Array<{ refresh?: boolean; keptFreshMs?: number } | undefined>;
   pulls: PullOptions[];
   /** What happened, in order: `pull:<kind>:<ids>` when a batch is handed over, `push:<ids>` when a push starts. */
   events: string[];
@@ -80,12 +81,12 @@ const pass = (complete = false) => ({ fullPass: { id: 'p1', ...(complete ? { com
 const cursor = (n: number): Cursor => ({ n });
 
 describe('the schema read: when the core asks for a fresh one', () => {
-  it('full runs and setup ask for a fresh read; incremental runs use the kept one', async () => {
+  it('setup asks for a fresh read, full runs for one unless the kept read is recent; incremental runs use the kept one', async () => {
     const t = await double(() => []);
     await runSync({ connector: t.connector, store: t.store, engine: engine(), installation: INSTALLATION, mode: 'full', dryRun: false, now: NOW });
     await runSync({ connector: t.connector, store: t.store, engine: engine(), installation: INSTALLATION, mode: 'incremental', dryRun: false, now: NOW });
     await runSetup(t.connector, t.store, INSTALLATION, engine().mapping);
-    expect(t.asked).toEqual([{ refresh: true }, { refresh: false }, { refresh: true }]);
+    expect(t.asked).toEqual([{ refresh: true, keptFreshMs: SCHEMA_FRESH_MS }, { refresh: false }, { refresh: true }]);
   });
 
   it('a pull that meets a field the CRM calls unknown reads the schema again once and goes on from the stored cursors', async () => {
