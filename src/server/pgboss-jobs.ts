@@ -41,6 +41,24 @@ import { closeInterruptedRuns } from '../sync/interrupted-runs.ts';
 import { isLinkedSummary, OVERFLOW_SETTING, scheduledInstallations, type InstallationWork, type JobState, type JobView, type Jobs } from './jobs.ts';
 
 export const WORK_QUEUE = 'parcours-work';
+/**
+ * Fetch order (pg-boss fetches by priority, then age). Webhook recomputes and rollbacks are urgent: a record
+ * a rep just changed should be written back in seconds, not after every full sync queued before it (with 200
+ * first syncs queued, the webhook p95 was minutes: bench/scale.ts); schedule ticks only fan out, so they go
+ * first of all. Syncs keep creation order among themselves.
+ */
+const URGENT = 10;
+const PRIORITY: Record<JobData['kind'], number> = { tick: URGENT + 10, recompute: URGENT, rollback: URGENT, sync: 0 };
+
+/**
+ * Beside its `--concurrency` slots, a worker keeps a tenth as many (at least one) for urgent jobs only
+ * (pg-boss `minPriority`, "reserving worker capacity exclusively for higher-priority jobs"): when every slot
+ * runs a long sync, a recompute still starts within a polling interval.
+ */
+export function reservedSlots(concurrency: number): number {
+  return Math.max(1, Math.ceil(concurrency / 10));
+}
+
 /** The pg-boss schema (its tables live beside the store's, in their own schema). */
 export const BOSS_SCHEMA = 'pgboss';
 
@@ -145,7 +163,7 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
   boss.on('error', (error: Error) => o.log.error({ err: { message: error.message } }, 'job queue error (pg-boss); it keeps retrying'));
 
   async function send(data: JobData, extra: SendOptions = {}): Promise<string | null> {
-    const options: SendOptions = { singletonKey: keyOf(data), ...extra };
+    const options: SendOptions = { singletonKey: keyOf(data), priority: PRIORITY[data.kind], ...extra };
     // The group is the writer lane: an installation, or the link it is in (a linked sync writes both sides).
     if (data.kind !== 'tick') options.group = { id: (await o.work.laneOf(data.installation)).lane };
     return boss.send(WORK_QUEUE, data, options);
@@ -356,7 +374,7 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
         await boss.schedule(WORK_QUEUE, nightlyCron(o.schedule.nightlyAt), { kind: 'tick', mode: 'full' } satisfies JobData, { ...tickOptions('full'), key: 'nightly' });
       }
       if (o.worker) {
-        await boss.work<JobData>(WORK_QUEUE, { localConcurrency: o.worker.concurrency, groupConcurrency: 1, batchSize: 1, pollingIntervalSeconds: 1 }, async (jobs) => {
+        const handle = async (jobs: Array<Job<JobData>>): Promise<unknown> => {
           const job = jobs[0] as Job<JobData>;
           active++;
           o.log.info({ job: job.id, kind: job.data.kind, installation: 'installation' in job.data ? job.data.installation : undefined, attempt: job.retryCount }, 'job started');
@@ -368,7 +386,11 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
           } finally {
             active--;
           }
-        });
+        };
+        const fetch = { groupConcurrency: 1, batchSize: 1, pollingIntervalSeconds: 1 } as const;
+        await boss.work<JobData>(WORK_QUEUE, { ...fetch, localConcurrency: o.worker.concurrency }, handle);
+        // Slots only urgent jobs may take, so a webhook's recompute never waits for a slot behind long full syncs.
+        await boss.work<JobData>(WORK_QUEUE, { ...fetch, localConcurrency: reservedSlots(o.worker.concurrency), minPriority: URGENT }, handle);
       }
     },
     async stop(timeoutMs) {
