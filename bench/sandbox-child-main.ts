@@ -99,7 +99,7 @@ const OPS: Record<string, (...args: never[]) => unknown> = {
     }
   },
   /** Every call a portal answered, with when (the scale benchmark's one-writer check). */
-  callLog: () => need(hs, 'start').calls.map((c) => ({ at: c.at, endpoint: c.endpoint, status: c.status })),
+  callLog: () => need(hs, 'start').calls.map((c) => ({ receivedAt: c.receivedAt, at: c.at, endpoint: c.endpoint, status: c.status })),
   /** Contacts of the selected portal whose property holds the value, first `limit`. */
   contactsWith(property: string, value: string, limit: number) {
     const data = need(hs, 'start').data;

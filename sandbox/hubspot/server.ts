@@ -104,7 +104,8 @@ export interface SandboxCall {
   status: number;
   /** Route pattern, e.g. `POST /crm/v3/objects/:objectType/search`. */
   endpoint: string;
-  /** When it was answered (server clock, epoch ms). */
+  /** When it arrived and when it was answered (server clock, epoch ms): far apart on a loaded sandbox. */
+  receivedAt: number;
   at: number;
 }
 
@@ -233,11 +234,12 @@ export function createHubspotPortal(opts: HubspotSandboxOptions = {}): HubspotPo
 
   // Log every call once it is answered, with the matched route pattern.
   app.use((req, res, next) => {
+    const receivedAt = clock();
     res.on('finish', () => {
       const endpoint = endpointOf(req.path);
       // Token metadata paths carry a token: log the pattern, never the secret.
       const path = endpoint === '/oauth/v1/access-tokens/:token' ? endpoint : req.path;
-      calls.push({ method: req.method, path, status: res.statusCode, endpoint: `${req.method} ${endpoint}`, at: clock() });
+      calls.push({ method: req.method, path, status: res.statusCode, endpoint: `${req.method} ${endpoint}`, receivedAt, at: clock() });
     });
     next();
   });
