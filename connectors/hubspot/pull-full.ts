@@ -75,9 +75,16 @@ async function* searchPass(ctx: PullContext, kind: ObjectKind, from: string, pro
   let known: number | undefined;
   let asked = -SEARCH_PAGE_SIZE;
   const queue: Array<{ offset: number; page: ReturnType<typeof fetchPage> }> = [];
+  // Pages dropped while still asked: settled before the pass ends, so no request of this run outlives it
+  // (one left waiting in the pacer would reach the portal after the job released the installation).
+  const dropped: Array<Promise<unknown>> = [];
+  const drop = (): void => {
+    dropped.push(...queue.map((q) => q.page));
+    queue.length = 0;
+  };
   const topUp = (needed: number): void => {
     if (queue[0]?.offset !== needed) {
-      queue.length = 0;
+      drop();
       asked = needed - SEARCH_PAGE_SIZE;
     }
     while (queue.length < AHEAD) {
@@ -88,29 +95,38 @@ async function* searchPass(ctx: PullContext, kind: ObjectKind, from: string, pro
       queue.push({ offset, page: fetchPage(windowFrom, offset) });
     }
   };
-  topUp(0);
-  for (;;) {
-    const head = queue.shift() as (typeof queue)[number];
-    const page = await head.page;
-    if (head.offset === 0 && page.total !== undefined) known = Math.min(page.total, cap);
-    const next = page.paging?.next?.after;
-    const lastSeen = page.results.at(-1);
-    if (next === undefined) queue.length = 0;
-    else if (Number(next) + SEARCH_PAGE_SIZE > cap && lastSeen !== undefined) {
-      // Keyset past the 10,000-result cap: a new query from the id after the last one seen.
-      windowFrom = nextId(lastSeen.id);
-      known = undefined;
-      queue.length = 0;
-      topUp(0);
-    } else topUp(Number(next));
-    buffered.push(...page.results);
-    const last = buffered.at(-1);
-    // Gather pages so each v4 association read for deals/tickets is full; the cursor moves with the batch.
-    if (last !== undefined && (next === undefined || buffered.length >= ASSOCIATION_BATCH_MAX)) {
-      const content = await buildPage(ctx, kind, buffered.splice(0), kind === 'contact');
-      yield { kind, ...content, cursor: toCursor({ ...pos.base, full: { after: next === undefined ? null : nextId(last.id), startedAt: pos.startedAt } }) };
+  try {
+    yield* passPages();
+  } finally {
+    drop();
+    await Promise.allSettled(dropped);
+  }
+
+  async function* passPages(): AsyncGenerator<PullBatch> {
+    topUp(0);
+    for (;;) {
+      const head = queue.shift() as (typeof queue)[number];
+      const page = await head.page;
+      if (head.offset === 0 && page.total !== undefined) known = Math.min(page.total, cap);
+      const next = page.paging?.next?.after;
+      const lastSeen = page.results.at(-1);
+      if (next === undefined) drop();
+      else if (Number(next) + SEARCH_PAGE_SIZE > cap && lastSeen !== undefined) {
+        // Keyset past the 10,000-result cap: a new query from the id after the last one seen.
+        windowFrom = nextId(lastSeen.id);
+        known = undefined;
+        drop();
+        topUp(0);
+      } else topUp(Number(next));
+      buffered.push(...page.results);
+      const last = buffered.at(-1);
+      // Gather pages so each v4 association read for deals/tickets is full; the cursor moves with the batch.
+      if (last !== undefined && (next === undefined || buffered.length >= ASSOCIATION_BATCH_MAX)) {
+        const content = await buildPage(ctx, kind, buffered.splice(0), kind === 'contact');
+        yield { kind, ...content, cursor: toCursor({ ...pos.base, full: { after: next === undefined ? null : nextId(last.id), startedAt: pos.startedAt } }) };
+      }
+      if (next === undefined) return;
     }
-    if (next === undefined) return;
   }
 }
 

@@ -289,6 +289,38 @@ describe('full pull by search (the default)', () => {
     expect(nock.isDone()).toBe(true);
   });
 
+  it('when the end moves up (records deleted), pages asked ahead are answered before the pass ends: no request of the run outlives it', async () => {
+    // The first page counts 800 (four pages), so three more are asked ahead; the second page is the last. The two
+    // dropped pages take 300 ms to answer: the pull must not return before them.
+    api()
+      .post('/crm/v3/objects/contacts/search', (b: SearchBody) => b.after === '0')
+      .reply(200, { ...page(ids(101, 200), 200), total: 800 })
+      .post('/crm/v3/objects/contacts/search', (b: SearchBody) => b.after === '200')
+      .reply(200, page(ids(301, 50)))
+      .post('/crm/v3/objects/contacts/search', (b: SearchBody) => b.after === '400' || b.after === '600')
+      .times(2)
+      .delay(300)
+      .reply(200, page([]))
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [] });
+    const c = connector({ fullPullBy: 'search' });
+    let lastPageAt = 0;
+    const started = Date.now();
+    const batches: Array<{ records: Array<{ id: string }> }> = [];
+    for await (const b of c.pull({ objects: ['contact'], fields: needs({ normalized: { contact: ['lifecycle'] } }), mode: 'full', cursors: {} })) {
+      batches.push(b);
+      if (b.records.length > 0) lastPageAt = Date.now();
+    }
+    const ended = Date.now();
+    expect(batches.flatMap((b) => b.records.map((r) => r.id))).toEqual(ids(101, 250));
+    // The last page came before the dropped ones were answered; the pass waited for them before it ended.
+    expect(lastPageAt - started).toBeLessThan(300);
+    expect(ended - started).toBeGreaterThanOrEqual(300);
+    expect(c.stats()).toMatchObject({ byEndpoint: { 'objects.contacts.search': 4 } });
+    expect(nock.isDone()).toBe(true);
+  });
+
   it('resumes a stopped pass at the saved next id, and reads deal contacts through v4, 1,000 per call', async () => {
     const assoc: Array<{ inputs: Array<{ id: string }> }> = [];
     const bodies: SearchBody[] = [];
