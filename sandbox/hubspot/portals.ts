@@ -1,6 +1,11 @@
 /**
  * Several sandbox portals behind one host, as api.hubapi.com serves every portal: the bearer token says
- * which portal a call is for (each portal has its own token, hub id, data, limits and call log). Used where
+ * which portal a call is for (each portal has its own token, hub id, data, limits and call log). Docs: every
+ * call goes to https://api.hubapi.com with `Authorization: Bearer <token>`, an OAuth or private-app token, and
+ * a private app's token is "unique to your app" in "your HubSpot account"
+ * (https://developers.hubspot.com/docs/apps/legacy-apps/authentication/intro-to-auth,
+ * https://developers.hubspot.com/docs/apps/legacy-apps/private-apps/overview); the account it names is the
+ * `portalId` of GET /account-info/v3/details. Used where
  * many token installations share one `HUBSPOT_BASE_URL` (the scale benchmark, the service's token portals).
  * A call with no token, or one no portal knows, goes to the first portal, which answers it as HubSpot
  * would (the OAuth endpoints, or 401 INVALID_AUTHENTICATION).
