@@ -27,6 +27,16 @@ export class PushPipeline {
       await Promise.race(this.#inflight);
       this.check();
     }
+    this.start(job);
+  }
+
+  /**
+   * Starts `job` now, whatever the limit (after a check). For the last pushes of a run: nothing is evaluated
+   * behind them any more, so the limit's back-pressure has nothing left to pace, and pushes out together can
+   * share calls (Salesforce packs concurrent Collections requests into one Composite call).
+   */
+  start(job: () => Promise<void>): void {
+    this.check();
     const settled: Promise<void> = (async () => job())()
       .catch((error: unknown) => {
         this.#failure ??= { error };

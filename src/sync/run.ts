@@ -389,13 +389,13 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
   // Pushes run behind the evaluation, so CPU time spent evaluating and storing overlaps the
   // rate-limited calls instead of adding to them. Every push settles into the pipeline; a failed
   // push stops the loop at its next flush (each one checks) or at the drain, and ends the run.
-  const flush = async (kind: ObjectKind, force: boolean): Promise<void> => {
+  const flush = async (kind: ObjectKind, force: boolean, last = false): Promise<void> => {
     pushes.check();
     const queue = pending[kind];
     if (queue.length === 0 || (!force && queue.length < flushSize)) return;
     pending[kind] = [];
     if (o.dryRun) return;
-    await pushes.submit(async () => {
+    const job = async () => {
       const report = await connector.push(queue.map((q) => q.change));
       const byId = new Map(queue.map((q) => [q.change.ref.id, q]));
       const writes = report.written.map((ref) => {
@@ -407,7 +407,9 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
       await recordFailures(store, installation, runId, report.failed, summary);
       summary.written += writes.length;
       o.onProgress?.({ phase: 'push', done: summary.written });
-    });
+    };
+    if (last) pushes.start(job);
+    else await pushes.submit(job);
   };
 
   const evaluate = async (customers: AsyncIterable<Customer> | Iterable<Customer>, planner: Planner, total?: number): Promise<void> => {
@@ -465,7 +467,8 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
       if (rest) await evaluate(store.iterateCustomers(installation), planCustomer, (await store.countRecords(installation)).contacts);
       summary.customers = n;
       if (stageChanges.length) await store.recordStageChanges(installation, stageChanges.splice(0), runId);
-      for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true);
+      // The last pushes of every kind go out together (a lone part-filled Collections call costs a call of its own).
+      for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true, true);
       await pushes.drain();
       return members ?? new Map();
     },
