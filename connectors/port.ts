@@ -199,6 +199,11 @@ export interface BudgetState {
   daily?: { limit: number; remaining: number };
   /** HubSpot's rolling burst window (`X-HubSpot-RateLimit-Max/-Remaining/-Interval-Milliseconds`). */
   window?: { max: number; remaining: number; intervalMs: number };
+  /**
+   * HubSpot search: when its last calls were answered (epoch ms). Search counts 5 requests/s per account across
+   * every client and sends no rate-limit headers, so the next process waits out these itself.
+   */
+  search?: { ends: number[] };
 }
 
 /** How long a budget read in another process is taken over. */

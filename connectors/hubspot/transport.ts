@@ -174,9 +174,12 @@ export class HubspotTransport {
 
   /** The budget as the last response told it (null before any). */
   budget(): BudgetState | null {
-    if (this.#budgetAt === 0) return null;
+    const ends = this.#pacers.search.held();
+    const lastSearch = ends.length > 0 ? (ends[ends.length - 1] as number) : 0;
+    if (this.#budgetAt === 0 && lastSearch === 0) return null;
     const r = this.rateLimit;
-    const state: BudgetState = { at: this.#budgetAt };
+    const state: BudgetState = { at: Math.max(this.#budgetAt, lastSearch) };
+    if (ends.length > 0) state.search = { ends };
     if (r.daily !== undefined && r.dailyRemaining !== undefined) state.daily = { limit: r.daily, remaining: r.dailyRemaining };
     if (r.max !== undefined && r.remaining !== undefined && r.intervalMs !== undefined) state.window = { max: r.max, remaining: r.remaining, intervalMs: r.intervalMs };
     return state;
@@ -186,6 +189,8 @@ export class HubspotTransport {
   adoptBudget(state: BudgetState): void {
     const now = this.#now();
     if (state.at <= this.#budgetAt || now - state.at > BUDGET_FRESH_MS) return;
+    if (state.search) this.#pacers.search.seed(state.search.ends);
+    if (!state.daily && !state.window) return;
     this.#budgetAt = state.at;
     if (state.daily) Object.assign(this.rateLimit, { daily: state.daily.limit, dailyRemaining: state.daily.remaining });
     const w = state.window;

@@ -7,6 +7,7 @@ import { loadMapping } from '../mapping/load.ts';
 import { CRMS, type CrmName } from '../model.ts';
 import { type LinkRow, type Store } from '../store/index.ts';
 import { openStoreFor } from '../store/open.ts';
+import { adoptStoredBudget, storeBudget } from '../sync/budget-state.ts';
 import { connect } from '../sync/connect.ts';
 import { resolveLink } from '../sync/link-admin.ts';
 
@@ -39,11 +40,25 @@ export async function openContext(crmOption: string | undefined, opts: { mapping
   let connector: CrmConnector;
   try {
     connector = await connect(crm, { env, store, installation });
+    await adoptStoredBudget(store, installation, connector);
   } catch (error) {
     await store.close();
     throw error;
   }
-  return { env, crm, installation, store, engine, connector, close: async () => await store.close() };
+  return { env, crm, installation, store, engine, connector, close: async () => await keepBudgetAndClose(store, [[installation, connector]]) };
+}
+
+/**
+ * The next command may run a second later in a new process: it starts from the budget this one heard last
+ * (HubSpot search in particular counts per account across processes and says nothing back). Keeping it is best
+ * effort: a store that fails here has already kept everything the command wrote.
+ */
+async function keepBudgetAndClose(store: Store, held: Array<[string, CrmConnector]>): Promise<void> {
+  try {
+    for (const [installation, connector] of held) await storeBudget(store, installation, connector).catch(() => undefined);
+  } finally {
+    await store.close();
+  }
 }
 
 /** What linked commands need (issue 16): the link, its two installations' connectors, the linked engine. */
@@ -75,7 +90,9 @@ export async function openLinkContext(linkOption: string | true, opts: { mapping
       hubspot: await connect('hubspot', { env, store, installation: link.hubspot }),
       salesforce: await connect('salesforce', { env, store, installation: link.salesforce }),
     };
-    return { env, link, store, engine, connectors, close: async () => await store.close() };
+    await adoptStoredBudget(store, link.hubspot, connectors.hubspot);
+    await adoptStoredBudget(store, link.salesforce, connectors.salesforce);
+    return { env, link, store, engine, connectors, close: async () => await keepBudgetAndClose(store, [[link.hubspot, connectors.hubspot], [link.salesforce, connectors.salesforce]]) };
   } catch (error) {
     await store.close();
     throw error;

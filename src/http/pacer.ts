@@ -75,6 +75,24 @@ export class Pacer {
     }
   }
 
+  /** The window's entries still counting (epoch ms, oldest first): what another process must wait out too. */
+  held(): number[] {
+    this.#prune(this.#now());
+    return [...this.#starts];
+  }
+
+  /**
+   * Entries another process made in the same budget (its `held()`): they count here until their window ends.
+   * For a server that counts arrivals per account and tells nothing back (HubSpot search), this is the only
+   * way a new process learns that the one before it used the last second.
+   */
+  seed(entries: readonly number[]): void {
+    const now = this.#now();
+    for (const at of entries) if (at > now - this.#intervalMs && at <= now) this.#starts.push(at);
+    this.#starts.sort((a, b) => a - b);
+    this.#drain();
+  }
+
   /** Stops every call of this class until `ms` from now (429 window, 423 lock, Retry-After). */
   pauseFor(ms: number): void {
     this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + ms);

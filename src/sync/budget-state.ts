@@ -15,6 +15,7 @@ const Budget = z.object({
   at: z.number().int().nonnegative(),
   daily: z.object({ limit: z.number().nonnegative(), remaining: z.number() }).optional(),
   window: z.object({ max: z.number().positive(), remaining: z.number(), intervalMs: z.number().positive() }).optional(),
+  search: z.object({ ends: z.array(z.number()).max(100) }).optional(),
 });
 
 /** The installation's stored budget, handed to the connector (a damaged value is ignored: the CRM tells again). */
@@ -32,6 +33,7 @@ export async function adoptStoredBudget(store: Store, installation: string, conn
   const state: BudgetState = { at: parsed.data.at };
   if (parsed.data.daily) state.daily = parsed.data.daily;
   if (parsed.data.window) state.window = parsed.data.window;
+  if (parsed.data.search) state.search = parsed.data.search;
   connector.adoptBudget(state);
   return state;
 }

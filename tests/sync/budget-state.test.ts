@@ -5,10 +5,13 @@
  */
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUDGET_FRESH_MS } from '../../connectors/port.ts';
+import { z } from 'zod';
+import { resolveHubspotConfig } from '../../connectors/hubspot/config.ts';
+import { HubspotTransport } from '../../connectors/hubspot/transport.ts';
+import { BUDGET_FRESH_MS, type CrmConnector } from '../../connectors/port.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { adoptStoredBudget, BUDGET_SETTING, storeBudget } from '../../src/sync/budget-state.ts';
-import { api, connector as hubspotConnector } from '../hubspot/helpers.ts';
+import { api, BASE, connector as hubspotConnector, TOKEN } from '../hubspot/helpers.ts';
 import { connector as salesforceConnector, sf, usage, V } from '../salesforce/fixtures.ts';
 
 afterEach(() => nock.cleanAll());
@@ -83,6 +86,39 @@ describe('API budgets kept per installation between jobs', () => {
       // A damaged value is ignored, not fatal.
       await store.setSetting('hubspot:1', BUDGET_SETTING, '{not json');
       expect(await adoptStoredBudget(store, 'hubspot:1', hubspotConnector())).toBeNull();
+    });
+  });
+
+  it('HubSpot search: a new process waits out the searches the one before it made in the last second', async () => {
+    // Search counts 5 requests/s per account, across clients, and sends no rate-limit headers
+    // (https://developers.hubspot.com/docs/api-reference/legacy/crm/search-the-crm, "Limits"): only the kept
+    // answer times can tell the next CLI process that the second is spent.
+    await withStore(async (store) => {
+      const arrivals: number[] = [];
+      const answered: number[] = [];
+      api()
+        .post('/crm/v3/objects/contacts/search')
+        .times(6)
+        .reply(() => {
+          arrivals.push(Date.now());
+          return [200, { total: 0, results: [] }];
+        });
+      const transport = () => new HubspotTransport(resolveHubspotConfig({ accessToken: TOKEN, baseUrl: BASE, searchPerSecond: 5, retry: { retries: 0, minTimeoutMs: 1 } }));
+      const search = (t: HubspotTransport) => t.request({ endpoint: 'objects.contacts.search', endpointClass: 'search', method: 'POST', path: '/crm/v3/objects/contacts/search', body: { limit: 200 }, schema: z.object({ results: z.array(z.unknown()) }) }).then(() => answered.push(Date.now()));
+      const portOf = (t: HubspotTransport) => ({ budget: () => t.budget(), adoptBudget: (s: Parameters<HubspotTransport['adoptBudget']>[0]) => t.adoptBudget(s) }) as unknown as CrmConnector;
+
+      const a = transport();
+      await Promise.all([1, 2, 3, 4, 5].map(() => search(a)));
+      expect(a.budget()?.search?.ends).toHaveLength(5);
+      await storeBudget(store, 'hubspot:1', portOf(a));
+
+      const b = transport();
+      const adopted = await adoptStoredBudget(store, 'hubspot:1', portOf(b));
+      expect(adopted?.search?.ends).toHaveLength(5);
+      await search(b);
+      // The sixth search reaches the server a full second after the first answer of the process before.
+      expect(arrivals).toHaveLength(6);
+      expect(arrivals[5] as number).toBeGreaterThanOrEqual((answered[0] as number) + 1000);
     });
   });
 });
