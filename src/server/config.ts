@@ -54,6 +54,12 @@ export const ServerEnvSchema = z.object({
   PARCOURS_EVENT_RETRY_MIN: duration.default(5_000),
   /** PostgreSQL job queue: further attempts of a failed job (backoff from 5 s, doubling, capped at 15 min) before it is kept as failed. */
   PARCOURS_JOB_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
+  /**
+   * SIGTERM: how long a worker lets its running jobs finish. Past it the queue takes them back and each run stops at
+   * its next safe point (after a stored batch, before the next push); the job is retried, by this or another worker.
+   * Keep it under the platform's kill grace (Kubernetes terminationGracePeriodSeconds, 30 s by default).
+   */
+  PARCOURS_STOP_GRACE: duration.refine((ms) => ms >= 1000, 'at least 1s').default(25_000),
   PARCOURS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HUBSPOT_CLIENT_ID: nonEmpty.optional(),
   /** Also the webhook signing secret (hubspot.md §9). */

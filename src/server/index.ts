@@ -38,8 +38,6 @@ export const LEARN_WAIT_MS = 10_000;
 
 export type ServerRole = 'web' | 'worker' | 'all';
 export const SERVER_ROLES: readonly ServerRole[] = ['web', 'worker', 'all'];
-/** How long a stopping worker waits for its running jobs before it exits (they are then taken over). */
-export const STOP_TIMEOUT_MS = 30_000;
 
 export interface ServerOptions {
   /** Environment to read (default process.env), or an already parsed one. */
@@ -197,7 +195,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
         });
         // pg-boss: stop fetching, let the running jobs finish (a job still running at the timeout is
         // taken over by another worker once its heartbeat lapses).
-        await running?.stop(STOP_TIMEOUT_MS);
+        await running?.stop(settings.PARCOURS_STOP_GRACE);
         await queue.idle();
         await refreshPool?.end();
         if (ownsStore) await store.close();

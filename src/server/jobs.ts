@@ -97,7 +97,7 @@ export interface InstallationWork {
    * Runs one sync now (the caller holds the installation's one-writer slot: its lane, `laneOf`). An installation
    * in a link runs the link's sync, which writes both of its installations.
    */
-  syncNow(id: string, s: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<SyncSummary | LinkedSyncSummary>;
+  syncNow(id: string, s: { mode: 'full' | 'incremental'; dryRun: boolean; signal?: AbortSignal }): Promise<SyncSummary | LinkedSyncSummary>;
   /**
    * Who writes an installation, one at a time: itself, or its link's lane (`link:<id>`) when it is in a link —
    * a linked sync writes both sides, so the two installations share one writer slot.
@@ -166,7 +166,7 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
   };
 
   /** The link's sync: both sides pulled, one journey evaluated, the same stage, flags and segments written to both. */
-  async function linkedSyncNow(link: LinkRow, s: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<LinkedSyncSummary> {
+  async function linkedSyncNow(link: LinkRow, s: { mode: 'full' | 'incremental'; dryRun: boolean; signal?: AbortSignal }): Promise<LinkedSyncSummary> {
     const engines = linkedEnginesFor();
     const rows = { hubspot: await installation(link.hubspot), salesforce: await installation(link.salesforce) };
     const connectors = {} as Record<CrmName, CrmConnector>;
@@ -176,7 +176,7 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     }
     let summary: LinkedSyncSummary;
     try {
-      summary = await runLinkedSync({ store: o.store, link, engine: engines.linked, connectors, mode: s.mode, dryRun: s.dryRun, now: o.now() });
+      summary = await runLinkedSync({ store: o.store, link, engine: engines.linked, connectors, mode: s.mode, dryRun: s.dryRun, now: o.now(), ...(s.signal ? { signal: s.signal } : {}) });
     } catch (error) {
       for (const crm of CRMS) o.metrics.runFinished(crm, s.mode, 'failed');
       throw error;
@@ -289,7 +289,7 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     // More were due than one read takes: the next drain (armed for the pending events) takes them.
   }
 
-  async function syncNow(id: string, s: { mode: 'full' | 'incremental'; dryRun: boolean }): Promise<SyncSummary | LinkedSyncSummary> {
+  async function syncNow(id: string, s: { mode: 'full' | 'incremental'; dryRun: boolean; signal?: AbortSignal }): Promise<SyncSummary | LinkedSyncSummary> {
     const row = await installation(id);
     const { link } = await laneOf(id);
     if (link) return linkedSyncNow(link, s);
@@ -298,7 +298,7 @@ export function createInstallationWork(o: WorkOptions): InstallationWork {
     if (!s.dryRun) await ready(row, connector, engine);
     let summary: SyncSummary;
     try {
-      summary = await runSync({ connector, store: o.store, engine, installation: id, mode: s.mode, dryRun: s.dryRun, now: o.now() });
+      summary = await runSync({ connector, store: o.store, engine, installation: id, mode: s.mode, dryRun: s.dryRun, now: o.now(), ...(s.signal ? { signal: s.signal } : {}) });
     } catch (error) {
       o.metrics.runFinished(row.crm, s.mode, 'failed');
       throw error;

@@ -118,7 +118,7 @@ const nightlyCron = (hhmm: string): string => {
 };
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
-const ERROR_CODES = new Set<string>(['MAPPING_INVALID', 'CONFIG_INVALID', 'INPUT_INVALID', 'AUTH_FAILED', 'RATE_LIMITED', 'DAILY_LIMIT', 'QUOTA_RESERVE', 'CRM_VALIDATION', 'CRM_UNAVAILABLE', 'CRM_ERROR', 'NOT_FOUND', 'STORE_ERROR', 'PAUSED'] satisfies ErrorCode[]);
+const ERROR_CODES = new Set<string>(['MAPPING_INVALID', 'CONFIG_INVALID', 'INPUT_INVALID', 'AUTH_FAILED', 'RATE_LIMITED', 'DAILY_LIMIT', 'QUOTA_RESERVE', 'CRM_VALIDATION', 'CRM_UNAVAILABLE', 'CRM_ERROR', 'NOT_FOUND', 'STORE_ERROR', 'PAUSED', 'INTERRUPTED'] satisfies ErrorCode[]);
 
 function keyOf(data: JobData): string {
   switch (data.kind) {
@@ -260,7 +260,9 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
       }
       switch (data.kind) {
         case 'sync': {
-          const summary = await o.work.syncNow(data.installation, { mode: data.mode, dryRun: data.dryRun });
+          // pg-boss aborts job.signal when it takes the job back (a stop past its timeout, a lost heartbeat claim):
+          // the run then stops at its next safe point instead of writing on after the job was handed on.
+          const summary = await o.work.syncNow(data.installation, { mode: data.mode, dryRun: data.dryRun, signal: job.signal });
           // Any successful run catches up what an overflowed inbox could not keep.
           if (!data.dryRun && (summary.status === 'succeeded' || summary.status === 'partial')) {
             if (await o.store.getSetting(data.installation, OVERFLOW_SETTING) !== undefined) await o.store.deleteSetting(data.installation, OVERFLOW_SETTING);
@@ -394,7 +396,12 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
       }
     },
     async stop(timeoutMs) {
+      // Past the timeout pg-boss fails the jobs still running and aborts their signals; their runs stop at the next
+      // safe point. The installation locks are let go only once every handler has returned: a run still writing
+      // keeps its installation to itself until it stops, or until the process dies (a SIGKILL ends the lock session).
       if (started) await boss.stop({ graceful: true, timeout: timeoutMs });
+      if (active > 0) o.log.warn({ running: active }, 'waiting for interrupted jobs to reach a safe point before letting go of their installations');
+      while (active > 0) await new Promise((r) => setTimeout(r, 50));
       await locks?.close();
     },
     running: () => active,

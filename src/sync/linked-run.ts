@@ -37,6 +37,8 @@ export interface LinkedSyncOptions {
   /** Evaluation time; the clock is read by the caller. */
   now: number;
   onProgress?: (p: SyncProgress & { side?: CrmName }) => void;
+  /** As `SyncOptions.signal`: each side stops at its next safe point. */
+  signal?: AbortSignal;
 }
 
 export interface LinkedSyncSummary {
@@ -91,6 +93,7 @@ export async function runLinkedSync(o: LinkedSyncOptions): Promise<LinkedSyncSum
       mode: o.mode,
       dryRun: o.dryRun,
       now: o.now,
+      ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: (p: SyncProgress) => o.onProgress?.({ ...p, side: crm }) } : {}),
     });
   }

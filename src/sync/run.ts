@@ -36,6 +36,20 @@ export interface SyncOptions {
   /** Records per write flush and kind; default: the connector's `pushChunk`. */
   flushSize?: number;
   onProgress?: (p: SyncProgress) => void;
+  /**
+   * Aborted when the worker must let go of the job (SIGTERM past its grace, or the queue took the job back): the
+   * run stops at its next safe point — after a pulled batch and its cursor are stored, before the next push — and
+   * the pushes already sent finish and are recorded. The run ends failed (`INTERRUPTED`); the next one goes on
+   * from the stored cursors and pushes only what is still different.
+   */
+  signal?: AbortSignal;
+}
+
+/** Throws `INTERRUPTED` once the run's signal is aborted (call only where stopping keeps the store consistent). */
+export function stopIfAborted(o: Pick<SyncOptions, 'signal' | 'installation' | 'connector'>): void {
+  if (!o.signal?.aborted) return;
+  const why = o.signal.reason instanceof Error ? o.signal.reason.message : typeof o.signal.reason === 'string' ? o.signal.reason : 'the worker is stopping';
+  throw new ParcoursError('INTERRUPTED', `run interrupted (${why}); what it pulled and wrote is kept, and the next run goes on from there`, { crm: o.connector.crm, installation: o.installation });
 }
 
 export interface SyncProgress {
@@ -230,10 +244,12 @@ export async function startInstallationRun(options: SyncOptions): Promise<Instal
     evaluate: (customers, planner) => evaluator.evaluate(customers, planner),
     async complete(opts = {}) {
       const members = await evaluator.finish(opts.rest ?? true);
+      stopIfAborted(o);
       if (!o.dryRun) await syncSegments(o, summary, members, await memberships?.result());
       else await planSegments(o, summary, members);
       if (opts.tasks ?? true) {
         // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
+        stopIfAborted(o);
         const tasks = await syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun });
         if (tasks) {
           summary.tasks = tasks;
@@ -299,6 +315,7 @@ async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evalu
     summary.pulled.removed += batch.removed.length;
     done += batch.records.length;
     o.onProgress?.({ phase: 'pull', done });
+    stopIfAborted(o);
     if (streams && batch.kind === 'contact' && complete.has('deal') && complete.has('ticket') && batch.records.length > 0 && !(batch.handovers?.length)) {
       await evaluator?.evaluate(o.store.iterateCustomers(o.installation, { contactIds: batch.records.map((r) => r.id) }));
     }
@@ -330,6 +347,7 @@ async function pullTouchpoints(o: SyncOptions, summary: SyncSummary): Promise<vo
     for (const r of applied.rejected) if (tally.rejectedExamples.length < 10) tally.rejectedExamples.push(r);
     done += applied.stored.length;
     o.onProgress?.({ phase: 'pull', done });
+    stopIfAborted(o);
   }
 }
 
@@ -391,6 +409,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
   // push stops the loop at its next flush (each one checks) or at the drain, and ends the run.
   const flush = async (kind: ObjectKind, force: boolean, last = false): Promise<void> => {
     pushes.check();
+    stopIfAborted(o);
     const queue = pending[kind];
     if (queue.length === 0 || (!force && queue.length < flushSize)) return;
     pending[kind] = [];
@@ -419,6 +438,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
     members ??= new Map(engine.mapping.segments.map((s) => [s.id, new Set()]));
     for await (const [customer, current] of withCurrentStages(store, installation, customers)) {
       if (planned.has(customer.contact.id)) continue;
+      if (o.signal?.aborted) stopIfAborted(o);
       planned.add(customer.contact.id);
       n++;
       const plan = planner(engine, current, customer, o.now, types);
