@@ -11,7 +11,7 @@ import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import type { JourneyMap } from '../../src/report/schema.ts';
 import type { StageHistoryRow } from '../../src/store/types.ts';
-import { inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, salesforceEnv, storeEnv, type SyncJson } from './cli.ts';
 
 /** Setup, a full sync and two reports through the real CLI: four process starts. */
 const FIRST_MAP_TIMEOUT = 120_000;
@@ -56,7 +56,7 @@ describe('the first map has a history: HubSpot', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startHubspotSandbox({ port: 0, seed: 9, contacts: 200 });
-    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
   });
   afterAll(async () => {
     await sb.close();
@@ -94,7 +94,7 @@ describe('the first map has a history: Salesforce', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ port: 0, seed: 21, contacts: 200 });
-    env = { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
+    env = { ...salesforceEnv(sb), ...storeEnv() };
   });
   afterAll(async () => {
     await sb.close();

@@ -1,5 +1,6 @@
 /** Runs the real CLI as a child process, the way an admin would. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,29 @@ export interface CliResult {
 
 export function tempDb(): string {
   return join(mkdtempSync(join(tmpdir(), 'parcours-e2e-')), 'parcours.db');
+}
+
+/** Which store the e2e CLI runs use: the vitest project `e2e-postgres` (vitest.config.ts) sets `postgres`. */
+export const E2E_STORE: 'sqlite' | 'postgres' = process.env.PARCOURS_E2E_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * The store part of a CLI environment (issue 15: the same e2e tests on both backends): a fresh SQLite file, or in
+ * the `e2e-postgres` project a fresh PostgreSQL database on PARCOURS_TEST_DATABASE_URL's server, named after the
+ * run so the project's teardown (tests/e2e/postgres-databases.ts) drops it.
+ */
+export function storeEnv(): Record<string, string> {
+  if (E2E_STORE === 'sqlite') return { PARCOURS_DB: tempDb() };
+  const server = process.env.PARCOURS_TEST_DATABASE_URL;
+  const run = process.env.PARCOURS_E2E_RUN;
+  if (!server || !run) throw new Error('the e2e-postgres project needs PARCOURS_TEST_DATABASE_URL and PARCOURS_E2E_RUN (vitest.config.ts sets both)');
+  const name = `parcours_e2e_${run}_${randomBytes(4).toString('hex')}`;
+  // Synchronous, so the environment can be built where a file builds it today (CREATE DATABASE is quick).
+  const script = `const pg = require('pg'); const c = new pg.Client({ connectionString: process.argv[1] }); c.connect().then(() => c.query('CREATE DATABASE ' + process.argv[2])).then(() => c.end(), (e) => { console.error(e.message); process.exit(1); });`;
+  const r = spawnSync(process.execPath, ['-e', script, server, name], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`creating the e2e database ${name}: ${r.stderr}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { PARCOURS_DATABASE_URL: url.toString() };
 }
 
 /** The environment of a Salesforce installation from the sandbox's refresh-token credentials. */

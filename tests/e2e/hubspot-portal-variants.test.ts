@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { startHubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import type { StageDateNames } from '../../sandbox/hubspot/schema.ts';
 import type { DealRecord } from '../../src/model.ts';
-import { inStore, runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, storeEnv, type SyncJson } from './cli.ts';
 
 /** Each test runs the CLI three or four times as child processes: give them room on a loaded machine. */
 const CLI_TEST = { timeout: 120_000 };
@@ -21,7 +21,7 @@ describe('HubSpot end to end: stage-entry dates on current and older portals', (
   for (const names of ['v2', 'legacy'] as StageDateNames[]) {
     it(`reads every deal's stage-entry date from a portal with ${names === 'v2' ? 'only hs_v2_date_entered_*' : 'only the legacy hs_date_entered_*'}`, CLI_TEST, async () => {
       const sb = await startHubspotSandbox({ port: 0, seed: 7, contacts: 40, stageDates: names });
-      const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+      const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
       try {
         expect((await runCli(['setup', '--crm', 'hubspot'], env)).code).toBe(0);
         const sync = await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env);
@@ -54,7 +54,7 @@ describe('HubSpot end to end: stage-entry dates on current and older portals', (
 describe('HubSpot end to end: one bad record in a batch update', () => {
   it('costs one failure and one call: the rest is written, no halving', CLI_TEST, async () => {
     const sb = await startHubspotSandbox({ port: 0, seed: 13, contacts: 60 });
-    const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
     try {
       expect((await runCli(['setup', '--crm', 'hubspot'], env)).code).toBe(0);
       expect((await runJson<SyncJson>(['sync', '--crm', 'hubspot'], env)).code).toBe(0);
@@ -104,7 +104,7 @@ describe('HubSpot end to end: doctor with an OAuth token', () => {
         body: new URLSearchParams({ grant_type: 'refresh_token', client_id: sb.oauth.clientId, client_secret: sb.oauth.clientSecret, refresh_token: sb.oauth.refreshToken }),
       });
       const { access_token: accessToken } = (await res.json()) as { access_token: string };
-      const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: accessToken, HUBSPOT_AUTH_KIND: 'oauth', HUBSPOT_CLIENT_ID: sb.oauth.clientId, HUBSPOT_CLIENT_SECRET: sb.oauth.clientSecret, PARCOURS_DB: tempDb() };
+      const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: accessToken, HUBSPOT_AUTH_KIND: 'oauth', HUBSPOT_CLIENT_ID: sb.oauth.clientId, HUBSPOT_CLIENT_SECRET: sb.oauth.clientSecret, ...storeEnv() };
       const r = await runJson<Array<{ id: string; ok: boolean; detail: string }>>(['doctor', '--crm', 'hubspot'], env);
       expect(r.json.find((c) => c.id === 'hubspot.scopes')).toMatchObject({ ok: true, detail: expect.stringMatching(/^All \d+ required scopes granted\.$/) });
       expect(sb.calls.filter((c) => c.method === 'POST' && c.path === '/oauth/2026-03/token/introspect')).toHaveLength(1);

@@ -1,7 +1,7 @@
 /** `parcours sync --crm hubspot` pulls the portal's touchpoints per channel, then only what changed (issue 13). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
-import { inStore, runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, storeEnv, type SyncJson } from './cli.ts';
 
 type TouchpointJson = SyncJson & { touchpoints: { supported: boolean; pulled: number; byChannel: Record<string, number>; removed: number; swept: number; rejected: number } };
 
@@ -11,7 +11,7 @@ describe('HubSpot touchpoints end to end: the real CLI against the sandbox', { t
 
   beforeAll(async () => {
     sb = await startHubspotSandbox({ port: 0, seed: 17, contacts: 80 });
-    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
     expect((await runCli(['setup', '--crm', 'hubspot'], env)).code).toBe(0);
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
-import { inStore, runCli, runJson, startCli, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, startCli, storeEnv, type SyncJson } from './cli.ts';
 import { HS_BURST, hubspotIncrementalFloor, hubspotTouchpointIncrementalFloor, withTouchpoints } from '../../bench/floors.ts';
 import { ownedSpec } from '../../bench/sandbox-child.ts';
 import { hubspotOwned, hubspotState, hubspotTouchpointState, hubspotWritesBetween } from '../../bench/sandbox-state.ts';
@@ -18,7 +18,7 @@ describe('HubSpot end to end: the real CLI against the sandbox', { timeout: 120_
 
   beforeAll(async () => {
     sb = await startHubspotSandbox({ port: 0, seed: 11, contacts: 150 });
-    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
   });
   afterAll(async () => {
     await sb.close();
@@ -161,7 +161,7 @@ describe('HubSpot end to end: a run killed mid-push', () => {
     // 1,200 contacts: three pushes of 400 (the four batch updates of one push go side by side, two pushes at
     // a time), so killing the run once the first batch update has been answered stops it mid-push.
     const sb = await startHubspotSandbox({ port: 0, seed: 5, contacts: 1200 });
-    const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    const env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
     try {
       expect((await runCli(['setup', '--crm', 'hubspot'], env)).code).toBe(0);
       // The first full sync writes 1,200 contacts (3 pushes of 4 batches) plus deals and tickets; slow each

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLinkedSandboxes, type LinkedSandboxes } from '../../sandbox/linked.ts';
 import { DAY_MS } from '../../src/model.ts';
 import type { JourneyMap } from '../../src/report/index.ts';
-import { runCli, salesforceEnv, tempDb } from './cli.ts';
+import { runCli, salesforceEnv, storeEnv } from './cli.ts';
 
 const norm = (e: unknown): string => String(e ?? '').trim().toLowerCase();
 
@@ -23,7 +23,7 @@ describe('linked map and explain on the linked sandboxes (issue 16)', { timeout:
 
   beforeAll(async () => {
     sb = await startLinkedSandboxes({ seed: 11, contacts: 150 });
-    env = { HUBSPOT_BASE_URL: sb.hubspot.url, HUBSPOT_ACCESS_TOKEN: sb.hubspot.accessToken, ...salesforceEnv(sb.salesforce), PARCOURS_DB: tempDb(), PARCOURS_LINK: 'hubspot,salesforce' };
+    env = { HUBSPOT_BASE_URL: sb.hubspot.url, HUBSPOT_ACCESS_TOKEN: sb.hubspot.accessToken, ...salesforceEnv(sb.salesforce), ...storeEnv(), PARCOURS_LINK: 'hubspot,salesforce' };
     const setup = await runCli(['setup', '--link'], env);
     expect(setup.code, setup.stderr).toBe(0);
     const s = await runCli(['sync', '--link', '--full', '--json'], env);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import { DAY_MS } from '../../src/model.ts';
-import { addSalesforceIntegrationProperties, inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { addSalesforceIntegrationProperties, inStore, runCli, runJson, salesforceEnv, storeEnv, type SyncJson } from './cli.ts';
 
 /** `sync --link --json`, as the README documents it. */
 interface LinkedJson {
@@ -31,7 +31,7 @@ describe('one customer across a linked HubSpot portal and Salesforce org (issue 
     // Different seeds: the seeded people do not overlap; the people the test is about are made below.
     hs = await startHubspotSandbox({ port: 0, seed: 41, contacts: 30 });
     sf = await startSalesforceSandbox({ port: 0, seed: 42, contacts: 30 });
-    env = { HUBSPOT_BASE_URL: hs.url, HUBSPOT_ACCESS_TOKEN: hs.accessToken, ...salesforceEnv(sf), PARCOURS_DB: tempDb(), PARCOURS_LINK: 'hubspot,salesforce' };
+    env = { HUBSPOT_BASE_URL: hs.url, HUBSPOT_ACCESS_TOKEN: hs.accessToken, ...salesforceEnv(sf), ...storeEnv(), PARCOURS_LINK: 'hubspot,salesforce' };
 
     // The properties HubSpot's Salesforce integration creates in the portal it is installed in.
     await addSalesforceIntegrationProperties(hs);

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
-import { inStore, runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, storeEnv, type SyncJson, tempDb } from './cli.ts';
 
 /** Per test: several real CLI runs, each seconds long when the machine is busy. */
 const E2E_TIMEOUT = 180_000;
@@ -30,7 +30,7 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
   // Several CLI runs per test: on a loaded machine each takes seconds.
   beforeAll(async () => {
     sb = await startHubspotSandbox({ port: 0, seed: 31, contacts: 80 });
-    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
     expect((await runCli(['setup', '--crm', 'hubspot'], env)).code).toBe(0);
     expect((await runCli(['sync', '--crm', 'hubspot'], env)).code).toBe(0);
   }, E2E_TIMEOUT);
@@ -113,7 +113,7 @@ describe('HubSpot: a full run reconciles the mirror and the segment lists with t
   it('a list an admin deleted is reported when the mapping says so, and recreated by default', async () => {
     const { listId, members } = await segment('emea');
     sb.data.deleteList(listId);
-    const mapping = join(dirname(env.PARCOURS_DB as string), 'report.yaml');
+    const mapping = join(dirname(tempDb()), 'report.yaml');
     writeFileSync(mapping, readFileSync('mappings/hubspot.yaml', 'utf8').replace("segment_list_prefix: 'Parcours: '", "segment_list_prefix: 'Parcours: '\n  deleted_segment_list: report"));
     const reported = await runJson<ReconcileJson>(['sync', '--crm', 'hubspot', '--full', '--mapping', mapping], env);
     expect(reported.code).toBe(0);

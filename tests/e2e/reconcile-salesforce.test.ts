@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
-import { inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, salesforceEnv, storeEnv, type SyncJson } from './cli.ts';
 
 /** Per test: several real CLI runs, each seconds long when the machine is busy. */
 const E2E_TIMEOUT = 180_000;
@@ -28,7 +28,7 @@ describe('Salesforce: a full run reconciles the mirror and the campaigns with th
   // Several CLI runs per test: on a loaded machine each takes seconds.
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ port: 0, seed: 41, contacts: 60 });
-    env = { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
+    env = { ...salesforceEnv(sb), ...storeEnv() };
     expect((await runCli(['setup', '--crm', 'salesforce'], env)).code).toBe(0);
     expect((await runCli(['sync', '--crm', 'salesforce'], env)).code).toBe(0);
   }, E2E_TIMEOUT);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox, servedRequests } from '../../sandbox/salesforce/index.ts';
-import { inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, salesforceEnv, storeEnv, type SyncJson } from './cli.ts';
 
 const WRITE = /composite\/sobjects|jobs\/ingest|CampaignMember/;
 const INSTALLATION = 'salesforce:default';
@@ -23,7 +23,7 @@ describe('rollback holds until resume (Salesforce end to end)', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ port: 0, seed: 31, contacts: 60 });
-    env = { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
+    env = { ...salesforceEnv(sb), ...storeEnv() };
   });
   afterAll(() => sb.close());
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox, servedRequests } from '../../sandbox/salesforce/index.ts';
-import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { runCli, runJson, storeEnv, type SyncJson } from './cli.ts';
 
 describe('Salesforce end to end: 5,000 records modified in the same second', () => {
   // An hour ago, so the cursor second is out of the in-flight window and the (second, Id) keyset is used.
@@ -15,7 +15,7 @@ describe('Salesforce end to end: 5,000 records modified in the same second', () 
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ port: 0, seed: 5, contacts: 30, now: T0, clock: () => t });
-    env = { SALESFORCE_INSTANCE_URL: sb.url, SALESFORCE_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    env = { SALESFORCE_INSTANCE_URL: sb.url, SALESFORCE_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
     expect((await runJson(['setup', '--crm', 'salesforce'], env)).code).toBe(0);
     expect((await runJson<SyncJson>(['sync', '--crm', 'salesforce'], env)).code).toBe(0);
     // The first run's own writes come back once; after this the cursor sits on them.

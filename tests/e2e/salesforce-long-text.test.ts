@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox, servedRequests } from '../../sandbox/salesforce/index.ts';
-import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { runCli, runJson, storeEnv, type SyncJson } from './cli.ts';
 import { rest } from '../sandbox-salesforce/helpers.ts';
 
 describe('Salesforce end to end: reason fields that are Long Text Areas', () => {
@@ -15,7 +15,7 @@ describe('Salesforce end to end: reason fields that are Long Text Areas', () => 
   beforeAll(async () => {
     // No interactions seeded: the page count below is about the Contact pull alone.
     sb = await startSalesforceSandbox({ port: 0, seed: 9, contacts: 500, seedTouchpoints: false });
-    env = { SALESFORCE_INSTANCE_URL: sb.url, SALESFORCE_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    env = { SALESFORCE_INSTANCE_URL: sb.url, SALESFORCE_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
     for (const name of ['Parcours_Stage_Reason__c', 'Parcours_Friction_Reason__c']) {
       const res = await rest(sb, 'POST', '/services/data/v66.0/tooling/sobjects/CustomField', { FullName: `Contact.${name}`, Metadata: { label: name, type: 'LongTextArea', length: 32768, visibleLines: 3 } });
       expect(res.status).toBe(201);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
-import { addSalesforceIntegrationProperties, inStore, runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { addSalesforceIntegrationProperties, inStore, runCli, runJson, salesforceEnv, storeEnv, type SyncJson } from './cli.ts';
 
 interface LinkedJson {
   status: string;
@@ -25,7 +25,7 @@ describe('a Salesforce merge hands the customer over to the survivor (issue 16)'
   beforeAll(async () => {
     hs = await startHubspotSandbox({ port: 0, seed: 51, contacts: 10 });
     sf = await startSalesforceSandbox({ port: 0, seed: 52, contacts: 10, seedTouchpoints: false });
-    env = { HUBSPOT_BASE_URL: hs.url, HUBSPOT_ACCESS_TOKEN: hs.accessToken, ...salesforceEnv(sf), PARCOURS_DB: tempDb(), PARCOURS_LINK: 'hubspot,salesforce' };
+    env = { HUBSPOT_BASE_URL: hs.url, HUBSPOT_ACCESS_TOKEN: hs.accessToken, ...salesforceEnv(sf), ...storeEnv(), PARCOURS_LINK: 'hubspot,salesforce' };
     // The properties HubSpot's Salesforce integration creates in the portal it is installed in.
     await addSalesforceIntegrationProperties(hs);
     // Mia: a Contact the integration linked to her HubSpot contact by id (the addresses differ).

@@ -3,23 +3,22 @@ import { startSalesforceSandbox } from '../../sandbox/salesforce/index.ts';
 import { readEnv } from '../../src/config.ts';
 import { compileEngine } from '../../src/journey/engine.ts';
 import { loadMapping } from '../../src/mapping/load.ts';
-import { openStore } from '../../src/store/index.ts';
+import { openStoreFor } from '../../src/store/open.ts';
 import { connect } from '../../src/sync/connect.ts';
 import { runSync } from '../../src/sync/run.ts';
 import { runSetup } from '../../src/sync/setup.ts';
-import { salesforceEnv, tempDb } from './cli.ts';
+import { salesforceEnv, storeEnv } from './cli.ts';
 import { SECRET_KEY } from '../server/harness.ts';
 
 describe('Salesforce refresh token rotation', () => {
   it('keeps the rotated refresh token sealed in the store and uses it on the next run', async () => {
     const sb = await startSalesforceSandbox({ port: 0, seed: 2, contacts: 30, rotateRefreshTokens: true });
-    const db = tempDb();
     const env = readEnv({
-      PARCOURS_DB: db,
+      ...storeEnv(),
       ...salesforceEnv(sb),
       PARCOURS_SECRET_KEY: SECRET_KEY,
     });
-    const store = openStore(db);
+    const store = await openStoreFor(env);
     const installation = 'salesforce:rotation';
     const engine = compileEngine(loadMapping('mappings/salesforce.yaml'));
     try {

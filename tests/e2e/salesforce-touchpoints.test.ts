@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
-import { runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { runJson, salesforceEnv, storeEnv, type SyncJson } from './cli.ts';
 
 type Tally = { supported: boolean; pulled: number; byChannel: Record<string, number>; removed: number; swept: number; rejected: number };
 type Summary = SyncJson & { touchpoints: Tally };
@@ -30,7 +30,7 @@ describe('a standard org: the optional objects are absent', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ port: 0, seed: 41, contacts: 150 });
-    env = { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
+    env = { ...salesforceEnv(sb), ...storeEnv() };
     expect((await runJson(['setup', '--crm', 'salesforce'], env)).code).toBe(0);
   }, 90_000);
   afterAll(() => sb.close());
@@ -64,7 +64,7 @@ describe('an org with Surveys, Chat and Messaging', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ port: 0, seed: 42, contacts: 150, touchpointObjects: { surveys: true, liveChat: true, messaging: true } });
-    env = { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
+    env = { ...salesforceEnv(sb), ...storeEnv() };
     expect((await runJson(['setup', '--crm', 'salesforce'], env)).code).toBe(0);
   }, 90_000);
   afterAll(() => sb.close());

@@ -3,7 +3,7 @@ import { startSalesforceSandbox, type SalesforceSandbox, servedRequests } from '
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inStore, runCli, runJson, salesforceEnv, startCli, tempDb, type SyncJson } from './cli.ts';
+import { inStore, runCli, runJson, salesforceEnv, startCli, storeEnv, type SyncJson } from './cli.ts';
 import { connect, rest } from '../sandbox-salesforce/helpers.ts';
 
 
@@ -11,7 +11,7 @@ const WRITE = /composite\/sobjects|jobs\/ingest/;
 
 function envFor(sb: SalesforceSandbox): Record<string, string> {
   // The refresh flow, as an admin would configure it; the access token comes from the token endpoint.
-  return { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
+  return { ...salesforceEnv(sb), ...storeEnv() };
 }
 
 async function campaignMembers(sb: SalesforceSandbox, env: Record<string, string>, segment: string): Promise<Array<{ ContactId: string | null; LeadId: string | null }>> {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { JourneyMapSchema, type JourneyMap } from '../../src/report/index.ts';
-import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { runCli, runJson, storeEnv, type SyncJson } from './cli.ts';
 
 describe('satisfaction per stage counts an answer in the stage of its time (HubSpot, real CLI)', () => {
   let sb: HubspotSandbox;
@@ -27,7 +27,7 @@ describe('satisfaction per stage counts an answer in the stage of its time (HubS
   beforeAll(async () => {
     sb = await startHubspotSandbox({ port: 0, seed: 11, contacts: 120 });
     for (const id of sb.data.ids('feedback_submissions')) sb.data.archiveRecord('feedback_submissions', id);
-    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
     expect((await runJson(['setup', '--crm', 'hubspot'], env)).code).toBe(0);
     expect((await runJson<SyncJson>(['sync', '--crm', 'hubspot', '--full'], env)).code).toBe(0);
 

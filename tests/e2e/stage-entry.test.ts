@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
-import { runJson, tempDb, type SyncJson } from './cli.ts';
+import { runJson, storeEnv, type SyncJson } from './cli.ts';
 
 const day = (iso: string | undefined): string => new Date(iso as string).toISOString().slice(0, 10);
 
@@ -15,7 +15,7 @@ describe('stage-entry time from evidence (HubSpot, real CLI against the sandbox)
 
   beforeAll(async () => {
     sb = await startHubspotSandbox({ port: 0, seed: 5, contacts: 200 });
-    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
     expect((await runJson(['setup', '--crm', 'hubspot'], env)).code).toBe(0);
     startedAt = Date.now();
     const full = await runJson<SyncJson>(['sync', '--crm', 'hubspot', '--full'], env);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { startSalesforceSandbox, type SalesforceSandbox, servedRequests } from '../../sandbox/salesforce/index.ts';
-import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { runCli, runJson, salesforceEnv, storeEnv, type SyncJson, tempDb } from './cli.ts';
 
 type Disabled = Array<{ rule: string; needs: string[]; fix: string }>;
 type Summary = SyncJson & { disabled: Disabled };
@@ -25,7 +25,7 @@ describe('a standard Salesforce org with the default mapping', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ port: 0, seed: 31, contacts: 120 });
-    env = { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
+    env = { ...salesforceEnv(sb), ...storeEnv() };
   });
   afterAll(async () => {
     await sb.close();
@@ -116,7 +116,7 @@ describe('a HubSpot portal without the CSAT survey rollup', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startHubspotSandbox({ port: 0, seed: 13, contacts: 120, withoutProperties: { contacts: ['hs_feedback_last_csat_survey_rating'] } });
-    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
   });
   afterAll(async () => {
     await sb.close();

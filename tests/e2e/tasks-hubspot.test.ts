@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
-import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { runCli, runJson, storeEnv, type SyncJson } from './cli.ts';
 
 interface TasksJson {
   created: number;
@@ -30,7 +30,7 @@ describe('owner tasks (HubSpot end to end)', { timeout: 300_000 }, () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startHubspotSandbox({ port: 0, seed: 14, contacts: 60 });
-    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
   });
   afterAll(async () => {
     await sb.close();

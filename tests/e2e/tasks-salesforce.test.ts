@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandbox/salesforce/index.ts';
-import { runCli, runJson, salesforceEnv, tempDb, type SyncJson } from './cli.ts';
+import { runCli, runJson, salesforceEnv, storeEnv, type SyncJson } from './cli.ts';
 
 interface TasksJson {
   created: number;
@@ -25,7 +25,7 @@ describe('owner tasks (Salesforce end to end)', { timeout: 300_000 }, () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ port: 0, seed: 14, contacts: 60 });
-    env = { ...salesforceEnv(sb), PARCOURS_DB: tempDb() };
+    env = { ...salesforceEnv(sb), ...storeEnv() };
   });
   afterAll(() => sb.close());
 

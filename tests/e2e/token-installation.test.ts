@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
 import { SANDBOX_HUB_ID } from '../../sandbox/hubspot/auth.ts';
 import { ADMIN_TOKEN, SECRET_KEY, admin } from '../server/harness.ts';
-import { startCli, tempDb } from './cli.ts';
+import { startCli, storeEnv } from './cli.ts';
 
 const TOKEN = 'pat-na1-e2e0c0de-token-installation';
 
@@ -25,7 +25,7 @@ describe('a token installation added to the running service', () => {
   });
 
   it('is checked, stored, and synced on demand', async () => {
-    const env = { PARCOURS_DB: tempDb(), PARCOURS_ADMIN_TOKEN: ADMIN_TOKEN, PARCOURS_SECRET_KEY: SECRET_KEY, PARCOURS_LOG_LEVEL: 'debug', PARCOURS_SYNC_EVERY: '1h', HUBSPOT_BASE_URL: sb.url };
+    const env = { ...storeEnv(), PARCOURS_ADMIN_TOKEN: ADMIN_TOKEN, PARCOURS_SECRET_KEY: SECRET_KEY, PARCOURS_LOG_LEVEL: 'debug', PARCOURS_SYNC_EVERY: '1h', HUBSPOT_BASE_URL: sb.url };
     const proc = startCli(['serve', '--port', '0'], env);
     child = proc;
     const url = await new Promise<string>((resolve, reject) => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSandbox, type HubspotSandbox } from '../../sandbox/hubspot/index.ts';
-import { runCli, runJson, tempDb, type SyncJson } from './cli.ts';
+import { runCli, runJson, storeEnv, type SyncJson } from './cli.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -35,7 +35,7 @@ describe('touchpoint flags, HubSpot end to end', { timeout: 240_000 }, () => {
 
   beforeAll(async () => {
     sb = await startHubspotSandbox({ port: 0, seed: 23, contacts: 5 });
-    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, PARCOURS_DB: tempDb() };
+    env = { HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.accessToken, ...storeEnv() };
 
     // unanswered_inbound: first reply 25 h after an inbound email / 23 h after it.
     email(contact('unanswered', 'lead'), 'INCOMING_EMAIL', now - 3 * DAY);
