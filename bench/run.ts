@@ -17,13 +17,14 @@ const storeArg = args.indexOf('--store');
 const store = storeArg >= 0 ? args[storeArg + 1] : undefined;
 /** scale: --installations N, --workers 1,2,4, --concurrency N (per worker). */
 const flag = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const VALUED = new Set(['--contacts', '--store', '--installations', '--workers', '--concurrency']);
+const VALUED = new Set(['--contacts', '--store', '--installations', '--workers', '--concurrency', '--urgent']);
 const positional = args.filter((a, i) => !a.startsWith('--') && !VALUED.has(args[i - 1] ?? ''));
 const scale = {
   installations: Number(flag('--installations') ?? 200),
   contacts: contacts ?? 2000,
   workers: (flag('--workers') ?? '1,2,4').split(',').map(Number),
   concurrency: Number(flag('--concurrency') ?? 25),
+  urgent: Number(flag('--urgent') ?? 0),
 };
 
 const BENCHES: Record<string, string> = {

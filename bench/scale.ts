@@ -16,7 +16,8 @@
  *     jobs of one installation overlap in time;
  *   - CPU-seconds of the Parcours processes (web + workers, from /proc), of the sandbox, and of the whole
  *     machine (/proc/stat), and the most database connections open at once (pg_stat_activity).
- * Options: --installations N (200), --contacts N per portal (2,000), --workers 1,2,4, --concurrency N per worker (25).
+ * Options: --installations N (200), --contacts N per portal (2,000), --workers 1,2,4, --concurrency N per worker (25),
+ * --urgent N further workers that take only urgent jobs (0; `serve --role worker --jobs urgent`, docs/deploy.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,16 +40,21 @@ const SCHEDULING_SECONDS = 1;
 const STAGE = 'parcours_stage';
 /** The HubSpot connector's request timeout (connectors/hubspot/config.ts). */
 const CLIENT_TIMEOUT_MS = 60_000;
+/** `--concurrency` of an urgent-only worker (docs/deploy.md). */
+const URGENT_CONCURRENCY = 8;
 
 export interface ScaleOptions {
   installations: number;
   contacts: number;
   workers: number[];
   concurrency: number;
+  /** Further worker processes that take only urgent jobs (`serve --role worker --jobs urgent`): webhook recomputes, ticks, rollbacks. */
+  urgent: number;
 }
 
 export interface ScaleResult {
   workers: number;
+  urgent: number;
   concurrency: number;
   installations: number;
   seconds: number;
@@ -62,6 +68,12 @@ export interface ScaleResult {
   maxConnections: number;
   overlapping: number;
   outsideJobs: number;
+  /** Jobs pg-boss ran more than once. */
+  retriedJobs: number;
+  /** Attempts of the runs that got no HTTP answer (client timeout, dropped connection). */
+  unanswered: number;
+  /** The calls outside a job, by endpoint, status and side, with their distance to the nearest job. */
+  outsideBy: string[];
   /** Calls the sandbox answered after the client's timeout: it was the bottleneck (CPU), not the rate limit. */
   answeredLate: number;
   peakRssMiB: { worker: number; sandbox: number };
@@ -95,8 +107,8 @@ function machineBusySeconds(): number {
   return (total - (cpu[3] ?? 0) - (cpu[4] ?? 0)) / ticksPerSecond;
 }
 
-function startServe(role: 'web' | 'worker', env: Record<string, string>, concurrency: number): Promise<Serve> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--role', role, '--concurrency', String(concurrency)], {
+function startServe(role: 'web' | 'worker', env: Record<string, string>, concurrency: number, jobs: 'all' | 'urgent' = 'all'): Promise<Serve> {
+  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--role', role, '--concurrency', String(concurrency), ...(jobs === 'urgent' ? ['--jobs', 'urgent'] : [])], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -204,7 +216,11 @@ export async function runScaleBench(o: ScaleOptions, workers: number): Promise<S
       NODE_OPTIONS: '--max-old-space-size=8192',
     };
     const web = await startServe('web', env, o.concurrency);
-    procs.push(web, ...await Promise.all(Array.from({ length: workers }, () => startServe('worker', env, o.concurrency))));
+    procs.push(web, ...await Promise.all([
+      ...Array.from({ length: workers }, () => startServe('worker', env, o.concurrency)),
+      // Urgent-only workers run few jobs at once, each small: a webhook's recompute never shares an event loop with full syncs.
+      ...Array.from({ length: o.urgent }, () => startServe('worker', env, URGENT_CONCURRENCY, 'urgent')),
+    ]));
     const cpu0 = { procs: procs.map((p) => processCpuSeconds(p.child.pid as number)), sandbox: await sb.request<number>('cpuSeconds'), machine: machineBusySeconds() };
     let maxConnections = 0;
     const sampler = setInterval(() => {
@@ -309,15 +325,32 @@ export async function runScaleBench(o: ScaleOptions, workers: number): Promise<S
     let overlapping = 0;
     let outsideJobs = 0;
     let answeredLate = 0;
+    const outside = new Map<string, { n: number; gaps: number[] }>();
     // When each job of an installation held it (setup, sync and recomputes all run inside a job).
-    const jobs = new Map<string, Array<{ from: number; to: number }>>();
+    const jobs = new Map<string, Array<{ from: number; to: number; job?: true }>>();
+    // Jobs pg-boss ran more than once (a lost heartbeat claim, a stop past its grace): its table keeps only the last
+    // attempt's times, so each run's own times (the store's runs table) are counted as held too.
+    let retriedJobs = 0;
+    // Attempts the runs' clients got no answer to (their timeout, a dropped connection): such a call may still arrive later.
+    let unanswered = 0;
     await withClient(url, async (c) => {
+      const retried = await c.query<{ n: string }>(`SELECT count(*) AS n FROM pgboss.job WHERE name = 'parcours-work' AND retry_count > 0`);
+      retriedJobs = Number(retried.rows[0]?.n ?? 0);
+      const runs = await c.query<{ installation: string; started_at: string; finished_at: string | null; unanswered: number | null }>(
+        `SELECT installation, started_at, finished_at, (summary::jsonb->'apiCalls'->>'unanswered')::int AS unanswered FROM runs`,
+      );
+      unanswered = runs.rows.reduce((n, r) => n + (r.unanswered ?? 0), 0);
+      for (const r of runs.rows) {
+        const list = jobs.get(r.installation) ?? [];
+        list.push({ from: Number(r.started_at), to: r.finished_at === null ? Infinity : Number(r.finished_at) });
+        jobs.set(r.installation, list);
+      }
       const { rows } = await c.query<{ installation: string; started_on: Date; completed_on: Date | null }>(
         `SELECT data->>'installation' AS installation, started_on, completed_on FROM pgboss.job WHERE name = 'parcours-work' AND started_on IS NOT NULL AND data ? 'installation'`,
       );
       for (const r of rows) {
         const list = jobs.get(r.installation) ?? [];
-        list.push({ from: r.started_on.getTime(), to: r.completed_on?.getTime() ?? Infinity });
+        list.push({ from: r.started_on.getTime(), to: r.completed_on?.getTime() ?? Infinity, job: true });
         jobs.set(r.installation, list);
       }
     });
@@ -332,18 +365,29 @@ export async function runScaleBench(o: ScaleOptions, workers: number): Promise<S
       rateLimited += log.filter((c) => c.status === 429).length;
       const check = log.findIndex((c) => c.endpoint === 'GET /account-info/v3/details');
       const held = jobs.get(ids[i] as string) ?? [];
-      const sorted = [...held].sort((a, b) => a.from - b.from);
+      const sorted = held.filter((j) => j.job).sort((a, b) => a.from - b.from);
       for (let k = 1; k < sorted.length; k++) if ((sorted[k] as (typeof sorted)[number]).from < (sorted[k - 1] as (typeof sorted)[number]).to) overlapping++;
       // Job times are PostgreSQL's clock, call times the sandbox's: both this machine's.
       // By arrival: a loaded sandbox may answer a call after the client gave up on it (its timeout) and the job ended.
       for (const c of log.slice(check + 1)) {
-        if (!held.some((j) => c.receivedAt >= j.from - 5 && c.receivedAt <= j.to + 5)) outsideJobs++;
+        if (!held.some((j) => c.receivedAt >= j.from - 5 && c.receivedAt <= j.to + 5)) {
+          outsideJobs++;
+          // How far from the nearest job of its installation (before its start: negative; after its end: positive).
+          const gaps = held.filter((j) => j.job).map((j) => (c.receivedAt < j.from ? c.receivedAt - j.from : c.receivedAt - j.to));
+          const gap = gaps.length ? gaps.reduce((a, b) => (Math.abs(a) <= Math.abs(b) ? a : b)) : NaN;
+          const key = `${c.endpoint.replace(/\/\d+/g, '/:id')} ${c.status} ${Number.isNaN(gap) ? 'no job' : gap < 0 ? 'before a job' : 'after a job'}`;
+          const entry = outside.get(key) ?? { n: 0, gaps: [] };
+          entry.n++;
+          entry.gaps.push(gap);
+          outside.set(key, entry);
+        }
         if (c.at - c.receivedAt > CLIENT_TIMEOUT_MS) answeredLate++;
       }
     }
     const latencies = events.map((e) => e.writtenMs ?? Infinity).sort((a, b) => a - b);
     return {
       workers,
+      urgent: o.urgent,
       concurrency: o.concurrency,
       installations: o.installations,
       seconds,
@@ -357,6 +401,12 @@ export async function runScaleBench(o: ScaleOptions, workers: number): Promise<S
       maxConnections,
       overlapping,
       outsideJobs,
+      retriedJobs,
+      unanswered,
+      outsideBy: [...outside].sort((a, b) => b[1].n - a[1].n).slice(0, 8).map(([k, v]) => {
+        const g = [...v.gaps].sort((a, b) => a - b);
+        return `${v.n}× ${k} (gap ms min ${g[0]?.toFixed(0)}, median ${g[Math.floor(g.length / 2)]?.toFixed(0)}, max ${g.at(-1)?.toFixed(0)})`;
+      }),
       answeredLate,
       peakRssMiB: { worker: Math.max(...procs.slice(1).map((p) => p.peakRss)), sandbox: await sb.peakRssMiB() },
     };
@@ -372,11 +422,12 @@ export async function runScaleBench(o: ScaleOptions, workers: number): Promise<S
 export function printScaleResult(r: ScaleResult): void {
   const ms = (x: number): string => (Number.isFinite(x) ? `${x} ms` : '∞ (not written)');
   const perMinute = r.installations / (r.seconds / 60);
-  console.log(`  ${r.workers} worker(s) × concurrency ${r.concurrency}: ${r.synced}/${r.installations} installations synced in ${r.seconds.toFixed(1)} s / floor ${r.floorSeconds.toFixed(1)} s = ${(r.seconds / r.floorSeconds).toFixed(2)}× (goal with 4 workers ≤ 1.25×)   ${perMinute.toFixed(1)} installations/min   failed jobs ${r.failedJobs}`);
+  console.log(`  ${r.workers} worker(s) × concurrency ${r.concurrency}${r.urgent ? ` + ${r.urgent} urgent-only worker(s) × ${URGENT_CONCURRENCY}` : ''}: ${r.synced}/${r.installations} installations synced in ${r.seconds.toFixed(1)} s / floor ${r.floorSeconds.toFixed(1)} s = ${(r.seconds / r.floorSeconds).toFixed(2)}× (goal with 4 workers ≤ 1.25×)   ${perMinute.toFixed(1)} installations/min   failed jobs ${r.failedJobs}`);
   console.log(`      CPU-seconds: Parcours ${r.cpu.parcours.toFixed(0)} (web ${r.cpu.web.toFixed(0)}, workers ${r.cpu.workers.toFixed(0)}) = ${(r.cpu.parcours / r.installations).toFixed(2)} per installation; sandbox ${r.cpu.sandbox.toFixed(0)}; whole machine ${r.cpu.machine.toFixed(0)} of ${(r.cpu.cores * r.seconds).toFixed(0)} available (${r.cpu.cores} cores, ${((100 * r.cpu.machine) / (r.cpu.cores * r.seconds)).toFixed(0)} % busy)`);
   console.log(`      webhook → write-back during the full syncs: ${r.webhook.events} events, ${r.webhook.written} written, p50 ${ms(r.webhook.p50Ms)}, p95 ${ms(r.webhook.p95Ms)} (goal ≤ 5,000 ms)`);
-  console.log(`      ${r.calls.toLocaleString('en')} API calls (${r.rateLimited} answered 429, ${r.answeredLate} answered after the client's ${CLIENT_TIMEOUT_MS / 1000} s timeout); database connections at most ${r.maxConnections}; peak RSS: a worker ${r.peakRssMiB.worker.toFixed(0)} MiB, sandbox ${r.peakRssMiB.sandbox.toFixed(0)} MiB`);
-  console.log(`      one writer per installation: ${r.overlapping} overlapping jobs, ${r.outsideJobs} calls outside a job of their installation (goal 0 and 0)`);
+  console.log(`      ${r.calls.toLocaleString('en')} API calls (${r.rateLimited} answered 429, ${r.answeredLate} answered after the client's ${CLIENT_TIMEOUT_MS / 1000} s timeout; ${r.unanswered} attempts of the runs got no answer); database connections at most ${r.maxConnections}; peak RSS: a worker ${r.peakRssMiB.worker.toFixed(0)} MiB, sandbox ${r.peakRssMiB.sandbox.toFixed(0)} MiB`);
+  console.log(`      one writer per installation: ${r.overlapping} overlapping jobs, ${r.outsideJobs} calls outside a job or run of their installation (goal 0 and 0); ${r.retriedJobs} jobs ran more than once`);
+  for (const line of r.outsideBy) console.log(`        ${line}`);
 }
 
 export async function printScaleBench(o: ScaleOptions): Promise<void> {

@@ -220,6 +220,11 @@ export interface ApiCallStats {
   total: number;
   byEndpoint: Record<string, number>;
   rateLimited: number;
+  /**
+   * Attempts that got no HTTP answer (our timeout, a dropped connection); absent when none. A write among them may
+   * still reach the CRM later: the retry wrote the same values, but an admin seeing many should look at the network.
+   */
+  unanswered?: number;
 }
 
 /**

@@ -59,7 +59,15 @@ export interface ServerOptions {
   role?: ServerRole;
   /** Worker and all roles on PostgreSQL: jobs for up to this many installations at once (default 4). */
   concurrency?: number;
+  /**
+   * Worker role on PostgreSQL: `urgent` takes only urgent jobs (webhook recomputes, rollbacks, schedule ticks), never a
+   * sync, so their latency does not depend on how many full syncs the other workers run (default `all`).
+   */
+  jobs?: WorkerJobs;
 }
+
+export type WorkerJobs = 'all' | 'urgent';
+export const WORKER_JOBS: readonly WorkerJobs[] = ['all', 'urgent'];
 
 export interface ParcoursServer {
   url: string;
@@ -81,6 +89,10 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
   const { env, server: settings } = 'server' in source && 'env' in source ? (source as ServerEnv) : readServerEnv(source as NodeJS.ProcessEnv);
   const role = options.role ?? 'all';
   const concurrency = options.concurrency ?? 4;
+  const workerJobs = options.jobs ?? 'all';
+  if (workerJobs === 'urgent' && role !== 'worker') {
+    throw new ParcoursError('CONFIG_INVALID', `--jobs urgent is for --role worker (a process that takes only webhook recomputes, rollbacks and ticks); --role ${role} runs every job`, { role });
+  }
   const distributed = usesPostgres(env);
   if (role !== 'all' && !distributed) {
     throw new ParcoursError('CONFIG_INVALID', `serve --role ${role} needs a shared PostgreSQL: set PARCOURS_DATABASE_URL=postgres://… (the web and worker processes share its store and job queue); with SQLite run one process, --role all`, { role });
@@ -131,7 +143,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
     if (distributed) {
       boss = createPgBossJobs({
         url: env.PARCOURS_DATABASE_URL as string, store, work: createInstallationWork(workOptions), log, now, batchWindowMs: settings.PARCOURS_WEBHOOK_BATCH, retryLimit: settings.PARCOURS_JOB_RETRIES,
-        worker: role === 'web' ? null : { concurrency },
+        worker: role === 'web' ? null : { concurrency, ...(workerJobs === 'urgent' ? { urgentOnly: true } : {}) },
         schedule: serves && options.schedule !== false ? { everyMs: settings.PARCOURS_SYNC_EVERY, nightlyAt: settings.PARCOURS_NIGHTLY_AT } : null,
       });
       await boss.start();
@@ -172,7 +184,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
     }, 3_600_000);
     prune.unref();
     if (!serves) clearInterval(prune);
-    log.info({ url, role, ...(distributed ? { queue: 'pg-boss', concurrency: role === 'web' ? 0 : concurrency } : {}), installations: (await store.listInstallations()).map((i) => i.id), fromEnvironment: registered }, 'parcours service started');
+    log.info({ url, role, ...(distributed ? { queue: 'pg-boss', concurrency: role === 'web' ? 0 : concurrency, jobs: workerJobs } : {}), installations: (await store.listInstallations()).map((i) => i.id), fromEnvironment: registered }, 'parcours service started');
     return {
       url,
       port,

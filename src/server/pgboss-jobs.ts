@@ -82,8 +82,11 @@ export interface PgBossJobsOptions {
   now: () => number;
   /** How long webhook events are gathered before their recompute. */
   batchWindowMs: number;
-  /** Runs jobs (worker and all roles); jobs for up to `concurrency` installations at once. */
-  worker: { concurrency: number } | null;
+  /**
+   * Runs jobs (worker and all roles); jobs for up to `concurrency` installations at once. `urgentOnly`: only urgent
+   * jobs (webhook recomputes, rollbacks, ticks), never a sync — a process whose event loop no full sync shares.
+   */
+  worker: { concurrency: number; urgentOnly?: boolean } | null;
   /** Keeps the schedules in pg-boss (web and all roles); null leaves them as they are. */
   schedule: { everyMs: number; nightlyAt: string } | null;
   /** pg-boss connections (default 4). */
@@ -390,9 +393,13 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
           }
         };
         const fetch = { groupConcurrency: 1, batchSize: 1, pollingIntervalSeconds: 1 } as const;
-        await boss.work<JobData>(WORK_QUEUE, { ...fetch, localConcurrency: o.worker.concurrency }, handle);
-        // Slots only urgent jobs may take, so a webhook's recompute never waits for a slot behind long full syncs.
-        await boss.work<JobData>(WORK_QUEUE, { ...fetch, localConcurrency: reservedSlots(o.worker.concurrency), minPriority: URGENT }, handle);
+        if (o.worker.urgentOnly) {
+          await boss.work<JobData>(WORK_QUEUE, { ...fetch, localConcurrency: o.worker.concurrency, minPriority: URGENT }, handle);
+        } else {
+          await boss.work<JobData>(WORK_QUEUE, { ...fetch, localConcurrency: o.worker.concurrency }, handle);
+          // Slots only urgent jobs may take, so a webhook's recompute never waits for a slot behind long full syncs.
+          await boss.work<JobData>(WORK_QUEUE, { ...fetch, localConcurrency: reservedSlots(o.worker.concurrency), minPriority: URGENT }, handle);
+        }
       }
     },
     async stop(timeoutMs) {

@@ -120,5 +120,6 @@ export function apiCallDelta(before: ApiCallStats, after: ApiCallStats): ApiCall
     const d = v - (before.byEndpoint[k] ?? 0);
     if (d > 0) byEndpoint[k] = d;
   }
-  return { total: after.total - before.total, byEndpoint, rateLimited: after.rateLimited - before.rateLimited };
+  const unanswered = (after.unanswered ?? 0) - (before.unanswered ?? 0);
+  return { total: after.total - before.total, byEndpoint, rateLimited: after.rateLimited - before.rateLimited, ...(unanswered > 0 ? { unanswered } : {}) };
 }

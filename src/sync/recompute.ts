@@ -48,7 +48,7 @@ export interface RecomputeSummary {
   failed: Array<{ object: ObjectKind; id: string; code: string; message: string }>;
   segments: Record<string, { added: number; removed: number }>;
   stages: Record<string, number>;
-  apiCalls: { total: number; byEndpoint: Record<string, number>; rateLimited: number };
+  apiCalls: { total: number; byEndpoint: Record<string, number>; rateLimited: number; unanswered?: number };
   stoppedReason?: string;
   startedAt: number;
   finishedAt: number;

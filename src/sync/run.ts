@@ -113,7 +113,7 @@ export interface SyncSummary {
   flags: Record<string, number>;
   /** Per field: how many records change, and a few examples (the dry-run plan). */
   plan: Record<string, { changes: number; examples: FieldExample[] }>;
-  apiCalls: { total: number; byEndpoint: Record<string, number>; rateLimited: number };
+  apiCalls: { total: number; byEndpoint: Record<string, number>; rateLimited: number; unanswered?: number };
   stoppedReason?: string;
   resumeAt?: number;
   startedAt: number;

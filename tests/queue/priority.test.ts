@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotPortals, type HubspotPortals } from '../../sandbox/hubspot/portals.ts';
 import { SECRET_KEY, admin, postHubspotWebhook } from '../server/harness.ts';
-import { bossJobs, clusterDatabase, POSTGRES_URL, SKIPPED, startServe, stopAll, until, type Proc } from './cluster.ts';
+import { bossJobs, clusterDatabase, logged, POSTGRES_URL, SKIPPED, startServe, stopAll, until, type Proc } from './cluster.ts';
 
 if (!POSTGRES_URL) console.info(`tests/queue/priority.test.ts${SKIPPED}`);
 const database = clusterDatabase();
@@ -18,11 +18,12 @@ describe.skipIf(!POSTGRES_URL)(`urgent jobs first${SKIPPED}`, { timeout: 120_000
   let portals: HubspotPortals;
   let procs: Proc[] = [];
   let url: string;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     url = await database();
     portals = await startHubspotPortals(HUB_IDS.map((hubId, i) => ({ seed: 80 + i, contacts: 30, hubId, accessToken: `test-token-priority-${hubId}` })));
-    const env = { PARCOURS_DATABASE_URL: url, PARCOURS_SECRET_KEY: SECRET_KEY, PARCOURS_WEBHOOK_BATCH: '100ms', HUBSPOT_BASE_URL: portals.url, HUBSPOT_CLIENT_SECRET: APP_SECRET };
+    env = { PARCOURS_DATABASE_URL: url, PARCOURS_SECRET_KEY: SECRET_KEY, PARCOURS_WEBHOOK_BATCH: '100ms', HUBSPOT_BASE_URL: portals.url, HUBSPOT_CLIENT_SECRET: APP_SECRET };
     procs = [await startServe('web', env), await startServe('worker', env, ['--concurrency', '1'])];
     const web = procs[0] as Proc;
     for (const p of portals.portals) expect((await admin(web.url, '/api/installations', { method: 'POST', body: JSON.stringify({ crm: 'hubspot', accessToken: p.accessToken }) })).status).toBe(201);
@@ -68,5 +69,32 @@ describe.skipIf(!POSTGRES_URL)(`urgent jobs first${SKIPPED}`, { timeout: 120_000
     expect(t(recompute?.started_on)).toBeLessThan(t(syncA?.completed_on));
     expect(t(recompute?.completed_on)).toBeLessThanOrEqual(t(syncB?.started_on));
     expect(c.data.getRecord('contacts', contact)?.properties['parcours_stage']).toBe('decision');
+  });
+
+  it('an urgent-only worker (serve --role worker --jobs urgent) takes the recompute and never a sync', async () => {
+    const web = procs[0] as Proc;
+    const worker = procs[1] as Proc;
+    await until(async () => ((await bossJobs(url)).every((j) => j.state === 'completed') ? true : undefined), 60_000, 'the queue settled');
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    const urgent = await startServe('worker', env, ['--concurrency', '2', '--jobs', 'urgent']);
+    procs.push(urgent);
+    const before = new Set((await bossJobs(url)).map((j) => j.id));
+    expect((await admin(web.url, `/api/installations/${encodeURIComponent(ids[1] as string)}/sync`, { method: 'POST', body: JSON.stringify({ mode: 'full', wait: false }) })).status).toBe(202);
+    const c = portals.portals[2] as HubspotPortals['portals'][number];
+    const contact = c.data.ids('contacts').find((id) => c.data.getRecord('contacts', id)?.properties['parcours_stage'] === 'awareness') as string;
+    expect(contact).toBeDefined();
+    c.data.updateRecord('contacts', contact, { lifecyclestage: 'opportunity' });
+    const res = await postHubspotWebhook(web.url, APP_SECRET, [
+      { eventId: 2, portalId: HUB_IDS[2], occurredAt: Date.now(), subscriptionType: 'contact.propertyChange', objectId: Number(contact), propertyName: 'lifecyclestage', propertyValue: 'opportunity', attemptNumber: 0 },
+    ]);
+    expect(res.status).toBe(200);
+    const recompute = await until(async () => (await bossJobs(url)).find((j) => !before.has(j.id) && j.data.kind === 'recompute' && j.state === 'completed'), 30_000, 'the recompute by the urgent-only worker');
+    expect(c.data.getRecord('contacts', contact)?.properties['parcours_stage']).toBe('decision');
+    // The sync waits for a worker that takes syncs: the urgent-only one never started it.
+    const sync = (await bossJobs(url)).find((j) => !before.has(j.id) && j.data.kind === 'sync');
+    expect(sync?.state).toBe('created');
+    expect(logged(urgent, 'job started').map((l) => l.kind)).toEqual(['recompute']);
+    expect(logged(urgent, 'job started').map((l) => l.job)).toEqual([recompute.id]);
   });
 });

@@ -18,6 +18,15 @@ describe('serve --role web|worker needs PostgreSQL', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--role: expected one of web, worker, all, got "janitor"/);
   });
+
+  it('--jobs urgent is only for the worker role; an unknown --jobs is refused by name', async () => {
+    const all = await runCli(['serve', '--port', '0', '--jobs', 'urgent'], { PARCOURS_DB: tempDb() });
+    expect(all.code).toBe(1);
+    expect(all.stderr).toMatch(/--jobs urgent is for --role worker/);
+    const unknown = await runCli(['serve', '--port', '0', '--role', 'worker', '--jobs', 'syncs'], { PARCOURS_DB: tempDb() });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/--jobs: expected one of all, urgent, got "syncs"/);
+  });
 });
 
 describe('the jobs routes with SQLite (in-process queue)', () => {
