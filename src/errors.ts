@@ -17,7 +17,7 @@ export type ErrorCode =
   | 'STORE_ERROR'
   /** The installation is paused (after a rollback) until `parcours resume`. */
   | 'PAUSED'
-  /** The worker is stopping (SIGTERM past its grace): the run ended at a safe point, keeping what it had done. */
+  /** The job was taken back (SIGTERM past the grace, a lost queue claim): the run ended at a safe point, keeping what it had done. */
   | 'INTERRUPTED'
   /** Credentials given to add an installation were refused by the CRM's check (nothing was stored). */
   | 'CREDENTIALS_REJECTED';

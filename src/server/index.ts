@@ -205,8 +205,8 @@ export async function startServer(options: ServerOptions = {}): Promise<Parcours
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        // pg-boss: stop fetching, let the running jobs finish (a job still running at the timeout is
-        // taken over by another worker once its heartbeat lapses).
+        // pg-boss: stop fetching, let the running jobs finish; past the grace their runs stop at a safe point
+        // and their jobs are retried, here or by another worker (PgBossJobs.stop).
         await running?.stop(settings.PARCOURS_STOP_GRACE);
         await queue.idle();
         await refreshPool?.end();

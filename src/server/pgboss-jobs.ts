@@ -97,7 +97,7 @@ export interface PgBossJobsOptions {
 
 export interface PgBossJobs extends Jobs {
   start(): Promise<void>;
-  /** Stops fetching, waits up to `timeoutMs` for the running jobs, then closes (a job still running is taken over after its heartbeat lapses). */
+  /** Stops fetching, waits up to `timeoutMs` for the running jobs, then fails the rest back to retry (their runs stop at a safe point) and lets go of the installations once they have. */
   stop(timeoutMs: number): Promise<void>;
   /** Jobs running in this process. */
   running(): number;
