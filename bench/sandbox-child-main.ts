@@ -137,6 +137,9 @@ const OPS: Record<string, (...args: never[]) => unknown> = {
   },
   // Salesforce calls from index `from` on: Composite calls carrying any write vs only reads, and Bulk 2.0 status
   // reads past the first per job (a job still running when read is read again).
+  /** Salesforce calls from index `from` on, with their Composite subrequests (`PARCOURS_BENCH_CALL_LOG` traces). */
+  salesforceCallLog: (from: number) =>
+    need(sf, 'start').calls.slice(from).map((c) => ({ at: c.at, method: c.method, path: c.path, status: c.status, ...(c.subrequests ? { subrequests: c.subrequests.map((r) => `${r.method} ${r.path} ${r.status}`) } : {}) })),
   compositeSplit(from: number) {
     const calls = need(sf, 'start').calls.slice(from);
     let reads = 0;

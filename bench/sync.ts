@@ -9,7 +9,7 @@
  *   records whose owned fields really changed — computed from the sandbox's state, not from our code.
  * And the wall time against the rate-limit floor of the calls we made (HubSpot: burst window and search 5/s).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { minimumCalls as hubspotMinimum, minimumTouchpointCalls } from '../connectors/hubspot/index.ts';
@@ -213,6 +213,14 @@ function splitCalls(byEndpoint: Record<string, number>, composites: { reads: num
   return { reads, writes };
 }
 
+/** With `PARCOURS_BENCH_CALL_LOG=DIR`, writes each run's Salesforce calls (and Composite subrequests) to DIR as JSON, to trace a ratio. */
+async function dumpCallLog(sb: { request<T>(op: string, ...args: unknown[]): Promise<T> }, from: number, name: string): Promise<void> {
+  const dir = process.env.PARCOURS_BENCH_CALL_LOG;
+  if (!dir) return;
+  const log = await sb.request<unknown[]>('salesforceCallLog', from);
+  writeFileSync(join(dir, `${name.replace(/[^a-z0-9-]+/gi, '-')}.json`), JSON.stringify(log, null, 1));
+}
+
 export async function runSalesforceSyncBench(contacts = 20_000, bulk = false): Promise<SyncBenchResult> {
   const sb = await startSalesforceChild({ port: 0, seed: 3, contacts, dailyApiLimit: 10_000_000 });
   const db = tempDb();
@@ -255,6 +263,7 @@ export async function runSalesforceSyncBench(contacts = 20_000, bulk = false): P
       const seconds = (performance.now() - t0) / 1000;
       const calls = delta(before, await sb.stats());
       const composites = await sb.request<{ reads: number; writes: number; polls: number }>('compositeSplit', before.total);
+      await dumpCallLog(sb, before.total, `salesforce-${bulk ? 'bulk' : 'rest'}-${label}`);
       const writes = await sb.writes();
       previousStart = startedAt;
       const rows = state.rows;

@@ -277,6 +277,8 @@ export interface CrmTasks {
   update(updates: Array<{ id: string; fields: Partial<TaskFields> }>): Promise<{ written: string[]; failed: TaskWriteFailure[] }>;
   /** Batched deletes (rollback only). Deleting a task that no longer exists is not an error. */
   remove(ids: string[]): Promise<{ removed: string[]; failed: TaskWriteFailure[] }>;
+  /** Reads now, and keeps, what creating tasks needs besides owners (Salesforce: the org's Task status and priority values); `setup` calls it. */
+  prepare?(): Promise<void>;
   /** Users tasks can be assigned to (HubSpot owners API; Salesforce active Users). */
   owners(): Promise<Array<{ id: string; email: string | null; name: string | null; active: boolean }>>;
   /** Creates to hand `create` at once (default 1,000): Salesforce takes more, so that one Bulk insert job can pay. */

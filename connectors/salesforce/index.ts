@@ -125,7 +125,7 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Cr
     stats: () => client.stats(),
     budget: () => client.budget(),
     adoptBudget: (state) => client.adoptBudget(state),
-    tasks: salesforceTasks(client),
+    tasks: salesforceTasks(client, config.schemaCache),
     fieldHistory: (ref, fieldName) => readFieldHistory(client, ref, fieldName),
   };
 }

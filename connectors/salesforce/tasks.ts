@@ -10,7 +10,8 @@
  *   A task whose `WhoId` is a Lead cannot also be related to a record through `WhatId` (Salesforce's activity
  *   rules for leads; not in crm-facts, so UNCONFIRMED here): a task on a deal/ticket whose customer is a Lead
  *   keeps only the `WhatId`.
- * - Status and Priority values are the org's (`TaskStatus`, `TaskPriority`, read once per connector, 2 queries):
+ * - Status and Priority values are the org's (`TaskStatus`, `TaskPriority`, 2 queries, kept in the schema cache for an
+ *   hour — `PICKLISTS_FRESH_MS` — and read again after a task write is refused):
  *   completed = the `IsClosed` status (Completed if the org has it), open = the `IsDefault` status; high = the
  *   `IsHighPriority` priority, medium = the `IsDefault` one, low = "Low" (else the last by SortOrder).
  * - Many creates at once (`ingestPays`, as the record pushes decide): one Bulk API 2.0 `insert` job on Task
@@ -26,7 +27,7 @@
  *   not `queryAll`). Status reads back from `IsClosed`, priority from `IsHighPriority` and the org's values.
  */
 import { z } from 'zod';
-import type { CrmTasks, DoctorCheck, TaskCreate, TaskFields, TaskPriority, TaskWriteFailure } from '../port.ts';
+import type { CrmTasks, DoctorCheck, SchemaCache, TaskCreate, TaskFields, TaskPriority, TaskWriteFailure } from '../port.ts';
 import { ParcoursError } from '../../src/errors.ts';
 import type { SalesforceClient } from './client.ts';
 import { COLLECTION_SIZE, RETRYABLE_RECORD_CODES, SaveResults, errorOf, type SaveResult } from './push.ts';
@@ -150,14 +151,44 @@ function rowKey(columns: readonly string[], row: Record<string, string | null | 
   return JSON.stringify(columns.map((c) => row[c] ?? ''));
 }
 
-export function salesforceTasks(client: SalesforceClient): CrmTasks {
+const KeptPicklists = z.object({
+  readAt: z.number(),
+  openStatus: z.string(),
+  closedStatus: z.string(),
+  closedStatuses: z.array(z.string()),
+  priority: z.object({ high: z.string(), medium: z.string(), low: z.string() }),
+});
+const PICKLISTS = 'salesforce.task-picklists';
+/** Per-record codes of a refused picklist value (StatusCode enum, SOAP API Developer Guide). */
+const PICKLIST_REFUSALS = new Set(['INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', 'FIELD_INTEGRITY_EXCEPTION']);
+/** The org's task statuses and priorities are configuration: kept across runs this long (README, "Follow-up tasks"). */
+export const PICKLISTS_FRESH_MS = 60 * 60_000;
+
+/** The kept picklists when younger than PICKLISTS_FRESH_MS, else the 2 queries (kept for the next runs). */
+async function keptTaskPicklists(client: SalesforceClient, cache: SchemaCache | undefined, refresh = false): Promise<TaskPicklists> {
+  const now = Date.now();
+  const kept = refresh ? undefined : await cache?.get(PICKLISTS, KeptPicklists);
+  if (kept && kept.readAt <= now && now - kept.readAt < PICKLISTS_FRESH_MS) return { ...kept, closedStatuses: new Set(kept.closedStatuses) };
+  const p = await readTaskPicklists(client);
+  await cache?.set(PICKLISTS, { readAt: now, openStatus: p.openStatus, closedStatus: p.closedStatus, closedStatuses: [...p.closedStatuses], priority: p.priority } satisfies z.infer<typeof KeptPicklists>);
+  return p;
+}
+
+/** `cache`: where the org's task picklists are kept across runs (the installation's schema cache). */
+export function salesforceTasks(client: SalesforceClient, cache?: SchemaCache): CrmTasks {
   let picklists: Promise<TaskPicklists> | null = null;
   const lists = (): Promise<TaskPicklists> => {
-    picklists ??= readTaskPicklists(client).catch((error: unknown) => {
+    picklists ??= keptTaskPicklists(client, cache).catch((error: unknown) => {
       picklists = null; // a failed read is tried again next time
       throw error;
     });
     return picklists;
+  };
+  /** A value the org no longer has ("bad value for restricted picklist field"): the next write reads the picklists again. */
+  const distrust = async (failed: readonly TaskWriteFailure[]): Promise<void> => {
+    if (!failed.some((f) => PICKLIST_REFUSALS.has(f.code))) return;
+    picklists = null;
+    await cache?.set(PICKLISTS, null);
   };
 
   /** Creates through 200-record Collections calls (five travel in one Composite call, composite.ts); results in request order. */
@@ -221,6 +252,7 @@ export function salesforceTasks(client: SalesforceClient): CrmTasks {
       const p = await lists();
       if (!ingestPays(client, tasks.length)) {
         await createByCollections(tasks, p, out);
+        await distrust(out.failed);
         return out;
       }
       // Inputs with identical columns cannot be told apart in the job's results: those go by Collections.
@@ -232,6 +264,7 @@ export function salesforceTasks(client: SalesforceClient): CrmTasks {
       const unique = tasks.filter((_, i) => seen.get(keys[i] as string) === 1);
       const ambiguous = tasks.filter((_, i) => seen.get(keys[i] as string) !== 1);
       await Promise.all([createByJob(unique, p, out), ambiguous.length > 0 ? createByCollections(ambiguous, p, out) : Promise.resolve()]);
+      await distrust(out.failed);
       return out;
     },
 
@@ -277,6 +310,7 @@ export function salesforceTasks(client: SalesforceClient): CrmTasks {
           else out.failed.push(recordFailure(id, r));
         });
       }
+      await distrust(out.failed);
       return out;
     },
 
@@ -302,6 +336,15 @@ export function salesforceTasks(client: SalesforceClient): CrmTasks {
 
     // As many creates at once as one insert job takes (the record pushes' `pushChunk`): ingestPays decides per call.
     createChunk: Math.max(100_000, Math.ceil((client.config.bulkThreshold * 5) / 200) * 200),
+
+    async prepare() {
+      const fresh = keptTaskPicklists(client, cache, true);
+      picklists = fresh.catch((error: unknown) => {
+        picklists = null;
+        throw error;
+      });
+      await fresh;
+    },
 
     owners: () => {
       // The picklists are needed right after (to create): asked now, they share the owners' Composite call.

@@ -20,6 +20,7 @@ import { fieldNeeds, journeyFieldSpec } from './field-spec.ts';
 import { apiCallDelta, ownedFieldTypes, planCustomer, withCurrentStages, type CustomerPlan } from './plan.ts';
 import { assertNotPaused } from './pause.ts';
 import { PushPipeline } from './push-pipeline.ts';
+import { storeSchemaCache } from './schema-cache.ts';
 import { clearingsFor, isGone, type Clearing, type SweptWritten } from './sweep-clear.ts';
 import { syncTasks, type TaskSummary } from './tasks.ts';
 import type { DesiredTask } from '../journey/actions.ts';
@@ -245,17 +246,22 @@ export async function startInstallationRun(options: SyncOptions): Promise<Instal
     async complete(opts = {}) {
       const members = await evaluator.finish(opts.rest ?? true);
       stopIfAborted(o);
+      // Tasks only after every customer was evaluated (a task is closed because its key is not wanted); they
+      // start in the same turn as the last record pushes, so on Salesforce their Collections calls share a
+      // Composite call instead of going out alone after the pushes drained.
+      const tasksRun = (opts.tasks ?? true)
+        ? syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun, cache: storeSchemaCache(store, installation) }).then((tasks) => {
+            if (!tasks) return;
+            summary.tasks = tasks;
+            for (const f of tasks.failed) summary.failed.push({ object: f.object, id: f.id, code: f.code, message: f.message });
+          })
+        : Promise.resolve();
+      const [pushed, tasked] = await Promise.allSettled([evaluator.flushLast(), tasksRun]);
+      if (pushed.status === 'rejected') throw pushed.reason;
+      if (tasked.status === 'rejected') throw tasked.reason;
+      stopIfAborted(o);
       if (!o.dryRun) await syncSegments(o, summary, members, await memberships?.result());
       else await planSegments(o, summary, members);
-      if (opts.tasks ?? true) {
-        // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
-        stopIfAborted(o);
-        const tasks = await syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun });
-        if (tasks) {
-          summary.tasks = tasks;
-          for (const f of tasks.failed) summary.failed.push({ object: f.object, id: f.id, code: f.code, message: f.message });
-        }
-      }
       summary.status = summary.failed.length > 0 ? 'partial' : 'succeeded';
     },
     async fail(error) {
@@ -388,8 +394,10 @@ async function clearSwept(o: SyncOptions, summary: SyncSummary, clearings: Clear
 interface Evaluator {
   /** Plans these customers (and the tasks they want) (each once per run) and flushes full chunks behind the evaluation. */
   evaluate(customers: AsyncIterable<Customer> | Iterable<Customer>, planner?: Planner): Promise<void>;
-  /** Plans every customer not planned yet (unless `rest` is false), flushes the rest, waits for the pushes. */
+  /** Plans every customer not planned yet (unless `rest` is false); returns each segment's desired members. */
   finish(rest: boolean): Promise<Map<string, Set<string>>>;
+  /** Starts the last pushes of every kind together and waits for every push. */
+  flushLast(): Promise<void>;
 }
 
 function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSummary, pushes: PushPipeline, tasks: Map<string, DesiredTask>): Evaluator {
@@ -487,10 +495,12 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
       if (rest) await evaluate(store.iterateCustomers(installation), planCustomer, (await store.countRecords(installation)).contacts);
       summary.customers = n;
       if (stageChanges.length) await store.recordStageChanges(installation, stageChanges.splice(0), runId);
+      return members ?? new Map();
+    },
+    async flushLast() {
       // The last pushes of every kind go out together (a lone part-filled Collections call costs a call of its own).
       for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true, true);
       await pushes.drain();
-      return members ?? new Map();
     },
   };
 }

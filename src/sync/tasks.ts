@@ -12,7 +12,8 @@
  *   through the same pacer as every other call); a failed create is reported and, the key still having
  *   no open episode, tried again by the next run.
  */
-import type { CrmConnector, CrmTasks, TaskCreate, TaskFields } from '../../connectors/port.ts';
+import type { CrmConnector, CrmTasks, SchemaCache, TaskCreate, TaskFields } from '../../connectors/port.ts';
+import { refreshRoster, rosterFor, type Roster } from './owner-roster.ts';
 import type { DesiredTask } from '../journey/actions.ts';
 import { DAY_MS, type ObjectKind } from '../model.ts';
 import type { ActionDef } from '../mapping/ast.ts';
@@ -60,6 +61,8 @@ export interface TaskSyncOptions {
   desired: ReadonlyMap<string, DesiredTask>;
   now: number;
   dryRun: boolean;
+  /** Where the owner roster is kept across runs (the store); without it every run with creates reads it. */
+  cache?: SchemaCache;
   /** Creates handed to the connector per call; it splits them into the CRM's batches. */
   chunk?: number;
 }
@@ -95,17 +98,8 @@ export async function syncTasks(o: TaskSyncOptions): Promise<TaskSummary | undef
   // Episodes of an action no longer in the mapping are left as they are: nothing says how to close them.
   const cleared = open.filter((e) => actions.has(e.action) && !o.desired.has(episodeKey(e)));
 
-  const owners = wanted.length > 0 ? await ownerDirectory(tasks) : null;
-  const creates: Array<{ task: DesiredTask; create: TaskCreate }> = [];
-  for (const t of wanted) {
-    const owner = owners ? assign(t, owners) : { id: (t.owner as { id: string }).id };
-    if (owner.id === null) {
-      summary.unassignable.push({ key: t.key, why: owner.why });
-      continue;
-    }
-    const fields: TaskFields = { subject: t.subject, body: t.body, status: 'open', priority: t.priority, dueAt: t.dueAt, ownerId: owner.id };
-    creates.push({ task: t, create: { key: t.key, on: t.on, contactId: t.contactId, fields } });
-  }
+  const roster = wanted.length > 0 ? await rosterFor(tasks, o.cache, wanted) : null;
+  const creates = assignAll(wanted, roster, summary);
 
   if (o.dryRun) {
     summary.toCreate = creates.map(({ task, create }) => ({ key: task.key, action: task.action, on: { kind: task.on.kind, id: task.on.id }, ownerId: create.fields.ownerId, dueAt: task.dueAt, subject: task.subject }));
@@ -115,12 +109,35 @@ export async function syncTasks(o: TaskSyncOptions): Promise<TaskSummary | undef
     return summary;
   }
 
-  await createTasks(o, tasks, creates, summary);
+  let failures = await createTasks(o, tasks, creates, summary);
+  if (failures.length > 0 && roster !== null && !roster.fresh) {
+    // Assigned from a kept roster: an owner may have left since. Read it again and try the failed creates
+    // once more where the assignment changes (owner-roster.ts).
+    const fresh = await refreshRoster(tasks, o.cache);
+    const failed = new Set(failures.map((f) => f.key));
+    const again: typeof creates = [];
+    const settled = new Set<string>();
+    for (const c of creates) {
+      if (!failed.has(c.create.key)) continue;
+      const owner = assign(c.task, fresh);
+      if (owner.id === null) {
+        summary.unassignable.push({ key: c.task.key, why: owner.why });
+        settled.add(c.create.key);
+      } else if (owner.id !== c.create.fields.ownerId) {
+        again.push({ task: c.task, create: { ...c.create, fields: { ...c.create.fields, ownerId: owner.id } } });
+        settled.add(c.create.key);
+      }
+    }
+    failures = [...failures.filter((f) => !settled.has(f.key)), ...(again.length > 0 ? await createTasks(o, tasks, again, summary) : [])];
+  }
+  await reportFailures(o, failures, summary);
   await closeCleared(o, tasks, cleared, actions, summary);
   return summary;
 }
 
-async function createTasks(o: TaskSyncOptions, tasks: CrmTasks, creates: Array<{ task: DesiredTask; create: TaskCreate }>, summary: TaskSummary): Promise<void> {
+/** Creates the tasks and opens their episodes; returns the failed creates (reported by the caller). */
+async function createTasks(o: TaskSyncOptions, tasks: CrmTasks, creates: Array<{ task: DesiredTask; create: TaskCreate }>, summary: TaskSummary): Promise<TaskSummary['failed']> {
+  const out: TaskSummary['failed'] = [];
   // 1,000 a create (five 200-record Collections calls, one Salesforce Composite call), or what the connector takes.
   const chunk = o.chunk ?? tasks.createChunk ?? 1000;
   for (let i = 0; i < creates.length; i += chunk) {
@@ -136,12 +153,27 @@ async function createTasks(o: TaskSyncOptions, tasks: CrmTasks, creates: Array<{
     }
     await o.store.openTaskEpisodes(o.installation, o.runId, o.now, episodes);
     summary.created += episodes.length;
-    const failures = result.failed.flatMap((f) => {
+    for (const f of result.failed) {
       const c = byKey.get(f.id);
-      return c ? [{ key: f.id, object: c.task.on.kind, id: c.task.on.id, code: f.code, message: `task ${c.task.action}: ${f.message}` }] : [];
-    });
-    await reportFailures(o, failures, summary);
+      if (c) out.push({ key: f.id, object: c.task.on.kind, id: c.task.on.id, code: f.code, message: `task ${c.task.action}: ${f.message}` });
+    }
   }
+  return out;
+}
+
+/** Each wanted task with its owner from the roster (or as the evaluation named it when none was read); the unassignable reported. */
+function assignAll(wanted: readonly DesiredTask[], roster: Roster | null, summary: TaskSummary): Array<{ task: DesiredTask; create: TaskCreate }> {
+  const creates: Array<{ task: DesiredTask; create: TaskCreate }> = [];
+  for (const t of wanted) {
+    const owner = roster ? assign(t, roster) : { id: (t.owner as { id: string }).id };
+    if (owner.id === null) {
+      summary.unassignable.push({ key: t.key, why: owner.why });
+      continue;
+    }
+    const fields: TaskFields = { subject: t.subject, body: t.body, status: 'open', priority: t.priority, dueAt: t.dueAt, ownerId: owner.id };
+    creates.push({ task: t, create: { key: t.key, on: t.on, contactId: t.contactId, fields } });
+  }
+  return creates;
 }
 
 async function closeCleared(o: TaskSyncOptions, tasks: CrmTasks, cleared: TaskEpisode[], actions: Map<string, ActionDef>, summary: TaskSummary): Promise<void> {
@@ -223,22 +255,8 @@ export function untouched(live: TaskFields, wrote: TaskFields): boolean {
   return live.status === wrote.status && editedFields(live, wrote).length === 0;
 }
 
-interface OwnerDirectory {
-  byId: Map<string, boolean>;
-  byEmail: Map<string, string>;
-}
-
-/** One owners read per run, only when there is something to assign. */
-async function ownerDirectory(tasks: CrmTasks): Promise<OwnerDirectory> {
-  const list = await tasks.owners();
-  return {
-    byId: new Map(list.map((u) => [u.id, u.active])),
-    byEmail: new Map(list.filter((u) => u.active && u.email).map((u) => [(u.email as string).toLowerCase(), u.id])),
-  };
-}
-
 /** The record's owner when the CRM lists it as an active user, else the fallback owner (by id or email), else why nobody. */
-function assign(t: DesiredTask, dir: OwnerDirectory): { id: string } | { id: null; why: string } {
+function assign(t: DesiredTask, dir: Roster): { id: string } | { id: null; why: string } {
   const owner = t.owner as { id: string; via: string };
   const resolve = (ref: string): string | null => (ref.includes('@') ? (dir.byEmail.get(ref.toLowerCase()) ?? null) : dir.byId.get(ref) ? ref : null);
   if (owner.via !== 'fallback_owner') {

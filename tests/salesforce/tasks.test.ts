@@ -6,6 +6,7 @@
 import nock from 'nock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskCreate } from '../../connectors/port.ts';
+import { memorySchemaCache } from '../../src/http/kept-schema.ts';
 import { V, compositeEndpoint, connector, page, sf, soql, type CompositeLog } from './fixtures.ts';
 
 beforeAll(() => nock.disableNetConnect());
@@ -123,6 +124,26 @@ describe('Salesforce tasks through sObject Collections', () => {
     // The org's values were read once for the connector, their two queries in one Composite call.
     expect(composites.filter((call) => call.some((r) => r.url.includes('TaskStatus')) && call.some((r) => r.url.includes('TaskPriority')))).toHaveLength(1);
     expect(composites.flat().filter((r) => r.url.includes('TaskStatus'))).toHaveLength(1);
+  });
+
+  it('the org\'s task values are kept across runs (the schema cache); a refused picklist value makes the next write read them again', async () => {
+    const cache = memorySchemaCache();
+    const on = { kind: 'deal' as const, objectType: 'Opportunity', id: '006A' };
+    const statusReads = (): number => composites.flat().filter((r) => r.url.includes('TaskStatus')).length;
+    const scope = picklists(sf())
+      .post(`${V}/composite/sobjects`).reply(200, [{ id: '00TX1', success: true, errors: [] }])
+      .post(`${V}/composite/sobjects`).reply(200, [{ success: false, errors: [{ statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', message: 'Status: bad value for restricted picklist field: Not Started', fields: ['Status'] }] }]);
+    expect((await connector({ schemaCache: cache }).tasks!.create([task('a', on, '003A')])).created).toHaveLength(1);
+    // The next run (a new connector on the same installation's cache) creates without reading the values.
+    const refused = await connector({ schemaCache: cache }).tasks!.create([task('b', on, '003A')]);
+    expect(refused.failed).toEqual([{ id: 'b', code: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', message: expect.stringContaining('bad value'), retryable: false }]);
+    expect(scope.isDone()).toBe(true);
+    expect(statusReads()).toBe(1);
+    // The org changed its values: the write after the refusal reads them again.
+    const again = picklists(sf()).post(`${V}/composite/sobjects`).reply(200, [{ id: '00TX2', success: true, errors: [] }]);
+    expect((await connector({ schemaCache: cache }).tasks!.create([task('c', on, '003A')])).created).toEqual([{ key: 'c', id: '00TX2' }]);
+    expect(again.isDone()).toBe(true);
+    expect(statusReads()).toBe(2);
   });
 
   it('owners are the active Users; fieldHistory reads ContactHistory oldest first', async () => {

@@ -10,6 +10,7 @@ import { loadMapping } from '../../src/mapping/load.ts';
 import { DAY_MS, type ContactRecord, type DealRecord } from '../../src/model.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { rollbackRun } from '../../src/sync/rollback.ts';
+import { runSetup } from '../../src/sync/setup.ts';
 import { runSync } from '../../src/sync/run.ts';
 import { contact, deal } from '../store/fixtures.ts';
 
@@ -65,8 +66,14 @@ class FakeTasks implements CrmTasks {
     ids.forEach((id) => this.tasks.delete(id));
     return { removed: ids, failed: [] };
   }
+  ownersCalls = 0;
+  prepareCalls = 0;
+  async prepare() {
+    this.prepareCalls++;
+  }
   async owners() {
-    return this.users;
+    this.ownersCalls++;
+    return this.users.map((u) => ({ ...u }));
   }
   /** A task a rep made by hand, in the same CRM. */
   handMade(fields: TaskFields): string {
@@ -99,7 +106,7 @@ async function setup(records: { contacts: ContactRecord[]; deals: DealRecord[] }
     readMembership: async () => ({ members: [], exists: true, calls: 1, pageSize: 250 }),
     readCurrent: async (refs) => new Map(refs.map((r) => [r.id, {}])),
     fetchCustomer: unused('fetchCustomer'),
-    ensureSchema: unused('ensureSchema'),
+    ensureSchema: async () => ({ created: [], updated: [], unchanged: [], segmentTargets: {} }),
     accountId: unused('accountId'),
     ensureSegmentTarget: unused('ensureSegmentTarget'),
     doctor: unused('doctor'),
@@ -259,5 +266,54 @@ describe('follow-up tasks through a run', () => {
     const [episode] = await store.openTaskEpisodesOf(INSTALLATION);
     expect(episode?.recordId).toBe('d1');
     expect(t.tasks.tasks.get(episode?.taskId as string)?.status).toBe('open');
+  });
+});
+
+describe('the owner roster, kept across runs (owner-roster.ts)', () => {
+  it('setup reads and keeps what tasks need, so the first sync reads no roster; owners that cannot be read are a setup note', async () => {
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
+    const report = await runSetup(t.connector, store, INSTALLATION, engine.mapping);
+    expect(report.tasks).toEqual({ activeOwners: 2 });
+    expect([t.tasks.ownersCalls, t.tasks.prepareCalls]).toEqual([1, 1]);
+    const run = await t.sync();
+    expect(run.tasks).toMatchObject({ created: 1 });
+    expect(t.tasks.ownersCalls).toBe(1);
+
+    t.tasks.owners = async () => {
+      throw new Error('403 MISSING_SCOPES crm.objects.owners.read');
+    };
+    const denied = await runSetup(t.connector, store, INSTALLATION, engine.mapping);
+    expect(denied.tasks).toBeUndefined();
+    expect(denied.notes).toEqual([expect.stringContaining('follow-up tasks: could not read the users to assign them to (403 MISSING_SCOPES crm.objects.owners.read)')]);
+  });
+
+  it('a later run opening a task for a listed owner reads no roster; an owner it does not list makes it read again', async () => {
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
+    await t.sync();
+    expect(t.tasks.ownersCalls).toBe(1);
+    t.records.deals.push(stalled('d2'));
+    const second = await t.sync(NOW + 3_600_000);
+    expect(second.tasks).toMatchObject({ created: 1, held: 1 });
+    expect(t.tasks.ownersCalls).toBe(1);
+    // Someone joined since: the kept roster does not name them, so it is read again and the task is theirs.
+    t.tasks.users.push({ id: 'rep-2', email: 'rep2@example.com', name: 'Rep Two', active: true });
+    t.records.deals.push(stalled('d3', { ownerId: 'rep-2' }));
+    const third = await t.sync(NOW + 7_200_000);
+    expect(third.tasks).toMatchObject({ created: 1, unassignable: [] });
+    expect(t.tasks.ownersCalls).toBe(2);
+    expect([...t.tasks.tasks.values()].find((x) => x.on === 'deal:d3')?.ownerId).toBe('rep-2');
+  });
+
+  it('a create refused for an owner who left since the roster was kept: read again in the same run, the task reported unassignable, not failed', async () => {
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
+    await t.sync();
+    // lead-1 is active in the kept roster, then deactivated: the CRM refuses a task assigned to them.
+    (t.tasks.users.find((u) => u.id === 'lead-1') as { active: boolean }).active = false;
+    t.tasks.failKeys.add('follow_up_stalled_deal:deal:d2');
+    t.records.deals.push(stalled('d2', { ownerId: 'lead-1' }));
+    const run = await t.sync(NOW + 3_600_000);
+    expect(t.tasks.ownersCalls).toBe(2);
+    expect(run.tasks).toMatchObject({ created: 0, failed: [], unassignable: [{ key: 'follow_up_stalled_deal:deal:d2', why: 'owner lead-1 (deal.owner) is inactive, and the action has no fallback_owner' }] });
+    expect(run.status).toBe('succeeded');
   });
 });

@@ -13,6 +13,7 @@ export function setupLines(crm: string, report: Awaited<ReturnType<typeof runSet
   for (const u of report.updated) lines.push(`  ~ ${u}`);
   for (const u of report.unchanged) lines.push(`  = ${u}`);
   for (const n of report.notes ?? []) lines.push(`  ! ${n}`);
+  if (report.tasks) lines.push(`  = follow-up tasks: ${report.tasks.activeOwners} active user(s) to assign them to`);
   lines.push(...disabledText(report.disabled));
   return lines;
 }

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
 import { openContext, openLinkContext } from '../context.ts';
-import { disabledText, linkedSyncJson, linkedSyncText, syncJson, syncText } from '../format.ts';
+import { linkedSyncJson, linkedSyncText, syncJson, syncText } from '../format.ts';
 import { runSync } from '../../sync/run.ts';
 import { runLinkedSync } from '../../sync/linked-run.ts';
 import { ParcoursError } from '../../errors.ts';
 import { runSetup } from '../../sync/setup.ts';
 import { EXIT } from '../exit.ts';
-import { crmOrLink, setupLink } from './setup-link.ts';
+import { crmOrLink, setupLines, setupLink } from './setup-link.ts';
 
 interface SyncFlags { crm?: string; mapping?: string; dryRun?: boolean; full?: boolean; json?: boolean }
 
@@ -26,12 +26,7 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
         const report = await runSetup(ctx.connector, ctx.store, ctx.installation, ctx.engine.mapping);
         if (opts.json) io.out(JSON.stringify(report, null, 2));
         else {
-          io.out(`setup ${ctx.crm}: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} already in place`);
-          for (const c of report.created) io.out(`  + ${c}`);
-          for (const u of report.updated) io.out(`  ~ ${u}`);
-          for (const u of report.unchanged) io.out(`  = ${u}`);
-          for (const n of report.notes ?? []) io.out(`  ! ${n}`);
-          for (const line of disabledText(report.disabled)) io.out(line);
+          for (const line of setupLines(ctx.crm, report)) io.out(line);
         }
       } finally {
         await ctx.close();
