@@ -6,7 +6,8 @@
  *
  * The kept roster is read again when
  * - it is `ROSTER_FRESH_MS` (1 h) old or more: a user deactivated since must stop getting tasks;
- * - a task wants an owner it does not list (someone hired since), or a fallback email it does not resolve;
+ * - a task wants an owner it does not list (someone hired since), or a fallback email it does not resolve
+ *   (an owner already missing when it was read — Salesforce lists active Users only — does not count);
  * - a create it assigned failed (the owner may have left since): the caller assigns the failed creates
  *   again from a fresh read and tries them once more (`refresh`).
  */
@@ -20,6 +21,8 @@ const NAME = 'task-owners';
 const Kept = z.object({
   readAt: z.number(),
   users: z.array(z.object({ id: z.string(), email: z.string().nullable(), active: z.boolean() })),
+  /** Owners wanted when it was read that it did not list (Salesforce lists active Users only: those who left). */
+  absent: z.array(z.string()).default([]),
 });
 
 export interface Roster {
@@ -27,23 +30,28 @@ export interface Roster {
   byId: Map<string, boolean>;
   /** Active users by lower-cased email. */
   byEmail: Map<string, string>;
+  /** Owner ids that were not listed when it was read: not asked again while it is kept. */
+  absent: Set<string>;
   /** Read from the CRM in this run (not kept from an earlier one). */
   fresh: boolean;
 }
 
-function rosterOf(users: z.infer<typeof Kept>['users'], fresh: boolean): Roster {
+function rosterOf(kept: Omit<z.infer<typeof Kept>, 'readAt'>, fresh: boolean): Roster {
   return {
-    byId: new Map(users.map((u) => [u.id, u.active])),
-    byEmail: new Map(users.filter((u) => u.active && u.email).map((u) => [(u.email as string).toLowerCase(), u.id])),
+    byId: new Map(kept.users.map((u) => [u.id, u.active])),
+    byEmail: new Map(kept.users.filter((u) => u.active && u.email).map((u) => [(u.email as string).toLowerCase(), u.id])),
+    absent: new Set(kept.absent),
     fresh,
   };
 }
 
-/** Reads the roster from the CRM now and keeps it. */
-export async function refreshRoster(tasks: CrmTasks, cache: SchemaCache | undefined, now = Date.now()): Promise<Roster> {
+/** Reads the roster from the CRM now and keeps it, with the wanted owners it does not list. */
+export async function refreshRoster(tasks: CrmTasks, cache: SchemaCache | undefined, wanted: readonly DesiredTask[] = [], now = Date.now()): Promise<Roster> {
   const users = (await tasks.owners()).map((u) => ({ id: u.id, email: u.email, active: u.active }));
-  await cache?.set(NAME, { readAt: now, users } satisfies z.infer<typeof Kept>);
-  return rosterOf(users, true);
+  const listed = new Set(users.map((u) => u.id));
+  const absent = [...new Set(wanted.filter((t) => t.owner.id !== null && (t.owner as { via: string }).via !== 'fallback_owner').map((t) => t.owner.id as string))].filter((id) => !listed.has(id));
+  await cache?.set(NAME, { readAt: now, users, absent } satisfies z.infer<typeof Kept>);
+  return rosterOf({ users, absent }, true);
 }
 
 /** Whether the roster names every owner these tasks want and resolves every fallback email they carry. */
@@ -52,8 +60,8 @@ export function rosterSettles(roster: Roster, wanted: readonly DesiredTask[]): b
     const owner = t.owner as { id: string; via: string };
     const known = (ref: string): boolean => (ref.includes('@') ? roster.byEmail.has(ref.toLowerCase()) : roster.byId.has(ref));
     if (owner.via === 'fallback_owner') return known(owner.id);
-    // Not listed: someone added since (or, where the CRM lists active users only, someone who left).
-    if (!roster.byId.has(owner.id)) return false;
+    // Not listed, and not known to be missing when it was read: someone added since.
+    if (!roster.byId.has(owner.id) && !roster.absent.has(owner.id)) return false;
     return roster.byId.get(owner.id) === true || t.fallback === null || known(t.fallback);
   });
 }
@@ -62,8 +70,8 @@ export function rosterSettles(roster: Roster, wanted: readonly DesiredTask[]): b
 export async function rosterFor(tasks: CrmTasks, cache: SchemaCache | undefined, wanted: readonly DesiredTask[], now = Date.now()): Promise<Roster> {
   const kept = await cache?.get(NAME, Kept);
   if (kept && now - kept.readAt < ROSTER_FRESH_MS && kept.readAt <= now) {
-    const roster = rosterOf(kept.users, false);
+    const roster = rosterOf(kept, false);
     if (rosterSettles(roster, wanted)) return roster;
   }
-  return refreshRoster(tasks, cache, now);
+  return refreshRoster(tasks, cache, wanted, now);
 }

@@ -113,7 +113,7 @@ export async function syncTasks(o: TaskSyncOptions): Promise<TaskSummary | undef
   if (failures.length > 0 && roster !== null && !roster.fresh) {
     // Assigned from a kept roster: an owner may have left since. Read it again and try the failed creates
     // once more where the assignment changes (owner-roster.ts).
-    const fresh = await refreshRoster(tasks, o.cache);
+    const fresh = await refreshRoster(tasks, o.cache, wanted);
     const failed = new Set(failures.map((f) => f.key));
     const again: typeof creates = [];
     const settled = new Set<string>();

@@ -43,6 +43,19 @@ describe('owner roster freshness', () => {
     expect(c.reads()).toBe(3);
   });
 
+  it('an owner missing from the read that wanted it (Salesforce lists active Users only) does not make the next run read again', async () => {
+    const c = crm();
+    const cache = memorySchemaCache();
+    const left = want({ id: 'u9', via: 'deal.owner' });
+    expect((await rosterFor(c.tasks, cache, [left], T0)).fresh).toBe(true);
+    const kept = await rosterFor(c.tasks, cache, [left], T0 + 1);
+    expect(kept.fresh).toBe(false);
+    expect(kept.byId.has('u9')).toBe(false);
+    // Another owner nobody has seen yet: read again.
+    expect((await rosterFor(c.tasks, cache, [left, want({ id: 'u10', via: 'deal.owner' })], T0 + 2)).fresh).toBe(true);
+    expect(c.reads()).toBe(2);
+  });
+
   it('without a cache, every call reads', async () => {
     const c = crm();
     await rosterFor(c.tasks, undefined, [], T0);
