@@ -7,11 +7,16 @@
  * Salesforce has no burst rate limit (a daily budget), so there is no rate floor to compare the time with.
  */
 import { createSalesforceConnector } from '../connectors/salesforce/index.ts';
+import { memorySchemaCache } from '../src/http/kept-schema.ts';
+import { loadMapping } from '../src/mapping/load.ts';
+import { fieldNeeds } from '../src/sync/field-spec.ts';
 import type { Cursor } from '../connectors/port.ts';
 import { salesforceTouchpointFloor, type SalesforceTouchpointRead } from './floors.ts';
 import { startSalesforceChild, type CallStats } from './sandbox-child.ts';
 
 const GOAL = 1.1;
+/** The connector's default (`SALESFORCE_BULK_THRESHOLD`, Salesforce's own 2,000-record line). */
+const DEFAULT_BULK_THRESHOLD = 2_000;
 
 interface Run {
   label: string;
@@ -32,13 +37,17 @@ function delta(a: CallStats, b: CallStats): CallStats {
 export async function runSalesforceTouchpointBench(contacts = 20_000, bulk = false): Promise<Run[]> {
   const sb = await startSalesforceChild({ port: 0, seed: 3, contacts, dailyApiLimit: 10_000_000 });
   const runs: Run[] = [];
-  const title = `Salesforce touchpoints, ${contacts.toLocaleString('en')} customers, ${bulk ? 'Bulk API 2.0 queryAll above 10,000 rows' : 'REST only'}`;
+  const title = `Salesforce touchpoints, ${contacts.toLocaleString('en')} customers, ${bulk ? `Bulk API 2.0 queryAll above ${DEFAULT_BULK_THRESHOLD.toLocaleString('en')} rows where a job pays` : 'REST only'}`;
   try {
     let cursor: Cursor | undefined;
     let previousStart: number | null = null;
+    // One connector per run, as the CLI makes one per run; the org's schema (describes) is kept across runs as
+    // the store keeps it, and read first, as `setup` does before the first sync (not counted: not a touchpoint read).
+    const schemaCache = memorySchemaCache();
+    const config = { instanceUrl: sb.url, accessToken: sb.accessToken, apiVersion: '66.0', schemaCache, bulkThreshold: bulk ? DEFAULT_BULK_THRESHOLD : 100_000_000 };
+    await createSalesforceConnector(config).availableFields(fieldNeeds(loadMapping('mappings/salesforce.yaml')), { refresh: true });
     for (const label of ['full pass', 'unchanged incremental'] as const) {
-      // One connector per run, as the CLI makes one per run (it describes the org once).
-      const connector = createSalesforceConnector({ instanceUrl: sb.url, accessToken: sb.accessToken, apiVersion: '66.0', bulkThreshold: bulk ? 10_000 : 100_000_000 });
+      const connector = createSalesforceConnector(config);
       const reads = await sb.request<Record<string, SalesforceTouchpointRead>>('touchpointState', label === 'full pass' ? null : previousStart);
       const before = await sb.stats();
       previousStart = Date.now();
