@@ -287,6 +287,26 @@ describe('the owner roster, kept across runs (owner-roster.ts)', () => {
     expect(denied.notes).toEqual([expect.stringContaining('follow-up tasks: could not read the users to assign them to (403 MISSING_SCOPES crm.objects.owners.read)')]);
   });
 
+  it('the task creates start while the last record pushes are still out (a Salesforce Composite call can carry both)', async () => {
+    const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
+    const events: string[] = [];
+    t.connector.push = async (changes) => {
+      events.push('push');
+      await new Promise((r) => setTimeout(r, 20));
+      events.push('pushed');
+      return { written: changes.map((c) => c.ref), failed: [] };
+    };
+    const create = t.tasks.create.bind(t.tasks);
+    t.tasks.create = async (list) => {
+      events.push('create');
+      return create(list);
+    };
+    const run = await t.sync();
+    expect(run.tasks).toMatchObject({ created: 1 });
+    expect(events.indexOf('create')).toBeGreaterThan(-1);
+    expect(events.indexOf('create')).toBeLessThan(events.lastIndexOf('pushed'));
+  });
+
   it('a later run opening a task for a listed owner reads no roster; an owner it does not list makes it read again', async () => {
     const t = await setup({ contacts: [contact('c1')], deals: [stalled('d1')] });
     await t.sync();
