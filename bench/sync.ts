@@ -9,7 +9,7 @@
  *   records whose owned fields really changed — computed from the sandbox's state, not from our code.
  * And the wall time against the rate-limit floor of the calls we made (HubSpot: burst window and search 5/s).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { minimumCalls as hubspotMinimum, minimumTouchpointCalls } from '../connectors/hubspot/index.ts';
@@ -218,6 +218,7 @@ async function dumpCallLog(sb: { request<T>(op: string, ...args: unknown[]): Pro
   const dir = process.env.PARCOURS_BENCH_CALL_LOG;
   if (!dir) return;
   const log = await sb.request<unknown[]>('salesforceCallLog', from);
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name.replace(/[^a-z0-9-]+/gi, '-')}.json`), JSON.stringify(log, null, 1));
 }
 
