@@ -169,6 +169,7 @@ export async function runHubspotSyncBench(contacts = 20_000, rate = { max: 100, 
       const s = await runSync({ connector: await connect('hubspot', { env, store, installation }), store, engine, installation, mode: label === 'full sync' ? 'full' : 'incremental', dryRun: false, now: Date.now() });
       const seconds = (performance.now() - t0) / 1000;
       const calls = delta(before, await sb.stats());
+      await dumpCallLog(sb, before.total, `hubspot-${label}`, 'callLog');
       const writes = await sb.writes();
       previousStart = startedAt;
       const search = Object.entries(calls.byEndpoint).filter(([k]) => k.endsWith('/search')).reduce((n, [, v]) => n + v, 0);
@@ -213,11 +214,11 @@ function splitCalls(byEndpoint: Record<string, number>, composites: { reads: num
   return { reads, writes };
 }
 
-/** With `PARCOURS_BENCH_CALL_LOG=DIR`, writes each run's Salesforce calls (and Composite subrequests) to DIR as JSON, to trace a ratio. */
-async function dumpCallLog(sb: { request<T>(op: string, ...args: unknown[]): Promise<T> }, from: number, name: string): Promise<void> {
+/** With `PARCOURS_BENCH_CALL_LOG=DIR`, writes each run's calls (Salesforce: with Composite subrequests; HubSpot: with arrival and answer times) to DIR as JSON, to trace a ratio. */
+async function dumpCallLog(sb: { request<T>(op: string, ...args: unknown[]): Promise<T> }, from: number, name: string, op: 'salesforceCallLog' | 'callLog' = 'salesforceCallLog'): Promise<void> {
   const dir = process.env.PARCOURS_BENCH_CALL_LOG;
   if (!dir) return;
-  const log = await sb.request<unknown[]>('salesforceCallLog', from);
+  const log = (await sb.request<unknown[]>(op, ...(op === 'callLog' ? [] : [from]))).slice(op === 'callLog' ? from : 0);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name.replace(/[^a-z0-9-]+/gi, '-')}.json`), JSON.stringify(log, null, 1));
 }

@@ -330,6 +330,12 @@ export interface CrmConnector {
   pull(options: PullOptions): AsyncIterable<PullBatch>;
   /** Touchpoints (issue 13); absent on a connector that cannot read them. */
   pullTouchpoints?(options: TouchpointPullOptions): AsyncIterable<TouchpointBatch>;
+  /**
+   * Full runs pull touchpoints before the records: each customer is then complete as its contact arrives, and the
+   * core evaluates and writes it back while the rest is read. Worth it where the writes have a budget of their own
+   * that the record pull leaves idle (HubSpot: standard calls beside search's 5/s); otherwise touchpoints come after.
+   */
+  readonly touchpointsFirst?: boolean;
   /** One customer, live: the contact with its deals and tickets (for `explain`). */
   fetchCustomer(contactId: string, fields: FieldNeeds): Promise<CrmRecord[]>;
   /**

@@ -86,8 +86,10 @@ export function createHubspotConnector(input: HubspotConnectorConfig): HubspotCo
       return concat([interleave(kinds.filter((k) => k !== 'contact').map(pass)), pass('contact')]);
     },
 
-    // Engagements, feedback submissions and form conversions (README § Touchpoints).
+    // Engagements, feedback submissions and form conversions (README § Touchpoints). First on full runs, so the
+    // contact pass completes customers and their writes spend the standard budget beside the searches (README, "Order").
     pullTouchpoints: (options) => pullTouchpoints({ transport, config }, options),
+    touchpointsFirst: true,
     fetchTouchpoints: (contactId) => fetchTouchpointRecords(transport, contactId),
 
     fetchCustomer(contactId, input) {

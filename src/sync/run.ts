@@ -227,9 +227,17 @@ export async function startInstallationRun(options: SyncOptions): Promise<Instal
     },
     async pull(stream) {
       const streaming = stream ? evaluator : null;
+      // A connector that asks for it (HubSpot) has its touchpoints pulled first on full runs: every customer is
+      // then complete as its contact arrives, so it is evaluated and written back while the pull goes on (the
+      // connector README says why it pays). The cursors are reset once, before both.
+      const touchpointsFirst = o.mode === 'full' && o.connector.touchpointsFirst === true && o.connector.pullTouchpoints !== undefined;
+      if (touchpointsFirst) {
+        await o.store.resetCursors(o.installation);
+        await pullTouchpoints(o, summary);
+      }
       let clearings: Clearing[];
       try {
-        clearings = await pull(o, summary, false, streaming);
+        clearings = await pull(o, summary, touchpointsFirst, streaming, touchpointsFirst);
       } catch (error) {
         // The CRM named a field unknown that the kept schema still had: read the schema again, once, and
         // go on from the cursors the stored batches saved. (Only before any customer was evaluated: the
@@ -237,9 +245,9 @@ export async function startInstallationRun(options: SyncOptions): Promise<Instal
         const evaluated = Object.keys(summary.stages).length > 0;
         if (!(error instanceof ParcoursError && error.context.schemaStale === true) || evaluated) throw error;
         await check({ refresh: true });
-        clearings = await pull(o, summary, true, streaming);
+        clearings = await pull(o, summary, true, streaming, touchpointsFirst);
       }
-      await pullTouchpoints(o, summary);
+      if (!touchpointsFirst) await pullTouchpoints(o, summary);
       await clearSwept(o, summary, clearings);
     },
     evaluate: (customers, planner) => evaluator.evaluate(customers, planner),
@@ -294,7 +302,7 @@ async function finish(store: Store, summary: SyncSummary, connector: CrmConnecto
 }
 
 /** Pulls into the mirror; returns the clearing writes the records a full pass swept call for. */
-async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evaluator: Evaluator | null): Promise<Clearing[]> {
+async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evaluator: Evaluator | null, touchpointsPulled = false): Promise<Clearing[]> {
   const needs = fieldNeeds(o.engine.mapping);
   // A retried pull resumes from the cursors its first attempt's stored batches saved.
   if (o.mode === 'full' && !resume) await o.store.resetCursors(o.installation);
@@ -304,8 +312,9 @@ async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evalu
   // Full runs: once this run's deal and ticket passes are complete, every deal and ticket (with its contact
   // links) is in the mirror, so a contact stored after that is a complete customer: evaluated and written
   // back at once, while the pull goes on (the connector README says which order its passes run in).
-  // A connector that also pulls touchpoints does so after the three kinds: customers are complete only then.
-  const streams = evaluator !== null && o.mode === 'full' && o.connector.pullTouchpoints === undefined;
+  // A connector that also pulls touchpoints completes customers only once they are pulled: before the three
+  // kinds when it asks for that (`touchpointsFirst`), else after them, and then nothing streams.
+  const streams = evaluator !== null && o.mode === 'full' && (o.connector.pullTouchpoints === undefined || touchpointsPulled);
   const complete = new Set<ObjectKind>();
   let done = 0;
   for await (const batch of o.connector.pull({ objects: ['contact', 'deal', 'ticket'], fields: needs, mode: o.mode, cursors })) {

@@ -146,6 +146,45 @@ describe('full runs write back while they read', () => {
     expect(summary.changed.contacts + summary.changed.deals + summary.changed.tickets).toBe(written.length);
   });
 
+  it('a connector that pulls touchpoints first (HubSpot) has its contacts written while the pull goes on; without it, after', async () => {
+    const records = (): Array<PullBatch | Error> => [
+      { kind: 'deal', records: [deal('d1', ['1'])], removed: [], ...pass(true) },
+      { kind: 'ticket', records: [], removed: [], ...pass(true) },
+      { kind: 'contact', records: [contact('1'), contact('2')], removed: [], ...pass() },
+      { kind: 'contact', records: [contact('3')], removed: [], ...pass(true) },
+    ];
+    const at = NOW - 86_400_000;
+    const call = (id: string) => ({
+      kind: 'touchpoint' as const, id, objectType: 'calls', raw: {}, updatedAt: at, channel: 'phone' as const, rawChannel: null, direction: 'outbound' as const, at,
+      outcome: null, rawOutcome: null, contactIds: ['1'], dealIds: [], ticketIds: [], survey: null,
+    });
+    const run = async (first: boolean) => {
+      const t = await double(records);
+      Object.assign(t.connector, {
+        touchpointsFirst: first,
+        async *pullTouchpoints() {
+          t.events.push('touchpoints');
+          yield { records: [call('c1')], removed: [], cursor: { tp: 1 }, fullPass: { id: 'tp', complete: true } };
+        },
+      });
+      const summary = await runSync({ connector: t.connector, store: t.store, engine: engine(), installation: INSTALLATION, mode: 'full', dryRun: false, now: NOW });
+      expect(summary.status).toBe('succeeded');
+      expect(summary.touchpoints.pulled).toBe(1);
+      // The touchpoint cursor the pass saved is kept (the cursors are reset once, before both pulls).
+      expect(await t.store.getTouchpointCursor(INSTALLATION)).toEqual({ tp: 1 });
+      expect(summary.customers).toBe(3);
+      return { events: t.events, touchpoints: await t.store.touchpointsOf(INSTALLATION, '1') };
+    };
+    const first = await run(true);
+    expect(first.events[0]).toBe('touchpoints');
+    expect(first.touchpoints.map((x) => x.id)).toEqual(['c1']);
+    const lastPull = first.events.indexOf('pull:contact:3');
+    expect(first.events.findIndex((e) => e.startsWith('push:contact/'))).toBeLessThan(lastPull);
+    const after = await run(false);
+    expect(after.events.indexOf('touchpoints')).toBeGreaterThan(after.events.indexOf('pull:contact:3'));
+    expect(after.events.findIndex((e) => e.startsWith('push:'))).toBeGreaterThan(after.events.indexOf('touchpoints'));
+  });
+
   it('incremental runs evaluate after the pull, as before', async () => {
     const t = await double(() => [
       { kind: 'deal', records: [deal('d1', ['1'])], removed: [], ...pass(true) },
