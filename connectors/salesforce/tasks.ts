@@ -59,7 +59,7 @@ function valueOf(row: z.infer<typeof Master>): string {
 
 /** The org's task statuses and priorities (2 queries), mapped onto Parcours's open/completed and low/medium/high. */
 export async function readTaskPicklists(client: SalesforceClient): Promise<TaskPicklists> {
-  // Both queries at once: one Composite call (with the owners read, when asked at the same moment).
+  // Both queries at once: one Composite call (with the owners read when setup asks for both together).
   const [statusRows, priorityRows] = await Promise.all([
     queryRows(client, 'SELECT ApiName, MasterLabel, IsClosed, IsDefault, SortOrder FROM TaskStatus ORDER BY SortOrder'),
     queryRows(client, 'SELECT ApiName, MasterLabel, IsDefault, IsHighPriority, SortOrder FROM TaskPriority ORDER BY SortOrder'),
@@ -346,11 +346,9 @@ export function salesforceTasks(client: SalesforceClient, cache?: SchemaCache): 
       await fresh;
     },
 
-    owners: () => {
-      // The picklists are needed right after (to create): asked now, they share the owners' Composite call.
-      lists().catch(() => undefined);
-      return readActiveUsers(client);
-    },
+    // No picklist read is started here for later: one nobody waits for can outlive the run (the picklists are
+    // kept across runs, and `setup` reads both side by side through `prepare`).
+    owners: () => readActiveUsers(client),
   };
 }
 

@@ -39,7 +39,11 @@ async function prepareTasks(connector: CrmConnector, store: Store, installation:
   if (mapping.actions.length === 0 || !tasks) return {};
   try {
     // Side by side: on Salesforce the User query and the two picklist queries share one Composite call.
-    const [roster] = await Promise.all([refreshRoster(tasks, storeSchemaCache(store, installation)), tasks.prepare?.()]);
+    // `prepare` first: the owners read then finds the picklist read under way and starts no second one, which
+    // nobody would wait for and which could outlive setup (and, with a rotating refresh token, refresh
+    // beside the next run's connector).
+    const prepared = tasks.prepare?.();
+    const [roster] = await Promise.all([refreshRoster(tasks, storeSchemaCache(store, installation)), prepared]);
     return { tasks: { activeOwners: [...roster.byId.values()].filter(Boolean).length } };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);

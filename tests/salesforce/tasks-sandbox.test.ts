@@ -46,7 +46,9 @@ describe('Salesforce connector: owners and tasks against the sandbox', () => {
 
   it('creates many tasks through one Bulk API 2.0 insert job, matching result rows to inputs by their columns; identical inputs go by Collections', async () => {
     const c = createSalesforceConnector({ instanceUrl: sb.url, accessToken: sb.accessToken, apiVersion: '66.0', campaignNamePrefix: '', pollIntervalMs: 5, bulkThreshold: 100, retry: { retries: 1, minTimeoutMs: 1 } });
-    const owners = await c.tasks!.owners();
+    // As setup does: the org's task values and its users read side by side, before any create.
+    const prepared = c.tasks!.prepare!();
+    const [owners] = await Promise.all([c.tasks!.owners(), prepared]);
     const contacts = sb.data.query('SELECT Id FROM Contact').map((r) => String(r.Id));
     const former = sb.data.query('SELECT Id FROM User WHERE IsActive = false')[0]!;
     const fields = (i: number) => ({ subject: `Follow up ${i % 7}`, body: `Reason, "quoted"\nline ${i}`, status: 'open' as const, priority: 'medium' as const, dueAt: Date.UTC(2026, 11, 1 + (i % 20)), ownerId: owners[i % owners.length]!.id });
