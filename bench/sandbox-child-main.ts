@@ -98,8 +98,8 @@ const OPS: Record<string, (...args: never[]) => unknown> = {
       [hs, before] = saved;
     }
   },
-  /** Every call a portal answered, with when (the scale benchmark's one-writer check). */
-  callLog: () => need(hs, 'start').calls.map((c) => ({ receivedAt: c.receivedAt, at: c.at, endpoint: c.endpoint, status: c.status })),
+  /** Every call a portal answered (from index `from` on), with when (the scale benchmark's one-writer check, call logs). */
+  callLog: (from = 0) => need(hs, 'start').calls.slice(from).map((c) => ({ receivedAt: c.receivedAt, at: c.at, endpoint: c.endpoint, status: c.status })),
   /** Contacts of the selected portal whose property holds the value, first `limit`. */
   contactsWith(property: string, value: string, limit: number) {
     const data = need(hs, 'start').data;

@@ -218,7 +218,7 @@ function splitCalls(byEndpoint: Record<string, number>, composites: { reads: num
 async function dumpCallLog(sb: { request<T>(op: string, ...args: unknown[]): Promise<T> }, from: number, name: string, op: 'salesforceCallLog' | 'callLog' = 'salesforceCallLog'): Promise<void> {
   const dir = process.env.PARCOURS_BENCH_CALL_LOG;
   if (!dir) return;
-  const log = (await sb.request<unknown[]>(op, ...(op === 'callLog' ? [] : [from]))).slice(op === 'callLog' ? from : 0);
+  const log = await sb.request<unknown[]>(op, from);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name.replace(/[^a-z0-9-]+/gi, '-')}.json`), JSON.stringify(log, null, 1));
 }

@@ -55,7 +55,7 @@ export async function refreshRoster(tasks: CrmTasks, cache: SchemaCache | undefi
 }
 
 /** Whether the roster names every owner these tasks want and resolves every fallback email they carry. */
-export function rosterSettles(roster: Roster, wanted: readonly DesiredTask[]): boolean {
+function rosterSettles(roster: Roster, wanted: readonly DesiredTask[]): boolean {
   return wanted.every((t) => {
     const owner = t.owner as { id: string; via: string };
     const known = (ref: string): boolean => (ref.includes('@') ? roster.byEmail.has(ref.toLowerCase()) : roster.byId.has(ref));

@@ -237,6 +237,7 @@ export async function startInstallationRun(options: SyncOptions): Promise<Instal
       }
       let clearings: Clearing[];
       try {
+        // `resume` when the touchpoints came first: the cursors were reset before them, not again.
         clearings = await pull(o, summary, touchpointsFirst, streaming, touchpointsFirst);
       } catch (error) {
         // The CRM named a field unknown that the kept schema still had: read the schema again, once, and

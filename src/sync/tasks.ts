@@ -13,11 +13,11 @@
  *   no open episode, tried again by the next run.
  */
 import type { CrmConnector, CrmTasks, SchemaCache, TaskCreate, TaskFields } from '../../connectors/port.ts';
-import { refreshRoster, rosterFor, type Roster } from './owner-roster.ts';
 import type { DesiredTask } from '../journey/actions.ts';
 import { DAY_MS, type ObjectKind } from '../model.ts';
 import type { ActionDef } from '../mapping/ast.ts';
 import type { NewTaskEpisode, Store, TaskEpisode } from '../store/index.ts';
+import { refreshRoster, rosterFor, type Roster } from './owner-roster.ts';
 
 /** One task in a plan or a report line. */
 export interface TaskLine {
@@ -112,23 +112,14 @@ export async function syncTasks(o: TaskSyncOptions): Promise<TaskSummary | undef
   let failures = await createTasks(o, tasks, creates, summary);
   if (failures.length > 0 && roster !== null && !roster.fresh) {
     // Assigned from a kept roster: an owner may have left since. Read it again and try the failed creates
-    // once more where the assignment changes (owner-roster.ts).
-    const fresh = await refreshRoster(tasks, o.cache, wanted);
+    // once more where the assignment changes (owner-roster.ts); one nobody can take now is unassignable.
     const failed = new Set(failures.map((f) => f.key));
-    const again: typeof creates = [];
-    const settled = new Set<string>();
-    for (const c of creates) {
-      if (!failed.has(c.create.key)) continue;
-      const owner = assign(c.task, fresh);
-      if (owner.id === null) {
-        summary.unassignable.push({ key: c.task.key, why: owner.why });
-        settled.add(c.create.key);
-      } else if (owner.id !== c.create.fields.ownerId) {
-        again.push({ task: c.task, create: { ...c.create, fields: { ...c.create.fields, ownerId: owner.id } } });
-        settled.add(c.create.key);
-      }
-    }
-    failures = [...failures.filter((f) => !settled.has(f.key)), ...(again.length > 0 ? await createTasks(o, tasks, again, summary) : [])];
+    const retry = creates.filter((c) => failed.has(c.create.key));
+    const ownerBefore = new Map(retry.map((c) => [c.create.key, c.create.fields.ownerId]));
+    const reassigned = assignAll(retry.map((c) => c.task), await refreshRoster(tasks, o.cache, wanted), summary);
+    const unchanged = new Set(reassigned.filter((c) => c.create.fields.ownerId === ownerBefore.get(c.create.key)).map((c) => c.create.key));
+    const again = reassigned.filter((c) => !unchanged.has(c.create.key));
+    failures = [...failures.filter((f) => unchanged.has(f.key)), ...(again.length > 0 ? await createTasks(o, tasks, again, summary) : [])];
   }
   await reportFailures(o, failures, summary);
   await closeCleared(o, tasks, cleared, actions, summary);
