@@ -199,6 +199,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): SyncStor
     getTouchpointCursor: (installation) => guard('getTouchpointCursor', () => touchpoints.cursor(installation)),
     countTouchpoints: (installation) => guard('countTouchpoints', () => touchpoints.count(installation)),
     touchpointsOf: (installation, contactId) => guard('touchpointsOf', () => touchpoints.ofContacts(installation, [contactId]).get(contactId) ?? []),
+    contactsOfTouchpoints: (installation, refs) => guard('contactsOfTouchpoints', () => touchpoints.contactsOf(installation, refs)),
 
     getCursors: (installation) => guard('getCursors', () => cursors.getAll(installation)),
     resetCursors: (installation) =>

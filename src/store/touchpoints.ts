@@ -18,6 +18,7 @@ import {
 } from '../model.ts';
 import { readCursor } from './json-columns.ts';
 import { text } from './row-values.ts';
+import { compareIds } from './mirror.ts';
 
 
 /** Position of a touchpoint without a time in the per-contact order: first (it cannot be placed in time). */
@@ -185,6 +186,10 @@ export function createTouchpoints(db: DatabaseSync, now: () => number) {
     JOIN touchpoints t ON t.installation = l.installation AND t.object_type = l.object_type AND t.id = l.touchpoint_id
     WHERE l.installation = ?1 AND l.contact_id = j.value
     ORDER BY l.contact_id, l.at, l.object_type, l.touchpoint_id`);
+  // CROSS JOIN keeps the refs outside, so the by-touchpoint index is used (as contactsOfRecords in mirror.ts).
+  const contactsOf = db.prepare(`
+    SELECT DISTINCT l.contact_id FROM json_each(?2) j CROSS JOIN touchpoint_links l
+    WHERE l.installation = ?1 AND l.object_type = json_extract(j.value, '$[0]') AND l.touchpoint_id = json_extract(j.value, '$[1]')`);
   const getCursor = db.prepare('SELECT cursor FROM touchpoint_cursors WHERE installation = ?');
   const saveCursor = db.prepare(`
     INSERT INTO touchpoint_cursors (installation, cursor, updated_at) VALUES (?, ?, ?)
@@ -271,6 +276,12 @@ export function createTouchpoints(db: DatabaseSync, now: () => number) {
 
     ofContacts(installation: string, contactIds: readonly string[]): Map<string, TouchpointRecord[]> {
       return group(ofContacts.all(installation, JSON.stringify(contactIds)));
+    },
+
+    contactsOf(installation: string, refs: ReadonlyArray<{ objectType: string; id: string }>): string[] {
+      if (refs.length === 0) return [];
+      const rows = contactsOf.all(installation, JSON.stringify(refs.map((r) => [r.objectType, r.id])));
+      return rows.map((row) => text(row, 'contact_id')).sort(compareIds);
     },
 
     cursor(installation: string): Cursor | undefined {

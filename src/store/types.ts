@@ -307,6 +307,8 @@ export interface Store {
   countTouchpoints(installation: string): Promise<number>;
   /** One contact's touchpoints, oldest first. */
   touchpointsOf(installation: string, contactId: string): Promise<TouchpointRecord[]>;
+  /** Contacts these touchpoints are linked to now (to find customers a touchpoint change affects), sorted, unique. */
+  contactsOfTouchpoints(installation: string, refs: ReadonlyArray<{ objectType: string; id: string }>): Promise<string[]>;
   getCursors(installation: string): Promise<Partial<Record<ObjectKind, Cursor>>>;
   /** Forgets every cursor of the installation, the touchpoint cursor included (a full run starts over). */
   resetCursors(installation: string): Promise<void>;

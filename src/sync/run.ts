@@ -4,9 +4,11 @@
  *
  * The core owns ordering, batching and per-record bookkeeping; the connector supplies the strategies.
  * Time-based rules change without any record changing, so every run re-evaluates every customer
- * and writes only what changed.
+ * and writes only what changed. Full runs evaluate customers as their pull completes them; incremental
+ * runs evaluate the mirror while their pull waits and evaluate again only the customers it touched
+ * (pre-evaluation.ts).
  */
-import type { CrmConnector, MembershipRead, MembershipReport, OwnedFieldSpec, RecordChange, RecordFailure } from '../../connectors/port.ts';
+import type { CrmConnector, MembershipRead, MembershipReport, OwnedFieldSpec, PullBatch, RecordChange, RecordFailure, TouchpointBatch } from '../../connectors/port.ts';
 import { SCHEMA_FRESH_MS } from '../../connectors/port.ts';
 import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
@@ -24,6 +26,9 @@ import { storeSchemaCache } from './schema-cache.ts';
 import { clearingsFor, isGone, type Clearing, type SweptWritten } from './sweep-clear.ts';
 import { syncTasks, type TaskSummary } from './tasks.ts';
 import type { DesiredTask } from '../journey/actions.ts';
+import { compareIds } from '../store/mirror.ts';
+import { outcomeOf, type CustomerOutcome } from './outcome.ts';
+import { startPreEvaluation, type PreEvaluated, type PreEvaluation } from './pre-evaluation.ts';
 
 export interface SyncOptions {
   connector: CrmConnector;
@@ -172,7 +177,7 @@ export interface InstallationRun {
   options(): SyncOptions;
   /** Field check (the schema read again on full runs) and, on full runs, the list / campaign reads side by side with the pull. */
   prepare(): Promise<void>;
-  /** Pull into the mirror (the three kinds, then touchpoints), then clear what a full pass swept. `stream`: evaluate complete customers while a full pull goes on. */
+  /** Pull into the mirror (the three kinds, then touchpoints), then clear what a full pass swept. `stream`: evaluate complete customers while a full pull goes on, or the whole mirror while an incremental one does (pre-evaluation.ts). */
   pull(stream: boolean): Promise<void>;
   /** Plans these customers (each once per run) and pushes what changed behind the evaluation. */
   evaluate(customers: AsyncIterable<Customer> | Iterable<Customer>, planner?: Planner): Promise<void>;
@@ -233,23 +238,35 @@ export async function startInstallationRun(options: SyncOptions): Promise<Instal
       const touchpointsFirst = o.mode === 'full' && o.connector.touchpointsFirst === true && o.connector.pullTouchpoints !== undefined;
       if (touchpointsFirst) {
         await o.store.resetCursors(o.installation);
-        await pullTouchpoints(o, summary);
+        await pullTouchpoints(o, summary, null);
       }
-      let clearings: Clearing[];
+      // Incremental runs evaluate the mirror while their pull waits on the CRM (pre-evaluation.ts).
+      let pre = stream && o.mode === 'incremental' ? await startPreEvaluation(o) : null;
       try {
-        // `resume` when the touchpoints came first: the cursors were reset before them, not again.
-        clearings = await pull(o, summary, touchpointsFirst, streaming, touchpointsFirst);
+        let clearings: Clearing[];
+        try {
+          // `resume` when the touchpoints came first: the cursors were reset before them, not again.
+          clearings = await pull(o, summary, touchpointsFirst, streaming, touchpointsFirst, pre);
+        } catch (error) {
+          // The CRM named a field unknown that the kept schema still had: read the schema again, once, and
+          // go on from the cursors the stored batches saved. (Only before any customer was evaluated: the
+          // engine may change with the schema, and with it every pre-evaluated outcome.)
+          const evaluated = Object.keys(summary.stages).length > 0;
+          if (!(error instanceof ParcoursError && error.context.schemaStale === true) || evaluated) throw error;
+          pre?.stop();
+          pre = null;
+          await check({ refresh: true });
+          clearings = await pull(o, summary, true, streaming, touchpointsFirst, null);
+        }
+        if (!touchpointsFirst) await pullTouchpoints(o, summary, pre);
+        await clearSwept(o, summary, clearings);
       } catch (error) {
-        // The CRM named a field unknown that the kept schema still had: read the schema again, once, and
-        // go on from the cursors the stored batches saved. (Only before any customer was evaluated: the
-        // engine may change with the schema.)
-        const evaluated = Object.keys(summary.stages).length > 0;
-        if (!(error instanceof ParcoursError && error.context.schemaStale === true) || evaluated) throw error;
-        await check({ refresh: true });
-        clearings = await pull(o, summary, true, streaming, touchpointsFirst);
+        pre?.stop();
+        await pre?.settle();
+        throw error;
       }
-      if (!touchpointsFirst) await pullTouchpoints(o, summary);
-      await clearSwept(o, summary, clearings);
+      const preEvaluated = await pre?.settle();
+      if (preEvaluated) await evaluator.adopt(preEvaluated);
     },
     evaluate: (customers, planner) => evaluator.evaluate(customers, planner),
     async complete(opts = {}) {
@@ -303,7 +320,7 @@ async function finish(store: Store, summary: SyncSummary, connector: CrmConnecto
 }
 
 /** Pulls into the mirror; returns the clearing writes the records a full pass swept call for. */
-async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evaluator: Evaluator | null, touchpointsPulled = false): Promise<Clearing[]> {
+async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evaluator: Evaluator | null, touchpointsPulled: boolean, pre: PreEvaluation | null): Promise<Clearing[]> {
   const needs = fieldNeeds(o.engine.mapping);
   // A retried pull resumes from the cursors its first attempt's stored batches saved.
   if (o.mode === 'full' && !resume) await o.store.resetCursors(o.installation);
@@ -319,6 +336,9 @@ async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evalu
   const complete = new Set<ObjectKind>();
   let done = 0;
   for await (const batch of o.connector.pull({ objects: ['contact', 'deal', 'ticket'], fields: needs, mode: o.mode, cursors })) {
+    // Before it is stored: whose inputs it changes (a pass that sweeps removes records no batch names).
+    if (pre && batch.fullPass) pre.stop();
+    else if (pre) pre.touch(await touchedBy(o.store, o.installation, batch));
     // The cursor is saved in the same transaction as the records it covers.
     const applied = await o.store.applyPullBatch(o.installation, batch);
     if (batch.fullPass?.complete) complete.add(batch.kind);
@@ -344,7 +364,7 @@ async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evalu
  * rule reads them, because the journey map's touchpoint sections need them too (incremental runs
  * cost little: only what changed since the cursor). Each batch and its cursor: one transaction.
  */
-async function pullTouchpoints(o: SyncOptions, summary: SyncSummary): Promise<void> {
+async function pullTouchpoints(o: SyncOptions, summary: SyncSummary, pre: PreEvaluation | null): Promise<void> {
   if (!o.connector.pullTouchpoints) return;
   const tally = summary.touchpoints;
   // A full run reset every cursor (pull above), the touchpoint cursor included.
@@ -354,6 +374,8 @@ async function pullTouchpoints(o: SyncOptions, summary: SyncSummary): Promise<vo
     // Follow-up tasks Parcours created (issue 14) are CRM activities too, but no customer met them.
     const own = await o.store.ownTaskIds(o.installation, pulled.records.map((r) => r.id));
     const batch = own.size === 0 ? pulled : { ...pulled, records: pulled.records.filter((r) => !own.has(r.id)) };
+    if (pre && batch.fullPass) pre.stop();
+    else if (pre) pre.touch(await touchedByTouchpoints(o.store, o.installation, batch));
     const applied = await o.store.applyTouchpointBatch(o.installation, batch);
     for (const t of applied.stored) tally.byChannel[t.channel] = (tally.byChannel[t.channel] ?? 0) + 1;
     tally.pulled += applied.stored.length;
@@ -365,6 +387,30 @@ async function pullTouchpoints(o: SyncOptions, summary: SyncSummary): Promise<vo
     o.onProgress?.({ phase: 'pull', done });
     stopIfAborted(o);
   }
+}
+
+/** Customers a pulled batch changes: its contacts, and the customers its deals and tickets are linked to before and after it. */
+async function touchedBy(store: Store, installation: string, batch: PullBatch): Promise<string[]> {
+  const ids: string[] = [];
+  const linked: Array<{ kind: 'deal' | 'ticket'; id: string }> = [];
+  for (const ref of [...batch.records, ...batch.removed]) {
+    if (ref.kind === 'contact') ids.push(ref.id);
+    else linked.push({ kind: ref.kind, id: ref.id });
+  }
+  for (const r of batch.records) if (r.kind !== 'contact' && Array.isArray(r.contactIds)) ids.push(...r.contactIds);
+  for (const l of batch.links ?? []) ids.push(l.contactId);
+  for (const h of batch.handovers ?? []) ids.push(h.from.id, h.to.id);
+  if (linked.length > 0) ids.push(...(await store.contactsLinkedTo(installation, linked)));
+  return ids;
+}
+
+/** Customers a touchpoint batch changes: those its touchpoints are linked to before and after it. */
+async function touchedByTouchpoints(store: Store, installation: string, batch: TouchpointBatch): Promise<string[]> {
+  const ids: string[] = [];
+  for (const t of batch.records) if (Array.isArray(t.contactIds)) ids.push(...t.contactIds.filter((id): id is string => typeof id === 'string'));
+  const refs = [...batch.records, ...batch.removed].filter((r) => typeof r.objectType === 'string' && typeof r.id === 'string');
+  if (refs.length > 0) ids.push(...(await store.contactsOfTouchpoints(installation, refs)));
+  return ids;
 }
 
 /**
@@ -408,6 +454,11 @@ interface Evaluator {
   finish(rest: boolean): Promise<Map<string, Set<string>>>;
   /** Starts the last pushes of every kind together and waits for every push. */
   flushLast(): Promise<void>;
+  /**
+   * Takes a pre-evaluation's outcomes for the whole mirror (incremental runs): evaluates the customers its pull
+   * touched again, then applies every outcome in id order; `finish` then has nobody left to read.
+   */
+  adopt(pre: PreEvaluated): Promise<void>;
 }
 
 function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSummary, pushes: PushPipeline, tasks: Map<string, DesiredTask>): Evaluator {
@@ -449,60 +500,81 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
     else await pushes.submit(job);
   };
 
+  // One customer's outcome into the run: tallies, members, tasks, ledger rows, and the pushes behind it.
+  const apply = async (outcome: CustomerOutcome, total?: number): Promise<void> => {
+    members ??= new Map(run().engine.mapping.segments.map((s) => [s.id, new Set()]));
+    planned.add(outcome.contactId);
+    n++;
+    summary.stages[outcome.stage] = (summary.stages[outcome.stage] ?? 0) + 1;
+    for (const id of outcome.flags) summary.flags[id] = (summary.flags[id] ?? 0) + 1;
+    for (const id of outcome.segments) members.get(id)?.add(outcome.contactId);
+    // A deal or ticket shared by two customers wants one task: the first customer citing it wins.
+    for (const t of outcome.tasks) if (!tasks.has(t.key)) tasks.set(t.key, t);
+    if (outcome.entryKind !== null) summary.stageEntries.byKind[outcome.entryKind] = (summary.stageEntries.byKind[outcome.entryKind] ?? 0) + 1;
+    summary.stageEntries.backfilled += outcome.backfilled;
+    if (!o.dryRun) stageChanges.push(...outcome.stageChanges);
+    if (outcome.contactUnchanged) summary.unchanged.contacts++;
+    // A deal or ticket shared by two contacts is planned once.
+    const fresh = (kind: ObjectKind, id: string): boolean => {
+      if (kind === 'contact') return true;
+      if (seen[kind].has(id)) return false;
+      seen[kind].add(id);
+      return true;
+    };
+    for (const id of outcome.deals) if (!outcome.changes.some((c) => c.kind === 'deal' && c.change.ref.id === id) && fresh('deal', id)) summary.unchanged.deals++;
+    for (const id of outcome.tickets) if (!outcome.changes.some((c) => c.kind === 'ticket' && c.change.ref.id === id) && fresh('ticket', id)) summary.unchanged.tickets++;
+    for (const p of outcome.changes) {
+      if (!fresh(p.kind, p.change.ref.id)) continue;
+      summary.changed[PLURAL[p.kind]]++;
+      for (const [field, value] of Object.entries(p.change.values)) {
+        const entry = (summary.plan[`${p.kind}.${field}`] ??= { changes: 0, examples: [] });
+        entry.changes++;
+        if (entry.examples.length < 3) entry.examples.push({ id: p.change.ref.id, before: p.before[field] ?? null, after: value });
+      }
+      pending[p.kind].push({ change: p.change, before: p.before });
+      await flush(p.kind, false);
+    }
+    if (stageChanges.length >= 1000) await store.recordStageChanges(installation, stageChanges.splice(0), runId);
+    if (n % 1000 === 0) o.onProgress?.({ phase: 'evaluate', done: n, ...(total !== undefined ? { total } : {}) });
+  };
+
   const evaluate = async (customers: AsyncIterable<Customer> | Iterable<Customer>, planner: Planner, total?: number): Promise<void> => {
     // The run's engine as its schema check left it (a stale schema is read again before any customer is planned).
     const engine = run().engine;
     types ??= ownedFieldTypes(engine);
-    members ??= new Map(engine.mapping.segments.map((s) => [s.id, new Set()]));
     for await (const [customer, current] of withCurrentStages(store, installation, customers)) {
       if (planned.has(customer.contact.id)) continue;
       if (o.signal?.aborted) stopIfAborted(o);
-      planned.add(customer.contact.id);
-      n++;
-      const plan = planner(engine, current, customer, o.now, types);
-      const state = plan.state;
-      summary.stages[state.stage.id] = (summary.stages[state.stage.id] ?? 0) + 1;
-      for (const id of new Set(state.friction.filter((f) => f.on.kind === 'contact').map((f) => f.id))) summary.flags[id] = (summary.flags[id] ?? 0) + 1;
-      for (const s of state.segments) members.get(s.id)?.add(customer.contact.id);
-      // A deal or ticket shared by two customers wants one task: the first customer citing it wins.
-      for (const t of engine.actions(customer, state, o.now)) if (!tasks.has(t.key)) tasks.set(t.key, t);
-      if (plan.entry.kind !== null) summary.stageEntries.byKind[plan.entry.kind] = (summary.stageEntries.byKind[plan.entry.kind] ?? 0) + 1;
-      for (const c of plan.stageChanges) if (c.backfilled && c !== plan.stageChanges.at(-1)) summary.stageEntries.backfilled++;
-      if (!o.dryRun) stageChanges.push(...plan.stageChanges);
-
-      for (const kind of plan.unchanged) {
-        if (kind !== 'contact') continue;
-        summary.unchanged.contacts++;
-      }
-      // A deal or ticket shared by two contacts is planned once.
-      const fresh = (kind: ObjectKind, id: string): boolean => {
-        if (kind === 'contact') return true;
-        if (seen[kind].has(id)) return false;
-        seen[kind].add(id);
-        return true;
-      };
-      for (const d of customer.deals) if (!plan.changes.some((c) => c.kind === 'deal' && c.change.ref.id === d.id) && fresh('deal', d.id)) summary.unchanged.deals++;
-      for (const t of customer.tickets) if (!plan.changes.some((c) => c.kind === 'ticket' && c.change.ref.id === t.id) && fresh('ticket', t.id)) summary.unchanged.tickets++;
-      for (const p of plan.changes) {
-        if (!fresh(p.kind, p.change.ref.id)) continue;
-        summary.changed[PLURAL[p.kind]]++;
-        for (const [field, value] of Object.entries(p.change.values)) {
-          const entry = (summary.plan[`${p.kind}.${field}`] ??= { changes: 0, examples: [] });
-          entry.changes++;
-          if (entry.examples.length < 3) entry.examples.push({ id: p.change.ref.id, before: p.before[field] ?? null, after: value });
-        }
-        pending[p.kind].push({ change: p.change, before: p.before });
-        await flush(p.kind, false);
-      }
-      if (stageChanges.length >= 1000) await store.recordStageChanges(installation, stageChanges.splice(0), runId);
-      if (n % 1000 === 0) o.onProgress?.({ phase: 'evaluate', done: n, ...(total !== undefined ? { total } : {}) });
+      await apply(outcomeOf(engine, customer, planner(engine, current, customer, o.now, types), o.now), total);
     }
   };
 
+  // Set once a pre-evaluation's outcomes (with the customers its pull touched evaluated again) covered the mirror.
+  let covered = false;
+
   return {
     evaluate: (customers, planner) => evaluate(customers, planner ?? planCustomer),
+    async adopt(pre) {
+      const engine = run().engine;
+      types ??= ownedFieldTypes(engine);
+      const outcomes = pre.outcomes;
+      // The customers the pull touched, as the mirror now holds them (gone ones are not found).
+      const touched = [...pre.touched];
+      if (touched.length > 0) {
+        for await (const [customer, current] of withCurrentStages(store, installation, store.iterateCustomers(installation, { contactIds: touched }))) {
+          outcomes.set(customer.contact.id, outcomeOf(engine, customer, planCustomer(engine, current, customer, o.now, types), o.now));
+        }
+      }
+      // In the mirror's id order, as a pass over it would have met them (the first customer citing a shared deal wins).
+      const ids = [...outcomes.keys()].sort(compareIds);
+      for (const id of ids) {
+        if (o.signal?.aborted) stopIfAborted(o);
+        if (!planned.has(id)) await apply(outcomes.get(id) as CustomerOutcome, ids.length);
+      }
+      covered = true;
+    },
     async finish(rest) {
-      if (rest) await evaluate(store.iterateCustomers(installation), planCustomer, (await store.countRecords(installation)).contacts);
+      if (rest && !covered) await evaluate(store.iterateCustomers(installation), planCustomer, (await store.countRecords(installation)).contacts);
       summary.customers = n;
       if (stageChanges.length) await store.recordStageChanges(installation, stageChanges.splice(0), runId);
       return members ?? new Map();

@@ -62,6 +62,17 @@ describe.each(backends)('touchpoints in the store ($name)', (backend) => {
     expect(await store.countTouchpoints(INST)).toBe(0);
   });
 
+  it('names the customers touchpoints are linked to now (what a change to them affects), by object type and id', async () => {
+    await store.applyTouchpointBatch(INST, {
+      records: [touchpoint('7', ['1', '3'], { at: T0 }), touchpoint('7', ['2'], { objectType: 'emails', channel: 'email', at: T0 }), touchpoint('8', ['3'], { at: T0 })],
+      removed: [],
+    });
+    expect(await store.contactsOfTouchpoints(INST, [{ objectType: 'calls', id: '7' }])).toEqual(['1', '3']);
+    expect(await store.contactsOfTouchpoints(INST, [{ objectType: 'emails', id: '7' }, { objectType: 'calls', id: '8' }, { objectType: 'calls', id: 'none' }])).toEqual(['2', '3']);
+    expect(await store.contactsOfTouchpoints(INST, [])).toEqual([]);
+    expect(await store.contactsOfTouchpoints('hubspot:other', [{ objectType: 'calls', id: '7' }])).toEqual([]);
+  });
+
   it('ids are unique per object type: a call and an email with the same id are two touchpoints', async () => {
     await store.applyTouchpointBatch(INST, {
       records: [touchpoint('9', ['1'], { at: T0 }), touchpoint('9', ['1'], { objectType: 'emails', channel: 'email', at: T0 + 1 })],

@@ -4,13 +4,14 @@
  * what it pulled per channel. The connector is a port double: the sync core is the unit under test.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CrmConnector, PullBatch, TouchpointBatch, TouchpointPullOptions } from '../../connectors/port.ts';
+import type { PullBatch, TouchpointBatch, TouchpointPullOptions } from '../../connectors/port.ts';
 import { syncJson, syncText } from '../../src/cli/format.ts';
 import { compileEngine } from '../../src/journey/engine.ts';
 import { loadMapping } from '../../src/mapping/load.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { runSync } from '../../src/sync/run.ts';
 import { contact, touchpoint } from '../store/fixtures.ts';
+import { portDouble } from './port-double.ts';
 
 const INSTALLATION = 'hubspot:default';
 const NOW = Date.parse('2026-11-30T12:00:00Z');
@@ -22,13 +23,7 @@ async function setup(pages: (o: TouchpointPullOptions) => TouchpointBatch[]) {
   store = openStore(':memory:');
   const engine = compileEngine(loadMapping('mappings/hubspot.yaml'));
   const calls: Array<{ what: string; options?: TouchpointPullOptions }> = [];
-  const unused = (name: string) => () => {
-    throw new Error(`${name} is not part of this test`);
-  };
-  const connector: CrmConnector = {
-    crm: 'hubspot',
-    pushChunk: 100,
-    availableFields: async () => ({ missing: [], missingOwned: [] }),
+  const connector = portDouble({
     async *pull(): AsyncIterable<PullBatch> {
       calls.push({ what: 'pull' });
       yield { kind: 'contact', records: [contact('1'), contact('2')], removed: [] };
@@ -37,17 +32,7 @@ async function setup(pages: (o: TouchpointPullOptions) => TouchpointBatch[]) {
       calls.push({ what: 'pullTouchpoints', options });
       for (const p of pages(options)) yield p;
     },
-    push: async (changes) => ({ written: changes.map((c) => c.ref), failed: [] }),
-    syncMembership: async (change) => ({ added: change.add, removed: change.remove, failed: [] }),
-    fetchCustomer: unused('fetchCustomer'),
-    ensureSchema: unused('ensureSchema'),
-    readCurrent: unused('readCurrent'),
-    accountId: unused('accountId'),
-    readMembership: async () => ({ members: [], exists: true, calls: 1, pageSize: 250 }),
-    ensureSegmentTarget: unused('ensureSegmentTarget'),
-    doctor: unused('doctor'),
-    stats: () => ({ total: 0, byEndpoint: {}, rateLimited: 0 }),
-  };
+  });
   for (const s of engine.mapping.segments) await store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
   return { engine, connector, calls, store };
 }

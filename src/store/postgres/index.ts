@@ -196,6 +196,7 @@ function buildStore(pool: ReturnType<typeof createPool>, database: string, now: 
     countTouchpoints: (installation) => guard('countTouchpoints', () => touchpoints.countTouchpoints(pool, installation)),
     touchpointsOf: (installation, contactId) =>
       guard('touchpointsOf', async () => (await touchpoints.touchpointsOfContacts(pool, installation, [contactId])).get(contactId) ?? []),
+    contactsOfTouchpoints: (installation, refs) => guard('contactsOfTouchpoints', () => touchpoints.contactsOfTouchpoints(pool, installation, refs)),
 
     getCursors: (installation) => guard('getCursors', () => mirror.getCursors(pool, installation)),
     resetCursors: (installation) =>

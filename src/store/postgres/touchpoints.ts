@@ -8,6 +8,7 @@ import type { TouchpointRecord } from '../../model.ts';
 import { readCursor } from '../json-columns.ts';
 import { checkTouchpoints, decodeTouchpoint, encodeTouchpoint, type RejectedTouchpoint } from '../touchpoints.ts';
 import { byKey, type Queryable, type Row } from './db.ts';
+import { compareIds } from '../mirror.ts';
 import { lastByKey } from './mirror.ts';
 import { jsonb, jsonbText, numOrNull, str } from './row-values.ts';
 
@@ -92,6 +93,17 @@ export async function sweepTouchpoints(q: Queryable, installation: string, pass:
     [installation, pass],
   );
   return Number(r.rows[0]?.['n'] ?? 0);
+}
+
+/** Contacts these touchpoints are linked to, sorted, unique. */
+export async function contactsOfTouchpoints(q: Queryable, installation: string, refs: ReadonlyArray<{ objectType: string; id: string }>): Promise<string[]> {
+  if (refs.length === 0) return [];
+  const r = await q.query(
+    `SELECT DISTINCT l.contact_id FROM unnest($2::text[], $3::text[]) AS x(object_type, id)
+     JOIN touchpoint_links l ON l.installation = $1 AND l.object_type = x.object_type AND l.touchpoint_id = x.id`,
+    [installation, refs.map((x) => x.objectType), refs.map((x) => x.id)],
+  );
+  return r.rows.map((row) => str(row, 'contact_id')).sort(compareIds);
 }
 
 export async function countTouchpoints(q: Queryable, installation: string): Promise<number> {

@@ -1,0 +1,153 @@
+/**
+ * Incremental runs evaluate the mirror while their pull waits (src/sync/pre-evaluation.ts). The pull here
+ * waits before its first batch, so every customer is evaluated from the mirror as it was; then it changes
+ * six of thirteen customers in each way a batch can (a contact's own record, a deal re-linked from one contact
+ * to another, a touchpoint removed, a contact removed, a new contact). The run must write exactly what a run
+ * over the mirror as the pull left it writes. The connector is a port double: the sync core is under test.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PullBatch, RecordChange, TouchpointBatch } from '../../connectors/port.ts';
+import { compileEngine } from '../../src/journey/engine.ts';
+import { loadMapping } from '../../src/mapping/load.ts';
+import type { ContactRecord, DealRecord, TouchpointRecord } from '../../src/model.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
+import { runSync, type SyncSummary } from '../../src/sync/run.ts';
+import { contact, deal, touchpoint } from '../store/fixtures.ts';
+import { portDouble } from './port-double.ts';
+
+const INSTALLATION = 'hubspot:default';
+const NOW = Date.parse('2026-11-30T12:00:00Z');
+const DAY = 86_400_000;
+
+const stores: Store[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+});
+
+const engine = () => compileEngine(loadMapping('mappings/hubspot.yaml'));
+
+/** A detractor's NPS answer (HubSpot's band: 0–6). */
+const nps = (id: string, contactId: string): TouchpointRecord =>
+  touchpoint(id, [contactId], { objectType: 'feedback_submissions', channel: 'survey', rawChannel: 'NPS', at: NOW - 3 * DAY, survey: { type: 'nps', score: 3, scale: { min: 0, max: 10 }, sentiment: 'negative' } });
+const openDeal = (id: string, contactIds: string[]): DealRecord => deal(id, contactIds, { stageEnteredAt: NOW - 2 * DAY });
+const wonDeal = (id: string, contactIds: string[]): DealRecord =>
+  deal(id, contactIds, { stage: 'closedwon', isClosed: true, isWon: true, closedAt: NOW - 5 * DAY, stagesReached: ['appointmentscheduled', 'closedwon'] });
+
+interface Mirror {
+  contacts: ContactRecord[];
+  deals: DealRecord[];
+  touchpoints: TouchpointRecord[];
+}
+
+/** Customers no batch touches (the pre-evaluation gives up when the pull touches most of the mirror). */
+const QUIET = ['q1', 'q2', 'q3', 'q4', 'q5', 'q6'].map((id) => contact(id));
+const BEFORE: Mirror = {
+  contacts: [...['1', '2', '3', '4', '5', '6'].map((id) => contact(id)), ...QUIET],
+  deals: [openDeal('d2', ['2']), openDeal('d6', ['6'])],
+  touchpoints: [nps('s4', '4')],
+};
+/** What the pull brings: each batch as the connector hands it over. */
+const PULLED: PullBatch[] = [
+  { kind: 'contact', records: [contact('1', { country: 'United States' }), contact('7')], removed: [{ kind: 'contact', objectType: 'contacts', id: '5' }], cursor: { c: 2 } },
+  { kind: 'deal', records: [wonDeal('d2', ['3'])], removed: [], cursor: { d: 2 } },
+];
+const PULLED_TOUCHPOINTS: TouchpointBatch[] = [{ records: [], removed: [{ objectType: 'feedback_submissions', id: 's4' }], cursor: { t: 2 } }];
+/** The mirror once the pull is stored. */
+const AFTER: Mirror = {
+  contacts: [contact('1', { country: 'United States' }), contact('2'), contact('3'), contact('4'), contact('6'), contact('7'), ...QUIET],
+  deals: [wonDeal('d2', ['3']), openDeal('d6', ['6'])],
+  touchpoints: [],
+};
+
+async function harness(mirror: Mirror, pulled: PullBatch[], touchpoints: TouchpointBatch[]) {
+  const store = openStore(':memory:');
+  stores.push(store);
+  const e = engine();
+  for (const s of e.mapping.segments) await store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
+  await store.applyPullBatch(INSTALLATION, { kind: 'contact', records: mirror.contacts, removed: [], cursor: { c: 1 } });
+  await store.applyPullBatch(INSTALLATION, { kind: 'deal', records: mirror.deals, removed: [], cursor: { d: 1 } });
+  await store.applyTouchpointBatch(INSTALLATION, { records: mirror.touchpoints, removed: [], cursor: { t: 1 } });
+  const events: string[] = [];
+  const pushed = new Map<string, RecordChange['values']>();
+  // Which customers the store was asked for, and when: the whole mirror, or named ones.
+  const iterate = store.iterateCustomers.bind(store);
+  store.iterateCustomers = (installation, opts = {}) => {
+    events.push(opts.contactIds ? `read:${[...opts.contactIds].sort().join(',')}` : 'read:all');
+    return iterate(installation, opts);
+  };
+  const connector = portDouble({
+    async *pull() {
+      // The pull waits on the CRM first (HubSpot's search limit): time for the mirror to be evaluated as it is.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      for (const b of pulled) {
+        events.push(`pull:${b.kind}`);
+        yield b;
+      }
+    },
+    async *pullTouchpoints() {
+      for (const b of touchpoints) {
+        events.push('pull:touchpoints');
+        yield b;
+      }
+    },
+    async push(changes) {
+      for (const c of changes) pushed.set(`${c.ref.kind}/${c.ref.id}`, c.values);
+      return { written: changes.map((c) => c.ref), failed: [] };
+    },
+  });
+  const run = () => runSync({ connector, store, engine: e, installation: INSTALLATION, mode: 'incremental', dryRun: false, now: NOW });
+  return { store, events, pushed, run };
+}
+
+/** What a run decided, in a form two runs can be compared by. */
+const decided = (s: SyncSummary) => ({ customers: s.customers, stages: s.stages, flags: s.flags, segments: s.segments, changed: s.changed, unchanged: s.unchanged, tasks: s.tasks?.created });
+
+describe('an incremental run evaluates the mirror while its pull waits', () => {
+  it('customers the pull touched are evaluated again from what it stored; the run writes what a run over the pulled mirror writes', async () => {
+    const t = await harness(BEFORE, PULLED, PULLED_TOUCHPOINTS);
+    const summary = await t.run();
+    expect(summary.status).toBe('succeeded');
+    // The whole mirror was read before the pull's first batch, and after the pull only the six customers it touched:
+    // 1 (its record), 2 and 3 (the deal left one for the other), 4 (its touchpoint went), 5 (removed), 7 (new).
+    expect(t.events.indexOf('read:all')).toBeLessThan(t.events.indexOf('pull:contact'));
+    expect(t.events.filter((e) => e.startsWith('read:'))).toEqual(['read:all', 'read:1,2,3,4,5,7']);
+    expect(t.events.indexOf('read:1,2,3,4,5,7')).toBeGreaterThan(t.events.indexOf('pull:touchpoints'));
+
+    // The oracle: the mirror as the pull left it, evaluated by a run whose pull brings nothing.
+    const oracle = await harness(AFTER, [], []);
+    const expected = await oracle.run();
+    expect(oracle.events.filter((e) => e.startsWith('read:'))).toEqual(['read:all']);
+    expect(decided(summary)).toEqual(decided(expected));
+    expect(Object.fromEntries(t.pushed)).toEqual(Object.fromEntries(oracle.pushed));
+
+    // And in the CRM's terms: each change shows.
+    expect(t.pushed.get('contact/3')?.['parcours_stage']).toBe('purchase');
+    expect(t.pushed.get('contact/2')?.['parcours_stage']).toBe('awareness');
+    expect(t.pushed.get('contact/6')?.['parcours_stage']).toBe('consideration');
+    expect(String(t.pushed.get('contact/4')?.['parcours_friction_flags'] ?? '')).not.toContain('detractor');
+    expect(t.pushed.has('contact/5')).toBe(false);
+    expect(t.pushed.has('contact/7')).toBe(true);
+    expect(summary.customers).toBe(12);
+  });
+
+  it('the pre-evaluated outcome of a customer the pull did not touch stands: nothing is read twice', async () => {
+    const t = await harness(BEFORE, [], []);
+    const summary = await t.run();
+    expect(t.events.filter((e) => e.startsWith('read:'))).toEqual(['read:all']);
+    expect(summary.customers).toBe(12);
+    expect(summary.stages).toEqual({ awareness: 10, consideration: 2 });
+    expect(summary.flags['detractor']).toBe(1);
+  });
+
+  it('gives up when the pull completes a full pass (its sweep removes records no batch names): every customer is evaluated after it', async () => {
+    const resumed: PullBatch[] = [{ kind: 'contact', records: [contact('1')], removed: [], fullPass: { id: 'p', complete: true }, cursor: { c: 2 } }];
+    const t = await harness(BEFORE, resumed, []);
+    const summary = await t.run();
+    const reads = t.events.filter((e) => e.startsWith('read:'));
+    expect(reads).toEqual(['read:all', 'read:all']);
+    expect(t.events.lastIndexOf('read:all')).toBeGreaterThan(t.events.indexOf('pull:contact'));
+    // The sweep took every contact but 1 (the pass saw only it): one customer left, evaluated as the mirror now is.
+    expect(summary.customers).toBe(1);
+    expect(summary.removed.swept).toBe(11);
+  });
+});
