@@ -8,16 +8,23 @@
  *
  * The pull tells it, before storing each batch, which customers the batch touches (`touch`): their own
  * record, a deal or ticket linked to them before or after, a touchpoint of theirs before or after, a
- * handover. Those outcomes are dropped, and the run evaluates those customers again once the pull is done;
- * every other customer's inputs were the same all along, so its outcome stands. A customer's evaluation
- * reads nothing else (its records, links, touchpoints, open stage; the run's clock and engine are fixed).
+ * handover. Their outcomes are dropped. Once the batch is stored (`stored`) they are evaluated again from the
+ * mirror while the pull goes on, so an incremental run with many changes (the echo of Parcours's own writes)
+ * also evaluates while it waits; a customer touched again meanwhile is dropped again. Whoever is still
+ * touched when the pull ends (typically the last batch's customers) is evaluated by the run after it. Every
+ * other customer's inputs were the same all along, so its outcome stands. A customer's evaluation reads
+ * nothing else (its records, links, touchpoints, open stage; the run's clock and engine are fixed).
+ *
+ * An outcome stands only if no touch or store concerned its customer since just before the read it came
+ * from (a clock stamps each event) and none of its batches was still being stored.
  *
  * It gives up (the run then evaluates every customer after the pull, as before) above `MAX_PRE_EVALUATED`
- * customers, where the outcomes held would cost more memory than the overlap saves time, or when the pull
- * touches most of the mirror.
+ * customers, where the outcomes held would cost more memory than the overlap saves time, and on a batch of
+ * a full pass (its sweep removes records no batch names).
  */
 import type { Engine } from '../journey/engine.ts';
-import type { Store } from '../store/index.ts';
+import type { Customer } from '../model.ts';
+import type { CurrentStage, Store } from '../store/index.ts';
 import { outcomeOf, type CustomerOutcome } from './outcome.ts';
 import { ownedFieldTypes, planCustomer, withCurrentStages } from './plan.ts';
 
@@ -29,18 +36,20 @@ const SLICE_MS = 8;
 const PAGE = 100;
 
 export interface PreEvaluated {
-  /** Outcomes of the customers no pulled batch touched, by contact id. */
+  /** Outcomes that stand: customers no batch touched, and touched ones evaluated again once their batches were stored. */
   outcomes: Map<string, CustomerOutcome>;
-  /** Customers to evaluate again from the mirror as the pull left it (gone ones are simply not found). */
+  /** Customers to evaluate from the mirror as the pull left it (gone ones are simply not found). */
   touched: Set<string>;
 }
 
 export interface PreEvaluation {
   /** Customers a batch about to be stored touches. */
-  touch(contactIds: Iterable<string>): void;
+  touch(contactIds: readonly string[]): void;
+  /** The batch `touch` announced is stored: those customers may be evaluated again. */
+  stored(contactIds: readonly string[]): void;
   /** Stops the pass (the pull failed). */
   stop(): void;
-  /** Waits for the pass: its outcomes, or null when it gave up. */
+  /** The pull is done: waits for the pass over the mirror, and returns its outcomes, or null when it gave up. */
   settle(): Promise<PreEvaluated | null>;
 }
 
@@ -55,42 +64,122 @@ export interface PreEvaluationOptions {
 export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEvaluation | null> {
   const contacts = (await o.store.countRecords(o.installation)).contacts;
   if (contacts === 0 || contacts > MAX_PRE_EVALUATED) return null;
+  const types = ownedFieldTypes(o.engine);
   const outcomes = new Map<string, CustomerOutcome>();
+  /** Every customer a batch touched this run: the pass over the mirror leaves them to `again`. */
   const touched = new Set<string>();
+  /** Touched customers whose outcome was computed from a read no batch changed since (it stands unless touched again). */
+  const fresh = new Set<string>();
+  /** Batches announced and not stored yet, per customer. */
+  const pending = new Map<string, number>();
+  /** A counter moved by every touch and store, and the value it had at each customer's last one. */
+  let clock = 0;
+  const lastEvent = new Map<string, number>();
+  /** Touched customers whose batches are all stored, to evaluate again while the pull goes on. */
+  const queue = new Set<string>();
   let stopped = false;
-  const pass = (async (): Promise<boolean> => {
-    const types = ownedFieldTypes(o.engine);
-    let slice = performance.now();
-    for await (const [customer, current] of withCurrentStages(o.store, o.installation, o.store.iterateCustomers(o.installation, { pageSize: PAGE }), PAGE)) {
-      if (stopped || o.signal?.aborted) return false;
+  let pullDone = false;
+  let wake: (() => void) | null = null;
+  const nudge = (): void => {
+    wake?.();
+    wake = null;
+  };
+
+  let slice = performance.now();
+  const yieldSlice = async (): Promise<void> => {
+    if (performance.now() - slice < SLICE_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    slice = performance.now();
+  };
+  const evaluate = (customer: Customer, current: CurrentStage | undefined): CustomerOutcome =>
+    outcomeOf(o.engine, customer, planCustomer(o.engine, current, customer, o.now, types), o.now);
+  const halted = (): boolean => stopped || o.signal?.aborted === true;
+
+  /**
+   * Touched customers, read again: an outcome stands only if no touch or store concerned the customer since
+   * just before the read, and none of its batches is still being stored (the read could not have seen it).
+   */
+  const again = async (ids: string[]): Promise<void> => {
+    const readAt = clock;
+    // Each event takes the next clock value: those stamped up to `readAt` came before the read.
+    const stands = (id: string): boolean => (lastEvent.get(id) ?? 0) <= readAt && !pending.has(id);
+    const found = new Set<string>();
+    for await (const [customer, current] of withCurrentStages(o.store, o.installation, o.store.iterateCustomers(o.installation, { contactIds: ids, pageSize: PAGE }), PAGE)) {
       const id = customer.contact.id;
-      if (!touched.has(id)) outcomes.set(id, outcomeOf(o.engine, customer, planCustomer(o.engine, current, customer, o.now, types), o.now));
-      if (performance.now() - slice >= SLICE_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        slice = performance.now();
+      found.add(id);
+      if (stands(id)) {
+        outcomes.set(id, evaluate(customer, current));
+        fresh.add(id);
       }
+      await yieldSlice();
+      if (halted()) return;
     }
-    return true;
+    // Gone from the mirror (removed, handed over): nothing to evaluate, unless a batch brought it back since.
+    for (const id of ids) if (!found.has(id) && stands(id)) fresh.add(id);
+  };
+  const drainQueue = async (): Promise<void> => {
+    while (queue.size > 0 && !halted()) {
+      const ids = [...queue].slice(0, PAGE);
+      for (const id of ids) queue.delete(id);
+      await again(ids);
+    }
+  };
+
+  const pass = (async (): Promise<boolean> => {
+    for await (const [customer, current] of withCurrentStages(o.store, o.installation, o.store.iterateCustomers(o.installation, { pageSize: PAGE }), PAGE)) {
+      if (halted()) return false;
+      const id = customer.contact.id;
+      // A customer touched since: its outcome comes from `again`, never from this earlier read.
+      if (!touched.has(id)) outcomes.set(id, evaluate(customer, current));
+      await yieldSlice();
+      if (queue.size >= PAGE) await drainQueue();
+    }
+    // The mirror is covered; what the pull stores from now on is evaluated again as it is stored.
+    while (!pullDone && !halted()) {
+      await drainQueue();
+      if (!pullDone && queue.size === 0) await new Promise<void>((resolve) => (wake = resolve));
+    }
+    return !halted();
   })();
   // A failed pass is reported by `settle` (as a give-up), never as an unhandled rejection while the pull runs.
   const done = pass.catch(() => false);
   return {
     touch(contactIds) {
+      clock++;
       for (const id of contactIds) {
         touched.add(id);
+        fresh.delete(id);
         outcomes.delete(id);
+        queue.delete(id);
+        pending.set(id, (pending.get(id) ?? 0) + 1);
+        lastEvent.set(id, clock);
       }
-      // Most of the mirror changed: evaluating it after the pull costs no more than keeping this.
-      if (touched.size > contacts / 2) stopped = true;
+    },
+    stored(contactIds) {
+      clock++;
+      for (const id of contactIds) {
+        const left = (pending.get(id) ?? 1) - 1;
+        if (left > 0) pending.set(id, left);
+        else {
+          pending.delete(id);
+          queue.add(id);
+        }
+        lastEvent.set(id, clock);
+      }
+      nudge();
     },
     stop() {
       stopped = true;
+      nudge();
     },
     async settle() {
+      pullDone = true;
+      nudge();
       const complete = await done;
       if (!complete || stopped) return null;
-      for (const id of touched) outcomes.delete(id);
-      return { outcomes, touched };
+      // Touched and not evaluated again since: the run evaluates them from the mirror as the pull left it.
+      // (A touch drops the customer's outcome, and the pass never keeps one for a touched customer.)
+      return { outcomes, touched: new Set([...touched].filter((id) => !fresh.has(id))) };
     },
   };
 }

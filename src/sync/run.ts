@@ -338,9 +338,11 @@ async function pull(o: SyncOptions, summary: SyncSummary, resume: boolean, evalu
   for await (const batch of o.connector.pull({ objects: ['contact', 'deal', 'ticket'], fields: needs, mode: o.mode, cursors })) {
     // Before it is stored: whose inputs it changes (a pass that sweeps removes records no batch names).
     if (pre && batch.fullPass) pre.stop();
-    else if (pre) pre.touch(await touchedBy(o.store, o.installation, batch));
+    const touched = pre && !batch.fullPass ? await touchedBy(o.store, o.installation, batch) : null;
+    if (touched) pre?.touch(touched);
     // The cursor is saved in the same transaction as the records it covers.
     const applied = await o.store.applyPullBatch(o.installation, batch);
+    if (touched) pre?.stored(touched);
     if (batch.fullPass?.complete) complete.add(batch.kind);
     sweptWritten.push(...applied.sweptWritten);
     for (const h of batch.handovers ?? []) converted.add(h.from.id);
@@ -375,8 +377,10 @@ async function pullTouchpoints(o: SyncOptions, summary: SyncSummary, pre: PreEva
     const own = await o.store.ownTaskIds(o.installation, pulled.records.map((r) => r.id));
     const batch = own.size === 0 ? pulled : { ...pulled, records: pulled.records.filter((r) => !own.has(r.id)) };
     if (pre && batch.fullPass) pre.stop();
-    else if (pre) pre.touch(await touchedByTouchpoints(o.store, o.installation, batch));
+    const touched = pre && !batch.fullPass ? await touchedByTouchpoints(o.store, o.installation, batch) : null;
+    if (touched) pre?.touch(touched);
     const applied = await o.store.applyTouchpointBatch(o.installation, batch);
+    if (touched) pre?.stored(touched);
     for (const t of applied.stored) tally.byChannel[t.channel] = (tally.byChannel[t.channel] ?? 0) + 1;
     tally.pulled += applied.stored.length;
     tally.removed += applied.removed;

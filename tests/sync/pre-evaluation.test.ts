@@ -11,6 +11,7 @@ import { compileEngine } from '../../src/journey/engine.ts';
 import { loadMapping } from '../../src/mapping/load.ts';
 import type { ContactRecord, DealRecord, TouchpointRecord } from '../../src/model.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
+import { startPreEvaluation } from '../../src/sync/pre-evaluation.ts';
 import { runSync, type SyncSummary } from '../../src/sync/run.ts';
 import { contact, deal, touchpoint } from '../store/fixtures.ts';
 import { portDouble } from './port-double.ts';
@@ -49,17 +50,21 @@ const BEFORE: Mirror = {
 /** What the pull brings: each batch as the connector hands it over. */
 const PULLED: PullBatch[] = [
   { kind: 'contact', records: [contact('1', { country: 'United States' }), contact('7')], removed: [{ kind: 'contact', objectType: 'contacts', id: '5' }], cursor: { c: 2 } },
-  { kind: 'deal', records: [wonDeal('d2', ['3'])], removed: [], cursor: { d: 2 } },
+  { kind: 'deal', records: [wonDeal('d2', ['3']), wonDeal('d1', ['1'])], removed: [], cursor: { d: 2 } },
 ];
-const PULLED_TOUCHPOINTS: TouchpointBatch[] = [{ records: [], removed: [{ objectType: 'feedback_submissions', id: 's4' }], cursor: { t: 2 } }];
+/** The last batch touches 1 a third time (a detractor's answer) after it was evaluated again: it must be evaluated once more. */
+const PULLED_TOUCHPOINTS: TouchpointBatch[] = [{ records: [nps('s1', '1')], removed: [{ objectType: 'feedback_submissions', id: 's4' }], cursor: { t: 2 } }];
 /** The mirror once the pull is stored. */
 const AFTER: Mirror = {
   contacts: [contact('1', { country: 'United States' }), contact('2'), contact('3'), contact('4'), contact('6'), contact('7'), ...QUIET],
-  deals: [wonDeal('d2', ['3']), openDeal('d6', ['6'])],
-  touchpoints: [],
+  deals: [wonDeal('d2', ['3']), openDeal('d6', ['6']), wonDeal('d1', ['1'])],
+  touchpoints: [nps('s1', '1')],
 };
 
-async function harness(mirror: Mirror, pulled: PullBatch[], touchpoints: TouchpointBatch[]) {
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `gapMs`: the CRM's wait before each batch (the first one always waits, so the mirror is evaluated as it was). */
+async function harness(mirror: Mirror, pulled: PullBatch[], touchpoints: TouchpointBatch[], gapMs = 0) {
   const store = openStore(':memory:');
   stores.push(store);
   const e = engine();
@@ -78,17 +83,21 @@ async function harness(mirror: Mirror, pulled: PullBatch[], touchpoints: Touchpo
   const connector = portDouble({
     async *pull() {
       // The pull waits on the CRM first (HubSpot's search limit): time for the mirror to be evaluated as it is.
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await wait(30);
       for (const b of pulled) {
+        await wait(gapMs);
         events.push(`pull:${b.kind}`);
         yield b;
       }
     },
     async *pullTouchpoints() {
       for (const b of touchpoints) {
+        await wait(gapMs);
         events.push('pull:touchpoints');
         yield b;
       }
+      // Asked for the next batch: the last one is stored.
+      events.push('pull:end');
     },
     async push(changes) {
       for (const c of changes) pushed.set(`${c.ref.kind}/${c.ref.id}`, c.values);
@@ -107,11 +116,14 @@ describe('an incremental run evaluates the mirror while its pull waits', () => {
     const t = await harness(BEFORE, PULLED, PULLED_TOUCHPOINTS);
     const summary = await t.run();
     expect(summary.status).toBe('succeeded');
-    // The whole mirror was read before the pull's first batch, and after the pull only the six customers it touched:
-    // 1 (its record), 2 and 3 (the deal left one for the other), 4 (its touchpoint went), 5 (removed), 7 (new).
+    // The whole mirror was read once, before the pull's first batch; after it only the six customers it touched, each
+    // once its batch was stored: 1 (its record, then a deal), 2 and 3 (a deal left one for the other), 4 (its
+    // touchpoint went), 5 (removed), 7 (new).
+    const reads = t.events.filter((e) => e.startsWith('read:'));
+    expect(reads[0]).toBe('read:all');
     expect(t.events.indexOf('read:all')).toBeLessThan(t.events.indexOf('pull:contact'));
-    expect(t.events.filter((e) => e.startsWith('read:'))).toEqual(['read:all', 'read:1,2,3,4,5,7']);
-    expect(t.events.indexOf('read:1,2,3,4,5,7')).toBeGreaterThan(t.events.indexOf('pull:touchpoints'));
+    expect(reads.filter((r) => r === 'read:all')).toHaveLength(1);
+    expect(new Set(reads.slice(1).flatMap((r) => r.slice('read:'.length).split(',')))).toEqual(new Set(['1', '2', '3', '4', '5', '7']));
 
     // The oracle: the mirror as the pull left it, evaluated by a run whose pull brings nothing.
     const oracle = await harness(AFTER, [], []);
@@ -122,12 +134,32 @@ describe('an incremental run evaluates the mirror while its pull waits', () => {
 
     // And in the CRM's terms: each change shows.
     expect(t.pushed.get('contact/3')?.['parcours_stage']).toBe('purchase');
+    expect(t.pushed.get('contact/1')?.['parcours_stage']).toBe('purchase');
     expect(t.pushed.get('contact/2')?.['parcours_stage']).toBe('awareness');
     expect(t.pushed.get('contact/6')?.['parcours_stage']).toBe('consideration');
-    expect(String(t.pushed.get('contact/4')?.['parcours_friction_flags'] ?? '')).not.toContain('detractor');
+    expect(String(t.pushed.get('contact/4')?.['parcours_friction'] ?? '')).not.toContain('detractor');
+    expect(String(t.pushed.get('contact/1')?.['parcours_friction'] ?? '')).toContain('detractor');
+    expect(summary.flags['detractor']).toBe(1);
     expect(t.pushed.has('contact/5')).toBe(false);
     expect(t.pushed.has('contact/7')).toBe(true);
     expect(summary.customers).toBe(12);
+  });
+
+  it('while the pull goes on, each touched customer is evaluated again once its batch is stored: only the last batch is left for after it', async () => {
+    const t = await harness(BEFORE, PULLED, PULLED_TOUCHPOINTS, 40);
+    const summary = await t.run();
+    const end = t.events.indexOf('pull:end');
+    expect(end).toBeGreaterThan(0);
+    // Read again between their batch and the next one (the CRM's 40 ms wait): 1, 5 and 7 after the contacts, then 1
+    // (its new deal), 2 and 3 after the deals. The pull ends as soon as the last batch is stored, so 1 (a new answer) and
+    // 4 (its answer went) are read after it, and nobody else.
+    const next = (batch: string) => t.events.slice(t.events.indexOf(batch) + 1).find((e) => e.startsWith('read:') || e.startsWith('pull:'));
+    expect(next('pull:contact')).toBe('read:1,5,7');
+    expect(next('pull:deal')).toBe('read:1,2,3');
+    expect(t.events.slice(end).filter((e) => e.startsWith('read:'))).toEqual(['read:1,4']);
+    const oracle = await harness(AFTER, [], []);
+    expect(decided(summary)).toEqual(decided(await oracle.run()));
+    expect(Object.fromEntries(t.pushed)).toEqual(Object.fromEntries(oracle.pushed));
   });
 
   it('the pre-evaluated outcome of a customer the pull did not touch stands: nothing is read twice', async () => {
@@ -149,5 +181,50 @@ describe('an incremental run evaluates the mirror while its pull waits', () => {
     // The sweep took every contact but 1 (the pass saw only it): one customer left, evaluated as the mirror now is.
     expect(summary.customers).toBe(1);
     expect(summary.removed.swept).toBe(11);
+  });
+});
+
+describe('startPreEvaluation', () => {
+  it('an outcome evaluated again after a batch is never replaced by the pass over the mirror still holding the earlier read', async () => {
+    // 100 customers (one page) read by the pass as they were (in EMEA); before the pass evaluates them, a batch moves
+    // every one of them to the United States and is stored, so the pass evaluates them again first (a full page is queued).
+    const ids = Array.from({ length: 100 }, (_, i) => `c${String(i).padStart(3, '0')}`);
+    const before = new Map(ids.map((id) => [id, contact(id, { country: 'France' })]));
+    const after = new Map(ids.map((id) => [id, contact(id, { country: 'United States' })]));
+    let mirror = before;
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let stageReads = 0;
+    const store = {
+      countRecords: async () => ({ contacts: ids.length, deals: 0, tickets: 0 }),
+      async *iterateCustomers(_installation: string, opts: { contactIds?: string[] } = {}) {
+        for (const id of opts.contactIds ?? ids) {
+          const c = mirror.get(id);
+          if (c) yield { contact: c, deals: [], tickets: [], touchpoints: [] };
+        }
+      },
+      // The pass's first page is read; its stages are looked up after the batch is stored.
+      async currentStages() {
+        if (stageReads++ === 0) await gate;
+        return new Map();
+      },
+    } as unknown as Store;
+    const pre = await startPreEvaluation({ store, installation: INSTALLATION, engine: engine(), now: NOW });
+    expect(pre).not.toBeNull();
+    await wait(10);
+    pre?.touch(ids);
+    mirror = after;
+    pre?.stored(ids);
+    openGate();
+    await wait(10);
+    // The last batch touches one of them again, and the pull ends before it could be read again: it is left to the run.
+    const last = ids[0] as string;
+    pre?.touch([last]);
+    pre?.stored([last]);
+    const result = await pre?.settle();
+    expect([...(result?.touched ?? [])]).toEqual([last]);
+    expect(result?.outcomes.has(last)).toBe(false);
+    expect(ids.filter((id) => result?.outcomes.get(id)?.segments.includes('emea'))).toEqual([]);
+    expect(result?.outcomes.size).toBe(99);
   });
 });
