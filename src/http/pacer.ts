@@ -68,7 +68,8 @@ export class Pacer {
       const now = this.#now();
       this.#prune(now);
       const allowed = Math.floor(this.#max * this.#headroom);
-      const believedRemaining = allowed - this.#starts.length;
+      // Counted from the response, our calls in flight are not in the log yet, but the server counted those that arrived.
+      const believedRemaining = allowed - this.#starts.length - (this.#countFrom === 'end' ? this.#inFlight : 0);
       // Other clients share the budget: fill our log with synthetic starts so we slow down to match.
       for (let i = info.remaining; i < believedRemaining; i++) this.#starts.push(now);
       this.#starts.sort((a, b) => a - b);

@@ -79,3 +79,40 @@ describe('Pacer counted from the send (default)', () => {
     await Promise.all(calls.map((c) => c.done));
   });
 });
+
+describe('Pacer corrected by the budget the server reports (observe)', () => {
+  it('counted from the response, its own calls in flight are not taken for another client using the budget', async () => {
+    const pacer = new Pacer({ max: 10, intervalMs: 10_000, maxConcurrent: 5, countFrom: 'end' }, Date.now);
+    const first = Array.from({ length: 5 }, () => manual(pacer));
+    await vi.advanceTimersByTimeAsync(0);
+    // The five arrived: the server has 5 left, which are ours to use.
+    pacer.observe({ max: 10, remaining: 5, intervalMs: 10_000 });
+    for (const c of first) c.end();
+    await Promise.all(first.map((c) => c.done));
+    const next = Array.from({ length: 6 }, () => manual(pacer));
+    await vi.advanceTimersByTimeAsync(1);
+    expect(next.map((c) => c.started)).toEqual([0, 0, 0, 0, 0, null]);
+    for (const c of next.slice(0, 5)) c.end();
+    await vi.advanceTimersByTimeAsync(10_002);
+    expect(next[5]?.started).not.toBeNull();
+    next[5]?.end();
+    await Promise.all(next.map((c) => c.done));
+  });
+
+  it('slows down to the server\'s count when another client shares the budget', async () => {
+    const pacer = new Pacer({ max: 10, intervalMs: 10_000, maxConcurrent: 8, countFrom: 'end' }, Date.now);
+    pacer.observe({ max: 10, remaining: 2, intervalMs: 10_000 });
+    const calls = Array.from({ length: 3 }, () => manual(pacer));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.map((c) => c.started)).toEqual([0, 0, null]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(calls[2]?.started).toBeNull();
+    // The other client's calls leave the window 10 s after the report; ours are still in flight, so the third waits on.
+    calls[0]?.end();
+    await vi.advanceTimersByTimeAsync(5_002);
+    expect(calls[2]?.started).toBe(10_001);
+    calls[1]?.end();
+    calls[2]?.end();
+    await Promise.all(calls.map((c) => c.done));
+  });
+});
