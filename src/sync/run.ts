@@ -505,8 +505,10 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
   };
 
   // One customer's outcome into the run: tallies, members, tasks, ledger rows, and the pushes behind it.
+  // Every segment has its (maybe empty) set once evaluation starts: a mirror left with no member empties the list.
+  const wanted = (): Map<string, Set<string>> => (members ??= new Map(run().engine.mapping.segments.map((s) => [s.id, new Set()])));
   const apply = async (outcome: CustomerOutcome, total?: number): Promise<void> => {
-    members ??= new Map(run().engine.mapping.segments.map((s) => [s.id, new Set()]));
+    const members = wanted();
     planned.add(outcome.contactId);
     n++;
     summary.stages[outcome.stage] = (summary.stages[outcome.stage] ?? 0) + 1;
@@ -546,6 +548,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
     // The run's engine as its schema check left it (a stale schema is read again before any customer is planned).
     const engine = run().engine;
     types ??= ownedFieldTypes(engine);
+    wanted();
     for await (const [customer, current] of withCurrentStages(store, installation, customers)) {
       if (planned.has(customer.contact.id)) continue;
       if (o.signal?.aborted) stopIfAborted(o);
@@ -561,6 +564,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
     async adopt(pre) {
       const engine = run().engine;
       types ??= ownedFieldTypes(engine);
+      wanted();
       const outcomes = pre.outcomes;
       // The customers the pull touched, as the mirror now holds them (gone ones are not found).
       const touched = [...pre.touched];

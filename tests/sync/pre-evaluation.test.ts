@@ -74,6 +74,7 @@ async function harness(mirror: Mirror, pulled: PullBatch[], touchpoints: Touchpo
   await store.applyTouchpointBatch(INSTALLATION, { records: mirror.touchpoints, removed: [], cursor: { t: 1 } });
   const events: string[] = [];
   const pushed = new Map<string, RecordChange['values']>();
+  const removedFromLists: string[] = [];
   // Which customers the store was asked for, and when: the whole mirror, or named ones.
   const iterate = store.iterateCustomers.bind(store);
   store.iterateCustomers = (installation, opts = {}) => {
@@ -103,9 +104,13 @@ async function harness(mirror: Mirror, pulled: PullBatch[], touchpoints: Touchpo
       for (const c of changes) pushed.set(`${c.ref.kind}/${c.ref.id}`, c.values);
       return { written: changes.map((c) => c.ref), failed: [] };
     },
+    async syncMembership(change) {
+      removedFromLists.push(...change.remove.map((id) => `${change.segmentId}:${id}`));
+      return { added: change.add, removed: change.remove, failed: [] };
+    },
   });
   const run = () => runSync({ connector, store, engine: e, installation: INSTALLATION, mode: 'incremental', dryRun: false, now: NOW });
-  return { store, events, pushed, run };
+  return { store, events, pushed, removedFromLists, run };
 }
 
 /** What a run decided, in a form two runs can be compared by. */
@@ -169,6 +174,19 @@ describe('an incremental run evaluates the mirror while its pull waits', () => {
     expect(summary.customers).toBe(12);
     expect(summary.stages).toEqual({ awareness: 10, consideration: 2 });
     expect(summary.flags['detractor']).toBe(1);
+  });
+
+  it('a pull that removes every customer empties the segment lists', async () => {
+    const pulled: PullBatch[] = [];
+    const t = await harness(BEFORE, pulled, []);
+    const first = await t.run();
+    const members = Object.values(first.segments).reduce((n, s) => n + s.members, 0);
+    expect(members).toBeGreaterThan(0);
+    pulled.push({ kind: 'contact', records: [], removed: BEFORE.contacts.map((c) => ({ kind: 'contact' as const, objectType: 'contacts', id: c.id })), cursor: { c: 3 } });
+    const second = await t.run();
+    expect(second.customers).toBe(0);
+    expect(t.removedFromLists).toHaveLength(members);
+    expect(Object.values(second.segments).every((s) => s.members === 0)).toBe(true);
   });
 
   it('gives up when the pull completes a full pass (its sweep removes records no batch names): every customer is evaluated after it', async () => {
