@@ -235,14 +235,18 @@ describe('startPreEvaluation', () => {
     pre?.stored(ids);
     openGate();
     await wait(10);
-    // The last batch touches one of them again, and the pull ends before it could be read again: it is left to the run.
+    // The last batch touches one of them again (back to Europe) as the pull ends: whether the pass gets to read it
+    // again before it ends (load decides), it is either left to the run or evaluated from that last state.
     const last = ids[0] as string;
+    mirror = new Map([...after, [last, contact(last, { country: 'Spain' })]]);
     pre?.touch([last]);
     pre?.stored([last]);
     const result = await pre?.settle();
-    expect([...(result?.touched ?? [])]).toEqual([last]);
-    expect(result?.outcomes.has(last)).toBe(false);
-    expect(ids.filter((id) => result?.outcomes.get(id)?.segments.includes('emea'))).toEqual([]);
-    expect(result?.outcomes.size).toBe(99);
+    const lastOutcome = result?.outcomes.get(last);
+    expect(result?.touched.has(last) ? lastOutcome : lastOutcome?.segments.includes('emea')).toBe(result?.touched.has(last) ? undefined : true);
+    // The other 99 were read again from the batch's state before the pass got to them: none is left, none in EMEA.
+    const others = ids.slice(1);
+    expect(others.filter((id) => result?.touched.has(id))).toEqual([]);
+    expect(others.filter((id) => !result?.outcomes.has(id) || result?.outcomes.get(id)?.segments.includes('emea'))).toEqual([]);
   });
 });
