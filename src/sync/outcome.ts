@@ -7,7 +7,7 @@
 import type { Engine } from '../journey/engine.ts';
 import type { DesiredTask } from '../journey/actions.ts';
 import type { EntryKind } from '../journey/stage-entry.ts';
-import type { Customer, ObjectKind } from '../model.ts';
+import type { Customer } from '../model.ts';
 import type { StageChange } from '../store/index.ts';
 import type { CustomerPlan, PlannedRecord } from './plan.ts';
 
@@ -40,7 +40,7 @@ export function outcomeOf(engine: Engine, customer: Customer, plan: CustomerPlan
     entryKind: plan.entry.kind,
     backfilled: plan.stageChanges.filter((c, i) => c.backfilled && i !== plan.stageChanges.length - 1).length,
     stageChanges: plan.stageChanges,
-    contactUnchanged: plan.unchanged.includes('contact' satisfies ObjectKind),
+    contactUnchanged: plan.unchanged.includes('contact'),
     deals: customer.deals.map((d) => d.id),
     tickets: customer.tickets.map((t) => t.id),
     changes: plan.changes,
