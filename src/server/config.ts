@@ -26,9 +26,10 @@ export const ServerEnvSchema = z.object({
   PARCOURS_ADMIN_TOKEN: z.string().min(24, 'use at least 24 characters (e.g. openssl rand -hex 32)').optional(),
   /** 32 bytes, base64 or hex: the AES-256-GCM key for stored tokens. */
   PARCOURS_SECRET_KEY: nonEmpty.optional(),
-  PARCOURS_SYNC_EVERY: duration.default(15 * 60_000),
-  /** UTC time of the nightly full run, HH:MM. */
-  PARCOURS_NIGHTLY_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (UTC)').default('03:00'),
+  /** `off` (null): no scheduled incremental runs — syncs only on demand (admin API, CLI) and by webhook. */
+  PARCOURS_SYNC_EVERY: z.union([z.literal('off').transform(() => null), duration], 'expected a duration such as 15m, 90s or 1h, or off').default(15 * 60_000),
+  /** UTC time of the nightly full run, HH:MM; `off` (null): no nightly run. */
+  PARCOURS_NIGHTLY_AT: z.union([z.literal('off').transform(() => null), z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (UTC) or off')], 'expected HH:MM (UTC) or off').default('03:00'),
   /** How long webhook events for one installation are gathered into one recompute. */
   PARCOURS_WEBHOOK_BATCH: duration.default(200),
   /** Requests per client address and window on each inbound route family (webhooks per CRM, OAuth), e.g. 1200/1m. */

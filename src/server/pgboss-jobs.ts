@@ -88,7 +88,7 @@ export interface PgBossJobsOptions {
    */
   worker: { concurrency: number; urgentOnly?: boolean } | null;
   /** Keeps the schedules in pg-boss (web and all roles); null leaves them as they are. */
-  schedule: { everyMs: number; nightlyAt: string } | null;
+  schedule: { everyMs: number | null; nightlyAt: string | null } | null;
   /** pg-boss connections (default 4). */
   poolSize?: number;
   /** Further attempts of a failed job before it is kept as failed (default RETRY_LIMIT). */
@@ -372,11 +372,16 @@ export function createPgBossJobs(o: PgBossJobsOptions): PgBossJobs {
       });
       await boss.updateQueue(WORK_QUEUE, settings);
       if (o.schedule) {
-        const every = everyToCron(o.schedule.everyMs);
-        if (every.minutes * 60_000 !== o.schedule.everyMs) o.log.warn({ everyMs: o.schedule.everyMs, cron: every.cron }, `PARCOURS_SYNC_EVERY rounded to every ${every.minutes} min: the job queue's schedules are minute-grained`);
         const tickOptions = (mode: 'full' | 'incremental') => ({ tz: 'UTC', singletonKey: `tick:${mode}` });
-        await boss.schedule(WORK_QUEUE, every.cron, { kind: 'tick', mode: 'incremental' } satisfies JobData, { ...tickOptions('incremental'), key: 'incremental' });
-        await boss.schedule(WORK_QUEUE, nightlyCron(o.schedule.nightlyAt), { kind: 'tick', mode: 'full' } satisfies JobData, { ...tickOptions('full'), key: 'nightly' });
+        // The schedules live in the database: one turned off (`off`) is taken out, or an earlier start's would go on firing.
+        if (o.schedule.everyMs === null) await boss.unschedule(WORK_QUEUE, 'incremental');
+        else {
+          const every = everyToCron(o.schedule.everyMs);
+          if (every.minutes * 60_000 !== o.schedule.everyMs) o.log.warn({ everyMs: o.schedule.everyMs, cron: every.cron }, `PARCOURS_SYNC_EVERY rounded to every ${every.minutes} min: the job queue's schedules are minute-grained`);
+          await boss.schedule(WORK_QUEUE, every.cron, { kind: 'tick', mode: 'incremental' } satisfies JobData, { ...tickOptions('incremental'), key: 'incremental' });
+        }
+        if (o.schedule.nightlyAt === null) await boss.unschedule(WORK_QUEUE, 'nightly');
+        else await boss.schedule(WORK_QUEUE, nightlyCron(o.schedule.nightlyAt), { kind: 'tick', mode: 'full' } satisfies JobData, { ...tickOptions('full'), key: 'nightly' });
       }
       if (o.worker) {
         const handle = async (jobs: Array<Job<JobData>>): Promise<unknown> => {

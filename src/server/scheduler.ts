@@ -19,7 +19,7 @@ export interface Scheduler {
   stop(): void;
 }
 
-export function startScheduler(o: { store: Store; jobs: Jobs; log: Logger; everyMs: number; nightlyAt: string; now: () => number }): Scheduler {
+export function startScheduler(o: { store: Store; jobs: Jobs; log: Logger; everyMs: number | null; nightlyAt: string | null; now: () => number }): Scheduler {
   const runAll = async (mode: 'incremental' | 'full') => {
     // Paused installations are skipped (the log says why and how to resume); a link syncs once, for both sides.
     for (const row of await scheduledInstallations(o.store, o.log, mode)) {
@@ -31,12 +31,14 @@ export function startScheduler(o: { store: Store; jobs: Jobs; log: Logger; every
   // A failed store read skips this tick (logged); the next tick tries again.
   const tick = (mode: 'incremental' | 'full'): Promise<void> =>
     runAll(mode).catch((error: unknown) => o.log.error({ mode, err: { message: error instanceof Error ? error.message : String(error) } }, 'scheduled syncs could not be listed'));
-  const interval = setInterval(() => void tick('incremental'), o.everyMs);
-  let nightly: NodeJS.Timeout;
-  const armNightly = () => {
-    nightly = setTimeout(() => void tick('full').then(armNightly), nextDailyAt(o.now(), o.nightlyAt) - o.now());
+  // null: that schedule is off (PARCOURS_SYNC_EVERY / PARCOURS_NIGHTLY_AT=off).
+  const interval = o.everyMs === null ? undefined : setInterval(() => void tick('incremental'), o.everyMs);
+  let nightly: NodeJS.Timeout | undefined;
+  const nightlyAt = o.nightlyAt;
+  const armNightly = (at: string) => {
+    nightly = setTimeout(() => void tick('full').then(() => armNightly(at)), nextDailyAt(o.now(), at) - o.now());
   };
-  armNightly();
+  if (nightlyAt !== null) armNightly(nightlyAt);
   return {
     stop() {
       clearInterval(interval);

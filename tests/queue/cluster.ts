@@ -33,8 +33,12 @@ export function clusterDatabase(): () => Promise<string> {
   return () => (url ??= backend.location());
 }
 
+/**
+ * A `serve` process. Both schedules are off unless `env` sets them: a cron tick is wall-clock time (every
+ * quarter hour by default), and one landing mid-test would queue syncs the test did not ask for.
+ */
 export function startServe(role: Proc['role'], env: Record<string, string>, args: string[] = []): Promise<Proc> {
-  const child = startCli(['serve', '--port', '0', '--role', role, ...args], { PARCOURS_ADMIN_TOKEN: ADMIN_TOKEN, PARCOURS_LOG_LEVEL: 'info', ...env });
+  const child = startCli(['serve', '--port', '0', '--role', role, ...args], { PARCOURS_ADMIN_TOKEN: ADMIN_TOKEN, PARCOURS_LOG_LEVEL: 'info', PARCOURS_SYNC_EVERY: 'off', PARCOURS_NIGHTLY_AT: 'off', ...env });
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

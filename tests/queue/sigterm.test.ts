@@ -37,7 +37,7 @@ describe.skipIf(!POSTGRES_URL)(`SIGTERM of a worker mid-job${SKIPPED}`, { timeou
 
   it('finishes the running job, takes no other, exits 0', async () => {
     const [web, worker] = procs as [Proc, Proc];
-    // Settle whatever the first tick queued, so the job in flight below is the full run.
+    // Settle whatever an earlier start queued (no schedule runs here: cluster.ts), so the job in flight below is the full run.
     await until(async () => {
       const all = await bossJobs(url);
       return all.every((j) => j.state === 'completed') ? all : undefined;

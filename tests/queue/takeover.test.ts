@@ -64,11 +64,8 @@ describe.skipIf(!POSTGRES_URL)(`SIGKILL of a worker mid-push${SKIPPED}`, { timeo
     expect(jobs.filter((j) => j.state === 'failed')).toEqual([]);
     const full = jobs.find((j) => j.data.kind === 'sync' && j.data.mode === 'full' && j.data.origin === 'admin');
     expect(full?.state).toBe('completed');
-    // The job the victim held was taken over and completed. Usually the admin's full sync; when the test runs
-    // across a schedule occurrence (cron, wall clock), the scheduled sync may have held the installation first.
-    const takenOverJobs = jobs.filter((j) => j.data.kind === 'sync' && j.retry_count >= 1);
-    expect(takenOverJobs.length).toBeGreaterThanOrEqual(1);
-    expect(takenOverJobs.map((j) => j.state)).toEqual(takenOverJobs.map(() => 'completed'));
+    // The job the victim held — the admin's full sync (no schedule runs here: cluster.ts) — was taken over and completed.
+    expect(full?.retry_count).toBeGreaterThanOrEqual(1);
 
     // The killed run is closed as interrupted by the survivor before it starts; the runs do not overlap.
     const runs = await store.listRuns({ installation: ID, limit: 50 });

@@ -2,7 +2,7 @@
  * A paused installation (after a rollback): the scheduler skips it and the webhook worker does not
  * apply its changes, each saying why in the log, until it is resumed.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readEnv } from '../../src/config.ts';
 import { createJobs, type Jobs } from '../../src/server/jobs.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
@@ -39,6 +39,27 @@ describe('service: a paused installation', () => {
       expect(await waitFor(() => synced.includes('hubspot:a'), 5_000)).toBe(true);
     } finally {
       scheduler.stop();
+    }
+  });
+
+  it('is not synced at all by a scheduler whose two schedules are off', async () => {
+    const s = await twoInstallations();
+    const synced: string[] = [];
+    const jobs = { sync: async (id: string) => void synced.push(id) } as unknown as Jobs;
+    const { log } = capturingLogger();
+    vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 2, 59) });
+    try {
+      const off = startScheduler({ store: s, jobs, log, everyMs: null, nightlyAt: null, now: Date.now });
+      await vi.advanceTimersByTimeAsync(2 * 86_400_000);
+      off.stop();
+      expect(synced).toEqual([]);
+      // The same two days with the nightly run on: it fires twice, for the installation not paused.
+      const nightly = startScheduler({ store: s, jobs, log, everyMs: null, nightlyAt: '03:00', now: Date.now });
+      await vi.advanceTimersByTimeAsync(2 * 86_400_000);
+      nightly.stop();
+      expect(synced).toEqual(['hubspot:b', 'hubspot:b']);
+    } finally {
+      vi.useRealTimers();
     }
   });
 

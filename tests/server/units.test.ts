@@ -172,6 +172,16 @@ describe('service configuration', () => {
     expect(() => readServerEnv({ PARCOURS_ADMIN_TOKEN: 'short-secret' })).toThrow(/PARCOURS_ADMIN_TOKEN/);
     expect(() => readServerEnv({ PARCOURS_ADMIN_TOKEN: 'short-secret' })).not.toThrow(/short-secret/);
   });
+  it('turns either schedule off with `off`, and names a bad value', () => {
+    const { server } = readServerEnv({ PARCOURS_SYNC_EVERY: 'off', PARCOURS_NIGHTLY_AT: 'off' });
+    expect(server.PARCOURS_SYNC_EVERY).toBeNull();
+    expect(server.PARCOURS_NIGHTLY_AT).toBeNull();
+    const defaults = readServerEnv({}).server;
+    expect(defaults.PARCOURS_SYNC_EVERY).toBe(15 * 60_000);
+    expect(defaults.PARCOURS_NIGHTLY_AT).toBe('03:00');
+    expect(() => readServerEnv({ PARCOURS_SYNC_EVERY: 'never' })).toThrow(/PARCOURS_SYNC_EVERY.*or off/);
+    expect(() => readServerEnv({ PARCOURS_NIGHTLY_AT: '25:00' })).toThrow(/PARCOURS_NIGHTLY_AT.*HH:MM \(UTC\) or off/);
+  });
   it('schedules the nightly run at the next HH:MM UTC', () => {
     const at = Date.UTC(2026, 0, 10, 2, 30);
     expect(nextDailyAt(at, '03:00')).toBe(Date.UTC(2026, 0, 10, 3, 0));
