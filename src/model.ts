@@ -254,6 +254,12 @@ export interface JourneyState {
   segments: Array<{ id: string; reason: string }>;
   /** Flags, each attached to a record (contact, deal or ticket). */
   friction: Array<{ id: string; severity: Severity; on: RecordRef; reason: string }>;
+  /**
+   * The evaluation gives this same state at any time before this instant (Infinity: until the records
+   * change); the earliest turn of a time test it evaluated (src/journey/predicates.ts `Clock`). Absent on a
+   * state not evaluated by the engine (a linked customer's merged state).
+   */
+  validUntil?: number;
 }
 
 export const SEVERITIES = ['low', 'medium', 'high'] as const;

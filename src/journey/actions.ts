@@ -41,7 +41,7 @@ interface CompiledAction {
   body: CompiledTemplate;
 }
 
-export type ActionPlanner = (customer: Customer, state: JourneyState, now: number) => DesiredTask[];
+export type ActionPlanner = (customer: Customer, state: JourneyState, now: number, clock?: { horizon: number }) => DesiredTask[];
 
 export function compileActions(mapping: Mapping): ActionPlanner {
   const compiled: CompiledAction[] = mapping.actions.map((def) => {
@@ -49,7 +49,7 @@ export function compileActions(mapping: Mapping): ActionPlanner {
     return { def, target: actionTarget(flag), severity: flag?.severity ?? null, subject: compileTemplate(def.subject), body: compileTemplate(def.body) };
   });
   if (compiled.length === 0) return () => [];
-  return (customer, state, now) => {
+  return (customer, state, now, clock) => {
     const out: DesiredTask[] = [];
     for (const a of compiled) {
       if (a.def.onStage !== null && state.stage.id !== a.def.onStage) continue;
@@ -80,6 +80,7 @@ export function compileActions(mapping: Mapping): ActionPlanner {
           dueAt: dueAt(now, a.def.dueInDays, a.def.businessDays),
           closeWhenCleared: a.def.closeWhenCleared,
         });
+        if (clock && ctx.horizon < clock.horizon) clock.horizon = ctx.horizon;
       }
     }
     return out;

@@ -6,6 +6,8 @@ import type { ContactRecord, DealRecord, TicketRecord, TouchpointRecord } from '
  */
 export interface EvalContext {
   now: number;
+  /** The earliest instant after `now` at which a time test evaluated so far could turn (predicates.ts `Clock`). */
+  horizon: number;
   contact: ContactRecord;
   deals: DealRecord[];
   tickets: TicketRecord[];
@@ -34,6 +36,7 @@ export function newContext(
 ): EvalContext {
   return {
     now,
+    horizon: Infinity,
     contact,
     deals,
     tickets,

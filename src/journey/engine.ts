@@ -42,8 +42,11 @@ export interface Engine {
   /** The missing fields the engine was compiled with. */
   readonly missing: ReadonlySet<string>;
   evaluate(customer: Customer, now: number): JourneyState;
-  /** The follow-up tasks the mapping's `actions:` want open for this customer in this state. */
-  actions(customer: Customer, state: JourneyState, now: number): DesiredTask[];
+  /**
+   * The follow-up tasks the mapping's `actions:` want open for this customer in this state. `clock`: its
+   * horizon is lowered to the earliest turn of what the task templates show (`{now}`); `dueAt` is not one.
+   */
+  actions(customer: Customer, state: JourneyState, now: number, clock?: { horizon: number }): DesiredTask[];
   explain(customer: Customer, now: number): Explanation;
   /** The stage id of `journeyId` (unknown: the default journey) a customer is in at `now`; stage rules only. */
   stageOf(customer: Customer, now: number, journeyId: string): string;
@@ -177,6 +180,7 @@ export function compileEngine(mapping: Mapping, options: EngineOptions = {}): En
       stage: { id: stage.id, label: stage.label, reason: stageReason, since },
       segments,
       friction,
+      validUntil: ctx.horizon,
     };
   }
 

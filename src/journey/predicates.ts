@@ -9,6 +9,22 @@ import { asNumber, asTime, compileGetter, touchpointValue, type Value } from './
 
 export type Predicate = (ctx: EvalContext) => boolean;
 
+/**
+ * The evaluation's time, and the earliest later instant at which a time test evaluated so far could turn
+ * (`horizon`): the evaluation gives the same result at any time before it, so a run may keep the outcome
+ * until then instead of evaluating the customer again (src/sync/kept-outcomes.ts).
+ */
+export interface Clock {
+  now: number;
+  horizon: number;
+}
+
+/** A test of `at` against `now - span` turns just after `at + span` ("within": true up to it; "older than": true after it). */
+export function turnsAt(clock: Clock, at: number, span: number): void {
+  const t = at + span + 1;
+  if (t > clock.now && t < clock.horizon) clock.horizon = t;
+}
+
 export function compileCondition(c: Condition): Predicate {
   switch (c.type) {
     case 'always':
@@ -41,12 +57,12 @@ export function compileCondition(c: Condition): Predicate {
       const get = compileGetter(c.field);
       const tests = c.tests.map((t) => compileTest(t, c.field));
       if (tests.length === 1) {
-        const t = tests[0] as (v: Value, now: number) => boolean;
-        return (ctx) => t(get(ctx), ctx.now);
+        const t = tests[0] as (v: Value, clock: Clock) => boolean;
+        return (ctx) => t(get(ctx), ctx);
       }
       return (ctx) => {
         const v = get(ctx);
-        for (const t of tests) if (!t(v, ctx.now)) return false;
+        for (const t of tests) if (!t(v, ctx)) return false;
         return true;
       };
     }
@@ -165,7 +181,7 @@ export function lowerBound(list: readonly TouchpointRecord[], from: number): num
 }
 
 /** A test of one touchpoint that needs nothing else of the context: no binding, one call per touchpoint. */
-type TouchFilter = (t: TouchpointRecord, now: number) => boolean;
+type TouchFilter = (t: TouchpointRecord, clock: Clock) => boolean;
 
 /** The touchpoint-only part of a condition as a filter, or null when it reads anything else. */
 function compileTouchFilter(c: Condition): TouchFilter | null {
@@ -181,12 +197,12 @@ function compileTouchFilter(c: Condition): TouchFilter | null {
       const get = touchpointValue(c.field);
       const tests = c.tests.map((t) => compileTest(t, c.field));
       if (tests.length === 1) {
-        const t0 = tests[0] as (v: Value, now: number) => boolean;
-        return (t, now) => t0(get(t), now);
+        const t0 = tests[0] as (v: Value, clock: Clock) => boolean;
+        return (t, clock) => t0(get(t), clock);
       }
-      return (t, now) => {
+      return (t, clock) => {
         const v = get(t);
-        for (const test of tests) if (!test(v, now)) return false;
+        for (const test of tests) if (!test(v, clock)) return false;
         return true;
       };
     }
@@ -196,18 +212,18 @@ function compileTouchFilter(c: Condition): TouchFilter | null {
       if (items.some((i) => i === null)) return null;
       const fs = items as TouchFilter[];
       return c.type === 'all'
-        ? (t, now) => {
-            for (const f of fs) if (!f(t, now)) return false;
+        ? (t, clock) => {
+            for (const f of fs) if (!f(t, clock)) return false;
             return true;
           }
-        : (t, now) => {
-            for (const f of fs) if (f(t, now)) return true;
+        : (t, clock) => {
+            for (const f of fs) if (f(t, clock)) return true;
             return false;
           };
     }
     case 'not': {
       const f = compileTouchFilter(c.item);
-      return f === null ? null : (t, now) => !f(t, now);
+      return f === null ? null : (t, clock) => !f(t, clock);
     }
     default:
       return null;
@@ -294,7 +310,7 @@ function compileTouch(c: TouchCondition): Predicate {
   const span = c.window?.spanMs ?? Infinity;
   const empty = mode === 'none' ? true : mode === 'count' ? check(0) : false;
   const fits = (ctx: EvalContext, t: TouchpointRecord): boolean => {
-    if (filter !== null && !filter(t, ctx.now)) return false;
+    if (filter !== null && !filter(t, ctx)) return false;
     if (rest === null) return true;
     ctx.touchpoint = t;
     return rest(ctx);
@@ -327,6 +343,16 @@ function compileTouch(c: TouchCondition): Predicate {
       const t = ctx.now - gap;
       if (f > from) from = f;
       if (t < to) to = t;
+      // The span moves with the clock: the oldest touchpoint inside it leaves just after at + back, the
+      // first one not yet old enough enters just after at + gap (whatever the quantifier looked at).
+      if (back !== Infinity) {
+        const i = lowerBound(list, f);
+        if (i < list.length) turnsAt(ctx, (list[i] as TouchpointRecord).at as number, back);
+      }
+      if (gap !== -Infinity) {
+        const i = lowerBound(list, t);
+        if (i < list.length) turnsAt(ctx, (list[i] as TouchpointRecord).at as number, gap);
+      }
     }
     const bounded = from !== -Infinity || to !== Infinity;
     // Bounded: untimed touchpoints (first in the list) cannot be in a span, so the search skips them too.
@@ -422,7 +448,7 @@ function looseEquals(v: Value, expected: string | number | boolean | null): bool
   return typeof v === 'number' && String(v) === expected;
 }
 
-export function compileTest(t: Test, field: FieldRef): (v: Value, now: number) => boolean {
+export function compileTest(t: Test, field: FieldRef): (v: Value, clock: Clock) => boolean {
   const raw = field.raw;
   switch (t.op) {
     case 'eq':
@@ -476,15 +502,26 @@ export function compileTest(t: Test, field: FieldRef): (v: Value, now: number) =
       const span = t.value * (t.op.endsWith('days') ? DAY_MS : HOUR_MS);
       const within = t.op.startsWith('within');
       // Boundary: exactly N days ago is "within N days"; "older than N days" is strictly before it.
+      // Each evaluation notes when its answer turns (Clock.horizon).
       if (raw) {
-        return (v, now) => {
+        return (v, clock) => {
           const at = asTime(v);
-          return at !== null && (within ? at >= now - span : at < now - span);
+          if (at === null) return false;
+          turnsAt(clock, at, span);
+          return within ? at >= clock.now - span : at < clock.now - span;
         };
       }
       return within
-        ? (v, now) => v !== null && (v as number) >= now - span
-        : (v, now) => v !== null && (v as number) < now - span;
+        ? (v, clock) => {
+            if (v === null) return false;
+            turnsAt(clock, v as number, span);
+            return (v as number) >= clock.now - span;
+          }
+        : (v, clock) => {
+            if (v === null) return false;
+            turnsAt(clock, v as number, span);
+            return (v as number) < clock.now - span;
+          };
     }
   }
 }

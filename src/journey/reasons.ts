@@ -8,6 +8,7 @@
  * reached through the lifecycle has no deal to cite). Kept groups follow the head, joined with "; ".
  */
 import type { Condition } from '../mapping/ast.ts';
+import { DAY_MS } from '../model.ts';
 import type { EvalContext } from './context.ts';
 import { evidence, formatDate, formatDateTime, traceCondition } from './trace.ts';
 
@@ -29,7 +30,12 @@ function placeholder(root: string, field: string | undefined): Part {
     case 'stage':
       return (ctx) => ctx.journey.stage ?? undefined;
     case 'now':
-      return (ctx) => formatDate(ctx.now);
+      return (ctx) => {
+        // The date shown turns at the next midnight (UTC).
+        const next = (Math.floor(ctx.now / DAY_MS) + 1) * DAY_MS;
+        if (next < ctx.horizon) ctx.horizon = next;
+        return formatDate(ctx.now);
+      };
     case 'touchpoint': {
       // The touchpoint bound, or the one the rule's quantifier found (the oldest match; last_: the newest).
       if (!field) return () => undefined;

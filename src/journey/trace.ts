@@ -67,7 +67,7 @@ export function traceCondition(c: Condition, ctx: EvalContext): TraceNode {
     }
     case 'field': {
       const v = compileGetter(c.field)(ctx);
-      const checks = c.tests.map((t) => ({ t, ok: compileTest(t, c.field)(v, ctx.now) }));
+      const checks = c.tests.map((t) => ({ t, ok: compileTest(t, c.field)(v, ctx) }));
       const ok = checks.every((x) => x.ok);
       const name = `${c.field.scope}.${c.field.side ? `${c.field.side}.` : ''}${c.field.raw ? 'raw.' : ''}${c.field.name}`;
       const text = `${name} = ${show(v, c.field.type === 'time')} ${checks.map((x) => describeTest(x.t)).join(', ')}`;
