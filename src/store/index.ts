@@ -13,6 +13,7 @@ import { createFailures } from './failures.ts';
 import { createHandover } from './handover.ts';
 import { checkInstallation, checkKind, checkTime } from './input-checks.ts';
 import { createInstallations } from './installations.ts';
+import { createKeptOutcomes } from './kept-outcomes.ts';
 import { migrate } from './migrations.ts';
 import { createMirror, DEFAULT_PAGE_SIZE } from './mirror.ts';
 import { createRuns } from './runs.ts';
@@ -97,6 +98,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): SyncStor
   const handover = createHandover(db);
   const tasks = createTasks(db);
   const links = createLinks(db, now);
+  const kept = createKeptOutcomes(db, now);
   let closed = false;
 
   function guard<T>(operation: string, fn: () => T): T {
@@ -143,6 +145,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): SyncStor
           checkKind(h.to.kind);
         }
         return tx.run(() => {
+          kept.unseal(installation);
           const pass = batch.fullPass?.id ?? null;
           mirror.upsertRecords(installation, batch.kind, batch.records, pass);
           if (batch.links) mirror.applyContactLinks(installation, batch.links);
@@ -185,6 +188,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): SyncStor
           throw new ParcoursError('INPUT_INVALID', 'a touchpoint batch needs records and removed lists');
         }
         return tx.run(() => {
+          kept.unseal(installation);
           const pass = batch.fullPass?.id ?? null;
           const { stored, rejected } = touchpoints.upsert(installation, batch.records, pass);
           const removed = touchpoints.remove(installation, batch.removed);
@@ -200,6 +204,14 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): SyncStor
     countTouchpoints: (installation) => guard('countTouchpoints', () => touchpoints.count(installation)),
     touchpointsOf: (installation, contactId) => guard('touchpointsOf', () => touchpoints.ofContacts(installation, [contactId]).get(contactId) ?? []),
     contactsOfTouchpoints: (installation, refs) => guard('contactsOfTouchpoints', () => touchpoints.contactsOf(installation, refs)),
+
+    keptOutcomes: (installation, fingerprint) => guard('keptOutcomes', () => kept.read(installation, fingerprint)),
+    keepOutcomes(installation, fingerprint, rows, options) {
+      return guard('keepOutcomes', () => {
+        checkInstallation(installation);
+        return { gone: tx.run(() => kept.keep(installation, fingerprint, rows, options.replace)) };
+      });
+    },
 
     getCursors: (installation) => guard('getCursors', () => cursors.getAll(installation)),
     resetCursors: (installation) =>
@@ -263,11 +275,19 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): SyncStor
       guard('recordStageChanges', () => {
         checkInstallation(installation);
         for (const c of changes) checkTime(c.at, 'stage change at');
-        tx.run(() => history.record(installation, changes, runId ?? null));
+        tx.run(() => {
+          kept.unseal(installation);
+          history.record(installation, changes, runId ?? null);
+        });
       });
     },
 
-    undoStageChanges: (installation, runId) => guard('undoStageChanges', () => tx.run(() => history.undoRun(installation, runId))),
+    undoStageChanges: (installation, runId) =>
+      guard('undoStageChanges', () =>
+        tx.run(() => {
+          kept.unseal(installation);
+          return history.undoRun(installation, runId);
+        })),
 
     stageStaysOf: (installation, contactIds) => guard('stageStaysOf', () => history.staysOf(installation, contactIds)),
     iterateStageHistory: (installation, opts = {}) =>

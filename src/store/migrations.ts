@@ -414,6 +414,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX installations_by_webhook_secret ON installations (webhook_secret) WHERE webhook_secret IS NOT NULL;
     `,
   },
+  {
+    version: 14,
+    name: 'outcomes kept between runs, and their seal',
+    sql: `
+      -- Each customer's last evaluation (src/sync/kept-outcomes.ts): valid_until NULL = until its records
+      -- change; outcome NULL = evaluate it again next run.
+      CREATE TABLE kept_outcomes (
+        installation TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        valid_until INTEGER,
+        outcome TEXT,
+        PRIMARY KEY (installation, contact_id)
+      ) WITHOUT ROWID;
+      -- Present only while nothing an evaluation reads changed since the rows were written.
+      CREATE TABLE kept_outcome_seals (
+        installation TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        sealed_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

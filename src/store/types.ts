@@ -279,6 +279,13 @@ export interface TaskAuditRow {
   at: number;
 }
 
+/** One customer's kept outcome: `validUntil` null = until its records change; `outcome` (JSON) null = evaluate again. */
+export interface KeptOutcomeRow {
+  contactId: string;
+  validUntil: number | null;
+  outcome: string | null;
+}
+
 /**
  * The store every caller sees: one interface, two backends chosen at startup (`src/store/open.ts`) —
  * embedded SQLite (node:sqlite, the default) and PostgreSQL (`PARCOURS_DATABASE_URL`, issue 15). Every
@@ -309,6 +316,19 @@ export interface Store {
   touchpointsOf(installation: string, contactId: string): Promise<TouchpointRecord[]>;
   /** Contacts these touchpoints are linked to now (to find customers a touchpoint change affects), sorted, unique. */
   contactsOfTouchpoints(installation: string, refs: ReadonlyArray<{ objectType: string; id: string }>): Promise<string[]>;
+
+  // outcomes kept between runs (src/sync/kept-outcomes.ts)
+  /**
+   * Every customer's kept outcome, or null when none are kept for this fingerprint (never kept, kept with
+   * another mapping, or the seal broken: `applyPullBatch(es)`, `applyTouchpointBatch`, `recordStageChanges`
+   * and `undoStageChanges` break it in their own transaction).
+   */
+  keptOutcomes(installation: string, fingerprint: string): Promise<KeptOutcomeRow[] | null>;
+  /**
+   * Upserts these rows (after deleting every row first when `replace`), deletes rows of customers no longer in
+   * the mirror, and seals them with `fingerprint`: one transaction. Answers how many rows were gone.
+   */
+  keepOutcomes(installation: string, fingerprint: string, rows: readonly KeptOutcomeRow[], options: { replace: boolean }): Promise<{ gone: number }>;
   getCursors(installation: string): Promise<Partial<Record<ObjectKind, Cursor>>>;
   /** Forgets every cursor of the installation, the touchpoint cursor included (a full run starts over). */
   resetCursors(installation: string): Promise<void>;

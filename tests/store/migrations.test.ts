@@ -35,7 +35,7 @@ describe('schema migrations', () => {
     expect(tables(db)).toEqual(
       [
         'audit', 'cursors', 'failure_log', 'failures', 'installations', 'link_conflicts', 'link_matches', 'links', 'mirror_links', 'mirror_records',
-        'record_aliases',
+        'record_aliases', 'kept_outcome_seals', 'kept_outcomes',
         'install_links', 'oauth_states', 'runs', 'segment_events', 'segment_members', 'settings', 'stage_history',
         'task_audit', 'task_episodes', 'touchpoint_cursors', 'touchpoint_links', 'touchpoints',
         'webhook_events', 'webhook_inbox', 'written',

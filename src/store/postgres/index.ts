@@ -14,6 +14,7 @@ import { createPool, describeDatabase, inTransaction, toStoreError, type Queryab
 import * as failures from './failures.ts';
 import { handOver } from './handover.ts';
 import * as installations from './installations.ts';
+import * as kept from './kept-outcomes.ts';
 import * as links from './links.ts';
 import { migratePostgres } from './migrations.ts';
 import * as mirror from './mirror.ts';
@@ -123,6 +124,7 @@ function buildStore(pool: ReturnType<typeof createPool>, database: string, now: 
 
   /** One pull batch on a transaction's client, in the SQLite facade's order. */
   async function applyPull(q: Queryable, installation: string, batch: PullBatch): Promise<AppliedPull> {
+    await kept.unsealKeptOutcomes(q, installation);
     const pass = batch.fullPass?.id ?? null;
     await mirror.upsertRecords(q, installation, batch.kind, batch.records, pass, now());
     if (batch.links) await mirror.applyContactLinks(q, installation, batch.links);
@@ -181,6 +183,7 @@ function buildStore(pool: ReturnType<typeof createPool>, database: string, now: 
           checkId(r.id, 'removed touchpoint id');
         }
         return tx('applyTouchpointBatch', async (q) => {
+          await kept.unsealKeptOutcomes(q, installation);
           const pass = batch.fullPass?.id ?? null;
           const { stored, rejected } = await touchpoints.upsertTouchpoints(q, installation, batch.records, pass, now());
           const removed = await touchpoints.removeTouchpoints(q, installation, batch.removed);
@@ -197,6 +200,13 @@ function buildStore(pool: ReturnType<typeof createPool>, database: string, now: 
     touchpointsOf: (installation, contactId) =>
       guard('touchpointsOf', async () => (await touchpoints.touchpointsOfContacts(pool, installation, [contactId])).get(contactId) ?? []),
     contactsOfTouchpoints: (installation, refs) => guard('contactsOfTouchpoints', () => touchpoints.contactsOfTouchpoints(pool, installation, refs)),
+
+    keptOutcomes: (installation, fingerprint) => guard('keptOutcomes', () => kept.readKeptOutcomes(pool, installation, fingerprint)),
+    keepOutcomes: (installation, fingerprint, rows, options) =>
+      guard('keepOutcomes', async () => {
+        checkInstallation(installation);
+        return { gone: await tx('keepOutcomes', (q) => kept.keepOutcomes(q, installation, fingerprint, rows, options.replace, now())) };
+      }),
 
     getCursors: (installation) => guard('getCursors', () => mirror.getCursors(pool, installation)),
     resetCursors: (installation) =>
@@ -253,10 +263,17 @@ function buildStore(pool: ReturnType<typeof createPool>, database: string, now: 
       guard('recordStageChanges', async () => {
         checkInstallation(installation);
         for (const c of changes) checkTime(c.at, 'stage change at');
-        await tx('recordStageChanges', (q) => history.recordStageChanges(q, installation, changes, runId ?? null));
+        await tx('recordStageChanges', async (q) => {
+          await kept.unsealKeptOutcomes(q, installation);
+          await history.recordStageChanges(q, installation, changes, runId ?? null);
+        });
       }),
 
-    undoStageChanges: (installation, runId) => tx('undoStageChanges', (q) => history.undoStageChanges(q, installation, runId)),
+    undoStageChanges: (installation, runId) =>
+      tx('undoStageChanges', async (q) => {
+        await kept.unsealKeptOutcomes(q, installation);
+        return history.undoStageChanges(q, installation, runId);
+      }),
     stageStaysOf: (installation, contactIds) => guard('stageStaysOf', () => history.stageStaysOf(pool, installation, contactIds)),
     iterateStageHistory: (installation, opts = {}) => guardStream('iterateStageHistory', () => history.iterateStageHistory(pool, installation, opts.journeyId)),
 

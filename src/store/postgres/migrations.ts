@@ -322,6 +322,27 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE installations ADD CONSTRAINT installations_source_check CHECK (source IN ('env', 'oauth', 'token'));
     `,
   },
+  {
+    version: 3,
+    name: 'outcomes kept between runs, and their seal',
+    sql: `
+      -- Each customer's last evaluation (src/sync/kept-outcomes.ts): valid_until NULL = until its records
+      -- change; outcome NULL = evaluate it again next run.
+      CREATE TABLE kept_outcomes (
+        installation text COLLATE "C" NOT NULL,
+        contact_id text COLLATE "C" NOT NULL,
+        valid_until bigint,
+        outcome text,
+        PRIMARY KEY (installation, contact_id)
+      );
+      -- Present only while nothing an evaluation reads changed since the rows were written.
+      CREATE TABLE kept_outcome_seals (
+        installation text COLLATE "C" PRIMARY KEY,
+        fingerprint text NOT NULL,
+        sealed_at bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The last applied version (0 on an empty database). */
