@@ -56,7 +56,7 @@ export function syncText(s: SyncSummary): string[] {
   if (removed || s.handedOver) {
     lines.push(`  removed:   ${kinds.map((k) => `${s.removed[k]} ${k}`).join(', ')} (${s.removed.swept} no longer shown by the CRM${s.removed.cleared ? `, ${s.removed.cleared} of them ${s.dryRun ? 'to be ' : ''}cleared of Parcours values` : ''})${s.handedOver ? `; ${s.handedOver} converted leads handed over to their contacts` : ''}`);
   }
-  lines.push(`  customers: ${s.customers}`);
+  lines.push(`  customers: ${s.customers}${s.kept ? ` (${s.kept} as the last run left them: nothing they depend on changed)` : ''}`);
   lines.push(`  stages:    ${Object.entries(s.stages).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
   const entered = entriesText(s.stageEntries);
   if (entered) lines.push(`  entered:   ${entered}`);

@@ -27,16 +27,23 @@ export interface CustomerOutcome {
   tickets: string[];
   /** Records whose owned values differ from the CRM's. */
   changes: PlannedRecord[];
+  /** The evaluation gives this outcome at any time before this instant (Infinity: until the records change). */
+  validUntil: number;
+  /** Read back from the store (kept-outcomes.ts), not evaluated this run. */
+  kept?: true;
 }
 
 export function outcomeOf(engine: Engine, customer: Customer, plan: CustomerPlan, now: number): CustomerOutcome {
   const { state } = plan;
+  // The state's horizon, lowered by what the task templates show; no horizon known: valid for this instant only.
+  const clock = { horizon: state.validUntil ?? now };
+  const tasks = engine.actions(customer, state, now, clock);
   return {
     contactId: customer.contact.id,
     stage: state.stage.id,
     flags: [...new Set(state.friction.filter((f) => f.on.kind === 'contact').map((f) => f.id))],
     segments: state.segments.map((s) => s.id),
-    tasks: engine.actions(customer, state, now),
+    tasks,
     entryKind: plan.entry.kind,
     backfilled: plan.stageChanges.filter((c, i) => c.backfilled && i !== plan.stageChanges.length - 1).length,
     stageChanges: plan.stageChanges,
@@ -44,5 +51,6 @@ export function outcomeOf(engine: Engine, customer: Customer, plan: CustomerPlan
     deals: customer.deals.map((d) => d.id),
     tickets: customer.tickets.map((t) => t.id),
     changes: plan.changes,
+    validUntil: clock.horizon,
   };
 }

@@ -18,6 +18,10 @@
  * An outcome stands only if no touch or store concerned its customer since just before the read it came
  * from (a clock stamps each event) and none of its batches was still being stored.
  *
+ * Outcomes the last run kept (kept-outcomes.ts) are taken back instead of evaluated, when the store's seal
+ * shows nothing they came from changed since and their horizon has not passed; only the rest is read and
+ * evaluated. An unchanged re-run then evaluates almost no one.
+ *
  * It gives up (the run then evaluates every customer after the pull, as before) above `MAX_PRE_EVALUATED`
  * customers, where the outcomes held would cost more memory than the overlap saves time, and on a batch of
  * a full pass (its sweep removes records no batch names).
@@ -25,6 +29,7 @@
 import type { Engine } from '../journey/engine.ts';
 import type { Customer } from '../model.ts';
 import type { CurrentStage, Store } from '../store/index.ts';
+import { outcomeFingerprint, revive } from './kept-outcomes.ts';
 import { outcomeOf, type CustomerOutcome } from './outcome.ts';
 import { ownedFieldTypes, planCustomer, withCurrentStages } from './plan.ts';
 
@@ -40,6 +45,8 @@ export interface PreEvaluated {
   outcomes: Map<string, CustomerOutcome>;
   /** Customers to evaluate from the mirror as the pull left it (gone ones are simply not found). */
   touched: Set<string>;
+  /** The last run's kept outcomes were read (some of `outcomes` are theirs, marked `kept`). */
+  fromKept: boolean;
 }
 
 export interface PreEvaluation {
@@ -59,11 +66,17 @@ export interface PreEvaluationOptions {
   engine: Engine;
   now: number;
   signal?: AbortSignal;
+  /** Take back the outcomes the last run kept, where they still hold (kept-outcomes.ts). */
+  keep?: boolean;
 }
 
 export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEvaluation | null> {
   const contacts = (await o.store.countRecords(o.installation)).contacts;
   if (contacts === 0 || contacts > MAX_PRE_EVALUATED) return null;
+  // Read before the pull stores anything. A sealed set holds a row for every customer of the mirror (a
+  // sealed run applied every one, and dropped the rows of those gone); any other count is not trusted.
+  const keptRows = o.keep ? await o.store.keptOutcomes(o.installation, outcomeFingerprint(o.engine)) : null;
+  const kept = keptRows !== null && keptRows.length === contacts ? keptRows : null;
   const types = ownedFieldTypes(o.engine);
   const outcomes = new Map<string, CustomerOutcome>();
   /** Every customer a batch touched this run: the pass over the mirror leaves them to `again`. */
@@ -125,14 +138,35 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
     }
   };
 
-  const pass = (async (): Promise<boolean> => {
-    for await (const [customer, current] of withCurrentStages(o.store, o.installation, o.store.iterateCustomers(o.installation, { pageSize: PAGE }), PAGE)) {
+  // Evaluates customers read from the mirror (all of them, or `ids`), as it stood before any batch was stored.
+  const evaluateRead = async (ids?: string[]): Promise<boolean> => {
+    const read = o.store.iterateCustomers(o.installation, { pageSize: PAGE, ...(ids ? { contactIds: ids } : {}) });
+    for await (const [customer, current] of withCurrentStages(o.store, o.installation, read, PAGE)) {
       if (halted()) return false;
       const id = customer.contact.id;
       // A customer touched since: its outcome comes from `again`, never from this earlier read.
       if (!touched.has(id)) outcomes.set(id, evaluate(customer, current));
       await yieldSlice();
       if (queue.size >= PAGE) await drainQueue();
+    }
+    return true;
+  };
+
+  const pass = (async (): Promise<boolean> => {
+    if (kept === null) {
+      if (!(await evaluateRead())) return false;
+    } else {
+      // Kept outcomes stand for the mirror as it was before the pull, as a read would: the same rule for touches.
+      const rest: string[] = [];
+      for (const row of kept) {
+        if (halted()) return false;
+        if (touched.has(row.contactId)) continue;
+        const outcome = revive(o.engine, row, o.now);
+        if (outcome) outcomes.set(row.contactId, outcome);
+        else rest.push(row.contactId);
+        await yieldSlice();
+      }
+      for (let i = 0; i < rest.length; i += PAGE) if (!(await evaluateRead(rest.slice(i, i + PAGE)))) return false;
     }
     // The mirror is covered; what the pull stores from now on is evaluated again as it is stored.
     while (!pullDone && !halted()) {
@@ -179,7 +213,7 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
       if (!complete || stopped) return null;
       // Touched and not evaluated again since: the run evaluates them from the mirror as the pull left it.
       // (A touch drops the customer's outcome, and the pass never keeps one for a touched customer.)
-      return { outcomes, touched: new Set([...touched].filter((id) => !fresh.has(id))) };
+      return { outcomes, touched: new Set([...touched].filter((id) => !fresh.has(id))), fromKept: kept !== null };
     },
   };
 }

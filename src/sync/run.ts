@@ -14,7 +14,7 @@ import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
 import type { EntryKind } from '../journey/stage-entry.ts';
 import type { CrmName, Customer, ObjectKind, RecordRef, TouchpointChannel } from '../model.ts';
-import type { CurrentStage, RunStatus, StageChange, Store } from '../store/index.ts';
+import type { CurrentStage, KeptOutcomeRow, RunStatus, StageChange, Store } from '../store/index.ts';
 import type { Values } from './desired.ts';
 import type { DisabledRule } from './field-check.ts';
 import { checkFields, rememberMissing, requireOwnedFields } from './field-check.ts';
@@ -28,7 +28,8 @@ import { syncTasks, type TaskSummary } from './tasks.ts';
 import type { DesiredTask } from '../journey/actions.ts';
 import { compareIds } from '../store/mirror.ts';
 import { outcomeOf, type CustomerOutcome } from './outcome.ts';
-import { startPreEvaluation, type PreEvaluated, type PreEvaluation } from './pre-evaluation.ts';
+import { startPreEvaluation, MAX_PRE_EVALUATED, type PreEvaluated, type PreEvaluation } from './pre-evaluation.ts';
+import { keptRow, outcomeFingerprint } from './kept-outcomes.ts';
 
 export interface SyncOptions {
   connector: CrmConnector;
@@ -92,6 +93,8 @@ export interface SyncSummary {
   status: Exclude<RunStatus, 'running'>;
   pulled: { contacts: number; deals: number; tickets: number; removed: number };
   customers: number;
+  /** Of `customers`: outcomes the last run kept, taken back instead of evaluated (kept-outcomes.ts). */
+  kept?: number;
   changed: { contacts: number; deals: number; tickets: number };
   unchanged: { contacts: number; deals: number; tickets: number };
   written: number;
@@ -153,7 +156,7 @@ export async function runSync(o: SyncOptions): Promise<SyncSummary> {
   if (o.engine.mapping.crm === 'linked') {
     throw new ParcoursError('CONFIG_INVALID', `${o.engine.mapping.file} is a linked mapping (crm: linked): it runs on a linked installation (sync --link)`, { file: o.engine.mapping.file });
   }
-  const run = await startInstallationRun(o);
+  const run = await startInstallationRun(o, { keepOutcomes: true });
   try {
     await run.prepare();
     await run.pull(true);
@@ -189,8 +192,10 @@ export interface InstallationRun {
   end(): Promise<SyncSummary>;
 }
 
-export async function startInstallationRun(options: SyncOptions): Promise<InstallationRun> {
+/** `keepOutcomes`: take back the outcomes the last run kept, and keep this run's (single-CRM runs: kept-outcomes.ts). */
+export async function startInstallationRun(options: SyncOptions, how: { keepOutcomes?: boolean } = {}): Promise<InstallationRun> {
   let o = options;
+  const keeping = how.keepOutcomes === true;
   const { connector, store, installation } = o;
   // A paused installation (after a rollback) is not written to; a dry run only shows the plan.
   if (!o.dryRun) await assertNotPaused(store, installation, connector.crm);
@@ -241,7 +246,7 @@ export async function startInstallationRun(options: SyncOptions): Promise<Instal
         await pullTouchpoints(o, summary, null);
       }
       // Incremental runs evaluate the mirror while their pull waits on the CRM (pre-evaluation.ts).
-      let pre = stream && o.mode === 'incremental' ? await startPreEvaluation(o) : null;
+      let pre = stream && o.mode === 'incremental' ? await startPreEvaluation({ ...o, keep: keeping }) : null;
       try {
         let clearings: Clearing[];
         try {
@@ -289,6 +294,9 @@ export async function startInstallationRun(options: SyncOptions): Promise<Instal
       if (!o.dryRun) await syncSegments(o, summary, members, await memberships?.result());
       else await planSegments(o, summary, members);
       summary.status = summary.failed.length > 0 ? 'partial' : 'succeeded';
+      // Last of the store's changes to what an evaluation reads (the stage ledger is written): keep the outcomes.
+      const kept = keeping && !o.dryRun && opts.rest !== false ? evaluator.keptRows() : null;
+      if (kept) await store.keepOutcomes(installation, outcomeFingerprint(o.engine), kept.rows, { replace: !kept.fromKept });
     },
     async fail(error) {
       // Pushes still running finish, and are recorded, before the run ends; so do the list reads.
@@ -463,6 +471,11 @@ interface Evaluator {
    * touched again, then applies every outcome in id order; `finish` then has nobody left to read.
    */
   adopt(pre: PreEvaluated): Promise<void>;
+  /**
+   * The rows to keep for every customer applied (kept-outcomes.ts): those evaluated this run (outcomes taken
+   * back stand as kept); `fromKept` when some were. Null above MAX_PRE_EVALUATED customers (not held).
+   */
+  keptRows(): { rows: KeptOutcomeRow[]; fromKept: boolean } | null;
 }
 
 function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSummary, pushes: PushPipeline, tasks: Map<string, DesiredTask>): Evaluator {
@@ -476,6 +489,9 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
   const stageChanges: StageChange[] = [];
   let members: Map<string, Set<string>> | null = null;
   let n = 0;
+  // Rows to keep (null once past MAX_PRE_EVALUATED: a run that large is not held in memory), and outcomes taken back.
+  let keep: KeptOutcomeRow[] | null = [];
+  let takenBack = 0;
 
   // Pushes run behind the evaluation, so CPU time spent evaluating and storing overlaps the
   // rate-limited calls instead of adding to them. Every push settles into the pipeline; a failed
@@ -511,6 +527,8 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
     const members = wanted();
     planned.add(outcome.contactId);
     n++;
+    if (outcome.kept) takenBack++;
+    else if (keep !== null) keep = keep.length < MAX_PRE_EVALUATED ? (keep.push(keptRow(outcome)), keep) : null;
     summary.stages[outcome.stage] = (summary.stages[outcome.stage] ?? 0) + 1;
     for (const id of outcome.flags) summary.flags[id] = (summary.flags[id] ?? 0) + 1;
     for (const id of outcome.segments) members.get(id)?.add(outcome.contactId);
@@ -584,9 +602,11 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
     async finish(rest) {
       if (rest && !covered) await evaluate(store.iterateCustomers(installation), planCustomer, (await store.countRecords(installation)).contacts);
       summary.customers = n;
+      if (takenBack > 0) summary.kept = takenBack;
       if (stageChanges.length) await store.recordStageChanges(installation, stageChanges.splice(0), runId);
       return members ?? new Map();
     },
+    keptRows: () => (keep === null ? null : { rows: keep, fromKept: takenBack > 0 }),
     async flushLast() {
       // The last pushes of every kind go out together (a lone part-filled Collections call costs a call of its own).
       for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true, true);

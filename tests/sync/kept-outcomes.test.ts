@@ -1,0 +1,249 @@
+/**
+ * Outcomes kept between runs (src/sync/kept-outcomes.ts): a run takes back what the last one kept instead of
+ * evaluating the customer, while the store's seal shows nothing it came from changed and the clock is before its
+ * horizon. The oracle is the same CRM and the same runs on a store that keeps nothing (every customer evaluated
+ * every run): each run must decide and write exactly the same, across runs minutes, days and weeks apart and
+ * runs that pull changes. The CRM is a port double that echoes Parcours's writes and its tasks.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CrmConnector, PullBatch, RecordChange, TaskFields, TouchpointBatch } from '../../connectors/port.ts';
+import { benchCustomers } from '../../bench/customers.ts';
+import { compileEngine } from '../../src/journey/engine.ts';
+import { loadMapping } from '../../src/mapping/load.ts';
+import type { ContactRecord, CrmRecord, DealRecord, ObjectKind, TicketRecord, TouchpointRecord } from '../../src/model.ts';
+import { mulberry32 } from '../../sandbox/demo-data.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
+import { runSync, type SyncSummary } from '../../src/sync/run.ts';
+import { touchpoint } from '../store/fixtures.ts';
+import { portDouble } from './port-double.ts';
+
+const INSTALLATION = 'hubspot:default';
+const NOW = Date.parse('2026-11-30T12:00:00Z');
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+
+const stores: Store[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+});
+
+/** A CRM: records by kind, touchpoints, tasks; what changed since the last pull is pulled next (writes echo). */
+class Crm {
+  records: Record<ObjectKind, Map<string, CrmRecord>> = { contact: new Map(), deal: new Map(), ticket: new Map() };
+  touchpoints = new Map<string, TouchpointRecord>();
+  tasks = new Map<string, TaskFields>();
+  dirty: Record<ObjectKind, Set<string>> = { contact: new Set(), deal: new Set(), ticket: new Set() };
+  removed: Array<{ kind: ObjectKind; id: string }> = [];
+  dirtyTouchpoints = new Set<string>();
+  /** What the run now under way wrote: record values, list adds and removes, tasks created and closed. */
+  writes: Record<string, unknown> = {};
+
+  static seeded(): Crm {
+    const crm = new Crm();
+    const rnd = mulberry32(5);
+    for (const c of benchCustomers(90, 13, NOW)) {
+      crm.put(c.contact);
+      for (const d of c.deals) crm.put(d);
+      for (const t of c.tickets) crm.put(t);
+      const k = Math.floor(rnd() * 12);
+      for (let i = 0; i < k; i++) {
+        const survey = rnd() < 0.15 ? { type: 'nps' as const, score: Math.floor(rnd() * 11), scale: { min: 0, max: 10 }, sentiment: null } : null;
+        const channel = (['email', 'phone', 'meeting', 'chat'] as const)[Math.floor(rnd() * 4)] as 'email' | 'phone' | 'meeting' | 'chat';
+        crm.putTouchpoint(touchpoint(`${c.contact.id}-t${i}`, [c.contact.id], {
+          objectType: survey ? 'feedback_submissions' : 'calls', channel: survey ? 'survey' : channel, direction: rnd() < 0.5 ? 'inbound' : 'outbound',
+          at: NOW - Math.floor(rnd() * 35 * 24 * 60) * MINUTE, outcome: channel === 'meeting' && rnd() < 0.4 ? 'no_show' : 'connected', survey,
+        }));
+      }
+    }
+    return crm;
+  }
+  put(r: CrmRecord): void {
+    this.records[r.kind].set(r.id, structuredClone(r));
+    this.dirty[r.kind].add(r.id);
+  }
+  putTouchpoint(t: TouchpointRecord): void {
+    this.touchpoints.set(t.id, structuredClone(t));
+    this.dirtyTouchpoints.add(t.id);
+  }
+  remove(kind: ObjectKind, id: string): void {
+    this.records[kind].delete(id);
+    this.removed.push({ kind, id });
+  }
+  record<T extends CrmRecord>(kind: ObjectKind, id: string): T {
+    return structuredClone(this.records[kind].get(id)) as T;
+  }
+
+  async *pullRecords(): AsyncGenerator<PullBatch> {
+    for (const kind of ['contact', 'deal', 'ticket'] as const) {
+      const records = [...this.dirty[kind]].flatMap((id) => (this.records[kind].has(id) ? [this.record(kind, id)] : []));
+      const removed = this.removed.filter((r) => r.kind === kind).map((r) => ({ kind, objectType: `${kind}s`, id: r.id }));
+      this.dirty[kind].clear();
+      this.removed = this.removed.filter((r) => r.kind !== kind);
+      yield { kind, records, removed, cursor: { at: Date.now() } };
+    }
+  }
+  async *pullTouchpoints(): AsyncGenerator<TouchpointBatch> {
+    const records = [...this.dirtyTouchpoints].map((id) => structuredClone(this.touchpoints.get(id) as TouchpointRecord));
+    this.dirtyTouchpoints.clear();
+    yield { records, removed: [], cursor: { t: Date.now() } };
+  }
+
+  connector(): CrmConnector {
+    let taskIds = 0;
+    const note = (key: string, value: unknown) => (this.writes[key] = value);
+    return portDouble({
+      pull: () => this.pullRecords(),
+      pullTouchpoints: () => this.pullTouchpoints(),
+      push: async (changes: RecordChange[]) => {
+        for (const c of changes) {
+          note(`${c.ref.kind}/${c.ref.id}`, c.values);
+          const r = this.records[c.ref.kind].get(c.ref.id);
+          if (!r) continue;
+          Object.assign(r.raw, c.values);
+          this.dirty[c.ref.kind].add(c.ref.id);
+        }
+        return { written: changes.map((c) => c.ref), failed: [] };
+      },
+      syncMembership: async (change) => {
+        note(`list/${change.segmentId}`, { add: [...change.add].sort(), remove: [...change.remove].sort() });
+        return { added: change.add, removed: change.remove, failed: [] };
+      },
+      tasks: {
+        create: async (creates) => {
+          const created = creates.map((c) => {
+            const id = `task-${++taskIds}`;
+            this.tasks.set(id, { ...c.fields });
+            note(`task/${c.key}`, { subject: c.fields.subject, body: c.fields.body, owner: c.fields.ownerId, dueAt: c.fields.dueAt });
+            return { key: c.key, id };
+          });
+          return { created, failed: [] };
+        },
+        read: async (ids) => new Map(ids.flatMap((id) => (this.tasks.has(id) ? [[id, { ...(this.tasks.get(id) as TaskFields) }] as const] : []))),
+        update: async (updates) => {
+          for (const u of updates) {
+            Object.assign(this.tasks.get(u.id) ?? {}, u.fields);
+            note(`task-update/${u.id}`, u.fields);
+          }
+          return { written: updates.map((u) => u.id), failed: [] };
+        },
+        remove: async (ids) => ({ removed: ids, failed: [] }),
+        owners: async () => [],
+      },
+    });
+  }
+}
+
+/** Two worlds fed the same CRM changes: one store keeps outcomes, the other keeps nothing (the oracle). */
+async function world(keeps: boolean) {
+  const crm = Crm.seeded();
+  const store = openStore(':memory:');
+  stores.push(store);
+  const engine = compileEngine(loadMapping('mappings/hubspot.yaml'));
+  for (const s of engine.mapping.segments) await store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
+  if (!keeps) store.keptOutcomes = async () => null;
+  let evaluated = 0;
+  const iterate = store.iterateCustomers.bind(store);
+  store.iterateCustomers = async function* (installation, opts = {}) {
+    for await (const c of iterate(installation, opts)) {
+      evaluated++;
+      yield c;
+    }
+  };
+  const connector = crm.connector();
+  return {
+    crm,
+    async run(now: number) {
+      crm.writes = {};
+      evaluated = 0;
+      const summary = await runSync({ connector, store, engine, installation: INSTALLATION, mode: 'incremental', dryRun: false, now });
+      return { summary, writes: crm.writes, evaluated };
+    },
+  };
+}
+
+/** What a run decided, in a form two runs can be compared by. */
+const decided = (s: SyncSummary) => ({
+  status: s.status, customers: s.customers, stages: s.stages, flags: s.flags, segments: s.segments, changed: s.changed, unchanged: s.unchanged,
+  written: s.written, stageEntries: s.stageEntries, tasks: s.tasks && { ...s.tasks, failed: s.tasks.failed },
+});
+
+describe('outcomes kept between runs', () => {
+  it('every run decides and writes what a run that evaluates everyone does: minutes, days and weeks later, and after changes', async () => {
+    const keeping = await world(true);
+    const oracle = await world(false);
+    const both = async (now: number, change?: (crm: Crm) => void) => {
+      if (change) {
+        change(keeping.crm);
+        change(oracle.crm);
+      }
+      const a = await keeping.run(now);
+      const b = await oracle.run(now);
+      expect(a.summary.status).toBe('succeeded');
+      expect(decided(a.summary)).toEqual(decided(b.summary));
+      expect(a.writes).toEqual(b.writes);
+      expect(b.summary.kept).toBeUndefined();
+      return { a, b };
+    };
+
+    // First run: nothing kept yet; every customer is evaluated, written, and its tasks created.
+    const first = await both(NOW);
+    expect(first.a.summary.kept).toBeUndefined();
+    expect(Object.keys(first.a.writes).length).toBeGreaterThan(50);
+    // The echo of those writes: the written customers come back and are evaluated again; the others were kept.
+    const echo = await both(NOW + 10 * MINUTE);
+    expect(echo.a.summary.customers).toBe(90);
+    // Unchanged, minutes later: almost everyone is taken back.
+    const quiet = await both(NOW + 20 * MINUTE);
+    expect(quiet.a.writes).toEqual({});
+    expect(quiet.a.summary.kept).toBeGreaterThan(80);
+    // Read from the mirror: only customers past their horizon or named by the pull (the oracle reads all 90 and those).
+    expect(quiet.a.evaluated).toBeLessThan(10);
+    expect(quiet.b.evaluated).toBeGreaterThanOrEqual(90);
+
+    // Days later: time-based rules turn (stalled deals, old tickets, touchpoints leaving their span); the run
+    // re-evaluates who turned and writes what changed.
+    const later = await both(NOW + 3 * DAY);
+    expect(Object.keys(later.b.writes).length).toBeGreaterThan(0);
+    expect(later.a.summary.kept).toBeLessThan(90);
+    await both(NOW + 3 * DAY + 10 * MINUTE);
+
+    // Changes pulled: a contact edited, a deal moved to another contact, a detractor's answer, a contact deleted.
+    const contacts = [...keeping.crm.records.contact.keys()];
+    const deal = [...keeping.crm.records.deal.values()][0] as DealRecord;
+    const [edited, receiver, answering, deleted] = contacts.filter((id) => !deal.contactIds.includes(id)) as [string, string, string, string];
+    const changed = await both(NOW + 3 * DAY + 20 * MINUTE, (crm) => {
+      crm.put({ ...crm.record<ContactRecord>('contact', edited), lifecycle: 'customer', country: 'Japan' });
+      crm.put({ ...crm.record<DealRecord>('deal', deal.id), contactIds: [receiver] });
+      crm.putTouchpoint(touchpoint(`${answering}-nps`, [answering], {
+        objectType: 'feedback_submissions', channel: 'survey', at: NOW + 3 * DAY, survey: { type: 'nps', score: 1, scale: { min: 0, max: 10 }, sentiment: 'negative' },
+      }));
+      crm.remove('contact', deleted);
+    });
+    expect(changed.a.summary.customers).toBe(89);
+    expect(Object.keys(changed.b.writes).length).toBeGreaterThan(0);
+    // The customers the pull named were read and evaluated again (the edited one, the deal's old and new contacts, the one who answered).
+    expect(changed.a.evaluated).toBeGreaterThanOrEqual(3 + deal.contactIds.length);
+    await both(NOW + 3 * DAY + 30 * MINUTE);
+
+    // Weeks later, and a ticket closed meanwhile.
+    const ticket = [...keeping.crm.records.ticket.values()].find((t) => (t as TicketRecord).isOpen) as TicketRecord;
+    await both(NOW + 40 * DAY, (crm) => crm.put({ ...crm.record<TicketRecord>('ticket', ticket.id), isOpen: false, closedAt: NOW + 39 * DAY }));
+    await both(NOW + 40 * DAY + 10 * MINUTE);
+    const settled = await both(NOW + 40 * DAY + 20 * MINUTE);
+    expect(settled.a.summary.kept).toBeGreaterThan(80);
+  });
+
+  it('a changed mapping keeps nothing of the last run: everyone is evaluated again', async () => {
+    const keeping = await world(true);
+    await keeping.run(NOW);
+    await keeping.run(NOW + 10 * MINUTE);
+    expect((await keeping.run(NOW + 20 * MINUTE)).summary.kept).toBeGreaterThan(80);
+    // The same store under another mapping (a stage rule edited): nothing is taken back.
+    const store = stores.at(-1) as Store;
+    const mapping = loadMapping('mappings/hubspot.yaml');
+    const edited = compileEngine({ ...mapping, segments: mapping.segments.slice(1) });
+    const s = await runSync({ connector: keeping.crm.connector(), store, engine: edited, installation: INSTALLATION, mode: 'incremental', dryRun: false, now: NOW + 30 * MINUTE });
+    expect(s.kept).toBeUndefined();
+    expect(s.customers).toBe(90);
+  });
+});
