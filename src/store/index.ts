@@ -205,11 +205,12 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): SyncStor
     touchpointsOf: (installation, contactId) => guard('touchpointsOf', () => touchpoints.ofContacts(installation, [contactId]).get(contactId) ?? []),
     contactsOfTouchpoints: (installation, refs) => guard('contactsOfTouchpoints', () => touchpoints.contactsOf(installation, refs)),
 
-    keptOutcomes: (installation, fingerprint) => guard('keptOutcomes', () => kept.read(installation, fingerprint)),
+    keptOutcomeSeal: (installation) => guard('keptOutcomeSeal', () => kept.seal(installation)),
+    keptOutcomeRows: (installation, page) => guard('keptOutcomeRows', () => kept.page(installation, page.after ?? '', page.limit)),
     keepOutcomes(installation, fingerprint, rows, options) {
       return guard('keepOutcomes', () => {
         checkInstallation(installation);
-        return { gone: tx.run(() => kept.keep(installation, fingerprint, rows, options.replace)) };
+        return { gone: tx.run(() => kept.keep(installation, fingerprint, rows, options.replace, options.goneAmong)) };
       });
     },
 

@@ -6,11 +6,11 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { KeptOutcomeRow } from './types.ts';
-import { intOrNull, text, textOrNull } from './row-values.ts';
+import { int, intOrNull, text, textOrNull } from './row-values.ts';
 
 export function createKeptOutcomes(db: DatabaseSync, now: () => number) {
-  const selectSeal = db.prepare('SELECT fingerprint FROM kept_outcome_seals WHERE installation = ?');
-  const selectRows = db.prepare('SELECT contact_id, valid_until, outcome FROM kept_outcomes WHERE installation = ?');
+  const selectSeal = db.prepare('SELECT fingerprint, (SELECT count(*) FROM kept_outcomes k WHERE k.installation = s.installation) AS n FROM kept_outcome_seals s WHERE installation = ?');
+  const selectPage = db.prepare('SELECT contact_id, valid_until, outcome FROM kept_outcomes WHERE installation = ? AND contact_id > ? ORDER BY contact_id LIMIT ?');
   const deleteSeal = db.prepare('DELETE FROM kept_outcome_seals WHERE installation = ?');
   const deleteRows = db.prepare('DELETE FROM kept_outcomes WHERE installation = ?');
   const upsertRow = db.prepare(`
@@ -20,21 +20,28 @@ export function createKeptOutcomes(db: DatabaseSync, now: () => number) {
   const deleteGone = db.prepare(`
     DELETE FROM kept_outcomes WHERE installation = ? AND contact_id NOT IN (
       SELECT id FROM mirror_records WHERE installation = ? AND kind = 'contact')`);
+  const deleteGoneOne = db.prepare(`
+    DELETE FROM kept_outcomes WHERE installation = ? AND contact_id = ? AND NOT EXISTS (
+      SELECT 1 FROM mirror_records WHERE installation = ? AND kind = 'contact' AND id = ?)`);
   const upsertSeal = db.prepare(`
     INSERT INTO kept_outcome_seals (installation, fingerprint, sealed_at) VALUES (?, ?, ?)
     ON CONFLICT (installation) DO UPDATE SET fingerprint = excluded.fingerprint, sealed_at = excluded.sealed_at`);
 
   return {
-    read(installation: string, fingerprint: string): KeptOutcomeRow[] | null {
+    seal(installation: string): { fingerprint: string; rows: number } | null {
       const seal = selectSeal.get(installation);
-      if (!seal || text(seal, 'fingerprint') !== fingerprint) return null;
-      return selectRows.all(installation).map((r) => ({ contactId: text(r, 'contact_id'), validUntil: intOrNull(r, 'valid_until'), outcome: textOrNull(r, 'outcome') }));
+      return seal ? { fingerprint: text(seal, 'fingerprint'), rows: int(seal, 'n') } : null;
+    },
+    page(installation: string, after: string, limit: number): KeptOutcomeRow[] {
+      return selectPage.all(installation, after, limit).map((r) => ({ contactId: text(r, 'contact_id'), validUntil: intOrNull(r, 'valid_until'), outcome: textOrNull(r, 'outcome') }));
     },
     /** Call inside a transaction. */
-    keep(installation: string, fingerprint: string, rows: readonly KeptOutcomeRow[], replace: boolean): number {
+    keep(installation: string, fingerprint: string, rows: readonly KeptOutcomeRow[], replace: boolean, goneAmong?: readonly string[]): number {
       if (replace) deleteRows.run(installation);
       for (const r of rows) upsertRow.run(installation, r.contactId, r.validUntil, r.outcome);
-      const gone = Number(deleteGone.run(installation, installation).changes);
+      let gone = 0;
+      if (goneAmong === undefined) gone = Number(deleteGone.run(installation, installation).changes);
+      else for (const id of goneAmong) gone += Number(deleteGoneOne.run(installation, id, installation, id).changes);
       upsertSeal.run(installation, fingerprint, now());
       return gone;
     },

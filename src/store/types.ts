@@ -319,16 +319,22 @@ export interface Store {
 
   // outcomes kept between runs (src/sync/kept-outcomes.ts)
   /**
-   * Every customer's kept outcome, or null when none are kept for this fingerprint (never kept, kept with
-   * another mapping, or the seal broken: `applyPullBatch(es)`, `applyTouchpointBatch`, `recordStageChanges`
-   * and `undoStageChanges` break it in their own transaction).
+   * The fingerprint the kept outcomes were sealed with and how many rows there are, or null when the seal is
+   * broken (`applyPullBatch(es)`, `applyTouchpointBatch`, `recordStageChanges` and `undoStageChanges` break it
+   * in their own transaction) or nothing was ever kept.
    */
-  keptOutcomes(installation: string, fingerprint: string): Promise<KeptOutcomeRow[] | null>;
+  keptOutcomeSeal(installation: string): Promise<{ fingerprint: string; rows: number } | null>;
+  /**
+   * A page of kept rows in contact id order (binary, as stored), after `after`. Rows change only by
+   * `keepOutcomes`, so a run that checked the seal before its pull may page through them while it pulls.
+   */
+  keptOutcomeRows(installation: string, page: { after?: string; limit: number }): Promise<KeptOutcomeRow[]>;
   /**
    * Upserts these rows (after deleting every row first when `replace`), deletes rows of customers no longer in
-   * the mirror, and seals them with `fingerprint`: one transaction. Answers how many rows were gone.
+   * the mirror (among `goneAmong` only, when given: the customers that may have left since the rows were
+   * sealed), and seals them with `fingerprint`: one transaction. Answers how many rows were gone.
    */
-  keepOutcomes(installation: string, fingerprint: string, rows: readonly KeptOutcomeRow[], options: { replace: boolean }): Promise<{ gone: number }>;
+  keepOutcomes(installation: string, fingerprint: string, rows: readonly KeptOutcomeRow[], options: { replace: boolean; goneAmong?: readonly string[] }): Promise<{ gone: number }>;
   getCursors(installation: string): Promise<Partial<Record<ObjectKind, Cursor>>>;
   /** Forgets every cursor of the installation, the touchpoint cursor included (a full run starts over). */
   resetCursors(installation: string): Promise<void>;

@@ -39,6 +39,8 @@ export const MAX_PRE_EVALUATED = 200_000;
 const SLICE_MS = 8;
 /** Customers read at once: a page is read in one synchronous step on SQLite, so a small one keeps the slices short. */
 const PAGE = 100;
+/** Kept rows read at once (about 4 ms on SQLite) and taken back in one slice. */
+const KEPT_PAGE = 500;
 
 export interface PreEvaluated {
   /** Outcomes that stand: customers no batch touched, and touched ones evaluated again once their batches were stored. */
@@ -47,6 +49,8 @@ export interface PreEvaluated {
   touched: Set<string>;
   /** The last run's kept outcomes were read (some of `outcomes` are theirs, marked `kept`). */
   fromKept: boolean;
+  /** Every customer a batch touched this run: the only ones that can have left the mirror since the seal was checked. */
+  everTouched: ReadonlySet<string>;
 }
 
 export interface PreEvaluation {
@@ -73,10 +77,12 @@ export interface PreEvaluationOptions {
 export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEvaluation | null> {
   const contacts = (await o.store.countRecords(o.installation)).contacts;
   if (contacts === 0 || contacts > MAX_PRE_EVALUATED) return null;
-  // Read before the pull stores anything. A sealed set holds a row for every customer of the mirror (a
-  // sealed run applied every one, and dropped the rows of those gone); any other count is not trusted.
-  const keptRows = o.keep ? await o.store.keptOutcomes(o.installation, outcomeFingerprint(o.engine)) : null;
-  const kept = keptRows !== null && keptRows.length === contacts ? keptRows : null;
+  // The seal is checked before the pull stores anything (its first batch breaks it); the rows themselves change
+  // only when a run keeps outcomes, so the pass pages through them while the pull waits. A sealed set holds a
+  // row for every customer of the mirror (a sealed run applied every one, and dropped the rows of those gone);
+  // any other count is not trusted.
+  const seal = o.keep ? await o.store.keptOutcomeSeal(o.installation) : null;
+  const kept = seal !== null && seal.rows === contacts && seal.fingerprint === outcomeFingerprint(o.engine);
   const types = ownedFieldTypes(o.engine);
   const outcomes = new Map<string, CustomerOutcome>();
   /** Every customer a batch touched this run: the pass over the mirror leaves them to `again`. */
@@ -153,18 +159,24 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
   };
 
   const pass = (async (): Promise<boolean> => {
-    if (kept === null) {
+    if (!kept) {
       if (!(await evaluateRead())) return false;
     } else {
       // Kept outcomes stand for the mirror as it was before the pull, as a read would: the same rule for touches.
       const rest: string[] = [];
-      for (const row of kept) {
-        if (halted()) return false;
-        if (touched.has(row.contactId)) continue;
-        const outcome = revive(o.engine, row, o.now);
-        if (outcome) outcomes.set(row.contactId, outcome);
-        else rest.push(row.contactId);
+      let after: string | undefined;
+      for (;;) {
+        const rows = await o.store.keptOutcomeRows(o.installation, { limit: KEPT_PAGE, ...(after !== undefined ? { after } : {}) });
+        for (const row of rows) {
+          if (halted()) return false;
+          if (touched.has(row.contactId)) continue;
+          const outcome = revive(o.engine, row, o.now);
+          if (outcome) outcomes.set(row.contactId, outcome);
+          else rest.push(row.contactId);
+        }
         await yieldSlice();
+        if (rows.length < KEPT_PAGE) break;
+        after = (rows.at(-1) as (typeof rows)[number]).contactId;
       }
       for (let i = 0; i < rest.length; i += PAGE) if (!(await evaluateRead(rest.slice(i, i + PAGE)))) return false;
     }
@@ -213,7 +225,7 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
       if (!complete || stopped) return null;
       // Touched and not evaluated again since: the run evaluates them from the mirror as the pull left it.
       // (A touch drops the customer's outcome, and the pass never keeps one for a touched customer.)
-      return { outcomes, touched: new Set([...touched].filter((id) => !fresh.has(id))), fromKept: kept !== null };
+      return { outcomes, touched: new Set([...touched].filter((id) => !fresh.has(id))), fromKept: kept, everTouched: touched };
     },
   };
 }

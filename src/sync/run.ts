@@ -296,7 +296,7 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
       summary.status = summary.failed.length > 0 ? 'partial' : 'succeeded';
       // Last of the store's changes to what an evaluation reads (the stage ledger is written): keep the outcomes.
       const kept = keeping && !o.dryRun && opts.rest !== false ? evaluator.keptRows() : null;
-      if (kept) await store.keepOutcomes(installation, outcomeFingerprint(o.engine), kept.rows, { replace: !kept.fromKept });
+      if (kept) await store.keepOutcomes(installation, outcomeFingerprint(o.engine), kept.rows, kept.fromKept ? { replace: false, goneAmong: kept.goneAmong } : { replace: true });
     },
     async fail(error) {
       // Pushes still running finish, and are recorded, before the run ends; so do the list reads.
@@ -475,7 +475,7 @@ interface Evaluator {
    * The rows to keep for every customer applied (kept-outcomes.ts): those evaluated this run (outcomes taken
    * back stand as kept); `fromKept` when some were. Null above MAX_PRE_EVALUATED customers (not held).
    */
-  keptRows(): { rows: KeptOutcomeRow[]; fromKept: boolean } | null;
+  keptRows(): { rows: KeptOutcomeRow[]; fromKept: boolean; goneAmong: string[] } | null;
 }
 
 function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSummary, pushes: PushPipeline, tasks: Map<string, DesiredTask>): Evaluator {
@@ -492,6 +492,8 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
   // Rows to keep (null once past MAX_PRE_EVALUATED: a run that large is not held in memory), and outcomes taken back.
   let keep: KeptOutcomeRow[] | null = [];
   let takenBack = 0;
+  // Customers the pull touched: when outcomes were taken back, the only ones whose kept rows may be of customers gone.
+  const maybeGone = new Set<string>();
 
   // Pushes run behind the evaluation, so CPU time spent evaluating and storing overlaps the
   // rate-limited calls instead of adding to them. Every push settles into the pipeline; a failed
@@ -523,12 +525,24 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
   // One customer's outcome into the run: tallies, members, tasks, ledger rows, and the pushes behind it.
   // Every segment has its (maybe empty) set once evaluation starts: a mirror left with no member empties the list.
   const wanted = (): Map<string, Set<string>> => (members ??= new Map(run().engine.mapping.segments.map((s) => [s.id, new Set()])));
-  const apply = async (outcome: CustomerOutcome, total?: number): Promise<void> => {
+  // A deal or ticket shared by two contacts is planned once.
+  const fresh = (kind: ObjectKind, id: string): boolean => {
+    if (kind === 'contact') return true;
+    if (seen[kind].has(id)) return false;
+    seen[kind].add(id);
+    return true;
+  };
+  // Synchronous unless the outcome has pushes or ledger rows to hand on: a run taking back 20,000 kept outcomes
+  // applies them without a promise each.
+  const apply = (outcome: CustomerOutcome, total?: number): Promise<void> | undefined => {
     const members = wanted();
     planned.add(outcome.contactId);
     n++;
     if (outcome.kept) takenBack++;
-    else if (keep !== null) keep = keep.length < MAX_PRE_EVALUATED ? (keep.push(keptRow(outcome)), keep) : null;
+    else if (keep !== null) {
+      if (keep.length < MAX_PRE_EVALUATED) keep.push(keptRow(outcome));
+      else keep = null;
+    }
     summary.stages[outcome.stage] = (summary.stages[outcome.stage] ?? 0) + 1;
     for (const id of outcome.flags) summary.flags[id] = (summary.flags[id] ?? 0) + 1;
     for (const id of outcome.segments) members.get(id)?.add(outcome.contactId);
@@ -536,17 +550,15 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
     for (const t of outcome.tasks) if (!tasks.has(t.key)) tasks.set(t.key, t);
     if (outcome.entryKind !== null) summary.stageEntries.byKind[outcome.entryKind] = (summary.stageEntries.byKind[outcome.entryKind] ?? 0) + 1;
     summary.stageEntries.backfilled += outcome.backfilled;
-    if (!o.dryRun) stageChanges.push(...outcome.stageChanges);
+    if (!o.dryRun && outcome.stageChanges.length > 0) stageChanges.push(...outcome.stageChanges);
     if (outcome.contactUnchanged) summary.unchanged.contacts++;
-    // A deal or ticket shared by two contacts is planned once.
-    const fresh = (kind: ObjectKind, id: string): boolean => {
-      if (kind === 'contact') return true;
-      if (seen[kind].has(id)) return false;
-      seen[kind].add(id);
-      return true;
-    };
     for (const id of outcome.deals) if (!outcome.changes.some((c) => c.kind === 'deal' && c.change.ref.id === id) && fresh('deal', id)) summary.unchanged.deals++;
     for (const id of outcome.tickets) if (!outcome.changes.some((c) => c.kind === 'ticket' && c.change.ref.id === id) && fresh('ticket', id)) summary.unchanged.tickets++;
+    if (n % 1000 === 0) o.onProgress?.({ phase: 'evaluate', done: n, ...(total !== undefined ? { total } : {}) });
+    return outcome.changes.length > 0 || stageChanges.length >= 1000 ? handOn(outcome) : undefined;
+  };
+  // The pushes behind an outcome, and the ledger rows once a thousand are held.
+  const handOn = async (outcome: CustomerOutcome): Promise<void> => {
     for (const p of outcome.changes) {
       if (!fresh(p.kind, p.change.ref.id)) continue;
       summary.changed[PLURAL[p.kind]]++;
@@ -559,7 +571,6 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
       await flush(p.kind, false);
     }
     if (stageChanges.length >= 1000) await store.recordStageChanges(installation, stageChanges.splice(0), runId);
-    if (n % 1000 === 0) o.onProgress?.({ phase: 'evaluate', done: n, ...(total !== undefined ? { total } : {}) });
   };
 
   const evaluate = async (customers: AsyncIterable<Customer> | Iterable<Customer>, planner: Planner, total?: number): Promise<void> => {
@@ -584,6 +595,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
       types ??= ownedFieldTypes(engine);
       wanted();
       const outcomes = pre.outcomes;
+      for (const id of pre.everTouched) maybeGone.add(id);
       // The customers the pull touched, as the mirror now holds them (gone ones are not found).
       const touched = [...pre.touched];
       if (touched.length > 0) {
@@ -595,7 +607,9 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
       const ids = [...outcomes.keys()].sort(compareIds);
       for (const id of ids) {
         if (o.signal?.aborted) stopIfAborted(o);
-        if (!planned.has(id)) await apply(outcomes.get(id) as CustomerOutcome, ids.length);
+        if (planned.has(id)) continue;
+        const handing = apply(outcomes.get(id) as CustomerOutcome, ids.length);
+        if (handing) await handing;
       }
       covered = true;
     },
@@ -606,7 +620,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
       if (stageChanges.length) await store.recordStageChanges(installation, stageChanges.splice(0), runId);
       return members ?? new Map();
     },
-    keptRows: () => (keep === null ? null : { rows: keep, fromKept: takenBack > 0 }),
+    keptRows: () => (keep === null ? null : { rows: keep, fromKept: takenBack > 0, goneAmong: [...maybeGone] }),
     async flushLast() {
       // The last pushes of every kind go out together (a lone part-filled Collections call costs a call of its own).
       for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true, true);

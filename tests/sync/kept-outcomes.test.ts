@@ -140,7 +140,7 @@ async function world(keeps: boolean) {
   stores.push(store);
   const engine = compileEngine(loadMapping('mappings/hubspot.yaml'));
   for (const s of engine.mapping.segments) await store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
-  if (!keeps) store.keptOutcomes = async () => null;
+  if (!keeps) store.keptOutcomeSeal = async () => null;
   let evaluated = 0;
   const iterate = store.iterateCustomers.bind(store);
   store.iterateCustomers = async function* (installation, opts = {}) {

@@ -201,11 +201,12 @@ function buildStore(pool: ReturnType<typeof createPool>, database: string, now: 
       guard('touchpointsOf', async () => (await touchpoints.touchpointsOfContacts(pool, installation, [contactId])).get(contactId) ?? []),
     contactsOfTouchpoints: (installation, refs) => guard('contactsOfTouchpoints', () => touchpoints.contactsOfTouchpoints(pool, installation, refs)),
 
-    keptOutcomes: (installation, fingerprint) => guard('keptOutcomes', () => kept.readKeptOutcomes(pool, installation, fingerprint)),
+    keptOutcomeSeal: (installation) => guard('keptOutcomeSeal', () => kept.keptOutcomeSeal(pool, installation)),
+    keptOutcomeRows: (installation, page) => guard('keptOutcomeRows', () => kept.keptOutcomeRows(pool, installation, page.after ?? '', page.limit)),
     keepOutcomes: (installation, fingerprint, rows, options) =>
       guard('keepOutcomes', async () => {
         checkInstallation(installation);
-        return { gone: await tx('keepOutcomes', (q) => kept.keepOutcomes(q, installation, fingerprint, rows, options.replace, now())) };
+        return { gone: await tx('keepOutcomes', (q) => kept.keepOutcomes(q, installation, fingerprint, rows, options.replace, options.goneAmong, now())) };
       }),
 
     getCursors: (installation) => guard('getCursors', () => mirror.getCursors(pool, installation)),

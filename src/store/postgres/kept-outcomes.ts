@@ -4,20 +4,27 @@
  */
 import type { KeptOutcomeRow } from '../types.ts';
 import type { Queryable } from './db.ts';
-import { numOrNull, str, strOrNull } from './row-values.ts';
+import { num, numOrNull, str, strOrNull } from './row-values.ts';
 
 const CHUNK = 5_000;
 
-export async function readKeptOutcomes(q: Queryable, installation: string, fingerprint: string): Promise<KeptOutcomeRow[] | null> {
-  const seal = await q.query('SELECT fingerprint FROM kept_outcome_seals WHERE installation = $1', [installation]);
-  const row = seal.rows[0];
-  if (!row || str(row, 'fingerprint') !== fingerprint) return null;
-  const r = await q.query('SELECT contact_id, valid_until, outcome FROM kept_outcomes WHERE installation = $1', [installation]);
+export async function keptOutcomeSeal(q: Queryable, installation: string): Promise<{ fingerprint: string; rows: number } | null> {
+  const r = await q.query(
+    'SELECT fingerprint, (SELECT count(*)::int FROM kept_outcomes k WHERE k.installation = s.installation) AS n FROM kept_outcome_seals s WHERE installation = $1',
+    [installation],
+  );
+  const row = r.rows[0];
+  return row ? { fingerprint: str(row, 'fingerprint'), rows: num(row, 'n') } : null;
+}
+
+/** Ids compare in binary order (COLLATE "C"), as on SQLite. */
+export async function keptOutcomeRows(q: Queryable, installation: string, after: string, limit: number): Promise<KeptOutcomeRow[]> {
+  const r = await q.query('SELECT contact_id, valid_until, outcome FROM kept_outcomes WHERE installation = $1 AND contact_id > $2 ORDER BY contact_id LIMIT $3', [installation, after, limit]);
   return r.rows.map((x) => ({ contactId: str(x, 'contact_id'), validUntil: numOrNull(x, 'valid_until'), outcome: strOrNull(x, 'outcome') }));
 }
 
 /** Call inside a transaction. */
-export async function keepOutcomes(q: Queryable, installation: string, fingerprint: string, rows: readonly KeptOutcomeRow[], replace: boolean, at: number): Promise<number> {
+export async function keepOutcomes(q: Queryable, installation: string, fingerprint: string, rows: readonly KeptOutcomeRow[], replace: boolean, goneAmong: readonly string[] | undefined, at: number): Promise<number> {
   if (replace) await q.query('DELETE FROM kept_outcomes WHERE installation = $1', [installation]);
   for (let i = 0; i < rows.length; i += CHUNK) {
     const part = rows.slice(i, i + CHUNK);
@@ -30,9 +37,9 @@ export async function keepOutcomes(q: Queryable, installation: string, fingerpri
   }
   // Customers gone from the mirror since their row was written (removed, handed over, swept).
   const gone = await q.query(
-    `DELETE FROM kept_outcomes k WHERE k.installation = $1
+    `DELETE FROM kept_outcomes k WHERE k.installation = $1 AND ($2::text[] IS NULL OR k.contact_id = ANY($2::text[]))
        AND NOT EXISTS (SELECT 1 FROM mirror_records m WHERE m.installation = $1 AND m.kind = 'contact' AND m.id = k.contact_id)`,
-    [installation],
+    [installation, goneAmong === undefined ? null : [...goneAmong]],
   );
   await q.query(
     `INSERT INTO kept_outcome_seals (installation, fingerprint, sealed_at) VALUES ($1, $2, $3)
