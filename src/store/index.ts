@@ -323,7 +323,7 @@ function buildStore(db: DatabaseSync, file: string, now: () => number): SyncStor
         return tx.run(() => tasks.open(installation, runId, at, episodes));
       });
     },
-    openTaskEpisodesOf: (installation) => guard('openTaskEpisodesOf', () => tasks.openEpisodes(installation)),
+    openTaskEpisodesOf: (installation, page) => guard('openTaskEpisodesOf', () => tasks.openEpisodes(installation, page)),
     allTaskEpisodes: (installation) => guard('allTaskEpisodes', () => tasks.allEpisodes(installation)),
     taskEpisodesOfRun: (installation, runId) => guard('taskEpisodesOfRun', () => ({ opened: tasks.openedBy(installation, runId), closed: tasks.closedBy(installation, runId) })),
     endTaskEpisode(episode, state, runId, at, note, write) {

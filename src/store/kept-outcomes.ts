@@ -6,10 +6,10 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { KeptOutcomeRow } from './types.ts';
-import { int, intOrNull, text, textOrNull } from './row-values.ts';
+import { intOrNull, text, textOrNull } from './row-values.ts';
 
 export function createKeptOutcomes(db: DatabaseSync, now: () => number) {
-  const selectSeal = db.prepare('SELECT fingerprint, (SELECT count(*) FROM kept_outcomes k WHERE k.installation = s.installation) AS n FROM kept_outcome_seals s WHERE installation = ?');
+  const selectSeal = db.prepare('SELECT fingerprint FROM kept_outcome_seals WHERE installation = ?');
   const selectPage = db.prepare('SELECT contact_id, valid_until, outcome FROM kept_outcomes WHERE installation = ? AND contact_id > ? ORDER BY contact_id LIMIT ?');
   const deleteSeal = db.prepare('DELETE FROM kept_outcome_seals WHERE installation = ?');
   const deleteRows = db.prepare('DELETE FROM kept_outcomes WHERE installation = ?');
@@ -28,9 +28,9 @@ export function createKeptOutcomes(db: DatabaseSync, now: () => number) {
     ON CONFLICT (installation) DO UPDATE SET fingerprint = excluded.fingerprint, sealed_at = excluded.sealed_at`);
 
   return {
-    seal(installation: string): { fingerprint: string; rows: number } | null {
+    seal(installation: string): string | null {
       const seal = selectSeal.get(installation);
-      return seal ? { fingerprint: text(seal, 'fingerprint'), rows: int(seal, 'n') } : null;
+      return seal ? text(seal, 'fingerprint') : null;
     },
     page(installation: string, after: string, limit: number): KeptOutcomeRow[] {
       return selectPage.all(installation, after, limit).map((r) => ({ contactId: text(r, 'contact_id'), validUntil: intOrNull(r, 'valid_until'), outcome: textOrNull(r, 'outcome') }));

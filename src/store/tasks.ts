@@ -16,6 +16,7 @@ export function createTasks(db: DatabaseSync) {
     INSERT INTO task_episodes (installation, action, kind, record_id, contact_id, flag, task_id, fields, state, opened_run, opened_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`);
   const selectOpen = db.prepare("SELECT * FROM task_episodes WHERE installation = ? AND state = 'open' ORDER BY id");
+  const selectOpenPage = db.prepare("SELECT * FROM task_episodes WHERE installation = ? AND state = 'open' AND id > ? ORDER BY id LIMIT ?");
   const selectAll = db.prepare('SELECT * FROM task_episodes WHERE installation = ? ORDER BY id');
   const selectOpenedBy = db.prepare('SELECT * FROM task_episodes WHERE installation = ? AND opened_run = ? ORDER BY id');
   const selectClosedBy = db.prepare('SELECT * FROM task_episodes WHERE installation = ? AND closed_run = ? ORDER BY id');
@@ -44,7 +45,8 @@ export function createTasks(db: DatabaseSync) {
       });
     },
 
-    openEpisodes: (installation: string): TaskEpisode[] => selectOpen.all(installation).map(decode.episode),
+    openEpisodes: (installation: string, page?: { afterId?: number; limit: number }): TaskEpisode[] =>
+      (page ? selectOpenPage.all(installation, page.afterId ?? 0, page.limit) : selectOpen.all(installation)).map(decode.episode),
     allEpisodes: (installation: string): TaskEpisode[] => selectAll.all(installation).map(decode.episode),
     openedBy: (installation: string, runId: number): TaskEpisode[] => selectOpenedBy.all(installation, runId).map(decode.episode),
     closedBy: (installation: string, runId: number): TaskEpisode[] => selectClosedBy.all(installation, runId).map(decode.episode),

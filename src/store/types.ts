@@ -319,11 +319,11 @@ export interface Store {
 
   // outcomes kept between runs (src/sync/kept-outcomes.ts)
   /**
-   * The fingerprint the kept outcomes were sealed with and how many rows there are, or null when the seal is
-   * broken (`applyPullBatch(es)`, `applyTouchpointBatch`, `recordStageChanges` and `undoStageChanges` break it
-   * in their own transaction) or nothing was ever kept.
+   * The fingerprint the kept outcomes were sealed with, or null when the seal is broken (`applyPullBatch(es)`,
+   * `applyTouchpointBatch`, `recordStageChanges` and `undoStageChanges` break it in their own transaction) or
+   * nothing was ever kept.
    */
-  keptOutcomeSeal(installation: string): Promise<{ fingerprint: string; rows: number } | null>;
+  keptOutcomeSeal(installation: string): Promise<string | null>;
   /**
    * A page of kept rows in contact id order (binary, as stored), after `after`. Rows change only by
    * `keepOutcomes`, so a run that checked the seal before its pull may page through them while it pulls.
@@ -394,7 +394,8 @@ export interface Store {
   // follow-up tasks (issue 14)
   /** Opens one episode per created task and audits the creates; one transaction. */
   openTaskEpisodes(installation: string, runId: number, at: number, episodes: NewTaskEpisode[]): Promise<TaskEpisode[]>;
-  openTaskEpisodesOf(installation: string): Promise<TaskEpisode[]>;
+  /** Open episodes in id order; `page`: those after `afterId`, at most `limit` (a run reads them in pages while its pull waits). */
+  openTaskEpisodesOf(installation: string, page?: { afterId?: number; limit: number }): Promise<TaskEpisode[]>;
   allTaskEpisodes(installation: string): Promise<TaskEpisode[]>;
   /** Episodes a run opened, and episodes it ended. */
   taskEpisodesOfRun(installation: string, runId: number): Promise<{ opened: TaskEpisode[]; closed: TaskEpisode[] }>;

@@ -47,8 +47,6 @@ export interface PreEvaluated {
   outcomes: Map<string, CustomerOutcome>;
   /** Customers to evaluate from the mirror as the pull left it (gone ones are simply not found). */
   touched: Set<string>;
-  /** The last run's kept outcomes were read (some of `outcomes` are theirs, marked `kept`). */
-  fromKept: boolean;
   /** Every customer a batch touched this run: the only ones that can have left the mirror since the seal was checked. */
   everTouched: ReadonlySet<string>;
 }
@@ -78,11 +76,8 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
   const contacts = (await o.store.countRecords(o.installation)).contacts;
   if (contacts === 0 || contacts > MAX_PRE_EVALUATED) return null;
   // The seal is checked before the pull stores anything (its first batch breaks it); the rows themselves change
-  // only when a run keeps outcomes, so the pass pages through them while the pull waits. A sealed set holds a
-  // row for every customer of the mirror (a sealed run applied every one, and dropped the rows of those gone);
-  // any other count is not trusted.
-  const seal = o.keep ? await o.store.keptOutcomeSeal(o.installation) : null;
-  const kept = seal !== null && seal.rows === contacts && seal.fingerprint === outcomeFingerprint(o.engine);
+  // only when a run keeps outcomes, so the pass pages through them while the pull waits.
+  const kept = o.keep === true && (await o.store.keptOutcomeSeal(o.installation)) === outcomeFingerprint(o.engine);
   const types = ownedFieldTypes(o.engine);
   const outcomes = new Map<string, CustomerOutcome>();
   /** Every customer a batch touched this run: the pass over the mirror leaves them to `again`. */
@@ -158,27 +153,44 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
     return true;
   };
 
-  const pass = (async (): Promise<boolean> => {
-    if (!kept) {
-      if (!(await evaluateRead())) return false;
-    } else {
-      // Kept outcomes stand for the mirror as it was before the pull, as a read would: the same rule for touches.
-      const rest: string[] = [];
-      let after: string | undefined;
-      for (;;) {
-        const rows = await o.store.keptOutcomeRows(o.installation, { limit: KEPT_PAGE, ...(after !== undefined ? { after } : {}) });
-        for (const row of rows) {
-          if (halted()) return false;
-          if (touched.has(row.contactId)) continue;
-          const outcome = revive(o.engine, row, o.now);
-          if (outcome) outcomes.set(row.contactId, outcome);
-          else rest.push(row.contactId);
-        }
-        await yieldSlice();
-        if (rows.length < KEPT_PAGE) break;
-        after = (rows.at(-1) as (typeof rows)[number]).contactId;
+  /**
+   * Kept outcomes stand for the mirror as it was before the pull, as a read would (the same rule for touches);
+   * the rest is read and evaluated. A sealed set holds a row for every customer of the mirror (a sealed run
+   * applied every one, and dropped the rows of those gone): any other count is not trusted, and what was taken
+   * back is dropped. False only then: the caller evaluates every customer instead.
+   */
+  const takeBack = async (): Promise<boolean> => {
+    const rest: string[] = [];
+    const taken: string[] = [];
+    let rowCount = 0;
+    let after: string | undefined;
+    for (;;) {
+      const rows = await o.store.keptOutcomeRows(o.installation, { limit: KEPT_PAGE, ...(after !== undefined ? { after } : {}) });
+      rowCount += rows.length;
+      for (const row of rows) {
+        if (touched.has(row.contactId)) continue;
+        const outcome = revive(o.engine, row, o.now);
+        if (outcome) {
+          outcomes.set(row.contactId, outcome);
+          taken.push(row.contactId);
+        } else rest.push(row.contactId);
       }
-      for (let i = 0; i < rest.length; i += PAGE) if (!(await evaluateRead(rest.slice(i, i + PAGE)))) return false;
+      await yieldSlice();
+      if (halted()) return true;
+      if (rows.length < KEPT_PAGE) break;
+      after = (rows.at(-1) as (typeof rows)[number]).contactId;
+    }
+    if (rowCount !== contacts) {
+      for (const id of taken) if (outcomes.get(id)?.kept) outcomes.delete(id);
+      return false;
+    }
+    for (let i = 0; i < rest.length; i += PAGE) if (!(await evaluateRead(rest.slice(i, i + PAGE)))) return true;
+    return true;
+  };
+
+  const pass = (async (): Promise<boolean> => {
+    if (!kept || !(await takeBack())) {
+      if (!(await evaluateRead())) return false;
     }
     // The mirror is covered; what the pull stores from now on is evaluated again as it is stored.
     while (!pullDone && !halted()) {
@@ -225,7 +237,7 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
       if (!complete || stopped) return null;
       // Touched and not evaluated again since: the run evaluates them from the mirror as the pull left it.
       // (A touch drops the customer's outcome, and the pass never keeps one for a touched customer.)
-      return { outcomes, touched: new Set([...touched].filter((id) => !fresh.has(id))), fromKept: kept, everTouched: touched };
+      return { outcomes, touched: new Set([...touched].filter((id) => !fresh.has(id))), everTouched: touched };
     },
   };
 }

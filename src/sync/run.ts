@@ -14,7 +14,7 @@ import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
 import type { EntryKind } from '../journey/stage-entry.ts';
 import type { CrmName, Customer, ObjectKind, RecordRef, TouchpointChannel } from '../model.ts';
-import type { CurrentStage, KeptOutcomeRow, RunStatus, StageChange, Store } from '../store/index.ts';
+import type { CurrentStage, KeptOutcomeRow, RunStatus, StageChange, Store, TaskEpisode } from '../store/index.ts';
 import type { Values } from './desired.ts';
 import type { DisabledRule } from './field-check.ts';
 import { checkFields, rememberMissing, requireOwnedFields } from './field-check.ts';
@@ -24,7 +24,7 @@ import { assertNotPaused } from './pause.ts';
 import { PushPipeline } from './push-pipeline.ts';
 import { storeSchemaCache } from './schema-cache.ts';
 import { clearingsFor, isGone, type Clearing, type SweptWritten } from './sweep-clear.ts';
-import { syncTasks, type TaskSummary } from './tasks.ts';
+import { readOpenEpisodes, syncTasks, type TaskSummary } from './tasks.ts';
 import type { DesiredTask } from '../journey/actions.ts';
 import { compareIds } from '../store/mirror.ts';
 import { outcomeOf, type CustomerOutcome } from './outcome.ts';
@@ -213,6 +213,7 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
   // Pushes run behind the evaluation, at most two in flight.
   const pushes = new PushPipeline(2);
   let memberships: { result(): Promise<Map<string, MembershipRead>> } | undefined;
+  let openTasks: Promise<TaskEpisode[]> | undefined;
   // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
   const desiredTasks = new Map<string, DesiredTask>();
   const evaluator = createEvaluator(() => o, runId, summary, pushes, desiredTasks);
@@ -247,6 +248,11 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
       }
       // Incremental runs evaluate the mirror while their pull waits on the CRM (pre-evaluation.ts).
       let pre = stream && o.mode === 'incremental' ? await startPreEvaluation({ ...o, keep: keeping }) : null;
+      // The open follow-up tasks are read while the pull waits too (nothing in this run changes them before the task sync).
+      if (keeping) {
+        openTasks = readOpenEpisodes(store, installation);
+        openTasks.catch(() => undefined);
+      }
       try {
         let clearings: Clearing[];
         try {
@@ -281,7 +287,7 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
       // start in the same turn as the last record pushes, so on Salesforce their Collections calls share a
       // Composite call instead of going out alone after the pushes drained.
       const tasksRun = (opts.tasks ?? true)
-        ? syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun, cache: storeSchemaCache(store, installation) }).then((tasks) => {
+        ? syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun, cache: storeSchemaCache(store, installation), ...(openTasks ? { open: openTasks } : {}) }).then((tasks) => {
             if (!tasks) return;
             summary.tasks = tasks;
             for (const f of tasks.failed) summary.failed.push({ object: f.object, id: f.id, code: f.code, message: f.message });

@@ -65,6 +65,8 @@ export interface TaskSyncOptions {
   cache?: SchemaCache;
   /** Creates handed to the connector per call; it splits them into the CRM's batches. */
   chunk?: number;
+  /** The open episodes, read ahead (`readOpenEpisodes`) by a caller in whose run nothing else changes them. */
+  open?: Promise<TaskEpisode[]>;
 }
 
 const READ_CHUNK = 100;
@@ -77,8 +79,22 @@ export function episodeKey(e: Pick<TaskEpisode, 'action' | 'kind' | 'recordId'>)
   return `${e.action}:${e.kind}:${e.recordId}`;
 }
 
+/**
+ * The open episodes, read a page at a time with the event loop handed back in between (on SQLite a read is one
+ * synchronous step): a run reads them while its pull waits on the CRM, instead of after it.
+ */
+export async function readOpenEpisodes(store: Store, installation: string, pageSize = 500): Promise<TaskEpisode[]> {
+  const out: TaskEpisode[] = [];
+  for (;;) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const page = await store.openTaskEpisodesOf(installation, { limit: pageSize, ...(out.length ? { afterId: (out.at(-1) as TaskEpisode).id } : {}) });
+    out.push(...page);
+    if (page.length < pageSize) return out;
+  }
+}
+
 export async function syncTasks(o: TaskSyncOptions): Promise<TaskSummary | undefined> {
-  const open = await o.store.openTaskEpisodesOf(o.installation);
+  const open = await (o.open ?? o.store.openTaskEpisodesOf(o.installation));
   if (o.actions.length === 0 && open.length === 0) return undefined;
   const summary = emptyTaskSummary();
   const tasks = o.connector.tasks;

@@ -11,15 +11,13 @@ const backends = storeBackends();
 const row = (contactId: string, validUntil: number | null = 5_000, outcome: string | null = `{"contactId":"${contactId}"}`): KeptOutcomeRow => ({ contactId, validUntil, outcome });
 /** Every kept row of a sealed set (paged two at a time), or null when the seal is not `fingerprint`'s. */
 async function kept(store: Store, installation: string, fingerprint: string): Promise<KeptOutcomeRow[] | null> {
-  const seal = await store.keptOutcomeSeal(installation);
-  if (seal === null || seal.fingerprint !== fingerprint) return null;
+  if ((await store.keptOutcomeSeal(installation)) !== fingerprint) return null;
   const rows: KeptOutcomeRow[] = [];
   for (;;) {
     const page = await store.keptOutcomeRows(installation, { limit: 2, ...(rows.length ? { after: (rows.at(-1) as KeptOutcomeRow).contactId } : {}) });
     rows.push(...page);
     if (page.length < 2) break;
   }
-  expect(rows).toHaveLength(seal.rows);
   return rows;
 }
 

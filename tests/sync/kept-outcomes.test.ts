@@ -233,6 +233,23 @@ describe('outcomes kept between runs', () => {
     expect(settled.a.summary.kept).toBeGreaterThan(80);
   });
 
+  it('a sealed set without one row per customer is not trusted: everyone is evaluated', async () => {
+    const keeping = await world(true);
+    await keeping.run(NOW);
+    await keeping.run(NOW + 10 * MINUTE);
+    const store = stores.at(-1) as Store;
+    const fingerprint = (await store.keptOutcomeSeal(INSTALLATION)) as string;
+    expect(fingerprint).toEqual(expect.any(String));
+    // A row for a customer the mirror does not hold, sealed as it is (no look for gone ones).
+    await store.keepOutcomes(INSTALLATION, fingerprint, [{ contactId: 'nobody', validUntil: null, outcome: '{"contactId":"nobody"}' }], { replace: false, goneAmong: [] });
+    const untrusted = await keeping.run(NOW + 20 * MINUTE);
+    expect(untrusted.summary.kept).toBeUndefined();
+    expect(untrusted.evaluated).toBeGreaterThanOrEqual(90);
+    expect(untrusted.summary.customers).toBe(90);
+    // That run kept everything anew: the next one takes back again.
+    expect((await keeping.run(NOW + 30 * MINUTE)).summary.kept).toBeGreaterThan(80);
+  });
+
   it('a changed mapping keeps nothing of the last run: everyone is evaluated again', async () => {
     const keeping = await world(true);
     await keeping.run(NOW);

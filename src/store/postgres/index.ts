@@ -304,7 +304,7 @@ function buildStore(pool: ReturnType<typeof createPool>, database: string, now: 
         for (const e of episodes) checkKind(e.kind);
         return tx('openTaskEpisodes', (q) => tasks.openTaskEpisodes(q, installation, runId, at, episodes));
       }),
-    openTaskEpisodesOf: (installation) => guard('openTaskEpisodesOf', () => tasks.openTaskEpisodesOf(pool, installation)),
+    openTaskEpisodesOf: (installation, page) => guard('openTaskEpisodesOf', () => tasks.openTaskEpisodesOf(pool, installation, page)),
     allTaskEpisodes: (installation) => guard('allTaskEpisodes', () => tasks.allTaskEpisodes(pool, installation)),
     taskEpisodesOfRun: (installation, runId) => guard('taskEpisodesOfRun', () => tasks.taskEpisodesOfRun(pool, installation, runId)),
     endTaskEpisode: (episode, state, runId, at, note, write) =>

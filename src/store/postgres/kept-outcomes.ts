@@ -4,17 +4,14 @@
  */
 import type { KeptOutcomeRow } from '../types.ts';
 import type { Queryable } from './db.ts';
-import { num, numOrNull, str, strOrNull } from './row-values.ts';
+import { numOrNull, str, strOrNull } from './row-values.ts';
 
 const CHUNK = 5_000;
 
-export async function keptOutcomeSeal(q: Queryable, installation: string): Promise<{ fingerprint: string; rows: number } | null> {
-  const r = await q.query(
-    'SELECT fingerprint, (SELECT count(*)::int FROM kept_outcomes k WHERE k.installation = s.installation) AS n FROM kept_outcome_seals s WHERE installation = $1',
-    [installation],
-  );
+export async function keptOutcomeSeal(q: Queryable, installation: string): Promise<string | null> {
+  const r = await q.query('SELECT fingerprint FROM kept_outcome_seals WHERE installation = $1', [installation]);
   const row = r.rows[0];
-  return row ? { fingerprint: str(row, 'fingerprint'), rows: num(row, 'n') } : null;
+  return row ? str(row, 'fingerprint') : null;
 }
 
 /** Ids compare in binary order (COLLATE "C"), as on SQLite. */

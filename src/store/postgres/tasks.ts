@@ -68,8 +68,10 @@ export async function openTaskEpisodes(q: Queryable, installation: string, runId
   return opened;
 }
 
-export async function openTaskEpisodesOf(q: Queryable, installation: string): Promise<TaskEpisode[]> {
-  const r = await q.query(`SELECT ${COLUMNS} FROM task_episodes WHERE installation = $1 AND state = 'open' ORDER BY id`, [installation]);
+export async function openTaskEpisodesOf(q: Queryable, installation: string, page?: { afterId?: number; limit: number }): Promise<TaskEpisode[]> {
+  const r = page
+    ? await q.query(`SELECT ${COLUMNS} FROM task_episodes WHERE installation = $1 AND state = 'open' AND id > $2 ORDER BY id LIMIT $3`, [installation, page.afterId ?? 0, page.limit])
+    : await q.query(`SELECT ${COLUMNS} FROM task_episodes WHERE installation = $1 AND state = 'open' ORDER BY id`, [installation]);
   return r.rows.map(decode.episode);
 }
 
