@@ -156,6 +156,11 @@ const OPS: Record<string, (...args: never[]) => unknown> = {
     return { reads, writes, polls };
   },
   peakRssMiB: () => Math.max(peakRss, process.memoryUsage.rss()) / 1024 / 1024,
+  /** The garbage the harness's snapshots left, collected now rather than during the next timed run. */
+  collectGarbage: () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    return true;
+  },
   // HubSpot data, as a user would change it in the UI.
   ids: (type: string) => need(hs, 'start').data.ids(type),
   getRecord: (type: string, id: string) => need(hs, 'start').data.getRecord(type, id),

@@ -37,26 +37,29 @@ export function keepable(o: CustomerOutcome): boolean {
   return o.changes.length === 0 && o.stageChanges.length === 0 && o.entryKind === null && o.backfilled === 0;
 }
 
-/** The row a run keeps for an outcome it applied. */
-export function keptRow(o: CustomerOutcome): KeptOutcomeRow {
+/** The row a run keeps for an outcome it evaluated at `now`. */
+export function keptRow(o: CustomerOutcome, now: number): KeptOutcomeRow {
   if (!keepable(o)) return { contactId: o.contactId, validUntil: null, outcome: null };
   const { contactId, stage, flags, segments, tasks, contactUnchanged, deals, tickets } = o;
-  const kept = { contactId, stage, flags, segments, tasks: tasks.map(({ dueAt: _due, ...t }) => t), contactUnchanged, deals, tickets };
+  const kept = { at: now, contactId, stage, flags, segments, tasks: tasks.map(({ dueAt: _due, ...t }) => t), contactUnchanged, deals, tickets };
   return { contactId, validUntil: Number.isFinite(o.validUntil) ? o.validUntil : null, outcome: JSON.stringify(kept) };
 }
 
 /**
  * A kept row as the outcome of an evaluation at `now`, or null: evaluate the customer (nothing kept, past its
- * horizon, or a row this code cannot read — rows are the store's own, but a bad one costs an evaluation, not a run).
+ * horizon, evaluated later than `now` — another process's clock —, or a row this code cannot read: rows are the
+ * store's own, but a bad one costs an evaluation, not a run).
  */
 export function revive(engine: Engine, row: KeptOutcomeRow, now: number): CustomerOutcome | null {
   if (row.outcome === null || (row.validUntil !== null && now >= row.validUntil)) return null;
-  let o: Omit<CustomerOutcome, 'tasks'> & { tasks: Array<Omit<CustomerOutcome['tasks'][number], 'dueAt'>> };
+  let o: Omit<CustomerOutcome, 'tasks'> & { at: number; tasks: Array<Omit<CustomerOutcome['tasks'][number], 'dueAt'>> };
   try {
     o = JSON.parse(row.outcome) as typeof o;
   } catch {
     return null;
   }
+  // Valid from the instant it was evaluated until its horizon: a clock behind that one evaluates again.
+  if (typeof o.at !== 'number' || now < o.at) return null;
   if (o.contactId !== row.contactId || typeof o.stage !== 'string' || !Array.isArray(o.flags) || !Array.isArray(o.segments) || !Array.isArray(o.tasks) || !Array.isArray(o.deals) || !Array.isArray(o.tickets)) return null;
   const actions = new Map(engine.mapping.actions.map((a) => [a.id, a]));
   const tasks: CustomerOutcome['tasks'] = [];

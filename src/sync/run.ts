@@ -546,7 +546,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
     n++;
     if (outcome.kept) takenBack++;
     else if (keep !== null) {
-      if (keep.length < MAX_PRE_EVALUATED) keep.push(keptRow(outcome));
+      if (keep.length < MAX_PRE_EVALUATED) keep.push(keptRow(outcome, o.now));
       else keep = null;
     }
     summary.stages[outcome.stage] = (summary.stages[outcome.stage] ?? 0) + 1;

@@ -14,6 +14,8 @@ import type { ContactRecord, CrmRecord, DealRecord, ObjectKind, TicketRecord, To
 import { mulberry32 } from '../../sandbox/demo-data.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { runSync, type SyncSummary } from '../../src/sync/run.ts';
+import { keptRow, revive } from '../../src/sync/kept-outcomes.ts';
+import type { CustomerOutcome } from '../../src/sync/outcome.ts';
 import { touchpoint } from '../store/fixtures.ts';
 import { portDouble } from './port-double.ts';
 
@@ -262,5 +264,35 @@ describe('outcomes kept between runs', () => {
     const s = await runSync({ connector: keeping.crm.connector(), store, engine: edited, installation: INSTALLATION, mode: 'incremental', dryRun: false, now: NOW + 30 * MINUTE });
     expect(s.kept).toBeUndefined();
     expect(s.customers).toBe(90);
+  });
+});
+
+describe('a kept row', () => {
+  const engine = compileEngine(loadMapping('mappings/hubspot.yaml'));
+  const task = { key: 'follow_up_stalled_deal:deal:d1', action: 'follow_up_stalled_deal', flag: 'stalled_deal', on: { kind: 'deal' as const, objectType: 'deals', id: 'd1' }, contactId: 'c1', owner: { id: '501', via: 'deal.owner' as const }, fallback: null, subject: 'Follow up', body: 'b', priority: 'high' as const, dueAt: NOW + 2 * DAY, closeWhenCleared: true };
+  const outcome: CustomerOutcome = {
+    contactId: 'c1', stage: 'decision', flags: ['stalled_deal'], segments: ['smb'], tasks: [task], entryKind: null, backfilled: 0, stageChanges: [],
+    contactUnchanged: true, deals: ['d1'], tickets: [], changes: [], validUntil: NOW + 5 * DAY,
+  };
+  const row = keptRow(outcome, NOW);
+
+  it('comes back as the same outcome before its horizon, its tasks due from the run that takes it back', () => {
+    const later = NOW + 3 * DAY;
+    expect(revive(engine, row, later)).toEqual({ ...outcome, tasks: [{ ...task, dueAt: later + 2 * DAY }], kept: true });
+  });
+
+  it('does not come back at its horizon, under a clock behind the one that kept it, or when it cannot be read', () => {
+    expect(revive(engine, row, NOW + 5 * DAY)).toBeNull();
+    expect(revive(engine, row, NOW - 1)).toBeNull();
+    expect(revive(engine, { ...row, outcome: '{not json' }, NOW)).toBeNull();
+    expect(revive(engine, { ...row, contactId: 'c2' }, NOW)).toBeNull();
+    expect(revive(engine, { ...row, outcome: (row.outcome as string).replace('follow_up_stalled_deal"', 'gone_action"') }, NOW)).toBeNull();
+  });
+
+  it('is "evaluate again" for an outcome that writes something or enters a stage', () => {
+    const change = { kind: 'contact' as const, change: { ref: { kind: 'contact' as const, objectType: 'contacts', id: 'c1' }, values: { parcours_stage: 'decision' } }, before: {} };
+    expect(keptRow({ ...outcome, changes: [change] }, NOW)).toEqual({ contactId: 'c1', validUntil: null, outcome: null });
+    expect(keptRow({ ...outcome, stageChanges: [{ contactId: 'c1', journeyId: 'default', stage: 'decision', at: NOW, basis: null, backfilled: false }] }, NOW).outcome).toBeNull();
+    expect(keptRow({ ...outcome, validUntil: Infinity }, NOW).validUntil).toBeNull();
   });
 });
