@@ -558,8 +558,15 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
     summary.stageEntries.backfilled += outcome.backfilled;
     if (!o.dryRun && outcome.stageChanges.length > 0) stageChanges.push(...outcome.stageChanges);
     if (outcome.contactUnchanged) summary.unchanged.contacts++;
-    for (const id of outcome.deals) if (!outcome.changes.some((c) => c.kind === 'deal' && c.change.ref.id === id) && fresh('deal', id)) summary.unchanged.deals++;
-    for (const id of outcome.tickets) if (!outcome.changes.some((c) => c.kind === 'ticket' && c.change.ref.id === id) && fresh('ticket', id)) summary.unchanged.tickets++;
+    const changes = outcome.changes;
+    if (changes.length === 0) {
+      // Most outcomes change nothing (every kept one): no search through their changes.
+      for (const id of outcome.deals) if (fresh('deal', id)) summary.unchanged.deals++;
+      for (const id of outcome.tickets) if (fresh('ticket', id)) summary.unchanged.tickets++;
+    } else {
+      for (const id of outcome.deals) if (!changes.some((c) => c.kind === 'deal' && c.change.ref.id === id) && fresh('deal', id)) summary.unchanged.deals++;
+      for (const id of outcome.tickets) if (!changes.some((c) => c.kind === 'ticket' && c.change.ref.id === id) && fresh('ticket', id)) summary.unchanged.tickets++;
+    }
     if (n % 1000 === 0) o.onProgress?.({ phase: 'evaluate', done: n, ...(total !== undefined ? { total } : {}) });
     return outcome.changes.length > 0 || stageChanges.length >= 1000 ? handOn(outcome) : undefined;
   };
