@@ -33,6 +33,12 @@ export interface CustomerOutcome {
   kept?: true;
 }
 
+/** Two outcomes a run would apply alike (a customer a batch re-read unchanged is evaluated again to an equal one). */
+export function sameApplied(a: CustomerOutcome, b: CustomerOutcome): boolean {
+  const strip = (o: CustomerOutcome) => JSON.stringify([o.contactId, o.stage, o.flags, o.segments, o.tasks, o.entryKind, o.backfilled, o.stageChanges, o.contactUnchanged, o.deals, o.tickets, o.changes]);
+  return strip(a) === strip(b);
+}
+
 export function outcomeOf(engine: Engine, customer: Customer, plan: CustomerPlan, now: number): CustomerOutcome {
   const { state } = plan;
   // The state's horizon, lowered by what the task templates show; no horizon known: valid for this instant only.

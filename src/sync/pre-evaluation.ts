@@ -70,6 +70,8 @@ export interface PreEvaluationOptions {
   signal?: AbortSignal;
   /** Take back the outcomes the last run kept, where they still hold (kept-outcomes.ts). */
   keep?: boolean;
+  /** Once the mirror is covered, while the pull still waits: the outcomes so far (the run applies what it can). */
+  onCovered?: (outcomes: ReadonlyMap<string, CustomerOutcome>, halted: () => boolean) => Promise<void>;
 }
 
 export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEvaluation | null> {
@@ -192,6 +194,7 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
     if (!kept || !(await takeBack())) {
       if (!(await evaluateRead())) return false;
     }
+    if (!pullDone && !halted()) await o.onCovered?.(outcomes, halted);
     // The mirror is covered; what the pull stores from now on is evaluated again as it is stored.
     while (!pullDone && !halted()) {
       await drainQueue();

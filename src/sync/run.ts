@@ -29,7 +29,8 @@ import type { DesiredTask } from '../journey/actions.ts';
 import { compareIds } from '../store/mirror.ts';
 import { outcomeOf, type CustomerOutcome } from './outcome.ts';
 import { startPreEvaluation, MAX_PRE_EVALUATED, type PreEvaluated, type PreEvaluation } from './pre-evaluation.ts';
-import { keptRow, outcomeFingerprint } from './kept-outcomes.ts';
+import { keepable, keptRow, outcomeFingerprint } from './kept-outcomes.ts';
+import { sameApplied } from './outcome.ts';
 
 export interface SyncOptions {
   connector: CrmConnector;
@@ -150,6 +151,8 @@ export interface TouchpointTally {
 }
 
 const PLURAL: Record<ObjectKind, 'contacts' | 'deals' | 'tickets'> = { contact: 'contacts', deal: 'deals', ticket: 'tickets' };
+/** Outcomes are applied during the pull in slices this long (ms), so its calls still leave on time. */
+const PRE_APPLY_SLICE_MS = 8;
 
 export async function runSync(o: SyncOptions): Promise<SyncSummary> {
   // A linked mapping's writeback is per side: only runLinkedSync (src/sync/linked-run.ts) can run it.
@@ -247,7 +250,7 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
         await pullTouchpoints(o, summary, null);
       }
       // Incremental runs evaluate the mirror while their pull waits on the CRM (pre-evaluation.ts).
-      let pre = stream && o.mode === 'incremental' ? await startPreEvaluation({ ...o, keep: keeping }) : null;
+      let pre = stream && o.mode === 'incremental' ? await startPreEvaluation({ ...o, keep: keeping, onCovered: (outcomes, halted) => evaluator.preApply(outcomes, halted) }) : null;
       // The open follow-up tasks are read while the pull waits too (nothing in this run changes them before the task sync).
       if (keeping) {
         openTasks = readOpenEpisodes(store, installation);
@@ -278,6 +281,7 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
       }
       const preEvaluated = await pre?.settle();
       if (preEvaluated) await evaluator.adopt(preEvaluated);
+      else evaluator.dropPreApplied();
     },
     evaluate: (customers, planner) => evaluator.evaluate(customers, planner),
     async complete(opts = {}) {
@@ -478,6 +482,13 @@ interface Evaluator {
    */
   adopt(pre: PreEvaluated): Promise<void>;
   /**
+   * While the pull still waits: applies, in id order, the outcomes that write nothing, so `adopt` has only the
+   * rest to apply. `adopt` keeps them if they still stand, or takes them back and applies everything.
+   */
+  preApply(outcomes: ReadonlyMap<string, CustomerOutcome>, halted: () => boolean): Promise<void>;
+  /** The pre-evaluation gave up: what `preApply` applied is taken back. */
+  dropPreApplied(): void;
+  /**
    * The rows to keep for every customer applied (kept-outcomes.ts): those evaluated this run (outcomes taken
    * back stand as kept); `fromKept` when some were. Null above MAX_PRE_EVALUATED customers (not held).
    */
@@ -490,13 +501,14 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
   let types: Map<string, OwnedFieldSpec['type']> | null = null;
   const flushSize = o.flushSize ?? connector.pushChunk;
   const pending: Record<ObjectKind, Array<{ change: RecordChange; before: Values }>> = { contact: [], deal: [], ticket: [] };
-  const seen: Record<'deal' | 'ticket', Set<string>> = { deal: new Set(), ticket: new Set() };
+  /** Deals and tickets planned, each with the customer that planned it (the first citing it in id order). */
+  const seen: Record<'deal' | 'ticket', Map<string, string>> = { deal: new Map(), ticket: new Map() };
   const planned = new Set<string>();
   const stageChanges: StageChange[] = [];
   let members: Map<string, Set<string>> | null = null;
   let n = 0;
   // Rows to keep (null once past MAX_PRE_EVALUATED: a run that large is not held in memory), and outcomes taken back.
-  let keep: KeptOutcomeRow[] | null = [];
+  let keep: Map<string, KeptOutcomeRow> | null = new Map();
   let takenBack = 0;
   // Customers the pull touched: when outcomes were taken back, the only ones whose kept rows may be of customers gone.
   const maybeGone = new Set<string>();
@@ -532,10 +544,10 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
   // Every segment has its (maybe empty) set once evaluation starts: a mirror left with no member empties the list.
   const wanted = (): Map<string, Set<string>> => (members ??= new Map(run().engine.mapping.segments.map((s) => [s.id, new Set()])));
   // A deal or ticket shared by two contacts is planned once.
-  const fresh = (kind: ObjectKind, id: string): boolean => {
+  const fresh = (kind: ObjectKind, id: string, contactId: string): boolean => {
     if (kind === 'contact') return true;
     if (seen[kind].has(id)) return false;
-    seen[kind].add(id);
+    seen[kind].set(id, contactId);
     return true;
   };
   // Synchronous unless the outcome has pushes or ledger rows to hand on: a run taking back 20,000 kept outcomes
@@ -546,7 +558,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
     n++;
     if (outcome.kept) takenBack++;
     else if (keep !== null) {
-      if (keep.length < MAX_PRE_EVALUATED) keep.push(keptRow(outcome, o.now));
+      if (keep.size < MAX_PRE_EVALUATED) keep.set(outcome.contactId, keptRow(outcome, o.now));
       else keep = null;
     }
     summary.stages[outcome.stage] = (summary.stages[outcome.stage] ?? 0) + 1;
@@ -561,11 +573,11 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
     const changes = outcome.changes;
     if (changes.length === 0) {
       // Most outcomes change nothing (every kept one): no search through their changes.
-      for (const id of outcome.deals) if (fresh('deal', id)) summary.unchanged.deals++;
-      for (const id of outcome.tickets) if (fresh('ticket', id)) summary.unchanged.tickets++;
+      for (const id of outcome.deals) if (fresh('deal', id, outcome.contactId)) summary.unchanged.deals++;
+      for (const id of outcome.tickets) if (fresh('ticket', id, outcome.contactId)) summary.unchanged.tickets++;
     } else {
-      for (const id of outcome.deals) if (!changes.some((c) => c.kind === 'deal' && c.change.ref.id === id) && fresh('deal', id)) summary.unchanged.deals++;
-      for (const id of outcome.tickets) if (!changes.some((c) => c.kind === 'ticket' && c.change.ref.id === id) && fresh('ticket', id)) summary.unchanged.tickets++;
+      for (const id of outcome.deals) if (!changes.some((c) => c.kind === 'deal' && c.change.ref.id === id) && fresh('deal', id, outcome.contactId)) summary.unchanged.deals++;
+      for (const id of outcome.tickets) if (!changes.some((c) => c.kind === 'ticket' && c.change.ref.id === id) && fresh('ticket', id, outcome.contactId)) summary.unchanged.tickets++;
     }
     if (n % 1000 === 0) o.onProgress?.({ phase: 'evaluate', done: n, ...(total !== undefined ? { total } : {}) });
     return outcome.changes.length > 0 || stageChanges.length >= 1000 ? handOn(outcome) : undefined;
@@ -573,7 +585,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
   // The pushes behind an outcome, and the ledger rows once a thousand are held.
   const handOn = async (outcome: CustomerOutcome): Promise<void> => {
     for (const p of outcome.changes) {
-      if (!fresh(p.kind, p.change.ref.id)) continue;
+      if (!fresh(p.kind, p.change.ref.id, outcome.contactId)) continue;
       summary.changed[PLURAL[p.kind]]++;
       for (const [field, value] of Object.entries(p.change.values)) {
         const entry = (summary.plan[`${p.kind}.${field}`] ??= { changes: 0, examples: [] });
@@ -600,9 +612,79 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
 
   // Set once a pre-evaluation's outcomes (with the customers its pull touched evaluated again) covered the mirror.
   let covered = false;
+  // Outcomes applied while the pull still waited (`preApply`), by customer. Only outcomes that write nothing
+  // (`keepable`): nothing was pushed or recorded for them, so `unapplyAll` can take them back.
+  let preApplied: Map<string, CustomerOutcome> | null = null;
+  /** Back to nothing applied (only pre-applied outcomes, which touch none of the changes, plan or ledger, can be). */
+  const unapplyAll = (): void => {
+    for (const k of Object.keys(summary.stages)) delete summary.stages[k];
+    for (const k of Object.keys(summary.flags)) delete summary.flags[k];
+    summary.unchanged.contacts = 0;
+    summary.unchanged.deals = 0;
+    summary.unchanged.tickets = 0;
+    members = null;
+    tasks.clear();
+    seen.deal.clear();
+    seen.ticket.clear();
+    planned.clear();
+    keep = new Map();
+    takenBack = 0;
+    n = 0;
+    preApplied = null;
+  };
+  /**
+   * Whether what was pre-applied stands as if every outcome were applied in id order now: each pre-applied
+   * outcome is still the customer's, or an equal one (a batch re-read the customer unchanged: returned, so its
+   * kept row follows it), and no outcome left to apply cites a task, deal or ticket that a pre-applied one of a
+   * higher id holds (in id order, the lower id would hold it). Null: it does not stand.
+   */
+  const standing = (outcomes: ReadonlyMap<string, CustomerOutcome>, rest: readonly string[]): CustomerOutcome[] | null => {
+    const replaced: CustomerOutcome[] = [];
+    for (const [id, applied] of preApplied ?? []) {
+      const current = outcomes.get(id);
+      if (current === applied) continue;
+      if (current === undefined || !sameApplied(current, applied)) return null;
+      replaced.push(current);
+    }
+    for (const id of rest) {
+      const r = outcomes.get(id) as CustomerOutcome;
+      for (const t of r.tasks) {
+        const holder = tasks.get(t.key);
+        if (holder !== undefined && compareIds(holder.contactId, id) > 0) return null;
+      }
+      for (const [kind, ids] of [['deal', r.deals], ['ticket', r.tickets]] as const) {
+        for (const rid of ids) {
+          const holder = seen[kind].get(rid);
+          if (holder !== undefined && compareIds(holder, id) > 0) return null;
+        }
+      }
+    }
+    return replaced;
+  };
 
   return {
     evaluate: (customers, planner) => evaluate(customers, planner ?? planCustomer),
+    async preApply(outcomes, halted) {
+      wanted();
+      preApplied = new Map();
+      const applied = preApplied;
+      let slice = performance.now();
+      for (const id of [...outcomes.keys()].sort(compareIds)) {
+        const outcome = outcomes.get(id);
+        // Touched since (its outcome is gone or new), or it writes: left for `adopt`.
+        if (outcome === undefined || !keepable(outcome) || planned.has(id)) continue;
+        apply(outcome);
+        applied.set(id, outcome);
+        if (performance.now() - slice >= PRE_APPLY_SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          slice = performance.now();
+          if (halted() || preApplied !== applied) return;
+        }
+      }
+    },
+    dropPreApplied() {
+      if (preApplied !== null) unapplyAll();
+    },
     async adopt(pre) {
       const engine = run().engine;
       types ??= ownedFieldTypes(engine);
@@ -618,11 +700,35 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
       }
       // In the mirror's id order, as a pass over it would have met them (the first customer citing a shared deal wins).
       const ids = [...outcomes.keys()].sort(compareIds);
+      let stood = false;
+      if (preApplied !== null) {
+        const applied: Map<string, CustomerOutcome> = preApplied;
+        const replaced = standing(outcomes, ids.filter((id) => !applied.has(id)));
+        if (replaced === null) unapplyAll();
+        else {
+          stood = true;
+          // An equal outcome evaluated again: the run's tally of outcomes taken back, and its kept row, follow it.
+          for (const r of replaced) {
+            if (applied.get(r.contactId)?.kept) takenBack--;
+            else keep?.delete(r.contactId);
+            if (r.kept) takenBack++;
+            else keep?.set(r.contactId, keptRow(r, o.now));
+          }
+        }
+      }
+      preApplied = null;
+      const tasksBefore = tasks.size;
       for (const id of ids) {
         if (o.signal?.aborted) stopIfAborted(o);
         if (planned.has(id)) continue;
         const handing = apply(outcomes.get(id) as CustomerOutcome, ids.length);
         if (handing) await handing;
+      }
+      // Tasks are created in the order they were wanted: as a pass in id order wants them (a stable sort by holder).
+      if (stood && tasks.size > tasksBefore) {
+        const wantedInOrder = [...tasks.entries()].sort((a, b) => compareIds(a[1].contactId, b[1].contactId));
+        tasks.clear();
+        for (const [key, t] of wantedInOrder) tasks.set(key, t);
       }
       covered = true;
     },
@@ -633,7 +739,7 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
       if (stageChanges.length) await store.recordStageChanges(installation, stageChanges.splice(0), runId);
       return members ?? new Map();
     },
-    keptRows: () => (keep === null ? null : { rows: keep, fromKept: takenBack > 0, goneAmong: [...maybeGone] }),
+    keptRows: () => (keep === null ? null : { rows: [...keep.values()], fromKept: takenBack > 0, goneAmong: [...maybeGone] }),
     async flushLast() {
       // The last pushes of every kind go out together (a lone part-filled Collections call costs a call of its own).
       for (const kind of ['contact', 'deal', 'ticket'] as const) await flush(kind, true, true);

@@ -1,22 +1,24 @@
 /**
  * Outcomes kept between runs (src/sync/kept-outcomes.ts): a run takes back what the last one kept instead of
  * evaluating the customer, while the store's seal shows nothing it came from changed and the clock is before its
- * horizon. The oracle is the same CRM and the same runs on a store that keeps nothing (every customer evaluated
- * every run): each run must decide and write exactly the same, across runs minutes, days and weeks apart and
- * runs that pull changes. The CRM is a port double that echoes Parcours's writes and its tasks.
+ * horizon, and applies outcomes that write nothing while its pull still waits. The oracle is the same CRM and the
+ * same runs with neither (no pre-evaluation: every customer evaluated after the pull, in id order): each run must
+ * decide and write exactly the same, across runs minutes, days and weeks apart and runs that pull changes. The CRM
+ * is a port double that echoes Parcours's writes and its tasks, and waits a little before each batch.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CrmConnector, PullBatch, RecordChange, TaskFields, TouchpointBatch } from '../../connectors/port.ts';
 import { benchCustomers } from '../../bench/customers.ts';
 import { compileEngine } from '../../src/journey/engine.ts';
 import { loadMapping } from '../../src/mapping/load.ts';
+import { parseMapping } from '../../src/mapping/parse.ts';
 import type { ContactRecord, CrmRecord, DealRecord, ObjectKind, TicketRecord, TouchpointRecord } from '../../src/model.ts';
 import { mulberry32 } from '../../sandbox/demo-data.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { runSync, type SyncSummary } from '../../src/sync/run.ts';
 import { keptRow, revive } from '../../src/sync/kept-outcomes.ts';
 import type { CustomerOutcome } from '../../src/sync/outcome.ts';
-import { touchpoint } from '../store/fixtures.ts';
+import { contact, deal, touchpoint } from '../store/fixtures.ts';
 import { portDouble } from './port-double.ts';
 
 const INSTALLATION = 'hubspot:default';
@@ -57,8 +59,14 @@ class Crm {
         }));
       }
     }
+    // One deal shared by two customers: the lower id holds its task and its tally.
+    const shared = [...crm.records.deal.values()][0] as DealRecord;
+    crm.sharedBy = [shared.contactIds[0] as string, '1089'];
+    crm.put({ ...shared, contactIds: crm.sharedBy });
     return crm;
   }
+  /** The two customers of the shared deal, lower id first. */
+  sharedBy: [string, string] = ['', ''];
   put(r: CrmRecord): void {
     this.records[r.kind].set(r.id, structuredClone(r));
     this.dirty[r.kind].add(r.id);
@@ -77,6 +85,8 @@ class Crm {
 
   async *pullRecords(): AsyncGenerator<PullBatch> {
     for (const kind of ['contact', 'deal', 'ticket'] as const) {
+      // The CRM's wait (HubSpot's search pacing): the run's pre-evaluation covers the mirror meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 15));
       const records = [...this.dirty[kind]].flatMap((id) => (this.records[kind].has(id) ? [this.record(kind, id)] : []));
       const removed = this.removed.filter((r) => r.kind === kind).map((r) => ({ kind, objectType: `${kind}s`, id: r.id }));
       this.dirty[kind].clear();
@@ -85,6 +95,7 @@ class Crm {
     }
   }
   async *pullTouchpoints(): AsyncGenerator<TouchpointBatch> {
+    await new Promise((resolve) => setTimeout(resolve, 15));
     const records = [...this.dirtyTouchpoints].map((id) => structuredClone(this.touchpoints.get(id) as TouchpointRecord));
     this.dirtyTouchpoints.clear();
     yield { records, removed: [], cursor: { t: Date.now() } };
@@ -136,13 +147,17 @@ class Crm {
 }
 
 /** Two worlds fed the same CRM changes: one store keeps outcomes, the other keeps nothing (the oracle). */
-async function world(keeps: boolean) {
-  const crm = Crm.seeded();
+async function world(keeps: boolean, seeded: () => Crm = () => Crm.seeded(), engine = compileEngine(loadMapping('mappings/hubspot.yaml'))) {
+  const crm = seeded();
   const store = openStore(':memory:');
   stores.push(store);
-  const engine = compileEngine(loadMapping('mappings/hubspot.yaml'));
   for (const s of engine.mapping.segments) await store.setSetting(INSTALLATION, `segment-target:${s.id}`, `list-${s.id}`);
-  if (!keeps) store.keptOutcomeSeal = async () => null;
+  if (!keeps) {
+    // The oracle: nothing kept, and no pre-evaluation (it starts only over a mirror it can count).
+    store.keptOutcomeSeal = async () => null;
+    const count = store.countRecords.bind(store);
+    store.countRecords = async (installation) => ({ ...(await count(installation)), contacts: 0 });
+  }
   let evaluated = 0;
   const iterate = store.iterateCustomers.bind(store);
   store.iterateCustomers = async function* (installation, opts = {}) {
@@ -154,6 +169,7 @@ async function world(keeps: boolean) {
   const connector = crm.connector();
   return {
     crm,
+    store,
     async run(now: number) {
       crm.writes = {};
       evaluated = 0;
@@ -194,8 +210,9 @@ describe('outcomes kept between runs', () => {
     // The echo of those writes: the written customers come back and are evaluated again; the others were kept.
     const echo = await both(NOW + 10 * MINUTE);
     expect(echo.a.summary.customers).toBe(90);
-    // Unchanged, minutes later: almost everyone is taken back.
-    const quiet = await both(NOW + 20 * MINUTE);
+    // Unchanged, minutes later: almost everyone is taken back. (A touchpoint the CRM hands over again unchanged:
+    // its customer is evaluated again, to the same outcome.)
+    const quiet = await both(NOW + 20 * MINUTE, (crm) => crm.dirtyTouchpoints.add([...crm.touchpoints.keys()][3] as string));
     expect(quiet.a.writes).toEqual({});
     expect(quiet.a.summary.kept).toBeGreaterThan(80);
     // Read from the mirror: only customers past their horizon or named by the pull (the oracle reads all 90 and those).
@@ -227,6 +244,15 @@ describe('outcomes kept between runs', () => {
     expect(changed.a.evaluated).toBeGreaterThanOrEqual(3 + deal.contactIds.length);
     await both(NOW + 3 * DAY + 30 * MINUTE);
 
+    // The lower-id customer of the shared deal has a value to write back (blanked by hand); the other, higher id,
+    // is unchanged and applied while the pull waits: the deal's task and tally stay the lower id's.
+    const blanked = await both(NOW + 3 * DAY + 40 * MINUTE, (crm) => {
+      const c = crm.record<ContactRecord>('contact', crm.sharedBy[0]);
+      crm.put({ ...c, raw: { ...c.raw, parcours_stage: '' } });
+    });
+    expect(Object.keys(blanked.b.writes)).toContain(`contact/${keeping.crm.sharedBy[0]}`);
+    await both(NOW + 3 * DAY + 50 * MINUTE);
+
     // Weeks later, and a ticket closed meanwhile.
     const ticket = [...keeping.crm.records.ticket.values()].find((t) => (t as TicketRecord).isOpen) as TicketRecord;
     await both(NOW + 40 * DAY, (crm) => crm.put({ ...crm.record<TicketRecord>('ticket', ticket.id), isOpen: false, closedAt: NOW + 39 * DAY }));
@@ -250,6 +276,50 @@ describe('outcomes kept between runs', () => {
     expect(untrusted.summary.customers).toBe(90);
     // That run kept everything anew: the next one takes back again.
     expect((await keeping.run(NOW + 30 * MINUTE)).summary.kept).toBeGreaterThan(80);
+  });
+
+  it('an outcome applied while the pull waited gives way to a lower id that cites the same deal with a change to write', async () => {
+    // A deal flag that reads the contact: each of the deal's two customers may want other values on it.
+    const engine = compileEngine(parseMapping(`version: 1
+journeys:
+  - id: default
+    label: J
+    stages: [{ id: awareness, label: A, when: { contact.email: { exists: true } } }]
+friction:
+  - { id: big_account, label: Big account, severity: low, on: deal, when: { contact.employees: { gte: 1000 }, deal.isClosed: false } }
+writeback:
+  contact: { stage: parcours_stage }
+  deal: { friction: parcours_friction }
+`, 'inline.yaml'));
+    const seeded = () => {
+      const crm = new Crm();
+      crm.put(contact('1001', { employees: 5000 }));
+      crm.put(contact('1002', { employees: 5000 }));
+      crm.put(contact('1003'));
+      crm.put(deal('d1', ['1001', '1002'], { isClosed: false }));
+      return crm;
+    };
+    const keeping = await world(true, seeded, engine);
+    const oracle = await world(false, seeded, engine);
+    const both = async (now: number) => {
+      const a = await keeping.run(now);
+      const b = await oracle.run(now);
+      expect(decided(a.summary)).toEqual(decided(b.summary));
+      expect(a.writes).toEqual(b.writes);
+      return a;
+    };
+    await both(NOW);
+    await both(NOW + 10 * MINUTE);
+    expect((await both(NOW + 20 * MINUTE)).summary.kept).toBe(3);
+    // 1001 shrinks, stored straight into the mirror (as a webhook's recompute would): its deal loses the flag,
+    // which 1001 (the lower id) now wants to write; 1002, unchanged, writes nothing and is applied during the pull.
+    for (const w of [keeping, oracle]) {
+      const shrunk = { ...w.crm.record<ContactRecord>('contact', '1001'), employees: 50 };
+      w.crm.records.contact.set('1001', structuredClone(shrunk));
+      await w.store.applyPullBatch(INSTALLATION, { kind: 'contact', records: [shrunk], removed: [] });
+    }
+    const shrunk = await both(NOW + 30 * MINUTE);
+    expect(shrunk.writes['deal/d1']).toEqual({ parcours_friction: null });
   });
 
   it('a changed mapping keeps nothing of the last run: everyone is evaluated again', async () => {
