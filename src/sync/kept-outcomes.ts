@@ -45,6 +45,14 @@ export function keptRow(o: CustomerOutcome, now: number): KeptOutcomeRow {
   return { contactId, validUntil: Number.isFinite(o.validUntil) ? o.validUntil : null, outcome: JSON.stringify(kept) };
 }
 
+/** The mapping's actions by id, built once per engine (revive runs for every kept row). */
+const actionsById = new WeakMap<Engine, Map<string, Engine['mapping']['actions'][number]>>();
+function actionsOf(engine: Engine): Map<string, Engine['mapping']['actions'][number]> {
+  let byId = actionsById.get(engine);
+  if (!byId) actionsById.set(engine, (byId = new Map(engine.mapping.actions.map((a) => [a.id, a]))));
+  return byId;
+}
+
 /**
  * A kept row as the outcome of an evaluation at `now`, or null: evaluate the customer (nothing kept, past its
  * horizon, evaluated later than `now` — another process's clock —, or a row this code cannot read: rows are the
@@ -61,7 +69,7 @@ export function revive(engine: Engine, row: KeptOutcomeRow, now: number): Custom
   // Valid from the instant it was evaluated until its horizon: a clock behind that one evaluates again.
   if (typeof o.at !== 'number' || now < o.at) return null;
   if (o.contactId !== row.contactId || typeof o.stage !== 'string' || !Array.isArray(o.flags) || !Array.isArray(o.segments) || !Array.isArray(o.tasks) || !Array.isArray(o.deals) || !Array.isArray(o.tickets)) return null;
-  const actions = new Map(engine.mapping.actions.map((a) => [a.id, a]));
+  const actions = actionsOf(engine);
   const tasks: CustomerOutcome['tasks'] = [];
   for (const t of o.tasks) {
     const def = actions.get(t.action);
