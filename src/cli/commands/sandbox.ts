@@ -31,6 +31,11 @@ export function registerSandbox(program: Command, io: CliIo): void {
       const touchpointObjects = { surveys: features.includes('surveys'), liveChat: features.includes('chat'), messaging: features.includes('messaging') };
       const hubspotOptions = { port: Number(opts.portHubspot), rateLimit };
       const salesforceOptions = { port: Number(opts.portSalesforce), touchpointObjects };
+      // Before the lines a supervisor waits for, so a SIGTERM sent on reading them finds its handler (see serve.ts).
+      const stop = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
       const { hs, sf } = opts.linked
         ? await startLinkedSandboxes({ seed, contacts, hubspot: hubspotOptions, salesforce: salesforceOptions }).then((l) => ({ hs: l.hubspot, sf: l.salesforce }))
         : { hs: await startHubspotSandbox({ ...hubspotOptions, seed, contacts }), sf: await startSalesforceSandbox({ ...salesforceOptions, seed, contacts }) };
@@ -50,11 +55,7 @@ export function registerSandbox(program: Command, io: CliIo): void {
       io.out(`SALESFORCE_REFRESH_TOKEN=${sf.oauth.refreshToken}`);
       if (opts.linked) io.out('PARCOURS_LINK=hubspot,salesforce');
       io.out('# (sandbox credentials only: they open nothing but these loopback servers) — Ctrl-C to stop');
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stop;
       await Promise.all([hs.close(), sf.close()]);
     });
 }

@@ -18,15 +18,18 @@ export function registerServe(program: Command, io: CliIo): void {
       if (!(WORKER_JOBS as readonly string[]).includes(opts.jobs)) throw new ParcoursError('INPUT_INVALID', `--jobs: expected one of ${WORKER_JOBS.join(', ')}, got "${opts.jobs}"`);
       if (!/^\d+$/.test(opts.concurrency)) throw new ParcoursError('INPUT_INVALID', `--concurrency: expected a whole number, got "${opts.concurrency}"`);
       const role = opts.role as ServerRole;
+      // The handlers go in before the line that says the service is up: a supervisor (or a test) may send SIGTERM
+      // the moment it reads that line, and a signal that lands before them kills the process without a clean close.
+      const stop = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
       const server = await startServer({ ...(opts.port ? { port: Number(opts.port) } : {}), role, concurrency: Number(opts.concurrency), jobs: opts.jobs as WorkerJobs });
       io.out(role === 'worker'
         ? `Parcours ${opts.jobs === 'urgent' ? 'urgent-only ' : ''}worker listening on ${server.url} (GET /healthz; running jobs)`
         : `Parcours service listening on ${server.url} (GET /healthz; admin API under /api with the admin token)`);
       // SIGTERM/SIGINT: stop taking jobs, finish (or, past the stop timeout, release) the running ones, exit.
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stop;
       await server.close();
     });
 }
