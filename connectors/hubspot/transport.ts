@@ -117,7 +117,7 @@ export class HubspotTransport {
           statusOf: (e) => (e instanceof HubspotHttpError ? e.status : null),
           classify: (e) => classifyHubspotFailure(e, { intervalMs: pacer.limit.intervalMs, maxWaitMs: 15 * 60_000, now: this.#now }),
         },
-        () => this.#attempt(req, endpointClass),
+        (answered) => this.#attempt(req, endpointClass, answered),
       );
     } catch (error) {
       throw await this.#finalError(error, req);
@@ -131,8 +131,10 @@ export class HubspotTransport {
     return res.data;
   }
 
-  async #attempt<T>(req: HubspotRequest<T>, endpointClass: EndpointClass): Promise<HubspotResponse<T>> {
+  async #attempt<T>(req: HubspotRequest<T>, endpointClass: EndpointClass, answered: () => void): Promise<HubspotResponse<T>> {
     const response = await this.#send(req);
+    // The status line is in: the pacers time this call's window from here, not from after the body is parsed.
+    answered();
     if (endpointClass !== 'search') this.#observe(response.headers, this.#pacers[endpointClass]);
     const text = await response.text();
     let body: unknown = null;

@@ -47,16 +47,27 @@ export class Pacer {
     return { max: this.#max, intervalMs: this.#intervalMs };
   }
 
-  /** Runs `fn` when the window and the concurrency cap allow it. */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` when the window and the concurrency cap allow it. `fn` may call `answered` once the response has
+   * begun to arrive (its status and headers): the server received the call before it answered, so with
+   * `countFrom: 'end'` the window is timed from there, not from after the body was read and parsed. A call
+   * that never says so is timed from when `fn` settles.
+   */
+  async run<T>(fn: (answered: () => void) => Promise<T>): Promise<T> {
     await this.#acquire();
-    try {
-      return await fn();
-    } finally {
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
       this.#inFlight -= 1;
       // Counted from the response: the slot is held while in flight, then for a window from now.
       if (this.#countFrom === 'end') this.#starts.push(this.#now());
       this.#drain();
+    };
+    try {
+      return await fn(end);
+    } finally {
+      end();
     }
   }
 

@@ -29,7 +29,8 @@ export interface CallPolicy {
   maxRetryTimeMs?: number;
 }
 
-export async function callWithPolicy<T>(policy: CallPolicy, fn: () => Promise<T>): Promise<T> {
+/** `fn` may call `answered` when the response has begun to arrive (Pacer.run). */
+export async function callWithPolicy<T>(policy: CallPolicy, fn: (answered: () => void) => Promise<T>): Promise<T> {
   let lastWait = 0;
   return pRetry(
     async () => {

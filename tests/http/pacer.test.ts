@@ -41,6 +41,23 @@ describe('Pacer counted from the response (countFrom: end)', () => {
     await Promise.all(calls.map((c) => c.done));
   });
 
+  it('times the window from when the answer began to arrive, not from when its body was read', async () => {
+    const pacer = new Pacer({ max: 1, intervalMs: 1000, maxConcurrent: 1, countFrom: 'end' }, Date.now);
+    const sent: number[] = [];
+    // Headers at 100 ms, body read and parsed by 400 ms.
+    const call = () =>
+      pacer.run(async (answered) => {
+        sent.push(Date.now());
+        await new Promise((r) => setTimeout(r, 100));
+        answered();
+        await new Promise((r) => setTimeout(r, 300));
+      });
+    const runs = [call(), call()];
+    await vi.advanceTimersByTimeAsync(5_000);
+    await Promise.all(runs);
+    expect(sent).toEqual([0, 1101]);
+  });
+
   it('never lets six arrivals fall in one second, wherever in its flight each call arrives', async () => {
     // Arrival = send + a share of the call's latency; latencies vary as on a loaded machine.
     let seed = 7;
