@@ -191,6 +191,11 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
   };
 
   const pass = (async (): Promise<boolean> => {
+    // The caller starts its pull next: its first requests go out before the pass takes its first slice of
+    // the CPU, so the pass runs while they are in flight instead of in front of them.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    slice = performance.now();
+    if (halted()) return false;
     if (!kept || !(await takeBack())) {
       if (!(await evaluateRead())) return false;
     }

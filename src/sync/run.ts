@@ -14,7 +14,7 @@ import { ParcoursError } from '../errors.ts';
 import type { Engine } from '../journey/engine.ts';
 import type { EntryKind } from '../journey/stage-entry.ts';
 import type { CrmName, Customer, ObjectKind, RecordRef, TouchpointChannel } from '../model.ts';
-import type { CurrentStage, KeptOutcomeRow, RunStatus, StageChange, Store, TaskEpisode } from '../store/index.ts';
+import type { CurrentStage, KeptOutcomeRow, RunStatus, StageChange, Store } from '../store/index.ts';
 import type { Values } from './desired.ts';
 import type { DisabledRule } from './field-check.ts';
 import { checkFields, rememberMissing, requireOwnedFields } from './field-check.ts';
@@ -24,7 +24,7 @@ import { assertNotPaused } from './pause.ts';
 import { PushPipeline } from './push-pipeline.ts';
 import { storeSchemaCache } from './schema-cache.ts';
 import { clearingsFor, isGone, type Clearing, type SweptWritten } from './sweep-clear.ts';
-import { readOpenEpisodes, syncTasks, type TaskSummary } from './tasks.ts';
+import { readOpenEpisodes, syncTasks, type OpenEpisodes, type TaskSummary } from './tasks.ts';
 import type { DesiredTask } from '../journey/actions.ts';
 import { compareIds } from '../store/mirror.ts';
 import { outcomeOf, type CustomerOutcome } from './outcome.ts';
@@ -216,7 +216,8 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
   // Pushes run behind the evaluation, at most two in flight.
   const pushes = new PushPipeline(2);
   let memberships: { result(): Promise<Map<string, MembershipRead>> } | undefined;
-  let openTasks: Promise<TaskEpisode[]> | undefined;
+  let openTasks: Promise<OpenEpisodes> | undefined;
+  let storedSegments: Promise<Map<string, StoredSegment>> | undefined;
   // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
   const desiredTasks = new Map<string, DesiredTask>();
   const evaluator = createEvaluator(() => o, runId, summary, pushes, desiredTasks);
@@ -252,9 +253,14 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
       // Incremental runs evaluate the mirror while their pull waits on the CRM (pre-evaluation.ts).
       let pre = stream && o.mode === 'incremental' ? await startPreEvaluation({ ...o, keep: keeping, onCovered: (outcomes, halted) => evaluator.preApply(outcomes, halted) }) : null;
       // The open follow-up tasks are read while the pull waits too (nothing in this run changes them before the task sync).
+      // So are the segments' lists / campaigns and the members the store records (only syncSegments changes them).
       if (keeping) {
         openTasks = readOpenEpisodes(store, installation);
         openTasks.catch(() => undefined);
+        if (!o.dryRun) {
+          storedSegments = readStoredSegments(o);
+          storedSegments.catch(() => undefined);
+        }
       }
       try {
         let clearings: Clearing[];
@@ -301,7 +307,8 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
       if (pushed.status === 'rejected') throw pushed.reason;
       if (tasked.status === 'rejected') throw tasked.reason;
       stopIfAborted(o);
-      if (!o.dryRun) await syncSegments(o, summary, members, await memberships?.result());
+      // A hand-over in the pull (a merge, a converted lead) moved memberships after they were read ahead: read them again.
+      if (!o.dryRun) await syncSegments(o, summary, members, await memberships?.result(), summary.handedOver === 0 ? await storedSegments : undefined);
       else await planSegments(o, summary, members);
       summary.status = summary.failed.length > 0 ? 'partial' : 'succeeded';
       // Last of the store's changes to what an evaluation reads (the stage ledger is written): keep the outcomes.
@@ -699,14 +706,18 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
         }
       }
       // In the mirror's id order, as a pass over it would have met them (the first customer citing a shared deal wins).
-      const ids = [...outcomes.keys()].sort(compareIds);
+      // When what was pre-applied stands, only the rest is left to apply: sorted alone, it is a few outcomes, not the mirror.
+      const inIdOrder = (ids: Iterable<string>): string[] => [...ids].sort(compareIds);
+      let order: string[] | null = null;
       let stood = false;
       if (preApplied !== null) {
         const applied: Map<string, CustomerOutcome> = preApplied;
-        const replaced = standing(outcomes, ids.filter((id) => !applied.has(id)));
+        const rest = inIdOrder([...outcomes.keys()].filter((id) => !applied.has(id)));
+        const replaced = standing(outcomes, rest);
         if (replaced === null) unapplyAll();
         else {
           stood = true;
+          order = rest;
           // An equal outcome evaluated again: the run's tally of outcomes taken back, and its kept row, follow it.
           for (const r of replaced) {
             if (applied.get(r.contactId)?.kept) takenBack--;
@@ -718,10 +729,10 @@ function createEvaluator(run: () => SyncOptions, runId: number, summary: SyncSum
       }
       preApplied = null;
       const tasksBefore = tasks.size;
-      for (const id of ids) {
+      for (const id of order ?? inIdOrder(outcomes.keys())) {
         if (o.signal?.aborted) stopIfAborted(o);
         if (planned.has(id)) continue;
-        const handing = apply(outcomes.get(id) as CustomerOutcome, ids.length);
+        const handing = apply(outcomes.get(id) as CustomerOutcome, outcomes.size);
         if (handing) await handing;
       }
       // Tasks are created in the order they were wanted: as a pass in id order wants them (a stable sort by holder).
@@ -784,14 +795,32 @@ function readMemberships(o: SyncOptions): { result(): Promise<Map<string, Member
   return { result: () => reads };
 }
 
-async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string, Set<string>>, prefetched?: Map<string, MembershipRead>): Promise<void> {
+/** A segment's list / campaign id and the members the store records as synced to it. */
+interface StoredSegment {
+  targetId: string | undefined;
+  have: Set<string>;
+}
+
+/** Every segment's stored state, a segment at a time with the event loop handed back in between (a SQLite read is one synchronous step). */
+async function readStoredSegments(o: SyncOptions): Promise<Map<string, StoredSegment>> {
+  const out = new Map<string, StoredSegment>();
+  for (const { id } of o.engine.mapping.segments) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    out.set(id, { targetId: await o.store.getSetting(o.installation, `segment-target:${id}`), have: await o.store.getSegmentMembers(o.installation, id) });
+  }
+  return out;
+}
+
+/** `stored`: the segments' state read ahead while the pull waited (readStoredSegments), by a run in which nothing else changes it. */
+async function syncSegments(o: SyncOptions, summary: SyncSummary, desired: Map<string, Set<string>>, prefetched?: Map<string, MembershipRead>, stored?: Map<string, StoredSegment>): Promise<void> {
   const names = new Map(journeyFieldSpec(o.engine.mapping).segments.map((s) => [s.id, s.name]));
   // Every segment at once: the connector writes changes asked for together together (Salesforce packs their
   // Collections calls, or makes one Bulk job of them: connector README).
   for (const [segmentId] of desired) summary.segments[segmentId] = { members: 0, added: 0, removed: 0 };
   await Promise.all([...desired].map(async ([segmentId, want]) => {
-    let targetId = await o.store.getSetting(o.installation, `segment-target:${segmentId}`);
-    const have = await o.store.getSegmentMembers(o.installation, segmentId);
+    const ahead = stored?.get(segmentId);
+    let targetId = ahead ? ahead.targetId : await o.store.getSetting(o.installation, `segment-target:${segmentId}`);
+    const have = ahead ? ahead.have : await o.store.getSegmentMembers(o.installation, segmentId);
     const outcome: SegmentOutcome = { members: want.size, added: 0, removed: 0 };
     summary.segments[segmentId] = outcome;
     // The CRM's members: read on full runs; otherwise the store's record stands for them.

@@ -66,7 +66,7 @@ export interface TaskSyncOptions {
   /** Creates handed to the connector per call; it splits them into the CRM's batches. */
   chunk?: number;
   /** The open episodes, read ahead (`readOpenEpisodes`) by a caller in whose run nothing else changes them. */
-  open?: Promise<TaskEpisode[]>;
+  open?: Promise<OpenEpisodes>;
 }
 
 const READ_CHUNK = 100;
@@ -79,23 +79,34 @@ export function episodeKey(e: Pick<TaskEpisode, 'action' | 'kind' | 'recordId'>)
   return `${e.action}:${e.kind}:${e.recordId}`;
 }
 
+/** The open episodes with their keys (several episodes of one key are all kept: each is closed when cleared). */
+export interface OpenEpisodes {
+  episodes: Array<{ key: string; episode: TaskEpisode }>;
+  byKey: Map<string, TaskEpisode>;
+}
+
+export function indexEpisodes(open: readonly TaskEpisode[]): OpenEpisodes {
+  const episodes = open.map((episode) => ({ key: episodeKey(episode), episode }));
+  return { episodes, byKey: new Map(episodes.map((e) => [e.key, e.episode])) };
+}
+
 /**
  * The open episodes, read a page at a time with the event loop handed back in between (on SQLite a read is one
- * synchronous step): a run reads them while its pull waits on the CRM, instead of after it.
+ * synchronous step), and indexed: a run does this while its pull waits on the CRM, instead of after it.
  */
-export async function readOpenEpisodes(store: Store, installation: string, pageSize = 500): Promise<TaskEpisode[]> {
+export async function readOpenEpisodes(store: Store, installation: string, pageSize = 500): Promise<OpenEpisodes> {
   const out: TaskEpisode[] = [];
   for (;;) {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const page = await store.openTaskEpisodesOf(installation, { limit: pageSize, ...(out.length ? { afterId: (out.at(-1) as TaskEpisode).id } : {}) });
     out.push(...page);
-    if (page.length < pageSize) return out;
+    if (page.length < pageSize) return indexEpisodes(out);
   }
 }
 
 export async function syncTasks(o: TaskSyncOptions): Promise<TaskSummary | undefined> {
-  const open = await (o.open ?? o.store.openTaskEpisodesOf(o.installation));
-  if (o.actions.length === 0 && open.length === 0) return undefined;
+  const open = o.open ? await o.open : indexEpisodes(await o.store.openTaskEpisodesOf(o.installation));
+  if (o.actions.length === 0 && open.episodes.length === 0) return undefined;
   const summary = emptyTaskSummary();
   const tasks = o.connector.tasks;
   if (!tasks) {
@@ -103,7 +114,7 @@ export async function syncTasks(o: TaskSyncOptions): Promise<TaskSummary | undef
     return summary;
   }
   const actions = new Map(o.actions.map((a) => [a.id, a]));
-  const openByKey = new Map(open.map((e) => [episodeKey(e), e]));
+  const openByKey = open.byKey;
 
   const wanted: DesiredTask[] = [];
   for (const [key, t] of o.desired) {
@@ -112,7 +123,7 @@ export async function syncTasks(o: TaskSyncOptions): Promise<TaskSummary | undef
     else wanted.push(t);
   }
   // Episodes of an action no longer in the mapping are left as they are: nothing says how to close them.
-  const cleared = open.filter((e) => actions.has(e.action) && !o.desired.has(episodeKey(e)));
+  const cleared = open.episodes.filter(({ key, episode }) => actions.has(episode.action) && !o.desired.has(key)).map((e) => e.episode);
 
   const roster = wanted.length > 0 ? await rosterFor(tasks, o.cache, wanted) : null;
   const creates = assignAll(wanted, roster, summary);
