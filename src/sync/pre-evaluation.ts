@@ -36,7 +36,7 @@ import { ownedFieldTypes, planCustomer, withCurrentStages } from './plan.ts';
 /** Above this many customers the run evaluates after its pull, as a full pass. */
 export const MAX_PRE_EVALUATED = 200_000;
 /** The pre-evaluation hands the event loop back this often (ms), so the pull's calls leave on time. */
-const SLICE_MS = 8;
+const SLICE_MS = 4;
 /** Customers read at once: a page is read in one synchronous step on SQLite, so a small one keeps the slices short. */
 const PAGE = 100;
 /** Kept rows read at once (about 4 ms on SQLite) and taken back in one slice. */
@@ -60,6 +60,12 @@ export interface PreEvaluation {
   stop(): void;
   /** The pull is done: waits for the pass over the mirror, and returns its outcomes, or null when it gave up. */
   settle(): Promise<PreEvaluated | null>;
+  /**
+   * Settles once the pass has covered the mirror and `onCovered` returned (or the pass ended): other work of the
+   * run that waits on nothing but the CPU goes after it, so one turn of the event loop runs one slice of
+   * background work, and a CRM answer is read within a slice of its arrival (what paces the next search).
+   */
+  covered(): Promise<void>;
 }
 
 export interface PreEvaluationOptions {
@@ -190,6 +196,8 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
     return true;
   };
 
+  let markCovered!: () => void;
+  const coveredOnce = new Promise<void>((resolve) => (markCovered = resolve));
   const pass = (async (): Promise<boolean> => {
     // The caller starts its pull next: its first requests go out before the pass takes its first slice of
     // the CPU, so the pass runs while they are in flight instead of in front of them.
@@ -200,6 +208,7 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
       if (!(await evaluateRead())) return false;
     }
     if (!pullDone && !halted()) await o.onCovered?.(outcomes, halted);
+    markCovered();
     // The mirror is covered; what the pull stores from now on is evaluated again as it is stored.
     while (!pullDone && !halted()) {
       await drainQueue();
@@ -208,7 +217,7 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
     return !halted();
   })();
   // A failed pass is reported by `settle` (as a give-up), never as an unhandled rejection while the pull runs.
-  const done = pass.catch(() => false);
+  const done = pass.catch(() => false).finally(() => markCovered());
   return {
     touch(contactIds) {
       clock++;
@@ -238,6 +247,7 @@ export async function startPreEvaluation(o: PreEvaluationOptions): Promise<PreEv
       stopped = true;
       nudge();
     },
+    covered: () => coveredOnce,
     async settle() {
       pullDone = true;
       nudge();

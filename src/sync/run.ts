@@ -152,7 +152,7 @@ export interface TouchpointTally {
 
 const PLURAL: Record<ObjectKind, 'contacts' | 'deals' | 'tickets'> = { contact: 'contacts', deal: 'deals', ticket: 'tickets' };
 /** Outcomes are applied during the pull in slices this long (ms), so its calls still leave on time. */
-const PRE_APPLY_SLICE_MS = 8;
+const PRE_APPLY_SLICE_MS = 4;
 
 export async function runSync(o: SyncOptions): Promise<SyncSummary> {
   // A linked mapping's writeback is per side: only runLinkedSync (src/sync/linked-run.ts) can run it.
@@ -254,11 +254,14 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
       let pre = stream && o.mode === 'incremental' ? await startPreEvaluation({ ...o, keep: keeping, onCovered: (outcomes, halted) => evaluator.preApply(outcomes, halted) }) : null;
       // The open follow-up tasks are read while the pull waits too (nothing in this run changes them before the task sync).
       // So are the segments' lists / campaigns and the members the store records (only syncSegments changes them).
+      // Both after the pass has covered the mirror: one slice of background work a turn (pre-evaluation.ts `covered`).
       if (keeping) {
-        openTasks = readOpenEpisodes(store, installation);
+        const afterPass = pre?.covered() ?? Promise.resolve();
+        openTasks = afterPass.then(() => readOpenEpisodes(store, installation));
         openTasks.catch(() => undefined);
         if (!o.dryRun) {
-          storedSegments = readStoredSegments(o);
+          const run = o;
+          storedSegments = openTasks.then(() => readStoredSegments(run), () => readStoredSegments(run));
           storedSegments.catch(() => undefined);
         }
       }

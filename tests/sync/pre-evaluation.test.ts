@@ -249,4 +249,38 @@ describe('startPreEvaluation', () => {
     expect(others.filter((id) => result?.touched.has(id))).toEqual([]);
     expect(others.filter((id) => !result?.outcomes.has(id) || result?.outcomes.get(id)?.segments.includes('emea'))).toEqual([]);
   });
+
+  it('says the mirror is covered only after the pass and onCovered are done, or once it stops', async () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `c${String(i).padStart(3, '0')}`);
+    const store = {
+      countRecords: async () => ({ contacts: ids.length, deals: 0, tickets: 0 }),
+      async *iterateCustomers(_installation: string, opts: { contactIds?: string[] } = {}) {
+        for (const id of opts.contactIds ?? ids) yield { contact: contact(id, { country: 'France' }), deals: [], tickets: [], touchpoints: [] };
+      },
+      currentStages: async () => new Map(),
+    } as unknown as Store;
+    const events: string[] = [];
+    let finishOnCovered: () => void = () => undefined;
+    const pre = await startPreEvaluation({
+      store, installation: INSTALLATION, engine: engine(), now: NOW,
+      onCovered: async (outcomes) => {
+        events.push(`onCovered:${outcomes.size}`);
+        await new Promise<void>((resolve) => (finishOnCovered = resolve));
+        events.push('onCovered:done');
+      },
+    });
+    void pre?.covered().then(() => events.push('covered'));
+    await wait(50);
+    expect(events).toEqual(['onCovered:300']);
+    finishOnCovered();
+    await wait(10);
+    expect(events).toEqual(['onCovered:300', 'onCovered:done', 'covered']);
+    await pre?.settle();
+
+    // A pass that stops before it covers anything still says so: what waits on it must not wait forever.
+    const stopped = await startPreEvaluation({ store, installation: INSTALLATION, engine: engine(), now: NOW });
+    stopped?.stop();
+    await expect(stopped?.covered()).resolves.toBeUndefined();
+    expect(await stopped?.settle()).toBeNull();
+  });
 });
