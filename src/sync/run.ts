@@ -216,8 +216,10 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
   // Pushes run behind the evaluation, at most two in flight.
   const pushes = new PushPipeline(2);
   let memberships: { result(): Promise<Map<string, MembershipRead>> } | undefined;
-  let openTasks: Promise<OpenEpisodes> | undefined;
-  let storedSegments: Promise<Map<string, StoredSegment>> | undefined;
+  // Read ahead while the pull waits; used only if done by the time they are needed (never waited for: see pull).
+  let openTasks: OpenEpisodes | undefined;
+  let storedSegments: Map<string, StoredSegment> | undefined;
+  const readAhead = { stopped: false };
   // Tasks only after every customer was evaluated: a task is closed because its key is not wanted.
   const desiredTasks = new Map<string, DesiredTask>();
   const evaluator = createEvaluator(() => o, runId, summary, pushes, desiredTasks);
@@ -254,15 +256,15 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
       let pre = stream && o.mode === 'incremental' ? await startPreEvaluation({ ...o, keep: keeping, onCovered: (outcomes, halted) => evaluator.preApply(outcomes, halted) }) : null;
       // The open follow-up tasks are read while the pull waits too (nothing in this run changes them before the task sync).
       // So are the segments' lists / campaigns and the members the store records (only syncSegments changes them).
-      // Both after the pass has covered the mirror: one slice of background work a turn (pre-evaluation.ts `covered`).
+      // The episodes at once, in small pages; the segments (up to one read of every member a turn) once the pass has
+      // covered the mirror (pre-evaluation.ts `covered`): side by side with the pass they made turns of 20-85 ms that
+      // held up the search answers. What is not read by the time it is needed is read then, in one go: a pull that
+      // ends quickly (Salesforce) must not make the task creates wait, or they miss the last record pushes' Composite call.
       if (keeping) {
-        const afterPass = pre?.covered() ?? Promise.resolve();
-        openTasks = afterPass.then(() => readOpenEpisodes(store, installation));
-        openTasks.catch(() => undefined);
+        readOpenEpisodes(store, installation, 100, readAhead).then((read) => (openTasks = read), () => undefined);
         if (!o.dryRun) {
           const run = o;
-          storedSegments = openTasks.then(() => readStoredSegments(run), () => readStoredSegments(run));
-          storedSegments.catch(() => undefined);
+          (pre?.covered() ?? Promise.resolve()).then(() => readStoredSegments(run, readAhead)).then((read) => (storedSegments = read), () => undefined);
         }
       }
       try {
@@ -295,12 +297,14 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
     evaluate: (customers, planner) => evaluator.evaluate(customers, planner),
     async complete(opts = {}) {
       const members = await evaluator.finish(opts.rest ?? true);
+      // What was read ahead is used as it stands; the rest is read below, when needed.
+      readAhead.stopped = true;
       stopIfAborted(o);
       // Tasks only after every customer was evaluated (a task is closed because its key is not wanted); they
       // start in the same turn as the last record pushes, so on Salesforce their Collections calls share a
       // Composite call instead of going out alone after the pushes drained.
       const tasksRun = (opts.tasks ?? true)
-        ? syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun, cache: storeSchemaCache(store, installation), ...(openTasks ? { open: openTasks } : {}) }).then((tasks) => {
+        ? syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun, cache: storeSchemaCache(store, installation), ...(openTasks ? { open: Promise.resolve(openTasks) } : {}) }).then((tasks) => {
             if (!tasks) return;
             summary.tasks = tasks;
             for (const f of tasks.failed) summary.failed.push({ object: f.object, id: f.id, code: f.code, message: f.message });
@@ -311,7 +315,7 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
       if (tasked.status === 'rejected') throw tasked.reason;
       stopIfAborted(o);
       // A hand-over in the pull (a merge, a converted lead) moved memberships after they were read ahead: read them again.
-      if (!o.dryRun) await syncSegments(o, summary, members, await memberships?.result(), summary.handedOver === 0 ? await storedSegments : undefined);
+      if (!o.dryRun) await syncSegments(o, summary, members, await memberships?.result(), summary.handedOver === 0 ? storedSegments : undefined);
       else await planSegments(o, summary, members);
       summary.status = summary.failed.length > 0 ? 'partial' : 'succeeded';
       // Last of the store's changes to what an evaluation reads (the stage ledger is written): keep the outcomes.
@@ -319,6 +323,7 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
       if (kept) await store.keepOutcomes(installation, outcomeFingerprint(o.engine), kept.rows, kept.fromKept ? { replace: false, goneAmong: kept.goneAmong } : { replace: true });
     },
     async fail(error) {
+      readAhead.stopped = true;
       // Pushes still running finish, and are recorded, before the run ends; so do the list reads.
       await pushes.settle();
       await memberships?.result().catch(() => undefined);
@@ -805,10 +810,11 @@ interface StoredSegment {
 }
 
 /** Every segment's stored state, a segment at a time with the event loop handed back in between (a SQLite read is one synchronous step). */
-async function readStoredSegments(o: SyncOptions): Promise<Map<string, StoredSegment>> {
+async function readStoredSegments(o: SyncOptions, ahead: { stopped: boolean }): Promise<Map<string, StoredSegment> | undefined> {
   const out = new Map<string, StoredSegment>();
   for (const { id } of o.engine.mapping.segments) {
     await new Promise<void>((resolve) => setImmediate(resolve));
+    if (ahead.stopped) return undefined;
     out.set(id, { targetId: await o.store.getSetting(o.installation, `segment-target:${id}`), have: await o.store.getSegmentMembers(o.installation, id) });
   }
   return out;

@@ -94,10 +94,12 @@ export function indexEpisodes(open: readonly TaskEpisode[]): OpenEpisodes {
  * The open episodes, read a page at a time with the event loop handed back in between (on SQLite a read is one
  * synchronous step), and indexed: a run does this while its pull waits on the CRM, instead of after it.
  */
-export async function readOpenEpisodes(store: Store, installation: string, pageSize = 500): Promise<OpenEpisodes> {
+export async function readOpenEpisodes(store: Store, installation: string, pageSize = 500, ahead?: { stopped: boolean }): Promise<OpenEpisodes | undefined> {
   const out: TaskEpisode[] = [];
   for (;;) {
     await new Promise<void>((resolve) => setImmediate(resolve));
+    // The caller no longer waits for it (it reads what it needs itself).
+    if (ahead?.stopped) return undefined;
     const page = await store.openTaskEpisodesOf(installation, { limit: pageSize, ...(out.length ? { afterId: (out.at(-1) as TaskEpisode).id } : {}) });
     out.push(...page);
     if (page.length < pageSize) return indexEpisodes(out);
