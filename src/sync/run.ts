@@ -254,9 +254,8 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
       }
       // Incremental runs evaluate the mirror while their pull waits on the CRM (pre-evaluation.ts).
       let pre = stream && o.mode === 'incremental' ? await startPreEvaluation({ ...o, keep: keeping, onCovered: (outcomes, halted) => evaluator.preApply(outcomes, halted) }) : null;
-      // The open follow-up tasks are read while the pull waits too (nothing in this run changes them before the task sync).
-      // So are the segments' lists / campaigns and the members the store records (only syncSegments changes them).
-      // The episodes at once, in small pages; the segments (up to one read of every member a turn) once the pass has
+      // The open follow-up tasks and the segments' stored state are read while the pull waits too (only this run's task
+      // and segment sync change them; a hand-over moves memberships, see complete). The episodes at once, in small pages; the segments (up to one read of every member a turn) once the pass has
       // covered the mirror (pre-evaluation.ts `covered`): side by side with the pass they made turns of 20-85 ms that
       // held up the search answers. What is not read by the time it is needed is read then, in one go: a pull that
       // ends quickly (Salesforce) must not make the task creates wait, or they miss the last record pushes' Composite call.
@@ -304,7 +303,7 @@ export async function startInstallationRun(options: SyncOptions, how: { keepOutc
       // start in the same turn as the last record pushes, so on Salesforce their Collections calls share a
       // Composite call instead of going out alone after the pushes drained.
       const tasksRun = (opts.tasks ?? true)
-        ? syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun, cache: storeSchemaCache(store, installation), ...(openTasks ? { open: Promise.resolve(openTasks) } : {}) }).then((tasks) => {
+        ? syncTasks({ connector, store, installation, runId, actions: o.engine.mapping.actions, desired: desiredTasks, now: o.now, dryRun: o.dryRun, cache: storeSchemaCache(store, installation), ...(openTasks ? { open: openTasks } : {}) }).then((tasks) => {
             if (!tasks) return;
             summary.tasks = tasks;
             for (const f of tasks.failed) summary.failed.push({ object: f.object, id: f.id, code: f.code, message: f.message });

@@ -66,7 +66,7 @@ export interface TaskSyncOptions {
   /** Creates handed to the connector per call; it splits them into the CRM's batches. */
   chunk?: number;
   /** The open episodes, read ahead (`readOpenEpisodes`) by a caller in whose run nothing else changes them. */
-  open?: Promise<OpenEpisodes>;
+  open?: OpenEpisodes;
 }
 
 const READ_CHUNK = 100;
@@ -107,7 +107,7 @@ export async function readOpenEpisodes(store: Store, installation: string, pageS
 }
 
 export async function syncTasks(o: TaskSyncOptions): Promise<TaskSummary | undefined> {
-  const open = o.open ? await o.open : indexEpisodes(await o.store.openTaskEpisodesOf(o.installation));
+  const open = o.open ?? indexEpisodes(await o.store.openTaskEpisodesOf(o.installation));
   if (o.actions.length === 0 && open.episodes.length === 0) return undefined;
   const summary = emptyTaskSummary();
   const tasks = o.connector.tasks;
